@@ -1,0 +1,306 @@
+"""The runner: turns a Flow into a FlowRun, task by task, child by child.
+
+Example::
+
+    run = run_flow(flow, {"standup_channel": "#testing"}, executor=ThreadExecutor(16))
+    run.state            # follows the reference tasks
+    run.task_run(send_reminder).children    # one TaskRun per team member
+
+Tasks are submitted in topological order. A plain task becomes one submission whose
+inputs are its upstream handles; a mapped task becomes one submission per item whose
+inputs are *that item's* upstream child, so chained maps form per-item pipelines (child
+i of `send_reminder` waits only for child i of `is_reminder_needed`). The runner only
+blocks when it must know how many children to create, i.e. on the task producing the
+list. Decisions about a mapped parent as a whole (can it map at all?) happen here; the
+per-run pipeline is in `task_runner`.
+"""
+
+from __future__ import annotations
+
+import os
+
+from marvin.engine.clock import SystemClock
+from marvin.engine.executors import LocalExecutor
+from marvin.engine.flow import is_mappable
+from marvin.engine.records import FlowRun, TaskRun
+from marvin.engine.state import (
+    Failed,
+    Mapped,
+    Paused,
+    Running,
+    Success,
+)
+from marvin.engine.task import Parameter
+from marvin.engine.task_runner import (
+    Const,
+    TaskPlan,
+    check_upstream,
+    failed_state,
+    record_safely,
+    run_task,
+    set_state,
+)
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
+    from typing import Any
+
+    from marvin.engine.clock import Clock
+    from marvin.engine.executors import Executor
+    from marvin.engine.flow import Edge, Flow
+    from marvin.engine.records import Recorder
+    from marvin.engine.state import State
+    from marvin.engine.task import Task
+
+__all__ = ["run_flow"]
+
+
+class _Single:
+    """A task submitted once: one handle to its TaskRun."""
+
+    __slots__ = ("handle",)
+
+    def __init__(self, handle: Any) -> None:
+        self.handle = handle
+
+
+class _Mapped:
+    """A mapped task: its parent record (built here) and one handle per child."""
+
+    __slots__ = ("parent", "children")
+
+    def __init__(self, parent: TaskRun, children: list[Any]) -> None:
+        self.parent = parent
+        self.children = children
+
+
+if TYPE_CHECKING:
+    _Node = _Single | _Mapped
+
+
+def _finished(task_run: TaskRun) -> TaskRun:
+    return task_run
+
+
+def run_flow(
+    flow: Flow,
+    parameters: Mapping[str, Any],
+    *,
+    executor: Executor | None = None,
+    clock: Clock | None = None,
+    recorder: Recorder | None = None,
+    scheduled_start_time: float | None = None,
+    resume: Iterable[Task] = (),
+    run_id: str | None = None,
+) -> FlowRun:
+    """Run `flow` and return its record. Wiring and parameter errors raise before
+    anything runs (FlowValidationError); after that, nothing raises: every problem is
+    a state."""
+    flow.validate()
+    values = flow.check_parameters(parameters)
+    clock = clock or SystemClock()
+    executor = executor or LocalExecutor()
+    run = FlowRun(
+        run_id or os.urandom(16).hex(), flow.name, flow.version, values, scheduled_start_time
+    )
+    run.clock = clock
+    run.start_time = clock.now()
+    set_state(flow, run, Running("Running flow", timestamp=run.start_time), flow.state_handlers)
+    if recorder is not None:
+        record_safely(recorder.flow_run_started, run)
+    try:
+        with executor:
+            nodes = _submit_all(flow, run, values, executor, clock, recorder, frozenset(resume))
+            by_task = _collect(nodes, executor, run, recorder, clock)
+        final = _flow_state(flow, by_task, clock)
+    except Exception as exc:  # an engine bug or a broken executor: still a state
+        from marvin.engine.logs import engine_logger
+
+        engine_logger().exception("flow run %s failed inside the engine", run.id)
+        final = failed_state("Engine error", exc, clock.now())
+    final = set_state(flow, run, final, flow.state_handlers)
+    run.end_time = final.timestamp
+    if recorder is not None:
+        record_safely(recorder.flow_run_finished, run)
+    return run
+
+
+def _submit_all(
+    flow: Flow,
+    run: FlowRun,
+    values: dict[str, Any],
+    executor: Executor,
+    clock: Clock,
+    recorder: Recorder | None,
+    resume: frozenset[Task],
+) -> dict[Task, _Node]:
+    nodes: dict[Task, _Node] = {}
+    for task in flow.sorted_tasks():
+        if isinstance(task, Parameter):
+            task_run = TaskRun(task, None, run)
+            set_state(task, task_run, Success("Parameter", values[task.name], clock.now()), ())
+            if recorder is not None:
+                record_safely(recorder.task_run_finished, task_run)
+            nodes[task] = _Single(executor.submit(_finished, task_run))
+            continue
+        edges = flow.upstream_edges(task)
+        mapped_constants = flow.mapped_constants.get(task, {})
+        keys = tuple(e.key for e in edges) + tuple(mapped_constants)
+        plan = TaskPlan(
+            task, run, clock, recorder, keys, flow.constants.get(task, {}), task in resume
+        )
+        if flow.is_mapped(task):
+            nodes[task] = _submit_mapped(plan, edges, mapped_constants, nodes, executor, clock)
+        else:
+            upstream = [_whole(nodes[e.upstream]) for e in edges]
+            nodes[task] = _Single(executor.submit(run_task, plan, None, *upstream))
+    return nodes
+
+
+def _whole(node: _Node) -> Any:
+    return node.handle if isinstance(node, _Single) else node.children
+
+
+def _submit_mapped(
+    plan: TaskPlan,
+    edges: Sequence[Edge],
+    mapped_constants: Mapping[str, list[Any]],
+    nodes: Mapping[Task, _Node],
+    executor: Executor,
+    clock: Clock,
+) -> _Node:
+    """Submit one child per item, or decide the parent's state when it cannot map.
+
+    Before mapping, the parent is checked against the upstream tasks it does not map
+    over child-by-child (unmapped inputs, state-only edges, the tasks producing the
+    lists): if one of them failed, the mapped task ends TriggerFailed (or Skipped) as a
+    whole, even when there would be no children to carry that state.
+    """
+    task = plan.task
+    sources: list[tuple[list[Any] | None, Any]] = []  # (per-item inputs, or the whole input)
+    lengths: list[tuple[str, int]] = []  # (input, length): a list, as names may repeat
+    upstream_states: list[State] = []
+    providers: list[tuple[int, Edge, State]] = []  # (index in sources, edge, its state)
+    for edge in edges:
+        node = nodes[edge.upstream]
+        if isinstance(node, _Mapped):
+            if edge.mapped:
+                sources.append((node.children, None))
+                lengths.append((edge.upstream.slug, len(node.children)))
+            else:
+                sources.append((None, node.children))
+                upstream_states.extend(executor.result(h).state for h in node.children)
+            continue
+        state = executor.result(node.handle).state
+        upstream_states.append(state)
+        if edge.mapped:
+            providers.append((len(sources), edge, state))
+            sources.append(([], None))  # filled in below, once the parent may map
+        else:
+            sources.append((None, node.handle))
+    early = check_upstream(task, upstream_states, plan.resumed, clock)
+    if early is not None:
+        return _parent_ends(plan, executor, early)
+    for index, edge, state in providers:
+        items = state.result
+        if state.is_skipped() and items is None:
+            items = []
+        if not state.is_successful() or not is_mappable(items):
+            what = (
+                f"it ended {state.name}"
+                if not state.is_successful()
+                else (f"expected a list, got {type(items).__name__}")
+            )
+            message = f"Cannot map {task.slug!r} over {edge.upstream.slug!r}: {what}"
+            return _parent_ends(plan, executor, Failed(message, timestamp=clock.now()))
+        sources[index] = ([Const(v) for v in items], None)
+        lengths.append((edge.upstream.slug, len(items)))
+    for key, values in mapped_constants.items():
+        sources.append(([Const(v) for v in values], None))
+        lengths.append((key, len(values)))
+    if len({n for _, n in lengths}) > 1:
+        sizes = ", ".join(f"{name}: {n}" for name, n in lengths)
+        message = f"Cannot map {task.slug!r}: its mapped inputs have different lengths ({sizes})"
+        return _parent_ends(plan, executor, Failed(message, timestamp=clock.now()))
+    count = lengths[0][1] if lengths else 0
+    parent = TaskRun(task, None, plan.flow_run)
+    set_state(task, parent, Running("Mapping", timestamp=clock.now()), task.state_handlers)
+    children = []
+    for i in range(count):
+        upstream = [whole if items is None else items[i] for items, whole in sources]
+        children.append(executor.submit(run_task, plan, i, *upstream))
+    return _Mapped(parent, children)
+
+
+def _parent_ends(plan: TaskPlan, executor: Executor, state: State) -> _Single:
+    parent = TaskRun(plan.task, None, plan.flow_run)
+    set_state(plan.task, parent, state, plan.task.state_handlers)
+    if plan.recorder is not None:
+        record_safely(plan.recorder.task_run_finished, parent)
+    return _Single(executor.submit(_finished, parent))
+
+
+def _collect(
+    nodes: dict[Task, _Node],
+    executor: Executor,
+    run: FlowRun,
+    recorder: Recorder | None,
+    clock: Clock,
+) -> dict[Task, TaskRun]:
+    """Wait for every handle, in order, and assemble the run's records."""
+    by_task: dict[Task, TaskRun] = {}
+    for task, node in nodes.items():
+        if isinstance(node, _Single):
+            task_run = _result(executor, node.handle, task, None, run, clock)
+        else:
+            task_run = node.parent
+            children = [
+                _result(executor, h, task, i, run, clock) for i, h in enumerate(node.children)
+            ]
+            task_run.children = children
+            states = [c.state for c in children]
+            counts: dict[str, int] = {}
+            for s in states:
+                counts[s.name] = counts.get(s.name, 0) + 1
+            summary = ", ".join(f"{n} {name}" for name, n in sorted(counts.items())) or "no items"
+            mapped = Mapped(f"Mapped {len(children)} runs: {summary}", timestamp=clock.now())
+            mapped.children = states
+            set_state(task, task_run, mapped, task.state_handlers)
+            if recorder is not None:
+                record_safely(recorder.task_run_finished, task_run)
+        run.task_runs.append(task_run)
+        by_task[task] = task_run
+    return by_task
+
+
+def _result(
+    executor: Executor, handle: Any, task: Task, index: int | None, run: FlowRun, clock: Clock
+) -> TaskRun:
+    """A handle's TaskRun; an executor failure (e.g. an unpicklable result) becomes Failed."""
+    try:
+        task_run: TaskRun = executor.result(handle)
+        return task_run
+    except Exception as exc:
+        task_run = TaskRun(task, index, run)
+        task_run.state = failed_state("Executor error", exc, clock.now())
+        task_run.history.append(task_run.state)
+        return task_run
+
+
+def _flow_state(flow: Flow, by_task: Mapping[Task, TaskRun], clock: Clock) -> State:
+    """The flow follows its reference tasks; a mapped reference task counts every child."""
+    runs: list[TaskRun] = []
+    for task in flow.reference_tasks():
+        task_run = by_task[task]
+        runs.extend(task_run.children if task_run.children is not None else [task_run])
+    states = [r.state for r in runs]
+    now = clock.now()
+    failed = [r for r in runs if r.state.is_failed()]
+    if failed:
+        shown = "; ".join(f"{r.name}: {r.state.message}" for r in failed[:5])
+        more = f"; and {len(failed) - 5} more" if len(failed) > 5 else ""
+        return Failed(f"{len(failed)} reference task run(s) failed: {shown}{more}", timestamp=now)
+    if not all(s.is_finished() for s in states):
+        return Paused("Some reference tasks are waiting (paused or pending)", timestamp=now)
+    return Success("All reference tasks succeeded", timestamp=now)
