@@ -1,0 +1,72 @@
+"""The records Marvin keeps: teams, members, updates and deliveries.
+
+Plain frozen dataclasses shared by the domain rules (`marvin.standup`), the stores
+(`marvin.store`) and the Slack handlers, so none of them depends on another's types.
+Dates are ISO ``YYYY-MM-DD`` strings (a standup date is a calendar date in the team's
+time zone, not an instant); instants are time-zone aware ``datetime`` objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+DEFAULT_TEAM = "default"
+
+
+@dataclass(frozen=True)
+class Team:
+    """A group that stands up together: one time zone, one schedule, one digest channel."""
+
+    name: str = DEFAULT_TEAM
+    timezone: str = "UTC"
+    standup_time: str = "09:00"  # HH:MM, local to `timezone`
+    reminder_time: str = "08:30"  # HH:MM, local to `timezone`
+    days: tuple[int, ...] = (0, 1, 2, 3, 4)  # ISO weekday - 1: Monday is 0, Sunday is 6
+    channel: str = "#general"
+
+
+@dataclass(frozen=True)
+class Member:
+    """A Slack user taking part in standup; keyed by Slack user id, never by name."""
+
+    user_id: str
+    team: str = DEFAULT_TEAM
+    name: str = ""
+
+
+@dataclass(frozen=True)
+class Update:
+    """Everything one member said for one standup date, in the order they said it."""
+
+    team: str
+    date: str  # YYYY-MM-DD
+    user_id: str
+    entries: tuple[str, ...] = field(default_factory=tuple)
+    updated_at: dt.datetime | None = None
+
+    @property
+    def text(self) -> str:
+        """The entries as one message: `/standup` appends, as the original Marvin did."""
+        return "\n".join(self.entries)
+
+
+class DeliveryKind(StrEnum):
+    """What Marvin sends at most once per target and date."""
+
+    REMINDER = "reminder"  # target: a Slack user id
+    DIGEST = "digest"  # target: a channel
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A claim that a message went (or is going) out; the unit of idempotency."""
+
+    kind: DeliveryKind
+    team: str
+    date: str
+    target: str
+    claimed_at: dt.datetime
+    sent: bool = False
+    detail: str = ""  # e.g. the Slack message ts, or why it failed

@@ -1,0 +1,80 @@
+"""The `Store` protocol: everything Marvin persists, behind one small interface.
+
+Two backends implement it (`sqlite.py`, the embedded default; `firestore.py`) and one
+contract test suite (`tests/store/test_contract.py`) runs on both, so the app never
+cares which one it has. Methods are synchronous; each is atomic on its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Protocol, runtime_checkable
+
+from marvin.models import Delivery, DeliveryKind, Member, Team, Update
+
+
+class StoreError(Exception):
+    """The store could not be reached or refused the call; nothing was written."""
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Persistence for teams, members, updates and deliveries."""
+
+    # Teams -----------------------------------------------------------------
+    def save_team(self, team: Team) -> None:
+        """Create or replace a team by name."""
+
+    def get_team(self, name: str) -> Team | None: ...
+
+    def list_teams(self) -> list[Team]:
+        """All teams, sorted by name."""
+
+    def delete_team(self, name: str) -> bool:
+        """Remove a team (its members stay, orphaned); True when it existed."""
+
+    # Members ---------------------------------------------------------------
+    def save_member(self, member: Member) -> None:
+        """Create or replace a member by user id (a user is in one team at a time)."""
+
+    def get_member(self, user_id: str) -> Member | None: ...
+
+    def remove_member(self, user_id: str) -> bool:
+        """True when the member existed."""
+
+    def list_members(self, team: str) -> list[Member]:
+        """Members of one team, sorted by user id."""
+
+    # Updates ---------------------------------------------------------------
+    def append_update(
+        self, team: str, date: str, user_id: str, text: str, at: dt.datetime
+    ) -> Update:
+        """Atomically append one entry to a member's update for a date; returns the whole update."""
+
+    def get_update(self, team: str, date: str, user_id: str) -> Update | None: ...
+
+    def list_updates(self, team: str, date: str) -> list[Update]:
+        """All updates of a team for a date in ONE query, sorted by user id."""
+
+    def clear_update(self, team: str, date: str, user_id: str) -> Update | None:
+        """Delete a member's update for a date; returns what was deleted (None if nothing)."""
+
+    # Deliveries (idempotency) ------------------------------------------------
+    def claim_delivery(
+        self, kind: DeliveryKind, team: str, date: str, target: str, at: dt.datetime
+    ) -> bool:
+        """Atomically claim the right to send; False when anyone already claimed it."""
+
+    def complete_delivery(
+        self, kind: DeliveryKind, team: str, date: str, target: str, detail: str = ""
+    ) -> None:
+        """Mark a claimed delivery as sent."""
+
+    def release_delivery(self, kind: DeliveryKind, team: str, date: str, target: str) -> None:
+        """Give a claim back after a failed send, so a retry or re-run may send it."""
+
+    def list_deliveries(self, team: str, date: str) -> list[Delivery]:
+        """Deliveries of a team for a date, sorted by (kind, target)."""
+
+    def close(self) -> None:
+        """Release connections; the store is unusable afterwards."""

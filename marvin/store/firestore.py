@@ -1,0 +1,322 @@
+"""The Firestore backend: the only module in Marvin that imports ``google.cloud``.
+
+Layout: ``teams/{name}``, ``members/{user_id}``, ``updates/{team}__{date}__{user_id}`` (fields
+team, date, user_id, entries, updated_at) and ``deliveries/{kind}__{team}__{date}__{target}``.
+Document ids come from `doc_id`, an injective encoding that is safe for any string.
+
+Read-modify-writes (`append_update`, `clear_update`) are optimistic compare-and-set loops on
+the document's ``update_time`` precondition, not ``@firestore.transactional``: the library's
+BeginTransaction/Commit/Rollback calls take no retry or timeout arguments and retry for 60 s
+against a dead server, while every call below is bounded by ``timeout`` (default 10 s) so an
+outage fails fast as `StoreError`. ``ArrayUnion`` would be wrong: it drops identical entries.
+``FIRESTORE_EMULATOR_HOST`` is honoured (the client library connects to it when set).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import random
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from google.api_core import exceptions as gexc
+from google.api_core.retry import Retry, if_exception_type
+from google.auth.credentials import AnonymousCredentials
+from google.auth.exceptions import GoogleAuthError
+from google.cloud import firestore
+
+from marvin.models import Delivery, DeliveryKind, Member, Team, Update
+from marvin.store.base import StoreError
+
+DEFAULT_TIMEOUT = 10.0  # seconds, per call including retries: an outage must not hang a flow
+CAS_ATTEMPTS = 30  # compare-and-set rounds before giving up under contention
+
+_ESCAPES = {"%": "%25", "/": "%2F", "_": "%5F", ".": "%2E"}
+_SEPARATOR = "__"
+# Reads are idempotent, so a timed-out one may be retried; a write may have landed, so only
+# errors that mean "not applied" are retried (the same split as the library's defaults).
+_READ_ERRORS = (
+    gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.InternalServerError,
+    gexc.ResourceExhausted,
+)
+_WRITE_ERRORS = (gexc.ServiceUnavailable, gexc.ResourceExhausted)
+_LOST_RACE = (gexc.AlreadyExists, gexc.FailedPrecondition, gexc.NotFound)
+
+
+def doc_id(*parts: str) -> str:
+    """Encode key parts as one document id; distinct keys never share an id.
+
+    ``%``, ``/``, ``_`` and ``.`` are percent-encoded, so no part contains the ``__``
+    separator or a slash, and no id is ``.``, ``..`` or ``__x__``; an empty part becomes
+    ``%`` (never produced otherwise). Slack names such as ``#general`` stay readable.
+    """
+    return _SEPARATOR.join("".join(_ESCAPES.get(c, c) for c in part) or "%" for part in parts)
+
+
+def build_client(project: str | None = None) -> Any:
+    """A Firestore client for `project`, or for the emulator when FIRESTORE_EMULATOR_HOST is set.
+
+    The emulator checks no credentials, so it gets anonymous ones rather than making
+    ``google.auth.default()`` probe the GCE metadata server.
+    """
+    try:
+        if os.environ.get("FIRESTORE_EMULATOR_HOST"):
+            anonymous = AnonymousCredentials()  # type: ignore[no-untyped-call]
+            return firestore.Client(project=project, credentials=anonymous)
+        return firestore.Client(project=project)
+    except (GoogleAuthError, OSError) as exc:  # OSError: no project could be determined
+        raise StoreError(
+            f"cannot set up Firestore ({exc}): set GOOGLE_CLOUD_PROJECT and credentials "
+            "(GOOGLE_APPLICATION_CREDENTIALS or `gcloud auth application-default login`), "
+            "or FIRESTORE_EMULATOR_HOST"
+        ) from exc
+
+
+class FirestoreStore:
+    """`Store` on Cloud Firestore (or its emulator); safe to share between threads."""
+
+    def __init__(
+        self, project: str | None = None, client: object | None = None, *,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        """Use `client` if given (the caller keeps owning it), else build one for `project`."""
+        self._owns_client = client is None
+        self._client: Any = build_client(project) if client is None else client
+        self._where = f"project {getattr(self._client, 'project', project)!r}"
+        if host := os.environ.get("FIRESTORE_EMULATOR_HOST"):
+            self._where += f" on emulator {host}"
+        self._read = _call_options(_READ_ERRORS, timeout)
+        self._write = _call_options(_WRITE_ERRORS, timeout)
+
+    @property
+    def client(self) -> Any:
+        """The underlying ``google.cloud.firestore.Client`` (for health checks and tests)."""
+        return self._client
+
+    @contextmanager
+    def _errors(self, op: str) -> Iterator[None]:
+        """Turn any Google API failure (incl. exhausted retries) into a `StoreError`."""
+        try:
+            yield
+        except gexc.GoogleAPIError as exc:
+            raise StoreError(f"Firestore {op} failed ({self._where}): {exc}") from exc
+
+    def _doc(self, collection: str, *key: str) -> Any:
+        return self._client.collection(collection).document(doc_id(*key))
+
+    def _query(self, collection: str, **equals: str) -> list[dict[str, Any]]:
+        """ONE query with equality filters: no composite index needed, sorting is the caller's."""
+        query = self._client.collection(collection)
+        for field, value in equals.items():
+            query = query.where(filter=firestore.FieldFilter(field, "==", value))
+        return [snap.to_dict() for snap in query.stream(**self._read)]
+
+    def _delete_existing(self, ref: Any) -> bool:
+        try:
+            ref.delete(option=self._client.write_option(exists=True), **self._write)
+        except gexc.NotFound:
+            return False
+        return True
+
+    # Teams -----------------------------------------------------------------
+    def save_team(self, team: Team) -> None:
+        """Create or replace a team by name."""
+        with self._errors("save_team"):
+            self._doc("teams", team.name).set(_team_doc(team), **self._write)
+
+    def get_team(self, name: str) -> Team | None:
+        """The team called `name`, if any."""
+        with self._errors("get_team"):
+            snap = self._doc("teams", name).get(**self._read)
+        return _team(snap.to_dict()) if snap.exists else None
+
+    def list_teams(self) -> list[Team]:
+        """All teams, sorted by name."""
+        with self._errors("list_teams"):
+            docs = self._query("teams")
+        return sorted((_team(d) for d in docs), key=lambda t: t.name)
+
+    def delete_team(self, name: str) -> bool:
+        """Remove a team (its members stay, orphaned); True when it existed."""
+        with self._errors("delete_team"):
+            return self._delete_existing(self._doc("teams", name))
+
+    # Members ---------------------------------------------------------------
+    def save_member(self, member: Member) -> None:
+        """Create or replace a member by user id."""
+        data = {"user_id": member.user_id, "team": member.team, "name": member.name}
+        with self._errors("save_member"):
+            self._doc("members", member.user_id).set(data, **self._write)
+
+    def get_member(self, user_id: str) -> Member | None:
+        """The member with this Slack user id, if any."""
+        with self._errors("get_member"):
+            snap = self._doc("members", user_id).get(**self._read)
+        return _member(snap.to_dict()) if snap.exists else None
+
+    def remove_member(self, user_id: str) -> bool:
+        """True when the member existed."""
+        with self._errors("remove_member"):
+            return self._delete_existing(self._doc("members", user_id))
+
+    def list_members(self, team: str) -> list[Member]:
+        """Members of one team, sorted by user id."""
+        with self._errors("list_members"):
+            docs = self._query("members", team=team)
+        return sorted((_member(d) for d in docs), key=lambda m: m.user_id)
+
+    # Updates ---------------------------------------------------------------
+    def append_update(
+        self, team: str, date: str, user_id: str, text: str, at: dt.datetime
+    ) -> Update:
+        """Append one entry with a compare-and-set loop; returns the whole update."""
+        at = _utc(at)
+        ref = self._doc("updates", team, date, user_id)
+        with self._errors("append_update"):
+            for attempt in range(CAS_ATTEMPTS):
+                snap = ref.get(**self._read)
+                entries = [*snap.get("entries"), text] if snap.exists else [text]
+                try:
+                    if snap.exists:
+                        when = self._client.write_option(last_update_time=snap.update_time)
+                        ref.update({"entries": entries, "updated_at": at}, option=when,
+                                   **self._write)
+                    else:
+                        doc = {"team": team, "date": date, "user_id": user_id,
+                               "entries": entries, "updated_at": at}
+                        ref.create(doc, **self._write)
+                except _LOST_RACE:
+                    _backoff(attempt)  # someone wrote in between: read again
+                    continue
+                return Update(team, date, user_id, tuple(entries), at)
+        raise StoreError(f"Firestore append_update lost {CAS_ATTEMPTS} races ({self._where})")
+
+    def get_update(self, team: str, date: str, user_id: str) -> Update | None:
+        """One member's update for a date, if any."""
+        with self._errors("get_update"):
+            snap = self._doc("updates", team, date, user_id).get(**self._read)
+        return _update(snap.to_dict()) if snap.exists else None
+
+    def list_updates(self, team: str, date: str) -> list[Update]:
+        """All updates of a team for a date in ONE query, sorted by user id."""
+        with self._errors("list_updates"):
+            docs = self._query("updates", team=team, date=date)
+        return sorted((_update(d) for d in docs), key=lambda u: u.user_id)
+
+    def clear_update(self, team: str, date: str, user_id: str) -> Update | None:
+        """Delete exactly the version read (compare-and-set), and return it."""
+        ref = self._doc("updates", team, date, user_id)
+        with self._errors("clear_update"):
+            for attempt in range(CAS_ATTEMPTS):
+                snap = ref.get(**self._read)
+                if not snap.exists:
+                    return None
+                try:
+                    when = self._client.write_option(last_update_time=snap.update_time)
+                    ref.delete(option=when, **self._write)
+                except _LOST_RACE:
+                    _backoff(attempt)
+                    continue
+                return _update(snap.to_dict())
+        raise StoreError(f"Firestore clear_update lost {CAS_ATTEMPTS} races ({self._where})")
+
+    # Deliveries --------------------------------------------------------------
+    def claim_delivery(
+        self, kind: DeliveryKind, team: str, date: str, target: str, at: dt.datetime
+    ) -> bool:
+        """``create()`` succeeds for exactly one caller; AlreadyExists means someone else won."""
+        kind = DeliveryKind(kind)
+        doc = {"kind": kind.value, "team": team, "date": date, "target": target,
+               "claimed_at": _utc(at), "sent": False, "detail": ""}
+        with self._errors("claim_delivery"):
+            try:
+                self._doc("deliveries", kind.value, team, date, target).create(doc, **self._write)
+            except gexc.AlreadyExists:
+                return False
+        return True
+
+    def complete_delivery(
+        self, kind: DeliveryKind, team: str, date: str, target: str, detail: str = ""
+    ) -> None:
+        """Mark a claimed delivery as sent; an unclaimed one is recorded as sent (claimed now).
+
+        Recording rather than refusing keeps "at most once" when a claim was lost: the
+        message has gone out, so no re-run may send it again.
+        """
+        kind = DeliveryKind(kind)
+        ref = self._doc("deliveries", kind.value, team, date, target)
+        with self._errors("complete_delivery"):
+            try:
+                ref.update({"sent": True, "detail": detail}, **self._write)
+            except gexc.NotFound:
+                doc = {"kind": kind.value, "team": team, "date": date, "target": target,
+                       "claimed_at": dt.datetime.now(dt.UTC), "sent": True, "detail": detail}
+                ref.set(doc, **self._write)
+
+    def release_delivery(self, kind: DeliveryKind, team: str, date: str, target: str) -> None:
+        """Give a claim back (delete it) so a retry or re-run may claim it again."""
+        with self._errors("release_delivery"):
+            self._doc("deliveries", DeliveryKind(kind).value, team, date, target).delete(
+                **self._write
+            )
+
+    def list_deliveries(self, team: str, date: str) -> list[Delivery]:
+        """Deliveries of a team for a date, sorted by (kind, target)."""
+        with self._errors("list_deliveries"):
+            docs = self._query("deliveries", team=team, date=date)
+        return sorted((_delivery(d) for d in docs), key=lambda d: (d.kind.value, d.target))
+
+    def close(self) -> None:
+        """Close the gRPC channel if this store built the client."""
+        if self._owns_client:
+            self._client.close()
+
+
+def _call_options(retryable: tuple[type[Exception], ...], timeout: float) -> dict[str, Any]:
+    """``retry``/``timeout`` keywords for a call: the whole call, retries included, ends in time."""
+    retry = Retry(predicate=if_exception_type(*retryable), initial=0.1, maximum=1.0,
+                  multiplier=2.0, timeout=timeout)
+    return {"retry": retry, "timeout": timeout}
+
+
+def _backoff(attempt: int) -> None:
+    """Jittered pause after a lost race, so contenders stop colliding in lockstep."""
+    time.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """A plain, UTC ``datetime`` (not the library's subclass); naive input is refused."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"datetime must be time-zone aware, got {value!r}")
+    v = value.astimezone(dt.UTC)
+    return dt.datetime(v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond,
+                       tzinfo=dt.UTC)
+
+
+def _team_doc(team: Team) -> dict[str, Any]:
+    return {"name": team.name, "timezone": team.timezone, "standup_time": team.standup_time,
+            "reminder_time": team.reminder_time, "days": list(team.days), "channel": team.channel}
+
+
+def _team(d: dict[str, Any]) -> Team:
+    return Team(name=d["name"], timezone=d["timezone"], standup_time=d["standup_time"],
+                reminder_time=d["reminder_time"], days=tuple(d["days"]), channel=d["channel"])
+
+
+def _member(d: dict[str, Any]) -> Member:
+    return Member(user_id=d["user_id"], team=d["team"], name=d["name"])
+
+
+def _update(d: dict[str, Any]) -> Update:
+    updated_at = d.get("updated_at")
+    return Update(team=d["team"], date=d["date"], user_id=d["user_id"],
+                  entries=tuple(d["entries"]), updated_at=_utc(updated_at) if updated_at else None)
+
+
+def _delivery(d: dict[str, Any]) -> Delivery:
+    return Delivery(kind=DeliveryKind(d["kind"]), team=d["team"], date=d["date"],
+                    target=d["target"], claimed_at=_utc(d["claimed_at"]), sent=d["sent"],
+                    detail=d["detail"])

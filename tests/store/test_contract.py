@@ -1,0 +1,290 @@
+"""The `Store` contract: every test here runs on SQLite and on Firestore (the emulator)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import pytest
+
+from marvin.models import Delivery, DeliveryKind, Member, Team, Update
+from marvin.store import Store
+
+T = TypeVar("T")
+DIGEST, REMINDER = DeliveryKind.DIGEST, DeliveryKind.REMINDER
+DAY = "2026-03-02"
+T0 = dt.datetime(2026, 3, 2, 8, 15, 30, 123456, tzinfo=dt.UTC)
+
+
+def at(minutes: int) -> dt.datetime:
+    """A fixed instant `minutes` after T0: tests never read the clock."""
+    return T0 + dt.timedelta(minutes=minutes)
+
+
+def race(n: int, fn: Callable[[int], T]) -> list[T]:
+    """Run fn(0..n-1) on n threads released together, to make them contend for real."""
+    barrier = threading.Barrier(n)
+
+    def go(i: int) -> T:
+        barrier.wait()
+        return fn(i)
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(go, range(n)))
+
+
+def test_is_a_store(store: Store) -> None:
+    assert isinstance(store, Store)
+
+
+# Teams ---------------------------------------------------------------------
+def test_team_round_trips_every_field(store: Store) -> None:
+    team = Team("ops", "Europe/Paris", "10:15", "09:45", (0, 2, 6), "#ops-standup")
+    store.save_team(team)
+    assert store.get_team("ops") == team
+    assert store.get_team("nope") is None
+
+
+def test_save_team_replaces_by_name(store: Store) -> None:
+    store.save_team(Team("ops", channel="#old"))
+    store.save_team(Team("ops", timezone="Asia/Tokyo", days=(5,), channel="#new"))
+    assert store.list_teams() == [Team("ops", timezone="Asia/Tokyo", days=(5,), channel="#new")]
+
+
+def test_list_teams_is_sorted_by_name(store: Store) -> None:
+    assert store.list_teams() == []
+    for name in ["zeta", "Alpha", "émile", "beta", "default"]:
+        store.save_team(Team(name))
+    assert [t.name for t in store.list_teams()] == ["Alpha", "beta", "default", "zeta", "émile"]
+
+
+def test_delete_team_says_whether_it_existed_and_orphans_members(store: Store) -> None:
+    store.save_team(Team("ops"))
+    store.save_member(Member("U1", "ops"))
+    assert store.delete_team("ops") is True
+    assert store.delete_team("ops") is False
+    assert store.get_team("ops") is None
+    assert store.list_members("ops") == [Member("U1", "ops")]
+
+
+# Members -------------------------------------------------------------------
+def test_member_round_trips(store: Store) -> None:
+    store.save_member(Member("U1", "ops", "Zaphod Beeblebrox"))
+    assert store.get_member("U1") == Member("U1", "ops", "Zaphod Beeblebrox")
+    assert store.get_member("U2") is None
+
+
+def test_save_member_replaces_and_moves_team(store: Store) -> None:
+    store.save_member(Member("U1", "ops", "Ford"))
+    store.save_member(Member("U1", "dev", "Ford Prefect"))
+    assert store.get_member("U1") == Member("U1", "dev", "Ford Prefect")
+    assert store.list_members("ops") == []
+    assert store.list_members("dev") == [Member("U1", "dev", "Ford Prefect")]
+
+
+def test_remove_member_says_whether_it_existed(store: Store) -> None:
+    store.save_member(Member("U1"))
+    assert store.remove_member("U1") is True
+    assert store.remove_member("U1") is False
+    assert store.get_member("U1") is None
+
+
+def test_list_members_only_that_team_sorted_by_user_id(store: Store) -> None:
+    for user_id, team in [("U3", "ops"), ("U1", "ops"), ("U2", "dev"), ("U10", "ops")]:
+        store.save_member(Member(user_id, team))
+    assert [m.user_id for m in store.list_members("ops")] == ["U1", "U10", "U3"]
+    assert store.list_members("nobody") == []
+
+
+# Updates -------------------------------------------------------------------
+def test_append_update_appends_in_order_and_returns_the_whole_update(store: Store) -> None:
+    first = store.append_update("ops", DAY, "U1", "did A", at(0))
+    assert first == Update("ops", DAY, "U1", ("did A",), at(0))
+    second = store.append_update("ops", DAY, "U1", "doing B", at(5))
+    assert second == Update("ops", DAY, "U1", ("did A", "doing B"), at(5))
+    assert store.get_update("ops", DAY, "U1") == second
+    assert second.text == "did A\ndoing B"
+
+
+def test_identical_entries_are_kept_not_deduplicated(store: Store) -> None:
+    for minute in range(3):
+        store.append_update("ops", DAY, "U1", "same", at(minute))
+    update = store.get_update("ops", DAY, "U1")
+    assert update is not None and update.entries == ("same", "same", "same")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "🚀 shipped it 👩🏽‍💻 ✅",
+        "مرحبا بالعالم — שלום עולם",
+        "x" * 10_000,
+        "<!channel> &lt;b&gt; <@U123|bob> *bold* _it_ `code`",
+        "line one\nline two\r\n\ttabbed  ",
+        "",
+        'quotes \' " \\ and {"json": [1]} and %s %(x)s',
+    ],
+    ids=["emoji", "rtl", "10k", "mrkdwn", "newlines", "empty", "quoting"],
+)
+def test_update_text_is_stored_exactly(store: Store, text: str) -> None:
+    store.append_update("ops", DAY, "U1", text, at(0))
+    update = store.get_update("ops", DAY, "U1")
+    assert update is not None and update.entries == (text,)
+
+
+def test_updated_at_is_an_aware_instant_whatever_the_input_zone(store: Store) -> None:
+    paris = dt.timezone(dt.timedelta(hours=1))
+    store.append_update("ops", DAY, "U1", "x", at(0).astimezone(paris))
+    update = store.get_update("ops", DAY, "U1")
+    assert update is not None and update.updated_at is not None
+    assert update.updated_at == at(0) and update.updated_at.utcoffset() == dt.timedelta(0)
+
+
+def test_naive_datetimes_are_refused(store: Store) -> None:
+    naive = dt.datetime(2026, 3, 2, 9, 0)
+    with pytest.raises(ValueError, match="aware"):
+        store.append_update("ops", DAY, "U1", "x", naive)
+    with pytest.raises(ValueError, match="aware"):
+        store.claim_delivery(DIGEST, "ops", DAY, "#general", naive)
+    assert store.get_update("ops", DAY, "U1") is None
+    assert store.list_deliveries("ops", DAY) == []
+
+
+def test_get_update_missing_is_none(store: Store) -> None:
+    assert store.get_update("ops", DAY, "U1") is None
+
+
+def test_list_updates_only_that_team_and_date_sorted_by_user_id(store: Store) -> None:
+    for team, date, user_id in [
+        ("ops", DAY, "U3"), ("ops", DAY, "U1"), ("ops", "2026-03-03", "U2"),
+        ("dev", DAY, "U2"), ("ops", DAY, "U10"),
+    ]:
+        store.append_update(team, date, user_id, f"{team} {date} {user_id}", at(0))
+    updates = store.list_updates("ops", DAY)
+    assert [u.user_id for u in updates] == ["U1", "U10", "U3"]
+    assert updates[0] == Update("ops", DAY, "U1", (f"ops {DAY} U1",), at(0))
+    assert store.list_updates("ops", "2026-03-04") == []
+
+
+def test_clear_update_returns_what_it_removed_then_none(store: Store) -> None:
+    store.append_update("ops", DAY, "U1", "a", at(0))
+    kept = store.append_update("ops", DAY, "U2", "keep", at(1))
+    removed = store.append_update("ops", DAY, "U1", "b", at(2))
+    assert store.clear_update("ops", DAY, "U1") == removed
+    assert store.clear_update("ops", DAY, "U1") is None
+    assert store.get_update("ops", DAY, "U1") is None
+    assert store.list_updates("ops", DAY) == [kept]
+    fresh = store.append_update("ops", DAY, "U1", "again", at(3))
+    assert fresh.entries == ("again",)
+
+
+def test_concurrent_appends_to_one_update_lose_nothing(store: Store) -> None:
+    threads, appends = 4, 5
+
+    def writer(i: int) -> None:
+        for j in range(appends):
+            store.append_update("ops", DAY, "U1", f"t{i}-{j}", at(j))
+
+    race(threads, writer)
+    update = store.get_update("ops", DAY, "U1")
+    assert update is not None
+    assert sorted(update.entries) == sorted(f"t{i}-{j}" for i in range(threads)
+                                            for j in range(appends))
+    for i in range(threads):  # each writer's entries stay in the order it wrote them
+        assert [e for e in update.entries if e.startswith(f"t{i}-")] == [
+            f"t{i}-{j}" for j in range(appends)
+        ]
+
+
+# Deliveries ----------------------------------------------------------------
+def test_claim_delivery_once_then_refused(store: Store) -> None:
+    assert store.claim_delivery(DIGEST, "ops", DAY, "#general", at(0)) is True
+    assert store.claim_delivery(DIGEST, "ops", DAY, "#general", at(1)) is False
+    assert store.list_deliveries("ops", DAY) == [
+        Delivery(DIGEST, "ops", DAY, "#general", at(0), sent=False, detail="")
+    ]
+
+
+def test_claims_are_per_kind_team_date_and_target(store: Store) -> None:
+    claims = [(DIGEST, "ops", DAY, "U1"), (REMINDER, "ops", DAY, "U1"),
+              (REMINDER, "dev", DAY, "U1"), (REMINDER, "ops", "2026-03-03", "U1"),
+              (REMINDER, "ops", DAY, "U2")]
+    assert [store.claim_delivery(*c, at(0)) for c in claims] == [True] * len(claims)
+
+
+def test_released_claim_can_be_claimed_again(store: Store) -> None:
+    assert store.claim_delivery(REMINDER, "ops", DAY, "U1", at(0))
+    store.release_delivery(REMINDER, "ops", DAY, "U1")
+    assert store.list_deliveries("ops", DAY) == []
+    assert store.claim_delivery(REMINDER, "ops", DAY, "U1", at(1)) is True
+    store.release_delivery(REMINDER, "ops", DAY, "never-claimed")  # a no-op, not an error
+
+
+def test_complete_delivery_marks_sent_with_detail(store: Store) -> None:
+    store.claim_delivery(DIGEST, "ops", DAY, "#general", at(0))
+    store.complete_delivery(DIGEST, "ops", DAY, "#general", detail="1712345678.000100")
+    assert store.list_deliveries("ops", DAY) == [
+        Delivery(DIGEST, "ops", DAY, "#general", at(0), sent=True, detail="1712345678.000100")
+    ]
+    assert store.claim_delivery(DIGEST, "ops", DAY, "#general", at(1)) is False
+
+
+def test_completing_an_unclaimed_delivery_records_it_as_sent(store: Store) -> None:
+    store.complete_delivery(REMINDER, "ops", DAY, "U1", detail="ts")
+    [delivery] = store.list_deliveries("ops", DAY)
+    assert (delivery.kind, delivery.target, delivery.sent, delivery.detail) == (
+        REMINDER, "U1", True, "ts")
+    assert delivery.claimed_at.tzinfo is not None
+    assert store.claim_delivery(REMINDER, "ops", DAY, "U1", at(0)) is False
+
+
+def test_list_deliveries_only_that_team_and_date_sorted_by_kind_then_target(
+    store: Store,
+) -> None:
+    for kind, team, date, target in [
+        (REMINDER, "ops", DAY, "U2"), (DIGEST, "ops", DAY, "#testing"),
+        (REMINDER, "ops", DAY, "U1"), (DIGEST, "ops", DAY, "#general"),
+        (DIGEST, "dev", DAY, "#general"), (REMINDER, "ops", "2026-03-03", "U1"),
+    ]:
+        store.claim_delivery(kind, team, date, target, at(0))
+    listed = [(d.kind, d.target) for d in store.list_deliveries("ops", DAY)]
+    assert listed == [(DIGEST, "#general"), (DIGEST, "#testing"), (REMINDER, "U1"),
+                      (REMINDER, "U2")]
+
+
+def test_concurrent_claims_have_exactly_one_winner(store: Store) -> None:
+    wins = race(8, lambda i: store.claim_delivery(DIGEST, "ops", DAY, "#general", at(i)))
+    assert sorted(wins) == [False] * 7 + [True]
+    assert len(store.list_deliveries("ops", DAY)) == 1
+
+
+# Awkward names -------------------------------------------------------------
+AWKWARD = ["ops/ünï_cödé 🚀 #1", ".", "..", "__x__", "a%2Fb", "tab\tand space", ""]
+
+
+@pytest.mark.parametrize("name", AWKWARD)
+def test_awkward_keys_round_trip(store: Store, name: str) -> None:
+    store.save_team(Team(name, channel="C123/456"))
+    store.save_member(Member(name, name, name))
+    store.append_update(name, DAY, name, "hi", at(0))
+    assert store.claim_delivery(DIGEST, name, DAY, "C123/456", at(0))
+    assert store.claim_delivery(DIGEST, name, DAY, "#general", at(0))
+    assert store.get_team(name) == Team(name, channel="C123/456")
+    assert store.list_members(name) == [Member(name, name, name)]
+    assert store.list_updates(name, DAY) == [Update(name, DAY, name, ("hi",), at(0))]
+    assert [d.target for d in store.list_deliveries(name, DAY)] == ["#general", "C123/456"]
+    assert store.delete_team(name) and store.remove_member(name)
+    assert store.clear_update(name, DAY, name) is not None
+
+
+def test_keys_that_share_a_naive_joined_id_stay_distinct(store: Store) -> None:
+    # ("t", DAY, "x__y") and ("t__DAY", "x", "y") both naively join to "t__DAY__x__y".
+    assert store.claim_delivery(DIGEST, "t", DAY, "x__y", at(0))
+    assert store.claim_delivery(DIGEST, f"t__{DAY}", "x", "y", at(0))
+    store.append_update("a__b", "c", "d", "first", at(0))
+    assert store.append_update("a", "b__c", "d", "second", at(0)).entries == ("second",)
+    store.save_team(Team("a/b"))
+    assert store.get_team("a/b") == Team("a/b") and store.get_team("a%2Fb") is None
