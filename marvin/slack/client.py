@@ -1,0 +1,201 @@
+"""The Slack Web API calls Marvin makes, over slack_sdk, with retries and call events.
+
+`build_web_client` is the one place a slack_sdk `WebClient` is made (the Bolt app reuses
+it), so every client honours ``SLACK_API_URL`` and retries the same way:
+
+- connection errors (refused, reset, dropped): exponential backoff with jitter;
+- HTTP 429: waits ``Retry-After`` seconds (plus up to 1 s of slack-sdk's own jitter);
+- HTTP 500/503: exponential backoff with jitter.
+
+``max_retries`` bounds the retries of one call across all three kinds together (slack-sdk
+keeps one attempt counter per request). A read timeout is not retried: the message may
+already be posted, and a retry could post it twice.
+
+Example:
+    >>> chat = SlackWebChat("xoxb-...", "https://slack.com/api/")  # doctest: +SKIP
+    >>> chat.post_message(chat.open_dm("U123"), "Standup in 30 minutes!")  # doctest: +SKIP
+    '1700000000.000100'
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from typing import Any, cast
+from urllib.error import URLError
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import (
+    BackoffRetryIntervalCalculator,
+    ConnectionErrorRetryHandler,
+    Jitter,
+    RateLimitErrorRetryHandler,
+    RetryHandler,
+)
+
+# Not re-exported by slack_sdk.http_retry (3.47), unlike the other two.
+from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from slack_sdk.web import SlackResponse
+
+from marvin.slack.protocol import PERMANENT_ERRORS, CallEvent, ChatAPI, SlackError
+
+__all__ = ["CallEvent", "SlackWebChat", "build_retry_handlers", "build_web_client"]
+
+
+class _ProportionalJitter(Jitter):
+    """Adds up to half the interval, so clients spread out without a fixed extra second.
+
+    slack-sdk's default `RandomJitter` adds ``random()`` seconds to every wait whatever
+    the backoff factor, which makes short backoffs (tests, fast failover) impossible.
+    """
+
+    def recalculate(self, duration: float) -> float:
+        return duration * (1.0 + random.random() / 2)
+
+
+def build_retry_handlers(
+    max_retries: int = 3, *, backoff_factor: float = 0.5
+) -> list[RetryHandler]:
+    """Retry handlers for connection errors, 429 (Retry-After) and 500/503.
+
+    Args:
+        max_retries: Retries per call, shared by all handlers (0 disables retrying).
+        backoff_factor: First backoff in seconds; doubles per retry (plus up to 50 %).
+            Does not apply to 429, which waits for Retry-After.
+    """
+    interval = BackoffRetryIntervalCalculator(
+        backoff_factor=backoff_factor, jitter=_ProportionalJitter()
+    )
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=max_retries, interval_calculator=interval),
+        RateLimitErrorRetryHandler(max_retry_count=max_retries),
+        ServerErrorRetryHandler(max_retry_count=max_retries, interval_calculator=interval),
+    ]
+
+
+def build_web_client(
+    token: str | None,
+    base_url: str,
+    *,
+    timeout: float = 10.0,
+    max_retries: int = 3,
+    backoff_factor: float = 0.5,
+) -> WebClient:
+    """The slack_sdk client every part of Marvin uses (Bolt included).
+
+    Args:
+        token: Bot token (``xoxb-...``); None for clients that get one per request.
+        base_url: Web API base URL ending in ``/`` (``SLACK_API_URL``).
+        timeout: Seconds to connect and to wait for each response.
+        max_retries: See `build_retry_handlers`.
+        backoff_factor: See `build_retry_handlers`.
+    """
+    return WebClient(
+        token=token,
+        base_url=base_url,
+        # urllib takes float seconds; slack-sdk's `int` hint is only narrower than needed.
+        timeout=cast(int, timeout),
+        retry_handlers=build_retry_handlers(max_retries, backoff_factor=backoff_factor),
+    )
+
+
+class SlackWebChat(ChatAPI):
+    """`ChatAPI` over the real Web API (or anything speaking it, like `SlackStandIn`)."""
+
+    def __init__(
+        self,
+        token: str,
+        base_url: str,
+        *,
+        timeout: float = 10.0,
+        max_retries: int = 3,
+        backoff_factor: float = 0.5,
+        on_call: Callable[[CallEvent], None] | None = None,
+    ) -> None:
+        """Build the client; no call is made until the first method call.
+
+        Args:
+            token: Bot token; kept inside the WebClient, never in events or errors.
+            base_url: Web API base URL ending in ``/`` (``SLACK_API_URL``).
+            timeout: Seconds to connect and to wait for each response.
+            max_retries: Retries per call (see `build_retry_handlers`).
+            backoff_factor: First backoff in seconds for connection errors and 5xx.
+            on_call: Receives a `CallEvent` after every call, successful or not.
+        """
+        self._client = build_web_client(
+            token, base_url, timeout=timeout, max_retries=max_retries, backoff_factor=backoff_factor
+        )
+        self._on_call = on_call
+
+    def open_dm(self, user_id: str) -> str:
+        """Open the DM channel with `user_id` (``conversations.open``) and return its id."""
+        response = self._call(
+            "conversations.open", user_id, lambda: self._client.conversations_open(users=user_id)
+        )
+        return str(response["channel"]["id"])
+
+    def post_message(
+        self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> str:
+        """Post to a channel or DM (``chat.postMessage``) and return the message ``ts``."""
+        response = self._call(
+            "chat.postMessage",
+            channel,
+            lambda: self._client.chat_postMessage(channel=channel, text=text, blocks=blocks),
+        )
+        return str(response["ts"])
+
+    def _call(self, method: str, target: str, send: Callable[[], SlackResponse]) -> SlackResponse:
+        """Run one call, translate its failure into `SlackError`, report a `CallEvent`.
+
+        The `SlackError` is raised outside the ``except`` blocks on purpose: a chained
+        `SlackApiError` would keep the request, Authorization header included, reachable
+        from the error through ``__context__`` (and so from stored run results).
+        """
+        started = time.perf_counter()
+        try:
+            response = send()
+        except SlackApiError as exc:
+            outcome, error = _describe_api_error(exc.response)
+            failure = SlackError(
+                method, error, permanent=_is_permanent(exc.response.status_code, error)
+            )
+        except TimeoutError:
+            outcome, failure = "timeout", SlackError(method, "timeout", permanent=False)
+        except (URLError, OSError):
+            outcome = "connection_error"
+            failure = SlackError(method, "connection_error", permanent=False)
+        except Exception as exc:
+            self._emit(method, target, f"exception:{type(exc).__name__}", started)
+            raise
+        else:
+            self._emit(method, target, "ok", started)
+            return response
+        self._emit(method, target, outcome, started)
+        raise failure
+
+    def _emit(self, method: str, target: str, outcome: str, started: float) -> None:
+        if self._on_call is not None:
+            self._on_call(CallEvent(method, target, outcome, time.perf_counter() - started))
+
+
+def _describe_api_error(response: SlackResponse) -> tuple[str, str]:
+    """``(outcome, error code)`` of a failed response: Slack's code, else ``http_<status>``."""
+    status = response.status_code
+    data = response.data
+    code = data.get("error") if isinstance(data, dict) else None
+    if status == 200:
+        error = str(code or "unknown_error")
+        return f"error:{error}", error
+    return f"http:{status}", str(code or f"http_{status}")
+
+
+def _is_permanent(status: int, error: str) -> bool:
+    """Rate limits and server errors may pass; other HTTP errors (404: wrong base URL) won't."""
+    if status == 429 or status >= 500:
+        return False
+    if status != 200:
+        return True
+    return error in PERMANENT_ERRORS

@@ -1,0 +1,63 @@
+"""A ChatAPI that sends nothing: `marvin run ... --dry-run` shows what would be posted.
+
+It needs no token and touches no network, so a dry run is safe to try on a laptop with
+production settings, and its output doubles as a readable preview of a digest.
+
+Example:
+    >>> import io
+    >>> out = io.StringIO()
+    >>> chat = DryRunChat(out)
+    >>> _ = chat.post_message(chat.open_dm("U123"), "Standup in 30 minutes!")
+    >>> out.getvalue()
+    'would DM U123: Standup in 30 minutes!\\n'
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, TextIO
+
+DM_PREFIX = "D-"
+
+
+class DryRunChat:
+    """Records and prints messages instead of sending them (implements `ChatAPI`).
+
+    Thread-safe: mapped reminder tasks may run on a thread pool, and their lines must
+    not interleave.
+
+    Attributes:
+        sent: ``(channel, text, blocks)`` for every message, in order.
+    """
+
+    def __init__(self, out: TextIO) -> None:
+        """Write one readable entry per message to `out` (e.g. ``sys.stdout``)."""
+        self._out = out
+        self._lock = threading.Lock()
+        self.sent: list[tuple[str, str, list[dict[str, Any]] | None]] = []
+
+    def open_dm(self, user_id: str) -> str:
+        """Return a fake DM id that `post_message` recognises as a member's DM."""
+        return f"{DM_PREFIX}{user_id}"
+
+    def post_message(
+        self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> str:
+        """Record and print the message; return a fake, increasing ``ts``."""
+        with self._lock:
+            self.sent.append((channel, text, blocks))
+            self._out.write(_describe(channel, text, blocks) + "\n")
+            self._out.flush()
+            return f"0000000000.{len(self.sent):06d}"
+
+
+def _describe(channel: str, text: str, blocks: list[dict[str, Any]] | None) -> str:
+    """One line per message; a multi-line text continues on lines indented by 4 spaces."""
+    if channel.startswith(DM_PREFIX):
+        where = f"DM {channel[len(DM_PREFIX) :]}"
+    else:
+        where = f"post to {channel}"
+    first, *rest = text.splitlines() or [""]
+    suffix = f" [+{len(blocks)} blocks]" if blocks else ""
+    lines = [f"would {where}: {first}{suffix}"] + [f"    {line}" for line in rest]
+    return "\n".join(lines)

@@ -1,0 +1,146 @@
+"""The Slack calls Marvin's flows make, as a Protocol with no Slack library behind it.
+
+Flows and the engine side depend on this module only, so they can be run against
+`SlackWebChat` (real Web API), `DryRunChat` (prints) or a test fake without importing
+slack_sdk. Failures cross this boundary as one exception type, `SlackError`, which says
+whether trying again later could help: that decides between a task retry and a failure.
+
+Example:
+    >>> def remind(chat: ChatAPI, user_id: str) -> str:
+    ...     return chat.post_message(chat.open_dm(user_id), "Standup in 30 minutes!")
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+#: Slack error codes that the same call will hit again however often it is retried:
+#: a missing or archived target, a deactivated user, bad credentials or scopes, or a
+#: malformed request. Anything else (``ratelimited``, ``internal_error``, ``fatal_error``,
+#: ``service_unavailable``, ``request_timeout``, connection trouble) may pass on a retry.
+PERMANENT_ERRORS: frozenset[str] = frozenset(
+    {
+        # the target
+        "channel_not_found",
+        "user_not_found",
+        "users_not_found",
+        "account_inactive",
+        "user_disabled",
+        "not_in_channel",
+        "is_archived",
+        "cannot_dm_bot",
+        "restricted_action",
+        "restricted_action_read_only_channel",
+        "restricted_action_thread_only_channel",
+        "restricted_action_non_threadable_channel",
+        # credentials and permissions
+        "invalid_auth",
+        "not_authed",
+        "token_revoked",
+        "token_expired",
+        "missing_scope",
+        "no_permission",
+        "not_allowed_token_type",
+        "team_access_not_granted",
+        "ekm_access_denied",
+        "org_login_required",
+        # the request itself
+        "invalid_arguments",
+        "invalid_arg_name",
+        "invalid_form_data",
+        "invalid_json",
+        "json_not_object",
+        "invalid_blocks",
+        "invalid_blocks_format",
+        "msg_too_long",
+        "no_text",
+        "too_many_attachments",
+        "too_many_users",
+        "users_list_not_supplied",
+        "unknown_method",
+        "method_deprecated",
+    }
+)
+
+
+class SlackError(Exception):
+    """A Slack call that failed for good, after the client's own retries.
+
+    Attributes:
+        method: The Web API method, e.g. ``chat.postMessage``.
+        error: Slack's error code (``channel_not_found``), or ``http_<status>``,
+            ``connection_error`` or ``timeout`` when Slack gave no code.
+        permanent: True when retrying the same call cannot succeed, so callers can
+            fail (or skip) at once instead of burning retries.
+    """
+
+    def __init__(self, method: str, error: str, *, permanent: bool) -> None:
+        super().__init__(f"{method} failed: {error}")
+        self.method = method
+        self.error = error
+        self.permanent = permanent
+
+    @property
+    def may_have_been_sent(self) -> bool:
+        """True when Slack may have acted on the call although Marvin saw a failure (a
+        read timeout): re-sending could post the message twice."""
+        return self.error == "timeout"
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Keyword-only args break default exception pickling, and results/exceptions
+        # may cross process boundaries (dask executor).
+        return (_rebuild_slack_error, (self.method, self.error, self.permanent))
+
+
+def _rebuild_slack_error(method: str, error: str, permanent: bool) -> SlackError:
+    return SlackError(method, error, permanent=permanent)
+
+
+@dataclass(frozen=True)
+class CallEvent:
+    """One Web API call as seen by Marvin, for run-history events and metrics.
+
+    Deliberately holds no token or message text: events are stored and displayed.
+
+    Attributes:
+        method: The Web API method, e.g. ``conversations.open``.
+        target: The channel or user the call was about.
+        outcome: ``ok``, ``error:<code>`` (Slack said ``ok: false``), ``http:<status>``
+            (after the client's retries), ``connection_error`` or ``timeout``.
+        duration_s: Wall time of the whole call, retries and their waits included.
+    """
+
+    method: str
+    target: str
+    outcome: str
+    duration_s: float
+
+
+@runtime_checkable
+class ChatAPI(Protocol):
+    """What the flows need from Slack: reach a member privately and post messages."""
+
+    def open_dm(self, user_id: str) -> str:
+        """Open (or find) the direct-message channel with a member.
+
+        Returns:
+            The DM channel id to pass to `post_message`.
+
+        Raises:
+            SlackError: The member cannot be reached.
+        """
+        ...
+
+    def post_message(
+        self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> str:
+        """Post a message; `text` is also the notification/fallback text when blocks are given.
+
+        Returns:
+            The message ``ts``, Slack's id for the message within the channel.
+
+        Raises:
+            SlackError: The message was not posted.
+        """
+        ...

@@ -1,0 +1,11 @@
+"""Test doubles shipped with Marvin, so its tests, its benchmarks and yours share them.
+
+Like httpx's test transport, these are part of the package rather than of ``tests/``:
+
+- `marvin.testing.slack_api.SlackStandIn`: a local HTTP stand-in for the Slack Web API
+  that records calls and injects latency, rate limits, server errors and Slack errors.
+- `marvin.testing.signing`: builds incoming Slack requests (slash commands) and signs
+  them exactly as Slack does, for the ``/slack/events`` endpoint.
+
+Nothing here is imported by Marvin's runtime code.
+"""

@@ -1,0 +1,327 @@
+"""A local stand-in for the Slack Web API: real HTTP, recorded calls, injected faults.
+
+Slack is unreachable from tests and benchmarks, and mocking slack_sdk would skip the very
+code that matters (its HTTP, JSON and retry handling). So this is a real HTTP server on
+127.0.0.1 that answers the methods Marvin uses as Slack does, records every call, and on
+demand adds latency, rate limits (429 + Retry-After), server errors and ``ok: false``
+errors. Point slack-sdk at it with ``WebClient(base_url=standin.url)`` or ``SLACK_API_URL``.
+
+Example:
+    >>> from slack_sdk import WebClient
+    >>> with SlackStandIn() as slack:
+    ...     client = WebClient(token="xoxb-test", base_url=slack.url)
+    ...     slack.fail_next("chat.postMessage", status=200, error="channel_not_found")
+    ...     ok = client.chat_postMessage(channel="C1", text="hi")  # doctest: +SKIP
+
+Each request runs on its own thread, so injected latency delays calls without
+serialising them, as a slow Slack would.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from marvin.testing.slack_methods import answer, is_known, targets
+
+__all__ = ["RecordedCall", "SlackStandIn"]
+
+_API_PREFIX = "/api/"
+_JSON_FIELDS = ("blocks", "attachments", "metadata")  # form clients send these as JSON text
+_DEFAULT_HTTP_ERRORS = {429: "ratelimited", 503: "service_unavailable"}
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """One request the stand-in received, faulted or not.
+
+    Attributes:
+        method: Web API method, e.g. ``chat.postMessage``.
+        params: Query, form and JSON parameters merged (``blocks`` parsed), minus ``token``.
+        token: The bearer token sent (``Authorization`` header, else a ``token`` param).
+        at: ``time.monotonic()`` on arrival, for measuring gaps such as retry waits.
+        outcome: ``ok``, ``error:<code>`` (HTTP 200 with ``ok: false``) or ``http:<status>``.
+    """
+
+    method: str
+    params: dict[str, Any]
+    token: str | None
+    at: float
+    outcome: str = "ok"
+
+
+@dataclass(frozen=True)
+class _Fault:
+    status: int
+    retry_after: int | None
+    error: str
+
+
+@dataclass(frozen=True)
+class _Reply:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str]
+    outcome: str
+
+
+class SlackStandIn:
+    """The Slack Web API on 127.0.0.1, for tests and benchmarks. Thread-safe."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
+        """Prepare the server; `start` (or ``with``) binds it. Port 0 picks a free port."""
+        self._host, self._port = host, port
+        self._lock = threading.Lock()
+        self._calls: list[RecordedCall] = []
+        self._latency: dict[str, float] = {}
+        self._faults: dict[str, deque[_Fault]] = {}
+        self._target_errors: dict[str, str] = {}
+        self._last_ts_us = 0
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._url: str | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    def start(self) -> SlackStandIn:
+        """Bind and serve on a background thread; returns self for chaining."""
+        if self._server is not None:
+            raise RuntimeError("SlackStandIn already started")
+        server = _Server((self._host, self._port), _Handler)
+        server.standin = self
+        self._server = server
+        self._port = server.server_address[1]
+        self._url = f"http://{self._host}:{self._port}{_API_PREFIX}"
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.01},  # a quick stop() between tests
+            name=f"slack-standin-{self._port}",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and free the port; idempotent. `url` stays valid (and now refuses)."""
+        server, self._server = self._server, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if self._thread is not None:
+            self._thread.join()
+
+    def __enter__(self) -> SlackStandIn:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """Base URL ending in ``/``, as slack-sdk's ``base_url`` expects."""
+        if self._url is None:
+            raise RuntimeError("SlackStandIn not started")
+        return self._url
+
+    # -- inspection --------------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[RecordedCall]:
+        """A snapshot of every call received so far, in arrival order."""
+        with self._lock:
+            return list(self._calls)
+
+    def calls_to(self, method: str) -> list[RecordedCall]:
+        """The calls to one Web API method, faulted ones included."""
+        return [call for call in self.calls if call.method == method]
+
+    def posted_messages(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Params of the ``chat.postMessage`` calls that succeeded, optionally for one channel."""
+        return [
+            call.params
+            for call in self.calls_to("chat.postMessage")
+            if call.outcome == "ok" and (channel is None or call.params.get("channel") == channel)
+        ]
+
+    def reset(self) -> None:
+        """Forget calls, latency and faults (between tests sharing one stand-in)."""
+        with self._lock:
+            self._calls.clear()
+            self._latency.clear()
+            self._faults.clear()
+            self._target_errors.clear()
+
+    # -- fault injection ---------------------------------------------------------------
+
+    def set_latency(self, seconds: float, method: str = "*") -> None:
+        """Delay answers to `method` (``*``: any method without its own setting); 0 clears."""
+        with self._lock:
+            self._latency[method] = seconds
+
+    def fail_next(
+        self,
+        method: str,
+        times: int = 1,
+        *,
+        status: int = 500,
+        retry_after: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Fail the next `times` calls to `method` (``*``: any method).
+
+        Args:
+            status: 429 (rate limited), 5xx, or 200 for Slack's ``{"ok": false}`` errors.
+            retry_after: ``Retry-After`` header value in seconds (meant for 429).
+            error: Slack's error code; required with status 200 (e.g. ``channel_not_found``).
+        """
+        if status == 200 and error is None:
+            raise ValueError("status 200 faults need an error code, e.g. 'channel_not_found'")
+        code = error or _DEFAULT_HTTP_ERRORS.get(status, "internal_error")
+        with self._lock:
+            queue = self._faults.setdefault(method, deque())
+            queue.extend(_Fault(status, retry_after, code) for _ in range(times))
+
+    def fail_for_channel(self, channel_or_user: str, error: str) -> None:
+        """Answer ``ok: false`` with `error` to every call about this channel or user.
+
+        A user id also covers its DM channel as this stand-in names it (``D`` + user id).
+        """
+        with self._lock:
+            self._target_errors[channel_or_user] = error
+
+    # -- request handling (called on the server's threads) -----------------------------
+
+    def _handle(self, method: str, params: dict[str, Any] | None, token: str | None) -> _Reply:
+        """Answer and record one call; `params` is None when the body could not be parsed."""
+        with self._lock:
+            if params is None:
+                params, reply = {}, _error("invalid_form_data")
+            else:
+                reply = self._decide(method, params, token)
+            self._calls.append(RecordedCall(method, params, token, time.monotonic(), reply.outcome))
+            delay = self._latency.get(method, self._latency.get("*", 0.0))
+        if delay > 0:
+            time.sleep(delay)
+        return reply
+
+    def _decide(self, method: str, params: dict[str, Any], token: str | None) -> _Reply:
+        """The answer to one call: an injected fault first, then Slack's own rules."""
+        for key in (method, "*"):
+            queue = self._faults.get(key)
+            if queue:
+                fault = queue.popleft()
+                if fault.status == 200:
+                    return _error(fault.error)
+                headers = (
+                    {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
+                )
+                body = {"ok": False, "error": fault.error}
+                return _Reply(fault.status, body, headers, f"http:{fault.status}")
+        if not is_known(method):
+            return _error("unknown_method")
+        if not token:
+            return _error("not_authed")
+        for target in targets(params):
+            for key in (target, target.removeprefix("D")):
+                if key in self._target_errors:
+                    return _error(self._target_errors[key])
+        result = answer(method, params, self._next_ts)
+        return _Reply(200, result, {}, "ok" if result.get("ok") else f"error:{result['error']}")
+
+    def _next_ts(self) -> str:
+        """A unique, increasing message ts in Slack's ``seconds.micros`` shape (under lock)."""
+        self._last_ts_us = max(int(time.time() * 1_000_000), self._last_ts_us + 1)
+        return f"{self._last_ts_us // 1_000_000}.{self._last_ts_us % 1_000_000:06d}"
+
+
+def _error(code: str) -> _Reply:
+    return _Reply(200, {"ok": False, "error": code}, {}, f"error:{code}")
+
+
+# -- HTTP plumbing ---------------------------------------------------------------------------
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True  # a request stuck in injected latency must not block stop()
+    request_queue_size = 128  # the default 5 drops bursts of concurrent connects
+    standin: SlackStandIn
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def do_POST(self) -> None:  # http.server's naming
+        url = urlsplit(self.path)
+        if not url.path.startswith(_API_PREFIX):
+            self._send(404, {"ok": False, "error": "not_found"}, {})
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        params = _parse_params(url.query, raw, self.headers.get("Content-Type", ""))
+        body_token = params.pop("token", None) if params is not None else None
+        token = _bearer(self.headers.get("Authorization")) or (
+            str(body_token) if body_token else None
+        )
+        reply = self.server.standin._handle(url.path[len(_API_PREFIX) :], params, token)
+        self._send(reply.status, reply.body, reply.headers)
+
+    do_GET = do_POST
+
+    def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
+        data = json.dumps(body).encode()
+        try:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up (its timeout); Slack would not care either
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence per-request logging; the recorded calls are the log."""
+
+
+def _bearer(header: str | None) -> str | None:
+    if header and header.lower().startswith("bearer "):
+        return header[len("bearer ") :].strip() or None
+    return None
+
+
+def _parse_params(query: str, raw: bytes, content_type: str) -> dict[str, Any] | None:
+    """Query string, form or JSON body merged; JSON-text fields decoded. None if unparseable."""
+    params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
+    media_type = content_type.split(";")[0].strip().lower()
+    try:
+        if media_type == "application/json":
+            body = json.loads(raw or b"{}")
+            if not isinstance(body, dict):
+                return None
+            params.update(body)
+        elif raw:
+            params.update(parse_qsl(raw.decode(), keep_blank_values=True, strict_parsing=True))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    for key in _JSON_FIELDS:
+        value = params.get(key)
+        if isinstance(value, str) and value[:1] in ("[", "{"):
+            try:
+                params[key] = json.loads(value)
+            except ValueError:
+                pass  # leave it as sent; Slack would answer invalid_blocks
+    return params
