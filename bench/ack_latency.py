@@ -1,0 +1,231 @@
+"""Ack latency of ``/standup`` over real HTTP: how long Slack waits for Marvin's answer.
+
+Run: ``python -m bench.ack_latency`` (``--store firestore`` needs FIRESTORE_EMULATOR_HOST).
+
+Marvin's real web app (Starlette on uvicorn, Bolt's signature check, the listener, a store
+write) runs in a background thread of this process, with its Web API client pointed at a
+`SlackStandIn`. The load generator runs in a *separate process*, as Slack does, so its
+own CPU time never holds this process's GIL: it fires `--concurrency` signed slash commands
+at once, `--rounds` times after `--warmup` rounds, each on its own connection, and times
+each from connect to the last byte of the answer. A sequential baseline (one request at a
+time) is printed too: the difference is queueing under the burst. Every answer must be a
+200 "Thanks" and every update must be in the store afterwards, or the run fails.
+
+Target (DESIGN.md, Slack's 3 s deadline with a wide margin): p99 < 100 ms on SQLite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import functools
+import math
+import multiprocessing
+import os
+import statistics
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from marvin.models import DEFAULT_TEAM
+from marvin.settings import Settings
+from marvin.slack.app import build_app, dispatch
+from marvin.store.base import Store
+from marvin.testing.server import serve_in_thread
+from marvin.testing.signing import signed_headers, slash_command_body
+from marvin.testing.slack_api import SlackStandIn
+from marvin.web import build_web_app
+
+SECRET = "bench-signing-secret"
+TOKEN = "xoxb-bench-token"
+NOW = dt.datetime(2026, 11, 18, 8, 0, tzinfo=dt.UTC)  # a Wednesday before 09:00 standup
+DATE = "2026-11-18"
+
+
+# -- the load generator (runs in its own process) -------------------------------------------
+
+
+@dataclass(frozen=True)
+class Round:
+    """One burst: per-request latencies (s), wall time of the burst (s), failed answers."""
+
+    latencies: list[float]
+    seconds: float
+    errors: list[str]
+
+
+async def _post(host: str, port: int, body: bytes) -> tuple[float, str | None]:
+    """One signed POST on a fresh connection; (seconds, None) or (seconds, what went wrong)."""
+    headers = signed_headers(SECRET, body)
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    request = (
+        f"POST /slack/events HTTP/1.1\r\nHost: {host}:{port}\r\n{head}"
+        f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+    ).encode() + body
+    started = time.perf_counter()
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        writer.write(request)
+        await writer.drain()
+        answer = await reader.read()
+    finally:
+        writer.close()
+    elapsed = time.perf_counter() - started
+    status_line = answer.split(b"\r\n", 1)[0]
+    if b" 200 " not in status_line or b"Thanks!" not in answer:
+        return elapsed, answer[:200].decode(errors="replace")
+    return elapsed, None
+
+
+async def _burst(host: str, port: int, bodies: list[bytes]) -> Round:
+    started = time.perf_counter()
+    results = await asyncio.gather(*(_post(host, port, body) for body in bodies))
+    seconds = time.perf_counter() - started
+    return Round([r[0] for r in results], seconds, [r[1] for r in results if r[1] is not None])
+
+
+def user_id(round_no: int, index: int) -> str:
+    return f"U{round_no:03d}{index:04d}"
+
+
+def generate_load(
+    url: str, concurrency: int, rounds: int, warmup: int, sequential: int
+) -> tuple[list[Round], list[float]]:
+    """Warm-up bursts (discarded), measured bursts, then `sequential` one-at-a-time requests."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+
+    def bodies(round_no: int, count: int) -> list[bytes]:
+        return [
+            slash_command_body(text=f"bench update {round_no}/{i}", user_id=user_id(round_no, i))
+            for i in range(count)
+        ]
+
+    async def main() -> tuple[list[Round], list[float]]:
+        measured = []
+        for round_no in range(warmup + rounds):
+            burst = await _burst(host, port, bodies(round_no, concurrency))
+            if round_no >= warmup:
+                measured.append(burst)
+        baseline = []
+        for body in bodies(warmup + rounds, sequential):
+            seconds, error = await _post(host, port, body)
+            if error is not None:
+                raise RuntimeError(f"sequential request failed: {error}")
+            baseline.append(seconds)
+        return measured, baseline
+
+    return asyncio.run(main())
+
+
+# -- the server under test ------------------------------------------------------------------
+
+
+@contextmanager
+def open_bench_store(kind: str) -> Iterator[Store]:
+    """A fresh store: SQLite on a temp file, or a new project on the Firestore emulator."""
+    if kind == "sqlite":
+        from marvin.store.sqlite import SqliteStore
+
+        with tempfile.TemporaryDirectory(prefix="marvin-bench-") as tmp:
+            sqlite = SqliteStore(os.path.join(tmp, "marvin.db"))
+            try:
+                yield sqlite
+            finally:
+                sqlite.close()
+        return
+    host = os.environ.get("FIRESTORE_EMULATOR_HOST")
+    if not host:
+        raise SystemExit(
+            "--store firestore needs a running emulator: set FIRESTORE_EMULATOR_HOST "
+            "(python -m tests.support.firestore_emulator --port 8681 starts one)"
+        )
+    from marvin.store.firestore import FirestoreStore
+
+    project = f"bench-{uuid.uuid4().hex[:12]}"
+    firestore = FirestoreStore(project=project)
+    try:
+        firestore.list_teams()  # the emulator's first call runs in a cold JVM
+        yield firestore
+    finally:
+        firestore.close()
+        url = f"http://{host}/emulator/v1/projects/{project}/databases/(default)/documents"
+        with urllib.request.urlopen(urllib.request.Request(url, method="DELETE"), timeout=30):
+            pass
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    """Nearest-rank percentile: the smallest sample at or above `pct` % of the samples."""
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(pct / 100 * len(ordered)) - 1)]
+
+
+def run(args: argparse.Namespace) -> int:
+    with SlackStandIn() as slack, open_bench_store(args.store) as store:
+        fields: dict[str, Any] = {
+            "slack_bot_token": TOKEN, "slack_signing_secret": SECRET, "slack_api_url": slack.url,
+            "timezone": "UTC", "standup_time": "09:00", "standup_days": "mon-fri",
+        }
+        settings = Settings(_env_file=None, **fields)  # type: ignore[call-arg]  # pydantic-settings
+        bolt = build_app(settings, store, lambda: NOW)
+        web = build_web_app(functools.partial(dispatch, bolt), lambda: {"ok": True})
+        with serve_in_thread(web) as (url, _stop):
+            context = multiprocessing.get_context("spawn")
+            with context.Pool(1) as pool:
+                measured, baseline = pool.apply(
+                    generate_load,
+                    (url, args.concurrency, args.rounds, args.warmup, args.sequential),
+                )
+        stored = {u.user_id for u in store.list_updates(DEFAULT_TEAM, DATE)}
+
+    latencies = [seconds for burst in measured for seconds in burst.latencies]
+    errors = [error for burst in measured for error in burst.errors]
+    expected = {user_id(r, i) for r in range(args.warmup + args.rounds)
+                for i in range(args.concurrency)}
+    lost = len(expected - stored)
+    ms = 1000.0
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"/standup ack latency over HTTP: store={args.store}, {args.rounds} rounds x "
+          f"{args.concurrency} concurrent after {args.warmup} warm-up round(s)")
+    print(f"  machine: {os.cpu_count()} CPUs, load average {load}; Python "
+          f"{sys.version.split()[0]}")
+    print(f"  burst   p50 {percentile(latencies, 50) * ms:7.1f} ms   "
+          f"p99 {percentile(latencies, 99) * ms:7.1f} ms   max {max(latencies) * ms:7.1f} ms   "
+          f"({len(latencies)} requests)")
+    rate = len(latencies) / sum(burst.seconds for burst in measured)
+    print(f"  throughput {rate:7.0f} requests/s (requests / summed burst wall time)")
+    print(f"  sequential p50 {statistics.median(baseline) * ms:7.1f} ms   "
+          f"max {max(baseline) * ms:7.1f} ms   ({len(baseline)} requests, one at a time)")
+    print(f"  answers: {len(latencies) - len(errors)}/{len(latencies)} 200 'Thanks'; "
+          f"store: {len(expected) - lost}/{len(expected)} burst updates kept")
+    for error in errors[:3]:
+        print(f"  failed answer: {error!r}")
+    target_ms = 100.0
+    if args.store == "sqlite":
+        p99 = percentile(latencies, 99) * ms
+        verdict = "met" if p99 < target_ms else "MISSED"
+        print(f"  target p99 < {target_ms:.0f} ms on SQLite: {verdict}")
+    return 1 if errors or lost else 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--store", choices=("sqlite", "firestore"), default="sqlite")
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--sequential", type=int, default=50,
+                        help="one-at-a-time requests for the baseline (default 50)")
+    return run(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,23 @@
+"""Marvin's flows: the reminder and the standup, written on `marvin.engine`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from marvin.engine import Flow
+
+FLOW_NAMES = ("reminder", "standup")
+
+
+def get_flow(name: str) -> Flow:
+    """A flow by name (imported on demand)."""
+    if name == "reminder":
+        from flows.reminder import flow as reminder
+
+        return reminder
+    if name == "standup":
+        from flows.standup import flow as standup
+
+        return standup
+    raise ValueError(f"unknown flow {name!r}: expected one of {', '.join(FLOW_NAMES)}")

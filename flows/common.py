@@ -1,0 +1,65 @@
+"""Tasks both flows share: which standup a run is about, who is on the team, what they said."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import timedelta
+
+from marvin.engine import SKIP, get_context, task
+from marvin.models import Member, Update
+from marvin.services import services
+from marvin.standup import active_standup_date, last_standup_date, standup_instant
+
+STORE_RETRY_DELAY = timedelta(seconds=2)  # a blip in the store is worth two more tries
+
+
+def run_time() -> dt.datetime:
+    """When this run is "for": its scheduled time if scheduled (a late run still belongs to
+    its slot), else now."""
+    scheduled = get_context().scheduled_start_time
+    return scheduled if scheduled is not None else services().now()
+
+
+def check_date(date: str) -> str:
+    """A YYYY-MM-DD date, normalised; ValueError with an example otherwise."""
+    try:
+        if len(date) != 10:
+            raise ValueError(date)
+        return dt.date.fromisoformat(date).isoformat()
+    except (ValueError, TypeError):
+        raise ValueError(f"bad date {date!r}: expected YYYY-MM-DD, e.g. 2026-11-23") from None
+
+
+@task
+def get_standup_date(team: str, date: str | None = None) -> str:
+    """The standup a reminder is for: the next one still ahead (today before standup time).
+
+    A scheduled reminder that runs late (after downtime) keeps its slot's date, and is
+    skipped if that standup has already happened: a reminder after the digest is noise.
+    """
+    if date:
+        return check_date(date)
+    s = services()
+    the_team = s.team(team)
+    standup_date = active_standup_date(the_team, run_time())
+    if s.now() >= standup_instant(the_team, standup_date):
+        raise SKIP(f"the {standup_date} standup has already happened; no reminders now")
+    return standup_date
+
+
+@task
+def get_digest_date(team: str, date: str | None = None) -> str:
+    """The standup a digest is for: the latest one whose time has come."""
+    if date:
+        return check_date(date)
+    return last_standup_date(services().team(team), run_time())
+
+
+@task(max_retries=2, retry_delay=STORE_RETRY_DELAY)
+def get_team(team: str) -> list[Member]:
+    return services().store.list_members(team)
+
+
+@task(max_retries=2, retry_delay=STORE_RETRY_DELAY)
+def get_updates(team: str, date: str) -> list[Update]:
+    return services().store.list_updates(team, date)

@@ -1,0 +1,77 @@
+"""The reminder flow: before standup, DM every member who has not posted yet.
+
+Reads like the seed's positive code: get the date, the team and the updates; decide per
+member whether a reminder is needed (SKIP when they posted); send the reminders (skipped
+along with their upstream); report. The reminders are the reference tasks, so a failed
+report does not fail the run and one failed reminder does (and alerts).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flows.alerts import alert_on_failure
+from flows.common import get_standup_date, get_team, get_updates
+from flows.delivery import deliver
+from marvin.engine import SKIP, Flow, Parameter, get_context, task, unmapped
+from marvin.models import DEFAULT_TEAM, DeliveryKind, Member, Update
+from marvin.services import services
+from marvin.standup import is_reminder_needed as needs_reminder
+from marvin.standup import reminder_text
+
+
+@task
+def is_reminder_needed(member: Member, updates: list[Update]) -> Member:
+    if not needs_reminder(member, updates):
+        raise SKIP(f"{member.user_id} already posted")
+    return member
+
+
+@task(max_retries=3, retry_delay=timedelta(seconds=5))
+def send_reminder(member: Member, team: str, date: str, force: bool = False) -> str:
+    """DM one member, at most once per standup date (even across retries and replicas)."""
+    s = services()
+    text = reminder_text(member, s.team(team), date)
+
+    def send() -> str:
+        return s.chat.post_message(s.chat.open_dm(member.user_id), text)
+
+    user = member.user_id
+    deliver(
+        DeliveryKind.REMINDER,
+        team,
+        date,
+        user,
+        send,
+        failed=f"could not remind {user}",
+        already=f"{user} was already reminded for {date}",
+        force=force,
+    )
+    if s.dry_run:
+        return f"would remind {user}"
+    get_context().logger.info("reminded %s for %s", user, date)
+    return f"reminded {user}"
+
+
+@task(skip_on_upstream_skip=False)
+def report(reminders: list[str | None] | None) -> str:
+    reminders = reminders or []  # None when the reminders were skipped as a whole
+    sent = [r for r in reminders if r]
+    summary = f"{len(sent)} reminder(s) sent, {len(reminders) - len(sent)} not needed"
+    get_context().logger.info(summary)
+    return summary
+
+
+with Flow("reminder", on_failure=alert_on_failure) as flow:
+    team = Parameter("team", default=DEFAULT_TEAM)
+    date = Parameter("date", default=None)
+    force = Parameter("force", default=False)
+
+    standup_date = get_standup_date(team, date)
+    members = get_team(team)
+    updates = get_updates(team, standup_date)
+    needed = is_reminder_needed.map(members, unmapped(updates))
+    reminders = send_reminder.map(needed, unmapped(team), unmapped(standup_date), unmapped(force))
+    report(reminders)
+
+flow.set_reference_tasks([reminders])

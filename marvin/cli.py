@@ -1,0 +1,235 @@
+"""`marvin`: serve, run flows by hand, show schedules, manage teams.
+
+Every command turns bad settings or input into one clear line and an exit code, never
+a traceback: the person at the terminal is setting Marvin up, not debugging it.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from marvin.cli_output import print_run, print_schedule, print_teams
+from marvin.composition import build_services, build_store, run_flow
+from marvin.engine import FlowValidationError
+from marvin.models import DEFAULT_TEAM, Member, Team
+from marvin.services import UnknownTeamError, resolve_team, utc_now
+from marvin.settings import SettingsError, load_settings
+from marvin.standup import parse_days, parse_hhmm
+from marvin.store import StoreError
+
+app = typer.Typer(
+    name="marvin",
+    help="Marvin: a Slack standup bot.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,  # main() turns errors into one line; never a traceback
+)
+team_app = typer.Typer(help="Teams and their members.", no_args_is_help=True)
+app.add_typer(team_app, name="team")
+console = Console()
+err = Console(stderr=True)
+
+
+@app.callback()
+def _main(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def serve() -> None:
+    """Serve Slack's requests and run every team's flows on schedule."""
+    from marvin.server import serve as run_server
+
+    run_server(load_settings())
+
+
+@app.command("run")
+def run_command(
+    flow: Annotated[str, typer.Argument(help="reminder or standup")],
+    channel: Annotated[
+        str | None, typer.Option(help="standup only: where to post (default #testing by hand)")
+    ] = None,
+    date: Annotated[
+        str | None, typer.Option(help="standup date YYYY-MM-DD (default: the active one)")
+    ] = None,
+    team: Annotated[str, typer.Option(help="team name")] = DEFAULT_TEAM,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="print what would be sent")] = False,
+    force: Annotated[bool, typer.Option("--force", help="send again even if already sent")] = False,
+) -> None:
+    """Run a flow now, off-schedule; exit 0 when its reference tasks succeed."""
+    if flow not in ("reminder", "standup"):
+        raise typer.BadParameter(f"expected reminder or standup, got {flow!r}", param_hint="FLOW")
+    if date is not None:
+        from flows.common import check_date
+
+        date = check_date(date)
+    params: dict[str, object] = {"team": team, "date": date, "force": force}
+    if flow == "standup":
+        params["standup_channel"] = channel or "#testing"
+    elif channel is not None:
+        raise typer.BadParameter("only the standup flow posts to a channel", param_hint="--channel")
+    settings = load_settings()
+    store = build_store(settings)
+    try:
+        resolve_team(store, settings, team)
+        services = build_services(settings, store, dry_run=dry_run)
+        result = run_flow(flow, params, services)
+    finally:
+        store.close()
+    print_run(console, result)
+    raise typer.Exit(0 if result.state.is_successful() else 1)
+
+
+@app.command()
+def schedule(next: Annotated[int, typer.Option("--next", min=1, max=1000)] = 10) -> None:
+    """Show the next scheduled runs of every team's flows."""
+    from marvin.scheduler import teams_to_schedule, upcoming
+
+    settings = load_settings()
+    store = build_store(settings)
+    try:
+        runs = upcoming(teams_to_schedule(store, settings), next, after=utc_now())
+    finally:
+        store.close()
+    print_schedule(console, runs)
+
+
+@team_app.command("list")
+def team_list() -> None:
+    """Teams, their schedules and members."""
+    from marvin.scheduler import teams_to_schedule
+
+    settings = load_settings()
+    store = build_store(settings)
+    try:
+        teams = teams_to_schedule(store, settings)
+        print_teams(console, [(t, store.list_members(t.name)) for t in teams])
+    finally:
+        store.close()
+
+
+@team_app.command("add")
+def team_add(
+    user_id: Annotated[str, typer.Argument(help="Slack user id, e.g. U0123ABC")],
+    team: Annotated[str, typer.Option(help="team name")] = DEFAULT_TEAM,
+    name: Annotated[str, typer.Option(help="display name")] = "",
+) -> None:
+    """Add a member (or move them to another team)."""
+    from marvin.standup import is_user_id
+
+    if not is_user_id(user_id):
+        raise typer.BadParameter(f"{user_id!r} is not a Slack user id (like U0123ABC)")
+    settings = load_settings()
+    store = build_store(settings)
+    try:
+        resolve_team(store, settings, team)
+        store.save_member(Member(user_id=user_id, team=team, name=name))
+    finally:
+        store.close()
+    console.print(f"added {user_id} to team {team}")
+
+
+@team_app.command("remove")
+def team_remove(user_id: Annotated[str, typer.Argument(help="Slack user id")]) -> None:
+    """Remove a member."""
+    settings = load_settings()
+    store = build_store(settings)
+    try:
+        removed = store.remove_member(user_id)
+    finally:
+        store.close()
+    if not removed:
+        err.print(f"{user_id} is not a member")
+        raise typer.Exit(1)
+    console.print(f"removed {user_id}")
+
+
+@team_app.command("set")
+def team_set(
+    name: Annotated[str, typer.Argument(help="team name")],
+    timezone: Annotated[str | None, typer.Option(help="IANA zone, e.g. Europe/London")] = None,
+    standup_time: Annotated[str | None, typer.Option(help="HH:MM")] = None,
+    reminder_time: Annotated[str | None, typer.Option(help="HH:MM")] = None,
+    days: Annotated[str | None, typer.Option(help="e.g. mon-fri, mon,wed,fri")] = None,
+    channel: Annotated[str | None, typer.Option(help="digest channel, e.g. #general")] = None,
+) -> None:
+    """Create or change a team's schedule and channel."""
+    settings = load_settings()
+    store = build_store(settings)
+    try:
+        try:
+            current = resolve_team(store, settings, name)
+        except UnknownTeamError:
+            current = Team(
+                name=name,
+                timezone=settings.timezone,
+                standup_time=settings.standup_time,
+                reminder_time=settings.reminder_time,
+                days=parse_days(settings.standup_days),
+                channel=settings.standup_channel,
+            )
+        updated = _changed_team(current, timezone, standup_time, reminder_time, days, channel)
+        store.save_team(updated)
+    finally:
+        store.close()
+    console.print(f"saved team {name}")
+
+
+def _changed_team(
+    team: Team,
+    timezone: str | None,
+    standup_time: str | None,
+    reminder_time: str | None,
+    days: str | None,
+    channel: str | None,
+) -> Team:
+    from dataclasses import replace
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if timezone is not None:
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise typer.BadParameter(f"unknown time zone {timezone!r}") from None
+    times = {}
+    for label, value in (("standup_time", standup_time), ("reminder_time", reminder_time)):
+        if value is not None:
+            hour, minute = parse_hhmm(value)
+            times[label] = f"{hour:02d}:{minute:02d}"
+    return replace(
+        team,
+        timezone=timezone or team.timezone,
+        days=parse_days(days) if days is not None else team.days,
+        channel=channel or team.channel,
+        **times,
+    )
+
+
+def _fail(kind: str, exc: BaseException) -> None:
+    """One line on stderr; the message is shown as typed (never read as rich markup)."""
+    from rich.text import Text
+
+    err.print(Text.assemble((f"{kind}: ", "red"), str(exc)), highlight=False)
+
+
+def main() -> None:
+    """Entry point: Typer handles usage errors; Marvin's own errors become one line."""
+    try:
+        app()
+    except SettingsError as exc:
+        _fail("Configuration error", exc)
+        sys.exit(2)
+    except (UnknownTeamError, FlowValidationError, ValueError) as exc:
+        _fail("Error", exc)
+        sys.exit(2)
+    except StoreError as exc:
+        _fail("Store error", exc)
+        sys.exit(3)

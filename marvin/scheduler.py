@@ -1,0 +1,195 @@
+"""Scheduling: each team's reminder and standup flows at its local times, on its days.
+
+Example::
+
+    scheduler = FlowScheduler(store, settings, run=run_scheduled, now=clock)
+    scheduler.start()        # APScheduler jobs, plus catch-up of runs missed while down
+
+The only module that imports an APScheduler scheduler. Fire times come from the
+engine's `CronClock` (wrapped as an APScheduler trigger), so `marvin schedule`, the
+jobs and the standup-date rules agree, DST days included. Missed runs (downtime) are
+run late within a grace period; delivery claims in the store make any re-run harmless,
+which is also what keeps two replicas from sending twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
+
+from marvin.engine.schedules import CronClock, Schedule, ScheduledRun
+from marvin.models import DEFAULT_TEAM, Team
+from marvin.services import default_team
+from marvin.settings import Settings
+from marvin.store.base import Store
+
+log = logging.getLogger("marvin.scheduler")
+
+FLOW_NAMES = ("reminder", "standup")
+
+RunScheduled = Callable[[str, dict[str, Any], dt.datetime], object]
+"""``run(flow_name, parameters, scheduled_time)``"""
+
+
+def teams_to_schedule(store: Store, settings: Settings) -> list[Team]:
+    """Stored teams, plus the settings' default team when it is not stored."""
+    teams = store.list_teams()
+    if not any(t.name == DEFAULT_TEAM for t in teams):
+        teams.insert(0, default_team(settings))
+    return teams
+
+
+def team_clocks(team: Team) -> dict[str, CronClock]:
+    """The reminder and standup clocks of one team (parameter `team` set to its name)."""
+    params = {"team": team.name}
+    return {
+        "reminder": CronClock.daily_at(
+            team.reminder_time, days=team.days, timezone=team.timezone, parameter_defaults=params
+        ),
+        "standup": CronClock.daily_at(
+            team.standup_time, days=team.days, timezone=team.timezone, parameter_defaults=params
+        ),
+    }
+
+
+def flow_schedules(teams: list[Team]) -> dict[str, Schedule]:
+    """One Schedule per flow, with a clock per team."""
+    clocks: dict[str, list[CronClock]] = {name: [] for name in FLOW_NAMES}
+    for team in teams:
+        for flow_name, clock in team_clocks(team).items():
+            clocks[flow_name].append(clock)
+    return {name: Schedule(c) for name, c in clocks.items() if c}
+
+
+@dataclass(frozen=True)
+class UpcomingRun:
+    flow: str
+    run: ScheduledRun
+
+
+def upcoming(teams: list[Team], n: int, after: dt.datetime) -> list[UpcomingRun]:
+    """The next `n` runs of all flows of all teams, in time order."""
+    runs = [
+        UpcomingRun(flow, run)
+        for flow, schedule in flow_schedules(teams).items()
+        for run in schedule.next(n, after=after)
+    ]
+    runs.sort(key=lambda r: (r.run.start_time, r.flow))
+    return runs[:n]
+
+
+class ClockTrigger(BaseTrigger):  # type: ignore[misc]
+    """An APScheduler trigger that asks a `CronClock` for its fire times."""
+
+    def __init__(self, clock: CronClock) -> None:
+        self.clock = clock
+
+    def get_next_fire_time(
+        self, previous_fire_time: dt.datetime | None, now: dt.datetime
+    ) -> dt.datetime | None:
+        after = previous_fire_time or (now - dt.timedelta(microseconds=1))
+        return self.clock.next_after(after)
+
+    def __str__(self) -> str:
+        return f"clock[{self.clock.cron} {self.clock.timezone}]"
+
+
+class FlowScheduler:
+    """Runs the flows of every team on their clocks, in a background thread."""
+
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        run: RunScheduled,
+        now: Callable[[], dt.datetime],
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.run = run
+        self.now = now
+        self.grace = dt.timedelta(seconds=settings.misfire_grace_seconds)
+        self._scheduler = BackgroundScheduler(timezone=dt.UTC)
+        self._teams: list[Team] = []
+
+    @property
+    def running(self) -> bool:
+        return bool(self._scheduler.running)
+
+    def start(self, catch_up: bool = True) -> None:
+        self._sync_jobs()
+        self._scheduler.add_job(
+            self._sync_jobs, "interval", seconds=60, id="marvin:sync-teams", coalesce=True
+        )
+        if catch_up:  # in the scheduler's thread, so start-up is not held up by it
+            self._scheduler.add_job(self.catch_up, id="marvin:catch-up")
+        self._scheduler.start()
+
+    def shutdown(self) -> None:
+        if self._scheduler.running:
+            self._scheduler.shutdown(wait=True)
+
+    def jobs(self) -> list[Any]:
+        return [j for j in self._scheduler.get_jobs() if not j.id.startswith("marvin:")]
+
+    def _sync_jobs(self) -> None:
+        """(Re)create one job per team and flow when the teams changed."""
+        teams = teams_to_schedule(self.store, self.settings)
+        if teams == self._teams:
+            return
+        for job in self.jobs():
+            job.remove()
+        for team in teams:
+            for flow_name, clock in team_clocks(team).items():
+                self._scheduler.add_job(
+                    self._fire,
+                    ClockTrigger(clock),
+                    args=[flow_name, clock],
+                    id=f"{flow_name}:{team.name}",
+                    name=f"{flow_name} for team {team.name}",
+                    misfire_grace_time=int(self.grace.total_seconds()),
+                    coalesce=True,
+                    max_instances=1,
+                    replace_existing=True,
+                )
+        self._teams = teams
+        log.info("scheduled %d team(s): %s", len(teams), ", ".join(t.name for t in teams))
+
+    def _fire(self, flow_name: str, clock: CronClock) -> None:
+        """A job: run the flow for the slot that is due now (a late job keeps its slot)."""
+        now = self.now()
+        due = Schedule([clock]).runs_between(now - self.grace, now)
+        if not due:
+            log.warning("%s fired with no slot in the last %s; skipped", flow_name, self.grace)
+            return
+        slot = due[-1]
+        self._run_safely(flow_name, dict(slot.parameter_defaults), slot.start_time)
+
+    def catch_up(self) -> list[tuple[str, dt.datetime]]:
+        """Run each clock's latest slot missed within the grace period (e.g. after downtime).
+
+        Safe to over-run: deliveries are claimed in the store, so a slot that did run
+        sends nothing again.
+        """
+        now = self.now()
+        ran: list[tuple[str, dt.datetime]] = []
+        for team in teams_to_schedule(self.store, self.settings):
+            for flow_name, clock in team_clocks(team).items():
+                due = Schedule([clock]).runs_between(now - self.grace, now)
+                if due:
+                    slot = due[-1]
+                    self._run_safely(flow_name, dict(slot.parameter_defaults), slot.start_time)
+                    ran.append((flow_name, slot.start_time))
+        return ran
+
+    def _run_safely(self, flow_name: str, params: dict[str, Any], at: dt.datetime) -> None:
+        try:
+            self.run(flow_name, params, at)
+        except Exception:  # a scheduler thread must survive anything a run does
+            log.exception("scheduled %s run for %s failed to start", flow_name, params)

@@ -1,0 +1,64 @@
+"""`marvin serve`: the Slack app (HTTP or Socket Mode) plus the flow scheduler."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any
+
+from marvin.composition import build_executor, build_services, build_store, run_flow
+from marvin.scheduler import FlowScheduler
+from marvin.services import utc_now
+from marvin.settings import Settings
+from marvin.slack.app import build_app, dispatch
+from marvin.web import build_web_app
+
+log = logging.getLogger("marvin.server")
+
+
+def serve(settings: Settings) -> None:
+    """Run until interrupted. Fails fast (SettingsError) when Slack settings are missing."""
+    import uvicorn
+
+    store = build_store(settings)
+    bolt = build_app(settings, store, utc_now)
+    services = build_services(settings, store)
+    executor = build_executor(settings)
+
+    def run_scheduled(flow: str, params: dict[str, Any], at: Any) -> object:
+        result = run_flow(flow, params, services, executor=executor, scheduled_start=at)
+        log.info("%s run %s for %s: %s", flow, result.id, params, result.state)
+        return result
+
+    scheduler = FlowScheduler(store, settings, run=run_scheduled, now=utc_now)
+
+    def health() -> dict[str, Any]:
+        try:
+            store.list_teams()
+            store_ok = True
+        except Exception as exc:  # report, do not raise: this is the health check
+            log.warning("health check: store unreachable: %s", exc)
+            store_ok = False
+        return {
+            "ok": store_ok and scheduler.running,
+            "store": store_ok,
+            "scheduler": scheduler.running,
+        }
+
+    socket_handler = None
+    slack_handler = None
+    if settings.slack_app_token is not None:
+        from marvin.slack.socket_mode import start_socket_mode
+
+        socket_handler = start_socket_mode(bolt, settings.slack_app_token.get_secret_value())
+    else:
+        slack_handler = functools.partial(dispatch, bolt)
+    web = build_web_app(slack_handler, health)
+    scheduler.start()
+    try:
+        uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")
+    finally:
+        scheduler.shutdown()
+        if socket_handler is not None:
+            socket_handler.close()  # type: ignore[no-untyped-call]
+        store.close()

@@ -1,0 +1,160 @@
+"""Settings: the only module that reads the environment (and `.env`).
+
+Example::
+
+    settings = load_settings()          # raises SettingsError with a readable message
+    settings.store                      # "sqlite:///marvin.db" unless MARVIN_STORE is set
+
+Every setting has the exact environment name documented in the README and
+`.env.example`. Secrets are `SecretStr`, so they never show up in a repr, a log line or
+an error message. Validation errors name the variable and what was expected, because
+the person reading them is setting up Marvin, not debugging pydantic.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+
+class SettingsError(Exception):
+    """The configuration is missing something or has a bad value; the message says which."""
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    """Marvin's configuration; see README "Settings" for each variable."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
+    )
+
+    slack_bot_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_BOT_TOKEN"))
+    slack_signing_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_SIGNING_SECRET")
+    )
+    slack_app_token: SecretStr | None = Field(None, validation_alias=_env("SLACK_APP_TOKEN"))
+    slack_api_url: str = Field(DEFAULT_SLACK_API_URL, validation_alias=_env("SLACK_API_URL"))
+
+    store: str = Field("sqlite:///marvin.db", validation_alias=_env("MARVIN_STORE"))
+    google_cloud_project: str | None = Field(None, validation_alias=_env("GOOGLE_CLOUD_PROJECT"))
+
+    timezone: str = Field("UTC", validation_alias=_env("MARVIN_TIMEZONE"))
+    standup_time: str = Field("09:00", validation_alias=_env("MARVIN_STANDUP_TIME"))
+    reminder_time: str = Field("08:30", validation_alias=_env("MARVIN_REMINDER_TIME"))
+    standup_days: str = Field("mon-fri", validation_alias=_env("MARVIN_STANDUP_DAYS"))
+    standup_channel: str = Field("#general", validation_alias=_env("MARVIN_STANDUP_CHANNEL"))
+    alert_channel: str | None = Field(None, validation_alias=_env("MARVIN_ALERT_CHANNEL"))
+
+    host: str = Field("127.0.0.1", validation_alias=_env("MARVIN_HOST"))
+    port: int = Field(3000, ge=1, le=65535, validation_alias=_env("MARVIN_PORT"))
+    executor: Literal["local", "threads"] = Field(
+        "threads", validation_alias=_env("MARVIN_EXECUTOR")
+    )
+    max_workers: int = Field(16, ge=1, le=256, validation_alias=_env("MARVIN_MAX_WORKERS"))
+    misfire_grace_seconds: int = Field(
+        3600, ge=1, validation_alias=_env("MARVIN_MISFIRE_GRACE_SECONDS")
+    )
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http(s) URL such as https://slack.com/api/")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("store")
+    @classmethod
+    def _store(cls, value: str) -> str:
+        if value == "firestore" or (value.startswith("sqlite:///") and len(value) > 10):
+            return value
+        raise ValueError("expected sqlite:///PATH (e.g. sqlite:///marvin.db) or firestore")
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("expected an IANA time zone such as Europe/London") from None
+        return value
+
+    @field_validator("standup_time", "reminder_time")
+    @classmethod
+    def _hhmm(cls, value: str) -> str:
+        from marvin.standup import parse_hhmm
+
+        hour, minute = parse_hhmm(value)
+        return f"{hour:02d}:{minute:02d}"
+
+    @field_validator("standup_days")
+    @classmethod
+    def _days(cls, value: str) -> str:
+        from marvin.standup import parse_days
+
+        parse_days(value)
+        return value
+
+    @field_validator("standup_channel", "alert_channel")
+    @classmethod
+    def _channel(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("expected a channel name like #general or an id like C0123")
+        return value.strip() if value else value
+
+    def require_slack(self) -> tuple[str, str]:
+        """The bot token and signing secret, or a SettingsError naming what is missing."""
+        missing = [
+            name
+            for name, value in (
+                ("SLACK_BOT_TOKEN", self.slack_bot_token),
+                ("SLACK_SIGNING_SECRET", self.slack_signing_secret),
+            )
+            if value is None or not value.get_secret_value()
+        ]
+        if missing:
+            raise SettingsError(
+                f"{' and '.join(missing)} must be set to talk to Slack "
+                "(see README, 'Slack app setup'); use --dry-run to run without Slack"
+            )
+        assert self.slack_bot_token is not None and self.slack_signing_secret is not None
+        return (
+            self.slack_bot_token.get_secret_value(),
+            self.slack_signing_secret.get_secret_value(),
+        )
+
+
+_ENV_NAMES = {
+    name: (
+        field.validation_alias.choices[0]
+        if isinstance(field.validation_alias, AliasChoices)
+        else name.upper()
+    )
+    for name, field in Settings.model_fields.items()
+}
+
+
+_SECRETS = {"slack_bot_token", "slack_signing_secret", "slack_app_token"}
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment and `.env`; raise SettingsError on bad values."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        lines = []
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "?"
+            name = _ENV_NAMES.get(field, field.upper())
+            message = str(error["msg"]).removeprefix("Value error, ")
+            shown = "hidden" if field in _SECRETS else repr(error.get("input"))
+            lines.append(f"{name}: {message} (got {shown})")
+        raise SettingsError("invalid setting " + "; ".join(lines)) from None

@@ -1,0 +1,255 @@
+"""What `/standup` does, as plain functions: parse the text, act on the store, answer.
+
+Example::
+
+    reply = handle_standup(store, settings, user_id="U123", user_name="alice",
+                           text="shipped the digest", now=now)
+    reply.text   # "Thanks! Saved your update for Monday 23 November ..."
+
+The Slack handler (`marvin.slack.commands`) only acks with `reply.text`; everything a
+person can get wrong gets a clear answer here, and a store failure says plainly that
+nothing was saved, never a false "Thanks".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from marvin.digest import escape_mrkdwn
+from marvin.models import DEFAULT_TEAM, Member, Team
+from marvin.services import UnknownTeamError, resolve_team
+from marvin.settings import Settings
+from marvin.standup import active_standup_date, format_date
+from marvin.store.base import Store, StoreError
+
+MAX_UPDATE_CHARS = 20_000  # generous for a standup, far under Slack's own limits
+
+HELP = """*How to use Marvin's standup*
+• `/standup <your update>`: add to your update for the next standup (posting again appends)
+• `/standup show`: see what you have posted so far
+• `/standup clear`: delete your update for the next standup (and see what was cleared)
+• `/standup join [team]`: take part in standup (team `default` unless you name one)
+• `/standup leave`: stop taking part (no more reminders)
+• `/standup help`: this message"""
+
+NOT_SAVED = (
+    ":warning: Your update was *not saved*: Marvin could not reach its database. "
+    "Please try again in a minute."
+)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An ephemeral answer to the person who typed the command."""
+
+    text: str
+    ok: bool = True
+
+
+@dataclass(frozen=True)
+class Command:
+    action: str  # "update", "show", "clear", "help", "join", "leave"
+    argument: str = ""
+
+
+_KEYWORDS = {"show", "clear", "help", "leave"}
+
+
+def parse_command(text: str) -> Command:
+    """Keywords only when they are the whole command, so an update may start with "show"."""
+    stripped = text.strip()
+    word, _, rest = stripped.partition(" ")
+    lowered = word.lower()
+    if not stripped:
+        return Command("help")
+    if lowered in _KEYWORDS and not rest.strip():
+        return Command(lowered)
+    if lowered == "join" and len(rest.split()) <= 1:
+        return Command("join", rest.strip())
+    return Command("update", text)
+
+
+def handle_standup(
+    store: Store,
+    settings: Settings,
+    *,
+    user_id: str,
+    user_name: str,
+    text: str,
+    now: dt.datetime,
+) -> Reply:
+    """Run one `/standup` command for one user; never raises for bad input or a dead store."""
+    command = parse_command(text)
+    if command.action == "help":
+        return Reply(HELP)
+    try:
+        return _ACTIONS[command.action](store, settings, user_id, user_name, command, now)
+    except UnknownTeamError:  # their team was deleted under them
+        member = store.get_member(user_id)
+        team = escape_mrkdwn(member.team) if member else "?"
+        return Reply(
+            f"Your team *{team}* no longer exists, so nothing was saved or changed. "
+            "Pick a team with `/standup join` (or `/standup join TEAM`).",
+            ok=False,
+        )
+    except StoreError:
+        if command.action == "update":
+            return Reply(NOT_SAVED, ok=False)
+        return Reply(
+            ":warning: Marvin could not reach its database; nothing was changed. "
+            "Please try again in a minute.",
+            ok=False,
+        )
+
+
+def _member(store: Store, user_id: str, user_name: str) -> tuple[Member, bool]:
+    """The member record, joining the default team on first use (returns joined?)."""
+    member = store.get_member(user_id)
+    if member is not None:
+        return member, False
+    member = Member(user_id=user_id, team=DEFAULT_TEAM, name=user_name)
+    store.save_member(member)
+    return member, True
+
+
+def _team_and_date(
+    store: Store, settings: Settings, member: Member, now: dt.datetime
+) -> tuple[Team, str]:
+    team = resolve_team(store, settings, member.team)
+    return team, active_standup_date(team, now)
+
+
+def _update(
+    store: Store,
+    settings: Settings,
+    user_id: str,
+    user_name: str,
+    command: Command,
+    now: dt.datetime,
+) -> Reply:
+    text = command.argument.strip()
+    if len(text) > MAX_UPDATE_CHARS:
+        return Reply(
+            f"That update is {len(text):,} characters; the limit is {MAX_UPDATE_CHARS:,}. "
+            "Nothing was saved: please shorten it or split it over several `/standup`s.",
+            ok=False,
+        )
+    member, joined = _member(store, user_id, user_name)
+    team, date = _team_and_date(store, settings, member, now)
+    update = store.append_update(team.name, date, user_id, text, now)
+    parts = len(update.entries)
+    lines = [
+        f"Thanks! Saved your update for *{format_date(date)}*"
+        + (f" (part {parts})" if parts > 1 else "")
+        + f". It will be posted to {escape_mrkdwn(team.channel)} at {team.standup_time} "
+        f"({team.timezone})."
+    ]
+    if joined:
+        lines.append(
+            f"You have joined team *{escape_mrkdwn(team.name)}*: `/standup leave` to stop."
+        )
+    return Reply("\n".join(lines))
+
+
+def _show(
+    store: Store,
+    settings: Settings,
+    user_id: str,
+    user_name: str,
+    command: Command,
+    now: dt.datetime,
+) -> Reply:
+    member = store.get_member(user_id)
+    if member is None:
+        return Reply("You are not in a standup team yet: `/standup join` or just post an update.")
+    team, date = _team_and_date(store, settings, member, now)
+    update = store.get_update(team.name, date, user_id)
+    if update is None or not update.text.strip():
+        return Reply(f"You have no update for *{format_date(date)}* yet.")
+    return Reply(f"Your update for *{format_date(date)}*:\n{escape_mrkdwn(update.text)}")
+
+
+def _clear(
+    store: Store,
+    settings: Settings,
+    user_id: str,
+    user_name: str,
+    command: Command,
+    now: dt.datetime,
+) -> Reply:
+    """Clear the pending update wherever it is: an update posted before `leave` or a
+    move to another team is still in that team's digest, so it must stay clearable."""
+    member = store.get_member(user_id)
+    teams = [member.team] if member is not None else []
+    teams += [t.name for t in store.list_teams() if t.name not in teams]
+    if DEFAULT_TEAM not in teams:
+        teams.append(DEFAULT_TEAM)
+    cleared_lines = []
+    own_date = None
+    for name in teams:
+        try:
+            team = resolve_team(store, settings, name)
+        except UnknownTeamError:
+            if member is not None and name == member.team:
+                raise
+            continue
+        date = active_standup_date(team, now)
+        own_date = own_date or date
+        cleared = store.clear_update(team.name, date, user_id)
+        if cleared is not None:
+            where = f" (team {escape_mrkdwn(team.name)})" if len(teams) > 1 else ""
+            cleared_lines.append(
+                f"Cleared your update for *{format_date(date)}*{where}. It was:\n"
+                f"{escape_mrkdwn(cleared.text)}"
+            )
+    if not cleared_lines:
+        when = f" for *{format_date(own_date)}*" if own_date else ""
+        return Reply(f"You had no update{when}; nothing to clear.")
+    return Reply("\n".join(cleared_lines))
+
+
+def _join(
+    store: Store,
+    settings: Settings,
+    user_id: str,
+    user_name: str,
+    command: Command,
+    now: dt.datetime,
+) -> Reply:
+    name = command.argument or DEFAULT_TEAM
+    if name != DEFAULT_TEAM and store.get_team(name) is None:
+        known = ", ".join(sorted({DEFAULT_TEAM} | {t.name for t in store.list_teams()}))
+        return Reply(
+            f"There is no team *{escape_mrkdwn(name)}*. Teams: {escape_mrkdwn(known)}.", ok=False
+        )
+    current = store.get_member(user_id)
+    store.save_member(Member(user_id=user_id, team=name, name=user_name))
+    if current is not None and current.team == name:
+        return Reply(f"You are already in team *{escape_mrkdwn(name)}*.")
+    moved = f" (moved from *{escape_mrkdwn(current.team)}*)" if current is not None else ""
+    return Reply(
+        f"Welcome to team *{escape_mrkdwn(name)}*{moved}! Post with `/standup <your update>`."
+    )
+
+
+def _leave(
+    store: Store,
+    settings: Settings,
+    user_id: str,
+    user_name: str,
+    command: Command,
+    now: dt.datetime,
+) -> Reply:
+    if not store.remove_member(user_id):
+        return Reply("You were not in a standup team.")
+    return Reply("You have left standup: no more reminders. `/standup join` to come back.")
+
+
+_ACTIONS = {
+    "update": _update,
+    "show": _show,
+    "clear": _clear,
+    "join": _join,
+    "leave": _leave,
+}

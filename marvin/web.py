@@ -1,0 +1,70 @@
+"""Marvin's HTTP server: Slack's requests at POST /slack/events, and GET /healthz.
+
+Example::
+
+    uvicorn.run(build_web_app(slack_handler=..., health=...), host=..., port=...)
+
+Starlette on uvicorn. Bolt's `App.dispatch` is synchronous (it verifies the signature,
+runs the listener, writes to the store), so it runs in a worker thread: one slow store
+write never stalls the event loop or the other requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+MAX_BODY_BYTES = 64 * 1024  # Slack's slash commands are a few KB; refuse floods early
+
+SlackHandler = Callable[[bytes, dict[str, str], str], tuple[int, dict[str, str], str]]
+
+
+async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes | None:
+    """The body, or None when it is larger than `limit` (without reading it all)."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > limit):
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def build_web_app(
+    slack_handler: SlackHandler | None,
+    health: Callable[[], dict[str, Any]],
+    extra_routes: list[Route] | None = None,
+) -> Starlette:
+    """The ASGI app. `slack_handler` is None in Socket Mode (Slack then never calls us)."""
+
+    async def slack_events(request: Request) -> Response:
+        if slack_handler is None:
+            return PlainTextResponse("Socket Mode is on: Slack does not call this URL", 404)
+        body = await read_body(request)
+        if body is None:
+            return PlainTextResponse("request body too large", 413)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        status, out_headers, text = await run_in_threadpool(
+            slack_handler, body, headers, request.url.query
+        )
+        return Response(text, status_code=status, headers=out_headers)
+
+    async def healthz(request: Request) -> Response:
+        report = await run_in_threadpool(health)
+        return JSONResponse(report, status_code=200 if report.get("ok") else 503)
+
+    routes = [
+        Route("/slack/events", slack_events, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        *(extra_routes or []),
+    ]
+    return Starlette(routes=routes)
