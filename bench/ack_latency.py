@@ -173,10 +173,15 @@ def run(args: argparse.Namespace) -> int:
         fields: dict[str, Any] = {
             "slack_bot_token": TOKEN, "slack_signing_secret": SECRET, "slack_api_url": slack.url,
             "timezone": "UTC", "standup_time": "09:00", "standup_days": "mon-fri",
+            "store": "firestore" if args.store == "firestore" else "sqlite:///bench.db",
         }
         settings = Settings(_env_file=None, **fields)  # type: ignore[call-arg]  # pydantic-settings
         bolt = build_app(settings, store, lambda: NOW)
-        web = build_web_app(functools.partial(dispatch, bolt), lambda: {"ok": True})
+        web = build_web_app(  # sized as `marvin serve` sizes it for this store
+            functools.partial(dispatch, bolt),
+            lambda: {"ok": True},
+            slack_threads=settings.slack_thread_count(),
+        )
         with serve_in_thread(web) as (url, _stop):
             context = multiprocessing.get_context("spawn")
             with context.Pool(1) as pool:

@@ -157,18 +157,44 @@ def measure(
     )
 
 
-def import_time_ms(repeat: int = 21) -> tuple[float, float]:
-    """Median wall time of `python -c "import marvin.engine"` and of bare `python -c pass`."""
+FIRST_FLOW = (
+    "from marvin.engine import Flow, task\n"
+    "@task\ndef hello(): return 1\n"
+    "with Flow('f') as f: hello()\n"
+    "assert f.run().state.is_successful()"
+)
+"""What a user pays the first time: import, build and run a one-task flow."""
 
-    def run(code: str) -> float:
+
+def import_time_ms(repeat: int = 21) -> dict[str, float]:
+    """Median wall times (ms) of fresh interpreters: bare, `import marvin.engine`, and
+    import + build + run a one-task flow; with bytecode cached (as after `pip install`)
+    and compiling every module (as with PYTHONDONTWRITEBYTECODE and no cache)."""
+    import compileall
+    import os
+    import tempfile
+    from pathlib import Path
+
+    package = Path(__file__).resolve().parent.parent / "marvin"
+    compileall.compile_dir(str(package), quiet=1)
+    empty_cache = tempfile.mkdtemp(prefix="marvin-no-pycache-")
+
+    def run(code: str, cold: bool = False) -> float:
+        args = [sys.executable, *(["-X", f"pycache_prefix={empty_cache}"] if cold else []), "-c"]
+        env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
         times = []
         for _ in range(repeat):
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-c", code], check=True)
+            subprocess.run([*args, code], check=True, env=env)
             times.append(time.perf_counter() - start)
         return statistics.median(times) * 1e3
 
-    return run("import marvin.engine"), run("pass")
+    return {
+        "bare": run("pass"),
+        "import": run("import marvin.engine"),
+        "first_flow": run(FIRST_FLOW),
+        "import_cold": run("import marvin.engine", cold=True),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -189,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(measure("W2 chain 200", flow, runs, w2_plain(), args.repeat, executor))
         flow, runs = w3_flow()
         rows.append(measure("W3 N=1,000 SKIP", flow, runs, w3_plain(), args.repeat, executor))
-    engine_import, bare = import_time_ms()
+    times = import_time_ms()
 
     header = [
         "workload",
@@ -223,9 +249,13 @@ def main(argv: list[str] | None = None) -> int:
         for line in table:
             print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
     print(
-        f"\nimport marvin.engine: {engine_import:.1f} ms median wall time "
-        f"(bare interpreter {bare:.1f} ms, engine adds {engine_import - bare:.1f} ms)"
+        f"\nimport marvin.engine: {times['import']:.1f} ms median wall time, bytecode cached "
+        f"(bare interpreter {times['bare']:.1f} ms: the engine adds "
+        f"{times['import'] - times['bare']:.1f} ms)"
     )
+    print(f"import + build + run a one-task flow: {times['first_flow']:.1f} ms")
+    cold = times["import_cold"]
+    print(f"import marvin.engine compiling every module (no bytecode): {cold:.1f} ms")
     print(f"python {sys.version.split()[0]}, median of {args.repeat} runs")
     return 0
 

@@ -53,7 +53,7 @@ def serve(settings: Settings) -> None:
         socket_handler = start_socket_mode(bolt, settings.slack_app_token.get_secret_value())
     else:
         slack_handler = functools.partial(dispatch, bolt)
-    web = build_web_app(slack_handler, health)
+    web = build_web_app(slack_handler, health, slack_threads=settings.slack_thread_count())
     scheduler.start()
     try:
         uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
         "threads", validation_alias=_env("MARVIN_EXECUTOR")
     )
     max_workers: int = Field(16, ge=1, le=256, validation_alias=_env("MARVIN_MAX_WORKERS"))
+    slack_threads: int | None = Field(
+        None, ge=1, le=256, validation_alias=_env("MARVIN_SLACK_THREADS")
+    )
     misfire_grace_seconds: int = Field(
         3600, ge=1, validation_alias=_env("MARVIN_MISFIRE_GRACE_SECONDS")
     )
@@ -109,6 +112,13 @@ class Settings(BaseSettings):
         if value is not None and not value.strip():
             raise ValueError("expected a channel name like #general or an id like C0123")
         return value.strip() if value else value
+
+    def slack_thread_count(self) -> int:
+        """Threads serving Slack requests: few for SQLite (CPU-bound, GIL), many for
+        Firestore (each request waits on the network); MARVIN_SLACK_THREADS overrides."""
+        if self.slack_threads is not None:
+            return self.slack_threads
+        return 16 if self.store == "firestore" else 2
 
     def require_slack(self) -> tuple[str, str]:
         """The bot token and signing secret, or a SettingsError naming what is missing."""

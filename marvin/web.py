@@ -11,7 +11,10 @@ write never stalls the event loop or the other requests.
 
 from __future__ import annotations
 
+import asyncio
+import functools
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from starlette.applications import Starlette
@@ -43,8 +46,17 @@ def build_web_app(
     slack_handler: SlackHandler | None,
     health: Callable[[], dict[str, Any]],
     extra_routes: list[Route] | None = None,
+    *,
+    slack_threads: int = 2,
 ) -> Starlette:
-    """The ASGI app. `slack_handler` is None in Socket Mode (Slack then never calls us)."""
+    """The ASGI app. `slack_handler` is None in Socket Mode (Slack then never calls us).
+
+    Slack requests run on a small dedicated pool rather than anyio's default 40 threads:
+    with the local SQLite store a request is ~1 ms of CPU, and a burst of 50 then queues
+    briefly instead of 40 threads thrashing the GIL (p99 halves, see docs/benchmarks.md).
+    A store that waits on the network (Firestore) wants more threads: `slack_threads`.
+    """
+    pool = ThreadPoolExecutor(slack_threads, thread_name_prefix="marvin-slack")
 
     async def slack_events(request: Request) -> Response:
         if slack_handler is None:
@@ -53,9 +65,8 @@ def build_web_app(
         if body is None:
             return PlainTextResponse("request body too large", 413)
         headers = {k.lower(): v for k, v in request.headers.items()}
-        status, out_headers, text = await run_in_threadpool(
-            slack_handler, body, headers, request.url.query
-        )
+        call = functools.partial(slack_handler, body, headers, request.url.query)
+        status, out_headers, text = await asyncio.get_running_loop().run_in_executor(pool, call)
         return Response(text, status_code=status, headers=out_headers)
 
     async def healthz(request: Request) -> Response:

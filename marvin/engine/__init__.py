@@ -21,7 +21,6 @@ from __future__ import annotations
 
 from marvin.engine.clock import Clock, FakeClock, SystemClock
 from marvin.engine.context import TaskContext, get_context
-from marvin.engine.control import case, merge
 from marvin.engine.executors import Executor, LocalExecutor, ThreadExecutor
 from marvin.engine.flow import Edge, Flow, FlowValidationError
 from marvin.engine.records import FlowRun, LogEntry, Recorder, TaskRun
@@ -57,6 +56,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
+    from marvin.engine.control import case, merge
     from marvin.engine.schedules import CronClock, Schedule, ScheduledRun
 
 __all__ = [
@@ -120,4 +120,8 @@ def __getattr__(name: str) -> Any:
         from marvin.engine import schedules
 
         return getattr(schedules, name)
+    if name in ("case", "merge"):  # conditional logic: loaded on first use
+        from marvin.engine import control
+
+        return getattr(control, name)
     raise AttributeError(f"module 'marvin.engine' has no attribute {name!r}")

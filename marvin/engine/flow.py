@@ -66,6 +66,31 @@ def _stable_repr(value: object) -> str:
     return type(value).__qualname__ if " at 0x" in text else text
 
 
+_SOURCES: dict[str, list[str]] = {}
+
+
+def _source_of(fn: Callable[..., Any]) -> str:
+    """A function's source text, read from its file by the code object's line range.
+
+    Cheaper than `inspect.getsource` (which imports ast, tokenize and more); falls back
+    to the qualified name for callables without Python source."""
+    func = getattr(fn, "__func__", fn)
+    code = getattr(func, "__code__", None)
+    if code is None:
+        return getattr(fn, "__qualname__", type(fn).__qualname__)
+    lines = _SOURCES.get(code.co_filename)
+    if lines is None:
+        try:
+            with open(code.co_filename, encoding="utf-8") as handle:
+                lines = handle.read().splitlines()
+        except (OSError, UnicodeDecodeError):
+            lines = []
+        _SOURCES[code.co_filename] = lines
+    last = max((line for _, _, line in code.co_lines() if line is not None), default=0)
+    text = "\n".join(lines[code.co_firstlineno - 1 : last])
+    return text or code.co_qualname
+
+
 class Edge:
     """`downstream` depends on `upstream`; `key` names the input (None: state only)."""
 
@@ -331,24 +356,21 @@ class Flow:
         return self._version
 
     def _compute_version(self) -> str:
-        import hashlib
-        import inspect
+        import zlib
 
-        digest = hashlib.sha256(self.name.encode())
+        parts = [self.name]
         for t in self.sorted_tasks():
-            try:
-                source = inspect.getsource(t.fn)
-            except (OSError, TypeError):
-                source = getattr(t.fn, "__qualname__", type(t).__qualname__)
-            digest.update(f"{t.slug}\0{source}\0".encode())
+            parts.append(f"{t.slug}\0{_source_of(t.fn)}")
         for e in self.edges:
-            digest.update(f"{e.upstream.slug}>{e.downstream.slug}:{e.key}:{e.mapped}\0".encode())
+            parts.append(f"{e.upstream.slug}>{e.downstream.slug}:{e.key}:{e.mapped}")
         for kind, table in (("const", self.constants), ("mapped", self.mapped_constants)):
             for t, values in table.items():
-                digest.update(f"{kind}:{t.slug}:{_stable_repr(values)}\0".encode())
+                parts.append(f"{kind}:{t.slug}:{_stable_repr(values)}")
         for p in self.parameters():
-            digest.update(f"param:{p.name}:{_stable_repr(p.default)}:{p.required}\0".encode())
-        return digest.hexdigest()[:12]
+            parts.append(f"param:{p.name}:{_stable_repr(p.default)}:{p.required}")
+        data = "\0".join(parts).encode()
+        # Two 32-bit checksums: a 64-bit label that needs no hashlib (OpenSSL) import.
+        return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"[:12]
 
     # Running ------------------------------------------------------------------
     def run(

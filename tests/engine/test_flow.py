@@ -374,3 +374,16 @@ def test_version_is_stable_across_processes(tmp_path: Path) -> None:
 def test_repr() -> None:
     flow, *_ = standup()
     assert repr(flow) == "<Flow 'standup': 3 tasks>"
+
+
+def test_version_reads_exactly_the_task_source() -> None:
+    from marvin.engine.flow import _source_of
+
+    def sample(x: int) -> int:
+        y = x + 1
+        return y * 2
+
+    source = _source_of(sample)
+    assert source.strip().startswith("def sample(x: int) -> int:")
+    assert source.strip().endswith("return y * 2")
+    assert "_source_of(sample)" not in source
