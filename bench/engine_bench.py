@@ -8,6 +8,12 @@ Workloads (issue #2):
   W3  N = 1,000 mapped with SKIP on even items, and a downstream map that skips too
 Overhead per task run = (median engine time - median plain-loop time) / task runs,
 with states and run records kept (every TaskRun, its states and history).
+
+``--dask`` (needs the extra: ``pip install 'marvin-standup[dask]'``) instead compares,
+in one run, W1 N = 1,000 and 10,000 on `DaskExecutor` (a LocalCluster of 2 worker
+processes, 1 thread each) with `ThreadExecutor(8)` and with the same graph written in
+plain ``dask.delayed`` and computed on the same cluster: Dask's own per-task cost is the
+baseline the engine's Dask executor adds to.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from marvin.engine import SKIP, Flow, LocalExecutor, ThreadExecutor, task
 
@@ -197,12 +204,128 @@ def import_time_ms(repeat: int = 21) -> dict[str, float]:
     }
 
 
+def w1_delayed(n: int) -> Any:
+    """W1 in plain dask.delayed: the same functions, the list built here (no mapping)."""
+    from dask.delayed import delayed
+
+    inc_, double_, total_ = delayed(inc.fn), delayed(double.fn), delayed(total.fn)
+    return total_([double_(inc_(x)) for x in range(n)])
+
+
+@dataclass
+class DaskRow:
+    workload: str
+    executor: str
+    tasks: int
+    seconds: float
+    plain_s: float
+
+    @property
+    def overhead_us(self) -> float:
+        return (self.seconds - self.plain_s) / self.tasks * 1e6
+
+
+def dask_rows(sizes: list[int], repeat: int) -> list[DaskRow]:
+    """W1 on DaskExecutor, ThreadExecutor and plain dask.delayed, on one LocalCluster."""
+    from marvin.engine.dask_executor import DaskExecutor
+
+    rows: list[DaskRow] = []
+    with DaskExecutor(n_workers=2, processes=True, threads_per_worker=1) as ex:
+        client: Any = ex.client  # partly typed
+        warm, _ = w1_flow(100)
+        warm.run(executor=ex)  # workers import the engine, the cluster warms up
+        client.compute(w1_delayed(100)).result()
+        for n in sizes:
+            flow, runs = w1_flow(n)
+            expected = 2 * sum(range(1, n + 1))
+            times = 1 if n >= 10000 else repeat
+
+            def engine_on(executor: Any, flow: Flow = flow, expected: int = expected) -> Any:
+                def run() -> object:
+                    result = flow.run(executor=executor)
+                    assert result.result("total") == expected, result.state
+                    return result
+
+                return run
+
+            def delayed(n: int = n, expected: int = expected) -> object:
+                value = client.compute(w1_delayed(n)).result()
+                assert value == expected
+                return value
+
+            plain_s = median_seconds(w1_plain(n), repeat * 5)
+            label = f"W1 N={n:,}"
+            dask_s = median_seconds(engine_on(ex), times)
+            rows.append(DaskRow(label, "DaskExecutor", runs, dask_s, plain_s))
+            delayed_s = median_seconds(delayed, times)
+            rows.append(DaskRow(label, "dask.delayed", 2 * n + 1, delayed_s, plain_s))
+            threads_s = median_seconds(engine_on(ThreadExecutor(8)), repeat)
+            rows.append(DaskRow(label, "ThreadExecutor(8)", runs, threads_s, plain_s))
+    return rows
+
+
+def print_dask(rows: list[DaskRow], markdown: bool, repeat: int) -> None:
+    header = [
+        "workload",
+        "executor",
+        "tasks",
+        "wall s",
+        "overhead µs/task",
+        "vs dask.delayed",
+        "vs threads",
+    ]
+    table = []
+    for r in rows:
+        same = {x.executor: x for x in rows if x.workload == r.workload}
+        table.append(
+            [
+                r.workload,
+                r.executor,
+                f"{r.tasks:,}",
+                f"{r.seconds:.2f}",
+                f"{r.overhead_us:,.0f}",
+                f"{r.overhead_us / same['dask.delayed'].overhead_us:.2f}x",
+                f"{r.overhead_us / same['ThreadExecutor(8)'].overhead_us:.1f}x",
+            ]
+        )
+    _print_table(header, table, markdown)
+    from importlib.metadata import version
+
+    print(
+        f"\nLocalCluster: 2 worker processes x 1 thread, dashboard off; dask {version('dask')}, "
+        f"distributed {version('distributed')}; python {sys.version.split()[0]}; "
+        f"median of {repeat} runs (1 run at N=10,000); overhead = (wall - plain loop) / tasks"
+    )
+
+
+def _print_table(header: list[str], table: list[list[str]], markdown: bool) -> None:
+    if markdown:
+        print("| " + " | ".join(header) + " |")
+        print("|" + "---|" * len(header))
+        for line in table:
+            print("| " + " | ".join(line) + " |")
+    else:
+        widths = [max(len(h), *(len(line[i]) for line in table)) for i, h in enumerate(header)]
+        print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+        for line in table:
+            print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
     parser.add_argument("--repeat", type=int, default=7, help="runs per measurement (median)")
     parser.add_argument("--quick", action="store_true", help="skip N=10,000 and threads")
+    parser.add_argument(
+        "--dask", action="store_true", help="W1 on DaskExecutor vs threads vs dask.delayed"
+    )
     args = parser.parse_args(argv)
+
+    if args.dask:
+        repeat = max(1, args.repeat // 2)
+        compared = dask_rows([1000] if args.quick else [1000, 10000], repeat)
+        print_dask(compared, args.markdown, repeat)
+        return 0
 
     sizes = [100, 1000] if args.quick else [100, 1000, 10000]
     rows: list[Row] = []
@@ -238,16 +361,7 @@ def main(argv: list[str] | None = None) -> int:
         ]
         for r in rows
     ]
-    if args.markdown:
-        print("| " + " | ".join(header) + " |")
-        print("|" + "---|" * len(header))
-        for line in table:
-            print("| " + " | ".join(line) + " |")
-    else:
-        widths = [max(len(h), *(len(line[i]) for line in table)) for i, h in enumerate(header)]
-        print("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
-        for line in table:
-            print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
+    _print_table(header, table, args.markdown)
     print(
         f"\nimport marvin.engine: {times['import']:.1f} ms median wall time, bytecode cached "
         f"(bare interpreter {times['bare']:.1f} ms: the engine adds "

@@ -1,4 +1,4 @@
-"""`marvin`: serve, run flows by hand, show schedules, manage teams.
+"""`marvin`: serve, run flows by hand, show schedules, manage teams, runs and stats.
 
 Every command turns bad settings or input into one clear line and an exit code, never
 a traceback: the person at the terminal is setting Marvin up, not debugging it.
@@ -14,7 +14,8 @@ import typer
 from rich.console import Console
 
 from marvin.cli_output import print_run, print_schedule, print_teams
-from marvin.composition import build_services, build_store, run_flow
+from marvin.cli_runs import runs_app, stats_command
+from marvin.composition import build_history, build_services, build_store, run_flow
 from marvin.engine import FlowValidationError
 from marvin.models import DEFAULT_TEAM, Member, Team
 from marvin.services import UnknownTeamError, resolve_team, utc_now
@@ -78,12 +79,15 @@ def run_command(
         raise typer.BadParameter("only the standup flow posts to a channel", param_hint="--channel")
     settings = load_settings()
     store = build_store(settings)
+    history = None if dry_run else build_history(settings)  # a dry run sends nothing: no record
     try:
         resolve_team(store, settings, team)
         services = build_services(settings, store, dry_run=dry_run)
-        result = run_flow(flow, params, services)
+        result = run_flow(flow, params, services, history=history)
     finally:
         store.close()
+        if history is not None:
+            history.close()
     print_run(console, result)
     raise typer.Exit(0 if result.state.is_successful() else 1)
 
@@ -211,6 +215,11 @@ def _changed_team(
         channel=channel or team.channel,
         **times,
     )
+
+
+# `marvin runs [show|prune]` and `marvin stats` live in `marvin.cli_runs`; listed last in --help.
+app.add_typer(runs_app, name="runs")
+app.command("stats")(stats_command)
 
 
 def _fail(kind: str, exc: BaseException) -> None:

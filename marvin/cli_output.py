@@ -1,9 +1,12 @@
-"""How the CLI shows runs, schedules and teams: rich tables, one function each."""
+"""How the CLI shows runs, schedules, teams, run history and stats: rich tables, one function
+each. Anything a user or a task wrote is wrapped in `Text`, so it is never read as markup."""
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -14,7 +17,9 @@ from marvin.models import Member, Team
 from marvin.standup import format_days
 
 if TYPE_CHECKING:
+    from marvin.history.records import FlowRunRecord, RunDetail, TaskRunRecord
     from marvin.scheduler import UpcomingRun
+    from marvin.stats import TeamStats
 
 STATE_STYLES = {
     "Success": "green",
@@ -89,3 +94,150 @@ def print_teams(console: Console, teams: Sequence[tuple[Team, list[Member]]]) ->
         )
         table.add_row(*(Text(cell) for cell in cells))  # user text: never read as markup
     console.print(table)
+
+
+# Run history (`marvin runs`) -------------------------------------------------------------
+
+
+def _state_text(name: str) -> Text:
+    return Text(name, style=STATE_STYLES.get(name, "white"))
+
+
+def _when(at: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
+    return "-" if at is None else at.astimezone(dt.UTC).strftime(fmt)
+
+
+def format_duration(start: dt.datetime | None, end: dt.datetime | None) -> str:
+    """E.g. "420 ms", "12.3 s", "3m 05s", "1h 02m"; "-" while running or never started."""
+    if start is None or end is None:
+        return "-"
+    seconds = max((end - start).total_seconds(), 0.0)
+    if seconds < 1:
+        return f"{seconds * 1000:.0f} ms"
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, seconds = divmod(int(seconds), 60)
+    return f"{minutes}m {seconds:02d}s" if minutes < 60 else f"{minutes // 60}h {minutes % 60:02d}m"
+
+
+def format_parameters(parameters: dict[str, Any]) -> str:
+    """``key=value`` pairs; unset (None) parameters are left out."""
+    return " ".join(
+        f"{key}={value if isinstance(value, str) else json.dumps(value, default=str)}"
+        for key, value in parameters.items()
+        if value is not None
+    )
+
+
+def print_run_list(console: Console, runs: Sequence[FlowRunRecord]) -> None:
+    """Recorded runs, newest first: one row each."""
+    if not runs:
+        console.print("no runs recorded")
+        return
+    table = Table(title="runs (times in UTC)", title_justify="left")
+    for column in ("id", "flow", "state", "started", "duration"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("parameters", overflow="fold")
+    for run in runs:
+        table.add_row(
+            Text(run.id[:12]),
+            Text(run.flow),
+            _state_text(run.state),
+            _when(run.started_at),
+            format_duration(run.started_at, run.ended_at),
+            Text(format_parameters(run.parameters)),
+        )
+    console.print(table)
+
+
+def _task_label(task_run: TaskRunRecord) -> str:
+    return task_run.task if task_run.map_index is None else f"  └ [{task_run.map_index}]"
+
+
+def print_run_detail(console: Console, detail: RunDetail) -> None:
+    """One run: its header, task runs (mapped children indented, logs under each) and events."""
+    run = detail.run
+    console.print(Text.assemble((f"{run.flow} run ", "bold"), (run.id, "bold")))
+    console.print(Text.assemble("state: ", _state_text(run.state), ": " if run.message else "",
+                                run.message))
+    console.print(Text(
+        f"started {_when(run.started_at)} UTC, ended {_when(run.ended_at)}, "
+        f"took {format_duration(run.started_at, run.ended_at)}; scheduled for "
+        f"{_when(run.scheduled_at)}; version {run.version}"
+    ))
+    console.print(Text("parameters: " + (format_parameters(run.parameters) or "-")))
+    if not detail.task_runs:  # the recorder writes them all when the run ends
+        console.print("no task runs recorded (yet, if the run is still going)")
+        return
+    tasks = Table(title="task runs", title_justify="left")
+    for column in ("task", "state", "runs", "message", "result"):
+        tasks.add_column(column, overflow="fold")
+    for task_run in detail.task_runs:
+        tasks.add_row(Text(_task_label(task_run)), _state_text(task_run.state),
+                      str(task_run.run_count), Text(task_run.message), Text(task_run.result))
+        indent = "    " if task_run.map_index is not None else "  "
+        for log in task_run.logs:
+            line = f"{_when(log.at, '%H:%M:%S')} {log.level} {log.message}"
+            tasks.add_row(Text(indent + "log", style="dim"), "", "", Text(line, style="dim"), "")
+    console.print(tasks)
+    if not detail.events:
+        console.print("no events recorded")
+        return
+    events = Table(title="events (times in UTC)", title_justify="left")
+    for column in ("at", "task", "system", "method", "target", "outcome", "ms"):
+        events.add_column(column, overflow="fold", justify="right" if column == "ms" else "left")
+    prefix = run.id + "/"
+    for event in detail.events:
+        task = event.task_run_id or "-"
+        events.add_row(
+            _when(event.at, "%H:%M:%S.%f")[:-3],
+            Text(task.removeprefix(prefix)),
+            Text(event.system),
+            Text(event.method),
+            Text(event.target),
+            Text(event.outcome, style="" if event.outcome == "ok" else "red"),
+            f"{event.duration_ms:.1f}",
+        )
+    console.print(events)
+
+
+# Stats (`marvin stats`) ------------------------------------------------------------------
+
+
+def print_team_stats(console: Console, stats: TeamStats, *, daily: bool = False) -> None:
+    """A team's summary line and per-member participation (and per day, when asked)."""
+    team = stats.team
+    console.print(Text.assemble(
+        ("team ", "bold"), (team.name, "bold"),
+        f" ({team.timezone}): {stats.start} to {stats.end}, {stats.standup_days} standup days",
+    ))
+    console.print(Text(
+        f"reminders needed {stats.avg_reminders_needed:.1f}/day "
+        f"({stats.recorded_days} of {stats.standup_days} days from recorded runs) · "
+        f"participation {stats.avg_participation:.1f}% · "
+        f"digest {stats.avg_digest_updates:.1f} updates, "
+        f"{stats.avg_digest_characters:.0f} characters/day"
+    ))
+    if daily:
+        days = Table(title="per standup day", title_justify="left")
+        for column in ("date", "posted", "missing", "reminders needed", "digest characters"):
+            days.add_column(column, justify="left" if column == "date" else "right")
+        for day in stats.days:
+            needed = str(day.reminders_needed) + ("" if day.reminders_recorded else " (est.)")
+            days.add_row(day.date, str(day.posted), str(day.missing), needed,
+                         str(day.digest_characters))
+        console.print(days)
+    if not stats.members:
+        console.print(Text(f"team {team.name} has no members"))
+        return
+    members = Table(title="participation", title_justify="left")
+    for column in ("member", "name", "days posted", "participation"):
+        members.add_column(column, justify="right" if column == "participation" else "left")
+    for item in stats.members:
+        members.add_row(
+            Text(item.member.user_id),
+            Text(item.member.name or "-"),
+            f"{item.days_posted} of {item.standup_days}",
+            f"{item.participation:.1f}%",
+        )
+    console.print(members)

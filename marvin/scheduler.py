@@ -24,7 +24,9 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
 from marvin.engine.schedules import CronClock, Schedule, ScheduledRun
+from marvin.history.base import RunHistory
 from marvin.models import DEFAULT_TEAM, Team
+from marvin.retention import prune_runs
 from marvin.services import default_team
 from marvin.settings import Settings
 from marvin.store.base import Store
@@ -32,6 +34,7 @@ from marvin.store.base import Store
 log = logging.getLogger("marvin.scheduler")
 
 FLOW_NAMES = ("reminder", "standup")
+PRUNE_INTERVAL_SECONDS = 3600  # run history retention is applied hourly (and at start)
 
 RunScheduled = Callable[[str, dict[str, Any], dt.datetime], object]
 """``run(flow_name, parameters, scheduled_time)``"""
@@ -109,8 +112,10 @@ class FlowScheduler:
         settings: Settings,
         run: RunScheduled,
         now: Callable[[], dt.datetime],
+        history: RunHistory | None = None,
     ) -> None:
         self.store = store
+        self.history = history
         self.settings = settings
         self.run = run
         self.now = now
@@ -129,6 +134,17 @@ class FlowScheduler:
         )
         if catch_up:  # in the scheduler's thread, so start-up is not held up by it
             self._scheduler.add_job(self.catch_up, id="marvin:catch-up")
+        if self.history is not None:  # at start (after downtime), then hourly
+            self._scheduler.add_job(
+                self.prune_history,
+                "interval",
+                seconds=PRUNE_INTERVAL_SECONDS,
+                id="marvin:prune-runs",
+                coalesce=True,
+                max_instances=1,
+                misfire_grace_time=None,
+                next_run_time=dt.datetime.now(dt.UTC),
+            )
         self._scheduler.start()
 
     def shutdown(self) -> None:
@@ -187,6 +203,20 @@ class FlowScheduler:
                     self._run_safely(flow_name, dict(slot.parameter_defaults), slot.start_time)
                     ran.append((flow_name, slot.start_time))
         return ran
+
+    def prune_history(self) -> int:
+        """Delete runs older than MARVIN_RUN_RETENTION_DAYS; a failure is logged, not raised."""
+        if self.history is None:
+            return 0
+        days = self.settings.run_retention_days
+        try:
+            deleted = prune_runs(self.history, self.now(), days)
+        except Exception:  # a scheduler thread must survive anything; next hour tries again
+            log.exception("pruning run history (older than %d days) failed", days)
+            return 0
+        if deleted:
+            log.info("pruned %d run(s) older than %d days", deleted, days)
+        return deleted
 
     def _run_safely(self, flow_name: str, params: dict[str, Any], at: dt.datetime) -> None:
         try:

@@ -6,7 +6,14 @@ import functools
 import logging
 from typing import Any
 
-from marvin.composition import build_executor, build_services, build_store, run_flow
+from marvin.composition import (
+    build_executor,
+    build_history,
+    build_services,
+    build_store,
+    run_flow,
+)
+from marvin.dashboard import dashboard_routes
 from marvin.scheduler import FlowScheduler
 from marvin.services import utc_now
 from marvin.settings import Settings
@@ -24,13 +31,16 @@ def serve(settings: Settings) -> None:
     bolt = build_app(settings, store, utc_now)
     services = build_services(settings, store)
     executor = build_executor(settings)
+    history = build_history(settings)
 
     def run_scheduled(flow: str, params: dict[str, Any], at: Any) -> object:
-        result = run_flow(flow, params, services, executor=executor, scheduled_start=at)
+        result = run_flow(
+            flow, params, services, executor=executor, scheduled_start=at, history=history
+        )
         log.info("%s run %s for %s: %s", flow, result.id, params, result.state)
         return result
 
-    scheduler = FlowScheduler(store, settings, run=run_scheduled, now=utc_now)
+    scheduler = FlowScheduler(store, settings, run=run_scheduled, now=utc_now, history=history)
 
     def health() -> dict[str, Any]:
         try:
@@ -53,7 +63,16 @@ def serve(settings: Settings) -> None:
         socket_handler = start_socket_mode(bolt, settings.slack_app_token.get_secret_value())
     else:
         slack_handler = functools.partial(dispatch, bolt)
-    web = build_web_app(slack_handler, health, slack_threads=settings.slack_thread_count())
+    token = settings.dashboard_token.get_secret_value() if settings.dashboard_token else None
+    log.info(
+        "runs dashboard at /runs" if token else "runs dashboard off: set MARVIN_DASHBOARD_TOKEN"
+    )
+    web = build_web_app(
+        slack_handler,
+        health,
+        extra_routes=dashboard_routes(history, token),
+        slack_threads=settings.slack_thread_count(),
+    )
     scheduler.start()
     try:
         uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")
@@ -62,3 +81,4 @@ def serve(settings: Settings) -> None:
         if socket_handler is not None:
             socket_handler.close()  # type: ignore[no-untyped-call]
         store.close()
+        history.close()

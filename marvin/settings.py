@@ -56,12 +56,19 @@ class Settings(BaseSettings):
 
     host: str = Field("127.0.0.1", validation_alias=_env("MARVIN_HOST"))
     port: int = Field(3000, ge=1, le=65535, validation_alias=_env("MARVIN_PORT"))
-    executor: Literal["local", "threads"] = Field(
+    executor: Literal["local", "threads", "dask"] = Field(
         "threads", validation_alias=_env("MARVIN_EXECUTOR")
     )
+    dask_address: str | None = Field(None, validation_alias=_env("MARVIN_DASK_ADDRESS"))
     max_workers: int = Field(16, ge=1, le=256, validation_alias=_env("MARVIN_MAX_WORKERS"))
     slack_threads: int | None = Field(
         None, ge=1, le=256, validation_alias=_env("MARVIN_SLACK_THREADS")
+    )
+    dashboard_token: SecretStr | None = Field(
+        None, validation_alias=_env("MARVIN_DASHBOARD_TOKEN")
+    )
+    run_retention_days: int = Field(
+        30, ge=1, le=3650, validation_alias=_env("MARVIN_RUN_RETENTION_DAYS")
     )
     misfire_grace_seconds: int = Field(
         3600, ge=1, validation_alias=_env("MARVIN_MISFIRE_GRACE_SECONDS")
@@ -120,6 +127,12 @@ class Settings(BaseSettings):
             return self.slack_threads
         return 16 if self.store == "firestore" else 2
 
+    def secret_values(self) -> list[str]:
+        """Every configured secret, so run history can redact them wherever they appear."""
+        secrets = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token,
+                   self.dashboard_token)
+        return [s.get_secret_value() for s in secrets if s is not None]
+
     def require_slack(self) -> tuple[str, str]:
         """The bot token and signing secret, or a SettingsError naming what is missing."""
         missing = [
@@ -152,7 +165,7 @@ _ENV_NAMES = {
 }
 
 
-_SECRETS = {"slack_bot_token", "slack_signing_secret", "slack_app_token"}
+_SECRETS = {"slack_bot_token", "slack_signing_secret", "slack_app_token", "dashboard_token"}
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -7,12 +7,14 @@ no flow runs: `run` is a fake that notes what it was asked to run.
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from marvin.history.records import FlowRunRecord
 from marvin.models import DEFAULT_TEAM, Team
 from marvin.scheduler import (
     ClockTrigger,
@@ -24,20 +26,29 @@ from marvin.scheduler import (
 )
 from marvin.settings import Settings
 from marvin.store.sqlite import SqliteStore
+from marvin.store.sqlite_history import SqliteHistory
 
 UTC = dt.UTC
 MONDAY = dt.datetime(2026, 6, 8, tzinfo=UTC)
 REMINDER_SLOT = MONDAY.replace(hour=8, minute=30)
 ENG = Team(
-    name="eng", timezone="Europe/London", standup_time="10:15", reminder_time="09:45",
-    days=(0, 1, 2, 3), channel="#eng",
+    name="eng",
+    timezone="Europe/London",
+    standup_time="10:15",
+    reminder_time="09:45",
+    days=(0, 1, 2, 3),
+    channel="#eng",
 )
 
 
 def make_settings(**overrides: Any) -> Settings:
     values: dict[str, Any] = {
-        "timezone": "UTC", "standup_time": "09:00", "reminder_time": "08:30",
-        "standup_days": "mon-fri", "standup_channel": "#general", "misfire_grace_seconds": 3600,
+        "timezone": "UTC",
+        "standup_time": "09:00",
+        "reminder_time": "08:30",
+        "standup_days": "mon-fri",
+        "standup_channel": "#general",
+        "misfire_grace_seconds": 3600,
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -103,7 +114,8 @@ def test_flow_schedules_have_one_clock_per_team() -> None:
     assert set(schedules) == {"reminder", "standup"}
     for flow, schedule in schedules.items():
         assert [dict(c.parameter_defaults)["team"] for c in schedule.clocks] == [
-            DEFAULT_TEAM, "eng",
+            DEFAULT_TEAM,
+            "eng",
         ], flow
 
 
@@ -128,8 +140,10 @@ def test_upcoming_leaves_out_the_days_a_team_does_not_stand_up() -> None:
 
     runs = upcoming([Team(), ENG], 4, after=thursday_noon)
 
-    assert [(r.flow, r.run.parameter_defaults["team"], r.run.start_time.date().isoformat())
-            for r in runs] == [
+    assert [
+        (r.flow, r.run.parameter_defaults["team"], r.run.start_time.date().isoformat())
+        for r in runs
+    ] == [
         ("reminder", DEFAULT_TEAM, "2026-06-12"),  # Friday: default only
         ("standup", DEFAULT_TEAM, "2026-06-12"),
         ("reminder", DEFAULT_TEAM, "2026-06-15"),
@@ -150,7 +164,12 @@ def test_clock_trigger_gives_the_clocks_fire_times_one_after_another() -> None:
         fires.append(fire)
         fire = trigger.get_next_fire_time(fire, fire)
     assert [f.date().isoformat() for f in fires] == [
-        "2026-06-08", "2026-06-09", "2026-06-10", "2026-06-11", "2026-06-12", "2026-06-15",
+        "2026-06-08",
+        "2026-06-09",
+        "2026-06-10",
+        "2026-06-11",
+        "2026-06-12",
+        "2026-06-15",
     ]
     assert all((f.hour, f.minute) == (8, 30) for f in fires)
     assert "Europe/London" in str(ClockTrigger(team_clocks(ENG)["standup"]))
@@ -214,7 +233,10 @@ def test_a_real_scheduler_has_one_job_per_team_and_flow_and_picks_up_new_teams(
         assert scheduler.running
         jobs = scheduler.jobs()
         assert sorted(job.id for job in jobs) == [
-            "reminder:default", "reminder:eng", "standup:default", "standup:eng",
+            "reminder:default",
+            "reminder:eng",
+            "standup:default",
+            "standup:eng",
         ]
         assert all(isinstance(job.trigger, ClockTrigger) for job in jobs)
         assert all(job.misfire_grace_time == 3600 for job in jobs)
@@ -223,8 +245,12 @@ def test_a_real_scheduler_has_one_job_per_team_and_flow_and_picks_up_new_teams(
         scheduler._sync_jobs()
 
         assert sorted(job.id for job in scheduler.jobs()) == [
-            "reminder:default", "reminder:eng", "reminder:ops",
-            "standup:default", "standup:eng", "standup:ops",
+            "reminder:default",
+            "reminder:eng",
+            "reminder:ops",
+            "standup:default",
+            "standup:eng",
+            "standup:ops",
         ]
         ops = next(job for job in scheduler.jobs() if job.id == "standup:ops")
         assert ops.trigger.clock.timezone == "America/New_York"
@@ -232,3 +258,73 @@ def test_a_real_scheduler_has_one_job_per_team_and_flow_and_picks_up_new_teams(
         scheduler.shutdown()
     assert not scheduler.running
     assert run.calls == []  # no slot came due while it ran (and catch-up was off)
+
+
+# Run-history retention, applied by the scheduler at start and then hourly ------------
+
+
+def _run(history: SqliteHistory, run_id: str, started: dt.datetime) -> None:
+    history.save_flow_run(
+        FlowRunRecord(
+            id=run_id,
+            flow="reminder",
+            version="1",
+            parameters={},
+            state="Success",
+            message="",
+            scheduled_at=None,
+            started_at=started,
+            ended_at=started,
+        )
+    )
+
+
+def test_prune_history_applies_the_retention_and_survives_a_failing_history(
+    store: Any,
+    tmp_path: Path,
+) -> None:
+    history = SqliteHistory(str(tmp_path / "h.db"))
+    _run(history, "old-run-1", MONDAY - dt.timedelta(days=8))
+    _run(history, "new-run-1", MONDAY - dt.timedelta(days=6))
+    scheduler = FlowScheduler(
+        store,
+        make_settings(run_retention_days=7),
+        run=FakeRun(),
+        now=lambda: MONDAY,
+        history=history,
+    )
+
+    assert scheduler.prune_history() == 1
+    assert [r.id for r in history.list_flow_runs()] == ["new-run-1"]
+    history.close()  # now every call fails
+    assert scheduler.prune_history() == 0
+
+
+def test_a_started_scheduler_prunes_at_once_and_then_hourly(store, tmp_path: Path) -> None:  # noqa: F811
+    history = SqliteHistory(str(tmp_path / "h.db"))
+    _run(history, "old-run-1", MONDAY - dt.timedelta(days=40))
+    scheduler = FlowScheduler(
+        store, make_settings(), run=FakeRun(), now=lambda: MONDAY, history=history
+    )
+    scheduler.start(catch_up=False)
+    try:
+        job = scheduler._scheduler.get_job("marvin:prune-runs")
+        assert job.trigger.interval == dt.timedelta(hours=1)
+        deadline = time.monotonic() + 10
+        while history.list_flow_runs() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert history.list_flow_runs() == []
+        assert "marvin:prune-runs" not in [j.id for j in scheduler.jobs()]
+    finally:
+        scheduler.shutdown()
+        history.close()
+
+
+def test_without_a_history_there_is_no_prune_job(store) -> None:  # noqa: F811
+    scheduler = FlowScheduler(store, make_settings(), run=FakeRun(), now=lambda: MONDAY)
+    scheduler.start(catch_up=False)
+    try:
+        assert scheduler._scheduler.get_job("marvin:prune-runs") is None
+    finally:
+        scheduler.shutdown()
+    assert scheduler.prune_history() == 0

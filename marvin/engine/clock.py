@@ -49,7 +49,12 @@ class SystemClock:
 
 
 class FakeClock:
-    """Time that moves only when told to (or when someone sleeps): deterministic tests."""
+    """Time that moves only when told to (or when someone sleeps): deterministic tests.
+
+    Picklable, so it can travel with a run to another process (e.g. a Dask worker); the
+    copy there is a *separate* clock: it starts at the time it was sent and its sleeps
+    and ticks are not seen by the original (nor by the other workers' copies).
+    """
 
     def __init__(self, start: float = 1_767_225_600.0, tick: float = 0.0) -> None:
         """Args:
@@ -62,6 +67,17 @@ class FakeClock:
         self._tick = tick
         self._lock = threading.Lock()
         self.slept: list[float] = []
+
+    def __getstate__(self) -> dict[str, object]:
+        state = self.__dict__.copy()
+        del state["_lock"]  # a lock cannot be pickled; the copy gets its own
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        import threading
+
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
 
     def now(self) -> float:
         with self._lock:

@@ -10,6 +10,10 @@ function whose arguments may contain *handles* returned by earlier `submit` call
 before calling it, and `result` to wait for one handle. Submissions arrive in
 topological order, which keeps a FIFO pool deadlock-free: any handle a worker waits on
 was submitted, and so started, before it.
+
+An executor whose workers are other processes (`DaskExecutor`, in `dask_executor`, an
+optional extra) says so with ``runs_remotely = True``: the runner then keeps the
+recorder in this process and records each task run when its result comes back.
 """
 
 from __future__ import annotations
@@ -30,7 +34,14 @@ __all__ = ["Executor", "LocalExecutor", "ThreadExecutor"]
 
 
 class Executor(Protocol):
-    """Runs submitted calls; a context manager around one flow run."""
+    """Runs submitted calls; a context manager around one flow run.
+
+    Attributes:
+        runs_remotely: True when calls run in other processes, so their arguments and
+            results are copies (pickled) and the runner must record runs itself.
+    """
+
+    runs_remotely: bool
 
     def __enter__(self) -> Executor: ...
 
@@ -50,6 +61,8 @@ class LocalExecutor:
 
     Its handles are the values themselves, so nothing needs resolving.
     """
+
+    runs_remotely = False
 
     def __enter__(self) -> LocalExecutor:
         return self
@@ -80,6 +93,8 @@ def _call_resolved(fn: Callable[..., Any], args: tuple[Any, ...]) -> Any:
 
 class ThreadExecutor:
     """A thread pool: mapped children that wait on I/O (Slack, Firestore) overlap."""
+
+    runs_remotely = False
 
     def __init__(self, max_workers: int = 8) -> None:
         if max_workers < 1:

@@ -13,6 +13,11 @@ i of `send_reminder` waits only for child i of `is_reminder_needed`). The runner
 blocks when it must know how many children to create, i.e. on the task producing the
 list. Decisions about a mapped parent as a whole (can it map at all?) happen here; the
 per-run pipeline is in `task_runner`.
+
+On an executor that `runs_remotely` (Dask), task runs execute in other processes and
+come back as copies: the recorder stays here (it is never pickled) and is told about
+each run as its result is collected, and each copy is pointed back at this run's Task
+and FlowRun objects, so ids, `task_run(task)` and `all_task_runs()` work as locally.
 """
 
 from __future__ import annotations
@@ -101,6 +106,7 @@ def run_flow(
     values = flow.check_parameters(parameters)
     clock = clock or SystemClock()
     executor = executor or LocalExecutor()
+    remote: bool = getattr(executor, "runs_remotely", False)
     run = FlowRun(
         run_id or os.urandom(16).hex(), flow.name, flow.version, values, scheduled_start_time
     )
@@ -111,8 +117,10 @@ def run_flow(
         record_safely(recorder.flow_run_started, run)
     try:
         with executor:
-            nodes = _submit_all(flow, run, values, executor, clock, recorder, frozenset(resume))
-            by_task = _collect(nodes, executor, run, recorder, clock)
+            nodes = _submit_all(
+                flow, run, values, executor, clock, recorder, frozenset(resume), remote
+            )
+            by_task = _collect(nodes, executor, run, recorder, clock, remote)
         final = _flow_state(flow, by_task, clock)
     except Exception as exc:  # an engine bug or a broken executor: still a state
         from marvin.engine.logs import engine_logger
@@ -134,21 +142,24 @@ def _submit_all(
     clock: Clock,
     recorder: Recorder | None,
     resume: frozenset[Task],
+    remote: bool,
 ) -> dict[Task, _Node]:
     nodes: dict[Task, _Node] = {}
+    # Remotely, task runs finish in other processes: record them here, when collected.
+    plan_recorder = None if remote else recorder
     for task in flow.sorted_tasks():
         if isinstance(task, Parameter):
             task_run = TaskRun(task, None, run)
             set_state(task, task_run, Success("Parameter", values[task.name], clock.now()), ())
-            if recorder is not None:
-                record_safely(recorder.task_run_finished, task_run)
+            if plan_recorder is not None:
+                record_safely(plan_recorder.task_run_finished, task_run)
             nodes[task] = _Single(executor.submit(_finished, task_run))
             continue
         edges = flow.upstream_edges(task)
         mapped_constants = flow.mapped_constants.get(task, {})
         keys = tuple(e.key for e in edges) + tuple(mapped_constants)
         plan = TaskPlan(
-            task, run, clock, recorder, keys, flow.constants.get(task, {}), task in resume
+            task, run, clock, plan_recorder, keys, flow.constants.get(task, {}), task in resume
         )
         if flow.is_mapped(task):
             nodes[task] = _submit_mapped(plan, edges, mapped_constants, nodes, executor, clock)
@@ -247,17 +258,23 @@ def _collect(
     run: FlowRun,
     recorder: Recorder | None,
     clock: Clock,
+    remote: bool,
 ) -> dict[Task, TaskRun]:
     """Wait for every handle, in order, and assemble the run's records."""
     by_task: dict[Task, TaskRun] = {}
     for task, node in nodes.items():
         if isinstance(node, _Single):
             task_run = _result(executor, node.handle, task, None, run, clock)
+            if remote:
+                _brought_back(task_run, task, run, recorder)
         else:
             task_run = node.parent
             children = [
                 _result(executor, h, task, i, run, clock) for i, h in enumerate(node.children)
             ]
+            if remote:
+                for child in children:
+                    _brought_back(child, task, run, recorder)
             task_run.children = children
             states = [c.state for c in children]
             counts: dict[str, int] = {}
@@ -272,6 +289,16 @@ def _collect(
         run.task_runs.append(task_run)
         by_task[task] = task_run
     return by_task
+
+
+def _brought_back(task_run: TaskRun, task: Task, run: FlowRun, recorder: Recorder | None) -> None:
+    """A task run that ran in another process is a copy: link it to this run's objects
+    (its own `task` and `flow_run` are copies too) and record it here, where the
+    recorder lives."""
+    task_run.task = task
+    task_run.flow_run = run
+    if recorder is not None:
+        record_safely(recorder.task_run_finished, task_run)
 
 
 def _result(

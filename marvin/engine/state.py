@@ -165,7 +165,10 @@ class Finished(State):
     __slots__ = ("start_time",)
 
     def __init__(self, message: str | None = None, result: Any = None, timestamp: float = 0.0):
-        super().__init__(message, result, timestamp)
+        # Inlined rather than super().__init__: two of these are made per task run.
+        self.message = message
+        self.result = result
+        self.timestamp = timestamp
         self.start_time: float | None = None  # set by the runner when the state is entered
 
     @property

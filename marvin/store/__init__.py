@@ -1,15 +1,18 @@
 """Where Marvin keeps its records: the `Store` protocol and `open_store`, which picks a backend.
 
 `open_store` takes the ``MARVIN_STORE`` setting, so the composition root never names a
-backend class. The Firestore module is imported only when asked for, so the SQLite path
-(the default, and every test that does not need Firestore) never loads ``google.cloud``.
+backend class; `open_history` takes the same setting, so run history lives next to the
+app's data (the same SQLite file, or the same Firestore project). The Firestore modules are
+imported only when asked for, so the SQLite path (the default, and every test that does
+not need Firestore) never loads ``google.cloud``.
 """
 
 from __future__ import annotations
 
+from marvin.history.base import RunHistory
 from marvin.store.base import Store, StoreError
 
-__all__ = ["Store", "StoreError", "open_store"]
+__all__ = ["RunHistory", "Store", "StoreError", "open_history", "open_store"]
 
 SQLITE_PREFIX = "sqlite:///"
 _FORMS = (
@@ -32,15 +35,43 @@ def open_store(url: str, *, project: str | None = None) -> Store:
         ValueError: `url` is not one of the accepted forms.
         StoreError: the store could not be opened.
     """
-    if url.startswith(SQLITE_PREFIX):
-        path = url[len(SQLITE_PREFIX):]
-        if not path:
-            raise ValueError(f"store URL {url!r} has no path: expected {_FORMS}")
+    path = _sqlite_path(url, "store")
+    if path is not None:
         from marvin.store.sqlite import SqliteStore
 
         return SqliteStore(path)
-    if url == "firestore":
-        from marvin.store.firestore import FirestoreStore
+    from marvin.store.firestore import FirestoreStore
 
-        return FirestoreStore(project=project)
-    raise ValueError(f"unsupported store URL {url!r}: expected {_FORMS}")
+    return FirestoreStore(project=project)
+
+
+def open_history(url: str, *, project: str | None = None) -> RunHistory:
+    """Open the run history that `url` names: the same URL forms as `open_store`.
+
+    With ``sqlite:///PATH`` the history's tables go in the store's file (a connection of
+    their own); ``sqlite:///:memory:`` gives a private in-memory database, not the store's.
+
+    Raises:
+        ValueError: `url` is not one of the accepted forms.
+        StoreError: the history could not be opened.
+    """
+    path = _sqlite_path(url, "history")
+    if path is not None:
+        from marvin.store.sqlite_history import SqliteHistory
+
+        return SqliteHistory(path)
+    from marvin.store.firestore_history import FirestoreHistory
+
+    return FirestoreHistory(project=project)
+
+
+def _sqlite_path(url: str, what: str) -> str | None:
+    """The SQLite path `url` names, or None when it names Firestore; one parser for both."""
+    if url.startswith(SQLITE_PREFIX):
+        path = url[len(SQLITE_PREFIX):]
+        if not path:
+            raise ValueError(f"{what} URL {url!r} has no path: expected {_FORMS}")
+        return path
+    if url == "firestore":
+        return None
+    raise ValueError(f"unsupported {what} URL {url!r}: expected {_FORMS}")
