@@ -11,6 +11,7 @@ from marvin.composition import (
     build_history,
     build_services,
     build_store,
+    check_executor_runs_marvin_flows,
     run_flow,
 )
 from marvin.dashboard import dashboard_routes
@@ -31,6 +32,7 @@ def serve(settings: Settings) -> None:
     bolt = build_app(settings, store, utc_now)
     services = build_services(settings, store)
     executor = build_executor(settings)
+    check_executor_runs_marvin_flows(executor)  # fail at start-up, not at the first run
     history = build_history(settings)
 
     def run_scheduled(flow: str, params: dict[str, Any], at: Any) -> object:

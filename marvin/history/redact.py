@@ -43,6 +43,9 @@ class Redactor:
         """A short, redacted description of a task's result."""
         if value is None:
             return ""
+        kind = type(value)
+        if kind is int or kind is float or kind is bool:  # nothing to redact: skip the regex
+            return repr(value)
         text = value if isinstance(value, str) else repr(value)
         text = self(text)
         return text if len(text) <= limit else text[: limit - 1] + "…"
