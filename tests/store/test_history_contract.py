@@ -196,6 +196,21 @@ def test_saving_task_runs_again_replaces_them(history: RunHistory) -> None:
     assert len(back) == 6 and back[3] == retried
 
 
+def test_replacing_some_of_many_task_runs_keeps_the_others(history: RunHistory) -> None:
+    """Many task runs in one call, then a few of them replaced in a second call, across
+    the middle and the edges of whatever groups a backend stores them in."""
+    history.save_flow_run(flow_run())
+    many = [task_run(i, slug="send_reminder", index=i) for i in range(1300)]
+    history.save_task_runs(many)
+    replaced = [task_run(i, slug="send_reminder", index=i, state="Failed", run_count=3)
+                for i in (0, 511, 512, 700, 1299)]
+    history.save_task_runs(replaced + [task_run(1300, slug="report")])
+    back = detail(history).task_runs
+    assert [t.position for t in back] == list(range(1301))
+    assert {t.position for t in back if t.state == "Failed"} == {0, 511, 512, 700, 1299}
+    assert back[701] == many[701] and back[700] == replaced[3] and back[1300].task == "report"
+
+
 def test_two_task_runs_at_one_position_in_one_call_are_refused(history: RunHistory) -> None:
     history.save_flow_run(flow_run())
     unset = [task_run(0), task_run(0, slug="send_reminder")]  # `position` left at its default
