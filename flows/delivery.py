@@ -1,12 +1,21 @@
-"""At most once: claim a delivery in the store, send, then mark it sent.
+"""At most once, and none lost: claim a delivery in the store, send, mark it sent.
 
 Both flows send through `deliver`, so "each member reminded once, each digest posted
-once" holds the same way for both, across retries, re-runs and replicas.
+once" holds the same way for both, across retries, re-runs, replicas and crashes:
+
+- A claim in the store decides who sends (`claim_delivery` has exactly one winner).
+- Every message carries its delivery key in Slack metadata, so Marvin can ask Slack
+  whether it went out (`find_message`). That settles the two cases a store cannot:
+  a post that timed out (Slack may have accepted it), and a claim left behind by a
+  process that died between claiming and completing (it is taken over once older
+  than the lease, MARVIN_DELIVERY_LEASE_SECONDS, and only what Slack lacks is sent).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from marvin.engine import FAIL, SKIP
 from marvin.models import DeliveryKind
@@ -22,45 +31,79 @@ class PartlySent(Exception):
         self.cause = cause
 
 
+@dataclass(frozen=True)
+class Attempt:
+    """What a send needs to know: the key to tag its messages with, and, when it takes
+    over from an earlier attempt that may have sent something, since when to look."""
+
+    key: str
+    look_since: float | None = None
+
+    def already_sent(self, find: Callable[[str, float], str | None], key: str) -> str | None:
+        """The ts of the message with `key` if an earlier attempt posted it."""
+        return None if self.look_since is None else find(key, self.look_since)
+
+
+def delivery_key(kind: DeliveryKind, team: str, date: str, target: str) -> str:
+    return f"{kind.value}/{team}/{date}/{target}"
+
+
 def deliver(
     kind: DeliveryKind,
     team: str,
     date: str,
     target: str,
-    send: Callable[[], str],
+    send: Callable[[Attempt], str],
     *,
     failed: str,
     already: str,
     force: bool = False,
+    find: Callable[[Attempt], str | None] | None = None,
 ) -> str:
     """Send once per (kind, team, date, target); returns what `send` returned.
 
     Args:
+        send: posts the message(s), tagging them with `attempt.key`.
+        find: looks for an earlier attempt's message in Slack (`attempt.look_since` is
+            set); used after a timeout to learn whether the post went through.
         failed: how to say it failed, e.g. "could not remind U123".
         already: the SKIP message when it was sent before.
 
     Raises:
-        SKIP: someone (this or another process, an earlier run) already claimed it.
-        FAIL: retrying cannot help (a permanent Slack error), or could send twice (Slack
-            may have accepted a call that timed out; part of a digest went out). The
-            claim is kept in the second case, so nothing is sent twice; the run fails
-            and alerts, so a person can check.
-        SlackError / other: a transient failure; the claim is released so the engine's
-            retry (or a later run) can send it.
+        SKIP: it was sent (or is being sent, by a live process) already.
+        FAIL: retrying cannot help (a permanent Slack error), or could send twice (part
+            of a digest went out; a timeout Slack could not confirm either way): the
+            claim is kept, the run fails and alerts, so a person can check.
+        SlackError / other: a transient failure; the claim is released for a retry.
     """
     s = services()
+    key = delivery_key(kind, team, date, target)
     if s.dry_run:
-        return send()
-    claimed = s.store.claim_delivery(kind, team, date, target, s.now())
+        return send(Attempt(key))
+    now = s.now()
+    attempt = Attempt(key)
+    claimed = s.store.claim_delivery(kind, team, date, target, now)
     if not claimed and not force:
-        raise SKIP(already)
+        lease = dt.timedelta(seconds=s.settings.delivery_lease_seconds)
+        stale = s.store.reclaim_delivery(kind, team, date, target, now, now - lease)
+        if stale is None:
+            raise SKIP(already)
+        # The claimer died between claiming and completing: send what Slack lacks.
+        claimed = True
+        attempt = Attempt(key, look_since=stale.claimed_at.timestamp() - 1)
     try:
-        detail = send()
+        detail = send(attempt)
     except (SlackError, PartlySent) as exc:
-        unsure = isinstance(exc, PartlySent) or (
-            isinstance(exc, SlackError) and exc.may_have_been_sent
-        )
-        if unsure:
+        if isinstance(exc, SlackError) and exc.may_have_been_sent and find is not None:
+            found = _look(find, Attempt(key, look_since=now.timestamp() - 1))
+            if found:  # it did go out: done, exactly once
+                s.store.complete_delivery(kind, team, date, target, detail=found)
+                return found
+            if found == "":  # Slack says it did not: a plain transient failure
+                if claimed:
+                    s.store.release_delivery(kind, team, date, target)
+                raise
+        if isinstance(exc, PartlySent) or (isinstance(exc, SlackError) and exc.may_have_been_sent):
             s.store.complete_delivery(kind, team, date, target, detail=f"unconfirmed: {exc}")
             raise FAIL(f"{failed}: {exc}; it may have been sent, so it is not retried") from exc
         if claimed:
@@ -74,3 +117,11 @@ def deliver(
         raise
     s.store.complete_delivery(kind, team, date, target, detail=detail)
     return detail
+
+
+def _look(find: Callable[[Attempt], str | None], attempt: Attempt) -> str | None:
+    """ts if found, "" if Slack says it is not there, None if Slack cannot say."""
+    try:
+        return find(attempt) or ""
+    except SlackError:
+        return None

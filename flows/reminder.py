@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from flows.alerts import alert_on_failure
 from flows.common import get_standup_date, get_team, get_updates
-from flows.delivery import deliver
+from flows.delivery import Attempt, deliver
 from marvin.engine import SKIP, Flow, Parameter, get_context, task, unmapped
 from marvin.models import DEFAULT_TEAM, DeliveryKind, Member, Update
 from marvin.services import services
@@ -33,8 +33,15 @@ def send_reminder(member: Member, team: str, date: str, force: bool = False) -> 
     s = services()
     text = reminder_text(member, s.team(team), date)
 
-    def send() -> str:
-        return s.chat.post_message(s.chat.open_dm(member.user_id), text)
+    def send(attempt: Attempt) -> str:
+        channel = s.chat.open_dm(member.user_id)
+        found = attempt.already_sent(lambda k, t: s.chat.find_message(channel, k, t), attempt.key)
+        return found or s.chat.post_message(channel, text, key=attempt.key)
+
+    def find(attempt: Attempt) -> str | None:
+        return attempt.already_sent(
+            lambda k, t: s.chat.find_message(s.chat.open_dm(member.user_id), k, t), attempt.key
+        )
 
     user = member.user_id
     deliver(
@@ -43,6 +50,7 @@ def send_reminder(member: Member, team: str, date: str, force: bool = False) -> 
         date,
         user,
         send,
+        find=find,
         failed=f"could not remind {user}",
         already=f"{user} was already reminded for {date}",
         force=force,

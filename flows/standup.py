@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flows.alerts import alert_on_failure
 from flows.common import get_digest_date, get_team, get_updates
-from flows.delivery import PartlySent, deliver
+from flows.delivery import Attempt, PartlySent, deliver
 from marvin.digest import digest_messages
 from marvin.engine import Flow, Parameter, get_context, task
 from marvin.models import DEFAULT_TEAM, DeliveryKind, Member, Update
@@ -32,16 +32,27 @@ def post_digest(
     channel = channel or the_team.channel
     messages = digest_messages(the_team, date, updates, members)
 
-    def send() -> str:
+    def find_part(key: str, since: float) -> str | None:
+        return s.chat.find_message(channel, key, since)
+
+    def send(attempt: Attempt) -> str:
         timestamps: list[str] = []
-        for message in messages:
-            try:
-                timestamps.append(s.chat.post_message(channel, message.text, message.blocks))
+        for part, message in enumerate(messages):
+            key = f"{attempt.key}#{part}"
+            try:  # after a crash, parts already out are found, not posted again
+                ts = attempt.already_sent(find_part, key) or s.chat.post_message(
+                    channel, message.text, message.blocks, key=key
+                )
             except Exception as exc:
                 if timestamps:  # re-posting would repeat the parts already out
                     raise PartlySent(len(timestamps), len(messages), exc) from exc
                 raise
+            timestamps.append(ts)
         return ",".join(timestamps)
+
+    def find(attempt: Attempt) -> str | None:
+        """Whether a timed-out single-message digest went out (several parts: unknown)."""
+        return attempt.already_sent(find_part, f"{attempt.key}#0") if len(messages) == 1 else None
 
     deliver(
         DeliveryKind.DIGEST,
@@ -49,6 +60,7 @@ def post_digest(
         date,
         channel,
         send,
+        find=find,
         failed=f"could not post the digest to {channel}",
         already=f"the digest for {date} was already posted to {channel}",
         force=force,

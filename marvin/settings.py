@@ -70,6 +70,9 @@ class Settings(BaseSettings):
     run_retention_days: int = Field(
         30, ge=1, le=3650, validation_alias=_env("MARVIN_RUN_RETENTION_DAYS")
     )
+    delivery_lease_seconds: int = Field(
+        300, ge=1, le=86_400, validation_alias=_env("MARVIN_DELIVERY_LEASE_SECONDS")
+    )
     misfire_grace_seconds: int = Field(
         3600, ge=1, validation_alias=_env("MARVIN_MISFIRE_GRACE_SECONDS")
     )

@@ -101,6 +101,9 @@ def build_web_client(
     )
 
 
+DELIVERY_EVENT = "marvin_delivery"  # metadata event type of messages Marvin must not repeat
+
+
 class SlackWebChat(ChatAPI):
     """`ChatAPI` over the real Web API (or anything speaking it, like `SlackStandIn`)."""
 
@@ -137,15 +140,47 @@ class SlackWebChat(ChatAPI):
         return str(response["channel"]["id"])
 
     def post_message(
-        self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        key: str | None = None,
     ) -> str:
-        """Post to a channel or DM (``chat.postMessage``) and return the message ``ts``."""
+        """Post to a channel or DM (``chat.postMessage``) and return the message ``ts``.
+
+        `key` goes into the message's metadata (event type ``marvin_delivery``), so a
+        later run can find the message with `find_message`.
+        """
+        metadata = (
+            None
+            if key is None
+            else {"event_type": DELIVERY_EVENT, "event_payload": {"key": key}}
+        )
         response = self._call(
             "chat.postMessage",
             channel,
-            lambda: self._client.chat_postMessage(channel=channel, text=text, blocks=blocks),
+            lambda: self._client.chat_postMessage(
+                channel=channel, text=text, blocks=blocks, metadata=metadata
+            ),
         )
         return str(response["ts"])
+
+    def find_message(self, channel: str, key: str, since: float) -> str | None:
+        """Look through the channel's history since `since` for our message with `key`."""
+        response = self._call(
+            "conversations.history",
+            channel,
+            lambda: self._client.conversations_history(
+                channel=channel, oldest=f"{since:.6f}", include_all_metadata=True, limit=200
+            ),
+        )
+        messages: list[dict[str, Any]] = response.get("messages", [])
+        for message in messages:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if metadata.get("event_type") == DELIVERY_EVENT and payload.get("key") == key:
+                return str(message["ts"])
+        return None
 
     def _call(self, method: str, target: str, send: Callable[[], SlackResponse]) -> SlackResponse:
         """Run one call, translate its failure into `SlackError`, report a `CallEvent`.

@@ -41,7 +41,11 @@ class DryRunChat:
         return f"{DM_PREFIX}{user_id}"
 
     def post_message(
-        self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        key: str | None = None,
     ) -> str:
         """Record and print the message; return a fake, increasing ``ts``."""
         with self._lock:
@@ -49,6 +53,10 @@ class DryRunChat:
             self._out.write(_describe(channel, text, blocks) + "\n")
             self._out.flush()
             return f"0000000000.{len(self.sent):06d}"
+
+    def find_message(self, channel: str, key: str, since: float) -> str | None:
+        """A dry run sends nothing, so there is never an earlier message to find."""
+        return None
 
 
 def _describe(channel: str, text: str, blocks: list[dict[str, Any]] | None) -> str:

@@ -133,7 +133,11 @@ class ChatAPI(Protocol):
         ...
 
     def post_message(
-        self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        key: str | None = None,
     ) -> str:
         """Post a message; `text` is also the notification/fallback text when blocks are given.
 
@@ -142,5 +146,17 @@ class ChatAPI(Protocol):
 
         Raises:
             SlackError: The message was not posted.
+        """
+        ...
+
+    def find_message(self, channel: str, key: str, since: float) -> str | None:
+        """The ``ts`` of a message this app posted to `channel` with delivery `key` (in its
+        metadata) at or after `since` (epoch seconds), or None.
+
+        How a run that takes over a dead run's claim learns whether the message already
+        went out, so it neither sends it twice nor loses it.
+
+        Raises:
+            SlackError: The history could not be read.
         """
         ...

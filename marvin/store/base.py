@@ -65,6 +65,20 @@ class Store(Protocol):
     ) -> bool:
         """Atomically claim the right to send; False when anyone already claimed it."""
 
+    def reclaim_delivery(
+        self,
+        kind: DeliveryKind,
+        team: str,
+        date: str,
+        target: str,
+        at: dt.datetime,
+        older_than: dt.datetime,
+    ) -> Delivery | None:
+        """Atomically take over a claim that was never completed and was made before
+        `older_than` (its claimer presumably died mid-send): it is re-stamped `at`, and the
+        claim as it was is returned. None when there is no such claim, it was completed,
+        it is still fresh, or another caller took it over first."""
+
     def complete_delivery(
         self, kind: DeliveryKind, team: str, date: str, target: str, detail: str = ""
     ) -> None:

@@ -238,6 +238,32 @@ class FirestoreStore:
                 return False
         return True
 
+    def reclaim_delivery(
+        self,
+        kind: DeliveryKind,
+        team: str,
+        date: str,
+        target: str,
+        at: dt.datetime,
+        older_than: dt.datetime,
+    ) -> Delivery | None:
+        """Re-stamp with a precondition on the document's update time: if anyone changed
+        it since we read it (another reclaimer, a late completion), we lose and say None."""
+        ref = self._doc("deliveries", DeliveryKind(kind).value, team, date, target)
+        with self._errors("reclaim_delivery"):
+            snapshot = ref.get(**self._read)
+            if not snapshot.exists:
+                return None
+            previous = _delivery(snapshot.to_dict())
+            if previous.sent or previous.claimed_at >= older_than:
+                return None
+            option = self._client.write_option(last_update_time=snapshot.update_time)
+            try:
+                ref.update({"claimed_at": _utc(at)}, option=option, **self._write)
+            except (gexc.FailedPrecondition, gexc.Aborted, gexc.NotFound):
+                return None
+        return previous
+
     def complete_delivery(
         self, kind: DeliveryKind, team: str, date: str, target: str, detail: str = ""
     ) -> None:

@@ -213,6 +213,30 @@ class SqliteStore:
             DeliveryKind(kind).value, team, date, target, _iso(at),
         ) == 1
 
+    def reclaim_delivery(
+        self,
+        kind: DeliveryKind,
+        team: str,
+        date: str,
+        target: str,
+        at: dt.datetime,
+        older_than: dt.datetime,
+    ) -> Delivery | None:
+        """Read and re-stamp in one IMMEDIATE transaction: only one caller can win."""
+        key = (team, date, DeliveryKind(kind).value, target)
+        where = "team = ? AND date = ? AND kind = ? AND target = ?"
+        with self._transaction("reclaim_delivery") as db:
+            row = db.execute(
+                f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE {where}", key
+            ).fetchone()
+            if row is None:
+                return None
+            previous = _delivery(row)
+            if previous.sent or previous.claimed_at >= older_than:
+                return None
+            db.execute(f"UPDATE deliveries SET claimed_at = ? WHERE {where}", (_iso(at), *key))
+        return previous
+
     def complete_delivery(
         self, kind: DeliveryKind, team: str, date: str, target: str, detail: str = ""
     ) -> None:

@@ -83,6 +83,7 @@ class SlackStandIn:
         self._latency: dict[str, float] = {}
         self._faults: dict[str, deque[_Fault]] = {}
         self._target_errors: dict[str, str] = {}
+        self._accepted: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted
         self._last_ts_us = 0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -163,6 +164,7 @@ class SlackStandIn:
             self._latency.clear()
             self._faults.clear()
             self._target_errors.clear()
+            self._accepted.clear()
 
     # -- fault injection ---------------------------------------------------------------
 
@@ -230,7 +232,7 @@ class SlackStandIn:
                 )
                 body = {"ok": False, "error": fault.error}
                 return _Reply(fault.status, body, headers, f"http:{fault.status}")
-        if not is_known(method):
+        if not is_known(method) and method != "conversations.history":
             return _error("unknown_method")
         if not token:
             return _error("not_authed")
@@ -238,8 +240,34 @@ class SlackStandIn:
             for key in (target, target.removeprefix("D")):
                 if key in self._target_errors:
                     return _error(self._target_errors[key])
+        if method == "conversations.history":
+            return self._history(params)
         result = answer(method, params, self._next_ts)
+        if method == "chat.postMessage" and result.get("ok"):
+            message = dict(result["message"])
+            if params.get("metadata"):
+                metadata = params["metadata"]
+                if isinstance(metadata, str):  # form-encoded calls send it as JSON text
+                    metadata = json.loads(metadata)
+                message["metadata"] = metadata
+            self._accepted.setdefault(str(result["channel"]), []).append(message)
         return _Reply(200, result, {}, "ok" if result.get("ok") else f"error:{result['error']}")
+
+    def _history(self, params: dict[str, Any]) -> _Reply:
+        """``conversations.history``: messages accepted in a channel, newest first; metadata
+        only with ``include_all_metadata`` (as Slack does)."""
+        channel = str(params.get("channel", ""))
+        if not channel:
+            return _error("channel_not_found")
+        oldest = float(params.get("oldest") or 0)
+        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("true", "1")
+        messages = [
+            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+            for m in reversed(self._accepted.get(channel, []))
+            if float(m["ts"]) >= oldest
+        ]
+        body = {"ok": True, "messages": messages, "has_more": False}
+        return _Reply(200, body, {}, "ok")
 
     def _next_ts(self) -> str:
         """A unique, increasing message ts in Slack's ``seconds.micros`` shape (under lock)."""

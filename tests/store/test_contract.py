@@ -288,3 +288,42 @@ def test_keys_that_share_a_naive_joined_id_stay_distinct(store: Store) -> None:
     assert store.append_update("a", "b__c", "d", "second", at(0)).entries == ("second",)
     store.save_team(Team("a/b"))
     assert store.get_team("a/b") == Team("a/b") and store.get_team("a%2Fb") is None
+
+
+# Reclaiming a claim whose claimer died between claiming and completing -------------------
+
+STALE = dt.timedelta(minutes=2)
+
+
+def test_reclaim_takes_over_only_an_old_unsent_claim(store: Store) -> None:
+    kind = DeliveryKind.REMINDER
+    assert store.reclaim_delivery(kind, "eng", "2026-03-02", "U1", T0, T0) is None  # no claim
+    store.claim_delivery(kind, "eng", "2026-03-02", "U1", T0)
+    later = T0 + dt.timedelta(minutes=5)
+    assert store.reclaim_delivery(kind, "eng", "2026-03-02", "U1", later, T0) is None  # fresh
+    previous = store.reclaim_delivery(kind, "eng", "2026-03-02", "U1", later, later - STALE)
+    assert previous is not None and previous.claimed_at == T0 and not previous.sent
+    (now,) = store.list_deliveries("eng", "2026-03-02")
+    assert now.claimed_at == later  # re-stamped: the next reclaimer sees a fresh claim
+    assert store.reclaim_delivery(kind, "eng", "2026-03-02", "U1", later, later - STALE) is None
+
+
+def test_a_completed_delivery_is_never_reclaimed(store: Store) -> None:
+    kind = DeliveryKind.DIGEST
+    store.claim_delivery(kind, "eng", "2026-03-02", "#general", T0)
+    store.complete_delivery(kind, "eng", "2026-03-02", "#general", detail="1.0001")
+    far = T0 + dt.timedelta(days=1)
+    assert store.reclaim_delivery(kind, "eng", "2026-03-02", "#general", far, far) is None
+
+
+def test_concurrent_reclaims_have_exactly_one_winner(store: Store) -> None:
+    kind = DeliveryKind.REMINDER
+    store.claim_delivery(kind, "eng", "2026-03-02", "U9", T0)
+    later = T0 + dt.timedelta(minutes=10)
+
+    def reclaim(_: int) -> Delivery | None:
+        return store.reclaim_delivery(kind, "eng", "2026-03-02", "U9", later, later - STALE)
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(reclaim, range(8)))
+    assert sum(r is not None for r in results) == 1
