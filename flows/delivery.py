@@ -17,10 +17,15 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from flows.owners import is_dead_here, this_owner
 from marvin.engine import FAIL, SKIP
-from marvin.models import DeliveryKind
+from marvin.models import Delivery, DeliveryKind
 from marvin.services import services
 from marvin.slack.protocol import SlackError
+
+CLOCK_SKEW = 600.0
+"""Seconds to look back before a claim when searching Slack: Slack stamps messages with
+its own clock. The key is unique per delivery, so looking further back is harmless."""
 
 
 class PartlySent(Exception):
@@ -82,20 +87,20 @@ def deliver(
         return send(Attempt(key))
     now = s.now()
     attempt = Attempt(key)
-    claimed = s.store.claim_delivery(kind, team, date, target, now)
+    owner = this_owner()
+    claimed = s.store.claim_delivery(kind, team, date, target, now, owner)
     if not claimed and not force:
-        lease = dt.timedelta(seconds=s.settings.delivery_lease_seconds)
-        stale = s.store.reclaim_delivery(kind, team, date, target, now, now - lease)
+        stale = _take_over(kind, team, date, target, now, owner)
         if stale is None:
             raise SKIP(already)
         # The claimer died between claiming and completing: send what Slack lacks.
         claimed = True
-        attempt = Attempt(key, look_since=stale.claimed_at.timestamp() - 1)
+        attempt = Attempt(key, look_since=stale.claimed_at.timestamp() - CLOCK_SKEW)
     try:
         detail = send(attempt)
     except (SlackError, PartlySent) as exc:
         if isinstance(exc, SlackError) and exc.may_have_been_sent and find is not None:
-            found = _look(find, Attempt(key, look_since=now.timestamp() - 1))
+            found = _look(find, Attempt(key, look_since=now.timestamp() - CLOCK_SKEW))
             if found:  # it did go out: done, exactly once
                 s.store.complete_delivery(kind, team, date, target, detail=found)
                 return found
@@ -117,6 +122,29 @@ def deliver(
         raise
     s.store.complete_delivery(kind, team, date, target, detail=detail)
     return detail
+
+
+def _take_over(
+    kind: DeliveryKind, team: str, date: str, target: str, now: dt.datetime, owner: str
+) -> Delivery | None:
+    """Take over an unfinished claim whose owner is known dead, or older than the lease."""
+    s = services()
+    lease = dt.timedelta(seconds=s.settings.delivery_lease_seconds)
+    current = next(
+        (d for d in s.store.list_deliveries(team, date) if d.kind == kind and d.target == target),
+        None,
+    )
+    dead = current is not None and not current.sent and is_dead_here(current.detail)
+    return s.store.reclaim_delivery(
+        kind,
+        team,
+        date,
+        target,
+        now,
+        now - lease,
+        if_owner=current.detail if dead and current else None,
+        new_owner=owner,
+    )
 
 
 def _look(find: Callable[[Attempt], str | None], attempt: Attempt) -> str | None:

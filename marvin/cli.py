@@ -226,7 +226,7 @@ def _fail(kind: str, exc: BaseException) -> None:
     """One line on stderr; the message is shown as typed (never read as rich markup)."""
     from rich.text import Text
 
-    err.print(Text.assemble((f"{kind}: ", "red"), str(exc)), highlight=False)
+    err.print(Text.assemble((f"{kind}: ", "red"), str(exc)), highlight=False, soft_wrap=True)
 
 
 def main() -> None:

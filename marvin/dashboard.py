@@ -19,10 +19,11 @@ import binascii
 import datetime as dt
 import hmac
 import json
+import logging
 from collections.abc import Awaitable, Callable, Iterable
 from html import escape
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote, urlencode
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -271,8 +272,40 @@ def _run_page(d: RunDetail) -> str:
     return head + graph + task_table + logs + events
 
 
+def _without_token(path: str) -> str:
+    """The request path with the value of any query parameter named ``token`` (however
+    it is percent-encoded: ``tok%65n`` is ``token`` to Starlette too) blanked."""
+    base, mark, query = path.partition("?")
+    if not mark:
+        return path
+    pairs = parse_qsl(query, keep_blank_values=True)
+    if not any(key == "token" for key, _ in pairs):
+        return path
+    return base + "?" + urlencode(
+        [(key, "[redacted]" if key == "token" else value) for key, value in pairs]
+    )
+
+
+class RedactQueryTokens(logging.Filter):
+    """Blanks ``?token=...`` (the dashboard's script access) in uvicorn's access log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(
+                _without_token(a) if isinstance(a, str) and "?" in a else a for a in record.args
+            )
+        return True
+
+
+def _redact_access_log() -> None:
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactQueryTokens) for f in access.filters):
+        access.addFilter(RedactQueryTokens())  # kept by uvicorn's own logging set-up
+
+
 def dashboard_routes(history: RunHistory, token: str | None) -> list[Route]:
     """GET /runs and GET /runs/{run_id}; disabled (404) while `token` is None or empty."""
+    _redact_access_log()
 
     async def run_list(request: Request) -> Response:
         flow = request.query_params.get("flow") or None

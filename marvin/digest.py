@@ -215,7 +215,9 @@ def _split(text: str, limit: int) -> list[str]:
         elif space >= limit // 2:
             cut = space + 1
         else:
-            while cut > limit // 2 and (_is_joiner(text[cut]) or text[cut - 1] == "\u200d"):
+            while cut > limit // 2 and (
+                _is_joiner(text[cut]) or text[cut - 1] == "\u200d" or _splits_a_flag(text, cut)
+            ):
                 cut -= 1
             cut = _safe_cut(text, cut)
         pieces.append(text[:cut])
@@ -235,7 +237,26 @@ def _safe_cut(text: str, limit: int) -> int:
 
 
 def _is_joiner(char: str) -> bool:
-    return char in _JOINERS or unicodedata.category(char) in ("Mn", "Mc", "Me")
+    return (
+        char in _JOINERS
+        or "\U000e0020" <= char <= "\U000e007f"  # tag characters (subdivision flags)
+        or unicodedata.category(char) in ("Mn", "Mc", "Me")
+    )
+
+
+def _is_regional_indicator(char: str) -> bool:
+    return "\U0001f1e6" <= char <= "\U0001f1ff"
+
+
+def _splits_a_flag(text: str, cut: int) -> bool:
+    """A flag is two regional indicators: a cut after an odd-numbered one in a run of
+    them would separate the halves of a flag (and re-pair every flag after it)."""
+    if not (0 < cut < len(text)) or not _is_regional_indicator(text[cut]):
+        return False
+    run = 0
+    while cut - run - 1 >= 0 and _is_regional_indicator(text[cut - run - 1]):
+        run += 1
+    return run % 2 == 1
 
 
 def _clip(text: str, limit: int) -> str:

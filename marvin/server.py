@@ -24,6 +24,7 @@ from marvin.web import build_web_app
 log = logging.getLogger("marvin.server")
 
 
+
 def serve(settings: Settings) -> None:
     """Run until interrupted. Fails fast (SettingsError) when Slack settings are missing."""
     import uvicorn

@@ -23,7 +23,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-MAX_BODY_BYTES = 64 * 1024  # Slack's slash commands are a few KB; refuse floods early
+# A /standup of 20,000 characters (the app's own limit) in 4-byte UTF-8, form-encoded
+# (%XX: 3 bytes per byte), plus Slack's other fields: ~240 KB. Refuse anything larger early.
+MAX_BODY_BYTES = 256 * 1024
 
 SlackHandler = Callable[[bytes, dict[str, str], str], tuple[int, dict[str, str], str]]
 

@@ -6,12 +6,15 @@ SLACK_API_URL with Marvin's retry handlers (connection errors, 429 + Retry-After
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.error import BoltError
+from slack_sdk.signature import SignatureVerifier
 
-from marvin.settings import Settings
+from marvin.settings import Settings, SettingsError
 from marvin.slack.client import build_web_client
 from marvin.slack.commands import register
 from marvin.store.base import Store
@@ -31,33 +34,72 @@ def build_app(
             rather than on the first slash command.
     """
     token, signing_secret = settings.require_slack()
+    # Bolt reads SLACK_BOT_TOKEN from the environment itself and then warns that our
+    # client (which carries that same token) wins: true, expected, and noise in the log.
+    logging.getLogger("slack_bolt.App").addFilter(_NotTheClientTokenWarning())
     client = build_web_client(token, settings.slack_api_url)
-    app = App(
-        client=client,
-        signing_secret=signing_secret,
-        token_verification_enabled=token_verification,
-        process_before_response=True,  # ack carries the answer; nothing runs after it
-    )
+    try:
+        app = App(
+            client=client,
+            signing_secret=signing_secret,
+            token_verification_enabled=token_verification,
+            process_before_response=True,  # ack carries the answer; nothing runs after it
+        )
+    except BoltError as exc:  # auth.test refused the token (revoked, invalid, ...)
+        raise SettingsError(
+            f"Slack refused SLACK_BOT_TOKEN ({_reason(exc)}): check the token "
+            "(README, 'Slack app setup')"
+        ) from None
     register(app, store, settings, now)
+    app.marvin_verifier = SignatureVerifier(signing_secret)  # type: ignore[attr-defined]
     return app
+
+
+MAX_TIMESTAMP_DIGITS = 12  # epoch seconds have 10 digits until the year 2286
 
 
 def dispatch(
     app: App, body: bytes, headers: dict[str, str], query: str = ""
 ) -> tuple[int, dict[str, str], str]:
-    """Hand one raw HTTP request to Bolt (which verifies its signature) and return
-    (status, headers, body). Synchronous: callers on an event loop run it in a thread."""
+    """Hand one raw HTTP request to Bolt and return (status, headers, body).
+
+    The signature is checked here first, on the raw bytes, before Bolt parses anything:
+    Bolt builds its request (json.loads and all) before its own verification, so a
+    malformed body would otherwise crash into a 500 even unsigned. Synchronous: callers
+    on an event loop run it in a thread.
+    """
     from slack_bolt.request import BoltRequest
 
+    plain = {"content-type": "text/plain"}
+    timestamp = headers.get("x-slack-request-timestamp", "")
+    if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= MAX_TIMESTAMP_DIGITS):
+        return 401, plain, "invalid request timestamp"
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
-        return 400, {"content-type": "text/plain"}, "request body is not UTF-8"
-    timestamp = headers.get("x-slack-request-timestamp", "")
-    if not timestamp.isascii() or not timestamp.isdigit():
-        # slack-sdk's verifier would crash on int("abc") and Bolt would answer 500.
-        return 401, {"content-type": "text/plain"}, "invalid request timestamp"
-    request = BoltRequest(body=text, query=query, headers=dict(headers.items()))
+        return 400, plain, "request body is not UTF-8"
+    verifier: SignatureVerifier = app.marvin_verifier  # type: ignore[attr-defined]
+    if not verifier.is_valid(text, timestamp, headers.get("x-slack-signature", "")):
+        return 401, plain, "invalid request signature"
+    try:
+        request = BoltRequest(body=text, query=query, headers=dict(headers.items()))
+    except (ValueError, TypeError, AttributeError, KeyError, RecursionError):  # bad JSON
+        return 400, plain, "malformed request body"
     response = app.dispatch(request)
     out = {k: v[0] if isinstance(v, list) and v else str(v) for k, v in response.headers.items()}
     return response.status, out, response.body
+
+
+class _NotTheClientTokenWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+def _reason(exc: BaseException) -> str:
+    """Slack's error code from Bolt's message, without anything else it may carry."""
+    import re
+
+    found = re.search(r"'error': '([a-z_]+)'", str(exc)) or re.search(
+        r"\b([a-z]+_[a-z_]+)\b", str(exc)
+    )
+    return found.group(1) if found else "auth.test failed"

@@ -14,6 +14,7 @@ from slack_bolt import Ack, App
 
 from marvin.settings import Settings
 from marvin.slash import handle_standup
+from marvin.standup import is_user_id
 from marvin.store.base import Store
 
 log = logging.getLogger("marvin.slack")
@@ -26,6 +27,13 @@ def register(app: App, store: Store, settings: Settings, now: Callable[[], Any])
 
     @app.command("/standup")
     def standup(ack: Ack, command: dict[str, Any]) -> None:
+        user_id = command.get("user_id")
+        if not isinstance(user_id, str) or not is_user_id(user_id):
+            ack(
+                response_type="ephemeral",
+                text="Marvin could not tell who sent this; nothing was saved.",
+            )
+            return
         try:
             reply = handle_standup(
                 store,

@@ -61,9 +61,18 @@ class Store(Protocol):
 
     # Deliveries (idempotency) ------------------------------------------------
     def claim_delivery(
-        self, kind: DeliveryKind, team: str, date: str, target: str, at: dt.datetime
+        self,
+        kind: DeliveryKind,
+        team: str,
+        date: str,
+        target: str,
+        at: dt.datetime,
+        owner: str = "",
     ) -> bool:
-        """Atomically claim the right to send; False when anyone already claimed it."""
+        """Atomically claim the right to send; False when anyone already claimed it.
+
+        `owner` (kept in the delivery's `detail` until it is completed) names the claiming
+        process, so a claim whose owner is known to be dead can be taken over at once."""
 
     def reclaim_delivery(
         self,
@@ -73,11 +82,15 @@ class Store(Protocol):
         target: str,
         at: dt.datetime,
         older_than: dt.datetime,
+        *,
+        if_owner: str | None = None,
+        new_owner: str = "",
     ) -> Delivery | None:
-        """Atomically take over a claim that was never completed and was made before
-        `older_than` (its claimer presumably died mid-send): it is re-stamped `at`, and the
-        claim as it was is returned. None when there is no such claim, it was completed,
-        it is still fresh, or another caller took it over first."""
+        """Atomically take over a claim that was never completed and either was made
+        before `older_than` (its claimer presumably died mid-send) or still belongs to
+        `if_owner` (a claimer known to be dead): it is re-stamped `at` and `new_owner`,
+        and the claim as it was is returned. None when there is no such claim, it was
+        completed, it is fresh and not `if_owner`'s, or another caller took it first."""
 
     def complete_delivery(
         self, kind: DeliveryKind, team: str, date: str, target: str, detail: str = ""

@@ -225,12 +225,18 @@ class FirestoreStore:
 
     # Deliveries --------------------------------------------------------------
     def claim_delivery(
-        self, kind: DeliveryKind, team: str, date: str, target: str, at: dt.datetime
+        self,
+        kind: DeliveryKind,
+        team: str,
+        date: str,
+        target: str,
+        at: dt.datetime,
+        owner: str = "",
     ) -> bool:
         """``create()`` succeeds for exactly one caller; AlreadyExists means someone else won."""
         kind = DeliveryKind(kind)
         doc = {"kind": kind.value, "team": team, "date": date, "target": target,
-               "claimed_at": _utc(at), "sent": False, "detail": ""}
+               "claimed_at": _utc(at), "sent": False, "detail": owner}
         with self._errors("claim_delivery"):
             try:
                 self._doc("deliveries", kind.value, team, date, target).create(doc, **self._write)
@@ -246,6 +252,9 @@ class FirestoreStore:
         target: str,
         at: dt.datetime,
         older_than: dt.datetime,
+        *,
+        if_owner: str | None = None,
+        new_owner: str = "",
     ) -> Delivery | None:
         """Re-stamp with a precondition on the document's update time: if anyone changed
         it since we read it (another reclaimer, a late completion), we lose and say None."""
@@ -255,11 +264,14 @@ class FirestoreStore:
             if not snapshot.exists:
                 return None
             previous = _delivery(snapshot.to_dict())
-            if previous.sent or previous.claimed_at >= older_than:
+            dead_owner = if_owner is not None and previous.detail == if_owner
+            if previous.sent or (previous.claimed_at >= older_than and not dead_owner):
                 return None
             option = self._client.write_option(last_update_time=snapshot.update_time)
             try:
-                ref.update({"claimed_at": _utc(at)}, option=option, **self._write)
+                ref.update(
+                    {"claimed_at": _utc(at), "detail": new_owner}, option=option, **self._write
+                )
             except (gexc.FailedPrecondition, gexc.Aborted, gexc.NotFound):
                 return None
         return previous

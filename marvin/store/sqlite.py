@@ -203,14 +203,20 @@ class SqliteStore:
 
     # Deliveries --------------------------------------------------------------
     def claim_delivery(
-        self, kind: DeliveryKind, team: str, date: str, target: str, at: dt.datetime
+        self,
+        kind: DeliveryKind,
+        team: str,
+        date: str,
+        target: str,
+        at: dt.datetime,
+        owner: str = "",
     ) -> bool:
         """The primary key lets exactly one INSERT win, across threads and processes."""
         return self._write(
             "claim_delivery",
-            f"INSERT INTO deliveries ({_DELIVERY_COLUMNS}) VALUES (?, ?, ?, ?, ?, 0, '') "
+            f"INSERT INTO deliveries ({_DELIVERY_COLUMNS}) VALUES (?, ?, ?, ?, ?, 0, ?) "
             "ON CONFLICT (team, date, kind, target) DO NOTHING",
-            DeliveryKind(kind).value, team, date, target, _iso(at),
+            DeliveryKind(kind).value, team, date, target, _iso(at), owner,
         ) == 1
 
     def reclaim_delivery(
@@ -221,6 +227,9 @@ class SqliteStore:
         target: str,
         at: dt.datetime,
         older_than: dt.datetime,
+        *,
+        if_owner: str | None = None,
+        new_owner: str = "",
     ) -> Delivery | None:
         """Read and re-stamp in one IMMEDIATE transaction: only one caller can win."""
         key = (team, date, DeliveryKind(kind).value, target)
@@ -232,9 +241,13 @@ class SqliteStore:
             if row is None:
                 return None
             previous = _delivery(row)
-            if previous.sent or previous.claimed_at >= older_than:
+            dead_owner = if_owner is not None and previous.detail == if_owner
+            if previous.sent or (previous.claimed_at >= older_than and not dead_owner):
                 return None
-            db.execute(f"UPDATE deliveries SET claimed_at = ? WHERE {where}", (_iso(at), *key))
+            db.execute(
+                f"UPDATE deliveries SET claimed_at = ?, detail = ? WHERE {where}",
+                (_iso(at), new_owner, *key),
+            )
         return previous
 
     def complete_delivery(

@@ -327,3 +327,24 @@ def test_concurrent_reclaims_have_exactly_one_winner(store: Store) -> None:
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(reclaim, range(8)))
     assert sum(r is not None for r in results) == 1
+
+
+def test_a_claim_of_a_dead_owner_is_taken_over_at_once_and_only_once(store: Store) -> None:
+    kind = DeliveryKind.REMINDER
+    store.claim_delivery(kind, "eng", "2026-03-02", "U7", T0, "host:123:456")
+    (claim,) = store.list_deliveries("eng", "2026-03-02")
+    assert claim.detail == "host:123:456"  # the owner is kept until the claim completes
+    soon = T0 + dt.timedelta(seconds=3)  # far inside any lease
+
+    def reclaim(owner: str) -> Delivery | None:
+        return store.reclaim_delivery(kind, "eng", "2026-03-02", "U7", soon, T0,
+                                      if_owner="host:123:456", new_owner=owner)
+
+    assert store.reclaim_delivery(kind, "eng", "2026-03-02", "U7", soon, T0,
+                                  if_owner="someone-else", new_owner="me") is None
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(reclaim, ["a", "b", "c", "d"]))
+    winners = [r for r in results if r is not None]
+    assert len(winners) == 1 and winners[0].detail == "host:123:456"
+    (now,) = store.list_deliveries("eng", "2026-03-02")
+    assert now.detail in ("a", "b", "c", "d") and now.claimed_at == soon

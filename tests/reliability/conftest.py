@@ -1,0 +1,160 @@
+"""Shared fixtures for the reliability suite: real stores, a real Slack client, the stand-in.
+
+The suite tries hard to break Marvin, so everything here is the production wiring
+(`build_services`, `SlackWebChat`, `build_app` + `build_web_app` under uvicorn); only the
+clocks are fixed so nothing depends on today's date, and the engine's retry waits pass on
+a `FakeClock` so an engine-level retry costs nothing.
+
+Fixtures:
+    store: an empty store, SQLite (a file in tmp_path) and Firestore (the session
+        emulator, a project of its own) in turn.
+    standin: a running `SlackStandIn` of the test's own.
+    tally: counts shared by the whole session (faults injected, inputs tried, messages
+        lost, duplicates); printed at the end of the run for docs/reliability.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flows import get_flow
+from marvin.composition import build_services, check_executor_runs_marvin_flows
+from marvin.engine import Executor, FakeClock, FlowRun
+from marvin.history.base import RunHistory
+from marvin.history.recorder import HistoryRecorder, recording
+from marvin.history.redact import Redactor
+from marvin.models import DEFAULT_TEAM, Member
+from marvin.services import Services, use_services
+from marvin.settings import Settings
+from marvin.slack.client import SlackWebChat
+from marvin.store import Store
+from marvin.store.firestore import FirestoreStore
+from marvin.store.sqlite import SqliteStore
+from marvin.testing.slack_api import SlackStandIn
+
+TEAM = DEFAULT_TEAM
+DATE = "2026-06-08"  # a Monday; the default team stands up mon-fri at 09:00 UTC
+REMINDER_AT = dt.datetime(2026, 6, 8, 8, 30, tzinfo=dt.UTC)
+STANDUP_AT = dt.datetime(2026, 6, 8, 9, 0, tzinfo=dt.UTC)
+TOKEN = "xoxb-reliability-test-token"
+SIGNING_SECRET = "reliability-test-signing-secret"
+ALERTS = "#alerts"
+
+
+class FixedClock:
+    """`now()` for Services: stays where it is put."""
+
+    def __init__(self, at: dt.datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> dt.datetime:
+        return self.at
+
+
+def make_settings(url: str, **overrides: Any) -> Settings:
+    """Settings on the stand-in with every default spelled out (no machine env leaks in)."""
+    values: dict[str, Any] = {
+        "slack_bot_token": TOKEN,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": url,
+        "timezone": "UTC",
+        "standup_time": "09:00",
+        "reminder_time": "08:30",
+        "standup_days": "mon-fri",
+        "standup_channel": "#general",
+        "alert_channel": ALERTS,
+        "executor": "threads",
+        "dashboard_token": None,
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]  # pydantic-settings
+
+
+def make_chat(url: str, token: str = TOKEN, **options: Any) -> SlackWebChat:
+    """The production client with quick backoff: 2 retries per call, 10 ms backoff (429s
+    still wait their Retry-After), 2 s timeout."""
+    values: dict[str, Any] = {"timeout": 2.0, "max_retries": 2, "backoff_factor": 0.01}
+    values.update(options)
+    return SlackWebChat(token, url, **values)
+
+
+def make_services(
+    store: Store, settings: Settings, chat: SlackWebChat, at: dt.datetime = REMINDER_AT
+) -> Services:
+    return build_services(settings, store, chat=chat, now=FixedClock(at))
+
+
+def run(
+    name: str,
+    parameters: dict[str, object],
+    services: Services,
+    executor: Executor,
+    *,
+    history: RunHistory | None = None,
+) -> FlowRun:
+    """`marvin.composition.run_flow`, step for step, but on a `FakeClock`: the engine's
+    retry delays (5 s for a send) pass without sleeping, so engine retries are cheap."""
+    flow = get_flow(name)
+    check_executor_runs_marvin_flows(executor)
+    recorder = None
+    if history is not None:
+        recorder = HistoryRecorder(history, flow, Redactor(services.settings.secret_values()))
+    with use_services(services):
+        if recorder is None:
+            return flow.run(parameters, executor=executor, clock=FakeClock())
+        with recording(recorder):
+            return flow.run(parameters, executor=executor, clock=FakeClock(), recorder=recorder)
+
+
+def add_members(store: Store, user_ids: tuple[str, ...], team: str = TEAM) -> None:
+    for user_id in user_ids:
+        store.save_member(Member(user_id=user_id, team=team, name=f"Member {user_id}"))
+
+
+def post_update(store: Store, user_id: str, text: str, date: str = DATE) -> None:
+    store.append_update(TEAM, date, user_id, text, REMINDER_AT - dt.timedelta(hours=1))
+
+
+# Counts for docs/reliability.md ------------------------------------------------------------
+
+TALLY: Counter[str] = Counter()
+
+
+@pytest.fixture(scope="session")
+def tally() -> Counter[str]:
+    return TALLY
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    if TALLY:
+        terminalreporter.section("reliability counts")
+        for key in sorted(TALLY):
+            terminalreporter.write_line(f"{key}: {TALLY[key]}")
+
+
+# Fixtures -----------------------------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "firestore"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """An empty store on each backend."""
+    opened: Store
+    if request.param == "sqlite":
+        opened = SqliteStore(str(tmp_path / "marvin.db"))
+    else:
+        opened = FirestoreStore(project=request.getfixturevalue("firestore_project"))
+        opened.list_teams()  # the emulator's first call is slow (cold JVM): pay it here
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def standin() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as slack:
+        yield slack
