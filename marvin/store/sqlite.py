@@ -43,6 +43,26 @@ _UPDATE_COLUMNS = "team, date, user_id, entries, updated_at"
 _DELIVERY_COLUMNS = "kind, team, date, target, claimed_at, sent, detail"
 
 
+def connect(path: str) -> sqlite3.Connection:
+    """A connection set up the way every Marvin table on SQLite expects (the store's and
+    the run history's): autocommit (explicit BEGINs), shared across threads behind the
+    caller's lock, WAL, and a busy timeout for other processes' writes."""
+    try:
+        conn = sqlite3.connect(
+            path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open SQLite database {path!r}: {exc}") from exc
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
+        conn.execute("PRAGMA synchronous = NORMAL")  # durable enough with WAL
+    except sqlite3.Error as exc:
+        conn.close()
+        raise StoreError(f"cannot set up SQLite database {path!r}: {exc}") from exc
+    return conn
+
+
 class SqliteStore:
     """`Store` on one SQLite file (or ``:memory:``); safe across threads and processes."""
 
@@ -50,13 +70,7 @@ class SqliteStore:
         """Open (creating if needed) the database at `path` and its schema."""
         self.path = path
         self._lock = threading.RLock()
-        try:
-            self._conn = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                check_same_thread=False,
-            )
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open SQLite database {path!r}: {exc}") from exc
+        self._conn = connect(path)
         try:
             self._setup()
         except StoreError:
@@ -64,10 +78,6 @@ class SqliteStore:
             raise
 
     def _setup(self) -> None:
-        with self._errors("open"):
-            self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            self._conn.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
-            self._conn.execute("PRAGMA synchronous = NORMAL")  # durable enough with WAL
         with self._transaction("open") as db:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:

@@ -43,7 +43,7 @@ from marvin.history.records import (
     TaskRunRecord,
 )
 from marvin.store.base import StoreError
-from marvin.store.sqlite import BUSY_TIMEOUT_MS
+from marvin.store.sqlite import connect
 
 MIN_PREFIX = 6  # shortest run id prefix `get_run` accepts
 MAX_CANDIDATES = 10  # candidates named when a prefix is ambiguous
@@ -86,18 +86,8 @@ class SqliteHistory:
         """Open (creating if needed) the history tables in the database at `path`."""
         self.path = path
         self._lock = threading.RLock()
+        self._conn = connect(path)
         try:
-            self._conn = sqlite3.connect(
-                path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
-                check_same_thread=False,
-            )
-        except sqlite3.Error as exc:
-            raise StoreError(f"cannot open SQLite database {path!r}: {exc}") from exc
-        try:
-            with self._errors("open"):
-                self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                self._conn.execute("PRAGMA journal_mode = WAL")
-                self._conn.execute("PRAGMA synchronous = NORMAL")
             with self._transaction("open") as db:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
