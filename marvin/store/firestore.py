@@ -75,21 +75,17 @@ def build_client(project: str | None = None) -> Any:
         ) from exc
 
 
-class FirestoreStore:
-    """`Store` on Cloud Firestore (or its emulator); safe to share between threads."""
+class FirestoreClient:
+    """What both Firestore-backed classes share: the client (built or borrowed), where it
+    points (for error messages), and turning Google API failures into `StoreError`."""
 
-    def __init__(
-        self, project: str | None = None, client: object | None = None, *,
-        timeout: float = DEFAULT_TIMEOUT,
-    ) -> None:
+    def __init__(self, project: str | None = None, client: object | None = None) -> None:
         """Use `client` if given (the caller keeps owning it), else build one for `project`."""
         self._owns_client = client is None
         self._client: Any = build_client(project) if client is None else client
         self._where = f"project {getattr(self._client, 'project', project)!r}"
-        if host := os.environ.get("FIRESTORE_EMULATOR_HOST"):
+        if host := getattr(self._client, "_emulator_host", None):
             self._where += f" on emulator {host}"
-        self._read = _call_options(_READ_ERRORS, timeout)
-        self._write = _call_options(_WRITE_ERRORS, timeout)
 
     @property
     def client(self) -> Any:
@@ -103,6 +99,18 @@ class FirestoreStore:
             yield
         except gexc.GoogleAPIError as exc:
             raise StoreError(f"Firestore {op} failed ({self._where}): {exc}") from exc
+
+
+class FirestoreStore(FirestoreClient):
+    """`Store` on Cloud Firestore (or its emulator); safe to share between threads."""
+
+    def __init__(
+        self, project: str | None = None, client: object | None = None, *,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> None:
+        super().__init__(project, client)
+        self._read = _call_options(_READ_ERRORS, timeout)
+        self._write = _call_options(_WRITE_ERRORS, timeout)
 
     def _doc(self, collection: str, *key: str) -> Any:
         return self._client.collection(collection).document(doc_id(*key))

@@ -32,7 +32,6 @@ import json
 import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
 from typing import Any
 
 from marvin.history.records import (
@@ -42,19 +41,18 @@ from marvin.history.records import (
     RunDetail,
     TaskRunRecord,
 )
-from marvin.store.base import StoreError
 from marvin.store.firestore import (
     _READ_ERRORS,
     DEFAULT_TIMEOUT,
+    FirestoreClient,
     _call_options,
     _utc,
-    build_client,
     doc_id,
 )
 
 # google.cloud is imported in firestore.py alone (tests/test_layering.py), which does not
 # re-export it: borrow its handles rather than import the SDK a second time.
-from marvin.store.firestore import firestore, gexc  # type: ignore[attr-defined]  # isort: skip
+from marvin.store.firestore import firestore  # type: ignore[attr-defined]  # isort: skip
 from marvin.store.sqlite_history import (
     MAX_CANDIDATES,
     ambiguous,
@@ -70,35 +68,17 @@ TASK_RUNS = "task_runs"
 EVENTS = "events"
 
 
-class FirestoreHistory:
+class FirestoreHistory(FirestoreClient):
     """`RunHistory` on Cloud Firestore (or its emulator); safe to share between threads."""
 
     def __init__(
         self, project: str | None = None, client: object | None = None, *,
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
-        """Use `client` if given (the caller keeps owning it), else build one for `project`."""
-        self._owns_client = client is None
-        self._client: Any = build_client(project) if client is None else client
-        self._where = f"project {getattr(self._client, 'project', project)!r}"
-        if host := getattr(self._client, "_emulator_host", None):
-            self._where += f" on emulator {host}"
+        super().__init__(project, client)
         self._call = _call_options(_READ_ERRORS, timeout)  # reads, and idempotent writes
         self._clock = threading.Lock()
         self._last_written = 0
-
-    @property
-    def client(self) -> Any:
-        """The underlying ``google.cloud.firestore.Client`` (for health checks and tests)."""
-        return self._client
-
-    @contextmanager
-    def _errors(self, op: str) -> Iterator[None]:
-        """Turn any Google API failure (incl. exhausted retries) into a `StoreError`."""
-        try:
-            yield
-        except gexc.GoogleAPIError as exc:
-            raise StoreError(f"Firestore {op} failed ({self._where}): {exc}") from exc
 
     def _run(self, run_id: str) -> Any:
         return self._client.collection(RUNS).document(doc_id(run_id))
