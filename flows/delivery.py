@@ -9,23 +9,36 @@ once" holds the same way for both, across retries, re-runs, replicas and crashes
   a post that timed out (Slack may have accepted it), and a claim left behind by a
   process that died between claiming and completing (it is taken over once older
   than the lease, MARVIN_DELIVERY_LEASE_SECONDS, and only what Slack lacks is sent).
+- A send that stops where some of it may be out (a digest's later part failed, a
+  timeout Slack cannot confirm) hands its claim over instead of giving it back or
+  keeping it: the task's retry, or any re-run, takes it over at once and sends only
+  the parts Slack does not have (`flows.owners` says who may take over what, when).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flows.owners import is_dead_here, this_owner
-from marvin.engine import FAIL, SKIP
+from flows.owners import claim_owner, may_take_over_now, resumable
+from marvin.engine import FAIL, SKIP, get_context
 from marvin.models import Delivery, DeliveryKind
 from marvin.services import services
 from marvin.slack.protocol import SlackError
+from marvin.store.base import StoreError
+
+log = logging.getLogger("marvin.flows")
+MAX_REASON = 300  # characters of the error kept in a handed-over claim
 
 CLOCK_SKEW = 600.0
 """Seconds to look back before a claim when searching Slack: Slack stamps messages with
 its own clock. The key is unique per delivery, so looking further back is harmless."""
+
+
+class Unfinished(Exception):
+    """A send stopped where some of it may be out; the claim is handed over to resume."""
 
 
 class PartlySent(Exception):
@@ -68,7 +81,8 @@ def deliver(
     """Send once per (kind, team, date, target); returns what `send` returned.
 
     Args:
-        send: posts the message(s), tagging them with `attempt.key`.
+        send: posts the message(s), tagging them with `attempt.key`; when
+            `attempt.look_since` is set it first asks Slack what already went out.
         find: looks for an earlier attempt's message in Slack (`attempt.look_since` is
             set); used after a timeout to learn whether the post went through.
         failed: how to say it failed, e.g. "could not remind U123".
@@ -76,9 +90,10 @@ def deliver(
 
     Raises:
         SKIP: it was sent (or is being sent, by a live process) already.
-        FAIL: retrying cannot help (a permanent Slack error), or could send twice (part
-            of a digest went out; a timeout Slack could not confirm either way): the
-            claim is kept, the run fails and alerts, so a person can check.
+        FAIL: retrying cannot help (a permanent Slack error).
+        Unfinished: some of it may be out (part of a digest; a timeout Slack could not
+            confirm either way): the claim is handed over, and the retry or a re-run
+            asks Slack what went out and sends only the rest.
         SlackError / other: a transient failure; the claim is released for a retry.
     """
     s = services()
@@ -86,35 +101,41 @@ def deliver(
     if s.dry_run:
         return send(Attempt(key))
     now = s.now()
-    attempt = Attempt(key)
-    owner = this_owner()
+    owner = claim_owner(_task_run_id())
     claimed = s.store.claim_delivery(kind, team, date, target, now, owner)
+    since = now  # the earliest moment a message of this delivery may have gone out
+    attempt = Attempt(key)
     if not claimed and not force:
-        stale = _take_over(kind, team, date, target, now, owner)
-        if stale is None:
+        earlier = _take_over(kind, team, date, target, now, owner)
+        if earlier is None:
             raise SKIP(already)
-        # The claimer died between claiming and completing: send what Slack lacks.
+        # An earlier attempt stopped between claiming and completing: send what Slack lacks.
         claimed = True
-        attempt = Attempt(key, look_since=stale.claimed_at.timestamp() - CLOCK_SKEW)
+        since = earlier.claimed_at
+        attempt = Attempt(key, look_since=since.timestamp() - CLOCK_SKEW)
     try:
         detail = send(attempt)
     except (SlackError, PartlySent) as exc:
+        uncertain = isinstance(exc, PartlySent) or exc.may_have_been_sent
         if isinstance(exc, SlackError) and exc.may_have_been_sent and find is not None:
-            found = _look(find, Attempt(key, look_since=now.timestamp() - CLOCK_SKEW))
+            found = _look(find, Attempt(key, look_since=since.timestamp() - CLOCK_SKEW))
             if found:  # it did go out: done, exactly once
                 s.store.complete_delivery(kind, team, date, target, detail=found)
                 return found
-            if found == "":  # Slack says it did not: a plain transient failure
-                if claimed:
-                    s.store.release_delivery(kind, team, date, target)
-                raise
-        if isinstance(exc, PartlySent) or (isinstance(exc, SlackError) and exc.may_have_been_sent):
-            s.store.complete_delivery(kind, team, date, target, detail=f"unconfirmed: {exc}")
-            raise FAIL(f"{failed}: {exc}; it may have been sent, so it is not retried") from exc
-        if claimed:
+            uncertain = found is None  # "": Slack says it did not go out
+        if claimed and uncertain:
+            _hand_over(kind, team, date, target, since, owner, exc)
+        elif claimed:
             s.store.release_delivery(kind, team, date, target)
-        if isinstance(exc, SlackError) and exc.permanent:
-            raise FAIL(f"{failed}: {exc.error}") from exc
+        cause = exc.cause if isinstance(exc, PartlySent) else exc
+        if isinstance(cause, SlackError) and cause.permanent:
+            rest = "; a re-run sends the rest once that is fixed" if uncertain else ""
+            raise FAIL(f"{failed}: {exc if uncertain else cause.error}{rest}") from exc
+        if uncertain:
+            raise Unfinished(
+                f"{failed}: {exc}; a retry or re-run asks Slack what went out and sends "
+                "only the rest"
+            ) from exc
         raise
     except BaseException:
         if claimed:
@@ -124,17 +145,27 @@ def deliver(
     return detail
 
 
+def _task_run_id() -> str | None:
+    try:
+        return get_context().task_run_id
+    except RuntimeError:  # called outside a task run (a script, a unit test)
+        return None
+
+
 def _take_over(
     kind: DeliveryKind, team: str, date: str, target: str, now: dt.datetime, owner: str
 ) -> Delivery | None:
-    """Take over an unfinished claim whose owner is known dead, or older than the lease."""
+    """Take over an unfinished claim: at once when `may_take_over_now` (our own earlier
+    attempt, a handed-over claim, a dead claimer), else once it is older than the lease."""
     s = services()
     lease = dt.timedelta(seconds=s.settings.delivery_lease_seconds)
     current = next(
         (d for d in s.store.list_deliveries(team, date) if d.kind == kind and d.target == target),
         None,
     )
-    dead = current is not None and not current.sent and is_dead_here(current.detail)
+    if current is None or current.sent:
+        return None
+    at_once = may_take_over_now(current.detail, owner)
     return s.store.reclaim_delivery(
         kind,
         team,
@@ -142,9 +173,25 @@ def _take_over(
         target,
         now,
         now - lease,
-        if_owner=current.detail if dead and current else None,
+        if_owner=current.detail if at_once else None,
         new_owner=owner,
     )
+
+
+def _hand_over(
+    kind: DeliveryKind, team: str, date: str, target: str, since: dt.datetime, owner: str,
+    why: BaseException,
+) -> None:
+    """Mark our claim resumable, stamped `since` so its next sender looks back far enough.
+    If the store fails here, the claim stays ours: our own retry still takes it over."""
+    reason = resumable(str(why)[:MAX_REASON])
+    try:
+        services().store.reclaim_delivery(
+            kind, team, date, target, since, since, if_owner=owner, new_owner=reason
+        )
+    except StoreError as exc:
+        log.warning("could not hand over the claim for %s: %s", delivery_key(kind, team, date,
+                                                                             target), exc)
 
 
 def _look(find: Callable[[Attempt], str | None], attempt: Attempt) -> str | None:

@@ -6,13 +6,19 @@ delivery key in the message metadata) whether the message already went out.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any, cast
+
+import pytest
 
 from flows.delivery import delivery_key
+from flows.owners import claim_owner
+from flows.reminder import flow as reminder_flow
 from marvin.composition import run_flow
-from marvin.engine import LocalExecutor
+from marvin.engine import FakeClock, LocalExecutor
 from marvin.models import DeliveryKind
+from marvin.services import use_services
 from marvin.slack.client import SlackWebChat
-from marvin.store import Store
+from marvin.store import Store, StoreError
 from marvin.testing.slack_api import SlackStandIn
 from tests.flows.conftest import DATE, REMINDER_AT, TEAM, FixedClock, MakeServices, add_members
 
@@ -68,3 +74,65 @@ def test_a_timed_out_post_that_slack_accepted_counts_as_sent(
     assert dm_posts(standin, "U0001") == 1
     (delivery,) = store.list_deliveries(TEAM, DATE)
     assert delivery.sent and delivery.detail  # the ts found in Slack
+
+
+class AnswerLost:
+    """A Store whose next call to `method` is applied, and then fails as if its answer had
+    been lost on the way back (what DEADLINE_EXCEEDED after a commit means)."""
+
+    def __init__(self, inner: Store, method: str) -> None:
+        self.inner, self.method, self.lost = inner, method, 0
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self.inner, name)
+        if name != self.method:
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            result = attribute(*args, **kwargs)
+            if not self.lost:
+                self.lost += 1
+                raise StoreError(f"{name}: the answer was lost (injected)")
+            return result
+
+        return call
+
+
+@pytest.mark.parametrize("method", ["claim_delivery", "complete_delivery"])
+def test_a_retry_takes_over_its_own_claim_when_the_stores_answer_was_lost(
+    store: Store, standin: SlackStandIn, make_services: MakeServices, method: str
+) -> None:
+    """claim_delivery: the claim exists, the task saw an error before sending.
+    complete_delivery: the DM went out, the task saw an error after sending.
+    Either way the task's retry takes over its own claim at once (no lease to wait out),
+    asks Slack, and the member gets exactly one DM; the delivery ends up sent."""
+    add_members(store, ("U0001", "U0002"))
+    lossy = AnswerLost(store, method)
+
+    with use_services(make_services(store=cast(Store, lossy))):
+        run = reminder_flow.run({"team": TEAM}, executor=LocalExecutor(), clock=FakeClock())
+
+    assert lossy.lost == 1
+    assert run.state.is_successful(), run.state
+    retried = [c for c in run.task_run("send_reminder").children or [] if c.run_count == 2]
+    assert len(retried) == 1
+    assert [dm_posts(standin, u) for u in ("U0001", "U0002")] == [1, 1]
+    assert all(d.sent for d in store.list_deliveries(TEAM, DATE))
+
+
+def test_another_runs_claim_in_this_process_is_not_taken_over_before_the_lease(
+    store: Store, standin: SlackStandIn, make_services: MakeServices
+) -> None:
+    """Only a task run's own claims are taken over at once: a live claim of another run
+    (say the scheduled run, while someone runs it by hand) is left to it."""
+    add_members(store, ("U0001",))
+    other = claim_owner("another-run/send_reminder[0]")
+    store.claim_delivery(REMINDER, TEAM, DATE, "U0001", REMINDER_AT, other)
+
+    with use_services(make_services()):
+        run = reminder_flow.run({"team": TEAM}, executor=LocalExecutor(), clock=FakeClock())
+
+    assert run.state.is_successful(), run.state
+    assert dm_posts(standin, "U0001") == 0
+    (delivery,) = store.list_deliveries(TEAM, DATE)
+    assert not delivery.sent and delivery.detail == other

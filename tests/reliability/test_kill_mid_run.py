@@ -258,6 +258,6 @@ def test_a_restarted_container_takes_over_its_predecessors_claim(
         store.close()
     tally["faults injected"] += 1
     tally["runs"] += 1
-    tally["messages lost (known bug, strict xfail)"] += 1 - min(dms["U3100"], 1)
+    tally["messages lost"] += 1 - min(dms["U3100"], 1)
     assert flow_run.state.is_successful()
     assert dms == Counter({"U3100": 1})

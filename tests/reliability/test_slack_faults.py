@@ -296,13 +296,15 @@ class FaultBetweenParts:
 BIG_TEAM = tuple(f"U{n:04d}" for n in range(1, 56))  # 55 updates: the digest needs 2 messages
 
 
-def two_part_digest(store: Store, standin: SlackStandIn, arm: Callable[[], None]) -> Services:
+def two_part_digest(
+    store: Store, standin: SlackStandIn, arm: Callable[[], None], **chat_options: Any
+) -> Services:
     """55 members who all posted, and a chat that arms a fault once part 1 is out."""
     add_members(store, BIG_TEAM)
     for user_id in BIG_TEAM:
         post_update(store, user_id, f"update from {user_id}")
     plain = make_services(
-        store, make_settings(standin.url), make_chat(standin.url), at=STANDUP_AT
+        store, make_settings(standin.url), make_chat(standin.url, **chat_options), at=STANDUP_AT
     )
     return replace(plain, chat=cast(ChatAPI, FaultBetweenParts(plain.chat, arm)))
 
@@ -334,20 +336,13 @@ def test_a_rate_limit_on_the_second_part_of_a_digest_never_repeats_the_first(
     assert_retry_after_honoured(standin)
 
 
-BUG_PART_LOST = (
-    "BUG (README: 'Each message goes out once, and none is lost'): when a later digest part "
-    "fails for sure (HTTP 500 after slack-sdk's retries: Slack did not post it), deliver "
-    "keeps the claim as 'unconfirmed' (PartlySent -> FAIL); no engine retry and no re-run "
-    "ever posts the missing part, though its key is in Slack metadata and find_message "
-    "could resume part by part. The rest of the digest is lost (an alert says so)"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=BUG_PART_LOST)
-def test_a_second_part_that_fails_for_sure_is_posted_by_a_rerun(
+def test_a_second_part_that_fails_for_sure_is_posted_by_the_tasks_retry(
     store: Store, standin: SlackStandIn, tally: Counter[str]
 ) -> None:
-    services = two_part_digest(  # three 500s: outlasts the client's 2 retries
+    """Three 500s outlast the client's 2 retries: part 2 fails for sure, after part 1 went
+    out. The claim is handed over, and the engine's retry asks Slack which parts it has
+    and posts only part 2."""
+    services = two_part_digest(
         store, standin, lambda: standin.fail_next("chat.postMessage", 3, status=500)
     )
 
@@ -355,13 +350,60 @@ def test_a_second_part_that_fails_for_sure_is_posted_by_a_rerun(
     again = run("standup", {"team": TEAM}, services, ThreadExecutor(4))
 
     headers = digest_parts(standin, tally)  # never part 1 twice, whatever happens
+    tally["messages lost"] += 2 - len(headers)
+    assert first.state.is_successful(), first.state
+    assert first.task_run("post_digest").run_count == 2
+    assert again.task_run("post_digest").state.is_skipped()
+    assert len(headers) == 2, headers
+    assert standin.posted_messages(ALERTS) == []
+    (digest,) = [d for d in store.list_deliveries(TEAM, DATE) if d.kind == DeliveryKind.DIGEST]
+    assert digest.sent and len(digest.detail.split(",")) == 2  # both parts' ts
+
+
+def test_a_second_part_failing_past_every_retry_is_posted_by_a_rerun(
+    store: Store, standin: SlackStandIn, tally: Counter[str]
+) -> None:
+    """Part 2 fails on all 4 engine tries (3 calls each): the run fails and alerts that 1
+    of 2 messages went out; a re-run, once Slack is back, posts part 2 and only part 2."""
+    services = two_part_digest(
+        store, standin, lambda: standin.fail_next("chat.postMessage", 4 * 3, status=503)
+    )
+
+    first = run("standup", {"team": TEAM}, services, ThreadExecutor(4))
+    parts_after_first = len(standin.posted_messages(DIGEST_CHANNEL))
+    again = run("standup", {"team": TEAM}, services, ThreadExecutor(4))
+
+    headers = digest_parts(standin, tally)
+    tally["messages lost"] += 2 - len(headers)
     state = first.task_run("post_digest").state
     assert state.is_failed() and "1 of 2 messages sent" in (state.message or ""), state
+    assert "asks Slack what went out" in (state.message or "")
     [alert] = standin.posted_messages(ALERTS)
     assert "1 of 2 messages sent" in alert["text"]
-    tally["messages lost (digest parts, part-lost bug)"] += 2 - len(headers)
+    assert parts_after_first == 1
     assert again.state.is_successful(), again.state
+    assert len(headers) == 2 and "(continued)" in headers[1], headers
+
+
+def test_a_second_part_that_times_out_but_went_out_is_not_posted_again(
+    store: Store, standin: SlackStandIn, tally: Counter[str]
+) -> None:
+    """Part 2 is accepted, but answered after the client's timeout: Marvin cannot know it
+    went out. The retry asks Slack, finds both parts, and posts nothing more."""
+    services = two_part_digest(
+        store, standin, lambda: standin.set_latency(0.6, "chat.postMessage"), timeout=0.3
+    )
+
+    first = run("standup", {"team": TEAM}, services, ThreadExecutor(4))
+    standin.set_latency(0)
+    again = run("standup", {"team": TEAM}, services, ThreadExecutor(4))
+
+    headers = digest_parts(standin, tally)
+    tally["faults injected"] += 1  # the late answer
+    assert first.state.is_successful(), first.state
+    assert again.task_run("post_digest").state.is_skipped()
     assert len(headers) == 2, headers
+    assert len(standin.calls_to("chat.postMessage")) == 2  # nothing re-posted
 
 
 @pytest.mark.parametrize("store", ["sqlite"], indirect=True)  # delivery logic, not the store
