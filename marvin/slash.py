@@ -21,9 +21,13 @@ from marvin.models import DEFAULT_TEAM, Member, Team
 from marvin.services import UnknownTeamError, resolve_team
 from marvin.settings import Settings
 from marvin.standup import active_standup_date, format_date
-from marvin.store.base import Store, StoreError
+from marvin.store.base import OutcomeUnknown, Store, StoreError, deadline
 
 MAX_UPDATE_CHARS = 20_000  # generous for a standup, far under Slack's own limits
+STORE_BUDGET = 2.0
+"""Seconds the store may take to answer one `/standup`. Slack shows the user its own
+"operation_timeout" error if the command is not answered within 3 s, so an outage must
+surface before then for Marvin's "not saved, try again" to be seen at all."""
 
 HELP = """*How to use Marvin's standup*
 • `/standup <your update>`: add to your update for the next standup (posting again appends)
@@ -36,6 +40,10 @@ HELP = """*How to use Marvin's standup*
 NOT_SAVED = (
     ":warning: Your update was *not saved*: Marvin could not reach its database. "
     "Please try again in a minute."
+)
+UNCONFIRMED = (
+    ":warning: Marvin could not confirm that your update was saved: its database stopped "
+    "answering mid-write. Check with `/standup show` in a minute before posting it again."
 )
 
 
@@ -78,19 +86,24 @@ def handle_standup(
     user_name: str,
     text: str,
     now: dt.datetime,
+    budget: float = STORE_BUDGET,
 ) -> Reply:
-    """Run one `/standup` command for one user; never raises for bad input or a dead store."""
+    """Run one `/standup` command for one user; never raises for bad input or a dead store.
+
+    The store gets `budget` seconds in all: past that, the answer is "not saved" (or "could
+    not confirm", when a write went out and its answer did not come back)."""
     command = parse_command(text)
     if command.action == "help":
         return Reply(HELP)
     try:
-        return _ACTIONS[command.action](store, settings, user_id, user_name, command, now)
-    except UnknownTeamError:  # their team was deleted under them
-        member = store.get_member(user_id)
-        team = escape_mrkdwn(member.team) if member else "?"
+        with deadline(budget):
+            return _act(store, settings, user_id, user_name, command, now)
+    except OutcomeUnknown:
+        if command.action == "update":
+            return Reply(UNCONFIRMED, ok=False)
         return Reply(
-            f"Your team *{team}* no longer exists, so nothing was saved or changed. "
-            "Pick a team with `/standup join` (or `/standup join TEAM`).",
+            ":warning: Marvin could not confirm the change: its database stopped answering "
+            "mid-write. Check with `/standup show` in a minute.",
             ok=False,
         )
     except StoreError:
@@ -99,6 +112,26 @@ def handle_standup(
         return Reply(
             ":warning: Marvin could not reach its database; nothing was changed. "
             "Please try again in a minute.",
+            ok=False,
+        )
+
+
+def _act(
+    store: Store,
+    settings: Settings,
+    user_id: str,
+    user_name: str,
+    command: Command,
+    now: dt.datetime,
+) -> Reply:
+    try:
+        return _ACTIONS[command.action](store, settings, user_id, user_name, command, now)
+    except UnknownTeamError:  # their team was deleted under them
+        member = store.get_member(user_id)
+        team = escape_mrkdwn(member.team) if member else "?"
+        return Reply(
+            f"Your team *{team}* no longer exists, so nothing was saved or changed. "
+            "Pick a team with `/standup join` (or `/standup join TEAM`).",
             ok=False,
         )
 

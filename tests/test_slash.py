@@ -21,12 +21,14 @@ from marvin.slash import (
     HELP,
     MAX_UPDATE_CHARS,
     NOT_SAVED,
+    STORE_BUDGET,
+    UNCONFIRMED,
     Command,
     Reply,
     handle_standup,
     parse_command,
 )
-from marvin.store.base import Store, StoreError
+from marvin.store.base import OutcomeUnknown, Store, StoreError, time_left
 from marvin.store.sqlite import SqliteStore
 
 LONDON = ZoneInfo("Europe/London")
@@ -366,6 +368,66 @@ def test_store_error_on_other_commands_says_nothing_changed(
     assert "nothing was changed" in reply.text
     assert store.get_update(DEFAULT_TEAM, FRIDAY, USER) is not None
     assert store.get_member(USER) is not None
+
+
+class LostAnswerStore:
+    """Wraps a real store; `method` does its work, then raises `OutcomeUnknown`, as a
+    store whose answer was lost and that could not read it back would."""
+
+    def __init__(self, inner: Store, method: str) -> None:
+        self._inner, self._method = inner, method
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._inner, name)
+        if name != self._method:
+            return attr
+
+        def applied_then_lost(*args: Any, **kwargs: Any) -> Any:
+            attr(*args, **kwargs)
+            raise OutcomeUnknown(f"{name}: the answer was lost")
+
+        return applied_then_lost
+
+
+def test_a_post_whose_fate_is_unknown_says_so_and_never_not_saved(
+    run: Run, store: SqliteStore
+) -> None:
+    """Saying "not saved" would make the user post it again: twice in the digest."""
+    reply = run("did things", target=cast(Store, LostAnswerStore(store, "append_update")))
+
+    assert reply == Reply(UNCONFIRMED, ok=False)
+    assert "/standup show" in reply.text and "not saved" not in reply.text
+    assert store.get_update(DEFAULT_TEAM, FRIDAY, USER).entries == ("did things",)  # type: ignore[union-attr]
+
+
+def test_a_clear_whose_fate_is_unknown_says_so(run: Run, store: SqliteStore) -> None:
+    run("did things")
+
+    reply = run("clear", target=cast(Store, LostAnswerStore(store, "clear_update")))
+
+    assert not reply.ok
+    assert "could not confirm" in reply.text and "nothing was changed" not in reply.text
+
+
+def test_the_store_gets_a_deadline_within_slacks_three_seconds(
+    run: Run, store: SqliteStore
+) -> None:
+    """Every store call of one `/standup` runs under `STORE_BUDGET`, which is below the
+    3 s Slack waits for an answer."""
+    seen: list[float | None] = []
+
+    class Watching:
+        def __getattr__(self, name: str) -> Any:
+            attr = getattr(store, name)
+
+            def call(*args: Any, **kwargs: Any) -> Any:
+                seen.append(time_left(name))
+                return attr(*args, **kwargs)
+
+            return call
+
+    assert "Thanks" in run("did things", target=cast(Store, Watching())).text
+    assert seen and all(left is not None and 0 < left <= STORE_BUDGET < 3 for left in seen)
 
 
 @pytest.mark.parametrize("move", ["leave", "join ops"])

@@ -10,9 +10,12 @@ not need Firestore) never loads ``google.cloud``.
 from __future__ import annotations
 
 from marvin.history.base import RunHistory
-from marvin.store.base import Store, StoreError
+from marvin.store.base import OutcomeUnknown, Store, StoreError, deadline
 
-__all__ = ["RunHistory", "Store", "StoreError", "open_history", "open_store"]
+__all__ = [
+    "OutcomeUnknown", "RunHistory", "Store", "StoreError", "deadline", "open_history",
+    "open_store",
+]
 
 SQLITE_PREFIX = "sqlite:///"
 _FORMS = (

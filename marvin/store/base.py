@@ -2,12 +2,17 @@
 
 Two backends implement it (`sqlite.py`, the embedded default; `firestore.py`) and one
 contract test suite (`tests/store/test_contract.py`) runs on both, so the app never
-cares which one it has. Methods are synchronous; each is atomic on its own.
+cares which one it has. Methods are synchronous; each is atomic on its own, and each
+honours a `deadline` set by its caller.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Protocol, runtime_checkable
 
 from marvin.models import Delivery, DeliveryKind, Member, Team, Update
@@ -15,6 +20,46 @@ from marvin.models import Delivery, DeliveryKind, Member, Team, Update
 
 class StoreError(Exception):
     """The store could not be reached or refused the call; nothing was written."""
+
+
+class OutcomeUnknown(StoreError):
+    """A write may or may not have been applied: the store's answer was lost (a timeout
+    after the request went out) and it could not be read back to tell."""
+
+
+_deadline: ContextVar[float | None] = ContextVar("marvin_store_deadline", default=None)
+
+
+@contextmanager
+def deadline(seconds: float) -> Iterator[None]:
+    """Store calls made inside give up with `StoreError` once `seconds` have passed.
+
+    For callers with a deadline of their own: Slack shows its own error if a slash
+    command is not answered within 3 s, so `/standup` must learn of an outage in time to
+    say "not saved" itself. Nested deadlines keep the earlier one.
+    """
+    until = time.monotonic() + seconds
+    outer = _deadline.get()
+    token = _deadline.set(until if outer is None else min(outer, until))
+    try:
+        yield
+    finally:
+        _deadline.reset(token)
+
+
+def time_left(op: str) -> float | None:
+    """Seconds the current `deadline` leaves for a store call (None: no deadline).
+
+    Raises:
+        StoreError: the deadline has passed, so `op` is not even tried.
+    """
+    until = _deadline.get()
+    if until is None:
+        return None
+    left = until - time.monotonic()
+    if left <= 0:
+        raise StoreError(f"{op} not tried: the caller's deadline has passed")
+    return left
 
 
 @runtime_checkable
@@ -49,7 +94,10 @@ class Store(Protocol):
     def append_update(
         self, team: str, date: str, user_id: str, text: str, at: dt.datetime
     ) -> Update:
-        """Atomically append one entry to a member's update for a date; returns the whole update."""
+        """Atomically append one entry to a member's update for a date; returns the whole update.
+
+        Applied once even if an answer is lost on the way: raises `OutcomeUnknown` only
+        when the store cannot tell whether the entry was appended."""
 
     def get_update(self, team: str, date: str, user_id: str) -> Update | None: ...
 

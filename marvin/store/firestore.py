@@ -1,14 +1,17 @@
 """The Firestore backend: the only module in Marvin that imports ``google.cloud``.
 
-Layout: ``teams/{name}``, ``members/{user_id}``, ``updates/{team}__{date}__{user_id}`` (fields
-team, date, user_id, entries, updated_at) and ``deliveries/{kind}__{team}__{date}__{target}``.
+Layout: ``teams/{name}``, ``members/{user_id}``, ``updates/{team}__{date}__{user_id}``
+(fields team, date, user_id, entries, updated_at, write_id) and
+``deliveries/{kind}__{team}__{date}__{target}``.
 Document ids come from `doc_id`, an injective encoding that is safe for any string.
 
 Read-modify-writes (`append_update`, `clear_update`) are optimistic compare-and-set loops on
 the document's ``update_time`` precondition, not ``@firestore.transactional``: the library's
 BeginTransaction/Commit/Rollback calls take no retry or timeout arguments and retry for 60 s
 against a dead server, while every call below is bounded by ``timeout`` (default 10 s) so an
-outage fails fast as `StoreError`. ``ArrayUnion`` would be wrong: it drops identical entries.
+outage fails fast as `StoreError` (sooner under a caller's `deadline`). ``ArrayUnion`` would be
+wrong: it drops identical entries. A write whose answer is lost is recognised on reading
+again by its random ``write_id``, so an entry is never appended twice.
 ``FIRESTORE_EMULATOR_HOST`` is honoured (the client library connects to it when set).
 """
 
@@ -18,7 +21,7 @@ import datetime as dt
 import os
 import random
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -29,7 +32,7 @@ from google.auth.exceptions import GoogleAuthError
 from google.cloud import firestore
 
 from marvin.models import Delivery, DeliveryKind, Member, Team, Update
-from marvin.store.base import StoreError
+from marvin.store.base import OutcomeUnknown, StoreError, time_left
 
 DEFAULT_TIMEOUT = 10.0  # seconds, per call including retries: an outage must not hang a flow
 CAS_ATTEMPTS = 30  # compare-and-set rounds before giving up under contention
@@ -44,6 +47,9 @@ _READ_ERRORS = (
 )
 _WRITE_ERRORS = (gexc.ServiceUnavailable, gexc.ResourceExhausted)
 _LOST_RACE = (gexc.AlreadyExists, gexc.FailedPrecondition, gexc.NotFound)
+# A write that failed with one of these may still have been applied: Firestore documents
+# DEADLINE_EXCEEDED as "the operation may have completed", and the others say nothing.
+_MAYBE_APPLIED = (gexc.DeadlineExceeded, gexc.InternalServerError, gexc.Unknown)
 
 
 def doc_id(*parts: str) -> str:
@@ -109,8 +115,25 @@ class FirestoreStore(FirestoreClient):
         timeout: float = DEFAULT_TIMEOUT,
     ) -> None:
         super().__init__(project, client)
-        self._read = _call_options(_READ_ERRORS, timeout)
-        self._write = _call_options(_WRITE_ERRORS, timeout)
+        self._timeout = timeout
+        self._default_read = _call_options(_READ_ERRORS, timeout)
+        self._default_write = _call_options(_WRITE_ERRORS, timeout)
+
+    @property
+    def _read(self) -> dict[str, Any]:
+        """Call options for a read: the store's timeout, or less under a `deadline`."""
+        return self._options(_READ_ERRORS, self._default_read)
+
+    @property
+    def _write(self) -> dict[str, Any]:
+        """Call options for a write: the store's timeout, or less under a `deadline`."""
+        return self._options(_WRITE_ERRORS, self._default_write)
+
+    def _options(
+        self, retryable: tuple[type[Exception], ...], default: dict[str, Any]
+    ) -> dict[str, Any]:
+        left = time_left("Firestore call")
+        return default if left is None or left >= self._timeout else _call_options(retryable, left)
 
     def _doc(self, collection: str, *key: str) -> Any:
         return self._client.collection(collection).document(doc_id(*key))
@@ -180,27 +203,40 @@ class FirestoreStore(FirestoreClient):
     def append_update(
         self, team: str, date: str, user_id: str, text: str, at: dt.datetime
     ) -> Update:
-        """Append one entry with a compare-and-set loop; returns the whole update."""
+        """Append one entry with a compare-and-set loop; returns the whole update.
+
+        Each call tags its write with a random ``write_id``. When a write's answer is lost
+        (it may have been applied), the loop reads again: finding its own ``write_id``
+        means it was, so the entry is never appended twice; otherwise the precondition
+        makes writing again safe. If it cannot read again, it says `OutcomeUnknown`.
+        """
         at = _utc(at)
         ref = self._doc("updates", team, date, user_id)
-        with self._errors("append_update"):
+        write_id = os.urandom(12).hex()
+        maybe_applied = False
+        with self._unknown_if(lambda: maybe_applied), self._errors("append_update"):
             for attempt in range(CAS_ATTEMPTS):
                 snap = ref.get(**self._read)
-                entries = [*snap.get("entries"), text] if snap.exists else [text]
+                current = snap.to_dict() if snap.exists else None
+                if current is not None and current.get("write_id") == write_id:
+                    return _update(current)  # ours landed, though its answer was lost
+                entries = [*current["entries"], text] if current is not None else [text]
+                fields = {"entries": entries, "updated_at": at, "write_id": write_id}
                 try:
-                    if snap.exists:
+                    if current is not None:
                         when = self._client.write_option(last_update_time=snap.update_time)
-                        ref.update({"entries": entries, "updated_at": at}, option=when,
-                                   **self._write)
+                        ref.update(fields, option=when, **self._write)
                     else:
-                        doc = {"team": team, "date": date, "user_id": user_id,
-                               "entries": entries, "updated_at": at}
-                        ref.create(doc, **self._write)
+                        ref.create({"team": team, "date": date, "user_id": user_id, **fields},
+                                   **self._write)
                 except _LOST_RACE:
                     _backoff(attempt)  # someone wrote in between: read again
                     continue
+                except _MAYBE_APPLIED:
+                    maybe_applied = True  # read again to learn whether it landed
+                    continue
                 return Update(team, date, user_id, tuple(entries), at)
-        raise StoreError(f"Firestore append_update lost {CAS_ATTEMPTS} races ({self._where})")
+        raise self._gave_up("append_update", maybe_applied)
 
     def get_update(self, team: str, date: str, user_id: str) -> Update | None:
         """One member's update for a date, if any."""
@@ -215,21 +251,45 @@ class FirestoreStore(FirestoreClient):
         return sorted((_update(d) for d in docs), key=lambda u: u.user_id)
 
     def clear_update(self, team: str, date: str, user_id: str) -> Update | None:
-        """Delete exactly the version read (compare-and-set), and return it."""
+        """Delete exactly the version read (compare-and-set), and return it.
+
+        When a delete's answer is lost and the update is gone on reading again, the
+        delete landed: what it deleted is returned, not "nothing to clear"."""
         ref = self._doc("updates", team, date, user_id)
-        with self._errors("clear_update"):
+        tried: Update | None = None
+        with self._unknown_if(lambda: tried is not None), self._errors("clear_update"):
             for attempt in range(CAS_ATTEMPTS):
                 snap = ref.get(**self._read)
                 if not snap.exists:
-                    return None
+                    return tried
                 try:
                     when = self._client.write_option(last_update_time=snap.update_time)
                     ref.delete(option=when, **self._write)
                 except _LOST_RACE:
                     _backoff(attempt)
                     continue
+                except _MAYBE_APPLIED:
+                    tried = _update(snap.to_dict())
+                    continue
                 return _update(snap.to_dict())
-        raise StoreError(f"Firestore clear_update lost {CAS_ATTEMPTS} races ({self._where})")
+        raise self._gave_up("clear_update", tried is not None)
+
+    @contextmanager
+    def _unknown_if(self, maybe_applied: Callable[[], bool]) -> Iterator[None]:
+        """After a write whose answer was lost, any failure means "may have been applied"."""
+        try:
+            yield
+        except StoreError as exc:
+            if maybe_applied() and not isinstance(exc, OutcomeUnknown):
+                raise OutcomeUnknown(f"{exc}; an earlier write's answer was lost, so it may "
+                                     "or may not have been applied") from exc
+            raise
+
+    def _gave_up(self, op: str, maybe_applied: bool) -> StoreError:
+        if maybe_applied:
+            return OutcomeUnknown(f"Firestore {op} could not tell whether its write was "
+                                  f"applied ({self._where})")
+        return StoreError(f"Firestore {op} lost {CAS_ATTEMPTS} races ({self._where})")
 
     # Deliveries --------------------------------------------------------------
     def claim_delivery(

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from marvin.models import Delivery, DeliveryKind, Member, Team, Update
-from marvin.store.base import StoreError
+from marvin.store.base import StoreError, time_left
 
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another process's write lock
@@ -92,10 +92,20 @@ class SqliteStore:
 
     @contextmanager
     def _errors(self, op: str) -> Iterator[None]:
-        """Serialise use of the connection and turn sqlite3 failures into `StoreError`."""
+        """Serialise use of the connection and turn sqlite3 failures into `StoreError`.
+
+        Under a caller's `deadline`, waiting for another process's write lock is cut to
+        the time left (the only way a local file is slow)."""
         with self._lock:
+            left = time_left(f"SQLite {op}")
             try:
-                yield
+                if left is not None:
+                    self._conn.execute(f"PRAGMA busy_timeout = {int(left * 1000)}")
+                try:
+                    yield
+                finally:
+                    if left is not None:
+                        self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             except sqlite3.Error as exc:
                 raise StoreError(f"SQLite {op} failed on {self.path!r}: {exc}") from exc
 

@@ -348,3 +348,18 @@ def test_a_claim_of_a_dead_owner_is_taken_over_at_once_and_only_once(store: Stor
     assert len(winners) == 1 and winners[0].detail == "host:123:456"
     (now,) = store.list_deliveries("eng", "2026-03-02")
     assert now.detail in ("a", "b", "c", "d") and now.claimed_at == soon
+
+
+# Deadlines -----------------------------------------------------------------------------------
+def test_a_passed_deadline_fails_every_call_and_writes_nothing(store: Store) -> None:
+    from marvin.store import StoreError, deadline
+
+    with deadline(0.0):
+        with pytest.raises(StoreError, match="deadline has passed"):
+            store.append_update("ops", DAY, "U1", "late", at(0))
+        with pytest.raises(StoreError, match="deadline has passed"):
+            store.claim_delivery(REMINDER, "ops", DAY, "U1", at(0))
+    assert store.get_update("ops", DAY, "U1") is None
+    assert store.list_deliveries("ops", DAY) == []
+    with deadline(30):  # a deadline with time left changes nothing
+        assert store.append_update("ops", DAY, "U1", "on time", at(0)).entries == ("on time",)

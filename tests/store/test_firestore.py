@@ -10,11 +10,12 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from google.api_core import exceptions as gexc
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from marvin.models import DeliveryKind, Member
-from marvin.store import StoreError
+from marvin.store import OutcomeUnknown, StoreError, deadline
 from marvin.store.firestore import DEFAULT_TIMEOUT, FirestoreStore, doc_id
 
 DAY = "2026-03-02"
@@ -53,6 +54,7 @@ def test_documents_follow_the_documented_layout(firestore_store: FirestoreStore)
     firestore_store.claim_delivery(DeliveryKind.DIGEST, "ops", DAY, "C123/456", T0)
     db = firestore_store.client
     update = db.collection("updates").document("ops__2026-03-02__U1").get().to_dict()
+    assert re.fullmatch("[0-9a-f]{24}", update.pop("write_id"))  # tells a lost write's fate
     assert update == {"team": "ops", "date": DAY, "user_id": "U1", "entries": ["hello"],
                       "updated_at": T0}
     delivery = db.collection("deliveries").document("digest__ops__2026-03-02__C123%2F456").get()
@@ -135,3 +137,88 @@ def test_a_supplied_client_is_used_and_left_open(firestore_store: FirestoreStore
     borrowed.save_member(Member("U1", "ops"))
     borrowed.close()
     assert firestore_store.get_member("U1") == Member("U1", "ops")
+
+
+# Writes whose answer is lost ------------------------------------------------------------------
+
+
+def lose_next_commit_answer(
+    store: FirestoreStore, monkeypatch: pytest.MonkeyPatch, then: Callable[[], None] = lambda: None
+) -> list[int]:
+    """The next commit is applied, then fails as DEADLINE_EXCEEDED (Firestore: "the
+    operation may have completed"); `then` runs in between. Returns a list that counts it."""
+    api = store.client._firestore_api
+    real = api.commit
+    lost: list[int] = []
+
+    def commit(*args: Any, **kwargs: Any) -> Any:
+        response = real(*args, **kwargs)
+        if not lost:
+            lost.append(1)
+            then()
+            raise gexc.DeadlineExceeded("answer lost (injected)")  # type: ignore[no-untyped-call]
+        return response
+
+    monkeypatch.setattr(api, "commit", commit)
+    return lost
+
+
+@pytest.mark.parametrize("existing", [(), ("first",)], ids=["create", "update"])
+def test_an_append_whose_answer_is_lost_is_applied_once(
+    firestore_store: FirestoreStore, monkeypatch: pytest.MonkeyPatch, existing: tuple[str, ...]
+) -> None:
+    for text in existing:
+        firestore_store.append_update("ops", DAY, "U1", text, T0)
+    lost = lose_next_commit_answer(firestore_store, monkeypatch)
+
+    update = firestore_store.append_update("ops", DAY, "U1", "second", T0)
+
+    assert lost == [1]
+    assert update.entries == (*existing, "second")
+    assert firestore_store.get_update("ops", DAY, "U1").entries == (*existing, "second")  # type: ignore[union-attr]
+
+
+def test_a_clear_whose_answer_is_lost_returns_what_it_cleared(
+    firestore_store: FirestoreStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    firestore_store.append_update("ops", DAY, "U1", "to clear", T0)
+    lost = lose_next_commit_answer(firestore_store, monkeypatch)
+
+    cleared = firestore_store.clear_update("ops", DAY, "U1")
+
+    assert lost == [1]
+    assert cleared is not None and cleared.entries == ("to clear",)
+    assert firestore_store.get_update("ops", DAY, "U1") is None
+
+
+def test_a_lost_answer_that_cannot_be_read_back_is_outcome_unknown(
+    firestore_store: FirestoreStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The write landed, then every read is refused: the store must not say "not saved"."""
+    api = firestore_store.client._firestore_api
+
+    def refuse_reads() -> None:
+        def refused(*args: Any, **kwargs: Any) -> Any:
+            raise gexc.PermissionDenied("reads refused (injected)")  # type: ignore[no-untyped-call]
+
+        for name in ("batch_get_documents", "get_document"):
+            monkeypatch.setattr(api, name, refused)
+
+    lose_next_commit_answer(firestore_store, monkeypatch, then=refuse_reads)
+
+    with pytest.raises(OutcomeUnknown, match="may or may not have been applied"):
+        firestore_store.append_update("ops", DAY, "U1", "landed", T0)
+    monkeypatch.undo()
+    assert firestore_store.get_update("ops", DAY, "U1").entries == ("landed",)  # type: ignore[union-attr]
+
+
+def test_a_deadline_shortens_every_call(
+    unreachable: Callable[..., FirestoreStore],
+) -> None:
+    """The store's own timeout is 10 s; under a 0.5 s deadline an outage surfaces at once."""
+    store = unreachable()
+    started = time.monotonic()
+    with deadline(0.5), pytest.raises(StoreError):
+        store.get_member("U1")
+    assert time.monotonic() - started < 3
+    store.close()

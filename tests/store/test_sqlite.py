@@ -136,3 +136,26 @@ def test_sqlite_errors_become_store_errors(tmp_path: Path) -> None:
     store.close()
     with pytest.raises(StoreError, match="get_team"):
         store.get_team("ops")
+
+
+@pytest.mark.timeout(5)  # without the deadline this waits out the 10 s busy timeout
+def test_a_deadline_cuts_the_wait_for_another_processs_write_lock(db_path: str) -> None:
+    """Another connection holds the write lock: without a deadline a writer would wait up
+    to BUSY_TIMEOUT_MS (10 s); under one it gives up when the deadline does, and the
+    normal wait is back for the next call."""
+    from marvin.store import deadline
+    from marvin.store.sqlite import BUSY_TIMEOUT_MS
+
+    store = SqliteStore(db_path)
+    holder = sqlite3.connect(db_path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with deadline(0.3), pytest.raises(StoreError, match="locked"):
+            store.append_update("ops", DAY, "U1", "x", T0)
+        busy = store._conn.execute("PRAGMA busy_timeout").fetchone()[0]
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert busy == BUSY_TIMEOUT_MS
+    assert store.append_update("ops", DAY, "U1", "x", T0).entries == ("x",)
+    store.close()
