@@ -4,12 +4,16 @@
 it), so every client honours ``SLACK_API_URL`` and retries the same way:
 
 - connection errors (refused, reset, dropped): exponential backoff with jitter;
-- HTTP 429: waits ``Retry-After`` seconds (plus up to 1 s of slack-sdk's own jitter);
+- HTTP 429: waits ``Retry-After`` seconds (plus up to 1 s of jitter), up to
+  `MAX_RETRY_AFTER`: a longer wait fails the call (``ratelimited``, transient) rather than
+  hold a flow's thread for an hour;
 - HTTP 500/503: exponential backoff with jitter.
 
 ``max_retries`` bounds the retries of one call across all three kinds together (slack-sdk
-keeps one attempt counter per request). A read timeout is not retried: the message may
-already be posted, and a retry could post it twice.
+keeps one attempt counter per request). A read timeout is never retried, and neither is a
+5xx or a dropped connection on a post that carries a delivery key: Slack may have posted
+it already, so the error says `SlackError.may_have_been_sent` and `flows.delivery` asks
+Slack before sending again. Only a refused connection (nothing was sent) is retried.
 
 Example:
     >>> chat = SlackWebChat("xoxb-...", "https://slack.com/api/")  # doctest: +SKIP
@@ -30,9 +34,12 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry import (
     BackoffRetryIntervalCalculator,
     ConnectionErrorRetryHandler,
+    HttpRequest,
+    HttpResponse,
     Jitter,
     RateLimitErrorRetryHandler,
     RetryHandler,
+    RetryState,
 )
 
 # Not re-exported by slack_sdk.http_retry (3.47), unlike the other two.
@@ -55,8 +62,104 @@ class _ProportionalJitter(Jitter):
         return duration * (1.0 + random.random() / 2)
 
 
+MAX_RETRY_AFTER = 60
+"""Longest ``Retry-After`` (seconds) the client waits out; Slack's are usually 1-30 s."""
+DELIVERY_EVENT = "marvin_delivery"  # metadata event type of messages Marvin must not repeat
+
+
+def is_keyed_post(request: HttpRequest) -> bool:
+    """A ``chat.postMessage`` carrying a delivery key: one Marvin must never post twice."""
+    body = request.data or b""
+    return request.url.endswith("chat.postMessage") and DELIVERY_EVENT.encode() in body
+
+
+def is_refused(error: BaseException | None) -> bool:
+    """The connection was refused: the request never left, so repeating it is safe."""
+    reason = error.reason if isinstance(error, URLError) else error
+    return isinstance(reason, ConnectionRefusedError)
+
+
+class _ConnectionErrorRetry(ConnectionErrorRetryHandler):
+    """Connection errors, except a keyed post's dropped connection (Slack may have it)."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if is_keyed_post(request) and not is_refused(error):
+            return False
+        return super()._can_retry(state=state, request=request, response=response, error=error)
+
+
+class _ServerErrorRetry(ServerErrorRetryHandler):
+    """500/503, except on a keyed post: Slack may have posted it before failing."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return not is_keyed_post(request) and super()._can_retry(
+            state=state, request=request, response=response, error=error
+        )
+
+
+class _RateLimitRetry(RateLimitErrorRetryHandler):
+    """429: waits ``Retry-After`` (1 s when it is missing or not a number of seconds), but
+    gives up at once when Slack asks for more than `max_wait` seconds."""
+
+    def __init__(self, max_retry_count: int, max_wait: float) -> None:
+        super().__init__(max_retry_count=max_retry_count)
+        self.max_wait = max_wait
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return (
+            response is not None
+            and response.status_code == 429
+            and retry_after(response) <= self.max_wait
+        )
+
+    def prepare_for_next_attempt(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> None:
+        state.next_attempt_requested = True
+        wait = retry_after(response) if response is not None else 1.0
+        time.sleep(wait + random.random())
+        state.increment_current_attempt()
+
+
+def retry_after(response: HttpResponse) -> float:
+    """Seconds ``Retry-After`` asks for: 1 when absent or not a non-negative integer
+    (slack-sdk's own handler crashes on an HTTP-date there)."""
+    for name, values in response.headers.items():
+        if name.lower() == "retry-after":
+            value = values[0] if isinstance(values, list) and values else values
+            text = str(value).strip()
+            return float(text) if text.isdigit() else 1.0
+    return 1.0
+
+
 def build_retry_handlers(
-    max_retries: int = 3, *, backoff_factor: float = 0.5
+    max_retries: int = 3, *, backoff_factor: float = 0.5, max_retry_after: float = MAX_RETRY_AFTER
 ) -> list[RetryHandler]:
     """Retry handlers for connection errors, 429 (Retry-After) and 500/503.
 
@@ -64,14 +167,15 @@ def build_retry_handlers(
         max_retries: Retries per call, shared by all handlers (0 disables retrying).
         backoff_factor: First backoff in seconds; doubles per retry (plus up to 50 %).
             Does not apply to 429, which waits for Retry-After.
+        max_retry_after: The longest Retry-After waited out; longer fails the call.
     """
     interval = BackoffRetryIntervalCalculator(
         backoff_factor=backoff_factor, jitter=_ProportionalJitter()
     )
     return [
-        ConnectionErrorRetryHandler(max_retry_count=max_retries, interval_calculator=interval),
-        RateLimitErrorRetryHandler(max_retry_count=max_retries),
-        ServerErrorRetryHandler(max_retry_count=max_retries, interval_calculator=interval),
+        _ConnectionErrorRetry(max_retry_count=max_retries, interval_calculator=interval),
+        _RateLimitRetry(max_retries, max_retry_after),
+        _ServerErrorRetry(max_retry_count=max_retries, interval_calculator=interval),
     ]
 
 
@@ -100,8 +204,6 @@ def build_web_client(
         retry_handlers=build_retry_handlers(max_retries, backoff_factor=backoff_factor),
     )
 
-
-DELIVERY_EVENT = "marvin_delivery"  # metadata event type of messages Marvin must not repeat
 
 
 class SlackWebChat(ChatAPI):
@@ -162,6 +264,7 @@ class SlackWebChat(ChatAPI):
             lambda: self._client.chat_postMessage(
                 channel=channel, text=text, blocks=blocks, metadata=metadata
             ),
+            keyed=key is not None,
         )
         return str(response["ts"])
 
@@ -182,8 +285,13 @@ class SlackWebChat(ChatAPI):
                 return str(message["ts"])
         return None
 
-    def _call(self, method: str, target: str, send: Callable[[], SlackResponse]) -> SlackResponse:
+    def _call(
+        self, method: str, target: str, send: Callable[[], SlackResponse], *, keyed: bool = False
+    ) -> SlackResponse:
         """Run one call, translate its failure into `SlackError`, report a `CallEvent`.
+
+        `keyed`: a post that must not repeat, so a 5xx or a dropped connection (which the
+        retry handlers left alone) may have been acted on.
 
         The `SlackError` is raised outside the ``except`` blocks on purpose: a chained
         `SlackApiError` would keep the request, Authorization header included, reachable
@@ -194,14 +302,17 @@ class SlackWebChat(ChatAPI):
             response = send()
         except SlackApiError as exc:
             outcome, error = _describe_api_error(exc.response)
+            status = exc.response.status_code
             failure = SlackError(
-                method, error, permanent=_is_permanent(exc.response.status_code, error)
+                method, error, permanent=_is_permanent(status, error),
+                acted_maybe=keyed and status >= 500,
             )
         except TimeoutError:
             outcome, failure = "timeout", SlackError(method, "timeout", permanent=False)
-        except (URLError, OSError):
+        except (URLError, OSError) as exc:
             outcome = "connection_error"
-            failure = SlackError(method, "connection_error", permanent=False)
+            failure = SlackError(method, "connection_error", permanent=False,
+                                 acted_maybe=keyed and not is_refused(exc))
         except Exception as exc:
             self._emit(method, target, f"exception:{type(exc).__name__}", started)
             raise

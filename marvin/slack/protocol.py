@@ -75,26 +75,33 @@ class SlackError(Exception):
             fail (or skip) at once instead of burning retries.
     """
 
-    def __init__(self, method: str, error: str, *, permanent: bool) -> None:
+    def __init__(
+        self, method: str, error: str, *, permanent: bool, acted_maybe: bool = False
+    ) -> None:
         super().__init__(f"{method} failed: {error}")
         self.method = method
         self.error = error
         self.permanent = permanent
+        self._acted_maybe = acted_maybe
 
     @property
     def may_have_been_sent(self) -> bool:
         """True when Slack may have acted on the call although Marvin saw a failure (a
-        read timeout): re-sending could post the message twice."""
-        return self.error == "timeout"
+        read timeout; a 5xx or a dropped connection on a post Marvin must not repeat):
+        re-sending could post the message twice."""
+        return self.error == "timeout" or self._acted_maybe
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Keyword-only args break default exception pickling, and results/exceptions
         # may cross process boundaries (dask executor).
-        return (_rebuild_slack_error, (self.method, self.error, self.permanent))
+        args = (self.method, self.error, self.permanent, self._acted_maybe)
+        return (_rebuild_slack_error, args)
 
 
-def _rebuild_slack_error(method: str, error: str, permanent: bool) -> SlackError:
-    return SlackError(method, error, permanent=permanent)
+def _rebuild_slack_error(
+    method: str, error: str, permanent: bool, acted_maybe: bool = False
+) -> SlackError:
+    return SlackError(method, error, permanent=permanent, acted_maybe=acted_maybe)
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ import json
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
@@ -48,6 +48,8 @@ class RecordedCall:
         token: The bearer token sent (``Authorization`` header, else a ``token`` param).
         at: ``time.monotonic()`` on arrival, for measuring gaps such as retry waits.
         outcome: ``ok``, ``error:<code>`` (HTTP 200 with ``ok: false``) or ``http:<status>``.
+        acted: the call took effect (a post is in the channel), even if its answer was a
+            fault injected with ``after_acting``.
     """
 
     method: str
@@ -55,6 +57,7 @@ class RecordedCall:
     token: str | None
     at: float
     outcome: str = "ok"
+    acted: bool = True
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class _Fault:
     status: int
     retry_after: int | None
     error: str
+    after_acting: bool = False
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ class _Reply:
     body: dict[str, Any]
     headers: dict[str, str]
     outcome: str
+    acted: bool = False
 
 
 class SlackStandIn:
@@ -150,11 +155,12 @@ class SlackStandIn:
         return [call for call in self.calls if call.method == method]
 
     def posted_messages(self, channel: str | None = None) -> list[dict[str, Any]]:
-        """Params of the ``chat.postMessage`` calls that succeeded, optionally for one channel."""
+        """Params of the ``chat.postMessage`` calls that posted (whatever they were answered),
+        optionally for one channel."""
         return [
             call.params
             for call in self.calls_to("chat.postMessage")
-            if call.outcome == "ok" and (channel is None or call.params.get("channel") == channel)
+            if call.acted and (channel is None or call.params.get("channel") == channel)
         ]
 
     def reset(self) -> None:
@@ -181,6 +187,7 @@ class SlackStandIn:
         status: int = 500,
         retry_after: int | None = None,
         error: str | None = None,
+        after_acting: bool = False,
     ) -> None:
         """Fail the next `times` calls to `method` (``*``: any method).
 
@@ -188,13 +195,15 @@ class SlackStandIn:
             status: 429 (rate limited), 5xx, or 200 for Slack's ``{"ok": false}`` errors.
             retry_after: ``Retry-After`` header value in seconds (meant for 429).
             error: Slack's error code; required with status 200 (e.g. ``channel_not_found``).
+            after_acting: do the call's work first (a post is accepted), then fail: what a
+                server error after the write looks like from the client.
         """
         if status == 200 and error is None:
             raise ValueError("status 200 faults need an error code, e.g. 'channel_not_found'")
         code = error or _DEFAULT_HTTP_ERRORS.get(status, "internal_error")
         with self._lock:
             queue = self._faults.setdefault(method, deque())
-            queue.extend(_Fault(status, retry_after, code) for _ in range(times))
+            queue.extend(_Fault(status, retry_after, code, after_acting) for _ in range(times))
 
     def fail_for_channel(self, channel_or_user: str, error: str) -> None:
         """Answer ``ok: false`` with `error` to every call about this channel or user.
@@ -213,7 +222,9 @@ class SlackStandIn:
                 params, reply = {}, _error("invalid_form_data")
             else:
                 reply = self._decide(method, params, token)
-            self._calls.append(RecordedCall(method, params, token, time.monotonic(), reply.outcome))
+            self._calls.append(
+                RecordedCall(method, params, token, time.monotonic(), reply.outcome, reply.acted)
+            )
             delay = self._latency.get(method, self._latency.get("*", 0.0))
         if delay > 0:
             time.sleep(delay)
@@ -225,13 +236,18 @@ class SlackStandIn:
             queue = self._faults.get(key)
             if queue:
                 fault = queue.popleft()
+                acted = fault.after_acting and self._act(method, params, token).acted
                 if fault.status == 200:
-                    return _error(fault.error)
+                    return replace(_error(fault.error), acted=acted)
                 headers = (
                     {} if fault.retry_after is None else {"Retry-After": str(fault.retry_after)}
                 )
                 body = {"ok": False, "error": fault.error}
-                return _Reply(fault.status, body, headers, f"http:{fault.status}")
+                return _Reply(fault.status, body, headers, f"http:{fault.status}", acted)
+        return self._act(method, params, token)
+
+    def _act(self, method: str, params: dict[str, Any], token: str | None) -> _Reply:
+        """Slack's own answer to a call, and its effect (a post is kept for history)."""
         if not is_known(method) and method != "conversations.history":
             return _error("unknown_method")
         if not token:
@@ -251,7 +267,8 @@ class SlackStandIn:
                     metadata = json.loads(metadata)
                 message["metadata"] = metadata
             self._accepted.setdefault(str(result["channel"]), []).append(message)
-        return _Reply(200, result, {}, "ok" if result.get("ok") else f"error:{result['error']}")
+        ok = bool(result.get("ok"))
+        return _Reply(200, result, {}, "ok" if ok else f"error:{result['error']}", ok)
 
     def _history(self, params: dict[str, Any]) -> _Reply:
         """``conversations.history``: messages accepted in a channel, newest first; metadata

@@ -209,6 +209,21 @@ def test_fail_next_server_errors_count_down(slack: SlackStandIn, status: int) ->
     assert [c.outcome for c in slack.calls] == [f"http:{status}"] * 2 + ["ok"]
 
 
+def test_fail_next_after_acting_posts_then_fails(slack: SlackStandIn) -> None:
+    """A 500 answered after the write: the message is in the channel's history."""
+    slack.fail_next("chat.postMessage", status=500, after_acting=True)
+    web = client(slack)
+
+    with pytest.raises(SlackApiError) as info:
+        web.chat_postMessage(channel="C1", text="landed anyway")
+
+    assert info.value.response.status_code == 500
+    assert [(c.outcome, c.acted) for c in slack.calls] == [("http:500", True)]
+    assert [m["text"] for m in slack.posted_messages("C1")] == ["landed anyway"]
+    history = web.conversations_history(channel="C1")["messages"]
+    assert [m["text"] for m in history] == ["landed anyway"]
+
+
 def test_fail_next_ok_false_error(slack: SlackStandIn) -> None:
     slack.fail_next("chat.postMessage", status=200, error="not_in_channel")
 
