@@ -18,29 +18,18 @@ Whoever takes a claim over asks Slack, by delivery key, what already went out.
 
 from __future__ import annotations
 
-import os
-import socket
-from functools import lru_cache
+from marvin.processes import is_dead_here, this_process
 
 RESUMABLE = "resumable: "
 """Prefix of a claim's detail when its sender stopped and handed it over."""
 
-
-def _start_time(pid: int) -> str | None:
-    """The process's start time in clock ticks since boot (Linux), or None if it is gone."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-        return fields[19]  # field 22 of stat(5), counted after the command name
-    except (OSError, IndexError):
-        return None
+__all__ = ["RESUMABLE", "claim_owner", "is_dead_here", "may_take_over_now", "resumable",
+           "this_owner"]
 
 
-@lru_cache(maxsize=1)
 def this_owner() -> str:
-    """This process's owner token, ``host:pid:start``."""
-    pid = os.getpid()
-    return f"{socket.gethostname()}:{pid}:{_start_time(pid) or '?'}"
+    """This process's owner token, ``host:pid:start`` (see `marvin.processes`)."""
+    return this_process()
 
 
 def claim_owner(task_run_id: str | None) -> str:
@@ -51,18 +40,6 @@ def claim_owner(task_run_id: str | None) -> str:
 def resumable(reason: str) -> str:
     """The detail of a claim handed over for anyone to resume, saying why."""
     return f"{RESUMABLE}{reason}"
-
-
-def is_dead_here(owner: str) -> bool:
-    """True only when `owner` is a process of this host that no longer runs."""
-    process = owner.split(" ", 1)[0]
-    host, _, rest = process.partition(":")
-    pid_text, _, start = rest.partition(":")
-    if host != socket.gethostname() or not pid_text.isdigit() or start in ("", "?"):
-        return False  # another host, or no way to tell: not known to be dead
-    # No shortcut for our own pid: a restarted container's `marvin serve` is pid 1 again,
-    # and only the start time tells it from the predecessor that made the claim.
-    return _start_time(int(pid_text)) != start
 
 
 def may_take_over_now(claim_detail: str, owner: str) -> bool:

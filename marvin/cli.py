@@ -17,6 +17,7 @@ from marvin.cli_output import print_run, print_schedule, print_teams
 from marvin.cli_runs import runs_app, stats_command
 from marvin.composition import build_history, build_services, build_store, run_flow
 from marvin.engine import FlowValidationError
+from marvin.history.recovery import close_dead_runs
 from marvin.models import DEFAULT_TEAM, Member, Team
 from marvin.services import UnknownTeamError, resolve_team, utc_now
 from marvin.settings import SettingsError, load_settings
@@ -80,6 +81,8 @@ def run_command(
     settings = load_settings()
     store = build_store(settings)
     history = None if dry_run else build_history(settings)  # a dry run sends nothing: no record
+    if history is not None:
+        close_dead_runs(history, utc_now())
     try:
         resolve_team(store, settings, team)
         services = build_services(settings, store, dry_run=dry_run)

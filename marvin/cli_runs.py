@@ -20,6 +20,7 @@ from marvin.cli_output import print_run_detail, print_run_list, print_team_stats
 from marvin.composition import build_store
 from marvin.history.base import RunHistory
 from marvin.history.records import RunDetail
+from marvin.history.recovery import close_dead_runs
 from marvin.models import DEFAULT_TEAM, Team
 from marvin.retention import prune_runs, retention_cutoff
 from marvin.services import resolve_team, utc_now
@@ -40,6 +41,7 @@ MAX_REMINDER_RUNS = 10_000  # reminder runs read for one `marvin stats` (~1 a te
 def _history(settings: Settings) -> Iterator[RunHistory]:
     history = open_history(settings.store, project=settings.google_cloud_project)
     try:
+        close_dead_runs(history, utc_now())  # a killed run shows as crashed, not running
         yield history
     finally:
         history.close()

@@ -25,6 +25,7 @@ from apscheduler.triggers.base import BaseTrigger
 
 from marvin.engine.schedules import CronClock, Schedule, ScheduledRun
 from marvin.history.base import RunHistory
+from marvin.history.recovery import close_dead_runs
 from marvin.models import DEFAULT_TEAM, Team
 from marvin.retention import prune_runs
 from marvin.services import default_team
@@ -205,9 +206,11 @@ class FlowScheduler:
         return ran
 
     def prune_history(self) -> int:
-        """Delete runs older than MARVIN_RUN_RETENTION_DAYS; a failure is logged, not raised."""
+        """Delete runs older than MARVIN_RUN_RETENTION_DAYS, and close runs whose process
+        died (`close_dead_runs`); a failure is logged, not raised."""
         if self.history is None:
             return 0
+        close_dead_runs(self.history, self.now())
         days = self.settings.run_retention_days
         try:
             deleted = prune_runs(self.history, self.now(), days)

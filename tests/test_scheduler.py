@@ -300,6 +300,29 @@ def test_prune_history_applies_the_retention_and_survives_a_failing_history(
     assert scheduler.prune_history() == 0
 
 
+def test_prune_history_also_closes_runs_whose_process_died(store: Any, tmp_path: Path) -> None:
+    """`marvin serve` housekeeping: a `marvin run` killed on this host shows as crashed."""
+    import dataclasses
+
+    from marvin.processes import this_process
+
+    history = SqliteHistory(str(tmp_path / "h.db"))
+    host, pid, start = this_process().split(":")
+    dead = f"{host}:{pid}:{int(start) - 100 if start.isdigit() else 1}"
+    _run(history, "killed-run", MONDAY - dt.timedelta(hours=1))
+    [run] = history.list_flow_runs()
+    history.save_flow_run(dataclasses.replace(run, state="Running", ended_at=None, runner=dead))
+    scheduler = FlowScheduler(store, make_settings(), run=FakeRun(), now=lambda: MONDAY,
+                              history=history)
+
+    scheduler.prune_history()
+
+    [closed] = history.list_flow_runs()
+    assert (closed.state, closed.ended_at) == ("Failed", MONDAY)
+    assert closed.message.startswith("crashed:")
+    history.close()
+
+
 def test_a_started_scheduler_prunes_at_once_and_then_hourly(store, tmp_path: Path) -> None:  # noqa: F811
     history = SqliteHistory(str(tmp_path / "h.db"))
     _run(history, "old-run-1", MONDAY - dt.timedelta(days=40))

@@ -37,6 +37,9 @@ class RunHistory(Protocol):
         """Newest first (by started_at, then id; never-started runs last), optionally one
         flow's, at most `limit` (`limit <= 0` gives [])."""
 
+    def list_unfinished(self) -> list[FlowRunRecord]:
+        """Runs recorded as "Running" (started, never ended), newest first."""
+
     def get_run(self, run_id: str) -> RunDetail | None:
         """A run with its task runs (by `position`) and events (in time order).
 

@@ -26,6 +26,7 @@ from marvin.engine import Finished, Flow, FlowRun, Running, TaskRun
 from marvin.history.base import RunHistory
 from marvin.history.records import EventRecord, FlowRunRecord, LogRecord, TaskRunRecord
 from marvin.history.redact import Redactor
+from marvin.processes import this_process
 
 
 def _time(ts: float | None) -> dt.datetime | None:
@@ -124,6 +125,7 @@ class HistoryRecorder:
             started_at=_time(run.start_time),
             ended_at=_time(run.end_time),
             graph=flow_graph(self.flow),
+            runner=this_process(),
         )
 
     def _task_run(

@@ -66,6 +66,9 @@ class FlowRunRecord:
     graph: dict[str, Any] = field(default_factory=dict)
     """The flow's shape when it ran: {"nodes": [{"slug", "mapped"}],
     "edges": [{"from", "to", "key", "mapped"}]} (the code may have changed since)."""
+    runner: str = ""
+    """The process that ran it (``host:pid:start``, `marvin.processes`), so a run left
+    "Running" by a process that died can be told from one still going."""
 
 
 @dataclass(frozen=True)

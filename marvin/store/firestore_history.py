@@ -64,6 +64,7 @@ from marvin.store.sqlite_history import (
 MAX_BATCH = 500  # writes per commit (Firestore's limit for a batched write)
 MAX_BATCH_BYTES = 8 * 1024 * 1024  # estimated payload per commit; a request may carry 10 MiB
 RUNS = "flow_runs"
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 TASK_RUNS = "task_runs"
 EVENTS = "events"
 
@@ -171,6 +172,16 @@ class FirestoreHistory(FirestoreClient):
         with self._errors("list_flow_runs"):
             return [_flow_run(snap.to_dict()) for snap in query.stream(**self._call)]
 
+    def list_unfinished(self) -> list[FlowRunRecord]:
+        """Runs recorded as "Running" (started, never ended), newest first: one equality
+        query (no composite index), sorted here, as such runs are few."""
+        query = self._client.collection(RUNS).where(
+            filter=firestore.FieldFilter("state", "==", "Running")
+        )
+        with self._errors("list_unfinished"):
+            runs = [_flow_run(snap.to_dict()) for snap in query.stream(**self._call)]
+        return sorted(runs, key=lambda r: (r.started_at or _EPOCH, r.id), reverse=True)
+
     def get_run(self, run_id: str) -> RunDetail | None:
         """A run with its task runs (by position) and events (in time order).
 
@@ -238,7 +249,7 @@ def _run_doc(r: FlowRunRecord) -> dict[str, Any]:
             "parameters": json.dumps(r.parameters), "state": r.state, "message": r.message,
             "scheduled_at": _utc_or_none(r.scheduled_at),
             "started_at": _utc_or_none(r.started_at), "ended_at": _utc_or_none(r.ended_at),
-            "graph": json.dumps(r.graph)}
+            "graph": json.dumps(r.graph), "runner": r.runner}
 
 
 def _task_doc(r: TaskRunRecord) -> dict[str, Any]:
@@ -262,6 +273,7 @@ def _flow_run(d: dict[str, Any]) -> FlowRunRecord:
         parameters=json.loads(d["parameters"]), state=d["state"], message=d["message"],
         scheduled_at=_utc_or_none(d["scheduled_at"]), started_at=_utc_or_none(d["started_at"]),
         ended_at=_utc_or_none(d["ended_at"]), graph=json.loads(d["graph"]),
+        runner=d.get("runner", ""),  # absent from runs recorded before it existed
     )
 
 

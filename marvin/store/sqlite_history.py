@@ -52,7 +52,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS flow_runs (
     id TEXT PRIMARY KEY, flow TEXT NOT NULL, version TEXT NOT NULL, parameters TEXT NOT NULL,
     state TEXT NOT NULL, message TEXT NOT NULL, scheduled_at TEXT, started_at TEXT,
-    ended_at TEXT, graph TEXT NOT NULL);
+    ended_at TEXT, graph TEXT NOT NULL, runner TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS flow_runs_by_start ON flow_runs (started_at);
 CREATE INDEX IF NOT EXISTS flow_runs_by_flow ON flow_runs (flow, started_at);
 CREATE TABLE IF NOT EXISTS task_run_chunks (
@@ -66,8 +66,11 @@ CREATE TABLE IF NOT EXISTS events (
 CREATE INDEX IF NOT EXISTS events_by_run ON events (flow_run_id, at);
 """
 _FLOW_COLUMNS = (
-    "id, flow, version, parameters, state, message, scheduled_at, started_at, ended_at, graph"
+    "id, flow, version, parameters, state, message, scheduled_at, started_at, ended_at, graph, "
+    "runner"
 )
+_ADDED_COLUMNS = {"runner": "ALTER TABLE flow_runs ADD COLUMN runner TEXT NOT NULL DEFAULT ''"}
+"""Columns added since the first release: a database made before gets them on opening."""
 CHUNK_SIZE = 512  # task runs per stored row
 _EVENT_COLUMNS = "flow_run_id, task_run_id, at, system, method, target, outcome, duration_ms"
 _OLD_RUNS = "SELECT id FROM flow_runs WHERE started_at < ?"
@@ -91,6 +94,10 @@ class SqliteHistory:
             with self._transaction("open") as db:
                 for statement in _SCHEMA.split(";"):
                     if statement.strip():
+                        db.execute(statement)
+                have = {row[1] for row in db.execute("PRAGMA table_info(flow_runs)")}
+                for column, statement in _ADDED_COLUMNS.items():
+                    if column not in have:
                         db.execute(statement)
         except StoreError:
             self._conn.close()
@@ -130,11 +137,11 @@ class SqliteHistory:
         """Create or replace a flow run's header (written at start and again at the end)."""
         row = (run.id, run.flow, run.version, _json(run.parameters), run.state, run.message,
                _iso(run.scheduled_at), _iso(run.started_at), _iso(run.ended_at),
-               _json(run.graph))
+               _json(run.graph), run.runner)
         with self._errors("save_flow_run"):
             self._conn.execute(
                 f"INSERT OR REPLACE INTO flow_runs ({_FLOW_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row,
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row,
             )
 
     def save_task_runs(self, runs: Sequence[TaskRunRecord]) -> None:
@@ -225,6 +232,14 @@ class SqliteHistory:
         rows = self._read(
             "list_flow_runs", f"SELECT {_FLOW_COLUMNS} FROM flow_runs WHERE {where} "
             "ORDER BY started_at DESC, id DESC LIMIT ?", *(v for _, v in filters), limit,
+        )
+        return [_flow_run(r) for r in rows]
+
+    def list_unfinished(self) -> list[FlowRunRecord]:
+        """Runs recorded as "Running" (started, never ended), newest first."""
+        rows = self._read(
+            "list_unfinished", f"SELECT {_FLOW_COLUMNS} FROM flow_runs WHERE state = 'Running' "
+            "ORDER BY started_at DESC, id DESC",
         )
         return [_flow_run(r) for r in rows]
 
@@ -388,9 +403,11 @@ def _chunks(items: list[tuple[int, str]]) -> Iterator[list[tuple[int, str]]]:
 
 
 def _flow_run(row: tuple[Any, ...]) -> FlowRunRecord:
-    run_id, flow, version, parameters, state, message, scheduled, started, ended, graph = row
+    (run_id, flow, version, parameters, state, message, scheduled, started, ended, graph,
+     runner) = row
     return FlowRunRecord(run_id, flow, version, json.loads(parameters), state, message,
-                         _time(scheduled), _time(started), _time(ended), json.loads(graph))
+                         _time(scheduled), _time(started), _time(ended), json.loads(graph),
+                         runner)
 
 
 def _task_run(flow_run_id: str, item: list[Any]) -> TaskRunRecord:

@@ -59,7 +59,7 @@ class Outcome:
     deliveries: dict[str, Delivery]  # the store's record per user, after the re-run
     rerun_code: int
     rerun_output: str
-    killed_run_state: str  # the killed run's record in the run history
+    killed_run_state: str  # "state: message" of the killed run's record in the run history
 
 
 def marvin(*args: str) -> list[str]:
@@ -149,7 +149,7 @@ def kill_and_rerun(tmp: Path, point: str, lease: int | None) -> Outcome:
     finally:
         store.close()
         history.close()
-    killed = runs[-1].state if len(runs) == 2 else f"{len(runs)} runs recorded"
+    killed = f"{runs[-1].state}: {runs[-1].message}" if len(runs) == 2 else f"{len(runs)} runs"
     return Outcome(dms, at_kill, in_flight, deliveries, rerun.returncode,
                    rerun.stdout + rerun.stderr, killed)
 
@@ -209,6 +209,17 @@ def test_nobody_is_reminded_twice(
     assert outcome.rerun_code == 0, outcome.rerun_output
 
 
+
+
+@pytest.mark.parametrize("name", SCENARIOS)
+def test_the_killed_run_is_recorded_as_crashed_not_running_forever(
+    outcomes: dict[str, Outcome], name: str
+) -> None:
+    """The re-run (`marvin run`) sees the killed run's process is gone and closes its
+    record: `marvin runs` and the dashboard say it crashed, not that it still runs."""
+    state = outcomes[name].killed_run_state
+    assert state.startswith("Failed: crashed: the process running it ("), state
+    assert "died before the run ended" in state
 
 
 def test_an_immediate_rerun_loses_nobody(outcomes: dict[str, Outcome]) -> None:

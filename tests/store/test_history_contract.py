@@ -131,6 +131,22 @@ def test_header_saved_at_start_is_replaced_at_the_end(history: RunHistory) -> No
     assert history.list_flow_runs() == [end]
 
 
+def test_unfinished_runs_are_listed_newest_first_with_their_runner(
+    history: RunHistory,
+) -> None:
+    runner = "host-a:4242:123456"
+    history.save_flow_run(flow_run("a" * 32, state="Running", ended_at=None, runner=runner))
+    history.save_flow_run(flow_run("b" * 32, started=5, state="Running", ended_at=None))
+    history.save_flow_run(flow_run("c" * 32, started=9))  # finished
+    assert history.list_unfinished() == [
+        flow_run("b" * 32, started=5, state="Running", ended_at=None),
+        flow_run("a" * 32, state="Running", ended_at=None, runner=runner),
+    ]
+    history.save_flow_run(flow_run("a" * 32, state="Failed", runner=runner))
+    assert [r.id for r in history.list_unfinished()] == ["b" * 32]
+    assert history.list_flow_runs(limit=1)[0].runner == ""
+
+
 def test_parameters_and_graph_round_trip_exactly(history: RunHistory) -> None:
     parameters = {"team": "ünï 🚀", "limit": 3, "ratio": 0.5, "whole": 1.0, "none": None,
                   "on": True, "nested": {"__x__": [1, "two", None]}, "": "empty key"}
@@ -409,6 +425,33 @@ def test_sqlite_history_and_store_share_one_file(tmp_path: Path) -> None:
 ZONES = st.sampled_from([dt.UTC, PARIS, dt.timezone(dt.timedelta(hours=-9, minutes=-30))])
 INSTANTS = st.datetimes(min_value=dt.datetime(1000, 1, 2), max_value=dt.datetime(9999, 12, 30),
                         timezones=ZONES)
+
+
+def test_a_sqlite_history_made_before_runners_were_recorded_gets_the_column(
+    tmp_path: Path,
+) -> None:
+    """A database written by an earlier Marvin (no ``runner`` column) opens, keeps its
+    runs (runner ''), and records runners from then on."""
+    import sqlite3
+
+    path = str(tmp_path / "old.db")
+    old = sqlite3.connect(path)
+    old.executescript(
+        "CREATE TABLE flow_runs (id TEXT PRIMARY KEY, flow TEXT NOT NULL, version TEXT NOT NULL,"
+        " parameters TEXT NOT NULL, state TEXT NOT NULL, message TEXT NOT NULL,"
+        " scheduled_at TEXT, started_at TEXT, ended_at TEXT, graph TEXT NOT NULL);"
+        f"INSERT INTO flow_runs VALUES ('{RUN}', 'reminder', '1', '{{}}', 'Running', '',"
+        f" NULL, '{_iso(T0)}', NULL, '{{}}');"
+    )
+    old.close()
+    history = SqliteHistory(path)
+    try:
+        assert [(r.id, r.runner) for r in history.list_unfinished()] == [(RUN, "")]
+        history.save_flow_run(flow_run("d" * 32, state="Running", ended_at=None, runner="h:1:2"))
+        assert [r.runner for r in history.list_unfinished()] == ["h:1:2", ""]  # same start: by id
+    finally:
+        history.close()
+    SqliteHistory(path).close()  # opening again adds nothing twice
 
 
 @settings(derandomize=True, max_examples=300)
