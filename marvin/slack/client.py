@@ -83,32 +83,18 @@ class _ConnectionErrorRetry(ConnectionErrorRetryHandler):
     """Connection errors, except a keyed post's dropped connection (Slack may have it)."""
 
     def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
+        self, *, request: HttpRequest, error: Exception | None = None, **rest: Any
     ) -> bool:
         if is_keyed_post(request) and not is_refused(error):
             return False
-        return super()._can_retry(state=state, request=request, response=response, error=error)
+        return super()._can_retry(request=request, error=error, **rest)
 
 
 class _ServerErrorRetry(ServerErrorRetryHandler):
     """500/503, except on a keyed post: Slack may have posted it before failing."""
 
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return not is_keyed_post(request) and super()._can_retry(
-            state=state, request=request, response=response, error=error
-        )
+    def _can_retry(self, *, request: HttpRequest, **rest: Any) -> bool:
+        return not is_keyed_post(request) and super()._can_retry(request=request, **rest)
 
 
 class _RateLimitRetry(RateLimitErrorRetryHandler):
@@ -119,14 +105,7 @@ class _RateLimitRetry(RateLimitErrorRetryHandler):
         super().__init__(max_retry_count=max_retry_count)
         self.max_wait = max_wait
 
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
+    def _can_retry(self, *, response: HttpResponse | None = None, **rest: Any) -> bool:
         return (
             response is not None
             and response.status_code == 429
