@@ -118,7 +118,10 @@ def deliver(
     except (SlackError, PartlySent) as exc:
         uncertain = isinstance(exc, PartlySent) or exc.may_have_been_sent
         if isinstance(exc, SlackError) and exc.may_have_been_sent and find is not None:
-            found = _look(find, Attempt(key, look_since=since.timestamp() - CLOCK_SKEW))
+            try:
+                found = _look(find, Attempt(key, look_since=since.timestamp() - CLOCK_SKEW))
+            except SlackError as refused:  # permanent: the target takes no messages at all
+                exc, found = refused, ""
             if found:  # it did go out: done, exactly once
                 s.store.complete_delivery(kind, team, date, target, detail=found)
                 return found
@@ -195,8 +198,14 @@ def _hand_over(
 
 
 def _look(find: Callable[[Attempt], str | None], attempt: Attempt) -> str | None:
-    """ts if found, "" if Slack says it is not there, None if Slack cannot say."""
+    """ts if found, "" if Slack says it is not there, None if Slack cannot say (now).
+
+    Raises:
+        SlackError: a permanent one (``channel_not_found``): nothing can be sent there.
+    """
     try:
         return find(attempt) or ""
-    except SlackError:
+    except SlackError as exc:
+        if exc.permanent:
+            raise
         return None

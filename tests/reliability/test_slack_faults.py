@@ -128,10 +128,9 @@ def test_reminders_survive_transient_and_permanent_faults_then_a_rerun_completes
         state = child(first, "send_reminder", user_id).state
         assert state.is_failed(), (user_id, state)
         assert state.message == f"could not remind {user_id}: {error}"
-        refused = [c for c in standin.calls  # (asking Slack what went out is no retry)
-                   if c.outcome == f"error:{error}" and target in c.params.values()
-                   and c.method != "conversations.history"]
-        assert len(refused) == 1, refused  # permanent: never tried again
+        about = [(c.method, c.outcome) for c in standin.calls if target in c.params.values()]
+        refused_at = about.index(next(a for a in about if a[1] == f"error:{error}"))
+        assert about[refused_at + 1:] == [], about  # permanent: nothing tried after it
     assert first.state.is_failed()
     [alert] = standin.posted_messages(ALERTS)
     for user_id, (_target, error) in UNREACHABLE.items():
@@ -490,4 +489,28 @@ def test_an_hour_long_retry_after_fails_the_send_instead_of_holding_the_run(
     assert state.is_failed() and "ratelimited" in (state.message or ""), state
     assert len(standin.posted_messages(ALERTS)) == 1
     assert again.state.is_successful(), again.state
+    assert dm_counts(standin) == Counter({"DU0001": 1})
+
+
+@pytest.mark.parametrize("store", ["sqlite"], indirect=True)  # delivery logic, not the store
+def test_a_permanent_refusal_while_asking_slack_fails_the_send_at_once(
+    store: Store, standin: SlackStandIn, tally: Counter[str]
+) -> None:
+    """Found by this suite (a flaky run): a 503 on a DM, then ``channel_not_found`` when
+    Marvin asks Slack whether it went out. That refusal was taken for "Slack cannot say"
+    and the claim handed over, and the retry asked again. Now a permanent refusal while
+    asking fails the send at once, like one on the post, and gives the claim back."""
+    add_members(store, ("U0001",))
+    standin.fail_next("chat.postMessage", 1, status=503)
+    standin.fail_next("conversations.history", 1, status=200, error="channel_not_found")
+    services = make_services(store, make_settings(standin.url), make_chat(standin.url))
+
+    first = run("reminder", {"team": TEAM}, services, ThreadExecutor(4))
+    again = run("reminder", {"team": TEAM}, services, ThreadExecutor(4))
+
+    tally["faults injected"] += 2
+    failed = child(first, "send_reminder", "U0001", ("U0001",))
+    assert failed.state.message == "could not remind U0001: channel_not_found", failed.state
+    assert failed.run_count == 1
+    assert again.state.is_successful(), again.state  # the claim was given back
     assert dm_counts(standin) == Counter({"DU0001": 1})
