@@ -1,7 +1,7 @@
 """Who holds a delivery claim, and whether anyone may take it over at once.
 
-A claim names its owner as ``host:pid:start task-run-id``: the process (its start time
-too, so a reused pid is not mistaken for the owner) and the task run that claimed it.
+A claim names its owner as ``host:pid:start task-run-id``: the process (as
+`marvin.processes` names it) and the task run that claimed it.
 
 - On the same host Marvin can tell at once that an owner process died (a killed
   `marvin run`, a restarted `marvin serve`) and take its claims over; for another host it
@@ -23,18 +23,12 @@ from marvin.processes import is_dead_here, this_process
 RESUMABLE = "resumable: "
 """Prefix of a claim's detail when its sender stopped and handed it over."""
 
-__all__ = ["RESUMABLE", "claim_owner", "is_dead_here", "may_take_over_now", "resumable",
-           "this_owner"]
-
-
-def this_owner() -> str:
-    """This process's owner token, ``host:pid:start`` (see `marvin.processes`)."""
-    return this_process()
+__all__ = ["RESUMABLE", "claim_owner", "may_take_over_now", "resumable"]
 
 
 def claim_owner(task_run_id: str | None) -> str:
     """The owner a claim records: this process, and the task run whose attempts share it."""
-    return f"{this_owner()} {task_run_id}" if task_run_id else this_owner()
+    return f"{this_process()} {task_run_id}" if task_run_id else this_process()
 
 
 def resumable(reason: str) -> str:

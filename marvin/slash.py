@@ -41,6 +41,14 @@ NOT_SAVED = (
     ":warning: Your update was *not saved*: Marvin could not reach its database. "
     "Please try again in a minute."
 )
+NOT_CHANGED = (
+    ":warning: Marvin could not reach its database; nothing was changed. "
+    "Please try again in a minute."
+)
+NOT_CONFIRMED = (
+    ":warning: Marvin could not confirm the change: its database stopped answering "
+    "mid-write. Check with `/standup show` in a minute."
+)
 UNCONFIRMED = (
     ":warning: Marvin could not confirm that your update was saved: its database stopped "
     "answering mid-write. Check with `/standup show` in a minute before posting it again."
@@ -98,22 +106,11 @@ def handle_standup(
     try:
         with deadline(budget):
             return _act(store, settings, user_id, user_name, command, now)
-    except OutcomeUnknown:
+    except StoreError as exc:  # OutcomeUnknown too: a write went out, its answer did not
+        unknown = isinstance(exc, OutcomeUnknown)
         if command.action == "update":
-            return Reply(UNCONFIRMED, ok=False)
-        return Reply(
-            ":warning: Marvin could not confirm the change: its database stopped answering "
-            "mid-write. Check with `/standup show` in a minute.",
-            ok=False,
-        )
-    except StoreError:
-        if command.action == "update":
-            return Reply(NOT_SAVED, ok=False)
-        return Reply(
-            ":warning: Marvin could not reach its database; nothing was changed. "
-            "Please try again in a minute.",
-            ok=False,
-        )
+            return Reply(UNCONFIRMED if unknown else NOT_SAVED, ok=False)
+        return Reply(NOT_CONFIRMED if unknown else NOT_CHANGED, ok=False)
 
 
 def _act(

@@ -1,32 +1,28 @@
-"""Who may take over a delivery claim at once (`flows.owners`)."""
+"""Who may take over a delivery claim at once (`flows.owners`), and which processes are
+known dead (`marvin.processes`)."""
 
 from __future__ import annotations
 
 import socket
 
-from flows.owners import (
-    claim_owner,
-    is_dead_here,
-    may_take_over_now,
-    resumable,
-    this_owner,
-)
+from flows.owners import claim_owner, may_take_over_now, resumable
+from marvin.processes import is_dead_here, this_process
 
 HOST = socket.gethostname()
 
 
 def test_a_claim_names_this_process_and_the_task_run() -> None:
-    assert claim_owner("run1/send_reminder[3]") == f"{this_owner()} run1/send_reminder[3]"
-    assert claim_owner(None) == this_owner()
+    assert claim_owner("run1/send_reminder[3]") == f"{this_process()} run1/send_reminder[3]"
+    assert claim_owner(None) == this_process()
 
 
 def test_this_process_is_alive_whatever_task_run_claimed() -> None:
-    assert not is_dead_here(this_owner())
+    assert not is_dead_here(this_process())
     assert not is_dead_here(claim_owner("run1/post_digest"))
 
 
 def test_a_predecessor_with_our_pid_but_another_start_time_is_dead() -> None:
-    host, pid, start = this_owner().split(":")
+    host, pid, start = this_process().split(":")
     assert is_dead_here(f"{host}:{pid}:{int(start) + 1} run0/post_digest")
 
 
@@ -41,7 +37,7 @@ def test_a_task_run_takes_over_only_its_own_claims_at_once() -> None:
     assert not may_take_over_now(claim_owner("run2/send_reminder[0]"), mine)
     # Outside a task run there is no attempt to recognise: a claim of this process may be
     # a live send in another thread.
-    assert not may_take_over_now(this_owner(), claim_owner(None))
+    assert not may_take_over_now(this_process(), claim_owner(None))
 
 
 def test_anyone_takes_over_a_handed_over_claim_at_once() -> None:

@@ -32,8 +32,8 @@ from pathlib import Path
 
 import pytest
 
-from flows.owners import this_owner
 from marvin.models import DEFAULT_TEAM, Delivery, Member
+from marvin.processes import this_process
 from marvin.store import open_history, open_store
 from marvin.testing.slack_api import SlackStandIn
 
@@ -255,7 +255,7 @@ def test_a_restarted_container_takes_over_its_predecessors_claim(
         store.save_member(Member("U3100", DEFAULT_TEAM, "restarted"))
         crashed_at = REMINDER_AT - dt.timedelta(seconds=30)  # the crash, just before
         # the owner a dead predecessor with our host name and our pid left behind
-        host, pid, start = this_owner().split(":")
+        host, pid, start = this_process().split(":")
         predecessor = f"{host}:{pid}:{int(start) - 100 if start.isdigit() else 1}"
         store.claim_delivery(
             DeliveryKind.REMINDER, DEFAULT_TEAM, DATE, "U3100", crashed_at, predecessor
