@@ -72,7 +72,7 @@ def test_post_message_without_blocks(slack: SlackStandIn) -> None:
 def test_rate_limited_call_waits_for_retry_after_then_succeeds(slack: SlackStandIn) -> None:
     slack.fail_next("chat.postMessage", status=429, retry_after=1)
 
-    make_chat(slack.url).post_message("C1", "hi")
+    make_chat(slack.url).post_message("#general", "hi")
 
     first, second = slack.calls_to("chat.postMessage")
     assert (first.outcome, second.outcome) == ("http:429", "ok")
@@ -83,7 +83,7 @@ def test_rate_limited_call_waits_for_retry_after_then_succeeds(slack: SlackStand
 def test_server_errors_are_retried(slack: SlackStandIn) -> None:
     slack.fail_next("chat.postMessage", times=2, status=503)
 
-    make_chat(slack.url).post_message("C1", "hi")
+    make_chat(slack.url).post_message("#general", "hi")
 
     outcomes = [c.outcome for c in slack.calls_to("chat.postMessage")]
     assert outcomes == ["http:503", "http:503", "ok"]
@@ -94,7 +94,7 @@ def test_retries_are_bounded_by_max_retries(slack: SlackStandIn) -> None:
     slack.fail_next("chat.postMessage", times=10, status=500)
 
     with pytest.raises(SlackError) as info:
-        make_chat(slack.url, max_retries=2).post_message("C1", "hi")
+        make_chat(slack.url, max_retries=2).post_message("#general", "hi")
 
     assert info.value.permanent is False
     assert info.value.error == "internal_error"
@@ -105,7 +105,7 @@ def test_rate_limit_without_retries_left_is_transient(slack: SlackStandIn) -> No
     slack.fail_next("chat.postMessage", status=429, retry_after=1)
 
     with pytest.raises(SlackError) as info:
-        make_chat(slack.url, max_retries=0).post_message("C1", "hi")
+        make_chat(slack.url, max_retries=0).post_message("#general", "hi")
 
     assert (info.value.error, info.value.permanent) == ("ratelimited", False)
     assert len(slack.calls) == 1
@@ -140,7 +140,7 @@ def test_unknown_slack_error_is_transient(slack: SlackStandIn) -> None:
     slack.fail_next("chat.postMessage", status=200, error="fatal_error")
 
     with pytest.raises(SlackError) as info:
-        make_chat(slack.url).post_message("C1", "hi")
+        make_chat(slack.url).post_message("#general", "hi")
 
     assert info.value.permanent is False
     assert "fatal_error" not in PERMANENT_ERRORS
@@ -189,7 +189,7 @@ def test_dropped_connections_are_retried() -> None:
     """Each attempt is one connection."""
     with hanging_up_server() as (url, accepted):
         with pytest.raises(SlackError) as info:
-            make_chat(url, max_retries=2).post_message("C1", "hi")
+            make_chat(url, max_retries=2).post_message("#general", "hi")
 
     assert info.value.permanent is False
     assert len(accepted) == 3
@@ -199,7 +199,7 @@ def test_read_timeout_is_transient_and_not_retried(slack: SlackStandIn) -> None:
     slack.set_latency(1.0, "chat.postMessage")
 
     with pytest.raises(SlackError) as info:
-        make_chat(slack.url, timeout=0.3).post_message("C1", "hi")
+        make_chat(slack.url, timeout=0.3).post_message("#general", "hi")
 
     assert (info.value.error, info.value.permanent) == ("timeout", False)
     assert len(slack.calls) == 1  # the message may have been posted: no blind retry
@@ -210,11 +210,11 @@ def test_a_keyed_post_is_not_retried_after_a_server_error(slack: SlackStandIn) -
     slack.fail_next("chat.postMessage", times=1, status=500)
 
     with pytest.raises(SlackError) as info:
-        make_chat(slack.url).post_message("C1", "hi", key="reminder/default/2026-06-08/U1")
+        make_chat(slack.url).post_message("#general", "hi", key="reminder/default/2026-06-08/U1")
 
     assert (info.value.permanent, info.value.may_have_been_sent) == (False, True)
     assert len(slack.calls_to("chat.postMessage")) == 1
-    make_chat(slack.url).post_message("C1", "alert")  # an unkeyed post: retried as before
+    make_chat(slack.url).post_message("#general", "alert")  # an unkeyed post: retried as before
 
 
 def test_a_keyed_post_is_retried_when_the_connection_is_refused() -> None:
@@ -223,7 +223,7 @@ def test_a_keyed_post_is_retried_when_the_connection_is_refused() -> None:
     chat = make_chat(f"http://127.0.0.1:{free_port()}/api/", events, max_retries=2)
 
     with pytest.raises(SlackError) as info:
-        chat.post_message("C1", "hi", key="k")
+        chat.post_message("#general", "hi", key="k")
 
     assert (info.value.error, info.value.may_have_been_sent) == ("connection_error", False)
 
@@ -231,7 +231,7 @@ def test_a_keyed_post_is_retried_when_the_connection_is_refused() -> None:
 def test_a_keyed_post_whose_connection_drops_is_not_retried() -> None:
     with hanging_up_server() as (url, accepted):
         with pytest.raises(SlackError) as info:
-            make_chat(url, max_retries=2).post_message("C1", "hi", key="k")
+            make_chat(url, max_retries=2).post_message("#general", "hi", key="k")
 
     assert (info.value.error, info.value.may_have_been_sent) == ("connection_error", True)
     assert len(accepted) == 1
@@ -242,7 +242,7 @@ def test_a_retry_after_longer_than_the_client_waits_fails_at_once(slack: SlackSt
     slack.fail_next("chat.postMessage", status=429, retry_after=3600)
 
     with pytest.raises(SlackError) as info:
-        make_chat(slack.url).post_message("C1", "hi")
+        make_chat(slack.url).post_message("#general", "hi")
 
     assert (info.value.error, info.value.permanent) == ("ratelimited", False)
     assert len(slack.calls_to("chat.postMessage")) == 1
