@@ -207,7 +207,7 @@ def test_run_standup_posts_to_testing_through_slack_api_url(
 
     assert result.returncode == 0, result.stdout + result.stderr
     [digest] = standin.posted_messages()
-    assert digest["channel"] == "#testing"
+    assert digest["channel"] == standin.world.channel_id("#testing")  # posted by id
     assert digest["text"] == "Standup for Monday 23 November: 0 posted, 2 missing"
     assert {call.token for call in standin.calls} == {SECRET}  # sent, but never printed
     assert re.search(r"│ post_digest +│ Success ", result.stdout)
@@ -218,14 +218,14 @@ def test_run_standup_exits_1_when_slack_refuses_the_post(
     cli: Cli, standin: SlackStandIn
 ) -> None:
     cli.add_members("U0001")
-    standin.fail_for_channel("#testing", "channel_not_found")
+    standin.fail_next("chat.postMessage", status=200, error="is_archived")
 
     result = cli("run", "standup", "--date", "2026-11-23", SLACK_API_URL=standin.url)
 
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert standin.posted_messages() == []
-    assert [c.outcome for c in standin.calls] == ["error:channel_not_found"]
+    assert [c.outcome for c in standin.calls_to("chat.postMessage")] == ["error:is_archived"]
     assert re.search(r"│ post_digest +│ Failed +│ could not post the digest to #testing: "
-                     r"channel_not_found", result.stdout)
+                     r"is_archived", result.stdout)
     assert "flow run: Failed" in result.stdout

@@ -174,6 +174,16 @@ class SlackStandIn:
                      == wanted)
             ]
 
+    def reset_calls(self) -> None:
+        """Forget the recorded calls only (the world, faults and latency stay)."""
+        with self._lock:
+            self._calls.clear()
+
+    def next_ts(self) -> str:
+        """A fresh message ts, as the next post would get (for `SlackWorld.add_chatter`)."""
+        with self._lock:
+            return self._next_ts()
+
     def reset(self) -> None:
         """Forget calls, latency, faults and the world (between tests sharing one stand-in)."""
         with self._lock:
