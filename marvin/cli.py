@@ -110,6 +110,39 @@ def run_command(
 
 
 @app.command()
+def doctor() -> None:
+    """Check the setup (Slack token, scopes, channels, members, store) and say what to fix."""
+    from rich.text import Text
+
+    from marvin.doctor import run_checks
+    from marvin.scheduler import teams_to_schedule
+
+    settings = load_settings()
+    workspace = None
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    if token:
+        from marvin.slack.workspace import SlackWorkspace
+
+        workspace = SlackWorkspace(token, settings.slack_api_url, max_retries=1)
+    checks = run_checks(
+        settings,
+        lambda: build_store(settings),
+        lambda: build_history(settings),
+        workspace,
+        lambda store: teams_to_schedule(store, settings),
+    )
+    for check in checks:
+        mark = ("✓", "green") if check.ok else ("✗", "red")
+        console.print(Text.assemble(mark, f" {check.name}: {check.detail}"), soft_wrap=True)
+        if not check.ok:
+            console.print(Text(f"    fix: {check.fix}"), soft_wrap=True)
+    failed = sum(not c.ok for c in checks)
+    console.print(f"{failed} of {len(checks)} checks failed" if failed
+                  else f"all {len(checks)} checks passed")
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
 def schedule(next: Annotated[int, typer.Option("--next", min=1, max=1000)] = 10) -> None:
     """Show the next scheduled runs of every team's flows."""
     from marvin.scheduler import teams_to_schedule, upcoming

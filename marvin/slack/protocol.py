@@ -171,6 +171,27 @@ class ChannelInfo:
     is_member: bool = False
 
 
+@dataclass(frozen=True)
+class AuthInfo:
+    """``auth.test``'s answer: the workspace, the token's user, its granted scopes."""
+
+    team: str
+    user_id: str
+    bot_id: str
+    scopes: frozenset[str]
+
+    @property
+    def is_bot(self) -> bool:
+        """A bot token answers with the bot's id; a user token (xoxp-) does not."""
+        return bool(self.bot_id)
+
+
+class UserStatus(StrEnum):
+    ACTIVE = "active"
+    DEACTIVATED = "deactivated"
+    UNKNOWN = "not in this workspace"
+
+
 @runtime_checkable
 class ChatAPI(Protocol):
     """What the flows need from Slack: reach a member privately and post messages."""
