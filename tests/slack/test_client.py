@@ -20,7 +20,14 @@ from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
 from marvin.slack.client import MAX_RETRY_AFTER, SlackWebChat, build_web_client, retry_after
 from marvin.slack.dry_run import DryRunChat
-from marvin.slack.protocol import PERMANENT_ERRORS, CallEvent, ChatAPI, SlackError
+from marvin.slack.protocol import (
+    PERMANENT_ERRORS,
+    CallEvent,
+    ChatAPI,
+    MessageSearch,
+    Seen,
+    SlackError,
+)
 from marvin.testing.slack_api import SlackStandIn
 
 TOKEN = "xoxb-very-secret-token"
@@ -342,3 +349,57 @@ def test_dry_run_prints_and_records_without_network() -> None:
         ("#general", "Standup for Monday\n• alice: tests", BLOCKS),
     ]
     assert first < second
+
+
+# find_message: FOUND / ABSENT / UNKNOWN, every page read ---------------------------------
+
+
+def keyed_history(slack: SlackStandIn, chatter: int) -> tuple[SlackWebChat, str]:
+    chat = make_chat(slack.url)
+    general = str(slack.world.channel_id("#general"))
+    chat.join_channel(general)
+    chat.post_message(general, "the digest", key="digest/default/2026-06-08/#general#0")
+    slack.world.add_chatter("#general", chatter, slack.next_ts)
+    return chat, general
+
+
+def test_find_message_reads_every_page_until_it_finds_the_key(slack: SlackStandIn) -> None:
+    chat, general = keyed_history(slack, 450)
+
+    found = chat.find_message(general, "digest/default/2026-06-08/#general#0", 0.0)
+
+    assert found == MessageSearch.found(found.ts, general) and found.ts
+    assert len(slack.calls_to("conversations.history")) == 3
+    assert chat.find_message(general, "other/key", 0.0) == MessageSearch.absent()
+
+
+def test_find_message_never_calls_absent_what_it_could_not_read(slack: SlackStandIn) -> None:
+    chat, general = keyed_history(slack, 0)
+
+    slack.reply_next("conversations.history", {"ok": True})
+    no_messages = chat.find_message(general, "k", 0.0)
+    slack.reply_next("conversations.history", {"ok": True, "messages": [], "has_more": True})
+    no_cursor = chat.find_message(general, "k", 0.0)
+    slack.fail_next("conversations.history", 1, status=503)
+    unavailable = make_chat(slack.url, max_retries=0).find_message(general, "k", 0.0)
+    slack.world.remove_bot("#general")
+    not_member = chat.find_message(general, "k", 0.0)
+
+    assert [s.seen for s in (no_messages, no_cursor, unavailable, not_member)] == [
+        Seen.UNKNOWN] * 4
+    assert not unavailable.permanent and "service_unavailable" in unavailable.reason
+    assert not_member.permanent and "not_in_channel" in not_member.reason
+
+
+def test_list_channels_follows_every_page(slack: SlackStandIn) -> None:
+    for n in range(450):
+        slack.world.add_channel(f"c{n}")
+    slack.world.add_channel("secret", private=True, bot_member=True)
+    slack.world.add_channel("hidden", private=True)
+
+    channels = make_chat(slack.url).list_channels()
+
+    names = {c.name for c in channels}
+    assert len(slack.calls_to("conversations.list")) == 3
+    assert {"general", "c0", "c449", "secret"} <= names and "hidden" not in names
+    assert [c.is_private for c in channels if c.name == "secret"] == [True]
