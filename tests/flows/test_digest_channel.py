@@ -185,3 +185,13 @@ def test_a_busy_channel_cannot_hide_an_earlier_digest(
     assert {float(r.params["oldest"]) for r in reads} == {crashed_at.timestamp() - 600}
     assert [bool(r.params.get("cursor")) for r in reads] == [False, True, True]
     assert store.list_deliveries(TEAM, DATE)[0].sent
+
+
+def test_sent_details_of_older_records_stay_readable() -> None:
+    """Records written before the channel id was kept hold only the timestamps."""
+    assert read_sent_detail("1700000000.000100,1700000001.000200") == (
+        None, ["1700000000.000100", "1700000001.000200"]
+    )
+    assert read_sent_detail("C0123ABCD:1700000000.000100") == (
+        "C0123ABCD", ["1700000000.000100"]
+    )
