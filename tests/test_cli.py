@@ -277,3 +277,17 @@ def test_a_missing_alert_channel_stops_a_run_at_its_start(
         "Error: MARVIN_ALERT_CHANNEL: Slack has no channel #alarms that Marvin can see"
     )
     assert standin.calls_to("chat.postMessage") == []
+
+
+@pytest.mark.parametrize("variable", ["MARVIN_ALERT_CHANNEL", "MARVIN_STANDUP_CHANNEL"])
+def test_serve_refuses_to_start_with_a_channel_slack_does_not_have(
+    cli: Cli, standin: SlackStandIn, variable: str
+) -> None:
+    result = cli("serve", SLACK_API_URL=standin.url, SLACK_SIGNING_SECRET="serve-secret",
+                 MARVIN_PORT="1", **{variable: "#nope"})
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip() == (
+        f"Error: {variable}: Slack has no channel #nope that Marvin can see; check the "
+        "name, or if it is private, invite @Marvin to #nope"
+    )
