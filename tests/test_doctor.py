@@ -54,6 +54,19 @@ def test_a_correct_setup_passes_every_check(cli: Cli) -> None:
     assert re.search(r"all \d+ checks passed", result.stdout)
 
 
+def test_a_correct_setup_on_firestore_passes_with_its_index_queries(
+    cli: Cli, firestore_project: str
+) -> None:
+    import os
+
+    result = cli("doctor", MARVIN_STORE="firestore", GOOGLE_CLOUD_PROJECT=firestore_project,
+                 FIRESTORE_EMULATOR_HOST=os.environ["FIRESTORE_EMULATOR_HOST"])
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "✓ Store: Firestore reachable" in result.stdout
+    assert "✓ Firestore indexes: the run-history queries run" in result.stdout
+
+
 def failure(cli: Cli, **env: str | None) -> str:
     result = cli("doctor", **env)
     assert result.returncode == 1, result.stdout + result.stderr
