@@ -168,7 +168,7 @@ def deliver(
                     _hand_over(kind, team, date, target, since, owner, exc)
                 raise _unknown(failed, search, exc) from exc
             uncertain = False  # Slack proves it did not go out
-        if claimed and uncertain:
+        if claimed and (uncertain or attempt.look_since is not None):
             _hand_over(kind, team, date, target, since, owner, exc)
         elif claimed:
             s.store.release_delivery(kind, team, date, target)
@@ -182,8 +182,12 @@ def deliver(
                 "only the rest"
             ) from exc
         raise
-    except BaseException:
-        if claimed:
+    except BaseException as exc:
+        if claimed and attempt.look_since is not None:
+            # Taking over, and Slack was not (yet) asked what the earlier attempt sent:
+            # giving the claim back would let the next run post without asking.
+            _hand_over(kind, team, date, target, since, owner, exc)
+        elif claimed:
             s.store.release_delivery(kind, team, date, target)
         raise
     s.store.complete_delivery(kind, team, date, target, detail=detail)

@@ -179,6 +179,12 @@ class SlackStandIn:
         with self._lock:
             self._calls.clear()
 
+    def reset_faults(self) -> None:
+        """Drop queued faults and canned answers (calls, latency and the world stay)."""
+        with self._lock:
+            self._faults.clear()
+            self._canned.clear()
+
     def next_ts(self) -> str:
         """A fresh message ts, as the next post would get (for `SlackWorld.add_chatter`)."""
         with self._lock:

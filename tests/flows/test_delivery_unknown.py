@@ -142,3 +142,27 @@ def test_a_timed_out_dm_whose_history_is_unreadable_is_not_sent_again(
     assert "cannot tell whether it already went out" in str(failed.state.message)
     [claim] = store.list_deliveries(TEAM, DATE)
     assert not claim.sent and claim.detail.startswith(RESUMABLE)
+
+
+def test_a_take_over_that_fails_before_asking_slack_keeps_the_claim_handed_over(
+    store: Store, standin: SlackStandIn, chat: SlackWebChat, make_services: MakeServices
+) -> None:
+    """The dead attempt's DM is in Slack. The take-over cannot even open the DM (503s past
+    every retry): had it given the claim back, the next run would claim afresh and post
+    without asking Slack."""
+    killed_mid_send(store)
+    chat.post_message(chat.open_dm(USER), "reminder", key=KEY)
+    standin.fail_next("conversations.open", 30, status=503)
+
+    first = run(make_services())
+
+    assert first.state.is_failed()
+    [claim] = store.list_deliveries(TEAM, DATE)
+    assert not claim.sent and claim.detail.startswith(RESUMABLE)
+
+    standin.reset_faults()
+    again = run(make_services())
+
+    assert again.state.is_successful(), again.state
+    assert dms(standin) == 1  # found in Slack, never posted twice
+    assert store.list_deliveries(TEAM, DATE)[0].sent
