@@ -89,9 +89,14 @@ def _slack(
     try:
         auth = workspace.auth_info()
     except SlackError as exc:
+        if not exc.permanent:  # nothing was said about the token
+            yield Check("Slack token", False, f"could not reach Slack at "
+                        f"{settings.slack_api_url} ({exc.error})",
+                        "check the network, and SLACK_API_URL if you set it")
+            return
         yield Check("Slack token", False, f"Slack refused it ({exc.error})",
                     f"copy the Bot User OAuth Token (xoxb-...) again from {APP_SETTINGS} -> "
-                    "OAuth & Permissions, and check SLACK_API_URL")
+                    "OAuth & Permissions")
         return
     if not auth.is_bot:
         yield Check("Slack token", False, "SLACK_BOT_TOKEN is not a bot token",

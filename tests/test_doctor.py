@@ -128,10 +128,16 @@ def test_a_missing_signing_secret_is_named(cli: Cli) -> None:
     assert "Signing Secret" in out
 
 
-def test_a_user_token_and_a_refused_token_are_named(cli: Cli, standin: SlackStandIn) -> None:
+def test_a_refused_token_and_an_unreachable_slack_are_named(
+    cli: Cli, standin: SlackStandIn
+) -> None:
     standin.fail_next("auth.test", status=200, error="invalid_auth")
+    assert "✗ Slack token: Slack refused it (invalid_auth)" in failure(cli)
+
+    standin.stop()  # nothing listens at SLACK_API_URL any more
     out = failure(cli)
-    assert "✗ Slack token: Slack refused it (invalid_auth)" in out
+    assert f"✗ Slack token: could not reach Slack at {standin.url} (connection_error)" in out
+    assert "fix: check the network, and SLACK_API_URL" in out
 
 
 # The checks as functions: what a subprocess cannot easily stage -------------------------
