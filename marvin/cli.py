@@ -231,7 +231,7 @@ def team_set(
                 channel=settings.standup_channel,
             )
         updated = _changed_team(current, timezone, standup_time, reminder_time, days, channel)
-        if channel is not None and settings.slack_bot_token is not None:
+        if channel is not None:  # checked with Slack when Slack is configured
             _check_channels(settings, store, [("--channel", channel)])
         store.save_team(updated)
     finally:
@@ -253,8 +253,9 @@ def _check_channels(
     from marvin.slack.protocol import SlackError
 
     wanted = [(label, value) for label, value in channels if value]
-    if not wanted:
-        return
+    token = settings.slack_bot_token
+    if not wanted or token is None or not token.get_secret_value():
+        return  # without Slack there is nothing to ask; the command says what it needs
     chat = build_chat(settings)
     for label, value in wanted:
         assert value is not None
