@@ -250,7 +250,7 @@ def _unknown(
     help (someone must fix access first), else `Unfinished` so a retry asks again."""
     after = f" after {cause}" if cause is not None else ""
     message = (
-        f"{failed}: not sent, because Slack cannot tell whether it already went out{after}: "
+        f"{failed}: not sent again, because Slack cannot tell whether it already went out{after}: "
         f"{search.reason}"
     )
     if search.permanent:

@@ -52,7 +52,7 @@ def assert_unknown_and_unsent(
     failed = reminder_of(flow_run)
     assert failed.state.is_failed()
     message = str(failed.state.message)
-    assert f"could not remind {USER}: not sent, because Slack cannot tell" in message
+    assert f"could not remind {USER}: not sent again, because Slack cannot tell" in message
     assert why in message
     assert flow_run.state.is_failed()
     assert dms(standin) == 0  # never re-sent blindly

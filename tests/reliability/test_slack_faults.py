@@ -131,7 +131,7 @@ def test_reminders_survive_transient_and_permanent_faults_then_a_rerun_completes
         # the same refusal while asking Slack whether it went out: unknown, not re-sent
         assert state.message in (
             f"could not remind {user_id}: {error}",
-            f"could not remind {user_id}: not sent, because Slack cannot tell whether it "
+            f"could not remind {user_id}: not sent again, because Slack cannot tell whether it "
             f"already went out after chat.postMessage failed: service_unavailable: could not "
             f"read its history ({error}); fix that and run again: only what Slack lacks is sent",
         ), state.message
@@ -519,7 +519,7 @@ def test_a_permanent_refusal_while_asking_slack_fails_the_send_at_once(
     tally["faults injected"] += 2
     failed = child(first, "send_reminder", "U0001", ("U0001",))
     assert failed.state.message == (
-        "could not remind U0001: not sent, because Slack cannot tell whether it already went "
+        "could not remind U0001: not sent again, because Slack cannot tell whether it already went "
         "out after chat.postMessage failed: service_unavailable: could not read its history "
         "(channel_not_found); fix that and run again: only what Slack lacks is sent"
     ), failed.state
