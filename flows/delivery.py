@@ -13,6 +13,9 @@ once" holds the same way for both, across retries, re-runs, replicas and crashes
   timeout Slack cannot confirm) hands its claim over instead of giving it back or
   keeping it: the task's retry, or any re-run, takes it over at once and sends only
   the parts Slack does not have (`flows.owners` says who may take over what, when).
+- Slack's answer is FOUND, ABSENT or UNKNOWN (`MessageSearch`). Only ABSENT allows a send;
+  on UNKNOWN (a history Marvin cannot read in full) nothing is sent: the claim is handed
+  over and the run fails, saying why, so a person fixes the cause and a re-run asks again.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from flows.owners import claim_owner, may_take_over_now, resumable
 from marvin.engine import FAIL, SKIP, get_context
 from marvin.models import Delivery, DeliveryKind
 from marvin.services import services
-from marvin.slack.protocol import SlackError
+from marvin.slack.protocol import MessageSearch, Seen, SlackError
 from marvin.store.base import StoreError
 
 log = logging.getLogger("marvin.flows")
@@ -39,6 +42,14 @@ its own clock. The key is unique per delivery, so looking further back is harmle
 
 class Unfinished(Exception):
     """A send stopped where some of it may be out; the claim is handed over to resume."""
+
+
+class DeliveryUnknown(Exception):
+    """Slack cannot say whether an earlier attempt's message went out: never send blindly."""
+
+    def __init__(self, search: MessageSearch) -> None:
+        super().__init__(search.reason)
+        self.search = search
 
 
 class PartlySent(Exception):
@@ -57,9 +68,33 @@ class Attempt:
     key: str
     look_since: float | None = None
 
-    def already_sent(self, find: Callable[[str, float], str | None], key: str) -> str | None:
-        """The ts of the message with `key` if an earlier attempt posted it."""
-        return None if self.look_since is None else find(key, self.look_since)
+    def already_sent(self, find: Callable[[str, float], MessageSearch], key: str) -> str | None:
+        """The ts of the message with `key` if an earlier attempt posted it, None when Slack
+        proves it did not.
+
+        Raises:
+            DeliveryUnknown: Slack's history cannot prove either.
+        """
+        if self.look_since is None:
+            return None
+        search = find(key, self.look_since)
+        if search.seen is Seen.FOUND:
+            return search.ts
+        if search.seen is Seen.ABSENT:
+            return None
+        raise DeliveryUnknown(search)
+
+
+def sent_detail(channel: str, timestamps: list[str]) -> str:
+    """A sent delivery's detail: where it went (Slack's channel id) and each message's ts."""
+    return f"{channel}:{','.join(timestamps)}"
+
+
+def read_sent_detail(detail: str) -> tuple[str | None, list[str]]:
+    """``(channel id or None, timestamps)`` of a sent delivery; older records hold the
+    timestamps only."""
+    channel, _, stamps = detail.rpartition(":")
+    return (channel or None), [ts for ts in stamps.split(",") if ts]
 
 
 def delivery_key(kind: DeliveryKind, team: str, date: str, target: str) -> str:
@@ -76,7 +111,7 @@ def deliver(
     failed: str,
     already: str,
     force: bool = False,
-    find: Callable[[Attempt], str | None] | None = None,
+    find: Callable[[Attempt], MessageSearch] | None = None,
 ) -> str:
     """Send once per (kind, team, date, target); returns what `send` returned.
 
@@ -90,7 +125,8 @@ def deliver(
 
     Raises:
         SKIP: it was sent (or is being sent, by a live process) already.
-        FAIL: retrying cannot help (a permanent Slack error).
+        FAIL: retrying cannot help (a permanent Slack error, or Slack cannot tell whether
+            an earlier attempt sent it and asking again will not change that).
         Unfinished: some of it may be out (part of a digest; a timeout Slack could not
             confirm either way): the claim is handed over, and the retry or a re-run
             asks Slack what went out and sends only the rest.
@@ -115,18 +151,24 @@ def deliver(
         attempt = Attempt(key, look_since=since.timestamp() - CLOCK_SKEW)
     try:
         detail = send(attempt)
+    except DeliveryUnknown as exc:  # taking over, Slack could not say what went out
+        if claimed:
+            _hand_over(kind, team, date, target, since, owner, exc)
+        raise _unknown(failed, exc.search) from exc
     except (SlackError, PartlySent) as exc:
         uncertain = isinstance(exc, PartlySent) or exc.may_have_been_sent
         if isinstance(exc, SlackError) and exc.may_have_been_sent and find is not None:
-            try:
-                found = _look(find, Attempt(key, look_since=since.timestamp() - CLOCK_SKEW))
-            except SlackError as refused:  # permanent: the target takes no messages at all
-                exc, found = refused, ""
-            if found:  # it did go out: done, exactly once
+            search = find(Attempt(key, look_since=since.timestamp() - CLOCK_SKEW))
+            if search.seen is Seen.FOUND:  # it did go out: done, exactly once
+                found = sent_detail(search.channel, [search.ts]) if search.channel else search.ts
                 s.store.complete_delivery(kind, team, date, target, detail=found)
                 return found
-            uncertain = found is None  # "": Slack says it did not go out
-        if claimed and uncertain:
+            if search.seen is Seen.UNKNOWN:
+                if claimed:
+                    _hand_over(kind, team, date, target, since, owner, exc)
+                raise _unknown(failed, search, exc) from exc
+            uncertain = False  # Slack proves it did not go out
+        if claimed and (uncertain or attempt.look_since is not None):
             _hand_over(kind, team, date, target, since, owner, exc)
         elif claimed:
             s.store.release_delivery(kind, team, date, target)
@@ -140,8 +182,12 @@ def deliver(
                 "only the rest"
             ) from exc
         raise
-    except BaseException:
-        if claimed:
+    except BaseException as exc:
+        if claimed and attempt.look_since is not None:
+            # Taking over, and Slack was not (yet) asked what the earlier attempt sent:
+            # giving the claim back would let the next run post without asking.
+            _hand_over(kind, team, date, target, since, owner, exc)
+        elif claimed:
             s.store.release_delivery(kind, team, date, target)
         raise
     s.store.complete_delivery(kind, team, date, target, detail=detail)
@@ -197,15 +243,16 @@ def _hand_over(
                                                                              target), exc)
 
 
-def _look(find: Callable[[Attempt], str | None], attempt: Attempt) -> str | None:
-    """ts if found, "" if Slack says it is not there, None if Slack cannot say (now).
-
-    Raises:
-        SlackError: a permanent one (``channel_not_found``): nothing can be sent there.
-    """
-    try:
-        return find(attempt) or ""
-    except SlackError as exc:
-        if exc.permanent:
-            raise
-        return None
+def _unknown(
+    failed: str, search: MessageSearch, cause: BaseException | None = None
+) -> BaseException:
+    """The failure for a delivery Slack cannot confirm: FAIL when asking again cannot
+    help (someone must fix access first), else `Unfinished` so a retry asks again."""
+    after = f" after {cause}" if cause is not None else ""
+    message = (
+        f"{failed}: not sent again, because Slack cannot tell whether it already went out{after}: "
+        f"{search.reason}"
+    )
+    if search.permanent:
+        return FAIL(f"{message}; fix that and run again: only what Slack lacks is sent")
+    return Unfinished(f"{message}; a retry or re-run asks Slack again before sending")

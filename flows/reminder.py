@@ -12,10 +12,11 @@ from datetime import timedelta
 
 from flows.alerts import alert_on_failure
 from flows.common import get_standup_date, get_team, get_updates
-from flows.delivery import Attempt, deliver
+from flows.delivery import Attempt, deliver, sent_detail
 from marvin.engine import SKIP, Flow, Parameter, get_context, task, unmapped
 from marvin.models import DEFAULT_TEAM, DeliveryKind, Member, Update
 from marvin.services import services
+from marvin.slack.protocol import MessageSearch, SlackError
 from marvin.standup import is_reminder_needed as needs_reminder
 from marvin.standup import reminder_text
 
@@ -36,12 +37,16 @@ def send_reminder(member: Member, team: str, date: str, force: bool = False) -> 
     def send(attempt: Attempt) -> str:
         channel = s.chat.open_dm(member.user_id)
         found = attempt.already_sent(lambda k, t: s.chat.find_message(channel, k, t), attempt.key)
-        return found or s.chat.post_message(channel, text, key=attempt.key)
+        return sent_detail(channel, [found or s.chat.post_message(channel, text, key=attempt.key)])
 
-    def find(attempt: Attempt) -> str | None:
-        return attempt.already_sent(
-            lambda k, t: s.chat.find_message(s.chat.open_dm(member.user_id), k, t), attempt.key
-        )
+    def find(attempt: Attempt) -> MessageSearch:
+        try:
+            channel = s.chat.open_dm(member.user_id)
+        except SlackError as exc:
+            return MessageSearch.unknown(
+                f"could not open the DM to read it ({exc.error})", permanent=exc.permanent
+            )
+        return s.chat.find_message(channel, attempt.key, attempt.look_since or 0.0)
 
     user = member.user_id
     deliver(

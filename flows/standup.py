@@ -1,7 +1,9 @@
 """The standup flow: at standup time, post one digest of everyone's updates to a channel.
 
 The channel is a parameter: the team's channel (MARVIN_STANDUP_CHANNEL, `#general`) on
-schedule, `#testing` when run by hand with `marvin run standup`.
+schedule, `#testing` when run by hand with `marvin run standup`. It is posted to by id,
+with the bot a member (`flows.channels`), so Slack's history can later prove whether the
+digest went out.
 """
 
 from __future__ import annotations
@@ -9,12 +11,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flows.alerts import alert_on_failure
+from flows.channels import ChannelProblem, ready_channel
 from flows.common import get_digest_date, get_team, get_updates
-from flows.delivery import Attempt, PartlySent, deliver
+from flows.delivery import Attempt, DeliveryUnknown, PartlySent, deliver, sent_detail
 from marvin.digest import digest_messages
-from marvin.engine import Flow, Parameter, get_context, task
+from marvin.engine import FAIL, Flow, Parameter, get_context, task
 from marvin.models import DEFAULT_TEAM, DeliveryKind, Member, Update
 from marvin.services import services
+from marvin.slack.protocol import MessageSearch
 
 
 @task(max_retries=3, retry_delay=timedelta(seconds=5))
@@ -31,28 +35,45 @@ def post_digest(
     the_team = s.team(team)
     channel = channel or the_team.channel
     messages = digest_messages(the_team, date, updates, members)
+    where: list[str] = []  # the channel's id, once it is ready (resolved, joined)
 
-    def find_part(key: str, since: float) -> str | None:
-        return s.chat.find_message(channel, key, since)
+    def channel_id() -> str:
+        if not where:
+            if s.dry_run:
+                where.append(channel)
+            else:
+                try:
+                    where.append(ready_channel(s.chat, s.store, channel).id)
+                except ChannelProblem as exc:
+                    raise FAIL(f"could not post the digest to {channel}: {exc}") from None
+        return where[0]
+
+    def find_part(key: str, since: float) -> MessageSearch:
+        return s.chat.find_message(channel_id(), key, since)
 
     def send(attempt: Attempt) -> str:
         timestamps: list[str] = []
+        target = channel_id()
         for part, message in enumerate(messages):
             key = f"{attempt.key}#{part}"
             try:  # after a crash, parts already out are found, not posted again
                 ts = attempt.already_sent(find_part, key) or s.chat.post_message(
-                    channel, message.text, message.blocks, key=key
+                    target, message.text, message.blocks, key=key
                 )
+            except DeliveryUnknown:
+                raise  # nothing is posted while Slack cannot say what is out
             except Exception as exc:
                 if timestamps:  # re-posting would repeat the parts already out
                     raise PartlySent(len(timestamps), len(messages), exc) from exc
                 raise
             timestamps.append(ts)
-        return ",".join(timestamps)
+        return sent_detail(target, timestamps)
 
-    def find(attempt: Attempt) -> str | None:
+    def find(attempt: Attempt) -> MessageSearch:
         """Whether a timed-out single-message digest went out (several parts: unknown)."""
-        return attempt.already_sent(find_part, f"{attempt.key}#0") if len(messages) == 1 else None
+        if len(messages) != 1:
+            return MessageSearch.unknown("the digest has several parts; some may be out")
+        return find_part(f"{attempt.key}#0", attempt.look_since or 0.0)
 
     deliver(
         DeliveryKind.DIGEST,

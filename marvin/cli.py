@@ -20,9 +20,9 @@ from marvin.engine import FlowValidationError
 from marvin.history.recovery import close_dead_runs
 from marvin.models import DEFAULT_TEAM, Member, Team
 from marvin.services import UnknownTeamError, resolve_team, utc_now
-from marvin.settings import SettingsError, load_settings
+from marvin.settings import Settings, SettingsError, load_settings
 from marvin.standup import parse_days, parse_hhmm
-from marvin.store import StoreError
+from marvin.store import Store, StoreError
 
 app = typer.Typer(
     name="marvin",
@@ -50,7 +50,16 @@ def serve() -> None:
     """Serve Slack's requests and run every team's flows on schedule."""
     from marvin.server import serve as run_server
 
-    run_server(load_settings())
+    settings = load_settings()
+    store = build_store(settings)
+    try:
+        checks = [("MARVIN_ALERT_CHANNEL", settings.alert_channel)]
+        if store.get_team(DEFAULT_TEAM) is None:
+            checks.append(("MARVIN_STANDUP_CHANNEL", settings.standup_channel))
+        _check_channels(settings, store, checks)
+    finally:
+        store.close()
+    run_server(settings)
 
 
 @app.command("run")
@@ -85,6 +94,11 @@ def run_command(
         close_dead_runs(history, utc_now())
     try:
         resolve_team(store, settings, team)
+        if not dry_run:  # a channel that does not exist is one line now, not a failed run
+            checks = [("MARVIN_ALERT_CHANNEL", settings.alert_channel)]
+            if flow == "standup" and channel is not None:
+                checks.append(("--channel", channel))
+            _check_channels(settings, store, checks)
         services = build_services(settings, store, dry_run=dry_run)
         result = run_flow(flow, params, services, history=history)
     finally:
@@ -93,6 +107,39 @@ def run_command(
             history.close()
     print_run(console, result)
     raise typer.Exit(0 if result.state.is_successful() else 1)
+
+
+@app.command()
+def doctor() -> None:
+    """Check the setup (Slack token, scopes, channels, members, store) and say what to fix."""
+    from rich.text import Text
+
+    from marvin.doctor import run_checks
+    from marvin.scheduler import teams_to_schedule
+
+    settings = load_settings()
+    workspace = None
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    if token:
+        from marvin.slack.workspace import SlackWorkspace
+
+        workspace = SlackWorkspace(token, settings.slack_api_url, max_retries=1)
+    checks = run_checks(
+        settings,
+        lambda: build_store(settings),
+        lambda: build_history(settings),
+        workspace,
+        lambda store: teams_to_schedule(store, settings),
+    )
+    for check in checks:
+        mark = ("✓", "green") if check.ok else ("✗", "red")
+        console.print(Text.assemble(mark, f" {check.name}: {check.detail}"), soft_wrap=True)
+        if not check.ok:
+            console.print(Text(f"    fix: {check.fix}"), soft_wrap=True)
+    failed = sum(not c.ok for c in checks)
+    console.print(f"{failed} of {len(checks)} checks failed" if failed
+                  else f"all {len(checks)} checks passed")
+    raise typer.Exit(1 if failed else 0)
 
 
 @app.command()
@@ -184,10 +231,42 @@ def team_set(
                 channel=settings.standup_channel,
             )
         updated = _changed_team(current, timezone, standup_time, reminder_time, days, channel)
+        if channel is not None:  # checked with Slack when Slack is configured
+            _check_channels(settings, store, [("--channel", channel)])
         store.save_team(updated)
     finally:
         store.close()
     console.print(f"saved team {name}")
+
+
+def _check_channels(
+    settings: Settings, store: Store, channels: list[tuple[str, str | None]]
+) -> None:
+    """Resolve each configured channel with Slack (keeping its id in the store).
+
+    Raises:
+        ValueError: one line naming the option or variable, when Slack has no such
+            channel for Marvin (it does not exist, or is private without the bot).
+    """
+    from flows.channels import ChannelProblem, resolve_channel
+    from marvin.composition import build_chat
+    from marvin.slack.protocol import SlackError
+
+    wanted = [(label, value) for label, value in channels if value]
+    token = settings.slack_bot_token
+    if not wanted or token is None or not token.get_secret_value():
+        return  # without Slack there is nothing to ask; the command says what it needs
+    chat = build_chat(settings)
+    for label, value in wanted:
+        assert value is not None
+        try:
+            resolve_channel(chat, store, value, fresh=True)
+        except ChannelProblem as exc:
+            raise ValueError(f"{label}: {exc}") from None
+        except SlackError as exc:  # Slack cannot be asked now: the run will say more
+            err.print(f"{label}: could not check {value} with Slack now ({exc.error}); "
+                      "`marvin doctor` checks it", highlight=False, soft_wrap=True)
+            return
 
 
 def _changed_team(

@@ -52,6 +52,18 @@ class Update:
         return "\n".join(self.entries)
 
 
+@dataclass(frozen=True)
+class ChannelRef:
+    """A channel name resolved to Slack's id, kept so a run need not list every channel.
+
+    Slack's ``conversations.*`` methods take only ids; the name is what people configure.
+    """
+
+    name: str  # without the leading "#"
+    id: str
+    is_private: bool = False
+
+
 class DeliveryKind(StrEnum):
     """What Marvin sends at most once per target and date."""
 
@@ -69,4 +81,4 @@ class Delivery:
     target: str
     claimed_at: dt.datetime
     sent: bool = False
-    detail: str = ""  # e.g. the Slack message ts, or why it failed
+    detail: str = ""  # when sent: "[CHANNEL_ID:]ts[,ts...]" (older records: ts only)

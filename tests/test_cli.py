@@ -108,7 +108,7 @@ def test_team_add_list_and_set(cli: Cli) -> None:
                     row)
 
     saved = cli("team", "set", "eng", "--timezone", "Europe/London", "--standup-time", "10:00",
-                "--days", "mon-thu", "--channel", "#eng")
+                "--days", "mon-thu", "--channel", "#eng", SLACK_BOT_TOKEN=None)  # no Slack
     assert saved.returncode == 0, saved.stderr
     assert saved.stdout.strip() == "saved team eng"
 
@@ -207,7 +207,7 @@ def test_run_standup_posts_to_testing_through_slack_api_url(
 
     assert result.returncode == 0, result.stdout + result.stderr
     [digest] = standin.posted_messages()
-    assert digest["channel"] == "#testing"
+    assert digest["channel"] == standin.world.channel_id("#testing")  # posted by id
     assert digest["text"] == "Standup for Monday 23 November: 0 posted, 2 missing"
     assert {call.token for call in standin.calls} == {SECRET}  # sent, but never printed
     assert re.search(r"│ post_digest +│ Success ", result.stdout)
@@ -218,14 +218,76 @@ def test_run_standup_exits_1_when_slack_refuses_the_post(
     cli: Cli, standin: SlackStandIn
 ) -> None:
     cli.add_members("U0001")
-    standin.fail_for_channel("#testing", "channel_not_found")
+    standin.fail_next("chat.postMessage", status=200, error="is_archived")
 
     result = cli("run", "standup", "--date", "2026-11-23", SLACK_API_URL=standin.url)
 
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert standin.posted_messages() == []
-    assert [c.outcome for c in standin.calls] == ["error:channel_not_found"]
+    assert [c.outcome for c in standin.calls_to("chat.postMessage")] == ["error:is_archived"]
     assert re.search(r"│ post_digest +│ Failed +│ could not post the digest to #testing: "
-                     r"channel_not_found", result.stdout)
+                     r"is_archived", result.stdout)
     assert "flow run: Failed" in result.stdout
+
+
+def test_team_set_checks_the_channel_with_slack_and_keeps_its_id(
+    cli: Cli, standin: SlackStandIn
+) -> None:
+    saved = cli("team", "set", "eng", "--channel", "#testing", SLACK_API_URL=standin.url)
+
+    assert saved.returncode == 0, saved.stderr
+    store = SqliteStore(str(cli.db))
+    try:
+        kept = store.get_channel("testing")
+    finally:
+        store.close()
+    assert kept is not None and kept.id == standin.world.channel_id("#testing")
+
+
+@pytest.mark.parametrize(
+    ("channel", "private"), [("#nope", False), ("#leads", True)], ids=["missing", "private"]
+)
+def test_team_set_refuses_a_channel_marvin_cannot_see_in_one_line(
+    cli: Cli, standin: SlackStandIn, channel: str, private: bool
+) -> None:
+    if private:
+        standin.world.add_channel("leads", private=True)  # the bot was never invited
+
+    result = cli("team", "set", "eng", "--channel", channel, SLACK_API_URL=standin.url)
+
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        f"Error: --channel: Slack has no channel {channel} that Marvin can see; check the "
+        f"name, or if it is private, invite @Marvin to {channel}"
+    )
+    assert "saved team" not in result.stdout
+
+
+def test_a_missing_alert_channel_stops_a_run_at_its_start(
+    cli: Cli, standin: SlackStandIn
+) -> None:
+    cli.add_members("U0001")
+
+    result = cli("run", "standup", "--date", "2026-11-23", SLACK_API_URL=standin.url,
+                 MARVIN_ALERT_CHANNEL="#alarms")
+
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith(
+        "Error: MARVIN_ALERT_CHANNEL: Slack has no channel #alarms that Marvin can see"
+    )
+    assert standin.calls_to("chat.postMessage") == []
+
+
+@pytest.mark.parametrize("variable", ["MARVIN_ALERT_CHANNEL", "MARVIN_STANDUP_CHANNEL"])
+def test_serve_refuses_to_start_with_a_channel_slack_does_not_have(
+    cli: Cli, standin: SlackStandIn, variable: str
+) -> None:
+    result = cli("serve", SLACK_API_URL=standin.url, SLACK_SIGNING_SECRET="serve-secret",
+                 MARVIN_PORT="1", **{variable: "#nope"})
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip() == (
+        f"Error: {variable}: Slack has no channel #nope that Marvin can see; check the "
+        "name, or if it is private, invite @Marvin to #nope"
+    )

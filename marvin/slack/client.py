@@ -46,7 +46,14 @@ from slack_sdk.http_retry import (
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 from slack_sdk.web import SlackResponse
 
-from marvin.slack.protocol import PERMANENT_ERRORS, CallEvent, ChatAPI, SlackError
+from marvin.slack.protocol import (
+    PERMANENT_ERRORS,
+    CallEvent,
+    ChannelInfo,
+    ChatAPI,
+    MessageSearch,
+    SlackError,
+)
 
 __all__ = ["CallEvent", "SlackWebChat", "build_retry_handlers", "build_web_client"]
 
@@ -62,6 +69,11 @@ class _ProportionalJitter(Jitter):
         return duration * (1.0 + random.random() / 2)
 
 
+HISTORY_PAGE = 200  # messages per conversations.history page
+MAX_HISTORY_PAGES = 50
+"""Pages read before giving up (UNKNOWN): 10,000 messages inside the look-back window."""
+LIST_PAGE = 200  # channels per conversations.list page
+MAX_LIST_PAGES = 100
 MAX_RETRY_AFTER = 60
 """Longest ``Retry-After`` (seconds) the client waits out; Slack's are usually 1-30 s."""
 DELIVERY_EVENT = "marvin_delivery"  # metadata event type of messages Marvin must not repeat
@@ -247,22 +259,78 @@ class SlackWebChat(ChatAPI):
         )
         return str(response["ts"])
 
-    def find_message(self, channel: str, key: str, since: float) -> str | None:
-        """Look through the channel's history since `since` for our message with `key`."""
-        response = self._call(
-            "conversations.history",
-            channel,
-            lambda: self._client.conversations_history(
-                channel=channel, oldest=f"{since:.6f}", include_all_metadata=True, limit=200
-            ),
+    def find_message(self, channel: str, key: str, since: float) -> MessageSearch:
+        """Read the channel's history after `since` (Slack filters by ``oldest``, by its own
+        clock; nothing it returns is dropped here), page by page, for our message with `key`.
+
+        ABSENT only when every page was read; an answer without ``messages``, ``has_more``
+        without a cursor, too many pages or a failed call leave it UNKNOWN.
+        """
+        cursor = ""
+        for _ in range(MAX_HISTORY_PAGES):
+            try:
+                response = self._call(
+                    "conversations.history",
+                    channel,
+                    lambda c=cursor: self._client.conversations_history(  # type: ignore[misc]
+                        channel=channel, oldest=f"{since:.6f}", include_all_metadata=True,
+                        limit=HISTORY_PAGE, cursor=c or None,
+                    ),
+                )
+            except SlackError as exc:
+                return MessageSearch.unknown(
+                    f"could not read its history ({exc.error})", permanent=exc.permanent
+                )
+            messages = response.get("messages")
+            if not isinstance(messages, list):
+                return MessageSearch.unknown("Slack's history answer had no messages in it")
+            for message in messages:
+                if isinstance(message, dict) and _has_key(message, key):
+                    return MessageSearch.found(str(message["ts"]), channel)
+            if not response.get("has_more"):
+                return MessageSearch.absent()
+            cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                return MessageSearch.unknown("Slack said there was more history but gave no cursor")
+        return MessageSearch.unknown(
+            f"more than {MAX_HISTORY_PAGES * HISTORY_PAGE} messages since then"
         )
-        messages: list[dict[str, Any]] = response.get("messages", [])
-        for message in messages:
-            metadata = message.get("metadata") or {}
-            payload = metadata.get("event_payload") or {}
-            if metadata.get("event_type") == DELIVERY_EVENT and payload.get("key") == key:
-                return str(message["ts"])
-        return None
+
+    def list_channels(self) -> list[ChannelInfo]:
+        """Public channels and the private ones the bot is in, archived ones left out."""
+        channels: list[ChannelInfo] = []
+        cursor = ""
+        for _ in range(MAX_LIST_PAGES):
+            response = self._call(
+                "conversations.list",
+                "*",
+                lambda c=cursor: self._client.conversations_list(  # type: ignore[misc]
+                    types="public_channel,private_channel", exclude_archived=True,
+                    limit=LIST_PAGE, cursor=c or None,
+                ),
+            )
+            channels.extend(_channel(c) for c in response.get("channels") or [])
+            cursor = str((response.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                return channels
+        raise SlackError("conversations.list", "too_many_pages", permanent=True)
+
+    def channel_info(self, channel_id: str) -> ChannelInfo:
+        """``conversations.info``: the channel, and whether the bot is in it."""
+        response = self._call(
+            "conversations.info",
+            channel_id,
+            lambda: self._client.conversations_info(channel=channel_id),
+        )
+        return _channel(response["channel"])
+
+    def join_channel(self, channel_id: str) -> None:
+        """``conversations.join``; Slack answers ``already_in_channel`` as a warning only."""
+        self._call(
+            "conversations.join",
+            channel_id,
+            lambda: self._client.conversations_join(channel=channel_id),
+        )
 
     def _call(
         self, method: str, target: str, send: Callable[[], SlackResponse], *, keyed: bool = False
@@ -304,6 +372,21 @@ class SlackWebChat(ChatAPI):
     def _emit(self, method: str, target: str, outcome: str, started: float) -> None:
         if self._on_call is not None:
             self._on_call(CallEvent(method, target, outcome, time.perf_counter() - started))
+
+
+def _has_key(message: dict[str, Any], key: str) -> bool:
+    metadata = message.get("metadata") or {}
+    payload = metadata.get("event_payload") or {}
+    return metadata.get("event_type") == DELIVERY_EVENT and payload.get("key") == key
+
+
+def _channel(data: dict[str, Any]) -> ChannelInfo:
+    return ChannelInfo(
+        id=str(data["id"]),
+        name=str(data.get("name") or ""),
+        is_private=bool(data.get("is_private")),
+        is_member=bool(data.get("is_member")),
+    )
 
 
 def _describe_api_error(response: SlackResponse) -> tuple[str, str]:

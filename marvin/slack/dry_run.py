@@ -17,6 +17,8 @@ from __future__ import annotations
 import threading
 from typing import Any, TextIO
 
+from marvin.slack.protocol import ChannelInfo, MessageSearch
+
 DM_PREFIX = "D-"
 
 
@@ -54,9 +56,19 @@ class DryRunChat:
             self._out.flush()
             return f"0000000000.{len(self.sent):06d}"
 
-    def find_message(self, channel: str, key: str, since: float) -> str | None:
+    def find_message(self, channel: str, key: str, since: float) -> MessageSearch:
         """A dry run sends nothing, so there is never an earlier message to find."""
-        return None
+        return MessageSearch.absent()
+
+    def list_channels(self) -> list[ChannelInfo]:
+        """A dry run asks Slack nothing: channels are shown as configured."""
+        return []
+
+    def channel_info(self, channel_id: str) -> ChannelInfo:
+        return ChannelInfo(channel_id, channel_id.lstrip("#"), is_member=True)
+
+    def join_channel(self, channel_id: str) -> None:
+        """Nothing to join without Slack."""
 
 
 def _describe(channel: str, text: str, blocks: list[dict[str, Any]] | None) -> str:

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Protocol, runtime_checkable
 
 #: Slack error codes that the same call will hit again however often it is retried:
@@ -124,6 +125,73 @@ class CallEvent:
     duration_s: float
 
 
+class Seen(StrEnum):
+    """What Slack's history proves about a message Marvin may have posted."""
+
+    FOUND = "found"  # it is there: never send it again
+    ABSENT = "absent"  # every message since then was read and it is not among them
+    UNKNOWN = "unknown"  # the history could not be read in full: it may be out, or not
+
+
+@dataclass(frozen=True)
+class MessageSearch:
+    """The answer of `ChatAPI.find_message`.
+
+    Only ABSENT allows sending again. UNKNOWN says why (`reason`) and whether asking
+    again later may settle it (`permanent` False: a 503, a timeout) or not (the bot cannot
+    read the channel, the token lacks a scope: someone must fix that first).
+    """
+
+    seen: Seen
+    ts: str = ""
+    channel: str = ""  # where it was found (an id)
+    reason: str = ""
+    permanent: bool = False
+
+    @classmethod
+    def found(cls, ts: str, channel: str = "") -> MessageSearch:
+        return cls(Seen.FOUND, ts=ts, channel=channel)
+
+    @classmethod
+    def absent(cls) -> MessageSearch:
+        return cls(Seen.ABSENT)
+
+    @classmethod
+    def unknown(cls, reason: str, *, permanent: bool = False) -> MessageSearch:
+        return cls(Seen.UNKNOWN, reason=reason, permanent=permanent)
+
+
+@dataclass(frozen=True)
+class ChannelInfo:
+    """A channel as the bot sees it."""
+
+    id: str
+    name: str
+    is_private: bool = False
+    is_member: bool = False
+
+
+@dataclass(frozen=True)
+class AuthInfo:
+    """``auth.test``'s answer: the workspace, the token's user, its granted scopes."""
+
+    team: str
+    user_id: str
+    bot_id: str
+    scopes: frozenset[str]
+
+    @property
+    def is_bot(self) -> bool:
+        """A bot token answers with the bot's id; a user token (xoxp-) does not."""
+        return bool(self.bot_id)
+
+
+class UserStatus(StrEnum):
+    ACTIVE = "active"
+    DEACTIVATED = "deactivated"
+    UNKNOWN = "not in this workspace"
+
+
 @runtime_checkable
 class ChatAPI(Protocol):
     """What the flows need from Slack: reach a member privately and post messages."""
@@ -156,14 +224,37 @@ class ChatAPI(Protocol):
         """
         ...
 
-    def find_message(self, channel: str, key: str, since: float) -> str | None:
-        """The ``ts`` of a message this app posted to `channel` with delivery `key` (in its
-        metadata) at or after `since` (epoch seconds), or None.
+    def find_message(self, channel: str, key: str, since: float) -> MessageSearch:
+        """Whether a message this app posted to `channel` (an id) carries delivery `key`
+        (in its metadata), looking at everything Slack stamped after `since` (epoch s).
 
-        How a run that takes over a dead run's claim learns whether the message already
-        went out, so it neither sends it twice nor loses it.
+        How a run that takes over a dead run's claim, or a post that timed out, learns
+        whether the message already went out, so it neither sends it twice nor loses it.
+        Never raises for Slack's answers: a history it cannot read in full is UNKNOWN.
+        """
+        ...
+
+    def list_channels(self) -> list[ChannelInfo]:
+        """Every public channel, and every private one the bot was invited to (all pages).
 
         Raises:
-            SlackError: The history could not be read.
+            SlackError: The list could not be read.
+        """
+        ...
+
+    def channel_info(self, channel_id: str) -> ChannelInfo:
+        """One channel by id, with whether the bot is a member.
+
+        Raises:
+            SlackError: ``channel_not_found`` when it does not exist (or is private and
+                the bot is not in it), or any other failure.
+        """
+        ...
+
+    def join_channel(self, channel_id: str) -> None:
+        """Make the bot a member of a public channel (a no-op when it is one).
+
+        Raises:
+            SlackError: The channel cannot be joined (private, archived, missing scope).
         """
         ...

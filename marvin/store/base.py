@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Protocol, runtime_checkable
 
-from marvin.models import Delivery, DeliveryKind, Member, Team, Update
+from marvin.models import ChannelRef, Delivery, DeliveryKind, Member, Team, Update
 
 
 class StoreError(Exception):
@@ -150,6 +150,16 @@ class Store(Protocol):
 
     def list_deliveries(self, team: str, date: str) -> list[Delivery]:
         """Deliveries of a team for a date, sorted by (kind, target)."""
+
+    # Channels (a cache of Slack's name -> id) ---------------------------------
+    def save_channel(self, channel: ChannelRef) -> None:
+        """Remember a channel's id by name (replacing what was known)."""
+
+    def get_channel(self, name: str) -> ChannelRef | None:
+        """The remembered channel called `name` (no "#"), if any."""
+
+    def forget_channel(self, name: str) -> None:
+        """Drop a remembered channel (Slack no longer knows its id); no error if unknown."""
 
     def close(self) -> None:
         """Release connections; the store is unusable afterwards."""

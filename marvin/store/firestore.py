@@ -31,7 +31,7 @@ from google.auth.credentials import AnonymousCredentials
 from google.auth.exceptions import GoogleAuthError
 from google.cloud import firestore
 
-from marvin.models import Delivery, DeliveryKind, Member, Team, Update
+from marvin.models import ChannelRef, Delivery, DeliveryKind, Member, Team, Update
 from marvin.store.base import OutcomeUnknown, StoreError, time_left
 
 DEFAULT_TIMEOUT = 10.0  # seconds, per call including retries: an outage must not hang a flow
@@ -374,6 +374,24 @@ class FirestoreStore(FirestoreClient):
         with self._errors("list_deliveries"):
             docs = self._query("deliveries", team=team, date=date)
         return sorted((_delivery(d) for d in docs), key=lambda d: (d.kind.value, d.target))
+
+    # Channels ----------------------------------------------------------------
+    def save_channel(self, channel: ChannelRef) -> None:
+        data = {"name": channel.name, "id": channel.id, "is_private": channel.is_private}
+        with self._errors("save_channel"):
+            self._doc("channels", channel.name).set(data, **self._write)
+
+    def get_channel(self, name: str) -> ChannelRef | None:
+        with self._errors("get_channel"):
+            snap = self._doc("channels", name).get(**self._read)
+        if not snap.exists:
+            return None
+        d = snap.to_dict()
+        return ChannelRef(str(d["name"]), str(d["id"]), bool(d.get("is_private")))
+
+    def forget_channel(self, name: str) -> None:
+        with self._errors("forget_channel"):
+            self._doc("channels", name).delete(**self._write)
 
     def close(self) -> None:
         """Close the gRPC channel if this store built the client."""

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from marvin.models import Delivery, DeliveryKind, Member, Team, Update
+from marvin.models import ChannelRef, Delivery, DeliveryKind, Member, Team, Update
 from marvin.store.base import StoreError, time_left
 
 SCHEMA_VERSION = 1
@@ -38,6 +38,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
     team TEXT NOT NULL, date TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL,
     claimed_at TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0, detail TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (team, date, kind, target));
+CREATE TABLE IF NOT EXISTS channels (
+    name TEXT PRIMARY KEY, id TEXT NOT NULL, is_private INTEGER NOT NULL DEFAULT 0);
 """
 _UPDATE_COLUMNS = "team, date, user_id, entries, updated_at"
 _DELIVERY_COLUMNS = "kind, team, date, target, claimed_at, sent, detail"
@@ -303,6 +305,23 @@ class SqliteStore:
             team, date,
         )
         return [_delivery(r) for r in rows]
+
+    # Channels ----------------------------------------------------------------
+    def save_channel(self, channel: ChannelRef) -> None:
+        self._write(
+            "save_channel",
+            "INSERT OR REPLACE INTO channels (name, id, is_private) VALUES (?, ?, ?)",
+            channel.name, channel.id, int(channel.is_private),
+        )
+
+    def get_channel(self, name: str) -> ChannelRef | None:
+        rows = self._read(
+            "get_channel", "SELECT name, id, is_private FROM channels WHERE name = ?", name
+        )
+        return ChannelRef(str(rows[0][0]), str(rows[0][1]), bool(rows[0][2])) if rows else None
+
+    def forget_channel(self, name: str) -> None:
+        self._write("forget_channel", "DELETE FROM channels WHERE name = ?", name)
 
     def close(self) -> None:
         """Close the connection; the store is unusable afterwards."""

@@ -4,6 +4,8 @@ Like httpx's test transport, these are part of the package rather than of ``test
 
 - `marvin.testing.slack_api.SlackStandIn`: a local HTTP stand-in for the Slack Web API
   that records calls and injects latency, rate limits, server errors and Slack errors.
+- `marvin.testing.slack_world.SlackWorld`: the workspace behind it (channels, membership,
+  users, granted scopes, history pages), keeping Slack's own rules.
 - `marvin.testing.signing`: builds incoming Slack requests (slash commands) and signs
   them exactly as Slack does, for the ``/slack/events`` endpoint.
 

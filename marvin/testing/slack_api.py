@@ -15,6 +15,10 @@ Example:
 
 Each request runs on its own thread, so injected latency delays calls without
 serialising them, as a slow Slack would.
+
+The workspace it answers about (channels, membership, users, granted scopes, history)
+is `world`, a `SlackWorld`: tests shape it (add a private channel, revoke a scope, delete
+a user) through its methods.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from marvin.testing.slack_methods import answer, is_known, targets
+from marvin.testing.slack_world import ANSWERED_HERE, SlackWorld
 
 __all__ = ["RecordedCall", "SlackStandIn"]
 
@@ -88,7 +93,8 @@ class SlackStandIn:
         self._latency: dict[str, float] = {}
         self._faults: dict[str, deque[_Fault]] = {}
         self._target_errors: dict[str, str] = {}
-        self._accepted: dict[str, list[dict[str, Any]]] = {}  # channel -> messages posted
+        self._canned: dict[str, deque[dict[str, Any]]] = {}
+        self.world = SlackWorld()
         self._last_ts_us = 0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -156,21 +162,43 @@ class SlackStandIn:
 
     def posted_messages(self, channel: str | None = None) -> list[dict[str, Any]]:
         """Params of the ``chat.postMessage`` calls that posted (whatever they were answered),
-        optionally for one channel."""
-        return [
-            call.params
-            for call in self.calls_to("chat.postMessage")
-            if call.acted and (channel is None or call.params.get("channel") == channel)
-        ]
+        optionally for one channel, named by id or ``#name`` whichever way it was posted."""
+        with self._lock:
+            wanted = None if channel is None else self.world.canonical(channel)
+            return [
+                call.params
+                for call in self._calls
+                if call.method == "chat.postMessage"
+                and call.acted
+                and (wanted is None or self.world.canonical(str(call.params.get("channel")))
+                     == wanted)
+            ]
+
+    def reset_calls(self) -> None:
+        """Forget the recorded calls only (the world, faults and latency stay)."""
+        with self._lock:
+            self._calls.clear()
+
+    def reset_faults(self) -> None:
+        """Drop queued faults and canned answers (calls, latency and the world stay)."""
+        with self._lock:
+            self._faults.clear()
+            self._canned.clear()
+
+    def next_ts(self) -> str:
+        """A fresh message ts, as the next post would get (for `SlackWorld.add_chatter`)."""
+        with self._lock:
+            return self._next_ts()
 
     def reset(self) -> None:
-        """Forget calls, latency and faults (between tests sharing one stand-in)."""
+        """Forget calls, latency, faults and the world (between tests sharing one stand-in)."""
         with self._lock:
             self._calls.clear()
             self._latency.clear()
             self._faults.clear()
+            self._canned.clear()
             self._target_errors.clear()
-            self._accepted.clear()
+            self.world = SlackWorld()
 
     # -- fault injection ---------------------------------------------------------------
 
@@ -208,10 +236,18 @@ class SlackStandIn:
     def fail_for_channel(self, channel_or_user: str, error: str) -> None:
         """Answer ``ok: false`` with `error` to every call about this channel or user.
 
-        A user id also covers its DM channel as this stand-in names it (``D`` + user id).
+        A channel may be named by id or ``#name`` (either matches calls using the other);
+        a user id also covers its DM channel as this stand-in names it (``D`` + user id).
         """
         with self._lock:
-            self._target_errors[channel_or_user] = error
+            self._target_errors[self.world.canonical(channel_or_user)] = error
+
+    def reply_next(self, method: str, body: dict[str, Any], times: int = 1) -> None:
+        """Answer the next `times` calls to `method` with `body` as is (HTTP 200), acting on
+        nothing: for answers real Slack has been seen to give that the rules here never
+        produce, e.g. ``{"ok": true}`` with no ``messages``."""
+        with self._lock:
+            self._canned.setdefault(method, deque()).extend(dict(body) for _ in range(times))
 
     # -- request handling (called on the server's threads) -----------------------------
 
@@ -226,6 +262,9 @@ class SlackStandIn:
                 RecordedCall(method, params, token, time.monotonic(), reply.outcome, reply.acted)
             )
             delay = self._latency.get(method, self._latency.get("*", 0.0))
+            if token:  # Slack says which scopes the token has on every authenticated answer
+                scopes = ",".join(sorted(self.world.granted))
+                reply = replace(reply, headers={**reply.headers, "x-oauth-scopes": scopes})
         if delay > 0:
             time.sleep(delay)
         return reply
@@ -244,47 +283,47 @@ class SlackStandIn:
                 )
                 body = {"ok": False, "error": fault.error}
                 return _Reply(fault.status, body, headers, f"http:{fault.status}", acted)
+        canned = self._canned.get(method)
+        if canned:
+            body = canned.popleft()
+            ok = bool(body.get("ok"))
+            return _Reply(200, body, {}, "ok" if ok else f"error:{body.get('error')}")
         return self._act(method, params, token)
 
     def _act(self, method: str, params: dict[str, Any], token: str | None) -> _Reply:
         """Slack's own answer to a call, and its effect (a post is kept for history)."""
-        if not is_known(method) and method != "conversations.history":
+        if not is_known(method) and method not in ANSWERED_HERE:
             return _error("unknown_method")
         if not token:
             return _error("not_authed")
         for target in targets(params):
-            for key in (target, target.removeprefix("D")):
+            for key in (self.world.canonical(target), target.removeprefix("D")):
                 if key in self._target_errors:
                     return _error(self._target_errors[key])
-        if method == "conversations.history":
-            return self._history(params)
+        refusal = self.world.refusal(method, params)
+        if refusal is not None:
+            return _Reply(200, refusal, {}, f"error:{refusal['error']}")
+        if method in ANSWERED_HERE:
+            result = self.world.answer(method, params)
+            ok = bool(result.get("ok"))
+            return _Reply(200, result, {}, "ok" if ok else f"error:{result['error']}", ok)
+        channel_id: str | None = None
+        if method == "chat.postMessage":
+            channel_id, refused = self.world.post_target(str(params.get("channel", "")))
+            if refused is not None:
+                return _error(refused)
         result = answer(method, params, self._next_ts)
         if method == "chat.postMessage" and result.get("ok"):
+            result["channel"] = channel_id  # Slack answers with the id, however it was named
             message = dict(result["message"])
             if params.get("metadata"):
                 metadata = params["metadata"]
                 if isinstance(metadata, str):  # form-encoded calls send it as JSON text
                     metadata = json.loads(metadata)
                 message["metadata"] = metadata
-            self._accepted.setdefault(str(result["channel"]), []).append(message)
+            self.world.record(str(channel_id), message)
         ok = bool(result.get("ok"))
         return _Reply(200, result, {}, "ok" if ok else f"error:{result['error']}", ok)
-
-    def _history(self, params: dict[str, Any]) -> _Reply:
-        """``conversations.history``: messages accepted in a channel, newest first; metadata
-        only with ``include_all_metadata`` (as Slack does)."""
-        channel = str(params.get("channel", ""))
-        if not channel:
-            return _error("channel_not_found")
-        oldest = float(params.get("oldest") or 0)
-        with_metadata = str(params.get("include_all_metadata", "")).lower() in ("true", "1")
-        messages = [
-            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
-            for m in reversed(self._accepted.get(channel, []))
-            if float(m["ts"]) >= oldest
-        ]
-        body = {"ok": True, "messages": messages, "has_more": False}
-        return _Reply(200, body, {}, "ok")
 
     def _next_ts(self) -> str:
         """A unique, increasing message ts in Slack's ``seconds.micros`` shape (under lock)."""

@@ -18,7 +18,7 @@ from typing import Any
 __all__ = ["BOT_USER_ID", "TEAM_ID", "answer", "is_known", "targets"]
 
 TEAM_ID = "T1"
-BOT_USER_ID = "UMARVIN"
+BOT_USER_ID = "UMARVIN"  # the same bot as `marvin.testing.slack_world`
 
 Params = dict[str, Any]
 Answer = dict[str, Any]
@@ -77,13 +77,6 @@ def _conversations_open(params: Params, next_ts: NextTs) -> Answer:
     return {"ok": True, "channel": {"id": channel_id}}
 
 
-def _conversations_join(params: Params, next_ts: NextTs) -> Answer:
-    channel = params.get("channel")
-    if not channel:
-        return _error("channel_not_found")
-    return {"ok": True, "channel": {"id": channel, "is_channel": True, "is_member": True}}
-
-
 def _chat_post_message(params: Params, next_ts: NextTs) -> Answer:
     channel = params.get("channel")
     if not channel:
@@ -108,34 +101,9 @@ def _chat_post_ephemeral(params: Params, next_ts: NextTs) -> Answer:
     return {"ok": True, "message_ts": next_ts()}
 
 
-def _users_info(params: Params, next_ts: NextTs) -> Answer:
-    user = params.get("user")
-    if not user:
-        return _error("user_not_found")
-    name = str(user).lower()
-    profile = {"real_name": f"User {user}", "display_name": name}
-    return {
-        "ok": True,
-        "user": {
-            "id": user,
-            "team_id": TEAM_ID,
-            "name": name,
-            "real_name": profile["real_name"],
-            "deleted": False,
-            "is_bot": False,
-            "tz": "UTC",
-            "tz_label": "Coordinated Universal Time",
-            "tz_offset": 0,
-            "profile": profile,
-        },
-    }
-
-
 _METHODS: dict[str, Callable[[Params, NextTs], Answer]] = {
     "auth.test": _auth_test,
     "conversations.open": _conversations_open,
-    "conversations.join": _conversations_join,
     "chat.postMessage": _chat_post_message,
     "chat.postEphemeral": _chat_post_ephemeral,
-    "users.info": _users_info,
 }

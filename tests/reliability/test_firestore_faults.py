@@ -211,7 +211,8 @@ def when_first_call(slack: SlackStandIn, method: str, channel_prefix: str,
     def watch() -> None:
         deadline = time.monotonic() + WAIT
         while time.monotonic() < deadline:
-            if any(str(c.params.get("channel", "")).startswith(channel_prefix)
+            wanted = slack.world.canonical(channel_prefix)  # "#general" is posted to by id
+            if any(slack.world.canonical(str(c.params.get("channel", ""))).startswith(wanted)
                    for c in slack.calls_to(method)):
                 then()
                 return

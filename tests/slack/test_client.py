@@ -20,7 +20,14 @@ from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
 from marvin.slack.client import MAX_RETRY_AFTER, SlackWebChat, build_web_client, retry_after
 from marvin.slack.dry_run import DryRunChat
-from marvin.slack.protocol import PERMANENT_ERRORS, CallEvent, ChatAPI, SlackError
+from marvin.slack.protocol import (
+    PERMANENT_ERRORS,
+    CallEvent,
+    ChatAPI,
+    MessageSearch,
+    Seen,
+    SlackError,
+)
 from marvin.testing.slack_api import SlackStandIn
 
 TOKEN = "xoxb-very-secret-token"
@@ -72,7 +79,7 @@ def test_post_message_without_blocks(slack: SlackStandIn) -> None:
 def test_rate_limited_call_waits_for_retry_after_then_succeeds(slack: SlackStandIn) -> None:
     slack.fail_next("chat.postMessage", status=429, retry_after=1)
 
-    make_chat(slack.url).post_message("C1", "hi")
+    make_chat(slack.url).post_message("#general", "hi")
 
     first, second = slack.calls_to("chat.postMessage")
     assert (first.outcome, second.outcome) == ("http:429", "ok")
@@ -83,7 +90,7 @@ def test_rate_limited_call_waits_for_retry_after_then_succeeds(slack: SlackStand
 def test_server_errors_are_retried(slack: SlackStandIn) -> None:
     slack.fail_next("chat.postMessage", times=2, status=503)
 
-    make_chat(slack.url).post_message("C1", "hi")
+    make_chat(slack.url).post_message("#general", "hi")
 
     outcomes = [c.outcome for c in slack.calls_to("chat.postMessage")]
     assert outcomes == ["http:503", "http:503", "ok"]
@@ -94,7 +101,7 @@ def test_retries_are_bounded_by_max_retries(slack: SlackStandIn) -> None:
     slack.fail_next("chat.postMessage", times=10, status=500)
 
     with pytest.raises(SlackError) as info:
-        make_chat(slack.url, max_retries=2).post_message("C1", "hi")
+        make_chat(slack.url, max_retries=2).post_message("#general", "hi")
 
     assert info.value.permanent is False
     assert info.value.error == "internal_error"
@@ -105,7 +112,7 @@ def test_rate_limit_without_retries_left_is_transient(slack: SlackStandIn) -> No
     slack.fail_next("chat.postMessage", status=429, retry_after=1)
 
     with pytest.raises(SlackError) as info:
-        make_chat(slack.url, max_retries=0).post_message("C1", "hi")
+        make_chat(slack.url, max_retries=0).post_message("#general", "hi")
 
     assert (info.value.error, info.value.permanent) == ("ratelimited", False)
     assert len(slack.calls) == 1
@@ -140,7 +147,7 @@ def test_unknown_slack_error_is_transient(slack: SlackStandIn) -> None:
     slack.fail_next("chat.postMessage", status=200, error="fatal_error")
 
     with pytest.raises(SlackError) as info:
-        make_chat(slack.url).post_message("C1", "hi")
+        make_chat(slack.url).post_message("#general", "hi")
 
     assert info.value.permanent is False
     assert "fatal_error" not in PERMANENT_ERRORS
@@ -189,7 +196,7 @@ def test_dropped_connections_are_retried() -> None:
     """Each attempt is one connection."""
     with hanging_up_server() as (url, accepted):
         with pytest.raises(SlackError) as info:
-            make_chat(url, max_retries=2).post_message("C1", "hi")
+            make_chat(url, max_retries=2).post_message("#general", "hi")
 
     assert info.value.permanent is False
     assert len(accepted) == 3
@@ -199,7 +206,7 @@ def test_read_timeout_is_transient_and_not_retried(slack: SlackStandIn) -> None:
     slack.set_latency(1.0, "chat.postMessage")
 
     with pytest.raises(SlackError) as info:
-        make_chat(slack.url, timeout=0.3).post_message("C1", "hi")
+        make_chat(slack.url, timeout=0.3).post_message("#general", "hi")
 
     assert (info.value.error, info.value.permanent) == ("timeout", False)
     assert len(slack.calls) == 1  # the message may have been posted: no blind retry
@@ -210,11 +217,11 @@ def test_a_keyed_post_is_not_retried_after_a_server_error(slack: SlackStandIn) -
     slack.fail_next("chat.postMessage", times=1, status=500)
 
     with pytest.raises(SlackError) as info:
-        make_chat(slack.url).post_message("C1", "hi", key="reminder/default/2026-06-08/U1")
+        make_chat(slack.url).post_message("#general", "hi", key="reminder/default/2026-06-08/U1")
 
     assert (info.value.permanent, info.value.may_have_been_sent) == (False, True)
     assert len(slack.calls_to("chat.postMessage")) == 1
-    make_chat(slack.url).post_message("C1", "alert")  # an unkeyed post: retried as before
+    make_chat(slack.url).post_message("#general", "alert")  # an unkeyed post: retried as before
 
 
 def test_a_keyed_post_is_retried_when_the_connection_is_refused() -> None:
@@ -223,7 +230,7 @@ def test_a_keyed_post_is_retried_when_the_connection_is_refused() -> None:
     chat = make_chat(f"http://127.0.0.1:{free_port()}/api/", events, max_retries=2)
 
     with pytest.raises(SlackError) as info:
-        chat.post_message("C1", "hi", key="k")
+        chat.post_message("#general", "hi", key="k")
 
     assert (info.value.error, info.value.may_have_been_sent) == ("connection_error", False)
 
@@ -231,7 +238,7 @@ def test_a_keyed_post_is_retried_when_the_connection_is_refused() -> None:
 def test_a_keyed_post_whose_connection_drops_is_not_retried() -> None:
     with hanging_up_server() as (url, accepted):
         with pytest.raises(SlackError) as info:
-            make_chat(url, max_retries=2).post_message("C1", "hi", key="k")
+            make_chat(url, max_retries=2).post_message("#general", "hi", key="k")
 
     assert (info.value.error, info.value.may_have_been_sent) == ("connection_error", True)
     assert len(accepted) == 1
@@ -242,7 +249,7 @@ def test_a_retry_after_longer_than_the_client_waits_fails_at_once(slack: SlackSt
     slack.fail_next("chat.postMessage", status=429, retry_after=3600)
 
     with pytest.raises(SlackError) as info:
-        make_chat(slack.url).post_message("C1", "hi")
+        make_chat(slack.url).post_message("#general", "hi")
 
     assert (info.value.error, info.value.permanent) == ("ratelimited", False)
     assert len(slack.calls_to("chat.postMessage")) == 1
@@ -342,3 +349,57 @@ def test_dry_run_prints_and_records_without_network() -> None:
         ("#general", "Standup for Monday\n• alice: tests", BLOCKS),
     ]
     assert first < second
+
+
+# find_message: FOUND / ABSENT / UNKNOWN, every page read ---------------------------------
+
+
+def keyed_history(slack: SlackStandIn, chatter: int) -> tuple[SlackWebChat, str]:
+    chat = make_chat(slack.url)
+    general = str(slack.world.channel_id("#general"))
+    chat.join_channel(general)
+    chat.post_message(general, "the digest", key="digest/default/2026-06-08/#general#0")
+    slack.world.add_chatter("#general", chatter, slack.next_ts)
+    return chat, general
+
+
+def test_find_message_reads_every_page_until_it_finds_the_key(slack: SlackStandIn) -> None:
+    chat, general = keyed_history(slack, 450)
+
+    found = chat.find_message(general, "digest/default/2026-06-08/#general#0", 0.0)
+
+    assert found == MessageSearch.found(found.ts, general) and found.ts
+    assert len(slack.calls_to("conversations.history")) == 3
+    assert chat.find_message(general, "other/key", 0.0) == MessageSearch.absent()
+
+
+def test_find_message_never_calls_absent_what_it_could_not_read(slack: SlackStandIn) -> None:
+    chat, general = keyed_history(slack, 0)
+
+    slack.reply_next("conversations.history", {"ok": True})
+    no_messages = chat.find_message(general, "k", 0.0)
+    slack.reply_next("conversations.history", {"ok": True, "messages": [], "has_more": True})
+    no_cursor = chat.find_message(general, "k", 0.0)
+    slack.fail_next("conversations.history", 1, status=503)
+    unavailable = make_chat(slack.url, max_retries=0).find_message(general, "k", 0.0)
+    slack.world.remove_bot("#general")
+    not_member = chat.find_message(general, "k", 0.0)
+
+    assert [s.seen for s in (no_messages, no_cursor, unavailable, not_member)] == [
+        Seen.UNKNOWN] * 4
+    assert not unavailable.permanent and "service_unavailable" in unavailable.reason
+    assert not_member.permanent and "not_in_channel" in not_member.reason
+
+
+def test_list_channels_follows_every_page(slack: SlackStandIn) -> None:
+    for n in range(450):
+        slack.world.add_channel(f"c{n}")
+    slack.world.add_channel("secret", private=True, bot_member=True)
+    slack.world.add_channel("hidden", private=True)
+
+    channels = make_chat(slack.url).list_channels()
+
+    names = {c.name for c in channels}
+    assert len(slack.calls_to("conversations.list")) == 3
+    assert {"general", "c0", "c449", "secret"} <= names and "hidden" not in names
+    assert [c.is_private for c in channels if c.name == "secret"] == [True]

@@ -24,6 +24,7 @@ BLOCKS = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Yesterday*: t
 @pytest.fixture
 def slack() -> Iterator[SlackStandIn]:
     with SlackStandIn() as standin:
+        standin.world.add_channel("one", channel_id="C1")  # public, the bot not in it
         yield standin
 
 
@@ -220,6 +221,7 @@ def test_fail_next_after_acting_posts_then_fails(slack: SlackStandIn) -> None:
     assert info.value.response.status_code == 500
     assert [(c.outcome, c.acted) for c in slack.calls] == [("http:500", True)]
     assert [m["text"] for m in slack.posted_messages("C1")] == ["landed anyway"]
+    web.conversations_join(channel="C1")  # reading history needs membership
     history = web.conversations_history(channel="C1")["messages"]
     assert [m["text"] for m in history] == ["landed anyway"]
 
@@ -287,7 +289,7 @@ def test_reset_clears_calls_and_faults(slack: SlackStandIn) -> None:
 
     assert slack.calls == []
     assert web.auth_test()["ok"]
-    assert web.chat_postMessage(channel="C1", text="hi")["ok"]
+    assert web.chat_postMessage(channel="#general", text="hi")["ok"]
 
 
 def test_calls_is_a_snapshot(slack: SlackStandIn) -> None:

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import pytest
 
-from marvin.models import Delivery, DeliveryKind, Member, Team, Update
+from marvin.models import ChannelRef, Delivery, DeliveryKind, Member, Team, Update
 from marvin.store import Store
 
 T = TypeVar("T")
@@ -363,3 +363,17 @@ def test_a_passed_deadline_fails_every_call_and_writes_nothing(store: Store) -> 
     assert store.list_deliveries("ops", DAY) == []
     with deadline(30):  # a deadline with time left changes nothing
         assert store.append_update("ops", DAY, "U1", "on time", at(0)).entries == ("on time",)
+
+
+# Channels (the name -> id cache) ---------------------------------------------
+def test_a_channel_id_is_remembered_by_name_replaced_and_forgotten(store: Store) -> None:
+    assert store.get_channel("general") is None
+    store.save_channel(ChannelRef("general", "C0OLD"))
+    store.save_channel(ChannelRef("general", "C0NEW"))
+    store.save_channel(ChannelRef("ops", "C0OPS", is_private=True))
+    assert store.get_channel("general") == ChannelRef("general", "C0NEW")
+    assert store.get_channel("ops") == ChannelRef("ops", "C0OPS", is_private=True)
+    store.forget_channel("general")
+    store.forget_channel("never-known")  # no error
+    assert store.get_channel("general") is None
+    assert store.get_channel("ops") is not None
