@@ -11,10 +11,12 @@ from datetime import timedelta
 from flows.alerts import alert_on_failure
 from flows.common import get_digest_date, get_team, get_updates
 from flows.delivery import Attempt, PartlySent, deliver
+from flows.digest_parts import PartSender
 from marvin.digest import digest_messages
 from marvin.engine import Flow, Parameter, get_context, task
 from marvin.models import DEFAULT_TEAM, DeliveryKind, Member, Update
 from marvin.services import services
+from marvin.slack.protocol import SlackError
 
 
 @task(max_retries=3, retry_delay=timedelta(seconds=5))
@@ -36,19 +38,16 @@ def post_digest(
         return s.chat.find_message(channel, key, since)
 
     def send(attempt: Attempt) -> str:
-        timestamps: list[str] = []
-        for part, message in enumerate(messages):
-            key = f"{attempt.key}#{part}"
-            try:  # after a crash, parts already out are found, not posted again
-                ts = attempt.already_sent(find_part, key) or s.chat.post_message(
-                    channel, message.text, message.blocks, key=key
-                )
-            except Exception as exc:
-                if timestamps:  # re-posting would repeat the parts already out
-                    raise PartlySent(len(timestamps), len(messages), exc) from exc
-                raise
-            timestamps.append(ts)
-        return ",".join(timestamps)
+        sender = PartSender(s.chat, channel, attempt)
+        try:  # after a crash, parts already out are found, not posted again
+            return sender.send(messages)
+        except Exception as exc:
+            unsure = isinstance(exc, SlackError) and exc.may_have_been_sent
+            if sender.posted or (unsure and sender.current != f"{attempt.key}#0"):
+                # re-posting would repeat what is out; only the takeover knows what is
+                total = max(len(messages), len(sender.posted) + 1)
+                raise PartlySent(len(sender.posted), total, exc) from exc
+            raise
 
     def find(attempt: Attempt) -> str | None:
         """Whether a timed-out single-message digest went out (several parts: unknown)."""

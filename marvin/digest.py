@@ -32,7 +32,6 @@ from marvin.domain.slack_limits import (
     MAX_SECTION_TEXT,
     block_text_length,
     slack_len,
-    text_strings,
 )
 from marvin.models import DEFAULT_TEAM, Member, Team, Update
 from marvin.standup import format_date, is_blank_update, is_user_id, members_missing
@@ -158,7 +157,16 @@ def halve(message: DigestMessage) -> tuple[DigestMessage, DigestMessage] | None:
 def as_plain_text(message: DigestMessage) -> DigestMessage:
     """The last resort for a part Slack refuses however it is split: its text without
     blocks, cut to what any message can hold, with where to read the rest."""
-    body = "\n".join(text_strings(message.blocks)) or message.text
+    lines = []
+    for block in message.blocks:
+        for obj in [block.get("text"), *block.get("elements", [])]:
+            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+                continue
+            if obj.get("type") == "plain_text":  # shown literally in blocks: escape it here
+                lines.append(f"*{escape_mrkdwn(obj['text'])}*")
+            else:
+                lines.append(obj["text"])
+    body = "\n".join(lines) or message.text
     return DigestMessage(fit_with_note(body, ADVISED_MESSAGE_TEXT, TRUNCATED))
 
 
