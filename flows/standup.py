@@ -53,7 +53,7 @@ def post_digest(
         """Whether a timed-out single-message digest went out (several parts: unknown)."""
         return attempt.already_sent(find_part, f"{attempt.key}#0") if len(messages) == 1 else None
 
-    deliver(
+    detail = deliver(
         DeliveryKind.DIGEST,
         team,
         date,
@@ -64,7 +64,8 @@ def post_digest(
         already=f"the digest for {date} was already posted to {channel}",
         force=force,
     )
-    summary = f"posted {len(updates)} update(s) to {channel} in {len(messages)} message(s)"
+    sent = len(detail.split(",")) if detail else len(messages)  # halves count as messages
+    summary = f"posted {len(updates)} update(s) to {channel} in {sent} message(s)"
     get_context().logger.info(summary)
     return summary
 

@@ -59,7 +59,9 @@ TOO_BIG_ERRORS = frozenset({"msg_blocks_too_long", "invalid_blocks", "msg_too_lo
 
 def slack_len(text: str) -> int:
     """Length as Slack may count it: UTF-16 code units (astral characters count 2)."""
-    return len(text) + sum(1 for char in text if ord(char) > 0xFFFF)
+    if text.isascii():
+        return len(text)
+    return len(text.encode("utf-16-le", errors="surrogatepass")) // 2
 
 
 def text_strings(node: Any) -> Iterator[str]:
