@@ -10,8 +10,10 @@ between halves neither repeats a half nor loses one, on SQLite and Firestore.
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
@@ -86,6 +88,23 @@ def assert_complete(standin: SlackStandIn, texts: dict[str, str], tally: Counter
     assert len(part_keys) == len(set(part_keys)), part_keys
 
 
+def marvin_env(standin: SlackStandIn, tmp_path: Path, request: pytest.FixtureRequest,
+               **extra: str) -> dict[str, str]:
+    """The environment for a ``marvin`` process on this test's store and stand-in."""
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("SLACK_", "MARVIN_", "GOOGLE_"))}
+    env.update(SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=standin.url, COLUMNS="200", **extra)
+    if "firestore" in request.node.callspec.id:
+        env.update(MARVIN_STORE="firestore",
+                   GOOGLE_CLOUD_PROJECT=request.getfixturevalue("firestore_project"))
+    else:
+        env.update(MARVIN_STORE=f"sqlite:///{tmp_path / 'marvin.db'}")
+    return env
+
+
+RUN_STANDUP = [str(MARVIN), "run", "standup", "--date", DATE, "--channel", CHANNEL]
+
+
 @pytest.mark.parametrize(("members", "size"), [(15, 1_000), (60, 2_500)])
 def test_big_digests_post_completely_through_marvin_run_standup(
     store: Store, standin: SlackStandIn, tmp_path: Path, request: pytest.FixtureRequest,
@@ -93,18 +112,10 @@ def test_big_digests_post_completely_through_marvin_run_standup(
 ) -> None:
     """``marvin run standup`` in a process of its own, on the test's store."""
     texts = seed(store, members, size)
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("SLACK_", "MARVIN_", "GOOGLE_"))}
-    env.update(SLACK_BOT_TOKEN=TOKEN, SLACK_API_URL=standin.url, COLUMNS="200")
-    if "firestore" in request.node.callspec.id:
-        env.update(MARVIN_STORE="firestore",
-                   GOOGLE_CLOUD_PROJECT=request.getfixturevalue("firestore_project"))
-    else:
-        env.update(MARVIN_STORE=f"sqlite:///{tmp_path / 'marvin.db'}")
 
     result = subprocess.run(
-        [str(MARVIN), "run", "standup", "--date", DATE, "--channel", CHANNEL],
-        env=env, capture_output=True, text=True, timeout=120, check=False,
+        RUN_STANDUP, env=marvin_env(standin, tmp_path, request), capture_output=True,
+        text=True, timeout=120, check=False,
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
@@ -255,3 +266,41 @@ def test_a_single_block_slack_refuses_goes_out_as_plain_text(
     assert "<!channel>" not in plain["text"]
     assert check_message(plain) is None and check_message(rest) is None
     assert "Everyone posted" in rest["blocks"][1]["elements"][0]["text"]
+
+
+def test_a_run_killed_between_halves_is_finished_by_the_next_run_without_repeats(
+    store: Store, standin: SlackStandIn, tmp_path: Path, request: pytest.FixtureRequest,
+    tally: Counter[str],
+) -> None:
+    """``marvin run standup`` is SIGKILLed once Slack has taken the first half of a refused
+    part, before its answer arrives: claimed, half posted, nothing recorded. The next run
+    (at once: the claimer is a dead process on this host) finds that half by its key and
+    sends only the rest."""
+    texts = seed(store, 15, 1_000)
+    standin.fail_next("chat.postMessage", **TOO_BIG)
+    standin.set_latency(0.5, "chat.postMessage")
+    env = marvin_env(standin, tmp_path, request, MARVIN_EXECUTOR="local")
+    proc = subprocess.Popen(RUN_STANDUP, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not standin.posted_messages(CHANNEL) and time.monotonic() < deadline:
+            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
+            time.sleep(0.005)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.wait(timeout=10)
+        if proc.stdout:
+            proc.stdout.close()
+    at_kill = keys(standin)
+    standin.set_latency(0, "chat.postMessage")
+
+    rerun = subprocess.run(RUN_STANDUP, env=env, capture_output=True, text=True,
+                           timeout=120, check=False)
+
+    tally["faults injected"] += 2  # the refusal and the kill
+    assert at_kill == ["0.0"]
+    assert rerun.returncode == 0, rerun.stdout + rerun.stderr
+    sent = keys(standin)
+    assert sent == ["0.0", "0.1"] + [str(n) for n in range(1, len(sent) - 1)]
+    assert_complete(standin, texts, tally)
