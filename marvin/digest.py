@@ -61,8 +61,8 @@ EVERYONE_POSTED = "Everyone posted :tada:"
 MISSING_PREFIX = "No update from: "
 MISSING_CONTINUED = "No update from (continued): "
 TRUNCATED = (
-    "\n… _(too long for one Slack message: see the rest with `/standup show` "
-    "or on Marvin's dashboard)_"
+    "\n… _(cut short to fit in a Slack message: each author can see their own update "
+    "with `/standup show`)_"
 )
 
 # After CR/CRLF became LF: every ASCII control character except tab (\x09) and newline (\x0a).
@@ -96,9 +96,12 @@ def digest_messages(
     """The digest for one team and date, as few messages as Slack's limits allow.
 
     A header for the date; one section per non-blank update, in the given order (a long one
-    runs on over several sections, each ≤ `MAX_SECTION_TEXT`); then who has not posted. Over
-    `MAX_BLOCKS_PER_MESSAGE` blocks it continues in further messages under a "(continued)"
-    header. A day without updates still yields one message saying so.
+    runs on over several sections, each ≤ `MAX_SECTION_TEXT`); then who has not posted.
+    Past `MAX_BLOCKS_PER_MESSAGE` blocks or `BLOCK_TEXT_BUDGET` characters of block text
+    it continues in further messages under a "(continued)" header. An update that fits in
+    one message is never split across two; a longer one continues in the next message
+    under its author's name, "(continued)". A day without updates still yields one
+    message saying so.
 
     Raises:
         ValueError: an update or member of another team or date; a bad date.
