@@ -40,6 +40,7 @@ class PartSender:
         self.chat, self.channel, self.attempt = chat, channel, attempt
         self.posted: list[str] = []
         self.current = ""
+        self._looking = attempt.look_since is not None  # an earlier attempt may have sent
 
     def send(self, messages: Sequence[DigestMessage]) -> str:
         """Every part, in order; the ``ts`` of every message, comma-separated."""
@@ -57,6 +58,9 @@ class PartSender:
         if halves is not None and self._was_halved(key):
             self._send_halves(key, halves)
             return
+        # Messages go out in order, in every attempt: once one is missing from Slack, so
+        # is everything after it, and there is nothing more to look for.
+        self._looking = False
         try:
             ts = self.chat.post_message(self.channel, message.text, message.blocks, key=key)
         except SlackError as exc:
@@ -74,14 +78,14 @@ class PartSender:
             self._send(f"{key}.{index}", half)
 
     def _found(self, key: str) -> str | None:
+        if not self._looking:
+            return None
         return self.attempt.already_sent(
             lambda k, since: self.chat.find_message(self.channel, k, since), key
         )
 
     def _was_halved(self, key: str) -> bool:
         """Whether an earlier attempt sent halves of this part (it posts the leftmost first)."""
-        if self.attempt.look_since is None:
-            return False
         descendant = key
         for _ in range(MAX_DEPTH):
             descendant += ".0"
