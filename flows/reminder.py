@@ -13,6 +13,8 @@ from datetime import timedelta
 from flows.alerts import alert_on_failure
 from flows.common import get_standup_date, get_team, get_updates
 from flows.delivery import Attempt, deliver, sent_detail
+from marvin.domain.slack_fit import clip
+from marvin.domain.slack_limits import ADVISED_MESSAGE_TEXT
 from marvin.engine import SKIP, Flow, Parameter, get_context, task, unmapped
 from marvin.models import DEFAULT_TEAM, DeliveryKind, Member, Update
 from marvin.services import services
@@ -32,7 +34,9 @@ def is_reminder_needed(member: Member, updates: list[Update]) -> Member:
 def send_reminder(member: Member, team: str, date: str, force: bool = False) -> str:
     """DM one member, at most once per standup date (even across retries and replicas)."""
     s = services()
-    text = reminder_text(member, s.team(team), date)
+    # Built from checked parts and short; clipped all the same so no team setting can
+    # make it a message Slack refuses.
+    text = clip(reminder_text(member, s.team(team), date), ADVISED_MESSAGE_TEXT)
 
     def send(attempt: Attempt) -> str:
         channel = s.chat.open_dm(member.user_id)

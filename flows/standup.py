@@ -13,12 +13,20 @@ from datetime import timedelta
 from flows.alerts import alert_on_failure
 from flows.channels import ChannelProblem, ready_channel
 from flows.common import get_digest_date, get_team, get_updates
-from flows.delivery import Attempt, DeliveryUnknown, PartlySent, deliver, sent_detail
+from flows.delivery import (
+    Attempt,
+    DeliveryUnknown,
+    PartlySent,
+    deliver,
+    read_sent_detail,
+    sent_detail,
+)
+from flows.digest_parts import PartSender
 from marvin.digest import digest_messages
 from marvin.engine import FAIL, Flow, Parameter, get_context, task
 from marvin.models import DEFAULT_TEAM, DeliveryKind, Member, Update
 from marvin.services import services
-from marvin.slack.protocol import MessageSearch
+from marvin.slack.protocol import MessageSearch, SlackError
 
 
 @task(max_retries=3, retry_delay=timedelta(seconds=5))
@@ -52,22 +60,20 @@ def post_digest(
         return s.chat.find_message(channel_id(), key, since)
 
     def send(attempt: Attempt) -> str:
-        timestamps: list[str] = []
         target = channel_id()
-        for part, message in enumerate(messages):
-            key = f"{attempt.key}#{part}"
-            try:  # after a crash, parts already out are found, not posted again
-                ts = attempt.already_sent(find_part, key) or s.chat.post_message(
-                    target, message.text, message.blocks, key=key
-                )
-            except DeliveryUnknown:
-                raise  # nothing is posted while Slack cannot say what is out
-            except Exception as exc:
-                if timestamps:  # re-posting would repeat the parts already out
-                    raise PartlySent(len(timestamps), len(messages), exc) from exc
-                raise
-            timestamps.append(ts)
-        return sent_detail(target, timestamps)
+        sender = PartSender(s.chat, target, attempt)
+        try:  # after a crash, parts already out are found, not posted again
+            sender.send(messages)
+        except DeliveryUnknown:
+            raise  # nothing is posted while Slack cannot say what is out
+        except Exception as exc:
+            unsure = isinstance(exc, SlackError) and exc.may_have_been_sent
+            if sender.posted or (unsure and sender.current != f"{attempt.key}#0"):
+                # re-posting would repeat what is out; only the takeover knows what is
+                total = max(len(messages), len(sender.posted) + 1)
+                raise PartlySent(len(sender.posted), total, exc) from exc
+            raise
+        return sent_detail(target, sender.posted)
 
     def find(attempt: Attempt) -> MessageSearch:
         """Whether a timed-out single-message digest went out (several parts: unknown)."""
@@ -75,7 +81,7 @@ def post_digest(
             return MessageSearch.unknown("the digest has several parts; some may be out")
         return find_part(f"{attempt.key}#0", attempt.look_since or 0.0)
 
-    deliver(
+    detail = deliver(
         DeliveryKind.DIGEST,
         team,
         date,
@@ -86,7 +92,9 @@ def post_digest(
         already=f"the digest for {date} was already posted to {channel}",
         force=force,
     )
-    summary = f"posted {len(updates)} update(s) to {channel} in {len(messages)} message(s)"
+    _, stamps = read_sent_detail(detail)
+    sent = len(stamps) or len(messages)  # halves count as messages
+    summary = f"posted {len(updates)} update(s) to {channel} in {sent} message(s)"
     get_context().logger.info(summary)
     return summary
 

@@ -4,6 +4,10 @@ Pure: builds Block Kit payloads, sends nothing. Everything a user typed goes thr
 `escape_mrkdwn`, so an update can format text but never ping ``<!channel>``, mention
 someone or make a link; the only mentions are the ones built here from checked user ids.
 
+Every part keeps within all of Slack's per-message limits at once (`marvin.domain.
+slack_limits`): blocks per message, text per section and header, and the cumulative text
+of all blocks, which Slack enforces (``msg_blocks_too_long``) without documenting it.
+
 Example::
 
     messages = digest_messages(team, "2026-11-23", updates, members)
@@ -14,15 +18,26 @@ Example::
 from __future__ import annotations
 
 import re
-import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from marvin.domain.slack_fit import PartPacker, clip, fit_with_note
+from marvin.domain.slack_limits import (
+    ADVISED_MESSAGE_TEXT,
+    BLOCK_TEXT_BUDGET,
+    MAX_BLOCKS_PER_MESSAGE,
+    MAX_HEADER_TEXT,
+    MAX_MESSAGE_TEXT,
+    MAX_SECTION_TEXT,
+    block_text_length,
+    slack_len,
+)
 from marvin.models import DEFAULT_TEAM, Member, Team, Update
 from marvin.standup import format_date, is_blank_update, is_user_id, members_missing
 
 __all__ = [
+    "BLOCK_TEXT_BUDGET",
     "MAX_BLOCKS_PER_MESSAGE",
     "MAX_SECTION_TEXT",
     "MAX_FALLBACK_TEXT",
@@ -31,16 +46,12 @@ __all__ = [
     "escape_mrkdwn",
     "digest_messages",
     "digest_summary",
+    "halve",
+    "as_plain_text",
 ]
 
-#: Slack rejects a message with more blocks than this.
-MAX_BLOCKS_PER_MESSAGE = 50
-#: Slack's limit on one text object, e.g. a section's or a context element's mrkdwn.
-MAX_SECTION_TEXT = 3_000
 #: Slack truncates a message's top-level ``text`` (our fallback) beyond this.
-MAX_FALLBACK_TEXT = 40_000
-#: Slack's limit on a header block's plain text.
-MAX_HEADER_TEXT = 150
+MAX_FALLBACK_TEXT = MAX_MESSAGE_TEXT
 #: A plain-text name in a heading is clipped to this, so the update keeps nearly all the room.
 MAX_LABEL = 80
 
@@ -49,12 +60,13 @@ NO_UPDATES = "No one posted an update for this standup."
 EVERYONE_POSTED = "Everyone posted :tada:"
 MISSING_PREFIX = "No update from: "
 MISSING_CONTINUED = "No update from (continued): "
+TRUNCATED = (
+    "\n… _(cut short to fit in a Slack message: each author can see their own update "
+    "with `/standup show`)_"
+)
 
 # After CR/CRLF became LF: every ASCII control character except tab (\x09) and newline (\x0a).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-# Code points that attach to the one before; a hard cut just before them splits what people see
-# as one character (accents, emoji skin tones and variation selectors, ZWJ sequences).
-_JOINERS = frozenset({"\u200d", "\ufe0e", "\ufe0f"} | {chr(c) for c in range(0x1F3FB, 0x1F400)})
 
 
 @dataclass(frozen=True)
@@ -84,9 +96,12 @@ def digest_messages(
     """The digest for one team and date, as few messages as Slack's limits allow.
 
     A header for the date; one section per non-blank update, in the given order (a long one
-    runs on over several sections, each ≤ `MAX_SECTION_TEXT`); then who has not posted. Over
-    `MAX_BLOCKS_PER_MESSAGE` blocks it continues in further messages under a "(continued)"
-    header. A day without updates still yields one message saying so.
+    runs on over several sections, each ≤ `MAX_SECTION_TEXT`); then who has not posted.
+    Past `MAX_BLOCKS_PER_MESSAGE` blocks or `BLOCK_TEXT_BUDGET` characters of block text
+    it continues in further messages under a "(continued)" header. An update that fits in
+    one message is never split across two; a longer one continues in the next message
+    under its author's name, "(continued)". A day without updates still yields one
+    message saying so.
 
     Raises:
         ValueError: an update or member of another team or date; a bad date.
@@ -94,29 +109,68 @@ def digest_messages(
     _check(team, date, updates, members)
     posted = [update for update in updates if not is_blank_update(update)]
     missing = members_missing(members, updates)
-    content: list[dict[str, Any]] = []
-    for number, update in enumerate(posted):
-        content.extend(_update_sections(number, update))
-    if not posted:
-        content.append(_section("empty", NO_UPDATES))
-    if missing:
-        content.extend(_missing_context(missing))
-    elif posted:
-        content.append(_context("missing-0", EVERYONE_POSTED))
-
-    per_message = MAX_BLOCKS_PER_MESSAGE - 1  # one block goes to the header
-    chunks = [content[start : start + per_message] for start in range(0, len(content), per_message)]
     title = f"Standup for {format_date(date)}"
     if team.name != DEFAULT_TEAM:
         title += f" ({team.name})"
+    header = block_text_length([_header(title, continued=True)])  # the longer of the two
+    packer = PartPacker(reserve_blocks=1, reserve_text=header)
+    for number, update in enumerate(posted):
+        who = _who(update.user_id)
+        packer.add_text(
+            escape_mrkdwn(update.text).strip(),
+            first_label=f"*{who}*\n",
+            more_label=f"*{who}*{CONTINUED}\n",
+            make_block=_section_maker(f"update-{number}"),
+        )
+    if not posted:
+        packer.add(_section("empty", NO_UPDATES))
+    if missing:
+        for block in _missing_context(missing):
+            packer.add(block)
+    elif posted:
+        packer.add(_context("missing-0", EVERYONE_POSTED))
+
+    chunks = packer.parts()
     summary = f"{title}: {len(posted)} posted, {len(missing)} missing"
     messages = []
     for index, chunk in enumerate(chunks):
-        header = _header(title, continued=index > 0)
         text = summary + (f" (part {index + 1} of {len(chunks)})" if len(chunks) > 1 else "")
-        text = _clip(escape_mrkdwn(text), MAX_FALLBACK_TEXT)
-        messages.append(DigestMessage(text=text, blocks=[header, *chunk]))
+        text = clip(escape_mrkdwn(text), MAX_FALLBACK_TEXT)
+        messages.append(DigestMessage(text=text, blocks=[_header(title, continued=index > 0),
+                                                         *chunk]))
     return messages
+
+
+def halve(message: DigestMessage) -> tuple[DigestMessage, DigestMessage] | None:
+    """The message as two, each with half of its content blocks, or None when it has
+    only one: what to send instead when Slack still refuses a part as too big."""
+    header, content = message.blocks[:1], message.blocks[1:]
+    if header and header[0].get("type") != "header":
+        header, content = [], message.blocks
+    if len(content) < 2:
+        return None
+    middle = len(content) // 2
+    second_header = [_header_continued(header[0])] if header else []
+    return (
+        DigestMessage(message.text, [*header, *content[:middle]]),
+        DigestMessage(message.text, [*second_header, *content[middle:]]),
+    )
+
+
+def as_plain_text(message: DigestMessage) -> DigestMessage:
+    """The last resort for a part Slack refuses however it is split: its text without
+    blocks, cut to what any message can hold, with where to read the rest."""
+    lines = []
+    for block in message.blocks:
+        for obj in [block.get("text"), *block.get("elements", [])]:
+            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+                continue
+            if obj.get("type") == "plain_text":  # shown literally in blocks: escape it here
+                lines.append(f"*{escape_mrkdwn(obj['text'])}*")
+            else:
+                lines.append(obj["text"])
+    body = "\n".join(lines) or message.text
+    return DigestMessage(fit_with_note(body, ADVISED_MESSAGE_TEXT, TRUNCATED))
 
 
 def digest_summary(updates: Sequence[Update], members: Sequence[Member]) -> dict[str, int]:
@@ -147,18 +201,7 @@ def _who(user_id: str) -> str:
     if is_user_id(user_id):
         return f"<@{user_id}>"
     plain = escape_mrkdwn(" ".join(user_id.split())).strip()
-    return _clip(plain, MAX_LABEL) if plain else "unknown user"
-
-
-def _update_sections(number: int, update: Update) -> list[dict[str, Any]]:
-    who = _who(update.user_id)
-    first, later = f"*{who}*\n", f"*{who}*{CONTINUED}\n"
-    body = escape_mrkdwn(update.text).strip()
-    pieces = _split(body, MAX_SECTION_TEXT - len(later))
-    return [
-        _section(f"update-{number}-{part}", (later if part else first) + piece)
-        for part, piece in enumerate(pieces)
-    ]
+    return clip(plain, MAX_LABEL) if plain else "unknown user"
 
 
 def _missing_context(missing: Sequence[Member]) -> list[dict[str, Any]]:
@@ -167,7 +210,7 @@ def _missing_context(missing: Sequence[Member]) -> list[dict[str, Any]]:
     line, separator = MISSING_PREFIX, ""
     for member in missing:
         who = _who(member.user_id)
-        if len(line) + len(separator) + len(who) > MAX_SECTION_TEXT:
+        if slack_len(line + separator + who) > MAX_SECTION_TEXT:
             blocks.append(_context(f"missing-{len(blocks)}", line))
             line, separator = MISSING_CONTINUED, ""
         line, separator = line + separator + who, ", "
@@ -179,11 +222,19 @@ def _header(title: str, *, continued: bool) -> dict[str, Any]:
     # plain_text is shown literally (no mentions, no links), so it is clipped, not escaped;
     # a long team name gives way, "(continued)" does not.
     suffix = CONTINUED if continued else ""
-    room = MAX_HEADER_TEXT - len(suffix)
-    if len(title) > room:
-        title = title[: room - 1] + "…"
-    text = title + suffix
+    text = clip(title, MAX_HEADER_TEXT - slack_len(suffix)) + suffix
     return {"type": "header", "text": {"type": "plain_text", "text": text, "emoji": True}}
+
+
+def _header_continued(header: dict[str, Any]) -> dict[str, Any]:
+    """The header of a part's second half: the same title, marked "(continued)"."""
+    title = str(header["text"]["text"]).removesuffix(CONTINUED).removesuffix("…")
+    return _header(title, continued=True)
+
+
+def _section_maker(prefix: str) -> Callable[[int, str], dict[str, Any]]:
+    """Builds section ``n`` of one update, with a block_id unique in the digest."""
+    return lambda part, text: _section(f"{prefix}-{part}", text)
 
 
 def _section(block_id: str, text: str) -> dict[str, Any]:
@@ -195,72 +246,3 @@ def _section(block_id: str, text: str) -> dict[str, Any]:
 def _context(block_id: str, text: str) -> dict[str, Any]:
     mrkdwn = {"type": "mrkdwn", "text": text, "verbatim": True}
     return {"type": "context", "block_id": block_id, "elements": [mrkdwn]}
-
-
-# Splitting ------------------------------------------------------------------------------------
-
-
-def _split(text: str, limit: int) -> list[str]:
-    """Cut escaped text into pieces of at most ``limit`` that concatenate back to ``text``.
-
-    Prefers the last line break, then the last space, in the second half of the room; a
-    hard cut never lands inside an entity (``&amp;``) or before a joining code point.
-    """
-    pieces = []
-    while len(text) > limit:
-        cut = _safe_cut(text, limit)
-        newline, space = text.rfind("\n", 0, cut), text.rfind(" ", 0, cut)
-        if newline >= limit // 2:
-            cut = newline + 1
-        elif space >= limit // 2:
-            cut = space + 1
-        else:
-            while cut > limit // 2 and (
-                _is_joiner(text[cut]) or text[cut - 1] == "\u200d" or _splits_a_flag(text, cut)
-            ):
-                cut -= 1
-            cut = _safe_cut(text, cut)
-        pieces.append(text[:cut])
-        text = text[cut:]
-    pieces.append(text)
-    return pieces
-
-
-def _safe_cut(text: str, limit: int) -> int:
-    """The largest cut ≤ ``limit`` that keeps an ``&...;`` entity whole (entities are ≤ 5)."""
-    if len(text) <= limit:
-        return len(text)
-    amp = text.rfind("&", max(0, limit - 4), limit)
-    if amp != -1 and text.find(";", amp) >= limit:
-        return amp
-    return limit
-
-
-def _is_joiner(char: str) -> bool:
-    return (
-        char in _JOINERS
-        or "\U000e0020" <= char <= "\U000e007f"  # tag characters (subdivision flags)
-        or unicodedata.category(char) in ("Mn", "Mc", "Me")
-    )
-
-
-def _is_regional_indicator(char: str) -> bool:
-    return "\U0001f1e6" <= char <= "\U0001f1ff"
-
-
-def _splits_a_flag(text: str, cut: int) -> bool:
-    """A flag is two regional indicators: a cut after an odd-numbered one in a run of
-    them would separate the halves of a flag (and re-pair every flag after it)."""
-    if not (0 < cut < len(text)) or not _is_regional_indicator(text[cut]):
-        return False
-    run = 0
-    while cut - run - 1 >= 0 and _is_regional_indicator(text[cut - run - 1]):
-        run += 1
-    return run % 2 == 1
-
-
-def _clip(text: str, limit: int) -> str:
-    """Shorten escaped text to ``limit`` characters, ending in "…" and never mid-entity."""
-    if len(text) <= limit:
-        return text
-    return text[: _safe_cut(text, limit - 1)] + "…"

@@ -17,13 +17,19 @@ import datetime as dt
 from dataclasses import dataclass
 
 from marvin.digest import escape_mrkdwn
+from marvin.domain.slack_fit import fit_with_note
+from marvin.domain.slack_limits import MAX_EPHEMERAL_ANSWER
 from marvin.models import DEFAULT_TEAM, Member, Team
 from marvin.services import UnknownTeamError, resolve_team
 from marvin.settings import Settings
 from marvin.standup import active_standup_date, format_date
 from marvin.store.base import OutcomeUnknown, Store, StoreError, deadline
 
-MAX_UPDATE_CHARS = 20_000  # generous for a standup, far under Slack's own limits
+MAX_UPDATE_CHARS = 20_000  # generous for a standup; the digest splits it under Slack's limits
+CUT_SHORT = (
+    "\n… _(cut short: Slack shows at most {limit:,} characters in this answer. "
+    "Everything you posted is saved and goes into the digest.)_"
+)
 STORE_BUDGET = 2.0
 """Seconds the store may take to answer one `/standup`. Slack shows the user its own
 "operation_timeout" error if the command is not answered within 3 s, so an outage must
@@ -99,7 +105,22 @@ def handle_standup(
     """Run one `/standup` command for one user; never raises for bad input or a dead store.
 
     The store gets `budget` seconds in all: past that, the answer is "not saved" (or "could
-    not confirm", when a write went out and its answer did not come back)."""
+    not confirm", when a write went out and its answer did not come back). An answer too
+    long for Slack (`/standup show` of a long update) is cut short with a note saying so."""
+    reply = _answer(store, settings, user_id, user_name, text, now, budget)
+    note = CUT_SHORT.format(limit=MAX_EPHEMERAL_ANSWER)
+    return Reply(fit_with_note(reply.text, MAX_EPHEMERAL_ANSWER, note), reply.ok)
+
+
+def _answer(
+    store: Store,
+    settings: Settings,
+    user_id: str,
+    user_name: str,
+    text: str,
+    now: dt.datetime,
+    budget: float,
+) -> Reply:
     command = parse_command(text)
     if command.action == "help":
         return Reply(HELP)

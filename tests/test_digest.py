@@ -19,6 +19,7 @@ from marvin.digest import (
     digest_summary,
     escape_mrkdwn,
 )
+from marvin.domain.slack_limits import BLOCK_TEXT_BUDGET, block_text_length, slack_len
 from marvin.models import Member, Team, Update
 from marvin.standup import is_blank_update
 
@@ -209,8 +210,9 @@ def check_limits(messages: list[DigestMessage]) -> None:
         ids = [block["block_id"] for block in message.blocks[1:]]
         assert len(ids) == len(set(ids))
         for text in texts(message)[1:]:
-            assert 0 < len(text) <= MAX_SECTION_TEXT
+            assert 0 < slack_len(text) <= MAX_SECTION_TEXT
             assert "&" not in ENTITY.sub("", text)  # no entity cut in half
+        assert block_text_length(message.blocks) <= BLOCK_TEXT_BUDGET
 
 
 def reassemble(messages: list[DigestMessage]) -> list[tuple[str, str]]:
@@ -239,13 +241,15 @@ def reassemble(messages: list[DigestMessage]) -> list[tuple[str, str]]:
 
 def test_one_long_update_splits_on_lines() -> None:
     lines = [f"line {n}: " + "word " * 20 for n in range(200)]  # ~21,000 characters
-    [message] = digest_messages(TEAM, DATE, [update("U0ANN", *lines)], [member("U0ANN")])
-    check_limits([message])
-    sections = [block for block in message.blocks if block["type"] == "section"]
-    assert len(sections) >= 8
-    for block in sections[:-1]:
-        assert block["text"]["text"].endswith("\n")  # cut after a line break
-    assert reassemble([message]) == [("<@U0ANN>", escape_mrkdwn("\n".join(lines)).strip())]
+    messages = digest_messages(TEAM, DATE, [update("U0ANN", *lines)], [member("U0ANN")])
+    check_limits(messages)
+    assert len(messages) == 3  # ~21,000 characters: more than two messages' text budget
+    for message in messages:
+        sections = [block for block in message.blocks if block["type"] == "section"]
+        for block in sections[:-1]:
+            assert block["text"]["text"].endswith("\n")  # cut after a line break
+    assert messages[1].blocks[1]["text"]["text"].startswith("*<@U0ANN>* (continued)\n")
+    assert reassemble(messages) == [("<@U0ANN>", escape_mrkdwn("\n".join(lines)).strip())]
 
 
 @pytest.mark.parametrize("lead", ["", "a", "ab", "abc", "abcd", "<"])

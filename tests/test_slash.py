@@ -15,9 +15,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from marvin.digest import escape_mrkdwn
+from marvin.domain.slack_limits import MAX_EPHEMERAL_ANSWER, slack_len
 from marvin.models import DEFAULT_TEAM, Member, Team
 from marvin.settings import Settings
 from marvin.slash import (
+    CUT_SHORT,
     HELP,
     MAX_UPDATE_CHARS,
     NOT_SAVED,
@@ -30,6 +33,7 @@ from marvin.slash import (
 )
 from marvin.store.base import OutcomeUnknown, Store, StoreError, time_left
 from marvin.store.sqlite import SqliteStore
+from marvin.testing.slack_limits_check import check_message
 
 LONDON = ZoneInfo("Europe/London")
 FRIDAY_BEFORE = dt.datetime(2026, 11, 20, 8, 0, tzinfo=LONDON)  # before Friday's 09:00
@@ -455,3 +459,28 @@ def test_member_of_a_deleted_team_gets_a_clear_answer(
 
     assert not reply.ok
     assert "/standup join" in reply.text
+
+
+def test_show_and_clear_of_a_long_update_are_cut_short_with_a_note(run: Run) -> None:
+    """Slack shows at most 3,000 characters in the answer: the rest is not lost (it is
+    saved and in the digest), and the answer says so."""
+    text = "&<👍🏽 " * (MAX_UPDATE_CHARS // 6)  # escapes and emoji make it longer still
+    assert run(text).ok
+
+    shown, cleared = run("show"), run("clear")
+
+    for reply in (shown, cleared):
+        assert reply.ok
+        assert slack_len(reply.text) <= MAX_EPHEMERAL_ANSWER
+        assert reply.text.endswith(CUT_SHORT.format(limit=MAX_EPHEMERAL_ANSWER))
+        body = reply.text.split(":\n", 1)[1].removesuffix(
+            CUT_SHORT.format(limit=MAX_EPHEMERAL_ANSWER))
+        assert body.endswith("…")
+        assert escape_mrkdwn(text).startswith(body.removesuffix("…"))  # no entity cut
+    assert check_message({"channel": "C1", "text": shown.text}) is None
+    assert "Cleared your update" in cleared.text
+
+
+def test_short_answers_are_not_touched(run: Run) -> None:
+    run("shipped it")
+    assert run("show").text.endswith("\nshipped it")

@@ -55,6 +55,7 @@ PERMANENT_ERRORS: frozenset[str] = frozenset(
         "invalid_blocks",
         "invalid_blocks_format",
         "msg_too_long",
+        "msg_blocks_too_long",
         "no_text",
         "too_many_attachments",
         "too_many_users",

@@ -4,7 +4,9 @@ Slack is unreachable from tests and benchmarks, and mocking slack_sdk would skip
 code that matters (its HTTP, JSON and retry handling). So this is a real HTTP server on
 127.0.0.1 that answers the methods Marvin uses as Slack does, records every call, and on
 demand adds latency, rate limits (429 + Retry-After), server errors and ``ok: false``
-errors. Point slack-sdk at it with ``WebClient(base_url=standin.url)`` or ``SLACK_API_URL``.
+errors. Messages over Slack's size limits are refused as Slack refuses them
+(`marvin.testing.slack_limits_check`). Point slack-sdk at it with
+``WebClient(base_url=standin.url)`` or ``SLACK_API_URL``.
 
 Example:
     >>> from slack_sdk import WebClient
@@ -33,6 +35,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from marvin.testing.slack_limits_check import CHECKED_METHODS, check_message
 from marvin.testing.slack_methods import answer, is_known, targets
 from marvin.testing.slack_world import ANSWERED_HERE, SlackWorld
 
@@ -307,6 +310,8 @@ class SlackStandIn:
             result = self.world.answer(method, params)
             ok = bool(result.get("ok"))
             return _Reply(200, result, {}, "ok" if ok else f"error:{result['error']}", ok)
+        if method in CHECKED_METHODS and (too_big := check_message(params)) is not None:
+            return _Reply(200, too_big, {}, f"error:{too_big['error']}")
         channel_id: str | None = None
         if method == "chat.postMessage":
             channel_id, refused = self.world.post_target(str(params.get("channel", "")))

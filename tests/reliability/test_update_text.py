@@ -29,11 +29,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from marvin.digest import MAX_BLOCKS_PER_MESSAGE, MAX_SECTION_TEXT, digest_messages
+from marvin.digest import MAX_BLOCKS_PER_MESSAGE, MAX_SECTION_TEXT, digest_messages, escape_mrkdwn
+from marvin.domain.slack_limits import MAX_EPHEMERAL_ANSWER, slack_len
 from marvin.engine import LocalExecutor
 from marvin.models import DEFAULT_TEAM, Member, Team
 from marvin.slack.app import build_app, dispatch
-from marvin.slash import MAX_UPDATE_CHARS, parse_command
+from marvin.slash import CUT_SHORT, MAX_UPDATE_CHARS, parse_command
 from marvin.standup import is_blank_update
 from marvin.store import Store
 from marvin.store.sqlite import SqliteStore
@@ -292,8 +293,23 @@ def test_text_is_stored_exactly_and_shown_escaped(
     shown = marvin.answer("show")
     assert shown.startswith(SHOWN_PREFIX)
     assert_no_markup(shown, set(), "the show answer")
-    assert unescape(shown.removeprefix(SHOWN_PREFIX)) == shown_form(text)
+    check_shown(shown.removeprefix(SHOWN_PREFIX), text)
     check_digest(marvin.digest(), text)
+
+
+def check_shown(body: str, text: str) -> None:
+    """All of the update, escaped; or, past what Slack shows in an answer, its start (cut
+    between whole characters and entities) and a note that the rest is saved."""
+    note = CUT_SHORT.format(limit=MAX_EPHEMERAL_ANSWER)
+    if not body.endswith(note):
+        assert unescape(body) == shown_form(text)
+        return
+    assert slack_len(SHOWN_PREFIX + body) <= MAX_EPHEMERAL_ANSWER
+    kept = body.removesuffix(note)
+    assert kept.endswith("…")
+    kept = kept.removesuffix("…")
+    assert escape_mrkdwn(text).startswith(kept)
+    assert unescape(kept) == shown_form(text)[: len(unescape(kept))]
 
 
 @pytest.mark.parametrize("name", list(HELP))

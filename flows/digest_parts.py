@@ -1,0 +1,94 @@
+"""Sending a digest's parts, halving any part Slack still refuses as too big.
+
+The digest is built within Slack's budgets (`marvin.digest`), but Slack's cumulative limit
+is undocumented and may move: when Slack answers ``msg_blocks_too_long``,
+``invalid_blocks`` or ``msg_too_long`` for a part, sending the same payload again cannot
+help, so the part is sent as two halves instead, each halved again if need be; a part of
+a single block that Slack still refuses goes out as plain text, cut short with a pointer
+to ``/standup show``.
+
+Every message carries its own delivery key, so a run that takes over after a crash finds
+exactly what went out: part ``p`` is ``{key}#p``; its halves ``{key}#p.0`` and
+``{key}#p.1``; their halves ``{key}#p.0.0`` ... (the plain-text fallback keeps its part's
+key: Slack posted nothing under it). Halving is deterministic and halves go out left to
+right, so a part was halved exactly when its leftmost descendant (``#p.0``, ``#p.0.0``, ...)
+is in the channel: the takeover halves it the same way and sends only what is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from flows.delivery import Attempt
+from marvin.digest import DigestMessage, as_plain_text, halve
+from marvin.domain.slack_limits import TOO_BIG_ERRORS
+from marvin.slack.protocol import ChatAPI, SlackError
+
+#: Halving 50 blocks reaches a single block in 6 steps; deeper keys cannot exist.
+MAX_DEPTH = 6
+
+
+class PartSender:
+    """Posts a digest's parts to one channel under `attempt`'s key; remembers what went out.
+
+    Attributes:
+        posted: the ``ts`` of every message out so far (found or posted), in order.
+        current: the delivery key being sent when a call failed.
+    """
+
+    def __init__(self, chat: ChatAPI, channel: str, attempt: Attempt) -> None:
+        self.chat, self.channel, self.attempt = chat, channel, attempt
+        self.posted: list[str] = []
+        self.current = ""
+        self._looking = attempt.look_since is not None  # an earlier attempt may have sent
+
+    def send(self, messages: Sequence[DigestMessage]) -> list[str]:
+        """Every part, in order; the ``ts`` of every message out (halves count)."""
+        for part, message in enumerate(messages):
+            self._send(f"{self.attempt.key}#{part}", message)
+        return list(self.posted)
+
+    def _send(self, key: str, message: DigestMessage) -> None:
+        self.current = key
+        found = self._found(key)
+        if found:  # an earlier attempt posted it
+            self.posted.append(found)
+            return
+        halves = halve(message)
+        if halves is not None and self._was_halved(key):
+            self._send_halves(key, halves)
+            return
+        # Messages go out in order, in every attempt: once one is missing from Slack, so
+        # is everything after it, and there is nothing more to look for.
+        self._looking = False
+        try:
+            ts = self.chat.post_message(self.channel, message.text, message.blocks, key=key)
+        except SlackError as exc:
+            if exc.error not in TOO_BIG_ERRORS:
+                raise
+            if halves is not None:
+                self._send_halves(key, halves)
+                return
+            plain = as_plain_text(message)
+            ts = self.chat.post_message(self.channel, plain.text, key=key)
+        self.posted.append(ts)
+
+    def _send_halves(self, key: str, halves: tuple[DigestMessage, DigestMessage]) -> None:
+        for index, half in enumerate(halves):
+            self._send(f"{key}.{index}", half)
+
+    def _found(self, key: str) -> str | None:
+        if not self._looking:
+            return None
+        return self.attempt.already_sent(
+            lambda k, since: self.chat.find_message(self.channel, k, since), key
+        )
+
+    def _was_halved(self, key: str) -> bool:
+        """Whether an earlier attempt sent halves of this part (it posts the leftmost first)."""
+        descendant = key
+        for _ in range(MAX_DEPTH):
+            descendant += ".0"
+            if self._found(descendant):
+                return True
+        return False
