@@ -13,6 +13,13 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from marvin.cli_input import (
+    bad_option,
+    check_choice,
+    check_standup_day,
+    check_zone,
+    option_value,
+)
 from marvin.cli_output import print_run, print_schedule, print_teams
 from marvin.cli_runs import runs_app, stats_command
 from marvin.composition import build_history, build_services, build_store, run_flow
@@ -67,24 +74,26 @@ def run_command(
     force: Annotated[bool, typer.Option("--force", help="send again even if already sent")] = False,
 ) -> None:
     """Run a flow now, off-schedule; exit 0 when its reference tasks succeed."""
-    if flow not in ("reminder", "standup"):
-        raise typer.BadParameter(f"expected reminder or standup, got {flow!r}", param_hint="FLOW")
-    if date is not None:
-        from flows.common import check_date
+    from flows import FLOW_NAMES
+    from flows.common import check_date
 
-        date = check_date(date)
+    check_choice("FLOW", flow, FLOW_NAMES)
+    if date is not None:
+        date = option_value("--date", check_date, date)
     params: dict[str, object] = {"team": team, "date": date, "force": force}
     if flow == "standup":
         params["standup_channel"] = channel or "#testing"
     elif channel is not None:
-        raise typer.BadParameter("only the standup flow posts to a channel", param_hint="--channel")
+        raise bad_option("--channel", "only the standup flow posts to a channel")
     settings = load_settings()
     store = build_store(settings)
     history = None if dry_run else build_history(settings)  # a dry run sends nothing: no record
     if history is not None:
         close_dead_runs(history, utc_now())
     try:
-        resolve_team(store, settings, team)
+        the_team = resolve_team(store, settings, team)
+        if date is not None:
+            check_standup_day(the_team, date)
         services = build_services(settings, store, dry_run=dry_run)
         result = run_flow(flow, params, services, history=history)
     finally:
@@ -133,7 +142,7 @@ def team_add(
     from marvin.standup import is_user_id
 
     if not is_user_id(user_id):
-        raise typer.BadParameter(f"{user_id!r} is not a Slack user id (like U0123ABC)")
+        raise bad_option("USER_ID", f"expected a Slack user id like U0123ABC, got {user_id!r}")
     settings = load_settings()
     store = build_store(settings)
     try:
@@ -199,22 +208,18 @@ def _changed_team(
     channel: str | None,
 ) -> Team:
     from dataclasses import replace
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     if timezone is not None:
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise typer.BadParameter(f"unknown time zone {timezone!r}") from None
+        option_value("--timezone", check_zone, timezone)
     times = {}
     for label, value in (("standup_time", standup_time), ("reminder_time", reminder_time)):
         if value is not None:
-            hour, minute = parse_hhmm(value)
+            hour, minute = option_value("--" + label.replace("_", "-"), parse_hhmm, value)
             times[label] = f"{hour:02d}:{minute:02d}"
     return replace(
         team,
         timezone=timezone or team.timezone,
-        days=parse_days(days) if days is not None else team.days,
+        days=option_value("--days", parse_days, days) if days is not None else team.days,
         channel=channel or team.channel,
         **times,
     )
@@ -225,7 +230,7 @@ app.add_typer(runs_app, name="runs")
 app.command("stats")(stats_command)
 
 
-def _fail(kind: str, exc: BaseException) -> None:
+def _fail(kind: str, exc: BaseException | str) -> None:
     """One line on stderr; the message is shown as typed (never read as rich markup)."""
     from rich.text import Text
 
@@ -233,9 +238,20 @@ def _fail(kind: str, exc: BaseException) -> None:
 
 
 def main() -> None:
-    """Entry point: Typer handles usage errors; Marvin's own errors become one line."""
+    """Entry point: every error, Typer's usage errors included, becomes one line on stderr
+    (what was wrong, with the option or variable and what was expected) and exit 2; a
+    store that fails is exit 3."""
     try:
-        app()
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:  # click's errors, as vendored by Typer
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `marvin team`: the help, as asked
+            exc.show()  # type: ignore[attr-defined]
+        else:
+            _fail("Error", _usage_message(exc))
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("Aborted")
+        sys.exit(1)
     except SettingsError as exc:
         _fail("Configuration error", exc)
         sys.exit(2)
@@ -245,3 +261,13 @@ def main() -> None:
     except StoreError as exc:
         _fail("Store error", exc)
         sys.exit(3)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_message(exc: typer.TyperException) -> str:
+    """Click's message, with where to read more: ``... (see `marvin team set --help`)``."""
+    message = exc.format_message().rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None and exc.exit_code == 2:
+        message += f" (see `{ctx.command_path} --help`)"
+    return message

@@ -146,7 +146,7 @@ def test_run_standup_dry_run_shows_the_digest_it_would_post_to_testing(cli: Cli)
     ("args", "env", "expected"),
     [
         (("run", "standup", "--dry-run", "--date", "2026-02-30"), {},
-         "Error: bad date '2026-02-30': expected YYYY-MM-DD"),
+         "Error: Invalid value for '--date': bad date '2026-02-30': expected YYYY-MM-DD"),
         (("run", "reminder", "--dry-run", "--team", "nope"), {},
          "Error: no team named 'nope'"),
         (("run", "reminder"), {"SLACK_BOT_TOKEN": None},
@@ -188,6 +188,43 @@ def test_a_bad_setting_is_reported_on_one_line(cli: Cli) -> None:
     result = cli("team", "list", MARVIN_STANDUP_TIME="9am")
 
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "names", "value"),
+    [
+        (("serve",), {"SLACK_BOT_TOKEN": None}, "SLACK_BOT_TOKEN", None),
+        (("run", "standup", "--dry-run", "--date", "2026-11-28"), {}, "'--date'", "2026-11-28"),
+        (("runs", "--flow", "nope"), {}, "'--flow'", "'nope'"),
+        (("team", "set", "eng", "--timezone", "Mars/Phobos"), {}, "'--timezone'", "'Mars/Phobos'"),
+        (("team", "set", "eng", "--standup-time", "25:99"), {}, "'--standup-time'", "'25:99'"),
+        (("team", "set", "eng", "--days", "someday"), {}, "'--days'", None),
+        (("team", "add", "x1"), {}, "'USER_ID'", "'x1'"),
+        (("schedule", "--next", "0"), {}, "'--next'", None),
+        (("run", "nope"), {}, "'FLOW'", "'nope'"),
+        (("run", "reminder", "--bogus"), {}, "--bogus", None),
+        (("team", "list"), {"MARVIN_STANDUP_TIME": "25:99"}, "MARVIN_STANDUP_TIME", "'25:99'"),
+    ],
+    ids=["serve-unconfigured", "date-not-a-standup-day", "unknown-flow", "unknown-zone",
+         "bad-time", "bad-days", "bad-user-id", "typer-range", "bad-flow-argument",
+         "unknown-option", "bad-setting"],
+)
+def test_every_error_is_one_line_naming_the_option_and_exit_2(
+    cli: Cli, args: tuple[str, ...], env: dict[str, str | None], names: str, value: str | None
+) -> None:
+    """One style whoever finds the mistake (Typer, a parser, the settings): one line on
+    stderr, naming the option or variable, saying what was expected, the value once."""
+    result = cli(*args, **env)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    line = result.stderr.strip()
+    assert line.startswith(("Error: ", "Configuration error: ")), line
+    assert names in line and "Usage" not in line and "╭" not in line, line
+    assert "--dry-run" not in line, line  # serve has no --dry-run to suggest
+    if value is not None:
+        assert line.count(value) == 1, line
 
 
 def test_user_input_in_an_error_is_shown_as_typed(cli: Cli) -> None:

@@ -379,7 +379,8 @@ def test_stats_defaults_to_every_team_over_the_last_30_days(
         (("--since", "2026-06-08", "--until", "2026-06-01"),
          "Error: the range starts (2026-06-08) after it ends (2026-06-01)"),
         (("--since", "2026-13-01"),
-         "Error: bad date '2026-13-01': expected YYYY-MM-DD, e.g. 2026-11-23"),
+         "Error: Invalid value for '--since': bad date '2026-13-01': expected YYYY-MM-DD, "
+         "e.g. 2026-11-23 (see `marvin stats --help`)"),
         (("--team", "nope"), "Error: no team named 'nope'; create it with `marvin team set nope "
                              "...`"),
     ],
