@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from marvin.models import Member
+from marvin.store import open_history
 from marvin.store.sqlite import SqliteStore
 from marvin.testing.slack_api import SlackStandIn
 
@@ -266,3 +268,40 @@ def test_run_standup_exits_1_when_slack_refuses_the_post(
     assert re.search(r"│ post_digest +│ Failed +│ could not post the digest to #testing: "
                      r"channel_not_found", result.stdout)
     assert "flow run: Failed" in result.stdout
+
+
+def closed_port_url() -> str:
+    """A URL where nothing listens: connections to it are refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/api/"
+
+
+def test_run_standup_with_slack_unreachable_fails_at_once_naming_the_url(cli: Cli) -> None:
+    """A refused connection is asked once, not retried by the client and by the task
+    (it was 16 attempts over ~32 s and an ERROR line from slack_sdk for each)."""
+    cli.add_members("U0001")
+    url = closed_port_url()
+
+    result = cli("run", "standup", "--date", "2026-11-23", SLACK_API_URL=url)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and "slack_sdk" not in result.stderr
+    [line] = result.stderr.strip().splitlines()  # one line for the one failed call
+    assert f"chat.postMessage to #testing failed: connection refused by {url} (SLACK_API_URL)" \
+        in line
+    assert re.search(r"│ post_digest +│ Failed +│ could not post the digest to #testing: "
+                     r"connection refused by " + re.escape(url), result.stdout)
+    history = open_history(f"sqlite:///{cli.db}")
+    try:
+        [run] = history.list_flow_runs(limit=5)
+        detail = history.get_run(run.id)
+    finally:
+        history.close()
+    assert detail is not None
+    slack_calls = [e for e in detail.events if e.system == "slack"]
+    assert [(e.method, e.outcome) for e in slack_calls] == [
+        ("chat.postMessage", "connection_refused")]
+    [post] = [t for t in detail.task_runs if t.task == "post_digest"]
+    assert post.run_count == 1  # permanent: the task is not retried either
