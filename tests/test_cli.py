@@ -138,9 +138,15 @@ def test_run_standup_dry_run_shows_the_digest_it_would_post_to_testing(cli: Cli)
 
     assert result.returncode == 0, result.stderr
     assert re.search(
-        r"^would post to #testing: Standup for Monday 23 November: 0 posted, 1 missing",
+        r"^would post to #testing: Standup for Monday 23 November: 0 posted, 1 missing\n"
+        r"    │ Standup for Monday 23 November\n"
+        r"    │\n"
+        r"    │ No one posted an update for this standup.\n"
+        r"    │\n"
+        r"    │ No update from: @U0001\n",
         result.stdout, re.M,
-    )
+    ), result.stdout
+    assert "blocks]" not in result.stdout
     assert "flow run: Success" in result.stdout
 
 

@@ -345,8 +345,9 @@ def test_dry_run_prints_and_records_without_network() -> None:
     assert dm == "D-U123"
     assert out.getvalue().splitlines() == [
         "would DM U123: Standup in 30 minutes!",
-        "would post to #general: Standup for Monday [+1 blocks]",
+        "would post to #general: Standup for Monday",
         "    • alice: tests",
+        "    │ *Today*: reviews",
     ]
     assert chat.sent == [
         ("D-U123", "Standup in 30 minutes!", None),
