@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from marvin.cli_tables import print_table
 from marvin.engine import FlowRun, State, TaskRun
 from marvin.models import Member, Team
 from marvin.standup import format_days
@@ -78,9 +79,8 @@ def print_schedule(console: Console, runs: Sequence[UpcomingRun]) -> None:
 
 
 def print_teams(console: Console, teams: Sequence[tuple[Team, list[Member]]]) -> None:
-    table = Table(title="teams", title_justify="left")
-    for column in ("team", "time zone", "reminder", "standup", "days", "channel", "members"):
-        table.add_column(column, overflow="fold")
+    headers = ("team", "time zone", "reminder", "standup", "days", "channel", "members")
+    rows = []
     for team, members in teams:
         names = ", ".join(f"{m.name} ({m.user_id})" if m.name else m.user_id for m in members)
         cells = (
@@ -92,8 +92,8 @@ def print_teams(console: Console, teams: Sequence[tuple[Team, list[Member]]]) ->
             team.channel,
             names or "-",
         )
-        table.add_row(*(Text(cell) for cell in cells))  # user text: never read as markup
-    console.print(table)
+        rows.append([Text(cell) for cell in cells])  # user text: never read as markup
+    print_table(console, "teams", headers, rows, wrap="members")
 
 
 # Run history (`marvin runs`) -------------------------------------------------------------
@@ -134,20 +134,19 @@ def print_run_list(console: Console, runs: Sequence[FlowRunRecord]) -> None:
     if not runs:
         console.print("no runs recorded")
         return
-    table = Table(title="runs (times in UTC)", title_justify="left")
-    for column in ("id", "flow", "state", "started", "duration"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("parameters", overflow="fold")
-    for run in runs:
-        table.add_row(
+    headers = ("id", "flow", "state", "started", "duration", "parameters")
+    rows = [
+        [
             Text(run.id[:12]),
             Text(run.flow),
             _state_text(run.state),
-            _when(run.started_at),
-            format_duration(run.started_at, run.ended_at),
+            Text(_when(run.started_at)),
+            Text(format_duration(run.started_at, run.ended_at)),
             Text(format_parameters(run.parameters)),
-        )
-    console.print(table)
+        ]
+        for run in runs
+    ]
+    print_table(console, "runs (times in UTC)", headers, rows, wrap="parameters")
 
 
 def _task_label(task_run: TaskRunRecord) -> str:

@@ -311,3 +311,41 @@ def test_run_standup_with_slack_unreachable_fails_at_once_naming_the_url(cli: Cl
         ("chat.postMessage", "connection_refused")]
     [post] = [t for t in detail.task_runs if t.task == "post_digest"]
     assert post.run_count == 1  # permanent: the task is not retried either
+
+
+@pytest.mark.parametrize("columns", [99, 80, 60, 40])
+def test_tables_never_break_a_value_on_a_narrow_terminal(cli: Cli, columns: int) -> None:
+    """Short values (zones, channels, days, ids, states, times) stay whole on one line;
+    only free text wraps, at spaces; nothing is cut off with an ellipsis."""
+    saved = cli("team", "set", "eng", "--timezone", "Europe/Berlin", "--days", "mon,wed,fri",
+                "--channel", "#engineering-standups")
+    assert saved.returncode == 0, saved.stderr
+    store = SqliteStore(str(cli.db))
+    try:
+        for number in range(3, 6):
+            store.save_member(Member(f"U000{number}", team="eng", name=f"Person {number}"))
+    finally:
+        store.close()
+    ran = cli("run", "reminder", "--team", "eng", "--date", "2026-11-23",
+              SLACK_API_URL=closed_port_url())  # fails at once, but is recorded
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    history = open_history(f"sqlite:///{cli.db}")
+    try:
+        [run] = history.list_flow_runs(limit=5)
+    finally:
+        history.close()
+
+    teams = cli("team", "list", COLUMNS=str(columns))
+    runs = cli("runs", COLUMNS=str(columns))
+
+    for result, values in (
+        (teams, ["Europe/Berlin", "#engineering-standups", "mon,wed,fri", "08:30", "09:00",
+                 "(U0003)", "(U0004)", "(U0005)"]),
+        (runs, [run.id[:12], "reminder", "Failed", "date=2026-11-23", "team=eng"]),
+    ):
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        assert all(len(line.rstrip()) <= columns for line in lines), result.stdout
+        assert "…" not in result.stdout, result.stdout
+        for value in values:
+            assert any(value in line for line in lines), (value, result.stdout)
