@@ -26,7 +26,7 @@ from marvin.composition import build_history, build_services, build_store, run_f
 from marvin.engine import FlowValidationError
 from marvin.history.recovery import close_dead_runs
 from marvin.models import DEFAULT_TEAM, Member, Team
-from marvin.services import UnknownTeamError, resolve_team, utc_now
+from marvin.services import UnknownTeamError, membership_date, resolve_team, utc_now
 from marvin.settings import SettingsError, load_settings
 from marvin.standup import parse_days, parse_hhmm
 from marvin.store import StoreError
@@ -146,8 +146,12 @@ def team_add(
     settings = load_settings()
     store = build_store(settings)
     try:
-        resolve_team(store, settings, team)
-        store.save_member(Member(user_id=user_id, team=team, name=name))
+        current = store.get_member(user_id)
+        if current is not None and current.team == team:
+            joined = current.joined_on  # a new name, the same membership
+        else:
+            joined = membership_date(store, settings, team, utc_now())
+        store.save_member(Member(user_id=user_id, team=team, name=name, joined_on=joined))
     finally:
         store.close()
     console.print(f"added {user_id} to team {team}")
@@ -155,11 +159,17 @@ def team_add(
 
 @team_app.command("remove")
 def team_remove(user_id: Annotated[str, typer.Argument(help="Slack user id")]) -> None:
-    """Remove a member."""
+    """Remove a member (kept, as a former member, for `marvin stats`)."""
     settings = load_settings()
     store = build_store(settings)
     try:
-        removed = store.remove_member(user_id)
+        current = store.get_member(user_id)
+        try:
+            left = None if current is None else membership_date(
+                store, settings, current.team, utc_now())
+        except UnknownTeamError:  # the team is gone: nothing to count them in
+            left = None
+        removed = current is not None and store.remove_member(user_id, left)
     finally:
         store.close()
     if not removed:

@@ -235,7 +235,8 @@ def print_team_stats(console: Console, stats: TeamStats, *, daily: bool = False)
     for item in stats.members:
         members.add_row(
             Text(item.member.user_id),
-            Text(item.member.name or "-"),
+            Text((item.member.name or "-")
+                 + (f" (left {item.member.left_on})" if item.member.left_on else "")),
             f"{item.days_posted} of {item.standup_days}",
             f"{item.participation:.1f}%",
         )

@@ -146,7 +146,8 @@ def _team_stats(
     store: Store, team: Team, runs: list[RunDetail], start: str, end: str
 ) -> TeamStats:
     updates = {date: store.list_updates(team.name, date) for date in standup_days(team, start, end)}
-    return team_stats(team, store.list_members(team.name), updates, runs, start, end)
+    members = store.list_members(team.name, include_former=True)  # counted while they belonged
+    return team_stats(team, members, updates, runs, start, end)
 
 
 def _reminder_runs(history: RunHistory, teams: set[str], start: str) -> list[RunDetail]:
