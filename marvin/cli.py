@@ -29,7 +29,7 @@ from marvin.models import DEFAULT_TEAM, Member, Team
 from marvin.services import UnknownTeamError, membership_date, resolve_team, utc_now
 from marvin.settings import SettingsError, load_settings
 from marvin.standup import parse_days, parse_hhmm
-from marvin.store import StoreError
+from marvin.store import Store, StoreError
 
 app = typer.Typer(
     name="marvin",
@@ -94,6 +94,8 @@ def run_command(
         the_team = resolve_team(store, settings, team)
         if date is not None:
             check_standup_day(the_team, date)
+        if flow == "standup" and not _standup_by_hand(store, the_team, params, force):
+            raise typer.Exit(0)
         services = build_services(settings, store, dry_run=dry_run)
         result = run_flow(flow, params, services, history=history)
     finally:
@@ -102,6 +104,25 @@ def run_command(
             history.close()
     print_run(console, result)
     raise typer.Exit(0 if result.state.is_successful() else 1)
+
+
+def _standup_by_hand(store: Store, team: Team, params: dict[str, object], force: bool) -> bool:
+    """Say which standup the run covers (fixing it in `params`); False, having said why,
+    when the schedule already posted that digest to the team's channel and not `force`."""
+    from rich.text import Text
+
+    from marvin.by_hand import describe_cover, describe_earlier, digest_date, scheduled_digest
+
+    given = params["date"]
+    date = digest_date(team, utc_now(), given if isinstance(given, str) else None)
+    params["date"] = date
+    console.print(Text("covers the " + describe_cover(team, date, str(params["standup_channel"]))),
+                  soft_wrap=True)
+    earlier = scheduled_digest(store, team, date)
+    if earlier is not None and not force:
+        console.print(Text(describe_earlier(team, earlier)), soft_wrap=True)
+        return False
+    return True
 
 
 @app.command()

@@ -143,7 +143,7 @@ def test_run_standup_dry_run_shows_the_digest_it_would_post_to_testing(cli: Cli)
         r"    │\n"
         r"    │ No one posted an update for this standup.\n"
         r"    │\n"
-        r"    │ No update from: @U0001\n",
+        r"    │ No update from: U0001\n",  # by hand to #testing: named, not pinged
         result.stdout, re.M,
     ), result.stdout
     assert "blocks]" not in result.stdout
@@ -349,3 +349,39 @@ def test_tables_never_break_a_value_on_a_narrow_terminal(cli: Cli, columns: int)
         assert "…" not in result.stdout, result.stdout
         for value in values:
             assert any(value in line for line in lines), (value, result.stdout)
+
+
+def test_run_standup_by_hand_says_what_it_covers_and_never_repeats_the_schedule(
+    cli: Cli, standin: SlackStandIn
+) -> None:
+    cli.add_members("U0001", "U0002")
+    scheduled = cli("run", "standup", "--channel", "#general", "--date", "2026-11-23",
+                    SLACK_API_URL=standin.url)  # what the schedule does at standup time
+    assert scheduled.returncode == 0, scheduled.stdout + scheduled.stderr
+
+    again = cli("run", "standup", "--date", "2026-11-23", SLACK_API_URL=standin.url)
+
+    assert again.returncode == 0, again.stdout + again.stderr
+    first, second, *rest = again.stdout.splitlines()
+    assert first == ("covers the standup of Monday 23 November (2026-11-23), team default, "
+                     "to #testing")
+    assert second.startswith("the digest for 2026-11-23 was posted to #general on schedule at ")
+    assert second.endswith("; nothing sent (--force sends it anyway)")
+    assert rest == []
+    assert [m["channel"] for m in standin.posted_messages()] == ["#general"]
+
+    forced = cli("run", "standup", "--date", "2026-11-23", "--force", SLACK_API_URL=standin.url)
+
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    general, testing = standin.posted_messages()
+    assert "<@U0001>" in str(general["blocks"])  # the team's channel: mentions, as ever
+    assert "<@" not in str(testing["blocks"])  # by hand to #testing: nobody pinged
+    assert "No update from: U0001, U0002" in str(testing["blocks"])
+
+
+def test_run_standup_by_hand_without_a_date_names_the_standup_it_covers(cli: Cli) -> None:
+    result = cli("run", "standup", "--dry-run")
+
+    assert result.returncode == 0, result.stderr
+    assert re.match(r"covers the standup of \w+ \d+ \w+ \(\d{4}-\d\d-\d\d\), team default, "
+                    r"to #testing\n", result.stdout), result.stdout
