@@ -385,3 +385,17 @@ def test_run_standup_by_hand_without_a_date_names_the_standup_it_covers(cli: Cli
     assert result.returncode == 0, result.stderr
     assert re.match(r"covers the standup of \w+ \d+ \w+ \(\d{4}-\d\d-\d\d\), team default, "
                     r"to #testing\n", result.stdout), result.stdout
+
+
+def test_a_copied_env_example_dry_runs_and_its_placeholders_are_never_used(cli: Cli) -> None:
+    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
+    (cli.cwd / ".env").write_text(example + f"MARVIN_STORE=sqlite:///{cli.db}\n")
+
+    dry = cli("run", "standup", "--dry-run", "--date", "2026-11-23", SLACK_BOT_TOKEN=None)
+    uncommented = cli("run", "reminder", SLACK_BOT_TOKEN=None,
+                      SLACK_SIGNING_SECRET="your-signing-secret")
+
+    assert dry.returncode == 0, dry.stderr
+    assert uncommented.returncode == 2
+    assert uncommented.stderr.startswith("Configuration error: invalid setting "
+                                         "SLACK_SIGNING_SECRET: still the .env.example")
