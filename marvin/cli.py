@@ -67,7 +67,9 @@ def run_command(
         str | None, typer.Option(help="standup only: where to post (default #testing by hand)")
     ] = None,
     date: Annotated[
-        str | None, typer.Option(help="standup date YYYY-MM-DD (default: the active one)")
+        str | None,
+        typer.Option(help="standup date YYYY-MM-DD (default: reminder, the next standup; "
+                     "standup, the latest one)"),
     ] = None,
     team: Annotated[str, typer.Option(help="team name")] = DEFAULT_TEAM,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="print what would be sent")] = False,
