@@ -48,14 +48,13 @@ def _rows(task_run: TaskRun) -> list[tuple[str, State, str]]:
 
 def print_run(console: Console, run: FlowRun) -> None:
     """The task states of a run (mapped children included), then the flow's state."""
-    table = Table(title=f"{run.flow_name} run {run.id[:12]}", title_justify="left")
-    table.add_column("task")
-    table.add_column("state")
-    table.add_column("message", overflow="fold")
-    for task_run in run.task_runs:
-        for name, state, message in _rows(task_run):
-            table.add_row(Text(name), _state(state), Text(message))
-    console.print(table)
+    rows = [
+        [Text(name), Text.from_markup(_state(state)), Text(message)]
+        for task_run in run.task_runs
+        for name, state, message in _rows(task_run)
+    ]
+    print_table(console, f"{run.flow_name} run {run.id[:12]}", ("task", "state", "message"),
+                rows, wrap="message")
     console.print(
         Text.assemble(
             "flow run: ", Text.from_markup(_state(run.state)), ": ", run.state.message or ""
@@ -64,18 +63,17 @@ def print_run(console: Console, run: FlowRun) -> None:
 
 
 def print_schedule(console: Console, runs: Sequence[UpcomingRun]) -> None:
-    table = Table(title="upcoming runs", title_justify="left")
-    for column in ("when (team's time)", "UTC", "flow", "team"):
-        table.add_column(column)
-    for item in runs:
-        start = item.run.start_time
-        table.add_row(
-            start.format("ddd YYYY-MM-DD HH:mm zz"),
-            start.in_timezone("UTC").format("YYYY-MM-DD HH:mm"),
-            item.flow,
+    rows = [
+        [
+            Text(item.run.start_time.format("ddd YYYY-MM-DD HH:mm zz")),
+            Text(item.run.start_time.in_timezone("UTC").format("YYYY-MM-DD HH:mm")),
+            Text(item.flow),
             Text(str(item.run.parameter_defaults.get("team", ""))),
-        )
-    console.print(table)
+        ]
+        for item in runs
+    ]
+    print_table(console, "upcoming runs", ("when (team's time)", "UTC", "flow", "team"), rows,
+                wrap="team")
 
 
 def print_teams(console: Console, teams: Sequence[tuple[Team, list[Member]]]) -> None:
@@ -168,36 +166,37 @@ def print_run_detail(console: Console, detail: RunDetail) -> None:
     if not detail.task_runs:  # the recorder writes them all when the run ends
         console.print("no task runs recorded (yet, if the run is still going)")
         return
-    tasks = Table(title="task runs", title_justify="left")
-    for column in ("task", "state", "runs", "message", "result"):
-        tasks.add_column(column, overflow="fold")
+    tasks: list[list[Text]] = []
     for task_run in detail.task_runs:
-        tasks.add_row(Text(_task_label(task_run)), _state_text(task_run.state),
-                      str(task_run.run_count), Text(task_run.message), Text(task_run.result))
+        tasks.append([Text(_task_label(task_run)), _state_text(task_run.state),
+                      Text(str(task_run.run_count)), Text(task_run.message),
+                      Text(task_run.result)])
         indent = "    " if task_run.map_index is not None else "  "
         for log in task_run.logs:
             line = f"{_when(log.at, '%H:%M:%S')} {log.level} {log.message}"
-            tasks.add_row(Text(indent + "log", style="dim"), "", "", Text(line, style="dim"), "")
-    console.print(tasks)
+            tasks.append([Text(indent + "log", style="dim"), Text(""), Text(""),
+                          Text(line, style="dim"), Text("")])
+    print_table(console, "task runs", ("task", "state", "runs", "message", "result"), tasks,
+                wrap=("message", "result"))
     if not detail.events:
         console.print("no events recorded")
         return
-    events = Table(title="events (times in UTC)", title_justify="left")
-    for column in ("at", "task", "system", "method", "target", "outcome", "ms"):
-        events.add_column(column, overflow="fold", justify="right" if column == "ms" else "left")
     prefix = run.id + "/"
-    for event in detail.events:
-        task = event.task_run_id or "-"
-        events.add_row(
-            _when(event.at, "%H:%M:%S.%f")[:-3],
-            Text(task.removeprefix(prefix)),
+    events = [
+        [
+            Text(_when(event.at, "%H:%M:%S.%f")[:-3]),
+            Text((event.task_run_id or "-").removeprefix(prefix)),
             Text(event.system),
             Text(event.method),
             Text(event.target),
             Text(event.outcome, style="" if event.outcome == "ok" else "red"),
-            f"{event.duration_ms:.1f}",
-        )
-    console.print(events)
+            Text(f"{event.duration_ms:.1f}"),
+        ]
+        for event in detail.events
+    ]
+    print_table(console, "events (times in UTC)",
+                ("at", "task", "system", "method", "target", "outcome", "ms"), events,
+                wrap="target", right=("ms",))
 
 
 # Stats (`marvin stats`) ------------------------------------------------------------------

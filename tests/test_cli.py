@@ -337,11 +337,16 @@ def test_tables_never_break_a_value_on_a_narrow_terminal(cli: Cli, columns: int)
 
     teams = cli("team", "list", COLUMNS=str(columns))
     runs = cli("runs", COLUMNS=str(columns))
+    shown = cli("runs", "show", run.id, COLUMNS=str(columns))
+    schedule = cli("schedule", "--next", "2", COLUMNS=str(columns))
 
     for result, values in (
         (teams, ["Europe/Berlin", "#engineering-standups", "mon,wed,fri", "08:30", "09:00",
                  "(U0003)", "(U0004)", "(U0005)"]),
         (runs, [run.id[:12], "reminder", "Failed", "date=2026-11-23", "team=eng"]),
+        (shown, ["get_standup_date", "is_reminder_needed", "send_reminder", "Success",
+                 "conversations.open", "connection_refused", "Failed"]),
+        (schedule, ["reminder", "standup", "UTC"]),
     ):
         assert result.returncode == 0, result.stderr
         lines = result.stdout.splitlines()

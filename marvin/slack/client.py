@@ -205,10 +205,7 @@ class _NoPerAttemptErrors(logging.Filter):
         )
 
 
-_SDK_LOG = logging.getLogger("marvin.slack.sdk")
-# INFO, not NOTSET: slack-sdk builds its DEBUG lines (request headers, token included)
-# whenever its logger's own level is DEBUG or lower.
-_SDK_LOG.setLevel(logging.INFO)
+_SDK_LOG = logging.getLogger("marvin.slack.sdk")  # slack-sdk's own lines (retries at INFO)
 _SDK_LOG.addFilter(_NoPerAttemptErrors())
 log = logging.getLogger("marvin.slack")
 
