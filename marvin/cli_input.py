@@ -8,6 +8,7 @@ errors Typer finds itself (a range, a missing argument). One style, whoever find
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -54,8 +55,6 @@ def check_choice(option: str, value: str, choices: Sequence[str]) -> str:
 def check_standup_day(team: Team, date: str) -> None:
     """Refuse a `--date` that is not one of the team's standup days: its run would cover
     a standup that never happens (nobody was reminded, nobody posted for it)."""
-    import datetime as dt
-
     weekday = dt.date.fromisoformat(date).weekday()
     if weekday not in team.days:
         raise bad_option(
