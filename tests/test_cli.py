@@ -404,3 +404,14 @@ def test_a_copied_env_example_dry_runs_and_its_placeholders_are_never_used(cli: 
     assert uncommented.returncode == 2
     assert uncommented.stderr.startswith("Configuration error: invalid setting "
                                          "SLACK_SIGNING_SECRET: still the .env.example")
+
+
+def test_serve_with_slack_unreachable_is_one_line_naming_the_url(cli: Cli) -> None:
+    url = closed_port_url()
+
+    result = cli("serve", SLACK_API_URL=url, SLACK_SIGNING_SECRET="abc123", MARVIN_PORT="1")
+
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"Configuration error: cannot reach Slack at {url} (SLACK_API_URL): ")
+    assert "Connection refused" in line
