@@ -13,13 +13,20 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from marvin.cli_input import (
+    bad_option,
+    check_choice,
+    check_standup_day,
+    check_zone,
+    option_value,
+)
 from marvin.cli_output import print_run, print_schedule, print_teams
 from marvin.cli_runs import runs_app, stats_command
 from marvin.composition import build_history, build_services, build_store, run_flow
 from marvin.engine import FlowValidationError
 from marvin.history.recovery import close_dead_runs
 from marvin.models import DEFAULT_TEAM, Member, Team
-from marvin.services import UnknownTeamError, resolve_team, utc_now
+from marvin.services import UnknownTeamError, membership_date, resolve_team, utc_now
 from marvin.settings import Settings, SettingsError, load_settings
 from marvin.standup import parse_days, parse_hhmm
 from marvin.store import Store, StoreError
@@ -51,15 +58,14 @@ def serve() -> None:
     from marvin.server import serve as run_server
 
     settings = load_settings()
-    store = build_store(settings)
-    try:
+
+    def check_channels(store: Store) -> None:
         checks = [("MARVIN_ALERT_CHANNEL", settings.alert_channel)]
         if store.get_team(DEFAULT_TEAM) is None:
             checks.append(("MARVIN_STANDUP_CHANNEL", settings.standup_channel))
         _check_channels(settings, store, checks)
-    finally:
-        store.close()
-    run_server(settings)
+
+    run_server(settings, preflight=check_channels)
 
 
 @app.command("run")
@@ -69,36 +75,42 @@ def run_command(
         str | None, typer.Option(help="standup only: where to post (default #testing by hand)")
     ] = None,
     date: Annotated[
-        str | None, typer.Option(help="standup date YYYY-MM-DD (default: the active one)")
+        str | None,
+        typer.Option(help="standup date YYYY-MM-DD (default: reminder, the next standup; "
+                     "standup, the latest one)"),
     ] = None,
     team: Annotated[str, typer.Option(help="team name")] = DEFAULT_TEAM,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="print what would be sent")] = False,
     force: Annotated[bool, typer.Option("--force", help="send again even if already sent")] = False,
 ) -> None:
     """Run a flow now, off-schedule; exit 0 when its reference tasks succeed."""
-    if flow not in ("reminder", "standup"):
-        raise typer.BadParameter(f"expected reminder or standup, got {flow!r}", param_hint="FLOW")
-    if date is not None:
-        from flows.common import check_date
+    from flows import FLOW_NAMES
+    from flows.common import check_date
 
-        date = check_date(date)
+    check_choice("FLOW", flow, FLOW_NAMES)
+    if date is not None:
+        date = option_value("--date", check_date, date)
     params: dict[str, object] = {"team": team, "date": date, "force": force}
     if flow == "standup":
         params["standup_channel"] = channel or "#testing"
     elif channel is not None:
-        raise typer.BadParameter("only the standup flow posts to a channel", param_hint="--channel")
+        raise bad_option("--channel", "only the standup flow posts to a channel")
     settings = load_settings()
     store = build_store(settings)
     history = None if dry_run else build_history(settings)  # a dry run sends nothing: no record
     if history is not None:
         close_dead_runs(history, utc_now())
     try:
-        resolve_team(store, settings, team)
+        the_team = resolve_team(store, settings, team)
+        if date is not None:
+            check_standup_day(the_team, date)
         if not dry_run:  # a channel that does not exist is one line now, not a failed run
             checks = [("MARVIN_ALERT_CHANNEL", settings.alert_channel)]
             if flow == "standup" and channel is not None:
                 checks.append(("--channel", channel))
             _check_channels(settings, store, checks)
+        if flow == "standup" and not _standup_by_hand(store, the_team, params, force):
+            raise typer.Exit(0)
         services = build_services(settings, store, dry_run=dry_run)
         result = run_flow(flow, params, services, history=history)
     finally:
@@ -107,6 +119,25 @@ def run_command(
             history.close()
     print_run(console, result)
     raise typer.Exit(0 if result.state.is_successful() else 1)
+
+
+def _standup_by_hand(store: Store, team: Team, params: dict[str, object], force: bool) -> bool:
+    """Say which standup the run covers (fixing it in `params`); False, having said why,
+    when the schedule already posted that digest to the team's channel and not `force`."""
+    from rich.text import Text
+
+    from marvin.by_hand import describe_cover, describe_earlier, digest_date, scheduled_digest
+
+    given = params["date"]
+    date = digest_date(team, utc_now(), given if isinstance(given, str) else None)
+    params["date"] = date
+    console.print(Text("covers the " + describe_cover(team, date, str(params["standup_channel"]))),
+                  soft_wrap=True)
+    earlier = scheduled_digest(store, team, date)
+    if earlier is not None and not force:
+        console.print(Text(describe_earlier(team, earlier)), soft_wrap=True)
+        return False
+    return True
 
 
 @app.command()
@@ -180,12 +211,16 @@ def team_add(
     from marvin.standup import is_user_id
 
     if not is_user_id(user_id):
-        raise typer.BadParameter(f"{user_id!r} is not a Slack user id (like U0123ABC)")
+        raise bad_option("USER_ID", f"expected a Slack user id like U0123ABC, got {user_id!r}")
     settings = load_settings()
     store = build_store(settings)
     try:
-        resolve_team(store, settings, team)
-        store.save_member(Member(user_id=user_id, team=team, name=name))
+        current = store.get_member(user_id)
+        if current is not None and current.team == team:
+            joined = current.joined_on  # a new name, the same membership
+        else:
+            joined = membership_date(store, settings, team, utc_now())
+        store.save_member(Member(user_id=user_id, team=team, name=name, joined_on=joined))
     finally:
         store.close()
     console.print(f"added {user_id} to team {team}")
@@ -193,11 +228,17 @@ def team_add(
 
 @team_app.command("remove")
 def team_remove(user_id: Annotated[str, typer.Argument(help="Slack user id")]) -> None:
-    """Remove a member."""
+    """Remove a member (kept, as a former member, for `marvin stats`)."""
     settings = load_settings()
     store = build_store(settings)
     try:
-        removed = store.remove_member(user_id)
+        current = store.get_member(user_id)
+        try:
+            left = None if current is None else membership_date(
+                store, settings, current.team, utc_now())
+        except UnknownTeamError:  # the team is gone: nothing to count them in
+            left = None
+        removed = current is not None and store.remove_member(user_id, left)
     finally:
         store.close()
     if not removed:
@@ -278,22 +319,18 @@ def _changed_team(
     channel: str | None,
 ) -> Team:
     from dataclasses import replace
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
     if timezone is not None:
-        try:
-            ZoneInfo(timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise typer.BadParameter(f"unknown time zone {timezone!r}") from None
+        option_value("--timezone", check_zone, timezone)
     times = {}
     for label, value in (("standup_time", standup_time), ("reminder_time", reminder_time)):
         if value is not None:
-            hour, minute = parse_hhmm(value)
+            hour, minute = option_value("--" + label.replace("_", "-"), parse_hhmm, value)
             times[label] = f"{hour:02d}:{minute:02d}"
     return replace(
         team,
         timezone=timezone or team.timezone,
-        days=parse_days(days) if days is not None else team.days,
+        days=option_value("--days", parse_days, days) if days is not None else team.days,
         channel=channel or team.channel,
         **times,
     )
@@ -304,7 +341,7 @@ app.add_typer(runs_app, name="runs")
 app.command("stats")(stats_command)
 
 
-def _fail(kind: str, exc: BaseException) -> None:
+def _fail(kind: str, exc: BaseException | str) -> None:
     """One line on stderr; the message is shown as typed (never read as rich markup)."""
     from rich.text import Text
 
@@ -312,9 +349,20 @@ def _fail(kind: str, exc: BaseException) -> None:
 
 
 def main() -> None:
-    """Entry point: Typer handles usage errors; Marvin's own errors become one line."""
+    """Entry point: every error, Typer's usage errors included, becomes one line on stderr
+    (what was wrong, with the option or variable and what was expected) and exit 2; a
+    store that fails is exit 3."""
     try:
-        app()
+        code = app(standalone_mode=False)
+    except typer.TyperException as exc:  # click's errors, as vendored by Typer
+        if type(exc).__name__ == "NoArgsIsHelpError":  # `marvin team`: the help, as asked
+            exc.show()  # type: ignore[attr-defined]
+        else:
+            _fail("Error", _usage_message(exc))
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("Aborted")
+        sys.exit(1)
     except SettingsError as exc:
         _fail("Configuration error", exc)
         sys.exit(2)
@@ -324,3 +372,13 @@ def main() -> None:
     except StoreError as exc:
         _fail("Store error", exc)
         sys.exit(3)
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _usage_message(exc: typer.TyperException) -> str:
+    """Click's message, with where to read more: ``... (see `marvin team set --help`)``."""
+    message = exc.format_message().rstrip(".")
+    ctx = getattr(exc, "ctx", None)
+    if ctx is not None and exc.exit_code == 2:
+        message += f" (see `{ctx.command_path} --help`)"
+    return message

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from marvin.cli_tables import print_table
 from marvin.engine import FlowRun, State, TaskRun
 from marvin.models import Member, Team
 from marvin.standup import format_days
@@ -47,14 +48,13 @@ def _rows(task_run: TaskRun) -> list[tuple[str, State, str]]:
 
 def print_run(console: Console, run: FlowRun) -> None:
     """The task states of a run (mapped children included), then the flow's state."""
-    table = Table(title=f"{run.flow_name} run {run.id[:12]}", title_justify="left")
-    table.add_column("task")
-    table.add_column("state")
-    table.add_column("message", overflow="fold")
-    for task_run in run.task_runs:
-        for name, state, message in _rows(task_run):
-            table.add_row(Text(name), _state(state), Text(message))
-    console.print(table)
+    rows = [
+        [Text(name), Text.from_markup(_state(state)), Text(message)]
+        for task_run in run.task_runs
+        for name, state, message in _rows(task_run)
+    ]
+    print_table(console, f"{run.flow_name} run {run.id[:12]}", ("task", "state", "message"),
+                rows, wrap="message")
     console.print(
         Text.assemble(
             "flow run: ", Text.from_markup(_state(run.state)), ": ", run.state.message or ""
@@ -63,24 +63,22 @@ def print_run(console: Console, run: FlowRun) -> None:
 
 
 def print_schedule(console: Console, runs: Sequence[UpcomingRun]) -> None:
-    table = Table(title="upcoming runs", title_justify="left")
-    for column in ("when (team's time)", "UTC", "flow", "team"):
-        table.add_column(column)
-    for item in runs:
-        start = item.run.start_time
-        table.add_row(
-            start.format("ddd YYYY-MM-DD HH:mm zz"),
-            start.in_timezone("UTC").format("YYYY-MM-DD HH:mm"),
-            item.flow,
+    rows = [
+        [
+            Text(item.run.start_time.format("ddd YYYY-MM-DD HH:mm zz")),
+            Text(item.run.start_time.in_timezone("UTC").format("YYYY-MM-DD HH:mm")),
+            Text(item.flow),
             Text(str(item.run.parameter_defaults.get("team", ""))),
-        )
-    console.print(table)
+        ]
+        for item in runs
+    ]
+    print_table(console, "upcoming runs", ("when (team's time)", "UTC", "flow", "team"), rows,
+                wrap="team")
 
 
 def print_teams(console: Console, teams: Sequence[tuple[Team, list[Member]]]) -> None:
-    table = Table(title="teams", title_justify="left")
-    for column in ("team", "time zone", "reminder", "standup", "days", "channel", "members"):
-        table.add_column(column, overflow="fold")
+    headers = ("team", "time zone", "reminder", "standup", "days", "channel", "members")
+    rows = []
     for team, members in teams:
         names = ", ".join(f"{m.name} ({m.user_id})" if m.name else m.user_id for m in members)
         cells = (
@@ -92,8 +90,8 @@ def print_teams(console: Console, teams: Sequence[tuple[Team, list[Member]]]) ->
             team.channel,
             names or "-",
         )
-        table.add_row(*(Text(cell) for cell in cells))  # user text: never read as markup
-    console.print(table)
+        rows.append([Text(cell) for cell in cells])  # user text: never read as markup
+    print_table(console, "teams", headers, rows, wrap="members")
 
 
 # Run history (`marvin runs`) -------------------------------------------------------------
@@ -134,20 +132,19 @@ def print_run_list(console: Console, runs: Sequence[FlowRunRecord]) -> None:
     if not runs:
         console.print("no runs recorded")
         return
-    table = Table(title="runs (times in UTC)", title_justify="left")
-    for column in ("id", "flow", "state", "started", "duration"):
-        table.add_column(column, no_wrap=True)
-    table.add_column("parameters", overflow="fold")
-    for run in runs:
-        table.add_row(
+    headers = ("id", "flow", "state", "started", "duration", "parameters")
+    rows = [
+        [
             Text(run.id[:12]),
             Text(run.flow),
             _state_text(run.state),
-            _when(run.started_at),
-            format_duration(run.started_at, run.ended_at),
+            Text(_when(run.started_at)),
+            Text(format_duration(run.started_at, run.ended_at)),
             Text(format_parameters(run.parameters)),
-        )
-    console.print(table)
+        ]
+        for run in runs
+    ]
+    print_table(console, "runs (times in UTC)", headers, rows, wrap="parameters")
 
 
 def _task_label(task_run: TaskRunRecord) -> str:
@@ -169,36 +166,37 @@ def print_run_detail(console: Console, detail: RunDetail) -> None:
     if not detail.task_runs:  # the recorder writes them all when the run ends
         console.print("no task runs recorded (yet, if the run is still going)")
         return
-    tasks = Table(title="task runs", title_justify="left")
-    for column in ("task", "state", "runs", "message", "result"):
-        tasks.add_column(column, overflow="fold")
+    tasks: list[list[Text]] = []
     for task_run in detail.task_runs:
-        tasks.add_row(Text(_task_label(task_run)), _state_text(task_run.state),
-                      str(task_run.run_count), Text(task_run.message), Text(task_run.result))
+        tasks.append([Text(_task_label(task_run)), _state_text(task_run.state),
+                      Text(str(task_run.run_count)), Text(task_run.message),
+                      Text(task_run.result)])
         indent = "    " if task_run.map_index is not None else "  "
         for log in task_run.logs:
             line = f"{_when(log.at, '%H:%M:%S')} {log.level} {log.message}"
-            tasks.add_row(Text(indent + "log", style="dim"), "", "", Text(line, style="dim"), "")
-    console.print(tasks)
+            tasks.append([Text(indent + "log", style="dim"), Text(""), Text(""),
+                          Text(line, style="dim"), Text("")])
+    print_table(console, "task runs", ("task", "state", "runs", "message", "result"), tasks,
+                wrap=("message", "result"))
     if not detail.events:
         console.print("no events recorded")
         return
-    events = Table(title="events (times in UTC)", title_justify="left")
-    for column in ("at", "task", "system", "method", "target", "outcome", "ms"):
-        events.add_column(column, overflow="fold", justify="right" if column == "ms" else "left")
     prefix = run.id + "/"
-    for event in detail.events:
-        task = event.task_run_id or "-"
-        events.add_row(
-            _when(event.at, "%H:%M:%S.%f")[:-3],
-            Text(task.removeprefix(prefix)),
+    events = [
+        [
+            Text(_when(event.at, "%H:%M:%S.%f")[:-3]),
+            Text((event.task_run_id or "-").removeprefix(prefix)),
             Text(event.system),
             Text(event.method),
             Text(event.target),
             Text(event.outcome, style="" if event.outcome == "ok" else "red"),
-            f"{event.duration_ms:.1f}",
-        )
-    console.print(events)
+            Text(f"{event.duration_ms:.1f}"),
+        ]
+        for event in detail.events
+    ]
+    print_table(console, "events (times in UTC)",
+                ("at", "task", "system", "method", "target", "outcome", "ms"), events,
+                wrap="target", right=("ms",))
 
 
 # Stats (`marvin stats`) ------------------------------------------------------------------
@@ -236,7 +234,8 @@ def print_team_stats(console: Console, stats: TeamStats, *, daily: bool = False)
     for item in stats.members:
         members.add_row(
             Text(item.member.user_id),
-            Text(item.member.name or "-"),
+            Text((item.member.name or "-")
+                 + (f" (left {item.member.left_on})" if item.member.left_on else "")),
             f"{item.days_posted} of {item.standup_days}",
             f"{item.participation:.1f}%",
         )

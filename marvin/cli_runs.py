@@ -16,6 +16,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from marvin.cli_input import check_choice, option_value
 from marvin.cli_output import print_run_detail, print_run_list, print_team_stats
 from marvin.composition import build_store
 from marvin.history.base import RunHistory
@@ -56,6 +57,10 @@ def runs_list(
     """Recorded runs, newest first (`marvin runs show ID` for one)."""
     if ctx.invoked_subcommand is not None:
         return
+    if flow is not None:
+        from flows import FLOW_NAMES
+
+        check_choice("--flow", flow, FLOW_NAMES)  # a typo would list nothing, silently
     with _history(load_settings()) as history:
         runs = history.list_flow_runs(flow=flow, limit=limit)
     print_run_list(console, runs)
@@ -105,8 +110,8 @@ def stats_command(
     from flows.common import check_date
     from marvin.scheduler import teams_to_schedule
 
-    since = check_date(since) if since is not None else None
-    until = check_date(until) if until is not None else None
+    since = option_value("--since", check_date, since) if since is not None else None
+    until = option_value("--until", check_date, until) if until is not None else None
     settings = load_settings()
     store = build_store(settings)
     try:
@@ -141,7 +146,8 @@ def _team_stats(
     store: Store, team: Team, runs: list[RunDetail], start: str, end: str
 ) -> TeamStats:
     updates = {date: store.list_updates(team.name, date) for date in standup_days(team, start, end)}
-    return team_stats(team, store.list_members(team.name), updates, runs, start, end)
+    members = store.list_members(team.name, include_former=True)  # counted while they belonged
+    return team_stats(team, members, updates, runs, start, end)
 
 
 def _reminder_runs(history: RunHistory, teams: set[str], start: str) -> list[RunDetail]:

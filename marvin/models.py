@@ -29,11 +29,31 @@ class Team:
 
 @dataclass(frozen=True)
 class Member:
-    """A Slack user taking part in standup; keyed by Slack user id, never by name."""
+    """A Slack user taking part in standup; keyed by Slack user id, never by name.
+
+    `joined_on` is the first standup date the member belongs to and `left_on` the first
+    one they no longer do (both YYYY-MM-DD, the team's standup dates when they joined or
+    left), so statistics count a member only on the days they were in the team. None
+    means "always" and "still": members stored before these dates were kept count on
+    every day, as they did then.
+    """
 
     user_id: str
     team: str = DEFAULT_TEAM
     name: str = ""
+    joined_on: str | None = None
+    left_on: str | None = None
+
+    @property
+    def is_current(self) -> bool:
+        """Still in the team (a member who left is kept only for statistics)."""
+        return self.left_on is None
+
+    def belongs_on(self, date: str) -> bool:
+        """Whether the member was in the team for the standup on `date` (YYYY-MM-DD;
+        ISO dates order as strings)."""
+        joined = self.joined_on is None or self.joined_on <= date
+        return joined and (self.left_on is None or date < self.left_on)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from marvin.composition import (
@@ -19,18 +20,30 @@ from marvin.scheduler import FlowScheduler
 from marvin.services import utc_now
 from marvin.settings import Settings
 from marvin.slack.app import build_app, dispatch
+from marvin.store import Store
 from marvin.web import build_web_app
 
 log = logging.getLogger("marvin.server")
 
 
 
-def serve(settings: Settings) -> None:
-    """Run until interrupted. Fails fast (SettingsError) when Slack settings are missing."""
+def serve(settings: Settings, preflight: Callable[[Store], None] | None = None) -> None:
+    """Run until interrupted. Fails fast (SettingsError) when Slack settings are missing.
+
+    Args:
+        preflight: checks the configuration against the store and Slack once Slack has
+            accepted the token (so an unreachable Slack is reported once, by the app).
+    """
     import uvicorn
 
     store = build_store(settings)
-    bolt = build_app(settings, store, utc_now)
+    try:
+        bolt = build_app(settings, store, utc_now)
+        if preflight is not None:
+            preflight(store)
+    except BaseException:
+        store.close()
+        raise
     services = build_services(settings, store)
     executor = build_executor(settings)
     check_executor_runs_marvin_flows(executor)  # fail at start-up, not at the first run

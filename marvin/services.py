@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from marvin.models import DEFAULT_TEAM, Team
 from marvin.settings import Settings
 from marvin.slack.protocol import ChatAPI
-from marvin.standup import parse_days
+from marvin.standup import active_standup_date, parse_days
 from marvin.store.base import Store
 
 
@@ -71,6 +71,17 @@ def resolve_team(store: Store, settings: Settings, name: str) -> Team:
     if name == DEFAULT_TEAM:
         return default_team(settings)
     raise UnknownTeamError(f"no team named {name!r}; create it with `marvin team set {name} ...`")
+
+
+def membership_date(store: Store, settings: Settings, team: str, now: dt.datetime) -> str:
+    """The first standup a member added to (or removed from) `team` at `now` is (or is no
+    longer) part of: the team's active standup date. Someone added after today's standup
+    was never missing from it; someone leaving after it was part of it.
+
+    Raises:
+        UnknownTeamError: `team` is neither stored nor the default.
+    """
+    return active_standup_date(resolve_team(store, settings, team), now)
 
 
 _current: ContextVar[Services | None] = ContextVar("marvin_services", default=None)

@@ -13,13 +13,28 @@ the person reading them is setting up Marvin, not debugging pydantic.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    AliasChoices,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+
+#: Slack's token kinds by prefix, to say what a wrong one is (xoxp- is a user token).
+_TOKEN_KINDS = {"xoxb-": "a bot token", "xapp-": "an app-level token", "xoxp-": "a user token",
+                "xoxa-": "a workspace token", "xoxe": "a refresh token"}
+#: The placeholders `.env.example` ships with: copied unchanged, they would reach Slack.
+PLACEHOLDERS = frozenset({"xoxb-your-bot-token", "xapp-your-app-token", "your-signing-secret"})
+_TOKEN_BODY = re.compile(r"[A-Za-z0-9-]+")
 
 
 class SettingsError(Exception):
@@ -83,6 +98,24 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("expected an http(s) URL such as https://slack.com/api/")
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("slack_bot_token", "slack_app_token", "slack_signing_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        if value is None:
+            return None
+        secret = value.get_secret_value()
+        if not secret:
+            return value  # empty means unset; `require_slack` says what is missing
+        if secret in PLACEHOLDERS:
+            raise ValueError("still the .env.example placeholder: set your app's real value")
+        if info.field_name == "slack_signing_secret":
+            if not _TOKEN_BODY.fullmatch(secret):
+                raise ValueError("expected the app's signing secret: letters and digits, "
+                                 "no spaces or quotes")
+            return value
+        prefix = "xoxb-" if info.field_name == "slack_bot_token" else "xapp-"
+        return _check_token(value, prefix)
 
     @field_validator("store")
     @classmethod
@@ -148,14 +181,29 @@ class Settings(BaseSettings):
         ]
         if missing:
             raise SettingsError(
-                f"{' and '.join(missing)} must be set to talk to Slack "
-                "(see README, 'Slack app setup'); use --dry-run to run without Slack"
+                f"{' and '.join(missing)} must be set to serve Slack's requests "
+                "(see README, 'Slack app setup')"
             )
         assert self.slack_bot_token is not None and self.slack_signing_secret is not None
         return (
             self.slack_bot_token.get_secret_value(),
             self.slack_signing_secret.get_secret_value(),
         )
+
+
+def _check_token(value: SecretStr, prefix: str) -> SecretStr:
+    """The token if it has `prefix` and only token characters; a ValueError that says what
+    kind of token it is instead, without showing it (its prefix is no secret)."""
+    secret = value.get_secret_value()
+    wanted = _TOKEN_KINDS[prefix]
+    if not secret.startswith(prefix):
+        kind = next((k for p, k in _TOKEN_KINDS.items() if secret.startswith(p)), None)
+        got = f"; this looks like {kind}" if kind else ""
+        raise ValueError(f"expected {wanted} starting with {prefix}{got}")
+    if not _TOKEN_BODY.fullmatch(secret[len(prefix):]):
+        raise ValueError(f"expected {wanted}: {prefix} then letters, digits and dashes "
+                         "(no spaces or quotes)")
+    return value
 
 
 _ENV_NAMES = {
@@ -168,6 +216,7 @@ _ENV_NAMES = {
 }
 
 
+_FIELDS_BY_ENV_NAME = {env: field for field, env in _ENV_NAMES.items()}
 _SECRETS = {"slack_bot_token", "slack_signing_secret", "slack_app_token", "dashboard_token"}
 
 
@@ -179,8 +228,12 @@ def load_settings(**overrides: object) -> Settings:
         lines = []
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "?"
+            field = _FIELDS_BY_ENV_NAME.get(field.upper(), field)  # read by its alias
             name = _ENV_NAMES.get(field, field.upper())
             message = str(error["msg"]).removeprefix("Value error, ")
             shown = "hidden" if field in _SECRETS else repr(error.get("input"))
-            lines.append(f"{name}: {message} (got {shown})")
+            if shown in message:  # the validator's message shows the value already
+                lines.append(f"{name}: {message}")
+            else:
+                lines.append(f"{name}: {message} (got {shown})")
         raise SettingsError("invalid setting " + "; ".join(lines)) from None

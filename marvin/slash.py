@@ -20,7 +20,7 @@ from marvin.digest import escape_mrkdwn
 from marvin.domain.slack_fit import fit_with_note
 from marvin.domain.slack_limits import MAX_EPHEMERAL_ANSWER
 from marvin.models import DEFAULT_TEAM, Member, Team
-from marvin.services import UnknownTeamError, resolve_team
+from marvin.services import UnknownTeamError, membership_date, resolve_team
 from marvin.settings import Settings
 from marvin.standup import active_standup_date, format_date
 from marvin.store.base import OutcomeUnknown, Store, StoreError, deadline
@@ -154,12 +154,15 @@ def _act(
         )
 
 
-def _member(store: Store, user_id: str, user_name: str) -> tuple[Member, bool]:
+def _member(
+    store: Store, settings: Settings, user_id: str, user_name: str, now: dt.datetime
+) -> tuple[Member, bool]:
     """The member record, joining the default team on first use (returns joined?)."""
     member = store.get_member(user_id)
     if member is not None:
         return member, False
-    member = Member(user_id=user_id, team=DEFAULT_TEAM, name=user_name)
+    joined = membership_date(store, settings, DEFAULT_TEAM, now)
+    member = Member(user_id=user_id, team=DEFAULT_TEAM, name=user_name, joined_on=joined)
     store.save_member(member)
     return member, True
 
@@ -186,7 +189,7 @@ def _update(
             "Nothing was saved: please shorten it or split it over several `/standup`s.",
             ok=False,
         )
-    member, joined = _member(store, user_id, user_name)
+    member, joined = _member(store, settings, user_id, user_name, now)
     team, date = _team_and_date(store, settings, member, now)
     update = store.append_update(team.name, date, user_id, text, now)
     parts = len(update.entries)
@@ -275,8 +278,11 @@ def _join(
             f"There is no team *{escape_mrkdwn(name)}*. Teams: {escape_mrkdwn(known)}.", ok=False
         )
     current = store.get_member(user_id)
-    store.save_member(Member(user_id=user_id, team=name, name=user_name))
-    if current is not None and current.team == name:
+    stays = current is not None and current.team == name
+    joined = current.joined_on if current is not None and stays else membership_date(
+        store, settings, name, now)
+    store.save_member(Member(user_id=user_id, team=name, name=user_name, joined_on=joined))
+    if stays:
         return Reply(f"You are already in team *{escape_mrkdwn(name)}*.")
     moved = f" (moved from *{escape_mrkdwn(current.team)}*)" if current is not None else ""
     return Reply(
@@ -292,7 +298,12 @@ def _leave(
     command: Command,
     now: dt.datetime,
 ) -> Reply:
-    if not store.remove_member(user_id):
+    current = store.get_member(user_id)
+    try:  # kept as a former member from the next standup on, for statistics
+        left = None if current is None else membership_date(store, settings, current.team, now)
+    except UnknownTeamError:  # their team is gone: nothing to count them in
+        left = None
+    if current is None or not store.remove_member(user_id, left):
         return Reply("You were not in a standup team.")
     return Reply("You have left standup: no more reminders. `/standup join` to come back.")
 

@@ -50,7 +50,7 @@ class DayStats:
 
     date: str
     posted: int  # members (or former members) with a non-blank update: the digest's updates
-    missing: int  # current members without one
+    missing: int  # members in the team that day without one
     reminders_needed: int
     reminders_recorded: bool  # True: from a reminder run; False: estimated from `missing`
     digest_characters: int  # characters of the updates in the digest
@@ -60,11 +60,11 @@ class DayStats:
 class MemberStats:
     member: Member
     days_posted: int
-    standup_days: int
+    standup_days: int  # the range's standup days on which the member was in the team
 
     @property
     def participation(self) -> float:
-        """Percent of the range's standup days this member posted on (0 when there were none)."""
+        """Percent of their standup days this member posted on (0 when there were none)."""
         return _ratio(self.days_posted, self.standup_days) * 100
 
 
@@ -115,6 +115,9 @@ def team_stats(
 
     `updates_by_date` needs only the standup days (a missing date means nobody posted);
     updates, members and runs of other teams are ignored, so callers may pass them mixed.
+    `members` should include former ones: each member counts (as posted or missing) only
+    on the days they belonged to the team (`Member.belongs_on`), and members who belonged
+    on none of the range's days are left out.
 
     Raises:
         ValueError: a bad date, `start` after `end`, or a team without valid standup days.
@@ -123,14 +126,19 @@ def team_stats(
     members = _unique(m for m in members if m.team == team.name)
     recorded = reminders_needed_by_date(team.name, reminder_runs)
     posted_days = dict.fromkeys((m.user_id for m in members), 0)
+    belonging_days = dict.fromkeys((m.user_id for m in members), 0)
     days = []
     for date in dates:
         updates = [
             u for u in updates_by_date.get(date, ()) if u.team == team.name and u.date == date
         ]
-        summary = digest_summary(updates, members)
+        present = [m for m in members if m.belongs_on(date)]
+        summary = digest_summary(updates, present)
+        for member in present:
+            belonging_days[member.user_id] += 1
+        counted = {m.user_id for m in present}
         for update in updates:
-            if update.user_id in posted_days and not is_blank_update(update):
+            if update.user_id in counted and not is_blank_update(update):
                 posted_days[update.user_id] += 1
         days.append(
             DayStats(
@@ -147,7 +155,11 @@ def team_stats(
         start=start,
         end=end,
         days=tuple(days),
-        members=tuple(MemberStats(m, posted_days[m.user_id], len(dates)) for m in members),
+        members=tuple(
+            MemberStats(m, posted_days[m.user_id], belonging_days[m.user_id])
+            for m in members
+            if belonging_days[m.user_id] or not dates
+        ),
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from marvin.models import Member
+from marvin.store import open_history
 from marvin.store.sqlite import SqliteStore
 from marvin.testing.slack_api import SlackStandIn
 
@@ -136,9 +138,15 @@ def test_run_standup_dry_run_shows_the_digest_it_would_post_to_testing(cli: Cli)
 
     assert result.returncode == 0, result.stderr
     assert re.search(
-        r"^would post to #testing: Standup for Monday 23 November: 0 posted, 1 missing",
+        r"^would post to #testing: Standup for Monday 23 November: 0 posted, 1 missing\n"
+        r"    │ Standup for Monday 23 November\n"
+        r"    │\n"
+        r"    │ No one posted an update for this standup.\n"
+        r"    │\n"
+        r"    │ No update from: U0001\n",  # by hand to #testing: named, not pinged
         result.stdout, re.M,
-    )
+    ), result.stdout
+    assert "blocks]" not in result.stdout
     assert "flow run: Success" in result.stdout
 
 
@@ -146,7 +154,7 @@ def test_run_standup_dry_run_shows_the_digest_it_would_post_to_testing(cli: Cli)
     ("args", "env", "expected"),
     [
         (("run", "standup", "--dry-run", "--date", "2026-02-30"), {},
-         "Error: bad date '2026-02-30': expected YYYY-MM-DD"),
+         "Error: Invalid value for '--date': bad date '2026-02-30': expected YYYY-MM-DD"),
         (("run", "reminder", "--dry-run", "--team", "nope"), {},
          "Error: no team named 'nope'"),
         (("run", "reminder"), {"SLACK_BOT_TOKEN": None},
@@ -188,6 +196,43 @@ def test_a_bad_setting_is_reported_on_one_line(cli: Cli) -> None:
     result = cli("team", "list", MARVIN_STANDUP_TIME="9am")
 
     assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "env", "names", "value"),
+    [
+        (("serve",), {"SLACK_BOT_TOKEN": None}, "SLACK_BOT_TOKEN", None),
+        (("run", "standup", "--dry-run", "--date", "2026-11-28"), {}, "'--date'", "2026-11-28"),
+        (("runs", "--flow", "nope"), {}, "'--flow'", "'nope'"),
+        (("team", "set", "eng", "--timezone", "Mars/Phobos"), {}, "'--timezone'", "'Mars/Phobos'"),
+        (("team", "set", "eng", "--standup-time", "25:99"), {}, "'--standup-time'", "'25:99'"),
+        (("team", "set", "eng", "--days", "someday"), {}, "'--days'", None),
+        (("team", "add", "x1"), {}, "'USER_ID'", "'x1'"),
+        (("schedule", "--next", "0"), {}, "'--next'", None),
+        (("run", "nope"), {}, "'FLOW'", "'nope'"),
+        (("run", "reminder", "--bogus"), {}, "--bogus", None),
+        (("team", "list"), {"MARVIN_STANDUP_TIME": "25:99"}, "MARVIN_STANDUP_TIME", "'25:99'"),
+    ],
+    ids=["serve-unconfigured", "date-not-a-standup-day", "unknown-flow", "unknown-zone",
+         "bad-time", "bad-days", "bad-user-id", "typer-range", "bad-flow-argument",
+         "unknown-option", "bad-setting"],
+)
+def test_every_error_is_one_line_naming_the_option_and_exit_2(
+    cli: Cli, args: tuple[str, ...], env: dict[str, str | None], names: str, value: str | None
+) -> None:
+    """One style whoever finds the mistake (Typer, a parser, the settings): one line on
+    stderr, naming the option or variable, saying what was expected, the value once."""
+    result = cli(*args, **env)
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stdout == ""
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+    line = result.stderr.strip()
+    assert line.startswith(("Error: ", "Configuration error: ")), line
+    assert names in line and "Usage" not in line and "╭" not in line, line
+    assert "--dry-run" not in line, line  # serve has no --dry-run to suggest
+    if value is not None:
+        assert line.count(value) == 1, line
 
 
 def test_user_input_in_an_error_is_shown_as_typed(cli: Cli) -> None:
@@ -291,3 +336,146 @@ def test_serve_refuses_to_start_with_a_channel_slack_does_not_have(
         f"Error: {variable}: Slack has no channel #nope that Marvin can see; check the "
         "name, or if it is private, invite @Marvin to #nope"
     )
+
+
+def closed_port_url() -> str:
+    """A URL where nothing listens: connections to it are refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/api/"
+
+
+def test_run_standup_with_slack_unreachable_fails_at_once_naming_the_url(cli: Cli) -> None:
+    """A refused connection is asked once, not retried by the client and by the task
+    (it was 16 attempts over ~32 s and an ERROR line from slack_sdk for each)."""
+    cli.add_members("U0001")
+    url = closed_port_url()
+
+    result = cli("run", "standup", "--date", "2026-11-23", SLACK_API_URL=url)
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr and "slack_sdk" not in result.stderr
+    [line] = result.stderr.strip().splitlines()  # one line for the one failed call
+    # the first call finds #testing's channel id; it is refused, and nothing else is tried
+    assert f"conversations.list to * failed: connection refused by {url} (SLACK_API_URL)" \
+        in line
+    assert re.search(r"│ post_digest +│ Failed +│ could not post the digest to #testing: "
+                     r"connection refused by " + re.escape(url), result.stdout)
+    history = open_history(f"sqlite:///{cli.db}")
+    try:
+        [run] = history.list_flow_runs(limit=5)
+        detail = history.get_run(run.id)
+    finally:
+        history.close()
+    assert detail is not None
+    slack_calls = [e for e in detail.events if e.system == "slack"]
+    assert [(e.method, e.outcome) for e in slack_calls] == [
+        ("conversations.list", "connection_refused")]
+    [post] = [t for t in detail.task_runs if t.task == "post_digest"]
+    assert post.run_count == 1  # permanent: the task is not retried either
+
+
+@pytest.mark.parametrize("columns", [99, 80, 60, 40])
+def test_tables_never_break_a_value_on_a_narrow_terminal(cli: Cli, columns: int) -> None:
+    """Short values (zones, channels, days, ids, states, times) stay whole on one line;
+    only free text wraps, at spaces; nothing is cut off with an ellipsis."""
+    saved = cli("team", "set", "eng", "--timezone", "Europe/Berlin", "--days", "mon,wed,fri",
+                "--channel", "#engineering-standups")
+    assert saved.returncode == 0, saved.stderr
+    store = SqliteStore(str(cli.db))
+    try:
+        for number in range(3, 6):
+            store.save_member(Member(f"U000{number}", team="eng", name=f"Person {number}"))
+    finally:
+        store.close()
+    ran = cli("run", "reminder", "--team", "eng", "--date", "2026-11-23",
+              SLACK_API_URL=closed_port_url())  # fails at once, but is recorded
+    assert ran.returncode == 1, ran.stdout + ran.stderr
+    history = open_history(f"sqlite:///{cli.db}")
+    try:
+        [run] = history.list_flow_runs(limit=5)
+    finally:
+        history.close()
+
+    teams = cli("team", "list", COLUMNS=str(columns))
+    runs = cli("runs", COLUMNS=str(columns))
+    shown = cli("runs", "show", run.id, COLUMNS=str(columns))
+    schedule = cli("schedule", "--next", "2", COLUMNS=str(columns))
+
+    for result, values in (
+        (teams, ["Europe/Berlin", "#engineering-standups", "mon,wed,fri", "08:30", "09:00",
+                 "(U0003)", "(U0004)", "(U0005)"]),
+        (runs, [run.id[:12], "reminder", "Failed", "date=2026-11-23", "team=eng"]),
+        (shown, ["get_standup_date", "is_reminder_needed", "send_reminder", "Success",
+                 "conversations.open", "connection_refused", "Failed"]),
+        (schedule, ["reminder", "standup", "UTC"]),
+    ):
+        assert result.returncode == 0, result.stderr
+        lines = result.stdout.splitlines()
+        assert all(len(line.rstrip()) <= columns for line in lines), result.stdout
+        assert "…" not in result.stdout, result.stdout
+        for value in values:
+            assert any(value in line for line in lines), (value, result.stdout)
+
+
+def test_run_standup_by_hand_says_what_it_covers_and_never_repeats_the_schedule(
+    cli: Cli, standin: SlackStandIn
+) -> None:
+    cli.add_members("U0001", "U0002")
+    scheduled = cli("run", "standup", "--channel", "#general", "--date", "2026-11-23",
+                    SLACK_API_URL=standin.url)  # what the schedule does at standup time
+    assert scheduled.returncode == 0, scheduled.stdout + scheduled.stderr
+
+    again = cli("run", "standup", "--date", "2026-11-23", SLACK_API_URL=standin.url)
+
+    assert again.returncode == 0, again.stdout + again.stderr
+    first, second, *rest = again.stdout.splitlines()
+    assert first == ("covers the standup of Monday 23 November (2026-11-23), team default, "
+                     "to #testing")
+    assert second.startswith("the digest for 2026-11-23 was posted to #general on schedule at ")
+    assert second.endswith("; nothing sent (--force sends it anyway)")
+    assert rest == []
+    assert [m["channel"] for m in standin.posted_messages()] == [
+        standin.world.channel_id("#general")]
+
+    forced = cli("run", "standup", "--date", "2026-11-23", "--force", SLACK_API_URL=standin.url)
+
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    general, testing = standin.posted_messages()
+    assert "<@U0001>" in str(general["blocks"])  # the team's channel: mentions, as ever
+    assert "<@" not in str(testing["blocks"])  # by hand to #testing: nobody pinged
+    assert "No update from: U0001, U0002" in str(testing["blocks"])
+
+
+def test_run_standup_by_hand_without_a_date_names_the_standup_it_covers(cli: Cli) -> None:
+    result = cli("run", "standup", "--dry-run")
+
+    assert result.returncode == 0, result.stderr
+    assert re.match(r"covers the standup of \w+ \d+ \w+ \(\d{4}-\d\d-\d\d\), team default, "
+                    r"to #testing\n", result.stdout), result.stdout
+
+
+def test_a_copied_env_example_dry_runs_and_its_placeholders_are_never_used(cli: Cli) -> None:
+    example = (Path(__file__).resolve().parent.parent / ".env.example").read_text()
+    (cli.cwd / ".env").write_text(example + f"MARVIN_STORE=sqlite:///{cli.db}\n")
+
+    dry = cli("run", "standup", "--dry-run", "--date", "2026-11-23", SLACK_BOT_TOKEN=None)
+    uncommented = cli("run", "reminder", SLACK_BOT_TOKEN=None,
+                      SLACK_SIGNING_SECRET="your-signing-secret")
+
+    assert dry.returncode == 0, dry.stderr
+    assert uncommented.returncode == 2
+    assert uncommented.stderr.startswith("Configuration error: invalid setting "
+                                         "SLACK_SIGNING_SECRET: still the .env.example")
+
+
+def test_serve_with_slack_unreachable_is_one_line_naming_the_url(cli: Cli) -> None:
+    url = closed_port_url()
+
+    result = cli("serve", SLACK_API_URL=url, SLACK_SIGNING_SECRET="abc123", MARVIN_PORT="1")
+
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith(f"Configuration error: cannot reach Slack at {url} (SLACK_API_URL): ")
+    assert "Connection refused" in line

@@ -379,7 +379,8 @@ def test_stats_defaults_to_every_team_over_the_last_30_days(
         (("--since", "2026-06-08", "--until", "2026-06-01"),
          "Error: the range starts (2026-06-08) after it ends (2026-06-01)"),
         (("--since", "2026-13-01"),
-         "Error: bad date '2026-13-01': expected YYYY-MM-DD, e.g. 2026-11-23"),
+         "Error: Invalid value for '--since': bad date '2026-13-01': expected YYYY-MM-DD, "
+         "e.g. 2026-11-23 (see `marvin stats --help`)"),
         (("--team", "nope"), "Error: no team named 'nope'; create it with `marvin team set nope "
                              "...`"),
     ],
@@ -424,3 +425,26 @@ def test_a_run_still_going_shows_its_header_without_task_runs(
         "parameters: team=eng",
         "no task runs recorded (yet, if the run is still going)",
     ]
+
+
+def test_stats_count_a_member_added_today_on_no_past_day(cli: Cli, store: SqliteStore) -> None:
+    """`marvin team add` keeps the join date (the next standup), so the days before it
+    are not counted as missed; `team remove` keeps the leave date the same way."""
+    store.save_team(Team(name="eng", timezone="UTC", days=(0, 1, 2, 3, 4, 5, 6)))
+    store.save_member(Member("U0001", "eng", "Old"))  # stored before dates were kept: always
+    added = cli("team", "add", "U0002", "--team", "eng", "--name", "New")
+    assert added.returncode == 0, added.stderr
+    yesterday = (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)).isoformat()
+
+    result = cli("stats", "--team", "eng", "--until", yesterday, "--daily")
+
+    assert result.returncode == 0, result.stderr
+    assert "reminders needed 1.0/day" in result.stdout, result.stdout  # Old alone
+    members = [[cell.strip() for cell in row.split("│")[1:4]]
+               for row in table_rows(result.stdout)[30:]]
+    assert members == [["U0001", "Old", "0 of 30"]]  # New: no day of the range was theirs
+
+    removed = cli("team", "remove", "U0001")
+    assert removed.returncode == 0, removed.stderr
+    after = cli("stats", "--team", "eng", "--until", yesterday)
+    assert "reminders needed 1.0/day" in after.stdout, after.stdout  # those days were Old's

@@ -181,7 +181,7 @@ def test_first_post_auto_joins_the_default_team(run: Run, store: SqliteStore) ->
 
     reply = run("did things")
 
-    assert store.get_member(USER) == Member(USER, DEFAULT_TEAM, NAME)
+    assert store.get_member(USER) == Member(USER, DEFAULT_TEAM, NAME, joined_on=FRIDAY)
     assert "You have joined team *default*" in reply.text
     assert "joined" not in run("more things").text  # only the first time
 
@@ -284,7 +284,7 @@ def test_join_default_team(run: Run, store: SqliteStore) -> None:
     reply = run("join")
 
     assert reply.ok and reply.text.startswith("Welcome to team *default*!")
-    assert store.get_member(USER) == Member(USER, DEFAULT_TEAM, NAME)
+    assert store.get_member(USER) == Member(USER, DEFAULT_TEAM, NAME, joined_on=FRIDAY)
     assert run("join default").text == "You are already in team *default*."
 
 
@@ -299,7 +299,7 @@ def test_join_named_team_moves_member_and_posts_use_its_schedule(
 
     assert reply.ok
     assert reply.text.startswith("Welcome to team *ops* (moved from *default*)!")
-    assert store.get_member(USER) == Member(USER, "ops", NAME)
+    assert store.get_member(USER) == Member(USER, "ops", NAME, joined_on=FRIDAY)
     # 10:30 London is 05:30 in New York, before the ops team's 10:00: Friday's standup.
     posted = run("rolled out", now=dt.datetime(2026, 11, 20, 10, 30, tzinfo=LONDON))
     assert "*Friday 20 November*" in posted.text
@@ -331,7 +331,7 @@ def test_join_unknown_team_keeps_the_current_team(run: Run, store: SqliteStore) 
     reply = run("join <!channel>")
 
     assert not reply.ok and "&lt;!channel&gt;" in reply.text and "<!channel>" not in reply.text
-    assert store.get_member(USER) == Member(USER, DEFAULT_TEAM, NAME)
+    assert store.get_member(USER) == Member(USER, DEFAULT_TEAM, NAME, joined_on=FRIDAY)
 
 
 def test_leave(run: Run, store: SqliteStore) -> None:
@@ -343,6 +343,25 @@ def test_leave(run: Run, store: SqliteStore) -> None:
     assert reply.ok and reply.text.startswith("You have left standup")
     assert store.get_member(USER) is None
     assert run("leave").text == "You were not in a standup team."
+
+
+def test_join_and_leave_dates_are_the_standups_they_take_effect_for(
+    run: Run, store: SqliteStore
+) -> None:
+    """Joined after Friday's standup: first counted on Monday. Left on Monday after its
+    standup: Monday still counted, gone from Tuesday. Kept, as former, for statistics."""
+    run("join", now=FRIDAY_AFTER)
+    assert store.get_member(USER) == Member(USER, DEFAULT_TEAM, NAME, joined_on=MONDAY)
+
+    run("leave", now=dt.datetime(2026, 11, 23, 9, 30, tzinfo=LONDON))
+
+    assert store.get_member(USER) is None
+    assert store.list_members(DEFAULT_TEAM) == []
+    assert store.list_members(DEFAULT_TEAM, include_former=True) == [
+        Member(USER, DEFAULT_TEAM, NAME, joined_on=MONDAY, left_on="2026-11-24")]
+    # back on Wednesday after standup: a new membership from Thursday's
+    run("join", now=dt.datetime(2026, 11, 25, 12, 0, tzinfo=LONDON))
+    assert store.get_member(USER) == Member(USER, DEFAULT_TEAM, NAME, joined_on="2026-11-26")
 
 
 # a dead store -------------------------------------------------------------------------------

@@ -166,6 +166,30 @@ def test_participation_per_member_and_on_average() -> None:
     assert stats.avg_participation == pytest.approx(140 / 3)
 
 
+def test_members_count_only_on_the_days_they_belonged() -> None:
+    """Dee joined for Wednesday's standup, Bob left from Thursday's: neither is missing
+    (nor a reminder needed) on a day they were not in the team."""
+    dee = Member("U0004", "eng", "Dee", joined_on="2026-06-03")
+    bob = Member("U0002", "eng", "Bob", left_on="2026-06-04")
+    stats = team_stats(TEAM, (ANN, bob, CID, dee), UPDATES, [], START, END)
+
+    #                                       Mon Tue Wed Thu Fri
+    assert [d.missing for d in stats.days] == [1, 2, 4, 1, 2]
+    assert [d.reminders_needed for d in stats.days] == [1, 2, 4, 1, 2]
+    assert [d.posted for d in stats.days] == [2, 1, 0, 3, 1]  # a post is a post
+    by_member = [(m.member.name, m.days_posted, m.standup_days) for m in stats.members]
+    assert by_member == [("Ann", 4, 5), ("Bob", 1, 3), ("Cid", 1, 5), ("Dee", 0, 3)]
+
+
+def test_a_member_added_today_is_not_missing_on_past_days() -> None:
+    new = Member("U0005", "eng", "New", joined_on="2026-06-08")
+    stats = team_stats(TEAM, (new,), {}, [], START, END)
+
+    assert [d.missing for d in stats.days] == [0, 0, 0, 0, 0]
+    assert stats.avg_reminders_needed == 0
+    assert stats.members == ()  # no day of the range was theirs
+
+
 def test_other_teams_records_and_repeated_members_are_ignored() -> None:
     ops = Member("U0009", "ops", "Ops person")
     mixed = {date: [*ups, update(date, ops, "ops news", team="ops")]

@@ -50,6 +50,11 @@ def build_app(
             f"Slack refused SLACK_BOT_TOKEN ({_reason(exc)}): check the token "
             "(README, 'Slack app setup')"
         ) from None
+    except OSError as exc:  # auth.test never got an answer (URLError is an OSError)
+        reason = getattr(exc, "reason", exc)
+        raise SettingsError(
+            f"cannot reach Slack at {settings.slack_api_url} (SLACK_API_URL): {reason}"
+        ) from None
     register(app, store, settings, now)
     app.marvin_verifier = SignatureVerifier(signing_secret)  # type: ignore[attr-defined]
     return app

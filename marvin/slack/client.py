@@ -3,7 +3,7 @@
 `build_web_client` is the one place a slack_sdk `WebClient` is made (the Bolt app reuses
 it), so every client honours ``SLACK_API_URL`` and retries the same way:
 
-- connection errors (refused, reset, dropped): exponential backoff with jitter;
+- connection errors (reset, dropped): exponential backoff with jitter;
 - HTTP 429: waits ``Retry-After`` seconds (plus up to 1 s of jitter), up to
   `MAX_RETRY_AFTER`: a longer wait fails the call (``ratelimited``, transient) rather than
   hold a flow's thread for an hour;
@@ -13,7 +13,13 @@ it), so every client honours ``SLACK_API_URL`` and retries the same way:
 keeps one attempt counter per request). A read timeout is never retried, and neither is a
 5xx or a dropped connection on a post that carries a delivery key: Slack may have posted
 it already, so the error says `SlackError.may_have_been_sent` and `flows.delivery` asks
-Slack before sending again. Only a refused connection (nothing was sent) is retried.
+Slack before sending again.
+
+A refused connection is not retried at all and fails as permanent, naming the URL:
+nothing listens at ``SLACK_API_URL`` (a wrong URL, a proxy that is down), which no
+backoff within a run will fix, so the run fails at once with one clear line instead of
+minutes of retries. slack-sdk's own ERROR line per attempt is dropped for one WARNING
+per failed call, from `SlackWebChat`.
 
 Example:
     >>> chat = SlackWebChat("xoxb-...", "https://slack.com/api/")  # doctest: +SKIP
@@ -23,6 +29,7 @@ Example:
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable
@@ -92,12 +99,13 @@ def is_refused(error: BaseException | None) -> bool:
 
 
 class _ConnectionErrorRetry(ConnectionErrorRetryHandler):
-    """Connection errors, except a keyed post's dropped connection (Slack may have it)."""
+    """Connection errors, except a refused one (nothing listens: retrying cannot help)
+    and a keyed post's dropped connection (Slack may have it)."""
 
     def _can_retry(
         self, *, request: HttpRequest, error: Exception | None = None, **rest: Any
     ) -> bool:
-        if is_keyed_post(request) and not is_refused(error):
+        if is_refused(error) or is_keyed_post(request):
             return False
         return super()._can_retry(request=request, error=error, **rest)
 
@@ -190,11 +198,28 @@ def build_web_client(
     return WebClient(
         token=token,
         base_url=base_url,
+        logger=_SDK_LOG,
         # urllib takes float seconds; slack-sdk's `int` hint is only narrower than needed.
         timeout=cast(int, timeout),
         retry_handlers=build_retry_handlers(max_retries, backoff_factor=backoff_factor),
     )
 
+
+
+class _NoPerAttemptErrors(logging.Filter):
+    """Drops slack-sdk's ERROR line for each failed connection attempt: `SlackWebChat`
+    logs one WARNING per failed call instead, saying which call and which URL."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.levelno >= logging.ERROR
+            and record.getMessage().startswith("Failed to send a request")
+        )
+
+
+_SDK_LOG = logging.getLogger("marvin.slack.sdk")  # slack-sdk's own lines (retries at INFO)
+_SDK_LOG.addFilter(_NoPerAttemptErrors())
+log = logging.getLogger("marvin.slack")
 
 
 class SlackWebChat(ChatAPI):
@@ -223,6 +248,7 @@ class SlackWebChat(ChatAPI):
         self._client = build_web_client(
             token, base_url, timeout=timeout, max_retries=max_retries, backoff_factor=backoff_factor
         )
+        self._base_url = base_url
         self._on_call = on_call
 
     def open_dm(self, user_id: str) -> str:
@@ -357,9 +383,17 @@ class SlackWebChat(ChatAPI):
         except TimeoutError:
             outcome, failure = "timeout", SlackError(method, "timeout", permanent=False)
         except (URLError, OSError) as exc:
-            outcome = "connection_error"
-            failure = SlackError(method, "connection_error", permanent=False,
-                                 acted_maybe=keyed and not is_refused(exc))
+            if is_refused(exc):
+                outcome = "connection_refused"
+                failure = SlackError(
+                    method, f"connection refused by {self._base_url} (SLACK_API_URL)",
+                    permanent=True,
+                )
+            else:
+                outcome = "connection_error"
+                failure = SlackError(method, "connection_error", permanent=False,
+                                     acted_maybe=keyed)
+            log.warning("%s to %s failed: %s", method, target, failure.error)
         except Exception as exc:
             self._emit(method, target, f"exception:{type(exc).__name__}", started)
             raise

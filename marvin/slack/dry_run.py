@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from typing import Any, TextIO
 
+from marvin.slack.block_text import render_blocks
 from marvin.slack.protocol import ChannelInfo, MessageSearch
 
 DM_PREFIX = "D-"
@@ -72,12 +73,15 @@ class DryRunChat:
 
 
 def _describe(channel: str, text: str, blocks: list[dict[str, Any]] | None) -> str:
-    """One line per message; a multi-line text continues on lines indented by 4 spaces."""
+    """The text (the notification) on the first line; a multi-line text continues on
+    lines indented by 4 spaces. A message with blocks follows with the blocks as a
+    reader in Slack sees them, each line marked ``│`` (the text is only their fallback)."""
     if channel.startswith(DM_PREFIX):
         where = f"DM {channel[len(DM_PREFIX) :]}"
     else:
         where = f"post to {channel}"
     first, *rest = text.splitlines() or [""]
-    suffix = f" [+{len(blocks)} blocks]" if blocks else ""
-    lines = [f"would {where}: {first}{suffix}"] + [f"    {line}" for line in rest]
+    lines = [f"would {where}: {first}"] + [f"    {line}" for line in rest]
+    if blocks:
+        lines += [f"    │ {line}".rstrip() for line in render_blocks(blocks)]
     return "\n".join(lines)

@@ -80,15 +80,19 @@ class Store(Protocol):
 
     # Members ---------------------------------------------------------------
     def save_member(self, member: Member) -> None:
-        """Create or replace a member by user id (a user is in one team at a time)."""
+        """Create or replace a member by user id (a user is in one team at a time),
+        with their `joined_on` / `left_on` dates."""
 
-    def get_member(self, user_id: str) -> Member | None: ...
+    def get_member(self, user_id: str) -> Member | None:
+        """The current member with this user id (one who left is None)."""
 
-    def remove_member(self, user_id: str) -> bool:
-        """True when the member existed."""
+    def remove_member(self, user_id: str, left_on: str | None = None) -> bool:
+        """True when a current member existed. With `left_on` (the first standup date
+        they no longer belong to) the member is kept as a former member, for statistics;
+        without, forgotten."""
 
-    def list_members(self, team: str) -> list[Member]:
-        """Members of one team, sorted by user id."""
+    def list_members(self, team: str, *, include_former: bool = False) -> list[Member]:
+        """Current members of one team (and former ones if asked), sorted by user id."""
 
     # Updates ---------------------------------------------------------------
     def append_update(

@@ -178,26 +178,49 @@ class FirestoreStore(FirestoreClient):
     # Members ---------------------------------------------------------------
     def save_member(self, member: Member) -> None:
         """Create or replace a member by user id."""
-        data = {"user_id": member.user_id, "team": member.team, "name": member.name}
+        data = {"user_id": member.user_id, "team": member.team, "name": member.name,
+                "joined_on": member.joined_on, "left_on": member.left_on}
         with self._errors("save_member"):
             self._doc("members", member.user_id).set(data, **self._write)
 
     def get_member(self, user_id: str) -> Member | None:
-        """The member with this Slack user id, if any."""
+        """The current member with this Slack user id, if any."""
         with self._errors("get_member"):
             snap = self._doc("members", user_id).get(**self._read)
-        return _member(snap.to_dict()) if snap.exists else None
+        member = _member(snap.to_dict()) if snap.exists else None
+        return member if member is not None and member.is_current else None
 
-    def remove_member(self, user_id: str) -> bool:
-        """True when the member existed."""
+    def remove_member(self, user_id: str, left_on: str | None = None) -> bool:
+        """True when a current member existed; with `left_on`, kept as a former member.
+
+        Compare-and-set on the version read, like `clear_update`, so a member who left
+        is never deleted or re-dated by a second, concurrent removal."""
+        ref = self._doc("members", user_id)
         with self._errors("remove_member"):
-            return self._delete_existing(self._doc("members", user_id))
+            for attempt in range(CAS_ATTEMPTS):
+                snap = ref.get(**self._read)
+                if not snap.exists or not _member(snap.to_dict()).is_current:
+                    return False
+                when = self._client.write_option(last_update_time=snap.update_time)
+                try:
+                    if left_on is None:
+                        ref.delete(option=when, **self._write)
+                    else:
+                        ref.update({"left_on": left_on}, option=when, **self._write)
+                except _LOST_RACE:
+                    _backoff(attempt)
+                    continue
+                return True
+        raise self._gave_up("remove_member", False)
 
-    def list_members(self, team: str) -> list[Member]:
-        """Members of one team, sorted by user id."""
+    def list_members(self, team: str, *, include_former: bool = False) -> list[Member]:
+        """Current members of one team (and former ones if asked), sorted by user id."""
         with self._errors("list_members"):
             docs = self._query("members", team=team)
-        return sorted((_member(d) for d in docs), key=lambda m: m.user_id)
+        members = (_member(d) for d in docs)
+        return sorted(
+            (m for m in members if include_former or m.is_current), key=lambda m: m.user_id
+        )
 
     # Updates ---------------------------------------------------------------
     def append_update(
@@ -431,7 +454,9 @@ def _team(d: dict[str, Any]) -> Team:
 
 
 def _member(d: dict[str, Any]) -> Member:
-    return Member(user_id=d["user_id"], team=d["team"], name=d["name"])
+    # Documents written before members had dates lack both fields: always, still.
+    return Member(user_id=d["user_id"], team=d["team"], name=d["name"],
+                  joined_on=d.get("joined_on"), left_on=d.get("left_on"))
 
 
 def _update(d: dict[str, Any]) -> Update:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from marvin.models import ChannelRef, Delivery, DeliveryKind, Member, Team, Update
 from marvin.store.base import StoreError, time_left
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: members.joined_on and members.left_on
 BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another process's write lock
 
 _SCHEMA = """
@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS teams (
     name TEXT PRIMARY KEY, timezone TEXT NOT NULL, standup_time TEXT NOT NULL,
     reminder_time TEXT NOT NULL, days TEXT NOT NULL, channel TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS members (
-    user_id TEXT PRIMARY KEY, team TEXT NOT NULL, name TEXT NOT NULL);
+    user_id TEXT PRIMARY KEY, team TEXT NOT NULL, name TEXT NOT NULL,
+    joined_on TEXT, left_on TEXT);
 CREATE INDEX IF NOT EXISTS members_by_team ON members (team, user_id);
 CREATE TABLE IF NOT EXISTS updates (
     team TEXT NOT NULL, date TEXT NOT NULL, user_id TEXT NOT NULL,
@@ -41,6 +42,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
 CREATE TABLE IF NOT EXISTS channels (
     name TEXT PRIMARY KEY, id TEXT NOT NULL, is_private INTEGER NOT NULL DEFAULT 0);
 """
+_MEMBER_COLUMNS = "user_id, team, name, joined_on, left_on"
 _UPDATE_COLUMNS = "team, date, user_id, entries, updated_at"
 _DELIVERY_COLUMNS = "kind, team, date, target, claimed_at, sent, detail"
 
@@ -90,6 +92,7 @@ class SqliteStore:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     db.execute(statement)
+            _add_member_dates(db)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
     @contextmanager
@@ -158,22 +161,36 @@ class SqliteStore:
     # Members ---------------------------------------------------------------
     def save_member(self, member: Member) -> None:
         """Create or replace a member by user id."""
-        self._write("save_member", "INSERT OR REPLACE INTO members VALUES (?, ?, ?)",
-                    member.user_id, member.team, member.name)
+        self._write("save_member",
+                    f"INSERT OR REPLACE INTO members ({_MEMBER_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+                    member.user_id, member.team, member.name, member.joined_on, member.left_on)
 
     def get_member(self, user_id: str) -> Member | None:
-        """The member with this Slack user id, if any."""
-        rows = self._read("get_member", "SELECT * FROM members WHERE user_id = ?", user_id)
+        """The current member with this Slack user id, if any."""
+        rows = self._read(
+            "get_member",
+            f"SELECT {_MEMBER_COLUMNS} FROM members WHERE user_id = ? AND left_on IS NULL",
+            user_id,
+        )
         return _member(rows[0]) if rows else None
 
-    def remove_member(self, user_id: str) -> bool:
-        """True when the member existed."""
-        return self._write("remove_member", "DELETE FROM members WHERE user_id = ?", user_id) == 1
+    def remove_member(self, user_id: str, left_on: str | None = None) -> bool:
+        """True when a current member existed; with `left_on`, kept as a former member."""
+        if left_on is None:
+            return self._write("remove_member",
+                               "DELETE FROM members WHERE user_id = ? AND left_on IS NULL",
+                               user_id) == 1
+        return self._write("remove_member",
+                           "UPDATE members SET left_on = ? WHERE user_id = ? AND left_on IS NULL",
+                           left_on, user_id) == 1
 
-    def list_members(self, team: str) -> list[Member]:
-        """Members of one team, sorted by user id."""
+    def list_members(self, team: str, *, include_former: bool = False) -> list[Member]:
+        """Current members of one team (and former ones if asked), sorted by user id."""
+        current = "" if include_former else " AND left_on IS NULL"
         rows = self._read(
-            "list_members", "SELECT * FROM members WHERE team = ? ORDER BY user_id", team
+            "list_members",
+            f"SELECT {_MEMBER_COLUMNS} FROM members WHERE team = ?{current} ORDER BY user_id",
+            team,
         )
         return [_member(r) for r in rows]
 
@@ -342,9 +359,19 @@ def _team(row: tuple[object, ...]) -> Team:
                 tuple(json.loads(str(days))), str(channel))
 
 
+def _add_member_dates(db: sqlite3.Connection) -> None:
+    """Schema 1 to 2: members gain their join and leave dates (NULL: always, still)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(members)")}
+    for column in ("joined_on", "left_on"):
+        if column not in columns:
+            db.execute(f"ALTER TABLE members ADD COLUMN {column} TEXT")
+
+
 def _member(row: tuple[object, ...]) -> Member:
-    user_id, team, name = row
-    return Member(str(user_id), str(team), str(name))
+    user_id, team, name, joined_on, left_on = row
+    return Member(str(user_id), str(team), str(name),
+                  None if joined_on is None else str(joined_on),
+                  None if left_on is None else str(left_on))
 
 
 def _update(row: tuple[object, ...]) -> Update:

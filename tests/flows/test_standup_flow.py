@@ -11,10 +11,11 @@ from typing import Any, cast
 
 import pytest
 
+from marvin.by_hand import describe_earlier, scheduled_digest
 from marvin.composition import run_flow
 from marvin.digest import MAX_BLOCKS_PER_MESSAGE, NO_UPDATES
 from marvin.engine import Executor, LocalExecutor
-from marvin.models import DeliveryKind
+from marvin.models import DeliveryKind, Member
 from marvin.slack.dry_run import DryRunChat
 from marvin.store import Store
 from marvin.testing.slack_api import SlackStandIn
@@ -79,13 +80,22 @@ class CountingStore:
         return counted
 
 
-@pytest.mark.parametrize(("parameter", "channel"), [(None, "#general"), ("#testing", "#testing")])
+@pytest.mark.parametrize(
+    ("parameter", "channel", "missing", "author"),
+    [
+        (None, "#general", "<@U0003>, <@U0004>", "<@U0002>"),
+        # by hand elsewhere: people are named, never pinged
+        ("#testing", "#testing", "Member U0003, Member U0004", "Member U0002"),
+    ],
+)
 def test_posts_one_escaped_digest_to_the_channel_parameter(
     store: Store,
     standin: SlackStandIn,
     make_services: MakeServices,
     parameter: str | None,
     channel: str,
+    missing: str,
+    author: str,
 ) -> None:
     seed(store)
 
@@ -107,9 +117,60 @@ def test_posts_one_escaped_digest_to_the_channel_parameter(
                in text for text in everything)
     assert "Standup for Monday 8 June" in everything
     assert "Standup for Monday 8 June: 2 posted, 2 missing" == message["text"]
-    assert "No update from: <@U0003>, <@U0004>" in everything
-    assert any(text.startswith("*<@U0002>*\nReviews") for text in everything)
+    assert f"No update from: {missing}" in everything
+    assert any(text.startswith(f"*{author}*\nReviews") for text in everything)
     assert digests(store) == [channel]
+
+
+def test_a_by_hand_digest_to_another_channel_pings_nobody(
+    store: Store, standin: SlackStandIn, make_services: MakeServices
+) -> None:
+    """Names are user text: escaped, so a name cannot ping or link either."""
+    add_members(store, ("U0001",))
+    store.save_member(Member("U0002", TEAM, "<!channel> Bob"))
+    store.save_member(Member("U0003", TEAM, ""))  # no name: the bare id
+    post_update(store, "U0001", "did things")
+
+    run = run_flow("standup", {"team": TEAM, "standup_channel": "#testing"}, make_services(),
+                   executor=LocalExecutor())
+
+    assert run.state.is_successful(), run.state
+    [message] = standin.posted_messages("#testing")
+    assert "<@" not in json.dumps(message) and "<!channel>" not in json.dumps(message)
+    assert "No update from: &lt;!channel&gt; Bob, U0003" in texts(message)
+    assert any(text.startswith("*Member U0001*\ndid things") for text in texts(message))
+
+
+def test_a_member_who_joined_after_the_standup_is_not_missing_from_it(
+    store: Store, standin: SlackStandIn, make_services: MakeServices
+) -> None:
+    add_members(store, ("U0001",))
+    store.save_member(Member("U0002", TEAM, "Late", joined_on="2026-06-09"))
+
+    run = run_flow("standup", {"team": TEAM}, make_services(), executor=LocalExecutor())
+
+    assert run.state.is_successful(), run.state
+    [message] = standin.posted_messages("#general")
+    assert message["text"] == "Standup for Monday 8 June: 0 posted, 1 missing"
+
+
+def test_by_hand_sees_the_digest_the_schedule_posted(
+    store: Store, standin: SlackStandIn, make_services: MakeServices
+) -> None:
+    seed(store)
+    team = make_services().team(TEAM)
+    assert scheduled_digest(store, team, DATE) is None
+    run_flow("standup", {"team": TEAM, "standup_channel": "#testing"}, make_services(),
+             executor=LocalExecutor())
+    assert scheduled_digest(store, team, DATE) is None  # #testing is not the schedule's
+
+    run_flow("standup", {"team": TEAM}, make_services(), executor=LocalExecutor())
+
+    earlier = scheduled_digest(store, team, DATE)
+    assert earlier is not None and earlier.sent and earlier.target == "#general"
+    assert describe_earlier(team, earlier).startswith(
+        f"the digest for {DATE} was posted to #general on schedule at 2026-06-08 09:00 UTC; "
+        "nothing sent (--force sends it anyway)")
 
 
 def test_a_second_run_does_not_post_again_and_force_does(
@@ -213,7 +274,8 @@ def test_a_date_without_updates_gets_one_no_updates_message(
     everything = texts(message)
     assert NO_UPDATES in everything
     assert "Standup for Monday 1 June" in everything
-    assert "No update from: <@U0001>, <@U0002>, <@U0003>, <@U0004>" in everything
+    assert ("No update from: Member U0001, Member U0002, Member U0003, Member U0004"
+            in everything)  # named, not pinged: a by-hand run to #testing
 
 
 def test_the_flow_reads_all_updates_with_one_query(

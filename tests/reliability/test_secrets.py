@@ -347,6 +347,8 @@ BAD_SETTINGS: dict[str, dict[str, str]] = {
     "bad-date": {},
     "unknown-team": {},
     "no-signing-secret-for-serve": {"SLACK_SIGNING_SECRET": ""},
+    "user-token-as-bot-token": {"SLACK_BOT_TOKEN": f"xoxp-{CORES[0]}"},
+    "bot-token-as-app-token": {"SLACK_APP_TOKEN": BOT},
 }
 BAD_ARGS: dict[str, tuple[str, ...]] = {
     "several-bad-values": ("run", "reminder", "--dry-run"),
@@ -354,6 +356,8 @@ BAD_ARGS: dict[str, tuple[str, ...]] = {
     "bad-date": ("run", "reminder", "--date", "2026-13-45"),
     "unknown-team": ("run", "standup", "--team", "nope"),
     "no-signing-secret-for-serve": ("serve",),
+    "user-token-as-bot-token": ("run", "reminder"),
+    "bot-token-as-app-token": ("serve",),
 }
 
 

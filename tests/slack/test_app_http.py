@@ -215,7 +215,8 @@ def test_standup_is_acked_with_thanks_and_stored(marvin: Marvin) -> None:
     assert text.startswith("Thanks! Saved your update for *Wednesday 18 November*.")
     update = marvin.store.get_update(DEFAULT_TEAM, DATE, USER)
     assert update is not None and update.entries == ("did things",)
-    assert marvin.store.get_member(USER) == Member(USER, DEFAULT_TEAM, f"name-{USER}")
+    assert marvin.store.get_member(USER) == Member(USER, DEFAULT_TEAM, f"name-{USER}",
+                                                   joined_on="2026-11-18")
 
 
 def test_text_survives_form_encoding_exactly(marvin: Marvin) -> None:
@@ -250,7 +251,8 @@ def test_join_and_leave(marvin: Marvin) -> None:
 
     assert marvin.answer("join").startswith("Welcome to team *default*!")
     assert marvin.answer("join ops").startswith("Welcome to team *ops* (moved from *default*)!")
-    assert marvin.store.get_member(USER) == Member(USER, "ops", f"name-{USER}")
+    assert marvin.store.get_member(USER) == Member(USER, "ops", f"name-{USER}",
+                                                   joined_on="2026-11-18")
     assert marvin.answer("join nope").startswith("There is no team *nope*.")
     assert marvin.answer("leave").startswith("You have left standup")
     assert marvin.store.get_member(USER) is None

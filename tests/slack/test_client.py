@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import pickle
 import socket
 import threading
@@ -154,15 +155,25 @@ def test_unknown_slack_error_is_transient(slack: SlackStandIn) -> None:
     assert len(slack.calls) == 1  # slack-sdk never retries an HTTP 200
 
 
-def test_server_down_is_a_transient_error() -> None:
+def test_nothing_listening_is_a_permanent_error_naming_the_url(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A refused connection is not retried: nothing listens at SLACK_API_URL, and no
+    backoff within a run fixes that. One WARNING for the call, none from slack_sdk."""
     events: list[CallEvent] = []
-    chat = make_chat(f"http://127.0.0.1:{free_port()}/api/", events, timeout=0.5, max_retries=2)
+    url = f"http://127.0.0.1:{free_port()}/api/"
+    chat = make_chat(url, events, timeout=0.5, max_retries=2)
 
-    with pytest.raises(SlackError) as info:
-        chat.open_dm("U1")
+    with caplog.at_level(logging.INFO):
+        with pytest.raises(SlackError) as info:
+            chat.open_dm("U1")
 
-    assert (info.value.error, info.value.permanent) == ("connection_error", False)
-    assert [e.outcome for e in events] == ["connection_error"]
+    assert info.value.permanent is True
+    assert info.value.error == f"connection refused by {url} (SLACK_API_URL)"
+    assert [e.outcome for e in events] == ["connection_refused"]
+    assert [(r.name, r.levelname) for r in caplog.records if r.levelno >= logging.WARNING] == [
+        ("marvin.slack", "WARNING")]
+    assert not any("Going to retry" in r.getMessage() for r in caplog.records)
 
 
 @contextmanager
@@ -224,15 +235,15 @@ def test_a_keyed_post_is_not_retried_after_a_server_error(slack: SlackStandIn) -
     make_chat(slack.url).post_message("#general", "alert")  # an unkeyed post: retried as before
 
 
-def test_a_keyed_post_is_retried_when_the_connection_is_refused() -> None:
-    """Refused: the request never left, so repeating it cannot post twice."""
+def test_a_keyed_post_refused_was_not_sent() -> None:
+    """Refused: the request never left, so it cannot have been posted."""
     events: list[CallEvent] = []
     chat = make_chat(f"http://127.0.0.1:{free_port()}/api/", events, max_retries=2)
 
     with pytest.raises(SlackError) as info:
         chat.post_message("#general", "hi", key="k")
 
-    assert (info.value.error, info.value.may_have_been_sent) == ("connection_error", False)
+    assert (info.value.permanent, info.value.may_have_been_sent) == (True, False)
 
 
 def test_a_keyed_post_whose_connection_drops_is_not_retried() -> None:
@@ -341,8 +352,9 @@ def test_dry_run_prints_and_records_without_network() -> None:
     assert dm == "D-U123"
     assert out.getvalue().splitlines() == [
         "would DM U123: Standup in 30 minutes!",
-        "would post to #general: Standup for Monday [+1 blocks]",
+        "would post to #general: Standup for Monday",
         "    • alice: tests",
+        "    │ *Today*: reviews",
     ]
     assert chat.sent == [
         ("D-U123", "Standup in 30 minutes!", None),

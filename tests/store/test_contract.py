@@ -92,6 +92,32 @@ def test_remove_member_says_whether_it_existed(store: Store) -> None:
     assert store.get_member("U1") is None
 
 
+def test_member_dates_round_trip(store: Store) -> None:
+    member = Member("U1", "ops", "Ford", joined_on="2026-11-23")
+    store.save_member(member)
+    assert store.get_member("U1") == member
+    assert store.list_members("ops") == [member]
+
+
+def test_removing_with_a_leave_date_keeps_a_former_member(store: Store) -> None:
+    """A member who left is gone for everything but statistics: not a member, not
+    listed, not removable again; listed with their dates when former ones are asked for."""
+    store.save_member(Member("U1", "ops", "Ford", joined_on="2026-11-23"))
+    store.save_member(Member("U2", "ops"))
+
+    assert store.remove_member("U1", "2026-11-25") is True
+
+    assert store.get_member("U1") is None
+    assert store.list_members("ops") == [Member("U2", "ops")]
+    former = Member("U1", "ops", "Ford", joined_on="2026-11-23", left_on="2026-11-25")
+    assert store.list_members("ops", include_former=True) == [former, Member("U2", "ops")]
+    assert store.remove_member("U1", "2026-11-30") is False  # the leave date stays
+    assert store.remove_member("U1") is False  # and the record too
+    assert store.list_members("ops", include_former=True)[0] == former
+    store.save_member(Member("U1", "ops", "Ford", joined_on="2026-12-01"))  # back again
+    assert store.get_member("U1") == Member("U1", "ops", "Ford", joined_on="2026-12-01")
+
+
 def test_list_members_only_that_team_sorted_by_user_id(store: Store) -> None:
     for user_id, team in [("U3", "ops"), ("U1", "ops"), ("U2", "dev"), ("U10", "ops")]:
         store.save_member(Member(user_id, team))

@@ -222,3 +222,20 @@ def test_a_deadline_shortens_every_call(
         store.get_member("U1")
     assert time.monotonic() - started < 3
     store.close()
+
+
+def test_members_written_without_dates_keep_working(
+    firestore_store: FirestoreStore, firestore_project: str
+) -> None:
+    """Documents from before members had join and leave dates: always, still."""
+    from google.cloud import firestore
+
+    raw = firestore.Client(project=firestore_project)
+    raw.collection("members").document(doc_id("U1")).set(
+        {"user_id": "U1", "team": "ops", "name": "Arthur"})
+
+    assert firestore_store.get_member("U1") == Member("U1", "ops", "Arthur")
+    assert firestore_store.list_members("ops") == [Member("U1", "ops", "Arthur")]
+    assert firestore_store.remove_member("U1", "2026-11-24")
+    assert firestore_store.list_members("ops", include_former=True) == [
+        Member("U1", "ops", "Arthur", left_on="2026-11-24")]

@@ -104,6 +104,26 @@ def test_data_survives_close_and_reopen(db_path: str) -> None:
     store.close()
 
 
+def test_a_schema_1_database_keeps_its_members_and_gains_their_dates(db_path: str) -> None:
+    """Members stored before join and leave dates were kept count on every day."""
+    with sqlite3.connect(db_path) as raw:
+        raw.execute("CREATE TABLE members (user_id TEXT PRIMARY KEY, team TEXT NOT NULL, "
+                    "name TEXT NOT NULL)")
+        raw.execute("INSERT INTO members VALUES ('U1', 'ops', 'Arthur')")
+        raw.execute("PRAGMA user_version = 1")
+    raw.close()
+
+    store = SqliteStore(db_path)
+    try:
+        assert store.get_member("U1") == Member("U1", "ops", "Arthur")
+        assert store.list_members("ops") == [Member("U1", "ops", "Arthur", None, None)]
+        assert store.remove_member("U1", "2026-11-24")
+        assert store.list_members("ops", include_former=True) == [
+            Member("U1", "ops", "Arthur", left_on="2026-11-24")]
+    finally:
+        store.close()
+
+
 def test_opening_sets_wal_and_schema_version_idempotently(db_path: str) -> None:
     SqliteStore(db_path).close()
     SqliteStore(db_path).close()

@@ -1,0 +1,48 @@
+"""Settings validation: each bad value is one line naming the variable and the expected shape."""
+
+from __future__ import annotations
+
+import pytest
+
+from marvin.settings import SettingsError, load_settings
+
+BAD_TOKENS = [
+    ("slack_bot_token", "xoxp-1234-5678-abcdef", "SLACK_BOT_TOKEN", "xoxb-", "a user token"),
+    ("slack_bot_token", "xoxb-1234 5678", "SLACK_BOT_TOKEN", "xoxb-", "no spaces"),
+    ("slack_bot_token", " xoxb-1234-5678", "SLACK_BOT_TOKEN", "xoxb-", ""),
+    ("slack_bot_token", "xoxb-your-bot-token", "SLACK_BOT_TOKEN", ".env.example", "placeholder"),
+    ("slack_bot_token", '"xoxb-1234-5678"', "SLACK_BOT_TOKEN", "xoxb-", ""),
+    ("slack_app_token", "xoxb-1234-5678-abcdef", "SLACK_APP_TOKEN", "xapp-", "a bot token"),
+    ("slack_app_token", "xapp-your-app-token", "SLACK_APP_TOKEN", ".env.example", "placeholder"),
+    ("slack_signing_secret", "your-signing-secret", "SLACK_SIGNING_SECRET", ".env.example", ""),
+    ("slack_signing_secret", "abc def", "SLACK_SIGNING_SECRET", "signing secret", "no spaces"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "variable", "expected", "detail"), BAD_TOKENS)
+def test_a_token_of_the_wrong_shape_is_refused_by_name_without_showing_it(
+    field: str, value: str, variable: str, expected: str, detail: str
+) -> None:
+    with pytest.raises(SettingsError) as raised:
+        load_settings(**{field: value})
+
+    message = str(raised.value)
+    assert f"{variable}: " in message and expected in message and detail in message, message
+    assert "\n" not in message
+    assert value.strip(' "') not in message, "a token must never be shown"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("slack_bot_token", "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOp"),
+        ("slack_app_token", "xapp-1-A0123456789-1234567890-abcdef0123456789"),
+        ("slack_signing_secret", "8f742231b10e8888abcd99yyyzzz85a5"),
+        ("slack_bot_token", ""),  # empty: unset, reported as missing only where it is needed
+    ],
+)
+def test_well_formed_tokens_are_accepted(field: str, value: str) -> None:
+    settings = load_settings(**{field: value})
+
+    secret = getattr(settings, field)
+    assert secret is not None and secret.get_secret_value() == value
