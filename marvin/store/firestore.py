@@ -2,7 +2,8 @@
 
 Layout: ``teams/{name}``, ``members/{user_id}``, ``updates/{team}__{date}__{user_id}``
 (fields team, date, user_id, entries, updated_at, write_id) and
-``deliveries/{kind}__{team}__{date}__{target}``.
+``deliveries/{kind}__{team}__{date}__{target}``, ``seen_requests/{key}`` (field expires_at:
+give it a TTL policy on a real project) and ``slot_claims/{job}``.
 Document ids come from `doc_id`, an injective encoding that is safe for any string.
 
 Read-modify-writes (`append_update`, `clear_update`) are optimistic compare-and-set loops on
@@ -31,7 +32,7 @@ from google.auth.credentials import AnonymousCredentials
 from google.auth.exceptions import GoogleAuthError
 from google.cloud import firestore
 
-from marvin.models import Delivery, DeliveryKind, Member, Team, Update
+from marvin.models import Delivery, DeliveryKind, Member, SlotClaim, Team, Update
 from marvin.store.base import OutcomeUnknown, StoreError, time_left
 
 DEFAULT_TIMEOUT = 10.0  # seconds, per call including retries: an outage must not hang a flow
@@ -375,6 +376,58 @@ class FirestoreStore(FirestoreClient):
             docs = self._query("deliveries", team=team, date=date)
         return sorted((_delivery(d) for d in docs), key=lambda d: (d.kind.value, d.target))
 
+    # Seen requests (replay guard) --------------------------------------------
+    def remember_request(self, key: str, at: dt.datetime, expires: dt.datetime) -> bool:
+        """``create()`` wins once; an expired note is replaced under an update-time
+        precondition, so of two replays after expiry only one is let through."""
+        ref = self._doc("seen_requests", key)
+        with self._errors("remember_request"):
+            try:
+                ref.create({"expires_at": _utc(expires)}, **self._write)
+                return True
+            except gexc.AlreadyExists:
+                snap = ref.get(**self._read)
+            if snap.exists and _utc(snap.to_dict()["expires_at"]) > _utc(at):
+                return False
+            try:
+                if snap.exists:
+                    when = self._client.write_option(last_update_time=snap.update_time)
+                    ref.update({"expires_at": _utc(expires)}, option=when, **self._write)
+                else:  # expired and dropped (TTL) in between
+                    ref.create({"expires_at": _utc(expires)}, **self._write)
+            except _LOST_RACE:
+                return False
+        return True
+
+    # Scheduled slots ---------------------------------------------------------
+    def get_slot_claim(self, job: str) -> SlotClaim | None:
+        """The latest slot claimed for a scheduled job, if any."""
+        with self._errors("get_slot_claim"):
+            snap = self._doc("slot_claims", job).get(**self._read)
+        return _slot_claim(snap.to_dict()) if snap.exists else None
+
+    def swap_slot_claim(self, expected: SlotClaim | None, new: SlotClaim) -> bool:
+        """``create()`` when nothing is expected, else read, compare and update under the
+        document's update-time precondition: whoever wrote in between makes us lose."""
+        if expected is not None and expected.job != new.job:
+            raise ValueError(f"cannot swap job {expected.job!r} for {new.job!r}")
+        ref = self._doc("slot_claims", new.job)
+        doc = {"job": new.job, "slot": _utc(new.slot), "owner": new.owner,
+               "claimed_at": _utc(new.claimed_at), "done": new.done}
+        with self._errors("swap_slot_claim"):
+            try:
+                if expected is None:
+                    ref.create(doc, **self._write)
+                    return True
+                snap = ref.get(**self._read)
+                if not snap.exists or _slot_claim(snap.to_dict()) != expected:
+                    return False
+                when = self._client.write_option(last_update_time=snap.update_time)
+                ref.update(doc, option=when, **self._write)
+            except _LOST_RACE:
+                return False
+        return True
+
     def close(self) -> None:
         """Close the gRPC channel if this store built the client."""
         if self._owns_client:
@@ -426,3 +479,8 @@ def _delivery(d: dict[str, Any]) -> Delivery:
     return Delivery(kind=DeliveryKind(d["kind"]), team=d["team"], date=d["date"],
                     target=d["target"], claimed_at=_utc(d["claimed_at"]), sent=d["sent"],
                     detail=d["detail"])
+
+
+def _slot_claim(d: dict[str, Any]) -> SlotClaim:
+    return SlotClaim(job=d["job"], slot=_utc(d["slot"]), owner=d["owner"],
+                     claimed_at=_utc(d["claimed_at"]), done=d["done"])

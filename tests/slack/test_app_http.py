@@ -29,6 +29,7 @@ import pytest
 from marvin.models import DEFAULT_TEAM, Member, Team
 from marvin.settings import Settings
 from marvin.slack.app import build_app, dispatch
+from marvin.slack.replays import ALREADY_RECEIVED, ReplayGuard
 from marvin.slash import NOT_SAVED
 from marvin.store.base import Store, StoreError
 from marvin.store.firestore import FirestoreStore
@@ -312,6 +313,56 @@ def test_forged_requests_are_401_and_nothing_stored(marvin: Marvin) -> None:
     assert garbage.status_code == 401
 
     assert marvin.nothing_stored()
+
+
+def test_a_replayed_request_is_answered_but_not_acted_on_again(marvin: Marvin) -> None:
+    """The identical signed request, sent again inside its 5 minutes, appends nothing."""
+    body, headers = _signed("shipped it")
+    first = marvin.post(body, headers)
+    assert first.status_code == 200 and first.json()["text"].startswith("Thanks!")
+
+    for _ in range(3):
+        again = marvin.post(body, headers)
+        assert again.status_code == 200
+        assert again.json() == {"response_type": "ephemeral", "text": ALREADY_RECEIVED}
+    update = marvin.store.get_update(DEFAULT_TEAM, DATE, USER)
+    assert update is not None and update.entries == ("shipped it",)
+
+    marvin.answer("shipped it")  # the same text typed again is a new request
+    update = marvin.store.get_update(DEFAULT_TEAM, DATE, USER)
+    assert update is not None and update.entries == ("shipped it", "shipped it")
+
+
+def test_a_replay_to_another_replica_is_not_acted_on_either(
+    marvin: Marvin, slack: SlackStandIn
+) -> None:
+    """Two replicas on one store: the guard is in the store, not in a process."""
+    other = build_app(make_settings(slack.url), marvin.store, lambda: NOW)
+    body, headers = _signed("once")
+    lowered = {k.lower(): v for k, v in headers.items()}
+    assert marvin.post(body, headers).status_code == 200
+
+    status, _, text = dispatch(other, body, lowered)
+
+    assert status == 200 and ALREADY_RECEIVED in text
+    update = marvin.store.get_update(DEFAULT_TEAM, DATE, USER)
+    assert update is not None and update.entries == ("once",)
+
+
+def test_the_replay_guard_forgets_a_request_once_it_can_no_longer_verify(
+    sqlite_store: SqliteStore,
+) -> None:
+    """Notes are kept for the signature window (5 minutes either side) plus a minute."""
+    sent = 1_795_000_000
+    now = [float(sent)]
+    guard = ReplayGuard(sqlite_store, lambda: now[0])
+
+    assert guard.first_time("v0=aa", str(sent)) is True
+    now[0] = sent + 299.0
+    assert guard.first_time("v0=aa", str(sent)) is False
+    assert guard.first_time("v0=bb", str(sent)) is True  # another request
+    now[0] = sent + 300 + 61.0  # no verifier accepts it any more: the note may go
+    assert guard.first_time("v0=aa", str(sent)) is True
 
 
 def test_stale_or_future_timestamps_are_401(marvin: Marvin) -> None:
