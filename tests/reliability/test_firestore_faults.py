@@ -40,6 +40,7 @@ from marvin.composition import build_store
 from marvin.digest import digest_messages
 from marvin.engine import FlowRun, ThreadExecutor
 from marvin.models import Update
+from marvin.server import check_health
 from marvin.services import resolve_team
 from marvin.slack.app import build_app, dispatch
 from marvin.slash import NOT_SAVED, UNCONFIRMED
@@ -438,6 +439,25 @@ def standup(http: httpx.Client, user: str, text: str) -> tuple[httpx.Response, f
     response = http.post("/slack/events", content=body,
                          headers=signed_headers(SIGNING_SECRET, body))
     return response, time.monotonic() - started
+
+
+def test_healthz_reports_a_frozen_store_before_dockers_probe_gives_up(
+    firestore: Firestore,
+) -> None:
+    """A deadline check: the probe's own 4 s timeout (Dockerfile). Before, /healthz waited
+    out the store's 10 s timeout, and the probe timed out instead of reading the 503."""
+    store = firestore.connect(timeout=10.0)  # the production timeout
+    store.list_teams()
+    web = build_web_app(None, lambda: check_health(store, lambda: True))
+    with serve_in_thread(web) as (url, _stop):
+        firestore.emulator.freeze()
+        try:
+            response = httpx.get(f"{url}/healthz", timeout=4.0)
+        finally:
+            firestore.emulator.thaw()
+        assert response.status_code == 503
+        assert response.json() == {"ok": False, "store": False, "scheduler": True}
+        assert httpx.get(f"{url}/healthz", timeout=WAIT).status_code == 200  # thawed
 
 
 def answer_text(response: httpx.Response) -> str:
