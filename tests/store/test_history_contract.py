@@ -227,6 +227,31 @@ def test_replacing_some_of_many_task_runs_keeps_the_others(history: RunHistory) 
     assert back[701] == many[701] and back[700] == replaced[3] and back[1300].task == "report"
 
 
+def test_batches_with_sparse_interleaved_positions_come_back_in_order(
+    history: RunHistory,
+) -> None:
+    """What a recorder writing as a run goes does: batches in finish order, at sparse
+    positions (`marvin.history.recorder.position_of`), whose spans enclose each other."""
+    history.save_flow_run(flow_run())
+    big = 1 << 32
+    first = [task_run(big + 1 + i, slug="send_reminder", index=i) for i in (0, 1, 5, 6)]
+    second = [task_run(big + 1 + i, slug="send_reminder", index=i) for i in (2, 3, 4)]
+    last = [task_run(0), task_run(big, slug="send_reminder", state="Mapped"),
+            task_run(2 * big, slug="report")]
+    history.save_task_runs(first)
+    history.save_task_runs(second)
+    history.save_task_runs(last)
+    retried = task_run(big + 1 + 3, slug="send_reminder", index=3, state="Failed")
+    history.save_task_runs([retried, task_run(big + 1 + 7, slug="send_reminder", index=7)])
+
+    back = detail(history).task_runs
+
+    assert [t.position for t in back] == [
+        0, big, *(big + 1 + i for i in range(8)), 2 * big]
+    assert [t.map_index for t in back[2:10]] == list(range(8))
+    assert back[5] == retried and back[0] == last[0] and back[-1] == last[-1]
+
+
 def test_two_task_runs_at_one_position_in_one_call_are_refused(history: RunHistory) -> None:
     history.save_flow_run(flow_run())
     unset = [task_run(0), task_run(0, slug="send_reminder")]  # `position` left at its default
