@@ -24,6 +24,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
 from google.api_core import exceptions as gexc
@@ -82,12 +83,57 @@ def build_client(project: str | None = None) -> Any:
         ) from exc
 
 
+@dataclass(frozen=True)
+class FirestoreCall:
+    """One call to Firestore, as an `Interceptor` sees it."""
+
+    op: str
+    """``get``, ``create``, ``update``, ``set`` or ``delete`` (a document), ``query``, or
+    ``commit`` (a batch of writes)."""
+    path: str
+    """The document's path (``updates/ops__2026-03-02__U1``), or the queried collection's."""
+    writes: int = 0
+    """For ``commit``: how many writes the batch holds."""
+
+
+Interceptor = Callable[[FirestoreCall, Callable[[], Any]], Any]
+"""``intercept(call, proceed)``: every call a store makes to Firestore goes through it,
+and it must return what ``proceed()`` returns, or raise. The seam for fault injection
+and call counting (a lost answer is ``proceed()`` then raising DeadlineExceeded)."""
+
+_DOCUMENT_CALLS = frozenset({"get", "create", "update", "set", "delete"})
+
+
+class _InterceptedDocument:
+    """A document reference whose calls go through the store's interceptor."""
+
+    def __init__(self, ref: Any, intercept: Interceptor) -> None:
+        self._ref, self._intercept = ref, intercept
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._ref, name)
+        if name not in _DOCUMENT_CALLS:
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._intercept(FirestoreCall(name, self._ref.path),
+                                   lambda: attr(*args, **kwargs))
+
+        return call
+
+
 class FirestoreClient:
     """What both Firestore-backed classes share: the client (built or borrowed), where it
-    points (for error messages), and turning Google API failures into `StoreError`."""
+    points (for error messages), the interceptor if any, and turning Google API failures
+    into `StoreError`."""
 
-    def __init__(self, project: str | None = None, client: object | None = None) -> None:
-        """Use `client` if given (the caller keeps owning it), else build one for `project`."""
+    def __init__(
+        self, project: str | None = None, client: object | None = None,
+        intercept: Interceptor | None = None,
+    ) -> None:
+        """Use `client` if given (the caller keeps owning it), else build one for `project`.
+        `intercept` sees every call to Firestore (see `Interceptor`)."""
+        self.intercept = intercept
         self._owns_client = client is None
         self._client: Any = build_client(project) if client is None else client
         self._where = f"project {getattr(self._client, 'project', project)!r}"
@@ -98,6 +144,13 @@ class FirestoreClient:
     def client(self) -> Any:
         """The underlying ``google.cloud.firestore.Client`` (for health checks and tests)."""
         return self._client
+
+    def _rpc(self, call: FirestoreCall, proceed: Callable[[], Any]) -> Any:
+        return proceed() if self.intercept is None else self.intercept(call, proceed)
+
+    def _document(self, ref: Any) -> Any:
+        """`ref`, its calls going through the interceptor when there is one."""
+        return ref if self.intercept is None else _InterceptedDocument(ref, self.intercept)
 
     @contextmanager
     def _errors(self, op: str) -> Iterator[None]:
@@ -113,9 +166,9 @@ class FirestoreStore(FirestoreClient):
 
     def __init__(
         self, project: str | None = None, client: object | None = None, *,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float = DEFAULT_TIMEOUT, intercept: Interceptor | None = None,
     ) -> None:
-        super().__init__(project, client)
+        super().__init__(project, client, intercept)
         self._timeout = timeout
         self._default_read = _call_options(_READ_ERRORS, timeout)
         self._default_write = _call_options(_WRITE_ERRORS, timeout)
@@ -137,14 +190,16 @@ class FirestoreStore(FirestoreClient):
         return default if left is None or left >= self._timeout else _call_options(retryable, left)
 
     def _doc(self, collection: str, *key: str) -> Any:
-        return self._client.collection(collection).document(doc_id(*key))
+        return self._document(self._client.collection(collection).document(doc_id(*key)))
 
     def _query(self, collection: str, **equals: str) -> list[dict[str, Any]]:
         """ONE query with equality filters: no composite index needed, sorting is the caller's."""
         query = self._client.collection(collection)
         for field, value in equals.items():
             query = query.where(filter=firestore.FieldFilter(field, "==", value))
-        return [snap.to_dict() for snap in query.stream(**self._read)]
+        options = self._read
+        return list(self._rpc(FirestoreCall("query", collection),
+                              lambda: [snap.to_dict() for snap in query.stream(**options)]))
 
     def _delete_existing(self, ref: Any) -> bool:
         try:

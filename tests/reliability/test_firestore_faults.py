@@ -27,14 +27,13 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
 
 import httpx
 import pytest
-from google.api_core import exceptions as gexc
 
 from marvin.composition import build_store
 from marvin.digest import digest_messages
@@ -66,6 +65,7 @@ from tests.reliability.conftest import (
     run,
 )
 from tests.support import firestore_emulator as emulator
+from tests.support.firestore_faults import FirestoreFaults
 
 STORE_TIMEOUT = 1.0  # seconds per store call in the flow tests (production: 10)
 WAIT = 30.0  # every other wait is bounded by this
@@ -164,7 +164,9 @@ class Firestore:
     opened: list[FirestoreStore]
 
     def connect(self, timeout: float = STORE_TIMEOUT) -> FirestoreStore:
-        store = FirestoreStore(project=self.project, timeout=timeout)
+        """A store on this project whose calls go through a `FirestoreFaults` (its public
+        ``intercept`` seam; see `answer_lost`)."""
+        store = FirestoreStore(project=self.project, timeout=timeout, intercept=FirestoreFaults())
         self.opened.append(store)
         return store
 
@@ -637,32 +639,15 @@ def test_digest_after_recovery_is_posted_exactly_once(
 # A write that lands, but whose answer is lost --------------------------------------------------
 
 
-@contextmanager
 def answer_lost(
     store: FirestoreStore, collection: str, then: Callable[[], None] = lambda: None
-) -> Iterator[list[str]]:
-    """The next commit writing to `collection` reaches Firestore and is applied, but its
-    answer is lost: the client sees DEADLINE_EXCEEDED, which Firestore documents as "the
-    operation may have completed"; `then` runs in between (another fault). Yields the
-    documents whose answer was lost."""
-    api = store.client._firestore_api
-    real = api.commit
-    lost: list[str] = []
-
-    def commit(*args: Any, **kwargs: Any) -> Any:
-        response = real(*args, **kwargs)
-        request = str(kwargs.get("request", args[0] if args else ""))
-        if not lost and f"/documents/{collection}/" in request:
-            lost.append(request)
-            then()
-            raise gexc.DeadlineExceeded(  # type: ignore[no-untyped-call]
-                "the answer was lost on the way back (injected)"
-            )
-        return response
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(api, "commit", commit)
-        yield lost
+) -> AbstractContextManager[list[str]]:
+    """The next write to `collection` reaches Firestore and is applied, but its answer is
+    lost: the client sees DEADLINE_EXCEEDED, which Firestore documents as "the operation
+    may have completed"; `then` runs in between (another fault). Yields the documents
+    whose answer was lost. `store` must come from `Firestore.connect`."""
+    assert isinstance(store.intercept, FirestoreFaults)
+    return store.intercept.answer_lost(collection, then)
 
 
 def test_standup_whose_write_answer_is_lost_is_saved_once_and_says_thanks(
