@@ -279,7 +279,7 @@ def test_store_killed_mid_reminder_run_fails_cleanly_and_reminds_nobody_twice(
     services = make_services(store, make_settings(standin.url), make_chat(standin.url))
     when_first_call(standin, "chat.postMessage", "D", firestore.emulator.kill)
 
-    flow_run, elapsed = run_bounded("reminder", {"team": TEAM}, services, ThreadExecutor(2))
+    flow_run, _ = run_bounded("reminder", {"team": TEAM}, services, ThreadExecutor(2))
 
     dms = dm_counts(standin)
     tally["runs"] += 1
@@ -287,8 +287,8 @@ def test_store_killed_mid_reminder_run_fails_cleanly_and_reminds_nobody_twice(
     assert not firestore.emulator.up  # the fault did happen, mid-run
     assert_failed_cleanly(flow_run)
     # Each send takes at most 4 attempts of one store call (1 s) after the outage began,
-    # two at a time: well under 15 s; no call waits for the store beyond its timeout.
-    assert elapsed < 15, elapsed
+    # two at a time: no call waits for the store beyond its timeout, so `run_bounded`'s
+    # deadline (WAIT) holds with a wide margin.
     assert all(n == 1 for n in dms.values()), dms  # nobody twice
     assert 0 < len(dms) < len(NEEDING)  # some went out before the outage, some never did
     assert dms[POSTED] == 0

@@ -74,12 +74,10 @@ class Marvin:
         return self.http.post("/slack/events", content=body, headers=headers)
 
     def standup(self, text: str, user_id: str = USER) -> httpx.Response:
-        """A correctly signed `/standup text`, answered within Slack's deadline."""
+        """A correctly signed `/standup text` (how fast it is answered is measured where
+        that is the point: the concurrency test here, and bench/)."""
         body = slash_command_body(text=text, user_id=user_id, user_name=f"name-{user_id}")
-        started = time.perf_counter()
-        response = self.post(body, signed_headers(SECRET, body))
-        assert time.perf_counter() - started < SLACK_DEADLINE
-        return response
+        return self.post(body, signed_headers(SECRET, body))
 
     def answer(self, text: str, user_id: str = USER) -> str:
         """The ephemeral answer's text to a signed `/standup text` (which must be a 200)."""
