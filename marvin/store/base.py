@@ -162,8 +162,8 @@ class Store(Protocol):
         """The latest slot claimed for a scheduled job, if any."""
 
     def swap_slot_claim(self, expected: SlotClaim | None, new: SlotClaim) -> bool:
-        """Compare-and-set: store `new` for ``new.job`` only if what is stored for it is
-        exactly `expected` (None: nothing stored yet); True when this caller's write won."""
+        """Compare-and-set: store `new` for ``new.job`` only if what is stored for that job
+        is exactly `expected` (None: nothing stored yet); True when this caller's write won."""
 
     def close(self) -> None:
         """Release connections; the store is unusable afterwards."""

@@ -24,7 +24,6 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any
 
 from google.api_core import exceptions as gexc
@@ -35,6 +34,7 @@ from google.cloud import firestore
 
 from marvin.models import Delivery, DeliveryKind, Member, SlotClaim, Team, Update
 from marvin.store.base import OutcomeUnknown, StoreError, time_left
+from marvin.store.firestore_calls import FirestoreCall, Interceptor, intercepted
 
 DEFAULT_TIMEOUT = 10.0  # seconds, per call including retries: an outage must not hang a flow
 CAS_ATTEMPTS = 30  # compare-and-set rounds before giving up under contention
@@ -83,45 +83,6 @@ def build_client(project: str | None = None) -> Any:
         ) from exc
 
 
-@dataclass(frozen=True)
-class FirestoreCall:
-    """One call to Firestore, as an `Interceptor` sees it."""
-
-    op: str
-    """``get``, ``create``, ``update``, ``set`` or ``delete`` (a document), ``query``, or
-    ``commit`` (a batch of writes)."""
-    path: str
-    """The document's path (``updates/ops__2026-03-02__U1``), or the queried collection's."""
-    writes: int = 0
-    """For ``commit``: how many writes the batch holds."""
-
-
-Interceptor = Callable[[FirestoreCall, Callable[[], Any]], Any]
-"""``intercept(call, proceed)``: every call a store makes to Firestore goes through it,
-and it must return what ``proceed()`` returns, or raise. The seam for fault injection
-and call counting (a lost answer is ``proceed()`` then raising DeadlineExceeded)."""
-
-_DOCUMENT_CALLS = frozenset({"get", "create", "update", "set", "delete"})
-
-
-class _InterceptedDocument:
-    """A document reference whose calls go through the store's interceptor."""
-
-    def __init__(self, ref: Any, intercept: Interceptor) -> None:
-        self._ref, self._intercept = ref, intercept
-
-    def __getattr__(self, name: str) -> Any:
-        attr = getattr(self._ref, name)
-        if name not in _DOCUMENT_CALLS:
-            return attr
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            return self._intercept(FirestoreCall(name, self._ref.path),
-                                   lambda: attr(*args, **kwargs))
-
-        return call
-
-
 class FirestoreClient:
     """What both Firestore-backed classes share: the client (built or borrowed), where it
     points (for error messages), the interceptor if any, and turning Google API failures
@@ -150,7 +111,7 @@ class FirestoreClient:
 
     def _document(self, ref: Any) -> Any:
         """`ref`, its calls going through the interceptor when there is one."""
-        return ref if self.intercept is None else _InterceptedDocument(ref, self.intercept)
+        return ref if self.intercept is None else intercepted(ref, self.intercept)
 
     @contextmanager
     def _errors(self, op: str) -> Iterator[None]:
@@ -435,10 +396,10 @@ class FirestoreStore(FirestoreClient):
     def remember_request(self, key: str, at: dt.datetime, expires: dt.datetime) -> bool:
         """``create()`` wins once; an expired note is replaced under an update-time
         precondition, so of two replays after expiry only one is let through."""
-        ref = self._doc("seen_requests", key)
+        ref, note = self._doc("seen_requests", key), {"expires_at": _utc(expires)}
         with self._errors("remember_request"):
             try:
-                ref.create({"expires_at": _utc(expires)}, **self._write)
+                ref.create(note, **self._write)
                 return True
             except gexc.AlreadyExists:
                 snap = ref.get(**self._read)
@@ -447,9 +408,9 @@ class FirestoreStore(FirestoreClient):
             try:
                 if snap.exists:
                     when = self._client.write_option(last_update_time=snap.update_time)
-                    ref.update({"expires_at": _utc(expires)}, option=when, **self._write)
+                    ref.update(note, option=when, **self._write)
                 else:  # expired and dropped (TTL) in between
-                    ref.create({"expires_at": _utc(expires)}, **self._write)
+                    ref.create(note, **self._write)
             except _LOST_RACE:
                 return False
         return True
@@ -464,8 +425,6 @@ class FirestoreStore(FirestoreClient):
     def swap_slot_claim(self, expected: SlotClaim | None, new: SlotClaim) -> bool:
         """``create()`` when nothing is expected, else read, compare and update under the
         document's update-time precondition: whoever wrote in between makes us lose."""
-        if expected is not None and expected.job != new.job:
-            raise ValueError(f"cannot swap job {expected.job!r} for {new.job!r}")
         ref = self._doc("slot_claims", new.job)
         doc = {"job": new.job, "slot": _utc(new.slot), "owner": new.owner,
                "claimed_at": _utc(new.claimed_at), "done": new.done}

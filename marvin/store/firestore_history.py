@@ -45,13 +45,12 @@ from marvin.history.records import (
 from marvin.store.firestore import (
     _READ_ERRORS,
     DEFAULT_TIMEOUT,
-    FirestoreCall,
     FirestoreClient,
-    Interceptor,
     _call_options,
     _utc,
     doc_id,
 )
+from marvin.store.firestore_calls import FirestoreCall, Interceptor
 
 # google.cloud is imported in firestore.py alone (tests/test_layering.py), which does not
 # re-export it: borrow its handles rather than import the SDK a second time.

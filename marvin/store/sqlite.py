@@ -331,8 +331,6 @@ class SqliteStore:
 
     def swap_slot_claim(self, expected: SlotClaim | None, new: SlotClaim) -> bool:
         """Read and write in one IMMEDIATE transaction: only one caller sees `expected`."""
-        if expected is not None and expected.job != new.job:
-            raise ValueError(f"cannot swap job {expected.job!r} for {new.job!r}")
         row = (new.job, _iso(new.slot), new.owner, _iso(new.claimed_at), int(new.done))
         with self._transaction("swap_slot_claim") as db:
             found = db.execute(f"SELECT {_SLOT_COLUMNS} FROM slot_claims WHERE job = ?",
