@@ -99,15 +99,16 @@ def dispatch(
     except (ValueError, TypeError, AttributeError, KeyError, RecursionError):  # bad JSON
         return 400, plain, "malformed request body"
     is_command = "command" in request.body
+    action = parse_command(str(request.body.get("text", ""))).action if is_command else ""
     replays: ReplayGuard = app.marvin_replays  # type: ignore[attr-defined]
     with deadline(STORE_BUDGET):
         try:
-            first = replays.first_time(signature, timestamp)
+            # help changes nothing and needs no store: unguarded, it works in an outage
+            first = action == "help" or replays.first_time(signature, timestamp)
         except StoreError as exc:
             log.warning("replay guard: store unreachable, request not acted on: %s", exc)
             if is_command:  # the same answer the command gives when the store is down
-                update = parse_command(str(request.body.get("text", ""))).action == "update"
-                return 200, _JSON, _ephemeral(NOT_SAVED if update else NOT_CHANGED)
+                return 200, _JSON, _ephemeral(NOT_SAVED if action == "update" else NOT_CHANGED)
             return 503, plain, "store unreachable; try again"
         if not first:
             log.warning("replayed request refused (timestamp %s)", timestamp)

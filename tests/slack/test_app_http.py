@@ -30,7 +30,7 @@ from marvin.models import DEFAULT_TEAM, Member, Team
 from marvin.settings import Settings
 from marvin.slack.app import build_app, dispatch
 from marvin.slack.replays import ALREADY_RECEIVED, ReplayGuard
-from marvin.slash import NOT_SAVED
+from marvin.slash import HELP, NOT_SAVED
 from marvin.store.base import Store, StoreError
 from marvin.store.firestore import FirestoreStore
 from marvin.store.sqlite import SqliteStore
@@ -289,6 +289,23 @@ def test_dead_store_answers_not_saved_never_thanks(
 
     assert response.status_code == 200  # Slack shows only a 200's text to the user
     assert response.json() == {"response_type": "ephemeral", "text": NOT_SAVED}
+
+
+def test_dead_store_still_answers_help(
+    slack: SlackStandIn, server: tuple[str, _Current, httpx.Client]
+) -> None:
+    """Help needs no store, and so no replay guard: it works in an outage."""
+    url, current, http = server
+    bolt = build_app(make_settings(slack.url), cast(Store, _DeadStore()), lambda: NOW)
+    current.handler = functools.partial(dispatch, bolt)
+    try:
+        body = slash_command_body(text="help")
+        response = http.post("/slack/events", content=body, headers=signed_headers(SECRET, body))
+    finally:
+        current.handler = None
+
+    assert response.status_code == 200
+    assert response.json() == {"response_type": "ephemeral", "text": HELP}
 
 
 # requests that must be refused --------------------------------------------------------------
