@@ -210,9 +210,11 @@ class FlowScheduler:
         at = dt.datetime.fromtimestamp(slot.start_time.timestamp(), dt.UTC)
         try:
             claim = self._claim(job, at)
-        except StoreError as exc:  # run anyway: its delivery claims still prevent re-sends,
-            log.warning("%s: cannot claim slot %s (%s); running it", job, at, exc)  # and
-            claim = None  # a dead store fails the run loudly (alert) rather than silently
+        except StoreError as exc:
+            # Run it anyway: its delivery claims still prevent re-sends, and a dead store
+            # then fails the run loudly (with the alert) instead of skipping it silently.
+            log.warning("%s: cannot claim slot %s (%s); running it", job, at, exc)
+            claim = None
         else:
             if claim is None:
                 log.info("%s: slot %s already ran or is running elsewhere; skipped", job, at)
