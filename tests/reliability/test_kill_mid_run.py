@@ -274,15 +274,20 @@ def test_a_restarted_container_takes_over_its_predecessors_claim(
     assert dms == Counter({"U3100": 1})
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "firestore"])
 def test_a_killed_run_leaves_what_it_did_in_its_record(
-    tmp_path: Path, tally: Counter[str]
+    tmp_path: Path, tally: Counter[str], request: pytest.FixtureRequest, backend: str
 ) -> None:
     """The recorder writes as the run goes (every FLUSH_SECONDS at most): killed after
     that long, the run's record holds its task runs and Slack calls, not nothing."""
     from marvin.history.recorder import FLUSH_SECONDS
 
-    db = tmp_path / "marvin.db"
-    store = open_store(f"sqlite:///{db}")
+    url, project, where = f"sqlite:///{tmp_path / 'marvin.db'}", None, {}
+    if backend == "firestore":
+        url, project = "firestore", request.getfixturevalue("firestore_project")
+        where = {"GOOGLE_CLOUD_PROJECT": project,
+                 "FIRESTORE_EMULATOR_HOST": request.getfixturevalue("firestore_emulator")}
+    store = open_store(url, project=project)
     for user in MEMBERS:
         store.save_member(Member(user, DEFAULT_TEAM, f"Member {user}"))
     store.close()
@@ -293,10 +298,11 @@ def test_a_killed_run_leaves_what_it_did_in_its_record(
             "HOME": str(tmp_path),
             "SLACK_BOT_TOKEN": TOKEN,
             "SLACK_API_URL": slack.url,
-            "MARVIN_STORE": f"sqlite:///{db}",
+            "MARVIN_STORE": url,
             "MARVIN_EXECUTOR": "local",
             "MARVIN_TIMEZONE": "UTC",
             "MARVIN_STANDUP_DAYS": "daily",
+            **where,
         }
         proc = subprocess.Popen(marvin("run", "reminder", "--date", DATE), cwd=tmp_path,
                                 env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
@@ -314,7 +320,7 @@ def test_a_killed_run_leaves_what_it_did_in_its_record(
                 proc.kill()
                 proc.wait(timeout=10)
         dms = dm_counts(slack)
-    history = open_history(f"sqlite:///{db}")
+    history = open_history(url, project=project)
     try:
         (killed,) = history.list_flow_runs(flow="reminder")
         detail = history.get_run(killed.id)
