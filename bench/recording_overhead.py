@@ -5,7 +5,8 @@ Run: ``python -m bench.recording_overhead`` (``--n`` items, ``--repeat`` runs).
 Issue #4's target: recording must add no more than 2x to the engine's per-task
 overhead. Measured on W1 (N items -> mapped x+1 -> mapped y*2 -> sum): per-task
 overhead without a recorder, with `HistoryRecorder(SqliteHistory)` (every task run,
-state, result summary and log written to SQLite at the end of the run), and the ratio.
+state, result summary and log written to SQLite in batches as the run goes), and the
+ratio.
 """
 
 from __future__ import annotations

@@ -133,6 +133,8 @@ def _standup_by_hand(store: Store, team: Team, params: dict[str, object], force:
     params["date"] = date
     console.print(Text("covers the " + describe_cover(team, date, str(params["standup_channel"]))),
                   soft_wrap=True)
+    if params["standup_channel"] == team.channel:
+        return True  # to the team's own channel, the delivery claim decides (and resumes)
     earlier = scheduled_digest(store, team, date)
     if earlier is not None and not force:
         console.print(Text(describe_earlier(team, earlier)), soft_wrap=True)

@@ -163,7 +163,7 @@ def print_run_detail(console: Console, detail: RunDetail) -> None:
         f"{_when(run.scheduled_at)}; version {run.version}"
     ))
     console.print(Text("parameters: " + (format_parameters(run.parameters) or "-")))
-    if not detail.task_runs:  # the recorder writes them all when the run ends
+    if not detail.task_runs:  # the recorder writes them in batches as the run goes
         console.print("no task runs recorded (yet, if the run is still going)")
         return
     tasks: list[list[Text]] = []

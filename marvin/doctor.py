@@ -89,9 +89,10 @@ def _slack(
     try:
         auth = workspace.auth_info()
     except SlackError as exc:
-        if not exc.permanent:  # nothing was said about the token
+        if exc.unreachable or not exc.permanent:  # nothing was said about the token
+            reason = "connection refused" if exc.unreachable else exc.error
             yield Check("Slack token", False, f"could not reach Slack at "
-                        f"{settings.slack_api_url} ({exc.error})",
+                        f"{settings.slack_api_url} ({reason})",
                         "check the network, and SLACK_API_URL if you set it")
             return
         yield Check("Slack token", False, f"Slack refused it ({exc.error})",

@@ -102,3 +102,18 @@ class Delivery:
     claimed_at: dt.datetime
     sent: bool = False
     detail: str = ""  # when sent: "[CHANNEL_ID:]ts[,ts...]" (older records: ts only)
+
+
+@dataclass(frozen=True)
+class SlotClaim:
+    """The latest slot a scheduled job fired for, and by whom: what keeps a restarted or
+    second `marvin serve` from running a slot again.
+
+    `job` is ``flow:team``; `slot` the slot's start time; `owner` the process that claimed
+    it (``host:pid:start``); `done` is set once its run has ended, whatever its state."""
+
+    job: str
+    slot: dt.datetime
+    owner: str
+    claimed_at: dt.datetime
+    done: bool = False

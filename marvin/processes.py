@@ -43,3 +43,14 @@ def is_dead_here(name: str) -> bool:
     # No shortcut for our own pid: a restarted container's `marvin serve` is pid 1 again,
     # and only the start time tells it from the predecessor.
     return _start_time(int(pid_text)) != start
+
+
+def is_alive_here(name: str) -> bool:
+    """True only when `name` is a process of this host that still runs (the same pid AND
+    start time): neither dead nor on another host, where only a lease can tell."""
+    process = name.split(" ", 1)[0]
+    host, _, rest = process.partition(":")
+    pid_text, _, start = rest.partition(":")
+    if host != socket.gethostname() or not pid_text.isdigit() or start in ("", "?"):
+        return False
+    return _start_time(int(pid_text)) == start

@@ -8,8 +8,10 @@ Example::
 The only module that imports an APScheduler scheduler. Fire times come from the
 engine's `CronClock` (wrapped as an APScheduler trigger), so `marvin schedule`, the
 jobs and the standup-date rules agree, DST days included. Missed runs (downtime) are
-run late within a grace period; delivery claims in the store make any re-run harmless,
-which is also what keeps two replicas from sending twice.
+run late within a grace period. Each job's latest slot is claimed in the store before it
+runs (`SlotClaim`, compare-and-set): a restarted `marvin serve` catches up only slots that
+never ran (or whose run died with its process), and of two replicas one runs each slot.
+Delivery claims remain the last line: a slot run twice would still send nothing twice.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -26,11 +28,12 @@ from apscheduler.triggers.base import BaseTrigger
 from marvin.engine.schedules import CronClock, Schedule, ScheduledRun
 from marvin.history.base import RunHistory
 from marvin.history.recovery import close_dead_runs
-from marvin.models import DEFAULT_TEAM, Team
+from marvin.models import DEFAULT_TEAM, SlotClaim, Team
+from marvin.processes import is_alive_here, is_dead_here, this_process
 from marvin.retention import prune_runs
 from marvin.services import default_team
 from marvin.settings import Settings
-from marvin.store.base import Store
+from marvin.store.base import Store, StoreError
 
 log = logging.getLogger("marvin.scheduler")
 
@@ -121,6 +124,7 @@ class FlowScheduler:
         self.run = run
         self.now = now
         self.grace = dt.timedelta(seconds=settings.misfire_grace_seconds)
+        self.lease = dt.timedelta(seconds=settings.delivery_lease_seconds)
         self._scheduler = BackgroundScheduler(timezone=dt.UTC)
         self._teams: list[Team] = []
 
@@ -185,25 +189,59 @@ class FlowScheduler:
         if not due:
             log.warning("%s fired with no slot in the last %s; skipped", flow_name, self.grace)
             return
-        slot = due[-1]
-        self._run_safely(flow_name, dict(slot.parameter_defaults), slot.start_time)
+        self._run_slot(flow_name, due[-1])
 
     def catch_up(self) -> list[tuple[str, dt.datetime]]:
-        """Run each clock's latest slot missed within the grace period (e.g. after downtime).
-
-        Safe to over-run: deliveries are claimed in the store, so a slot that did run
-        sends nothing again.
-        """
+        """Run each clock's latest slot within the grace period that never ran (missed
+        during downtime), or whose run died with its process; returns what it ran."""
         now = self.now()
         ran: list[tuple[str, dt.datetime]] = []
         for team in teams_to_schedule(self.store, self.settings):
             for flow_name, clock in team_clocks(team).items():
                 due = Schedule([clock]).runs_between(now - self.grace, now)
-                if due:
-                    slot = due[-1]
-                    self._run_safely(flow_name, dict(slot.parameter_defaults), slot.start_time)
-                    ran.append((flow_name, slot.start_time))
+                if due and self._run_slot(flow_name, due[-1]):
+                    ran.append((flow_name, due[-1].start_time))
         return ran
+
+    def _run_slot(self, flow_name: str, slot: ScheduledRun) -> bool:
+        """Run `slot` if this process wins its claim; mark it done after. False: skipped."""
+        params = dict(slot.parameter_defaults)
+        job = f"{flow_name}:{params.get('team', '')}"
+        at = dt.datetime.fromtimestamp(slot.start_time.timestamp(), dt.UTC)
+        try:
+            claim = self._claim(job, at)
+        except StoreError as exc:
+            # Run it anyway: its delivery claims still prevent re-sends, and a dead store
+            # then fails the run loudly (with the alert) instead of skipping it silently.
+            log.warning("%s: cannot claim slot %s (%s); running it", job, at, exc)
+            claim = None
+        else:
+            if claim is None:
+                log.info("%s: slot %s already ran or is running elsewhere; skipped", job, at)
+                return False
+        started = self._run_safely(flow_name, params, slot.start_time)
+        if claim is not None and started:  # else a restart may try it again
+            try:
+                if not self.store.swap_slot_claim(claim, replace(claim, done=True)):
+                    log.warning("%s: slot %s was taken over while it ran", job, at)
+            except StoreError as exc:
+                log.warning("%s: cannot mark slot %s done: %s", job, at, exc)
+        return True
+
+    def _claim(self, job: str, slot: dt.datetime) -> SlotClaim | None:
+        """This process's claim on `slot` of `job`, or None when it must not run it: a
+        later slot was claimed, this one is done, or its claimer may still be running it
+        (alive on this host, or on another host within the lease)."""
+        current = self.store.get_slot_claim(job)
+        now = self.now()
+        if current is not None and current.slot >= slot:
+            if current.slot > slot or current.done:
+                return None
+            expired = current.claimed_at + self.lease <= now and not is_alive_here(current.owner)
+            if not (is_dead_here(current.owner) or expired):
+                return None
+        claim = SlotClaim(job, slot, this_process(), now)
+        return claim if self.store.swap_slot_claim(current, claim) else None
 
     def prune_history(self) -> int:
         """Delete runs older than MARVIN_RUN_RETENTION_DAYS, and close runs whose process
@@ -221,8 +259,11 @@ class FlowScheduler:
             log.info("pruned %d run(s) older than %d days", deleted, days)
         return deleted
 
-    def _run_safely(self, flow_name: str, params: dict[str, Any], at: dt.datetime) -> None:
+    def _run_safely(self, flow_name: str, params: dict[str, Any], at: dt.datetime) -> bool:
+        """False when the run could not even start (it raised)."""
         try:
             self.run(flow_name, params, at)
         except Exception:  # a scheduler thread must survive anything a run does
             log.exception("scheduled %s run for %s failed to start", flow_name, params)
+            return False
+        return True

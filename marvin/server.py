@@ -20,11 +20,29 @@ from marvin.scheduler import FlowScheduler
 from marvin.services import utc_now
 from marvin.settings import Settings
 from marvin.slack.app import build_app, dispatch
-from marvin.store import Store
+from marvin.store.base import Store, deadline
 from marvin.web import build_web_app
 
 log = logging.getLogger("marvin.server")
 
+HEALTH_STORE_BUDGET = 1.5
+"""Seconds the store gets to answer a health check. Docker's probe (Dockerfile) gives up
+after 4 s and counts that as a failure without reading anything: a dead or frozen store
+must be reported as a 503 well before then (`marvin.web` also cuts the check at 2 s)."""
+
+
+def check_health(store: Store, scheduler_running: Callable[[], bool]) -> dict[str, Any]:
+    """The /healthz report: one store round trip under `HEALTH_STORE_BUDGET`, and the
+    scheduler; never raises."""
+    try:
+        with deadline(HEALTH_STORE_BUDGET):
+            store.list_teams()
+        store_ok = True
+    except Exception as exc:  # report, do not raise: this is the health check
+        log.warning("health check: store unreachable: %s", exc)
+        store_ok = False
+    running = scheduler_running()
+    return {"ok": store_ok and running, "store": store_ok, "scheduler": running}
 
 
 def serve(settings: Settings, preflight: Callable[[Store], None] | None = None) -> None:
@@ -59,17 +77,7 @@ def serve(settings: Settings, preflight: Callable[[Store], None] | None = None) 
     scheduler = FlowScheduler(store, settings, run=run_scheduled, now=utc_now, history=history)
 
     def health() -> dict[str, Any]:
-        try:
-            store.list_teams()
-            store_ok = True
-        except Exception as exc:  # report, do not raise: this is the health check
-            log.warning("health check: store unreachable: %s", exc)
-            store_ok = False
-        return {
-            "ok": store_ok and scheduler.running,
-            "store": store_ok,
-            "scheduler": scheduler.running,
-        }
+        return check_health(store, lambda: scheduler.running)
 
     socket_handler = None
     slack_handler = None

@@ -27,6 +27,10 @@ from starlette.routing import Route
 # (%XX: 3 bytes per byte), plus Slack's other fields: ~240 KB. Refuse anything larger early.
 MAX_BODY_BYTES = 256 * 1024
 
+HEALTH_DEADLINE = 2.0
+"""Seconds /healthz may take: past that it answers 503 whatever the check is still doing
+(Docker's probe, see the Dockerfile, gives up at 4 s and would read nothing at all)."""
+
 SlackHandler = Callable[[bytes, dict[str, str], str], tuple[int, dict[str, str], str]]
 
 
@@ -50,6 +54,7 @@ def build_web_app(
     extra_routes: list[Route] | None = None,
     *,
     slack_threads: int = 2,
+    health_deadline: float = HEALTH_DEADLINE,
 ) -> Starlette:
     """The ASGI app. `slack_handler` is None in Socket Mode (Slack then never calls us).
 
@@ -72,7 +77,10 @@ def build_web_app(
         return Response(text, status_code=status, headers=out_headers)
 
     async def healthz(request: Request) -> Response:
-        report = await run_in_threadpool(health)
+        try:
+            report = await asyncio.wait_for(run_in_threadpool(health), health_deadline)
+        except TimeoutError:  # the check goes on in its thread; the answer cannot wait
+            report = {"ok": False, "error": f"health check took over {health_deadline:g} s"}
         return JSONResponse(report, status_code=200 if report.get("ok") else 503)
 
     routes = [

@@ -136,7 +136,7 @@ def test_a_refused_token_and_an_unreachable_slack_are_named(
 
     standin.stop()  # nothing listens at SLACK_API_URL any more
     out = failure(cli)
-    assert f"✗ Slack token: could not reach Slack at {standin.url} (connection_error)" in out
+    assert f"✗ Slack token: could not reach Slack at {standin.url} (connection refused)" in out
     assert "fix: check the network, and SLACK_API_URL" in out
 
 

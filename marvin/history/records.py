@@ -48,7 +48,7 @@ class TaskRunRecord:
     run_count: int
     started_at: dt.datetime | None
     ended_at: dt.datetime | None
-    position: int = 0  # order within the run: parents in run order, each followed by children
+    position: int = 0  # order in the run: parents in run order, each before its children
     logs: tuple[LogRecord, ...] = ()
 
 

@@ -17,7 +17,12 @@ from slack_sdk.signature import SignatureVerifier
 from marvin.settings import Settings, SettingsError
 from marvin.slack.client import build_web_client
 from marvin.slack.commands import register
-from marvin.store.base import Store
+from marvin.slack.inbound import check_form, check_signature_header
+from marvin.slack.replays import ALREADY_RECEIVED, ReplayGuard
+from marvin.slash import NOT_CHANGED, NOT_SAVED, STORE_BUDGET, parse_command
+from marvin.store.base import Store, StoreError, deadline
+
+log = logging.getLogger("marvin.slack")
 
 
 def build_app(
@@ -56,7 +61,9 @@ def build_app(
             f"cannot reach Slack at {settings.slack_api_url} (SLACK_API_URL): {reason}"
         ) from None
     register(app, store, settings, now)
-    app.marvin_verifier = SignatureVerifier(signing_secret)  # type: ignore[attr-defined]
+    verifier = SignatureVerifier(signing_secret)
+    app.marvin_verifier = verifier  # type: ignore[attr-defined]
+    app.marvin_replays = ReplayGuard(store, verifier.clock.now)  # type: ignore[attr-defined]
     return app
 
 
@@ -68,10 +75,12 @@ def dispatch(
 ) -> tuple[int, dict[str, str], str]:
     """Hand one raw HTTP request to Bolt and return (status, headers, body).
 
-    The signature is checked here first, on the raw bytes, before Bolt parses anything:
-    Bolt builds its request (json.loads and all) before its own verification, so a
-    malformed body would otherwise crash into a 500 even unsigned. Synchronous: callers
-    on an event loop run it in a thread.
+    Everything is checked here first, on the raw bytes, before Bolt parses anything: the
+    signature (Bolt builds its request, json.loads and all, before its own verification,
+    so a malformed body would otherwise crash into a 500 even unsigned), then the shape
+    Slack sends (`marvin.slack.inbound`), then that the request is new (`ReplayGuard`).
+    The replay guard and the listener share `STORE_BUDGET`, Slack's 3 s in mind.
+    Synchronous: callers on an event loop run it in a thread.
     """
     from slack_bolt.request import BoltRequest
 
@@ -83,16 +92,44 @@ def dispatch(
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         return 400, plain, "request body is not UTF-8"
+    signature = headers.get("x-slack-signature", "")
     verifier: SignatureVerifier = app.marvin_verifier  # type: ignore[attr-defined]
-    if not verifier.is_valid(text, timestamp, headers.get("x-slack-signature", "")):
+    if not check_signature_header(signature) or not verifier.is_valid(text, timestamp, signature):
         return 401, plain, "invalid request signature"
+    refusal = check_form(headers.get("content-type", ""), text)
+    if refusal is not None:
+        return refusal.status, plain, refusal.reason
     try:
         request = BoltRequest(body=text, query=query, headers=dict(headers.items()))
     except (ValueError, TypeError, AttributeError, KeyError, RecursionError):  # bad JSON
         return 400, plain, "malformed request body"
-    response = app.dispatch(request)
+    is_command = "command" in request.body
+    action = parse_command(str(request.body.get("text", ""))).action if is_command else ""
+    replays: ReplayGuard = app.marvin_replays  # type: ignore[attr-defined]
+    with deadline(STORE_BUDGET):
+        try:
+            # help changes nothing and needs no store: unguarded, it works in an outage
+            first = action == "help" or replays.first_time(signature, timestamp)
+        except StoreError as exc:
+            log.warning("replay guard: store unreachable, request not acted on: %s", exc)
+            if is_command:  # the same answer the command gives when the store is down
+                return 200, _JSON, _ephemeral(NOT_SAVED if action == "update" else NOT_CHANGED)
+            return 503, plain, "store unreachable; try again"
+        if not first:
+            log.warning("replayed request refused (timestamp %s)", timestamp)
+            return (200, _JSON, _ephemeral(ALREADY_RECEIVED)) if is_command else (200, plain, "")
+        response = app.dispatch(request)
     out = {k: v[0] if isinstance(v, list) and v else str(v) for k, v in response.headers.items()}
     return response.status, out, response.body
+
+
+_JSON = {"content-type": "application/json;charset=utf-8"}
+
+
+def _ephemeral(text: str) -> str:
+    import json
+
+    return json.dumps({"response_type": "ephemeral", "text": text})
 
 
 class _NotTheClientTokenWarning(logging.Filter):

@@ -387,7 +387,7 @@ class SlackWebChat(ChatAPI):
                 outcome = "connection_refused"
                 failure = SlackError(
                     method, f"connection refused by {self._base_url} (SLACK_API_URL)",
-                    permanent=True,
+                    permanent=True, unreachable=True,
                 )
             else:
                 outcome = "connection_error"

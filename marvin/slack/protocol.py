@@ -75,15 +75,19 @@ class SlackError(Exception):
             ``connection_error`` or ``timeout`` when Slack gave no code.
         permanent: True when retrying the same call cannot succeed, so callers can
             fail (or skip) at once instead of burning retries.
+        unreachable: nothing answered at the Web API URL (refused): Slack said nothing
+            about the request, so it says nothing about tokens, channels or messages.
     """
 
     def __init__(
-        self, method: str, error: str, *, permanent: bool, acted_maybe: bool = False
+        self, method: str, error: str, *, permanent: bool, acted_maybe: bool = False,
+        unreachable: bool = False,
     ) -> None:
         super().__init__(f"{method} failed: {error}")
         self.method = method
         self.error = error
         self.permanent = permanent
+        self.unreachable = unreachable
         self._acted_maybe = acted_maybe
 
     @property
@@ -96,14 +100,17 @@ class SlackError(Exception):
     def __reduce__(self) -> tuple[Any, ...]:
         # Keyword-only args break default exception pickling, and results/exceptions
         # may cross process boundaries (dask executor).
-        args = (self.method, self.error, self.permanent, self._acted_maybe)
+        args = (self.method, self.error, self.permanent, self._acted_maybe, self.unreachable)
         return (_rebuild_slack_error, args)
 
 
 def _rebuild_slack_error(
-    method: str, error: str, permanent: bool, acted_maybe: bool = False
+    method: str, error: str, permanent: bool, acted_maybe: bool = False,
+    unreachable: bool = False,
 ) -> SlackError:
-    return SlackError(method, error, permanent=permanent, acted_maybe=acted_maybe)
+    return SlackError(
+        method, error, permanent=permanent, acted_maybe=acted_maybe, unreachable=unreachable
+    )
 
 
 @dataclass(frozen=True)

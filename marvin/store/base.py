@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Protocol, runtime_checkable
 
-from marvin.models import ChannelRef, Delivery, DeliveryKind, Member, Team, Update
+from marvin.models import ChannelRef, Delivery, DeliveryKind, Member, SlotClaim, Team, Update
 
 
 class StoreError(Exception):
@@ -164,6 +164,20 @@ class Store(Protocol):
 
     def forget_channel(self, name: str) -> None:
         """Drop a remembered channel (Slack no longer knows its id); no error if unknown."""
+
+    # Seen requests (replay guard) --------------------------------------------
+    def remember_request(self, key: str, at: dt.datetime, expires: dt.datetime) -> bool:
+        """Atomically note a signed request as seen until `expires`; False when `key` was
+        already noted and has not expired by `at` (a replay). Expired notes may be
+        dropped by any call."""
+
+    # Scheduled slots ---------------------------------------------------------
+    def get_slot_claim(self, job: str) -> SlotClaim | None:
+        """The latest slot claimed for a scheduled job, if any."""
+
+    def swap_slot_claim(self, expected: SlotClaim | None, new: SlotClaim) -> bool:
+        """Compare-and-set: store `new` for ``new.job`` only if what is stored for that job
+        is exactly `expected` (None: nothing stored yet); True when this caller's write won."""
 
     def close(self) -> None:
         """Release connections; the store is unusable afterwards."""

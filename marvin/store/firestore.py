@@ -2,7 +2,8 @@
 
 Layout: ``teams/{name}``, ``members/{user_id}``, ``updates/{team}__{date}__{user_id}``
 (fields team, date, user_id, entries, updated_at, write_id) and
-``deliveries/{kind}__{team}__{date}__{target}``.
+``deliveries/{kind}__{team}__{date}__{target}``, ``seen_requests/{key}`` (field expires_at:
+give it a TTL policy on a real project) and ``slot_claims/{job}``.
 Document ids come from `doc_id`, an injective encoding that is safe for any string.
 
 Read-modify-writes (`append_update`, `clear_update`) are optimistic compare-and-set loops on
@@ -31,8 +32,9 @@ from google.auth.credentials import AnonymousCredentials
 from google.auth.exceptions import GoogleAuthError
 from google.cloud import firestore
 
-from marvin.models import ChannelRef, Delivery, DeliveryKind, Member, Team, Update
+from marvin.models import ChannelRef, Delivery, DeliveryKind, Member, SlotClaim, Team, Update
 from marvin.store.base import OutcomeUnknown, StoreError, time_left
+from marvin.store.firestore_calls import FirestoreCall, Interceptor, intercepted
 
 DEFAULT_TIMEOUT = 10.0  # seconds, per call including retries: an outage must not hang a flow
 CAS_ATTEMPTS = 30  # compare-and-set rounds before giving up under contention
@@ -83,10 +85,16 @@ def build_client(project: str | None = None) -> Any:
 
 class FirestoreClient:
     """What both Firestore-backed classes share: the client (built or borrowed), where it
-    points (for error messages), and turning Google API failures into `StoreError`."""
+    points (for error messages), the interceptor if any, and turning Google API failures
+    into `StoreError`."""
 
-    def __init__(self, project: str | None = None, client: object | None = None) -> None:
-        """Use `client` if given (the caller keeps owning it), else build one for `project`."""
+    def __init__(
+        self, project: str | None = None, client: object | None = None,
+        intercept: Interceptor | None = None,
+    ) -> None:
+        """Use `client` if given (the caller keeps owning it), else build one for `project`.
+        `intercept` sees every call to Firestore (see `Interceptor`)."""
+        self.intercept = intercept
         self._owns_client = client is None
         self._client: Any = build_client(project) if client is None else client
         self._where = f"project {getattr(self._client, 'project', project)!r}"
@@ -97,6 +105,13 @@ class FirestoreClient:
     def client(self) -> Any:
         """The underlying ``google.cloud.firestore.Client`` (for health checks and tests)."""
         return self._client
+
+    def _rpc(self, call: FirestoreCall, proceed: Callable[[], Any]) -> Any:
+        return proceed() if self.intercept is None else self.intercept(call, proceed)
+
+    def _document(self, ref: Any) -> Any:
+        """`ref`, its calls going through the interceptor when there is one."""
+        return ref if self.intercept is None else intercepted(ref, self.intercept)
 
     @contextmanager
     def _errors(self, op: str) -> Iterator[None]:
@@ -112,9 +127,9 @@ class FirestoreStore(FirestoreClient):
 
     def __init__(
         self, project: str | None = None, client: object | None = None, *,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float = DEFAULT_TIMEOUT, intercept: Interceptor | None = None,
     ) -> None:
-        super().__init__(project, client)
+        super().__init__(project, client, intercept)
         self._timeout = timeout
         self._default_read = _call_options(_READ_ERRORS, timeout)
         self._default_write = _call_options(_WRITE_ERRORS, timeout)
@@ -136,14 +151,16 @@ class FirestoreStore(FirestoreClient):
         return default if left is None or left >= self._timeout else _call_options(retryable, left)
 
     def _doc(self, collection: str, *key: str) -> Any:
-        return self._client.collection(collection).document(doc_id(*key))
+        return self._document(self._client.collection(collection).document(doc_id(*key)))
 
     def _query(self, collection: str, **equals: str) -> list[dict[str, Any]]:
         """ONE query with equality filters: no composite index needed, sorting is the caller's."""
         query = self._client.collection(collection)
         for field, value in equals.items():
             query = query.where(filter=firestore.FieldFilter(field, "==", value))
-        return [snap.to_dict() for snap in query.stream(**self._read)]
+        options = self._read
+        return list(self._rpc(FirestoreCall("query", collection),
+                              lambda: [snap.to_dict() for snap in query.stream(**options)]))
 
     def _delete_existing(self, ref: Any) -> bool:
         try:
@@ -416,6 +433,56 @@ class FirestoreStore(FirestoreClient):
         with self._errors("forget_channel"):
             self._doc("channels", name).delete(**self._write)
 
+    # Seen requests (replay guard) --------------------------------------------
+    def remember_request(self, key: str, at: dt.datetime, expires: dt.datetime) -> bool:
+        """``create()`` wins once; an expired note is replaced under an update-time
+        precondition, so of two replays after expiry only one is let through."""
+        ref, note = self._doc("seen_requests", key), {"expires_at": _utc(expires)}
+        with self._errors("remember_request"):
+            try:
+                ref.create(note, **self._write)
+                return True
+            except gexc.AlreadyExists:
+                snap = ref.get(**self._read)
+            if snap.exists and _utc(snap.to_dict()["expires_at"]) > _utc(at):
+                return False
+            try:
+                if snap.exists:
+                    when = self._client.write_option(last_update_time=snap.update_time)
+                    ref.update(note, option=when, **self._write)
+                else:  # expired and dropped (TTL) in between
+                    ref.create(note, **self._write)
+            except _LOST_RACE:
+                return False
+        return True
+
+    # Scheduled slots ---------------------------------------------------------
+    def get_slot_claim(self, job: str) -> SlotClaim | None:
+        """The latest slot claimed for a scheduled job, if any."""
+        with self._errors("get_slot_claim"):
+            snap = self._doc("slot_claims", job).get(**self._read)
+        return _slot_claim(snap.to_dict()) if snap.exists else None
+
+    def swap_slot_claim(self, expected: SlotClaim | None, new: SlotClaim) -> bool:
+        """``create()`` when nothing is expected, else read, compare and update under the
+        document's update-time precondition: whoever wrote in between makes us lose."""
+        ref = self._doc("slot_claims", new.job)
+        doc = {"job": new.job, "slot": _utc(new.slot), "owner": new.owner,
+               "claimed_at": _utc(new.claimed_at), "done": new.done}
+        with self._errors("swap_slot_claim"):
+            try:
+                if expected is None:
+                    ref.create(doc, **self._write)
+                    return True
+                snap = ref.get(**self._read)
+                if not snap.exists or _slot_claim(snap.to_dict()) != expected:
+                    return False
+                when = self._client.write_option(last_update_time=snap.update_time)
+                ref.update(doc, option=when, **self._write)
+            except _LOST_RACE:
+                return False
+        return True
+
     def close(self) -> None:
         """Close the gRPC channel if this store built the client."""
         if self._owns_client:
@@ -469,3 +536,8 @@ def _delivery(d: dict[str, Any]) -> Delivery:
     return Delivery(kind=DeliveryKind(d["kind"]), team=d["team"], date=d["date"],
                     target=d["target"], claimed_at=_utc(d["claimed_at"]), sent=d["sent"],
                     detail=d["detail"])
+
+
+def _slot_claim(d: dict[str, Any]) -> SlotClaim:
+    return SlotClaim(job=d["job"], slot=_utc(d["slot"]), owner=d["owner"],
+                     claimed_at=_utc(d["claimed_at"]), done=d["done"])

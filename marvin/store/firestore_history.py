@@ -28,6 +28,7 @@ the emulator needs none of it.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import threading
 import time
@@ -49,6 +50,7 @@ from marvin.store.firestore import (
     _utc,
     doc_id,
 )
+from marvin.store.firestore_calls import FirestoreCall, Interceptor
 
 # google.cloud is imported in firestore.py alone (tests/test_layering.py), which does not
 # re-export it: borrow its handles rather than import the SDK a second time.
@@ -74,15 +76,15 @@ class FirestoreHistory(FirestoreClient):
 
     def __init__(
         self, project: str | None = None, client: object | None = None, *,
-        timeout: float = DEFAULT_TIMEOUT,
+        timeout: float = DEFAULT_TIMEOUT, intercept: Interceptor | None = None,
     ) -> None:
-        super().__init__(project, client)
+        super().__init__(project, client, intercept)
         self._call = _call_options(_READ_ERRORS, timeout)  # reads, and idempotent writes
         self._clock = threading.Lock()
         self._last_written = 0
 
     def _run(self, run_id: str) -> Any:
-        return self._client.collection(RUNS).document(doc_id(run_id))
+        return self._document(self._client.collection(RUNS).document(doc_id(run_id)))
 
     def _commit(self, writes: Iterable[tuple[Any, dict[str, Any] | None]]) -> None:
         """Set (or delete, for None) each document, in as few batches as the limits allow.
@@ -92,7 +94,8 @@ class FirestoreHistory(FirestoreClient):
         Not ``bulk_writer``: it throttles itself to 500 writes/s at first.
         """
         for batch in self._batches(writes):
-            batch.commit(**self._call)
+            self._rpc(FirestoreCall("commit", RUNS, writes=len(batch)),
+                      functools.partial(batch.commit, **self._call))
 
     def _batches(self, writes: Iterable[tuple[Any, dict[str, Any] | None]]) -> Iterator[Any]:
         batch, count, size = self._client.batch(), 0, 0
@@ -109,9 +112,15 @@ class FirestoreHistory(FirestoreClient):
         if count:
             yield batch
 
-    def _names(self, query: Any) -> list[Any]:
-        """References of the documents `query` matches, fetching no fields."""
-        return [snap.reference for snap in query.select(["__name__"]).stream(**self._call)]
+    def _stream(self, query: Any, path: str = RUNS) -> list[Any]:
+        """The snapshots `query` (on the collection at `path`) matches, read in full
+        through the interceptor."""
+        return list(self._rpc(FirestoreCall("query", path),
+                              lambda: list(query.stream(**self._call))))
+
+    def _names(self, query: Any, path: str = RUNS) -> list[Any]:
+        """References of the documents `query` (on `path`) matches, fetching no fields."""
+        return [snap.reference for snap in self._stream(query.select(["__name__"]), path)]
 
     # Writes ------------------------------------------------------------------------------
     def save_flow_run(self, run: FlowRunRecord) -> None:
@@ -150,8 +159,8 @@ class FirestoreHistory(FirestoreClient):
             runs = self._names(query)
             refs: list[Any] = []
             for run in runs:
-                refs += self._names(run.collection(TASK_RUNS))
-                refs += self._names(run.collection(EVENTS))
+                refs += self._names(run.collection(TASK_RUNS), f"{run.path}/{TASK_RUNS}")
+                refs += self._names(run.collection(EVENTS), f"{run.path}/{EVENTS}")
                 refs.append(run)
             self._commit((ref, None) for ref in refs)
         return len(runs)
@@ -170,7 +179,7 @@ class FirestoreHistory(FirestoreClient):
             query = query.where(filter=firestore.FieldFilter("started_at", ">=", _utc(since)))
         query = query.order_by("started_at", direction="DESCENDING").limit(limit)
         with self._errors("list_flow_runs"):
-            return [_flow_run(snap.to_dict()) for snap in query.stream(**self._call)]
+            return [_flow_run(snap.to_dict()) for snap in self._stream(query)]
 
     def list_unfinished(self) -> list[FlowRunRecord]:
         """Runs recorded as "Running" (started, never ended), newest first: one equality
@@ -179,7 +188,7 @@ class FirestoreHistory(FirestoreClient):
             filter=firestore.FieldFilter("state", "==", "Running")
         )
         with self._errors("list_unfinished"):
-            runs = [_flow_run(snap.to_dict()) for snap in query.stream(**self._call)]
+            runs = [_flow_run(snap.to_dict()) for snap in self._stream(query)]
         return sorted(runs, key=lambda r: (r.started_at or _EPOCH, r.id), reverse=True)
 
     def get_run(self, run_id: str) -> RunDetail | None:
@@ -202,8 +211,11 @@ class FirestoreHistory(FirestoreClient):
                 snap = self._run(ids[0]).get(**self._call)
                 if not snap.exists:  # deleted in between
                     return None
-            tasks = [s.to_dict() for s in snap.reference.collection(TASK_RUNS).stream(**self._call)]
-            events = [s.to_dict() for s in snap.reference.collection(EVENTS).stream(**self._call)]
+            run = snap.reference
+            tasks = [s.to_dict() for s in self._stream(run.collection(TASK_RUNS),
+                                                       f"{run.path}/{TASK_RUNS}")]
+            events = [s.to_dict() for s in self._stream(run.collection(EVENTS),
+                                                        f"{run.path}/{EVENTS}")]
         tasks.sort(key=lambda d: d["position"])
         events.sort(key=lambda d: (d["at"], d["written"], d["seq"]))
         return RunDetail(_flow_run(snap.to_dict()), [_task_run(d) for d in tasks],
@@ -220,7 +232,7 @@ class FirestoreHistory(FirestoreClient):
                 "__name__", "<", runs.document(prefix_end(start))))
             .select(["id"]).limit(MAX_CANDIDATES + 1)
         )
-        ids = [snap.get("id") for snap in query.stream(**self._call)]
+        ids = [snap.get("id") for snap in self._stream(query)]
         return [i for i in ids if i.startswith(prefix)]
 
     def close(self) -> None:

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from marvin.models import ChannelRef, Delivery, DeliveryKind, Member, Team, Update
+from marvin.models import ChannelRef, Delivery, DeliveryKind, Member, SlotClaim, Team, Update
 from marvin.store.base import StoreError, time_left
 
 SCHEMA_VERSION = 2  # 2: members.joined_on and members.left_on
@@ -41,10 +41,18 @@ CREATE TABLE IF NOT EXISTS deliveries (
     PRIMARY KEY (team, date, kind, target));
 CREATE TABLE IF NOT EXISTS channels (
     name TEXT PRIMARY KEY, id TEXT NOT NULL, is_private INTEGER NOT NULL DEFAULT 0);
+
+CREATE TABLE IF NOT EXISTS seen_requests (
+    key TEXT PRIMARY KEY, expires_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS seen_requests_by_expiry ON seen_requests (expires_at);
+CREATE TABLE IF NOT EXISTS slot_claims (
+    job TEXT PRIMARY KEY, slot TEXT NOT NULL, owner TEXT NOT NULL, claimed_at TEXT NOT NULL,
+    done INTEGER NOT NULL);
 """
 _MEMBER_COLUMNS = "user_id, team, name, joined_on, left_on"
 _UPDATE_COLUMNS = "team, date, user_id, entries, updated_at"
 _DELIVERY_COLUMNS = "kind, team, date, target, claimed_at, sent, detail"
+_SLOT_COLUMNS = "job, slot, owner, claimed_at, done"
 
 
 def connect(path: str) -> sqlite3.Connection:
@@ -340,6 +348,36 @@ class SqliteStore:
     def forget_channel(self, name: str) -> None:
         self._write("forget_channel", "DELETE FROM channels WHERE name = ?", name)
 
+    # Seen requests (replay guard) --------------------------------------------
+    def remember_request(self, key: str, at: dt.datetime, expires: dt.datetime) -> bool:
+        """Drop expired notes, then INSERT: the primary key lets one caller win."""
+        now, until = _iso(at), _iso(expires)
+        with self._transaction("remember_request") as db:
+            db.execute("DELETE FROM seen_requests WHERE expires_at <= ?", (now,))
+            return db.execute(
+                "INSERT INTO seen_requests (key, expires_at) VALUES (?, ?) "
+                "ON CONFLICT (key) DO NOTHING", (key, until),
+            ).rowcount == 1
+
+    # Scheduled slots ---------------------------------------------------------
+    def get_slot_claim(self, job: str) -> SlotClaim | None:
+        """The latest slot claimed for a scheduled job, if any."""
+        rows = self._read("get_slot_claim", f"SELECT {_SLOT_COLUMNS} FROM slot_claims "
+                          "WHERE job = ?", job)
+        return _slot_claim(rows[0]) if rows else None
+
+    def swap_slot_claim(self, expected: SlotClaim | None, new: SlotClaim) -> bool:
+        """Read and write in one IMMEDIATE transaction: only one caller sees `expected`."""
+        row = (new.job, _iso(new.slot), new.owner, _iso(new.claimed_at), int(new.done))
+        with self._transaction("swap_slot_claim") as db:
+            found = db.execute(f"SELECT {_SLOT_COLUMNS} FROM slot_claims WHERE job = ?",
+                               (new.job,)).fetchone()
+            if (None if found is None else _slot_claim(found)) != expected:
+                return False
+            db.execute(f"INSERT OR REPLACE INTO slot_claims ({_SLOT_COLUMNS}) "
+                       "VALUES (?, ?, ?, ?, ?)", row)
+        return True
+
     def close(self) -> None:
         """Close the connection; the store is unusable afterwards."""
         with self._lock:
@@ -384,3 +422,9 @@ def _delivery(row: tuple[object, ...]) -> Delivery:
     kind, team, date, target, claimed_at, sent, detail = row
     return Delivery(DeliveryKind(str(kind)), str(team), str(date), str(target),
                     dt.datetime.fromisoformat(str(claimed_at)), bool(sent), str(detail))
+
+
+def _slot_claim(row: tuple[object, ...]) -> SlotClaim:
+    job, slot, owner, claimed_at, done = row
+    return SlotClaim(str(job), dt.datetime.fromisoformat(str(slot)), str(owner),
+                     dt.datetime.fromisoformat(str(claimed_at)), bool(done))

@@ -9,8 +9,9 @@ Task runs are stored in *chunks*: up to CHUNK_SIZE task runs at consecutive posi
 one flow run, as one JSON row keyed by (flow run, first position). A run of 20,000 task
 runs is then ~40 inserts instead of 20,000: SQLite's per-row cost (3-5 µs) was most of
 what recording added to a run (issue #4's target: ≤ 2x the engine's own overhead).
-Replacing task runs by position stays exact: overlapping chunks are read, the replaced
-positions dropped, and what remains written back.
+Replacing task runs by position stays exact: chunks holding a replaced position are
+read, the replaced positions dropped, and what remains written back. A run's task runs
+arrive in batches as it goes, so chunks' spans may interleave; reading sorts by position.
 
 JSON (parameters, graph, logs) is TEXT: it is only ever read back whole. Datetimes are ISO
 8601 in UTC with offset and fixed microseconds: text order is time order, so ``ORDER BY
@@ -29,6 +30,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -59,6 +61,8 @@ CREATE TABLE IF NOT EXISTS task_run_chunks (
     flow_run_id TEXT NOT NULL, first_position INTEGER NOT NULL,
     last_position INTEGER NOT NULL, task_runs TEXT NOT NULL,
     PRIMARY KEY (flow_run_id, first_position)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS task_run_chunk_spans
+    ON task_run_chunks (flow_run_id, first_position, last_position);
 CREATE TABLE IF NOT EXISTS events (
     flow_run_id TEXT NOT NULL, task_run_id TEXT, at TEXT NOT NULL, system TEXT NOT NULL,
     method TEXT NOT NULL, target TEXT NOT NULL, outcome TEXT NOT NULL,
@@ -174,20 +178,31 @@ class SqliteHistory:
     def _take_overlapping(
         db: sqlite3.Connection, flow_run_id: str, encoded: list[tuple[int, str]]
     ) -> list[tuple[int, str]]:
-        """Remove the stored chunks overlapping these positions; return the task runs in
-        them that are not being replaced (to be written back)."""
+        """Remove the stored chunks holding positions among these (a chunk whose span
+        merely encloses them counts too); return the task runs in them that are not
+        being replaced (to be written back).
+
+        Positions may be sparse and written in batches as a run goes, so a batch's span
+        can enclose chunks it does not touch: only chunks with one of its positions
+        within their own span are read and rewritten.
+        """
         low, high = encoded[0][0], encoded[-1][0]
-        rows = db.execute(
-            "SELECT first_position, task_runs FROM task_run_chunks WHERE flow_run_id = ? "
+        spans = db.execute(
+            "SELECT first_position, last_position FROM task_run_chunks WHERE flow_run_id = ? "
             "AND last_position >= ? AND first_position <= ?", (flow_run_id, low, high),
         ).fetchall()
-        if not rows:
+        if not spans:
             return []  # the usual case: a new run's task runs
-        replaced = {position for position, _ in encoded}
+        positions = [position for position, _ in encoded]  # sorted
+        touched = [first for first, last in spans
+                   if bisect_left(positions, first) < bisect_right(positions, last)]
+        replaced = set(positions)
         kept = []
-        for first, text in rows:
-            db.execute("DELETE FROM task_run_chunks WHERE flow_run_id = ? AND first_position = ?",
-                       (flow_run_id, first))
+        for first in touched:
+            (text,) = db.execute(
+                "DELETE FROM task_run_chunks WHERE flow_run_id = ? AND first_position = ? "
+                "RETURNING task_runs", (flow_run_id, first),
+            ).fetchone()
             for item in json.loads(text):
                 if item[0] not in replaced:
                     kept.append((item[0], json.dumps(item, separators=(",", ":"))))
@@ -264,6 +279,7 @@ class SqliteHistory:
             events = db.execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE flow_run_id = ? "
                                 "ORDER BY at, rowid", ids).fetchall()
         tasks = [_task_run(ids[0], item) for (text,) in chunks for item in json.loads(text)]
+        tasks.sort(key=_by_position)  # chunks written in batches may interleave their spans
         return RunDetail(_flow_run(run), tasks, [_event(r) for r in events])
 
     def _ids_starting_with(self, prefix: str) -> list[str]:
@@ -288,8 +304,8 @@ def check_positions(runs: Sequence[TaskRunRecord]) -> None:
     (flow run, position) is the key and `position` defaults to 0: records built without a
     position must fail loudly, not overwrite each other.
     """
-    keys = [(r.flow_run_id, r.position) for r in runs]
-    if len(set(keys)) < len(keys):
+    if len({(r.flow_run_id, r.position) for r in runs}) < len(runs):  # one pass: hot
+        keys = [(r.flow_run_id, r.position) for r in runs]
         run, position = next(k for k, n in Counter(keys).items() if n > 1)
         raise ValueError(f"task runs share position {position} of run {run!r}")
 
@@ -395,6 +411,10 @@ def _task_json(r: TaskRunRecord) -> str:
 
 def _quoted_time(value: dt.datetime | None) -> str:
     return "null" if value is None else f'"{_iso(value)}"'
+
+
+def _by_position(task_run: TaskRunRecord) -> int:
+    return task_run.position
 
 
 def _chunks(items: list[tuple[int, str]]) -> Iterator[list[tuple[int, str]]]:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import time
 from urllib.parse import urlencode
 
@@ -40,8 +41,8 @@ def slash_command_body(
     user_name: str = "alice",
     team_id: str = "T1",
     channel_id: str = "C1",
-    response_url: str = "https://hooks.slack.com/commands/T1/1000000001/abcdefABCDEF0123456789",
-    trigger_id: str = "1000000001.1000000002.0123456789abcdef0123456789abcdef",
+    response_url: str | None = None,
+    trigger_id: str | None = None,
     *,
     team_domain: str = "marvin-test",
     channel_name: str | None = None,
@@ -51,7 +52,15 @@ def slash_command_body(
 
     ``token`` is Slack's deprecated verification token, still sent; Bolt ignores it.
     `channel_name` defaults to ``directmessage`` for D… channels, else ``general``.
+    `response_url` and `trigger_id` are new for each call, as Slack makes them for each
+    invocation (so two identical commands are two different requests, not a replay).
     """
+    if response_url is None:
+        response_url = (f"https://hooks.slack.com/commands/{team_id}/"
+                        f"{secrets.randbelow(10**10):010d}/{secrets.token_hex(12)}")
+    if trigger_id is None:
+        trigger_id = (f"{secrets.randbelow(10**10):010d}.{secrets.randbelow(10**10):010d}."
+                      f"{secrets.token_hex(16)}")
     if channel_name is None:
         channel_name = "directmessage" if channel_id.startswith("D") else "general"
     fields = {

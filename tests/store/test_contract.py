@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import pytest
 
-from marvin.models import ChannelRef, Delivery, DeliveryKind, Member, Team, Update
+from marvin.models import ChannelRef, Delivery, DeliveryKind, Member, SlotClaim, Team, Update
 from marvin.store import Store
 
 T = TypeVar("T")
@@ -374,6 +374,60 @@ def test_a_claim_of_a_dead_owner_is_taken_over_at_once_and_only_once(store: Stor
     assert len(winners) == 1 and winners[0].detail == "host:123:456"
     (now,) = store.list_deliveries("eng", "2026-03-02")
     assert now.detail in ("a", "b", "c", "d") and now.claimed_at == soon
+
+
+# Seen requests (replay guard) --------------------------------------------------------------
+def test_a_request_is_remembered_once_until_it_expires(store: Store) -> None:
+    until = at(6)
+    assert store.remember_request("v0=abc", at(0), until) is True
+    assert store.remember_request("v0=abc", at(1), until) is False  # a replay
+    assert store.remember_request("v0=abc", at(5), until) is False  # still inside
+    assert store.remember_request("v0=other", at(1), until) is True  # another request
+    assert store.remember_request("v0=abc", at(6), at(12)) is True  # expired: new again
+    assert store.remember_request("v0=abc", at(7), at(12)) is False
+
+
+def test_one_of_many_simultaneous_replays_gets_through(store: Store) -> None:
+    assert sum(race(8, lambda i: store.remember_request("v0=same", at(0), at(6)))) == 1
+
+
+def test_one_of_many_replays_after_expiry_gets_through(store: Store) -> None:
+    store.remember_request("v0=same", at(0), at(6))
+    assert sum(race(8, lambda i: store.remember_request("v0=same", at(7), at(13)))) == 1
+
+
+# Scheduled slots -------------------------------------------------------------------------------
+def slot_claim(minutes: int, owner: str = "host:1:1", *, done: bool = False) -> SlotClaim:
+    return SlotClaim("reminder:ops", at(minutes), owner, at(minutes), done)
+
+
+def test_a_slot_claim_is_compare_and_set(store: Store) -> None:
+    first, later = slot_claim(0), slot_claim(60, "host:2:2")
+    assert store.get_slot_claim("reminder:ops") is None
+    assert store.swap_slot_claim(first, later) is False  # nothing stored yet
+    assert store.swap_slot_claim(None, first) is True
+    assert store.get_slot_claim("reminder:ops") == first
+    assert store.swap_slot_claim(None, later) is False  # something is stored now
+    assert store.swap_slot_claim(slot_claim(0, "host:9:9"), later) is False  # not what is stored
+    finished = slot_claim(0, done=True)
+    assert store.swap_slot_claim(first, finished) is True
+    assert store.get_slot_claim("reminder:ops") == finished
+    assert store.swap_slot_claim(first, later) is False  # stale expectation
+    assert store.get_slot_claim("standup:ops") is None  # jobs are separate
+
+
+def test_one_of_many_replicas_claims_a_slot(store: Store) -> None:
+    def claim(i: int) -> bool:
+        return store.swap_slot_claim(None, slot_claim(0, f"host:{i}:1"))
+
+    assert sum(race(8, claim)) == 1
+    current = store.get_slot_claim("reminder:ops")
+    assert current is not None
+
+    def take_over(i: int) -> bool:
+        return store.swap_slot_claim(current, slot_claim(60, f"other:{i}:1"))
+
+    assert sum(race(8, take_over)) == 1
 
 
 # Deadlines -----------------------------------------------------------------------------------

@@ -1,0 +1,68 @@
+"""What Slack POSTs to Marvin, checked before Bolt sees it: the shape of a signed request.
+
+Slack sends slash commands as ``application/x-www-form-urlencoded`` forms with a
+``command`` field, and interaction payloads as the same kind of form with one ``payload``
+field holding a JSON object with a ``type``; its SSL check is a form with ``ssl_check``.
+Anything else cannot come from Slack, so it is refused here, with nothing stored: Bolt
+would otherwise treat a JSON or multipart body as a slash command, answer an empty body
+with 404, and turn percent-encoded invalid UTF-8 into U+FFFD characters and save them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from urllib.parse import parse_qs
+
+FORM = "application/x-www-form-urlencoded"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a signed request is refused: an HTTP status and a one-line reason."""
+
+    status: int
+    reason: str
+
+
+def check_signature_header(value: str) -> bool:
+    """A signature header Slack could have sent: ASCII only.
+
+    slack-sdk compares signatures with `hmac.compare_digest`, which raises TypeError on a
+    non-ASCII str; the caller answers 401 instead of letting that become a 500.
+    """
+    return value.isascii()
+
+
+def check_form(content_type: str, text: str) -> Refusal | None:
+    """None when `text` is a form Slack sends (a slash command, an interaction payload or
+    its SSL check); otherwise why not: 415 for another content type, 400 for a form that
+    is not UTF-8 once percent-decoded or that carries neither a command nor a payload."""
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media != FORM:
+        shown = media or "none"
+        return Refusal(415, f"unsupported content type {shown!r}: Slack sends {FORM}")
+    try:
+        fields = parse_qs(text, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError:
+        return Refusal(400, "malformed request body: percent-encoded bytes are not UTF-8")
+    except ValueError:
+        return Refusal(400, "malformed request body")
+    commands, payloads = fields.get("command", []), fields.get("payload", [])
+    if commands and not payloads:
+        return None
+    if payloads and not commands:
+        return None if _is_interaction(payloads[0]) else Refusal(
+            400, "malformed request body: payload is not a JSON object with a type"
+        )
+    if "ssl_check" in fields and not commands and not payloads:
+        return None
+    return Refusal(400, "malformed request body: neither a slash command nor a payload")
+
+
+def _is_interaction(payload: str) -> bool:
+    try:
+        value = json.loads(payload)
+    except (ValueError, RecursionError):
+        return False
+    return isinstance(value, dict) and isinstance(value.get("type"), str)

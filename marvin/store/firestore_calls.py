@@ -1,0 +1,65 @@
+"""A seam on the Firestore backends: every call they make to Firestore, interceptable.
+
+Example::
+
+    def counting(call: FirestoreCall, proceed: Callable[[], Any]) -> Any:
+        calls[call.op] += 1
+        return proceed()
+
+    store = FirestoreStore(project="p", intercept=counting)
+
+`FirestoreStore` and `FirestoreHistory` take an `Interceptor` at construction. Tests use
+it to count calls and inject faults (a write applied whose answer is lost, refused
+reads) without reaching into the client library; production passes none, and then the
+calls go straight to the library. Plain Python: no Google import here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class FirestoreCall:
+    """One call to Firestore, as an `Interceptor` sees it."""
+
+    op: str
+    """``get``, ``create``, ``update``, ``set`` or ``delete`` (a document), ``query``, or
+    ``commit`` (a batch of writes)."""
+    path: str
+    """The document's path (``updates/ops__2026-03-02__U1``), or the queried collection's."""
+    writes: int = 0
+    """For ``commit``: how many writes the batch holds."""
+
+
+Interceptor = Callable[[FirestoreCall, Callable[[], Any]], Any]
+"""``intercept(call, proceed)``: every call a store makes to Firestore goes through it,
+and it must return what ``proceed()`` returns, or raise. The seam for fault injection
+and call counting (a lost answer is ``proceed()`` then raising DeadlineExceeded)."""
+
+_DOCUMENT_CALLS = frozenset({"get", "create", "update", "set", "delete"})
+
+
+class _InterceptedDocument:
+    """A document reference whose calls go through the store's interceptor."""
+
+    def __init__(self, ref: Any, intercept: Interceptor) -> None:
+        self._ref, self._intercept = ref, intercept
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._ref, name)
+        if name not in _DOCUMENT_CALLS:
+            return attr
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._intercept(FirestoreCall(name, self._ref.path),
+                                   lambda: attr(*args, **kwargs))
+
+        return call
+
+
+def intercepted(ref: Any, intercept: Interceptor) -> Any:
+    """A document reference whose document calls go through `intercept`."""
+    return _InterceptedDocument(ref, intercept)
