@@ -35,14 +35,14 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from marvin.models import DEFAULT_TEAM
+from marvin.domain.models import DEFAULT_TEAM
 from marvin.settings import Settings
 from marvin.slack.app import build_app, dispatch
 from marvin.store.base import Store
 from marvin.testing.server import serve_in_thread
 from marvin.testing.signing import signed_headers, slash_command_body
 from marvin.testing.slack_api import SlackStandIn
-from marvin.web import build_web_app
+from marvin.web.http import build_web_app
 
 SECRET = "bench-signing-secret"
 TOKEN = "xoxb-bench-token"
@@ -133,7 +133,7 @@ def generate_load(
 def open_bench_store(kind: str) -> Iterator[Store]:
     """A fresh store: SQLite on a temp file, or a new project on the Firestore emulator."""
     if kind == "sqlite":
-        from marvin.store.sqlite import SqliteStore
+        from marvin.store.sqlite.store import SqliteStore
 
         with tempfile.TemporaryDirectory(prefix="marvin-bench-") as tmp:
             sqlite = SqliteStore(os.path.join(tmp, "marvin.db"))
@@ -148,7 +148,7 @@ def open_bench_store(kind: str) -> Iterator[Store]:
             "--store firestore needs a running emulator: set FIRESTORE_EMULATOR_HOST "
             "(python -m tests.support.firestore_emulator --port 8681 starts one)"
         )
-    from marvin.store.firestore import FirestoreStore
+    from marvin.store.firestore.store import FirestoreStore
 
     project = f"bench-{uuid.uuid4().hex[:12]}"
     firestore = FirestoreStore(project=project)

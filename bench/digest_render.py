@@ -17,8 +17,8 @@ import random
 import statistics
 import time
 
-from marvin.digest import digest_messages
-from marvin.models import Member, Team, Update
+from marvin.domain.digest import digest_messages
+from marvin.domain.models import Member, Team, Update
 from marvin.testing.slack_limits_check import check_message
 
 DATE = "2026-11-23"

@@ -20,8 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from marvin.history.records import LogRecord, TaskRunRecord
-from marvin.store.sqlite_history import SqliteHistory
+from marvin.store.run_records import LogRecord, TaskRunRecord
+from marvin.store.sqlite.history import SqliteHistory
 
 T0 = dt.datetime(2026, 3, 2, 8, 30, tzinfo=dt.UTC)
 PLAIN = ("get_standup_date", "get_team", "get_updates")

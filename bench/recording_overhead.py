@@ -22,7 +22,7 @@ from pathlib import Path
 from bench.engine_bench import median_seconds, w1_flow, w1_plain
 from marvin.engine import LocalExecutor
 from marvin.history.recorder import HistoryRecorder
-from marvin.store.sqlite_history import SqliteHistory
+from marvin.store.sqlite.history import SqliteHistory
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,13 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from marvin.composition import run_flow
+from flows.services import Services
+from marvin.app import run_flow
+from marvin.domain.models import DEFAULT_TEAM, Member
 from marvin.engine import ThreadExecutor
-from marvin.models import DEFAULT_TEAM, Member
-from marvin.services import Services
 from marvin.settings import Settings
 from marvin.slack.client import SlackWebChat
-from marvin.store.sqlite import SqliteStore
+from marvin.store.sqlite.store import SqliteStore
 from marvin.testing.slack_api import SlackStandIn
 
 TOKEN = "xoxb-bench"

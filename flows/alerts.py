@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from marvin.digest import escape_mrkdwn
+from flows.services import services
+from marvin.domain.digest import escape_mrkdwn
 from marvin.domain.slack_fit import fit_with_note
 from marvin.domain.slack_limits import ADVISED_MESSAGE_TEXT
 from marvin.engine import State
-from marvin.services import services
 
 log = logging.getLogger("marvin.alerts")
 CUT_SHORT = " … _(cut short: the whole message is in the run's history)_"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from datetime import timedelta
 
+from flows.services import services
+from marvin.domain.models import Member, Update
+from marvin.domain.standup import active_standup_date, last_standup_date, standup_instant
 from marvin.engine import SKIP, get_context, task
-from marvin.models import Member, Update
-from marvin.services import services
-from marvin.standup import active_standup_date, last_standup_date, standup_instant
 
 STORE_RETRY_DELAY = timedelta(seconds=2)  # a blip in the store is worth two more tries
 

@@ -12,7 +12,7 @@ once" holds the same way for both, across retries, re-runs, replicas and crashes
 - A send that stops where some of it may be out (a digest's later part failed, a
   timeout Slack cannot confirm) hands its claim over instead of giving it back or
   keeping it: the task's retry, or any re-run, takes it over at once and sends only
-  the parts Slack does not have (`flows.owners` says who may take over what, when).
+  the parts Slack does not have (`marvin.delivery.owners` says who may take over what, when).
 - Slack's answer is FOUND, ABSENT or UNKNOWN (`MessageSearch`). Only ABSENT allows a send;
   on UNKNOWN (a history Marvin cannot read in full) nothing is sent: the claim is handed
   over and the run fails, saying why, so a person fixes the cause and a re-run asks again.
@@ -25,10 +25,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flows.owners import claim_owner, may_take_over_now, resumable
+from flows.services import services
+from marvin.delivery.owners import claim_owner, may_take_over_now, resumable
+from marvin.domain.models import Delivery, DeliveryKind
 from marvin.engine import FAIL, SKIP, get_context
-from marvin.models import Delivery, DeliveryKind
-from marvin.services import services
 from marvin.slack.protocol import MessageSearch, Seen, SlackError
 from marvin.store.base import StoreError
 

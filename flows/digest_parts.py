@@ -1,6 +1,6 @@
 """Sending a digest's parts, halving any part Slack still refuses as too big.
 
-The digest is built within Slack's budgets (`marvin.digest`), but Slack's cumulative limit
+The digest is built within Slack's budgets (`marvin.domain.digest`), but Slack's cumulative limit
 is undocumented and may move: when Slack answers ``msg_blocks_too_long``,
 ``invalid_blocks`` or ``msg_too_long`` for a part, sending the same payload again cannot
 help, so the part is sent as two halves instead, each halved again if need be; a part of
@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from flows.delivery import Attempt
-from marvin.digest import DigestMessage, as_plain_text, halve
+from marvin.domain.digest import DigestMessage, as_plain_text, halve
 from marvin.domain.slack_limits import TOO_BIG_ERRORS
 from marvin.slack.protocol import ChatAPI, SlackError
 

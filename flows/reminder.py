@@ -13,14 +13,14 @@ from datetime import timedelta
 from flows.alerts import alert_on_failure
 from flows.common import get_standup_date, get_team, get_updates
 from flows.delivery import Attempt, deliver, sent_detail
+from flows.services import services
+from marvin.domain.models import DEFAULT_TEAM, DeliveryKind, Member, Update
 from marvin.domain.slack_fit import clip
 from marvin.domain.slack_limits import ADVISED_MESSAGE_TEXT
+from marvin.domain.standup import is_reminder_needed as needs_reminder
+from marvin.domain.standup import reminder_text
 from marvin.engine import SKIP, Flow, Parameter, get_context, task, unmapped
-from marvin.models import DEFAULT_TEAM, DeliveryKind, Member, Update
-from marvin.services import services
 from marvin.slack.protocol import MessageSearch, SlackError
-from marvin.standup import is_reminder_needed as needs_reminder
-from marvin.standup import reminder_text
 
 
 @task

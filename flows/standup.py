@@ -2,7 +2,7 @@
 
 The channel is a parameter: the team's channel (MARVIN_STANDUP_CHANNEL, `#general`) on
 schedule, `#testing` when run by hand with `marvin run standup`. It is posted to by id,
-with the bot a member (`flows.channels`), so Slack's history can later prove whether the
+with the bot a member (`marvin.delivery.channels`), so Slack's history can later prove whether the
 digest went out.
 """
 
@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flows.alerts import alert_on_failure
-from flows.channels import ChannelProblem, ready_channel
 from flows.common import get_digest_date, get_team, get_updates
 from flows.delivery import (
     Attempt,
@@ -22,11 +21,12 @@ from flows.delivery import (
     sent_detail,
 )
 from flows.digest_parts import PartSender
-from marvin.digest import digest_messages
+from flows.services import services
+from marvin.delivery.channels import ChannelProblem, ready_channel
+from marvin.domain.digest import digest_messages
+from marvin.domain.models import DEFAULT_TEAM, DeliveryKind, Member, Update
+from marvin.domain.quiet_digest import without_mentions
 from marvin.engine import FAIL, Flow, Parameter, get_context, task
-from marvin.models import DEFAULT_TEAM, DeliveryKind, Member, Update
-from marvin.quiet_digest import without_mentions
-from marvin.services import services
 from marvin.slack.protocol import MessageSearch, SlackError
 
 

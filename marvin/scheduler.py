@@ -25,15 +25,15 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
+from marvin.domain.models import DEFAULT_TEAM, SlotClaim, Team
 from marvin.engine.schedules import CronClock, Schedule, ScheduledRun
-from marvin.history.base import RunHistory
 from marvin.history.recovery import close_dead_runs
-from marvin.models import DEFAULT_TEAM, SlotClaim, Team
-from marvin.processes import is_alive_here, is_dead_here, this_process
-from marvin.retention import prune_runs
-from marvin.services import default_team
+from marvin.history.retention import prune_runs
 from marvin.settings import Settings
 from marvin.store.base import Store, StoreError
+from marvin.store.liveness import is_alive_here, is_dead_here, this_process
+from marvin.store.run_history import RunHistory
+from marvin.store.teams import default_team
 
 log = logging.getLogger("marvin.scheduler")
 

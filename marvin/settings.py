@@ -136,7 +136,7 @@ class Settings(BaseSettings):
     @field_validator("standup_time", "reminder_time")
     @classmethod
     def _hhmm(cls, value: str) -> str:
-        from marvin.standup import parse_hhmm
+        from marvin.domain.standup import parse_hhmm
 
         hour, minute = parse_hhmm(value)
         return f"{hour:02d}:{minute:02d}"
@@ -144,7 +144,7 @@ class Settings(BaseSettings):
     @field_validator("standup_days")
     @classmethod
     def _days(cls, value: str) -> str:
-        from marvin.standup import parse_days
+        from marvin.domain.standup import parse_days
 
         parse_days(value)
         return value

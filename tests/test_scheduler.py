@@ -14,8 +14,7 @@ from typing import Any
 
 import pytest
 
-from marvin.history.records import FlowRunRecord
-from marvin.models import DEFAULT_TEAM, Team
+from marvin.domain.models import DEFAULT_TEAM, Team
 from marvin.scheduler import (
     ClockTrigger,
     FlowScheduler,
@@ -25,8 +24,9 @@ from marvin.scheduler import (
     upcoming,
 )
 from marvin.settings import Settings
-from marvin.store.sqlite import SqliteStore
-from marvin.store.sqlite_history import SqliteHistory
+from marvin.store.run_records import FlowRunRecord
+from marvin.store.sqlite.history import SqliteHistory
+from marvin.store.sqlite.store import SqliteStore
 
 UTC = dt.UTC
 MONDAY = dt.datetime(2026, 6, 8, tzinfo=UTC)
@@ -304,7 +304,7 @@ def test_prune_history_also_closes_runs_whose_process_died(store: Any, tmp_path:
     """`marvin serve` housekeeping: a `marvin run` killed on this host shows as crashed."""
     import dataclasses
 
-    from marvin.processes import this_process
+    from marvin.store.liveness import this_process
 
     history = SqliteHistory(str(tmp_path / "h.db"))
     host, pid, start = this_process().split(":")

@@ -16,12 +16,12 @@ from typing import Any
 
 import pytest
 
-from marvin.models import SlotClaim, Team
-from marvin.processes import this_process
+from marvin.domain.models import SlotClaim, Team
 from marvin.scheduler import FlowScheduler, team_clocks
 from marvin.store import Store
-from marvin.store.firestore import FirestoreStore
-from marvin.store.sqlite import SqliteStore
+from marvin.store.firestore.store import FirestoreStore
+from marvin.store.liveness import this_process
+from marvin.store.sqlite.store import SqliteStore
 from tests.test_scheduler import FakeRun, make_settings
 
 UTC = dt.UTC

@@ -2,7 +2,7 @@
 
 Every number here is Slack's (or, for the budgets, Marvin's safe margin under Slack's),
 with where it comes from, so the code that builds messages (`marvin.domain.slack_fit`,
-`marvin.digest`, the flows, `/standup`) never carries a bare number of its own.
+`marvin.domain.digest`, the flows, `/standup`) never carries a bare number of its own.
 
 Lengths are counted in UTF-16 code units (`slack_len`): Slack does not say how it counts,
 and UTF-16 is the stricter of the likely answers (an emoji outside the BMP counts 2), so

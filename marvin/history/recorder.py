@@ -27,10 +27,10 @@ from contextvars import ContextVar
 from typing import Any
 
 from marvin.engine import Finished, Flow, FlowRun, Running, Task, TaskRun
-from marvin.history.base import RunHistory
-from marvin.history.records import EventRecord, FlowRunRecord, LogRecord, TaskRunRecord
 from marvin.history.redact import Redactor
-from marvin.processes import this_process
+from marvin.store.liveness import this_process
+from marvin.store.run_history import RunHistory
+from marvin.store.run_records import EventRecord, FlowRunRecord, LogRecord, TaskRunRecord
 
 FLUSH_EVERY = 512
 """Task runs (or events) per batch: a few ms of writing, so a batch's own cost (a

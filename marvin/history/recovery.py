@@ -14,10 +14,10 @@ import datetime as dt
 import logging
 from dataclasses import replace
 
-from marvin.history.base import RunHistory
-from marvin.history.records import FlowRunRecord
-from marvin.processes import is_dead_here
 from marvin.store.base import StoreError
+from marvin.store.liveness import is_dead_here
+from marvin.store.run_history import RunHistory
+from marvin.store.run_records import FlowRunRecord
 
 log = logging.getLogger("marvin.history")
 

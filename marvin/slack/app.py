@@ -14,12 +14,12 @@ from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_sdk.signature import SignatureVerifier
 
+from marvin.interactions.standup_command import NOT_CHANGED, NOT_SAVED, STORE_BUDGET, parse_command
 from marvin.settings import Settings, SettingsError
 from marvin.slack.client import build_web_client
-from marvin.slack.commands import register
 from marvin.slack.inbound import check_form, check_signature_header
+from marvin.slack.listeners import register
 from marvin.slack.replays import ALREADY_RECEIVED, ReplayGuard
-from marvin.slash import NOT_CHANGED, NOT_SAVED, STORE_BUDGET, parse_command
 from marvin.store.base import Store, StoreError, deadline
 
 log = logging.getLogger("marvin.slack")

@@ -9,8 +9,8 @@ not need Firestore) never loads ``google.cloud``.
 
 from __future__ import annotations
 
-from marvin.history.base import RunHistory
 from marvin.store.base import OutcomeUnknown, Store, StoreError, deadline
+from marvin.store.run_history import RunHistory
 
 __all__ = [
     "OutcomeUnknown", "RunHistory", "Store", "StoreError", "deadline", "open_history",
@@ -40,10 +40,10 @@ def open_store(url: str, *, project: str | None = None) -> Store:
     """
     path = _sqlite_path(url, "store")
     if path is not None:
-        from marvin.store.sqlite import SqliteStore
+        from marvin.store.sqlite.store import SqliteStore
 
         return SqliteStore(path)
-    from marvin.store.firestore import FirestoreStore
+    from marvin.store.firestore.store import FirestoreStore
 
     return FirestoreStore(project=project)
 
@@ -60,10 +60,10 @@ def open_history(url: str, *, project: str | None = None) -> RunHistory:
     """
     path = _sqlite_path(url, "history")
     if path is not None:
-        from marvin.store.sqlite_history import SqliteHistory
+        from marvin.store.sqlite.history import SqliteHistory
 
         return SqliteHistory(path)
-    from marvin.store.firestore_history import FirestoreHistory
+    from marvin.store.firestore.history import FirestoreHistory
 
     return FirestoreHistory(project=project)
 

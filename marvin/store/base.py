@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Protocol, runtime_checkable
 
-from marvin.models import ChannelRef, Delivery, DeliveryKind, Member, SlotClaim, Team, Update
+from marvin.domain.models import ChannelRef, Delivery, DeliveryKind, Member, SlotClaim, Team, Update
 
 
 class StoreError(Exception):

@@ -23,15 +23,15 @@ from typing import Any, Protocol
 
 import pytest
 
+from flows.services import Services
+from marvin.domain.models import DEFAULT_TEAM, Member
 from marvin.engine import Executor, LocalExecutor, ThreadExecutor
-from marvin.models import DEFAULT_TEAM, Member
-from marvin.services import Services
 from marvin.settings import Settings
 from marvin.slack.client import SlackWebChat
 from marvin.slack.protocol import ChatAPI
 from marvin.store import Store
-from marvin.store.firestore import FirestoreStore
-from marvin.store.sqlite import SqliteStore
+from marvin.store.firestore.store import FirestoreStore
+from marvin.store.sqlite.store import SqliteStore
 from marvin.testing.slack_api import SlackStandIn
 
 TOKEN = "xoxb-flows-test-token"

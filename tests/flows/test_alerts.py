@@ -7,9 +7,9 @@ from types import SimpleNamespace
 import pytest
 
 from flows.alerts import CUT_SHORT, alert_on_failure
+from flows.services import use_services
 from marvin.domain.slack_limits import ADVISED_MESSAGE_TEXT, slack_len
 from marvin.engine.state import Failed
-from marvin.services import use_services
 from marvin.testing.slack_api import SlackStandIn
 from marvin.testing.slack_limits_check import check_message
 from tests.flows.conftest import MakeServices

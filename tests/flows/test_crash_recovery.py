@@ -11,12 +11,12 @@ from typing import Any, cast
 import pytest
 
 from flows.delivery import delivery_key
-from flows.owners import claim_owner
 from flows.reminder import flow as reminder_flow
-from marvin.composition import run_flow
+from flows.services import use_services
+from marvin.app import run_flow
+from marvin.delivery.owners import claim_owner
+from marvin.domain.models import DeliveryKind
 from marvin.engine import FakeClock, LocalExecutor
-from marvin.models import DeliveryKind
-from marvin.services import use_services
 from marvin.slack.client import SlackWebChat
 from marvin.store import Store, StoreError
 from marvin.testing.slack_api import SlackStandIn

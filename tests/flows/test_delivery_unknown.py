@@ -11,11 +11,11 @@ import datetime as dt
 from typing import Any
 
 from flows.delivery import delivery_key
-from flows.owners import RESUMABLE
 from flows.reminder import flow as reminder_flow
+from flows.services import Services, use_services
+from marvin.delivery.owners import RESUMABLE
+from marvin.domain.models import DeliveryKind
 from marvin.engine import FakeClock, FlowRun, LocalExecutor, TaskRun
-from marvin.models import DeliveryKind
-from marvin.services import Services, use_services
 from marvin.slack.client import SlackWebChat
 from marvin.store import Store
 from marvin.testing.slack_api import SlackStandIn

@@ -12,9 +12,9 @@ import datetime as dt
 import pytest
 
 from flows.delivery import delivery_key, read_sent_detail
-from marvin.composition import run_flow
+from marvin.app import run_flow
+from marvin.domain.models import ChannelRef, DeliveryKind
 from marvin.engine import LocalExecutor
-from marvin.models import ChannelRef, DeliveryKind
 from marvin.slack.client import SlackWebChat
 from marvin.store import Store
 from marvin.testing.slack_api import SlackStandIn

@@ -10,10 +10,10 @@ import datetime as dt
 import io
 
 from flows.reminder import flow as reminder_flow
-from marvin.composition import run_flow
+from flows.services import use_services
+from marvin.app import run_flow
+from marvin.domain.models import DeliveryKind
 from marvin.engine import Executor, FakeClock, FlowRun, LocalExecutor, TaskRun, ThreadExecutor
-from marvin.models import DeliveryKind
-from marvin.services import use_services
 from marvin.slack.client import SlackWebChat
 from marvin.slack.dry_run import DryRunChat
 from marvin.store import Store

@@ -11,11 +11,11 @@ from typing import Any, cast
 
 import pytest
 
-from marvin.by_hand import describe_earlier, scheduled_digest
-from marvin.composition import run_flow
-from marvin.digest import MAX_BLOCKS_PER_MESSAGE, NO_UPDATES
+from marvin.app import run_flow
+from marvin.cli.by_hand import describe_earlier, scheduled_digest
+from marvin.domain.digest import MAX_BLOCKS_PER_MESSAGE, NO_UPDATES
+from marvin.domain.models import DeliveryKind, Member
 from marvin.engine import Executor, LocalExecutor
-from marvin.models import DeliveryKind, Member
 from marvin.slack.dry_run import DryRunChat
 from marvin.store import Store
 from marvin.testing.slack_api import SlackStandIn

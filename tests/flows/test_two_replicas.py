@@ -12,10 +12,10 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor as Pool
 
-from marvin.composition import run_flow
+from flows.services import Services
+from marvin.app import run_flow
+from marvin.domain.models import DeliveryKind
 from marvin.engine import FlowRun, ThreadExecutor
-from marvin.models import DeliveryKind
-from marvin.services import Services
 from marvin.store import Store
 from marvin.testing.slack_api import SlackStandIn
 from tests.flows.conftest import (

@@ -24,18 +24,18 @@ from typing import Any
 import pytest
 
 from flows import get_flow
-from marvin.composition import build_services, check_executor_runs_marvin_flows
+from flows.services import Services, use_services
+from marvin.app import build_services, check_executor_runs_marvin_flows
+from marvin.domain.models import DEFAULT_TEAM, Member
 from marvin.engine import Executor, FakeClock, FlowRun
-from marvin.history.base import RunHistory
 from marvin.history.recorder import HistoryRecorder, recording
 from marvin.history.redact import Redactor
-from marvin.models import DEFAULT_TEAM, Member
-from marvin.services import Services, use_services
 from marvin.settings import Settings
 from marvin.slack.client import SlackWebChat
 from marvin.store import Store
-from marvin.store.firestore import FirestoreStore
-from marvin.store.sqlite import SqliteStore
+from marvin.store.firestore.store import FirestoreStore
+from marvin.store.run_history import RunHistory
+from marvin.store.sqlite.store import SqliteStore
 from marvin.testing.slack_api import SlackStandIn
 
 TEAM = DEFAULT_TEAM
@@ -98,7 +98,7 @@ def run(
     *,
     history: RunHistory | None = None,
 ) -> FlowRun:
-    """`marvin.composition.run_flow`, step for step, but on a `FakeClock`: the engine's
+    """`marvin.app.run_flow`, step for step, but on a `FakeClock`: the engine's
     retry delays (5 s for a send) pass without sleeping, so engine retries are cheap."""
     flow = get_flow(name)
     check_executor_runs_marvin_flows(executor)

@@ -9,7 +9,7 @@ while "down" (what a dead server does: nothing reaches it, nothing is applied). 
 the JVM (SIGSTOP, then SIGCONT) is the other fault used: the store hangs, calls time out,
 and it comes back WITH its data.
 
-Flows run as `marvin.composition.run_flow` does (through the suite's `run`, whose engine
+Flows run as `marvin.app.run_flow` does (through the suite's `run`, whose engine
 clock skips retry delays) on the production Slack client and a stand-in; the store is a
 `FirestoreStore` with a 1 s timeout (the production default is 10 s), so an outage costs
 seconds. The `/standup` outage runs the production wiring and the default timeout.
@@ -35,21 +35,21 @@ from typing import Any, cast
 import httpx
 import pytest
 
-from marvin.composition import build_store
-from marvin.digest import digest_messages
+from marvin.app import build_store
+from marvin.domain.digest import digest_messages
+from marvin.domain.models import Update
 from marvin.engine import FlowRun, ThreadExecutor
-from marvin.models import Update
-from marvin.server import check_health
-from marvin.services import resolve_team
+from marvin.interactions.standup_command import NOT_SAVED, UNCONFIRMED
 from marvin.slack.app import build_app, dispatch
-from marvin.slash import NOT_SAVED, UNCONFIRMED
 from marvin.store import Store, StoreError
-from marvin.store.firestore import FirestoreStore
-from marvin.store.sqlite import SqliteStore
+from marvin.store.firestore.store import FirestoreStore
+from marvin.store.sqlite.store import SqliteStore
+from marvin.store.teams import resolve_team
 from marvin.testing.server import serve_in_thread
 from marvin.testing.signing import signed_headers, slash_command_body
 from marvin.testing.slack_api import SlackStandIn
-from marvin.web import build_web_app
+from marvin.web.http import build_web_app
+from marvin.web.serve import check_health
 from tests.reliability.conftest import (
     ALERTS,
     DATE,
@@ -583,8 +583,8 @@ def test_standup_works_again_once_the_store_is_back(outage: Outage) -> None:
 
 def test_standup_answers_within_slacks_deadline_while_store_is_down(outage: Outage) -> None:
     """The production wiring keeps the store's 10 s timeout for flows, but `/standup`
-    gives the store `marvin.slash.STORE_BUDGET` (2 s), so the user reads Marvin's "not
-    saved" rather than Slack's own timeout error."""
+    gives the store `marvin.interactions.standup_command.STORE_BUDGET` (2 s), so the user
+    reads Marvin's "not saved" rather than Slack's own timeout error."""
     took = {user: round(seconds, 1) for user, (_, seconds) in outage.standups.items()}
     assert max(took.values()) < SLACK_DEADLINE, f"seconds to answer: {took}"
 

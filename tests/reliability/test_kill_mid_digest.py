@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from marvin.models import DEFAULT_TEAM, DeliveryKind, Member
+from marvin.domain.models import DEFAULT_TEAM, DeliveryKind, Member
 from marvin.store import Store, open_store
 from marvin.testing.slack_api import SlackStandIn
 

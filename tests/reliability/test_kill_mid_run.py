@@ -32,9 +32,9 @@ from pathlib import Path
 
 import pytest
 
-from marvin.models import DEFAULT_TEAM, Delivery, Member
-from marvin.processes import this_process
+from marvin.domain.models import DEFAULT_TEAM, Delivery, Member
 from marvin.store import open_history, open_store
+from marvin.store.liveness import this_process
 from marvin.testing.slack_api import SlackStandIn
 
 TOKEN = "xoxb-kill-mid-run-token"
@@ -240,8 +240,8 @@ def test_a_restarted_container_takes_over_its_predecessors_claim(
     tmp_path: Path, tally: Counter[str]
 ) -> None:
     """This very process plays the restarted container: same host, same pid, another start."""
+    from marvin.domain.models import DeliveryKind
     from marvin.engine import LocalExecutor
-    from marvin.models import DeliveryKind
     from tests.reliability.conftest import (
         REMINDER_AT,
         make_chat,

@@ -6,7 +6,7 @@ before start-up (downtime), so both schedulers' catch-up fires the same slot at 
 moment: one wins the slot's claim in the store and runs it, the other skips it, and a
 restart afterwards runs nothing again. Two ``marvin run`` processes have no slot claim:
 only the store's delivery claims stand between the team and double messages.
-The time-zone trick is the one of tests/test_serve.py: a zone where it is about noon now,
+The time-zone trick is the one of tests/web/test_serve.py: a zone where it is about noon now,
 so "two minutes ago" is today whatever the time in UTC.
 """
 
@@ -29,10 +29,10 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from marvin.history.records import FlowRunRecord
-from marvin.models import DEFAULT_TEAM, Member, Team
-from marvin.standup import active_standup_date, last_standup_date
+from marvin.domain.models import DEFAULT_TEAM, Member, Team
+from marvin.domain.standup import active_standup_date, last_standup_date
 from marvin.store import open_history, open_store
+from marvin.store.run_records import FlowRunRecord
 from marvin.testing.slack_api import SlackStandIn
 
 TOKEN = "xoxb-replicas-token"

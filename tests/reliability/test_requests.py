@@ -24,13 +24,13 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from marvin.models import DEFAULT_TEAM
+from marvin.domain.models import DEFAULT_TEAM
 from marvin.slack.app import build_app, dispatch
-from marvin.store.sqlite import SqliteStore
+from marvin.store.sqlite.store import SqliteStore
 from marvin.testing.server import serve_in_thread
 from marvin.testing.signing import FORM_CONTENT_TYPE, sign, slash_command_body
 from marvin.testing.slack_api import SlackStandIn
-from marvin.web import MAX_BODY_BYTES, build_web_app
+from marvin.web.http import MAX_BODY_BYTES, build_web_app
 from tests.reliability.conftest import SIGNING_SECRET, make_settings
 
 NOW = dt.datetime(2026, 11, 18, 8, 0, tzinfo=dt.UTC)  # the app's clock: a Wednesday 08:00

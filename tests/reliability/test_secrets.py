@@ -27,15 +27,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from marvin.composition import build_history, build_services, build_store, run_flow
-from marvin.dashboard import dashboard_routes
+from marvin.app import build_history, build_services, build_store, run_flow
+from marvin.domain.models import DEFAULT_TEAM, Member
 from marvin.engine import Failed, FlowRun, ThreadExecutor
-from marvin.history.base import RunHistory
-from marvin.models import DEFAULT_TEAM, Member
 from marvin.settings import Settings, load_settings
+from marvin.store.run_history import RunHistory
 from marvin.testing.server import serve_in_thread
 from marvin.testing.slack_api import SlackStandIn
-from marvin.web import build_web_app
+from marvin.web.dashboard import dashboard_routes
+from marvin.web.http import build_web_app
 from tests.reliability.conftest import DATE, REMINDER_AT, STANDUP_AT, FixedClock
 
 CORES = ("5f1e2d3c4b5a9e8d", "9a8b7c6d5e4f3a2b", "0f1e2d3c4b5a6978")
@@ -246,7 +246,7 @@ def test_dashboard_pages_show_no_secret(
 
 
 BUG_ENCODED_KEY = (
-    "BUG: marvin.dashboard.RedactQueryTokens blanks only a literal 'token=' in the access "
+    "BUG: marvin.web.dashboard.RedactQueryTokens blanks only a literal 'token=' in the access "
     "log, but Starlette decodes query keys, so ?tok%65n=<token> (or %74oken=) opens the "
     "dashboard and is logged with the token in clear"
 )
@@ -266,7 +266,7 @@ def test_the_access_log_does_not_record_the_dashboard_token(
 ) -> None:
     """`marvin serve` runs uvicorn at log level info, whose access log prints each request
     line, query string included; the README offers ?token= for scripts. (Found by this
-    suite: the token was logged in clear; marvin.dashboard now filters the access log.)"""
+    suite: the token was logged in clear; marvin.web.dashboard now filters the access log.)"""
     url, run_id = dashboard
     access = logging.getLogger("uvicorn.access")  # uvicorn's own: it does not propagate
     access.addHandler(caplog.handler)
@@ -403,7 +403,7 @@ def test_serve_with_a_revoked_token_fails_in_one_line(
     serve_with_a_revoked_token: tuple[int, str],
 ) -> None:
     """Found by this suite: it used to die with a 60-line traceback (slack_bolt's
-    BoltError from auth.test, not caught by marvin.cli.main)."""
+    BoltError from auth.test, not caught by marvin.cli.app.main)."""
     code, output = serve_with_a_revoked_token
 
     assert "Traceback" not in output

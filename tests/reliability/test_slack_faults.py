@@ -17,9 +17,9 @@ from typing import Any, cast
 
 import pytest
 
+from flows.services import Services
+from marvin.domain.models import DeliveryKind
 from marvin.engine import FlowRun, TaskRun, ThreadExecutor
-from marvin.models import DeliveryKind
-from marvin.services import Services
 from marvin.slack.protocol import ChatAPI
 from marvin.store import Store
 from marvin.testing.slack_api import SlackStandIn

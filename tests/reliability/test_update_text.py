@@ -28,19 +28,24 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from marvin.digest import MAX_BLOCKS_PER_MESSAGE, MAX_SECTION_TEXT, digest_messages, escape_mrkdwn
+from marvin.domain.digest import (
+    MAX_BLOCKS_PER_MESSAGE,
+    MAX_SECTION_TEXT,
+    digest_messages,
+    escape_mrkdwn,
+)
+from marvin.domain.models import DEFAULT_TEAM, Member, Team
 from marvin.domain.slack_limits import MAX_EPHEMERAL_ANSWER, slack_len
+from marvin.domain.standup import is_blank_update
 from marvin.engine import LocalExecutor
-from marvin.models import DEFAULT_TEAM, Member, Team
+from marvin.interactions.standup_command import CUT_SHORT, MAX_UPDATE_CHARS, parse_command
 from marvin.slack.app import build_app, dispatch
-from marvin.slash import CUT_SHORT, MAX_UPDATE_CHARS, parse_command
-from marvin.standup import is_blank_update
 from marvin.store import Store
-from marvin.store.sqlite import SqliteStore
+from marvin.store.sqlite.store import SqliteStore
 from marvin.testing.server import serve_in_thread
 from marvin.testing.signing import signed_headers, slash_command_body
 from marvin.testing.slack_api import SlackStandIn
-from marvin.web import SlackHandler, build_web_app
+from marvin.web.http import SlackHandler, build_web_app
 from tests.reliability.conftest import (
     SIGNING_SECRET,
     make_chat,

@@ -26,18 +26,18 @@ from typing import Any, cast
 import httpx
 import pytest
 
-from marvin.models import DEFAULT_TEAM, Member, Team
+from marvin.domain.models import DEFAULT_TEAM, Member, Team
+from marvin.interactions.standup_command import HELP, NOT_SAVED
 from marvin.settings import Settings
 from marvin.slack.app import build_app, dispatch
 from marvin.slack.replays import ALREADY_RECEIVED, ReplayGuard
-from marvin.slash import HELP, NOT_SAVED
 from marvin.store.base import Store, StoreError
-from marvin.store.firestore import FirestoreStore
-from marvin.store.sqlite import SqliteStore
+from marvin.store.firestore.store import FirestoreStore
+from marvin.store.sqlite.store import SqliteStore
 from marvin.testing.server import serve_in_thread
 from marvin.testing.signing import FORM_CONTENT_TYPE, signed_headers, slash_command_body
 from marvin.testing.slack_api import SlackStandIn
-from marvin.web import MAX_BODY_BYTES, SlackHandler, build_web_app
+from marvin.web.http import MAX_BODY_BYTES, SlackHandler, build_web_app
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TOKEN = "xoxb-test-token"

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from marvin.digest import digest_messages
-from marvin.models import Member, Team, Update
+from marvin.domain.digest import digest_messages
+from marvin.domain.models import Member, Team, Update
 from marvin.slack.block_text import mrkdwn_to_text, render_blocks
 
 

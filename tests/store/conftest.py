@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from marvin.store import Store
-from marvin.store.firestore import FirestoreStore
-from marvin.store.sqlite import SqliteStore
+from marvin.store.firestore.store import FirestoreStore
+from marvin.store.sqlite.store import SqliteStore
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from typing import TypeVar
 
 import pytest
 
-from marvin.models import ChannelRef, Delivery, DeliveryKind, Member, SlotClaim, Team, Update
+from marvin.domain.models import ChannelRef, Delivery, DeliveryKind, Member, SlotClaim, Team, Update
 from marvin.store import Store
 
 T = TypeVar("T")

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from marvin.models import DeliveryKind, Member
+from marvin.domain.models import DeliveryKind, Member
 from marvin.store import OutcomeUnknown, StoreError, deadline
-from marvin.store.firestore import DEFAULT_TIMEOUT, FirestoreStore, doc_id
+from marvin.store.firestore.store import DEFAULT_TIMEOUT, FirestoreStore, doc_id
 from tests.support.deadlines import finishes_within
 from tests.support.firestore_faults import FirestoreFaults
 

@@ -21,19 +21,19 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from marvin.history.base import RunHistory
-from marvin.history.records import (
+from marvin.domain.models import Member
+from marvin.store import StoreError, open_history
+from marvin.store.firestore.history import MAX_BATCH, FirestoreHistory
+from marvin.store.run_history import RunHistory
+from marvin.store.run_records import (
     EventRecord,
     FlowRunRecord,
     LogRecord,
     RunDetail,
     TaskRunRecord,
 )
-from marvin.models import Member
-from marvin.store import StoreError, open_history
-from marvin.store.firestore_history import MAX_BATCH, FirestoreHistory
-from marvin.store.sqlite import SqliteStore
-from marvin.store.sqlite_history import SqliteHistory, _iso, _logs_json
+from marvin.store.sqlite.history import SqliteHistory, _iso, _logs_json
+from marvin.store.sqlite.store import SqliteStore
 from tests.support.deadlines import finishes_within
 from tests.support.firestore_faults import FirestoreFaults
 

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from marvin.models import Member
+from marvin.domain.models import Member
 from marvin.store import Store, open_store
-from marvin.store.sqlite import SqliteStore
+from marvin.store.sqlite.store import SqliteStore
 
 
 def test_relative_sqlite_path_is_relative_to_the_working_directory(
@@ -42,7 +42,7 @@ def test_firestore_opens_a_firestore_store_for_the_project(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", "127.0.0.1:1")  # building connects nowhere
-    from marvin.store.firestore import FirestoreStore
+    from marvin.store.firestore.store import FirestoreStore
 
     store = open_store("firestore", project="marvin-test")
     assert isinstance(store, FirestoreStore) and isinstance(store, Store)

@@ -1,7 +1,7 @@
 """Faults and call counts for the Firestore backends, through their public seam.
 
 `FirestoreStore` and `FirestoreHistory` take an ``intercept`` at construction (see
-`marvin.store.firestore_calls`): every call they make to Firestore goes through it.
+`marvin.store.firestore.calls`): every call they make to Firestore goes through it.
 `FirestoreFaults` is one: it counts calls and, when told, loses the answer of a write
 that was applied, or refuses calls, so tests never patch the client library's insides.
 
@@ -23,7 +23,7 @@ from typing import Any
 
 from google.api_core import exceptions as gexc
 
-from marvin.store.firestore_calls import FirestoreCall
+from marvin.store.firestore.calls import FirestoreCall
 
 WRITES = frozenset({"create", "update", "set", "delete", "commit"})
 READS = frozenset({"get", "query"})

@@ -1,0 +1,69 @@
+"""What a flow's tasks use from the outside world (store, Slack, settings, clock), by context.
+
+Example::
+
+    with use_services(Services(store=store, chat=chat, settings=settings)):
+        reminder_flow.run(parameters={"team": "default"})
+
+    # inside a task
+    services().store.list_updates(team, date)
+
+Like Prefect's Secrets, tasks ask for what they need at run time instead of taking it
+as inputs, so the flows read like the plain positive code and the runs' recorded
+parameters stay plain values. The composition root (`marvin.app`) builds one Services;
+tests build one with fakes and a fixed clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+
+from marvin.domain.clock import utc_now
+from marvin.domain.models import Team
+from marvin.settings import Settings
+from marvin.slack.protocol import ChatAPI
+from marvin.store.base import Store
+from marvin.store.teams import resolve_team
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the flows need from the outside world for one run."""
+
+    store: Store
+    chat: ChatAPI
+    settings: Settings
+    now: Callable[[], dt.datetime] = field(default=utc_now)
+    dry_run: bool = False
+
+    def team(self, name: str) -> Team:
+        """The stored team, or for `default` the one described by the MARVIN_* settings."""
+        return resolve_team(self.store, self.settings, name)
+
+
+_current: ContextVar[Services | None] = ContextVar("marvin_services", default=None)
+
+
+def services() -> Services:
+    """The services of the run in progress."""
+    current = _current.get()
+    if current is None:
+        raise RuntimeError(
+            "no Marvin services are set: run flows through `marvin run`/`marvin serve`, "
+            "or wrap the run in `with use_services(...)`"
+        )
+    return current
+
+
+@contextmanager
+def use_services(value: Services) -> Iterator[Services]:
+    """Make `value` the services of every task run started inside the block."""
+    token = _current.set(value)
+    try:
+        yield value
+    finally:
+        _current.reset(token)

@@ -1,0 +1,1 @@
+"""The `marvin` command: one module per command group, one output module."""

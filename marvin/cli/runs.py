@@ -1,0 +1,166 @@
+"""`marvin runs [show ID | prune]` and `marvin stats`: what ran, and how standup is going.
+
+Registered on the main app by `marvin.cli.app`, whose `main()` turns settings, store and
+input errors into one line; here only "no such run" needs saying (exit 1).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated
+
+import pendulum
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from marvin.app import build_store
+from marvin.cli.input import check_choice, option_value
+from marvin.cli.output import print_run_detail, print_run_list, print_team_stats
+from marvin.domain.clock import utc_now
+from marvin.domain.models import DEFAULT_TEAM, Team
+from marvin.history.recovery import close_dead_runs
+from marvin.history.retention import prune_runs, retention_cutoff
+from marvin.reports.stats import REMINDER_FLOW, TeamStats, standup_days, team_stats
+from marvin.settings import Settings, load_settings
+from marvin.store import Store, open_history
+from marvin.store.run_history import RunHistory
+from marvin.store.run_records import RunDetail
+from marvin.store.teams import resolve_team
+
+runs_app = typer.Typer(help="Recorded flow runs: list them, show one, prune old ones.")
+console = Console()
+err = Console(stderr=True)
+
+STATS_DAYS = 30  # the default range of `marvin stats`, ending today
+REMINDER_LEAD_DAYS = 8  # a reminder runs at most a week before its standup (e.g. Fri for Mon)
+MAX_REMINDER_RUNS = 10_000  # reminder runs read for one `marvin stats` (~1 a team a day)
+
+
+@contextmanager
+def _history(settings: Settings) -> Iterator[RunHistory]:
+    history = open_history(settings.store, project=settings.google_cloud_project)
+    try:
+        close_dead_runs(history, utc_now())  # a killed run shows as crashed, not running
+        yield history
+    finally:
+        history.close()
+
+
+@runs_app.callback(invoke_without_command=True)
+def runs_list(
+    ctx: typer.Context,
+    flow: Annotated[str | None, typer.Option(help="only this flow's runs, e.g. reminder")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10_000, help="at most this many")] = 20,
+) -> None:
+    """Recorded runs, newest first (`marvin runs show ID` for one)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if flow is not None:
+        from flows import FLOW_NAMES
+
+        check_choice("--flow", flow, FLOW_NAMES)  # a typo would list nothing, silently
+    with _history(load_settings()) as history:
+        runs = history.list_flow_runs(flow=flow, limit=limit)
+    print_run_list(console, runs)
+
+
+@runs_app.command("show")
+def runs_show(
+    run_id: Annotated[str, typer.Argument(help="a run id, or its first 6 or more characters")],
+) -> None:
+    """One run: its task runs (mapped children, logs) and the calls it made."""
+    with _history(load_settings()) as history:
+        detail = history.get_run(run_id.strip())
+    if detail is None:
+        err.print(
+            Text.assemble(("Error: ", "red"), f"no run with id {run_id!r}; see `marvin runs`"),
+            highlight=False,
+        )
+        raise typer.Exit(1)
+    print_run_detail(console, detail)
+
+
+@runs_app.command("prune")
+def runs_prune(
+    days: Annotated[
+        int | None,
+        typer.Option(min=1, max=3650, help="days to keep (default MARVIN_RUN_RETENTION_DAYS)"),
+    ] = None,
+) -> None:
+    """Delete runs older than the retention period now (the server also does it hourly)."""
+    settings = load_settings()
+    keep = days if days is not None else settings.run_retention_days
+    now = utc_now()
+    with _history(settings) as history:
+        deleted = prune_runs(history, now, keep)
+    cutoff = retention_cutoff(now, keep).strftime("%Y-%m-%d %H:%M UTC")
+    retention = f"{keep} day" if keep == 1 else f"{keep} days"
+    console.print(f"deleted {deleted} run(s) started before {cutoff} (retention: {retention})")
+
+
+def stats_command(
+    team: Annotated[str | None, typer.Option(help="one team (default: every team)")] = None,
+    since: Annotated[str | None, typer.Option(help="first date YYYY-MM-DD")] = None,
+    until: Annotated[str | None, typer.Option(help="last date YYYY-MM-DD (default: today)")] = None,
+    daily: Annotated[bool, typer.Option("--daily", help="also show each standup day")] = False,
+) -> None:
+    """Participation, reminders needed and digest size (default: the last 30 days)."""
+    from flows.common import check_date
+    from marvin.scheduler import teams_to_schedule
+
+    since = option_value("--since", check_date, since) if since is not None else None
+    until = option_value("--until", check_date, until) if until is not None else None
+    settings = load_settings()
+    store = build_store(settings)
+    try:
+        if team is not None:
+            teams = [resolve_team(store, settings, team)]
+        else:
+            teams = teams_to_schedule(store, settings)
+        ranges = {t.name: _range(t, since, until) for t in teams}
+        earliest = min(start for start, _ in ranges.values())
+        with _history(settings) as history:
+            runs = _reminder_runs(history, set(ranges), earliest)
+        for number, one in enumerate(teams):
+            start, end = ranges[one.name]
+            if number:
+                console.print()
+            print_team_stats(console, _team_stats(store, one, runs, start, end), daily=daily)
+    finally:
+        store.close()
+
+
+def _range(team: Team, since: str | None, until: str | None) -> tuple[str, str]:
+    """[since, until], defaulting to the `STATS_DAYS` days up to today in the team's zone."""
+    if until is None:
+        # pendulum: a bad stored zone is a ValueError (one line), not a KeyError
+        until = pendulum.instance(utc_now()).in_timezone(team.timezone).date().isoformat()
+    if since is None:
+        since = (dt.date.fromisoformat(until) - dt.timedelta(days=STATS_DAYS - 1)).isoformat()
+    return since, until
+
+
+def _team_stats(
+    store: Store, team: Team, runs: list[RunDetail], start: str, end: str
+) -> TeamStats:
+    updates = {date: store.list_updates(team.name, date) for date in standup_days(team, start, end)}
+    members = store.list_members(team.name, include_former=True)  # counted while they belonged
+    return team_stats(team, members, updates, runs, start, end)
+
+
+def _reminder_runs(history: RunHistory, teams: set[str], start: str) -> list[RunDetail]:
+    """The finished reminder runs of `teams` that may be for a standup on or after `start`
+    (`team_stats` picks the ones that count), read in full only when they may."""
+    since = dt.datetime.fromisoformat(start).replace(tzinfo=dt.UTC)
+    since -= dt.timedelta(days=REMINDER_LEAD_DAYS)
+    headers = history.list_flow_runs(flow=REMINDER_FLOW, limit=MAX_REMINDER_RUNS, since=since)
+    details = [
+        history.get_run(run.id)
+        for run in headers
+        if run.ended_at is not None and run.parameters.get("team", DEFAULT_TEAM) in teams
+    ]
+    return [detail for detail in details if detail is not None]
+

@@ -1,0 +1,248 @@
+"""The standup digest: updates as Slack messages, escaped and split under Slack's limits.
+
+Pure: builds Block Kit payloads, sends nothing. Everything a user typed goes through
+`escape_mrkdwn`, so an update can format text but never ping ``<!channel>``, mention
+someone or make a link; the only mentions are the ones built here from checked user ids.
+
+Every part keeps within all of Slack's per-message limits at once (`marvin.domain.
+slack_limits`): blocks per message, text per section and header, and the cumulative text
+of all blocks, which Slack enforces (``msg_blocks_too_long``) without documenting it.
+
+Example::
+
+    messages = digest_messages(team, "2026-11-23", updates, members)
+    for message in messages:
+        chat.post_message(channel, message.text, blocks=message.blocks)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from marvin.domain.models import DEFAULT_TEAM, Member, Team, Update
+from marvin.domain.slack_fit import PartPacker, clip, fit_with_note
+from marvin.domain.slack_limits import (
+    ADVISED_MESSAGE_TEXT,
+    BLOCK_TEXT_BUDGET,
+    MAX_BLOCKS_PER_MESSAGE,
+    MAX_HEADER_TEXT,
+    MAX_MESSAGE_TEXT,
+    MAX_SECTION_TEXT,
+    block_text_length,
+    slack_len,
+)
+from marvin.domain.standup import format_date, is_blank_update, is_user_id, members_missing
+
+__all__ = [
+    "BLOCK_TEXT_BUDGET",
+    "MAX_BLOCKS_PER_MESSAGE",
+    "MAX_SECTION_TEXT",
+    "MAX_FALLBACK_TEXT",
+    "MAX_HEADER_TEXT",
+    "DigestMessage",
+    "escape_mrkdwn",
+    "digest_messages",
+    "digest_summary",
+    "halve",
+    "as_plain_text",
+]
+
+#: Slack truncates a message's top-level ``text`` (our fallback) beyond this.
+MAX_FALLBACK_TEXT = MAX_MESSAGE_TEXT
+#: A plain-text name in a heading is clipped to this, so the update keeps nearly all the room.
+MAX_LABEL = 80
+
+CONTINUED = " (continued)"
+NO_UPDATES = "No one posted an update for this standup."
+EVERYONE_POSTED = "Everyone posted :tada:"
+MISSING_PREFIX = "No update from: "
+MISSING_CONTINUED = "No update from (continued): "
+TRUNCATED = (
+    "\n… _(cut short to fit in a Slack message: each author can see their own update "
+    "with `/standup show`)_"
+)
+
+# After CR/CRLF became LF: every ASCII control character except tab (\x09) and newline (\x0a).
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class DigestMessage:
+    """One ``chat.postMessage``: a plain fallback (notifications, old clients) and its blocks."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+
+def escape_mrkdwn(text: str) -> str:
+    """Make user text safe to send as Slack mrkdwn, keeping its *bold*, _italics_ and `code`.
+
+    Slack reads ``<...>`` as mentions, ``<!channel>`` pings and links and ``&...;`` as entities,
+    so ``&``, ``<`` and ``>`` become ``&amp;``, ``&lt;``, ``&gt;`` (a typed ``&lt;`` shows as
+    typed). ASCII control characters other than tab and newline are dropped: they have no
+    visible meaning in chat, Slack may reject a payload holding them (NUL), and they can hide
+    or reorder text in logs and terminals. CR and CRLF become LF first, so lines survive.
+    """
+    text = _CONTROL.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def digest_messages(
+    team: Team, date: str, updates: Sequence[Update], members: Sequence[Member]
+) -> list[DigestMessage]:
+    """The digest for one team and date, as few messages as Slack's limits allow.
+
+    A header for the date; one section per non-blank update, in the given order (a long one
+    runs on over several sections, each ≤ `MAX_SECTION_TEXT`); then who has not posted.
+    Past `MAX_BLOCKS_PER_MESSAGE` blocks or `BLOCK_TEXT_BUDGET` characters of block text
+    it continues in further messages under a "(continued)" header. An update that fits in
+    one message is never split across two; a longer one continues in the next message
+    under its author's name, "(continued)". A day without updates still yields one
+    message saying so.
+
+    Raises:
+        ValueError: an update or member of another team or date; a bad date.
+    """
+    _check(team, date, updates, members)
+    posted = [update for update in updates if not is_blank_update(update)]
+    missing = members_missing(members, updates)
+    title = f"Standup for {format_date(date)}"
+    if team.name != DEFAULT_TEAM:
+        title += f" ({team.name})"
+    header = block_text_length([_header(title, continued=True)])  # the longer of the two
+    packer = PartPacker(reserve_blocks=1, reserve_text=header)
+    for number, update in enumerate(posted):
+        who = _who(update.user_id)
+        packer.add_text(
+            escape_mrkdwn(update.text).strip(),
+            first_label=f"*{who}*\n",
+            more_label=f"*{who}*{CONTINUED}\n",
+            make_block=_section_maker(f"update-{number}"),
+        )
+    if not posted:
+        packer.add(_section("empty", NO_UPDATES))
+    if missing:
+        for block in _missing_context(missing):
+            packer.add(block)
+    elif posted:
+        packer.add(_context("missing-0", EVERYONE_POSTED))
+
+    chunks = packer.parts()
+    summary = f"{title}: {len(posted)} posted, {len(missing)} missing"
+    messages = []
+    for index, chunk in enumerate(chunks):
+        text = summary + (f" (part {index + 1} of {len(chunks)})" if len(chunks) > 1 else "")
+        text = clip(escape_mrkdwn(text), MAX_FALLBACK_TEXT)
+        messages.append(DigestMessage(text=text, blocks=[_header(title, continued=index > 0),
+                                                         *chunk]))
+    return messages
+
+
+def halve(message: DigestMessage) -> tuple[DigestMessage, DigestMessage] | None:
+    """The message as two, each with half of its content blocks, or None when it has
+    only one: what to send instead when Slack still refuses a part as too big."""
+    header, content = message.blocks[:1], message.blocks[1:]
+    if header and header[0].get("type") != "header":
+        header, content = [], message.blocks
+    if len(content) < 2:
+        return None
+    middle = len(content) // 2
+    second_header = [_header_continued(header[0])] if header else []
+    return (
+        DigestMessage(message.text, [*header, *content[:middle]]),
+        DigestMessage(message.text, [*second_header, *content[middle:]]),
+    )
+
+
+def as_plain_text(message: DigestMessage) -> DigestMessage:
+    """The last resort for a part Slack refuses however it is split: its text without
+    blocks, cut to what any message can hold, with where to read the rest."""
+    lines = []
+    for block in message.blocks:
+        for obj in [block.get("text"), *block.get("elements", [])]:
+            if not isinstance(obj, dict) or not isinstance(obj.get("text"), str):
+                continue
+            if obj.get("type") == "plain_text":  # shown literally in blocks: escape it here
+                lines.append(f"*{escape_mrkdwn(obj['text'])}*")
+            else:
+                lines.append(obj["text"])
+    body = "\n".join(lines) or message.text
+    return DigestMessage(fit_with_note(body, ADVISED_MESSAGE_TEXT, TRUNCATED))
+
+
+def digest_summary(updates: Sequence[Update], members: Sequence[Member]) -> dict[str, int]:
+    """Counts for analytics: members who posted, members missing, characters posted."""
+    posted = [update for update in updates if not is_blank_update(update)]
+    return {
+        "posted": len({(update.team, update.user_id) for update in posted}),
+        "missing": len(members_missing(members, updates)),
+        "characters": sum(len(update.text) for update in posted),
+    }
+
+
+# Blocks ---------------------------------------------------------------------------------------
+
+
+def _check(team: Team, date: str, updates: Sequence[Update], members: Sequence[Member]) -> None:
+    # A mixed-up list would show one team's news in another's channel: fail loudly instead.
+    for update in updates:
+        if (update.team, update.date) != (team.name, date):
+            raise ValueError(f"update {update.team}/{update.date} in digest {team.name}/{date}")
+    for member in members:
+        if member.team != team.name:
+            raise ValueError(f"member {member.user_id} of {member.team!r} in digest {team.name}")
+
+
+def _who(user_id: str) -> str:
+    """A mention for a real user id; otherwise the id as harmless, clipped plain text."""
+    if is_user_id(user_id):
+        return f"<@{user_id}>"
+    plain = escape_mrkdwn(" ".join(user_id.split())).strip()
+    return clip(plain, MAX_LABEL) if plain else "unknown user"
+
+
+def _missing_context(missing: Sequence[Member]) -> list[dict[str, Any]]:
+    """The "No update from: <@U1>, <@U2>" line, over several context blocks if long."""
+    blocks: list[dict[str, Any]] = []
+    line, separator = MISSING_PREFIX, ""
+    for member in missing:
+        who = _who(member.user_id)
+        if slack_len(line + separator + who) > MAX_SECTION_TEXT:
+            blocks.append(_context(f"missing-{len(blocks)}", line))
+            line, separator = MISSING_CONTINUED, ""
+        line, separator = line + separator + who, ", "
+    blocks.append(_context(f"missing-{len(blocks)}", line))
+    return blocks
+
+
+def _header(title: str, *, continued: bool) -> dict[str, Any]:
+    # plain_text is shown literally (no mentions, no links), so it is clipped, not escaped;
+    # a long team name gives way, "(continued)" does not.
+    suffix = CONTINUED if continued else ""
+    text = clip(title, MAX_HEADER_TEXT - slack_len(suffix)) + suffix
+    return {"type": "header", "text": {"type": "plain_text", "text": text, "emoji": True}}
+
+
+def _header_continued(header: dict[str, Any]) -> dict[str, Any]:
+    """The header of a part's second half: the same title, marked "(continued)"."""
+    title = str(header["text"]["text"]).removesuffix(CONTINUED).removesuffix("…")
+    return _header(title, continued=True)
+
+
+def _section_maker(prefix: str) -> Callable[[int, str], dict[str, Any]]:
+    """Builds section ``n`` of one update, with a block_id unique in the digest."""
+    return lambda part, text: _section(f"{prefix}-{part}", text)
+
+
+def _section(block_id: str, text: str) -> dict[str, Any]:
+    # verbatim: Slack must not auto-link URLs or #channels or parse a bare @here in user text.
+    mrkdwn = {"type": "mrkdwn", "text": text, "verbatim": True}
+    return {"type": "section", "block_id": block_id, "text": mrkdwn}
+
+
+def _context(block_id: str, text: str) -> dict[str, Any]:
+    mrkdwn = {"type": "mrkdwn", "text": text, "verbatim": True}
+    return {"type": "context", "block_id": block_id, "elements": [mrkdwn]}

@@ -1,0 +1,119 @@
+"""The records Marvin keeps: teams, members, updates and deliveries.
+
+Plain frozen dataclasses shared by the domain rules (`marvin.domain.standup`), the stores
+(`marvin.store`) and the Slack handlers, so none of them depends on another's types.
+Dates are ISO ``YYYY-MM-DD`` strings (a standup date is a calendar date in the team's
+time zone, not an instant); instants are time-zone aware ``datetime`` objects.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+DEFAULT_TEAM = "default"
+
+
+@dataclass(frozen=True)
+class Team:
+    """A group that stands up together: one time zone, one schedule, one digest channel."""
+
+    name: str = DEFAULT_TEAM
+    timezone: str = "UTC"
+    standup_time: str = "09:00"  # HH:MM, local to `timezone`
+    reminder_time: str = "08:30"  # HH:MM, local to `timezone`
+    days: tuple[int, ...] = (0, 1, 2, 3, 4)  # ISO weekday - 1: Monday is 0, Sunday is 6
+    channel: str = "#general"
+
+
+@dataclass(frozen=True)
+class Member:
+    """A Slack user taking part in standup; keyed by Slack user id, never by name.
+
+    `joined_on` is the first standup date the member belongs to and `left_on` the first
+    one they no longer do (both YYYY-MM-DD, the team's standup dates when they joined or
+    left), so statistics count a member only on the days they were in the team. None
+    means "always" and "still": members stored before these dates were kept count on
+    every day, as they did then.
+    """
+
+    user_id: str
+    team: str = DEFAULT_TEAM
+    name: str = ""
+    joined_on: str | None = None
+    left_on: str | None = None
+
+    @property
+    def is_current(self) -> bool:
+        """Still in the team (a member who left is kept only for statistics)."""
+        return self.left_on is None
+
+    def belongs_on(self, date: str) -> bool:
+        """Whether the member was in the team for the standup on `date` (YYYY-MM-DD;
+        ISO dates order as strings)."""
+        joined = self.joined_on is None or self.joined_on <= date
+        return joined and (self.left_on is None or date < self.left_on)
+
+
+@dataclass(frozen=True)
+class Update:
+    """Everything one member said for one standup date, in the order they said it."""
+
+    team: str
+    date: str  # YYYY-MM-DD
+    user_id: str
+    entries: tuple[str, ...] = field(default_factory=tuple)
+    updated_at: dt.datetime | None = None
+
+    @property
+    def text(self) -> str:
+        """The entries as one message: `/standup` appends, as the original Marvin did."""
+        return "\n".join(self.entries)
+
+
+@dataclass(frozen=True)
+class ChannelRef:
+    """A channel name resolved to Slack's id, kept so a run need not list every channel.
+
+    Slack's ``conversations.*`` methods take only ids; the name is what people configure.
+    """
+
+    name: str  # without the leading "#"
+    id: str
+    is_private: bool = False
+
+
+class DeliveryKind(StrEnum):
+    """What Marvin sends at most once per target and date."""
+
+    REMINDER = "reminder"  # target: a Slack user id
+    DIGEST = "digest"  # target: a channel
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """A claim that a message went (or is going) out; the unit of idempotency."""
+
+    kind: DeliveryKind
+    team: str
+    date: str
+    target: str
+    claimed_at: dt.datetime
+    sent: bool = False
+    detail: str = ""  # when sent: "[CHANNEL_ID:]ts[,ts...]" (older records: ts only)
+
+
+@dataclass(frozen=True)
+class SlotClaim:
+    """The latest slot a scheduled job fired for, and by whom: what keeps a restarted or
+    second `marvin serve` from running a slot again.
+
+    `job` is ``flow:team``; `slot` the slot's start time; `owner` the process that claimed
+    it (``host:pid:start``); `done` is set once its run has ended, whatever its state."""
+
+    job: str
+    slot: dt.datetime
+    owner: str
+    claimed_at: dt.datetime
+    done: bool = False

@@ -1,0 +1,317 @@
+"""What `/standup` does, as plain functions: parse the text, act on the store, answer.
+
+Example::
+
+    reply = handle_standup(store, settings, user_id="U123", user_name="alice",
+                           text="shipped the digest", now=now)
+    reply.text   # "Thanks! Saved your update for Monday 23 November ..."
+
+The Slack handler (`marvin.slack.listeners`) only acks with `reply.text`; everything a
+person can get wrong gets a clear answer here, and a store failure says plainly that
+nothing was saved, never a false "Thanks".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from marvin.domain.digest import escape_mrkdwn
+from marvin.domain.models import DEFAULT_TEAM, Member, Team
+from marvin.domain.slack_fit import fit_with_note
+from marvin.domain.slack_limits import MAX_EPHEMERAL_ANSWER
+from marvin.domain.standup import active_standup_date, format_date
+from marvin.settings import Settings
+from marvin.store.base import OutcomeUnknown, Store, StoreError, deadline
+from marvin.store.teams import UnknownTeamError, membership_date, resolve_team
+
+MAX_UPDATE_CHARS = 20_000  # generous for a standup; the digest splits it under Slack's limits
+CUT_SHORT = (
+    "\n… _(cut short: Slack shows at most {limit:,} characters in this answer. "
+    "Everything you posted is saved and goes into the digest.)_"
+)
+STORE_BUDGET = 2.0
+"""Seconds the store may take to answer one `/standup`. Slack shows the user its own
+"operation_timeout" error if the command is not answered within 3 s, so an outage must
+surface before then for Marvin's "not saved, try again" to be seen at all."""
+
+HELP = """*How to use Marvin's standup*
+• `/standup <your update>`: add to your update for the next standup (posting again appends)
+• `/standup show`: see what you have posted so far
+• `/standup clear`: delete your update for the next standup (and see what was cleared)
+• `/standup join [team]`: take part in standup (team `default` unless you name one)
+• `/standup leave`: stop taking part (no more reminders)
+• `/standup help`: this message"""
+
+NOT_SAVED = (
+    ":warning: Your update was *not saved*: Marvin could not reach its database. "
+    "Please try again in a minute."
+)
+NOT_CHANGED = (
+    ":warning: Marvin could not reach its database; nothing was changed. "
+    "Please try again in a minute."
+)
+NOT_CONFIRMED = (
+    ":warning: Marvin could not confirm the change: its database stopped answering "
+    "mid-write. Check with `/standup show` in a minute."
+)
+UNCONFIRMED = (
+    ":warning: Marvin could not confirm that your update was saved: its database stopped "
+    "answering mid-write. Check with `/standup show` in a minute before posting it again."
+)
+
+
+@dataclass(frozen=True)
+class Reply:
+    """An ephemeral answer to the person who typed the command."""
+
+    text: str
+    ok: bool = True
+
+
+@dataclass(frozen=True)
+class Command:
+    action: str  # "update", "show", "clear", "help", "join", "leave"
+    argument: str = ""
+
+
+_KEYWORDS = {"show", "clear", "help", "leave"}
+
+
+def parse_command(text: str) -> Command:
+    """Keywords only when they are the whole command, so an update may start with "show"."""
+    stripped = text.strip()
+    word, _, rest = stripped.partition(" ")
+    lowered = word.lower()
+    if not stripped:
+        return Command("help")
+    if lowered in _KEYWORDS and not rest.strip():
+        return Command(lowered)
+    if lowered == "join" and len(rest.split()) <= 1:
+        return Command("join", rest.strip())
+    return Command("update", text)
+
+
+def handle_standup(
+    store: Store,
+    settings: Settings,
+    *,
+    user_id: str,
+    user_name: str,
+    text: str,
+    now: dt.datetime,
+    budget: float = STORE_BUDGET,
+) -> Reply:
+    """Run one `/standup` command for one user; never raises for bad input or a dead store.
+
+    The store gets `budget` seconds in all: past that, the answer is "not saved" (or "could
+    not confirm", when a write went out and its answer did not come back). An answer too
+    long for Slack (`/standup show` of a long update) is cut short with a note saying so."""
+    reply = _answer(store, settings, user_id, user_name, text, now, budget)
+    note = CUT_SHORT.format(limit=MAX_EPHEMERAL_ANSWER)
+    return Reply(fit_with_note(reply.text, MAX_EPHEMERAL_ANSWER, note), reply.ok)
+
+
+def _answer(
+    store: Store,
+    settings: Settings,
+    user_id: str,
+    user_name: str,
+    text: str,
+    now: dt.datetime,
+    budget: float,
+) -> Reply:
+    command = parse_command(text)
+    if command.action == "help":
+        return Reply(HELP)
+    try:
+        with deadline(budget):
+            return _act(store, settings, user_id, user_name, command, now)
+    except StoreError as exc:  # OutcomeUnknown too: a write went out, its answer did not
+        unknown = isinstance(exc, OutcomeUnknown)
+        if command.action == "update":
+            return Reply(UNCONFIRMED if unknown else NOT_SAVED, ok=False)
+        return Reply(NOT_CONFIRMED if unknown else NOT_CHANGED, ok=False)
+
+
+def _act(
+    store: Store,
+    settings: Settings,
+    user_id: str,
+    user_name: str,
+    command: Command,
+    now: dt.datetime,
+) -> Reply:
+    try:
+        return _ACTIONS[command.action](store, settings, user_id, user_name, command, now)
+    except UnknownTeamError:  # their team was deleted under them
+        member = store.get_member(user_id)
+        team = escape_mrkdwn(member.team) if member else "?"
+        return Reply(
+            f"Your team *{team}* no longer exists, so nothing was saved or changed. "
+            "Pick a team with `/standup join` (or `/standup join TEAM`).",
+            ok=False,
+        )
+
+
+def _member(
+    store: Store, settings: Settings, user_id: str, user_name: str, now: dt.datetime
+) -> tuple[Member, bool]:
+    """The member record, joining the default team on first use (returns joined?)."""
+    member = store.get_member(user_id)
+    if member is not None:
+        return member, False
+    joined = membership_date(store, settings, DEFAULT_TEAM, now)
+    member = Member(user_id=user_id, team=DEFAULT_TEAM, name=user_name, joined_on=joined)
+    store.save_member(member)
+    return member, True
+
+
+def _team_and_date(
+    store: Store, settings: Settings, member: Member, now: dt.datetime
+) -> tuple[Team, str]:
+    team = resolve_team(store, settings, member.team)
+    return team, active_standup_date(team, now)
+
+
+def _update(
+    store: Store,
+    settings: Settings,
+    user_id: str,
+    user_name: str,
+    command: Command,
+    now: dt.datetime,
+) -> Reply:
+    text = command.argument.strip()
+    if len(text) > MAX_UPDATE_CHARS:
+        return Reply(
+            f"That update is {len(text):,} characters; the limit is {MAX_UPDATE_CHARS:,}. "
+            "Nothing was saved: please shorten it or split it over several `/standup`s.",
+            ok=False,
+        )
+    member, joined = _member(store, settings, user_id, user_name, now)
+    team, date = _team_and_date(store, settings, member, now)
+    update = store.append_update(team.name, date, user_id, text, now)
+    parts = len(update.entries)
+    lines = [
+        f"Thanks! Saved your update for *{format_date(date)}*"
+        + (f" (part {parts})" if parts > 1 else "")
+        + f". It will be posted to {escape_mrkdwn(team.channel)} at {team.standup_time} "
+        f"({team.timezone})."
+    ]
+    if joined:
+        lines.append(
+            f"You have joined team *{escape_mrkdwn(team.name)}*: `/standup leave` to stop."
+        )
+    return Reply("\n".join(lines))
+
+
+def _show(
+    store: Store,
+    settings: Settings,
+    user_id: str,
+    user_name: str,
+    command: Command,
+    now: dt.datetime,
+) -> Reply:
+    member = store.get_member(user_id)
+    if member is None:
+        return Reply("You are not in a standup team yet: `/standup join` or just post an update.")
+    team, date = _team_and_date(store, settings, member, now)
+    update = store.get_update(team.name, date, user_id)
+    if update is None or not update.text.strip():
+        return Reply(f"You have no update for *{format_date(date)}* yet.")
+    return Reply(f"Your update for *{format_date(date)}*:\n{escape_mrkdwn(update.text)}")
+
+
+def _clear(
+    store: Store,
+    settings: Settings,
+    user_id: str,
+    user_name: str,
+    command: Command,
+    now: dt.datetime,
+) -> Reply:
+    """Clear the pending update wherever it is: an update posted before `leave` or a
+    move to another team is still in that team's digest, so it must stay clearable."""
+    member = store.get_member(user_id)
+    teams = [member.team] if member is not None else []
+    teams += [t.name for t in store.list_teams() if t.name not in teams]
+    if DEFAULT_TEAM not in teams:
+        teams.append(DEFAULT_TEAM)
+    cleared_lines = []
+    own_date = None
+    for name in teams:
+        try:
+            team = resolve_team(store, settings, name)
+        except UnknownTeamError:
+            if member is not None and name == member.team:
+                raise
+            continue
+        date = active_standup_date(team, now)
+        own_date = own_date or date
+        cleared = store.clear_update(team.name, date, user_id)
+        if cleared is not None:
+            where = f" (team {escape_mrkdwn(team.name)})" if len(teams) > 1 else ""
+            cleared_lines.append(
+                f"Cleared your update for *{format_date(date)}*{where}. It was:\n"
+                f"{escape_mrkdwn(cleared.text)}"
+            )
+    if not cleared_lines:
+        when = f" for *{format_date(own_date)}*" if own_date else ""
+        return Reply(f"You had no update{when}; nothing to clear.")
+    return Reply("\n".join(cleared_lines))
+
+
+def _join(
+    store: Store,
+    settings: Settings,
+    user_id: str,
+    user_name: str,
+    command: Command,
+    now: dt.datetime,
+) -> Reply:
+    name = command.argument or DEFAULT_TEAM
+    if name != DEFAULT_TEAM and store.get_team(name) is None:
+        known = ", ".join(sorted({DEFAULT_TEAM} | {t.name for t in store.list_teams()}))
+        return Reply(
+            f"There is no team *{escape_mrkdwn(name)}*. Teams: {escape_mrkdwn(known)}.", ok=False
+        )
+    current = store.get_member(user_id)
+    stays = current is not None and current.team == name
+    joined = current.joined_on if current is not None and stays else membership_date(
+        store, settings, name, now)
+    store.save_member(Member(user_id=user_id, team=name, name=user_name, joined_on=joined))
+    if stays:
+        return Reply(f"You are already in team *{escape_mrkdwn(name)}*.")
+    moved = f" (moved from *{escape_mrkdwn(current.team)}*)" if current is not None else ""
+    return Reply(
+        f"Welcome to team *{escape_mrkdwn(name)}*{moved}! Post with `/standup <your update>`."
+    )
+
+
+def _leave(
+    store: Store,
+    settings: Settings,
+    user_id: str,
+    user_name: str,
+    command: Command,
+    now: dt.datetime,
+) -> Reply:
+    current = store.get_member(user_id)
+    try:  # kept as a former member from the next standup on, for statistics
+        left = None if current is None else membership_date(store, settings, current.team, now)
+    except UnknownTeamError:  # their team is gone: nothing to count them in
+        left = None
+    if current is None or not store.remove_member(user_id, left):
+        return Reply("You were not in a standup team.")
+    return Reply("You have left standup: no more reminders. `/standup join` to come back.")
+
+
+_ACTIONS = {
+    "update": _update,
+    "show": _show,
+    "clear": _clear,
+    "join": _join,
+    "leave": _leave,
+}

@@ -1,0 +1,1 @@
+"""Reading the recorded history back as numbers: participation, reminders needed."""

@@ -1,0 +1,250 @@
+"""Standup analytics: participation, reminders needed and digest size over a date range.
+
+Pure functions over records the caller has read (members, updates, recorded reminder
+runs); no store, no history, no clock, so `marvin stats` and tests feed them the same way.
+
+Example::
+
+    stats = team_stats(team, members, updates_by_date, reminder_runs, "2026-06-01", "2026-06-30")
+    stats.avg_reminders_needed   # reminders needed per standup day
+    stats.members[0].participation   # % of standup days that member posted on
+
+Reminders needed come from what the reminder flow actually decided at reminder time (its
+`is_reminder_needed` children that ran rather than skipped). A day without a complete
+recorded run falls back to who was still missing from the updates: people who posted after
+the reminder are not counted then, so that figure is a lower bound.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from marvin.domain.digest import digest_summary
+from marvin.domain.models import DEFAULT_TEAM, Member, Team, Update
+from marvin.domain.standup import is_blank_update
+from marvin.store.run_records import RunDetail
+
+__all__ = [
+    "DayStats",
+    "MemberStats",
+    "TeamStats",
+    "reminders_needed_by_date",
+    "standup_days",
+    "team_stats",
+]
+
+REMINDER_FLOW = "reminder"
+REMINDER_TASK = "is_reminder_needed"  # a child that ran (not skipped): a member needed a reminder
+DATE_TASK = "get_standup_date"  # its result: the standup a run was for
+_UNFINISHED = frozenset({"Pending", "Scheduled", "Retrying", "Paused", "Running"})
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
+
+
+@dataclass(frozen=True)
+class DayStats:
+    """One standup day."""
+
+    date: str
+    posted: int  # members (or former members) with a non-blank update: the digest's updates
+    missing: int  # members in the team that day without one
+    reminders_needed: int
+    reminders_recorded: bool  # True: from a reminder run; False: estimated from `missing`
+    digest_characters: int  # characters of the updates in the digest
+
+
+@dataclass(frozen=True)
+class MemberStats:
+    member: Member
+    days_posted: int
+    standup_days: int  # the range's standup days on which the member was in the team
+
+    @property
+    def participation(self) -> float:
+        """Percent of their standup days this member posted on (0 when there were none)."""
+        return _ratio(self.days_posted, self.standup_days) * 100
+
+
+@dataclass(frozen=True)
+class TeamStats:
+    team: Team
+    start: str
+    end: str
+    days: tuple[DayStats, ...]  # the standup days in [start, end], in date order
+    members: tuple[MemberStats, ...]  # in the order given, once each
+
+    @property
+    def standup_days(self) -> int:
+        return len(self.days)
+
+    @property
+    def avg_reminders_needed(self) -> float:
+        return _ratio(sum(d.reminders_needed for d in self.days), len(self.days))
+
+    @property
+    def avg_participation(self) -> float:
+        """Mean of the members' participation, in percent (0 without members)."""
+        return _ratio(sum(m.participation for m in self.members), len(self.members))
+
+    @property
+    def avg_digest_updates(self) -> float:
+        return _ratio(sum(d.posted for d in self.days), len(self.days))
+
+    @property
+    def avg_digest_characters(self) -> float:
+        return _ratio(sum(d.digest_characters for d in self.days), len(self.days))
+
+    @property
+    def recorded_days(self) -> int:
+        """Days whose reminders needed come from a recorded run rather than an estimate."""
+        return sum(d.reminders_recorded for d in self.days)
+
+
+def team_stats(
+    team: Team,
+    members: Sequence[Member],
+    updates_by_date: Mapping[str, Sequence[Update]],
+    reminder_runs: Sequence[RunDetail],
+    start: str,
+    end: str,
+) -> TeamStats:
+    """The team's standup statistics for the standup days from `start` to `end`, inclusive.
+
+    `updates_by_date` needs only the standup days (a missing date means nobody posted);
+    updates, members and runs of other teams are ignored, so callers may pass them mixed.
+    `members` should include former ones: each member counts (as posted or missing) only
+    on the days they belonged to the team (`Member.belongs_on`), and members who belonged
+    on none of the range's days are left out.
+
+    Raises:
+        ValueError: a bad date, `start` after `end`, or a team without valid standup days.
+    """
+    dates = standup_days(team, start, end)
+    members = _unique(m for m in members if m.team == team.name)
+    recorded = reminders_needed_by_date(team.name, reminder_runs)
+    posted_days = dict.fromkeys((m.user_id for m in members), 0)
+    belonging_days = dict.fromkeys((m.user_id for m in members), 0)
+    days = []
+    for date in dates:
+        updates = [
+            u for u in updates_by_date.get(date, ()) if u.team == team.name and u.date == date
+        ]
+        present = [m for m in members if m.belongs_on(date)]
+        summary = digest_summary(updates, present)
+        for member in present:
+            belonging_days[member.user_id] += 1
+        counted = {m.user_id for m in present}
+        for update in updates:
+            if update.user_id in counted and not is_blank_update(update):
+                posted_days[update.user_id] += 1
+        days.append(
+            DayStats(
+                date=date,
+                posted=summary["posted"],
+                missing=summary["missing"],
+                reminders_needed=recorded.get(date, summary["missing"]),
+                reminders_recorded=date in recorded,
+                digest_characters=summary["characters"],
+            )
+        )
+    return TeamStats(
+        team=team,
+        start=start,
+        end=end,
+        days=tuple(days),
+        members=tuple(
+            MemberStats(m, posted_days[m.user_id], belonging_days[m.user_id])
+            for m in members
+            if belonging_days[m.user_id] or not dates
+        ),
+    )
+
+
+def standup_days(team: Team, start: str, end: str) -> list[str]:
+    """The team's standup dates from `start` to `end`, inclusive, as YYYY-MM-DD."""
+    first, last = _parse_date(start), _parse_date(end)
+    if first > last:
+        raise ValueError(f"the range starts ({start}) after it ends ({end})")
+    if not team.days or any(day not in range(7) for day in team.days):
+        raise ValueError(f"team {team.name!r} has no valid standup days: {list(team.days)}")
+    days = frozenset(team.days)
+    count = (last - first).days + 1
+    dates = (first + dt.timedelta(days=offset) for offset in range(count))
+    return [d.isoformat() for d in dates if d.weekday() in days]
+
+
+def reminders_needed_by_date(team: str, runs: Iterable[RunDetail]) -> dict[str, int]:
+    """How many members each recorded reminder run found needing a reminder, by standup date.
+
+    Only complete runs of the reminder flow for `team` count: finished, for a known date,
+    and past the mapping of `is_reminder_needed` (a run that failed before it says nothing
+    about who had posted). When several runs were for one date, the latest started wins.
+    """
+    best: dict[str, tuple[dt.datetime, int]] = {}
+    for detail in runs:
+        found = _reminders_needed(detail, team)
+        if found is None:
+            continue
+        date, needed = found
+        started = detail.run.started_at or detail.run.ended_at or _EPOCH
+        if date not in best or started >= best[date][0]:
+            best[date] = (started, needed)
+    return {date: needed for date, (_, needed) in best.items()}
+
+
+def _reminders_needed(detail: RunDetail, team: str) -> tuple[str, int] | None:
+    run = detail.run
+    if run.flow != REMINDER_FLOW or run.parameters.get("team", DEFAULT_TEAM) != team:
+        return None
+    if run.ended_at is None or run.state in _UNFINISHED:
+        return None
+    date = _run_date(detail)
+    parents = [t for t in detail.task_runs if t.task == REMINDER_TASK and t.map_index is None]
+    if date is None or not parents or parents[0].state != "Mapped":
+        return None
+    needed = sum(
+        1
+        for t in detail.task_runs
+        if t.task == REMINDER_TASK and t.map_index is not None and t.state == "Success"
+    )
+    return date, needed
+
+
+def _run_date(detail: RunDetail) -> str | None:
+    """The standup a reminder run was for: what `get_standup_date` decided, else the
+    `date` parameter it was given."""
+    for task_run in detail.task_runs:
+        if task_run.task == DATE_TASK and task_run.map_index is None:
+            if task_run.state == "Success" and _DATE.fullmatch(task_run.result):
+                return task_run.result
+            break
+    date = detail.run.parameters.get("date")
+    if isinstance(date, str) and _DATE.fullmatch(date):
+        return date
+    return None
+
+
+def _parse_date(date: str) -> dt.date:
+    if not _DATE.fullmatch(date):
+        raise ValueError(f"invalid date {date!r}: expected YYYY-MM-DD, e.g. 2026-06-08")
+    try:
+        return dt.date.fromisoformat(date)
+    except ValueError:
+        raise ValueError(f"invalid date {date!r}: no such day") from None
+
+
+def _unique(members: Iterable[Member]) -> list[Member]:
+    seen: set[str] = set()
+    unique = []
+    for member in members:
+        if member.user_id not in seen:
+            seen.add(member.user_id)
+            unique.append(member)
+    return unique
+
+
+def _ratio(total: float, count: int) -> float:
+    return total / count if count else 0.0

@@ -1,0 +1,307 @@
+"""Run history on Firestore: `RunHistory` next to `FirestoreStore`, sharing its helpers.
+
+Layout (ids from `doc_id`, as in ``firestore.py``)::
+
+    flow_runs/{run id}                      the header; parameters and graph as JSON text
+    flow_runs/{run id}/task_runs/{position} position zero-padded; logs as an array of maps
+    flow_runs/{run id}/events/{auto id}     `written` and `seq` order events of one instant
+
+Subcollections rather than top-level ``task_runs``/``events``: a run's task runs and
+events are plain listings of its own subcollections, where top-level collections would
+need ``flow_run_id ==`` plus an order, so a composite index each; deleting a run finds its
+children the same way. Task runs are keyed by (flow run, position), like SQLite's primary
+key, so "replace" means the same on both backends. Queries across runs remain possible as
+collection-group queries (with indexes of their own).
+
+Parameters and graph are JSON text, not maps: their keys are anyone's (``__x__`` is reserved
+in Firestore, integer keys are refused), and both backends then return the same values.
+
+Every write is idempotent (a ``set`` or ``delete`` at an id chosen before the call), so
+a commit that timed out may be retried like a read. Writes go in batches of at most
+`MAX_BATCH` operations and ~`MAX_BATCH_BYTES`, under Firestore's per-request limits; a
+call of several batches is not atomic, which a re-save repairs. On a real project,
+``firestore.indexes.json`` (repo root) holds the composite index `list_flow_runs` needs
+with a `flow` (flow ASC, started_at DESC) and exempts the big text fields from indexing;
+the emulator needs none of it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from marvin.store.firestore.calls import FirestoreCall, Interceptor
+from marvin.store.firestore.store import (
+    _READ_ERRORS,
+    DEFAULT_TIMEOUT,
+    FirestoreClient,
+    _call_options,
+    _utc,
+    doc_id,
+)
+from marvin.store.run_records import (
+    EventRecord,
+    FlowRunRecord,
+    LogRecord,
+    RunDetail,
+    TaskRunRecord,
+)
+
+# google.cloud is imported in firestore.py alone (tests/test_layering.py), which does not
+# re-export it: borrow its handles rather than import the SDK a second time.
+from marvin.store.firestore.store import firestore  # type: ignore[attr-defined]  # isort: skip
+from marvin.store.sqlite.history import (
+    MAX_CANDIDATES,
+    ambiguous,
+    check_positions,
+    check_prefix,
+    prefix_end,
+)
+
+MAX_BATCH = 500  # writes per commit (Firestore's limit for a batched write)
+MAX_BATCH_BYTES = 8 * 1024 * 1024  # estimated payload per commit; a request may carry 10 MiB
+RUNS = "flow_runs"
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+TASK_RUNS = "task_runs"
+EVENTS = "events"
+
+
+class FirestoreHistory(FirestoreClient):
+    """`RunHistory` on Cloud Firestore (or its emulator); safe to share between threads."""
+
+    def __init__(
+        self, project: str | None = None, client: object | None = None, *,
+        timeout: float = DEFAULT_TIMEOUT, intercept: Interceptor | None = None,
+    ) -> None:
+        super().__init__(project, client, intercept)
+        self._call = _call_options(_READ_ERRORS, timeout)  # reads, and idempotent writes
+        self._clock = threading.Lock()
+        self._last_written = 0
+
+    def _run(self, run_id: str) -> Any:
+        return self._document(self._client.collection(RUNS).document(doc_id(run_id)))
+
+    def _commit(self, writes: Iterable[tuple[Any, dict[str, Any] | None]]) -> None:
+        """Set (or delete, for None) each document, in as few batches as the limits allow.
+
+        One batch after another, in order. Not concurrently: encoding the documents (the
+        library's protobuf layer) takes about as long as the commits, and holds the GIL.
+        Not ``bulk_writer``: it throttles itself to 500 writes/s at first.
+        """
+        for batch in self._batches(writes):
+            self._rpc(FirestoreCall("commit", RUNS, writes=len(batch)),
+                      functools.partial(batch.commit, **self._call))
+
+    def _batches(self, writes: Iterable[tuple[Any, dict[str, Any] | None]]) -> Iterator[Any]:
+        batch, count, size = self._client.batch(), 0, 0
+        for ref, data in writes:
+            cost = 100 if data is None else _approx_bytes(data)
+            if count and (count == MAX_BATCH or size + cost > MAX_BATCH_BYTES):
+                yield batch
+                batch, count, size = self._client.batch(), 0, 0
+            if data is None:
+                batch.delete(ref)
+            else:
+                batch.set(ref, data)
+            count, size = count + 1, size + cost
+        if count:
+            yield batch
+
+    def _stream(self, query: Any, path: str = RUNS) -> list[Any]:
+        """The snapshots `query` (on the collection at `path`) matches, read in full
+        through the interceptor."""
+        return list(self._rpc(FirestoreCall("query", path),
+                              lambda: list(query.stream(**self._call))))
+
+    def _names(self, query: Any, path: str = RUNS) -> list[Any]:
+        """References of the documents `query` (on `path`) matches, fetching no fields."""
+        return [snap.reference for snap in self._stream(query.select(["__name__"]), path)]
+
+    # Writes ------------------------------------------------------------------------------
+    def save_flow_run(self, run: FlowRunRecord) -> None:
+        """Create or replace a flow run's header (written at start and again at the end)."""
+        data = _run_doc(run)
+        with self._errors("save_flow_run"):
+            self._run(run.id).set(data, **self._call)
+
+    def save_task_runs(self, runs: Sequence[TaskRunRecord]) -> None:
+        """Create or replace task runs by (flow run, position), in batches."""
+        check_positions(runs)
+        writes = [(self._run(r.flow_run_id).collection(TASK_RUNS).document(f"{r.position:06d}"),
+                   _task_doc(r)) for r in runs]  # converted first: a bad record writes nothing
+        with self._errors("save_task_runs"):
+            self._commit(writes)
+
+    def save_events(self, events: Sequence[EventRecord]) -> None:
+        """Append events, in batches; `written` and `seq` order events of the same instant."""
+        with self._clock:  # strictly increasing here, even if the wall clock steps back
+            written = self._last_written = max(time.time_ns(), self._last_written + 1)
+        writes = [(self._run(e.flow_run_id).collection(EVENTS).document(),
+                   _event_doc(e, written, seq)) for seq, e in enumerate(events)]
+        with self._errors("save_events"):
+            self._commit(writes)
+
+    def delete_runs_before(self, cutoff: dt.datetime) -> int:
+        """Delete runs started before `cutoff` with their task runs and events, in batches.
+
+        Each run's header is deleted after its task runs and events, so an interrupted call
+        leaves no orphans out of reach: running it again finds the header and finishes.
+        """
+        query = self._client.collection(RUNS).where(
+            filter=firestore.FieldFilter("started_at", "<", _utc(cutoff))
+        )
+        with self._errors("delete_runs_before"):
+            runs = self._names(query)
+            refs: list[Any] = []
+            for run in runs:
+                refs += self._names(run.collection(TASK_RUNS), f"{run.path}/{TASK_RUNS}")
+                refs += self._names(run.collection(EVENTS), f"{run.path}/{EVENTS}")
+                refs.append(run)
+            self._commit((ref, None) for ref in refs)
+        return len(runs)
+
+    # Reads -------------------------------------------------------------------------------
+    def list_flow_runs(
+        self, *, flow: str | None = None, limit: int = 20, since: dt.datetime | None = None
+    ) -> list[FlowRunRecord]:
+        """Newest first (by started_at, then id; never-started runs last), at most `limit`."""
+        if limit <= 0:
+            return []
+        query = self._client.collection(RUNS)
+        if flow is not None:  # with the order below: the composite index (flow, started_at)
+            query = query.where(filter=firestore.FieldFilter("flow", "==", flow))
+        if since is not None:
+            query = query.where(filter=firestore.FieldFilter("started_at", ">=", _utc(since)))
+        query = query.order_by("started_at", direction="DESCENDING").limit(limit)
+        with self._errors("list_flow_runs"):
+            return [_flow_run(snap.to_dict()) for snap in self._stream(query)]
+
+    def list_unfinished(self) -> list[FlowRunRecord]:
+        """Runs recorded as "Running" (started, never ended), newest first: one equality
+        query (no composite index), sorted here, as such runs are few."""
+        query = self._client.collection(RUNS).where(
+            filter=firestore.FieldFilter("state", "==", "Running")
+        )
+        with self._errors("list_unfinished"):
+            runs = [_flow_run(snap.to_dict()) for snap in self._stream(query)]
+        return sorted(runs, key=lambda r: (r.started_at or _EPOCH, r.id), reverse=True)
+
+    def get_run(self, run_id: str) -> RunDetail | None:
+        """A run with its task runs (by position) and events (in time order).
+
+        An exact id always works; otherwise `run_id` is a prefix of at least 6 characters,
+        looked up by a range query on the document id.
+
+        Raises:
+            ValueError: the prefix is too short, or matches several runs (they are named).
+        """
+        with self._errors("get_run"):
+            snap = self._run(run_id).get(**self._call)
+            if not snap.exists:
+                ids = self._ids_starting_with(run_id)
+                if not ids:
+                    return None
+                if len(ids) > 1:
+                    raise ValueError(ambiguous(run_id, ids))
+                snap = self._run(ids[0]).get(**self._call)
+                if not snap.exists:  # deleted in between
+                    return None
+            run = snap.reference
+            tasks = [s.to_dict() for s in self._stream(run.collection(TASK_RUNS),
+                                                       f"{run.path}/{TASK_RUNS}")]
+            events = [s.to_dict() for s in self._stream(run.collection(EVENTS),
+                                                        f"{run.path}/{EVENTS}")]
+        tasks.sort(key=lambda d: d["position"])
+        events.sort(key=lambda d: (d["at"], d["written"], d["seq"]))
+        return RunDetail(_flow_run(snap.to_dict()), [_task_run(d) for d in tasks],
+                         [_event(d) for d in events])
+
+    def _ids_starting_with(self, prefix: str) -> list[str]:
+        """Up to MAX_CANDIDATES + 1 run ids with this prefix: ``__name__`` in a range."""
+        check_prefix(prefix)
+        runs = self._client.collection(RUNS)
+        start = doc_id(prefix)  # the encoding works character by character: prefixes stay
+        query = (
+            runs.where(filter=firestore.FieldFilter("__name__", ">=", runs.document(start)))
+            .where(filter=firestore.FieldFilter(
+                "__name__", "<", runs.document(prefix_end(start))))
+            .select(["id"]).limit(MAX_CANDIDATES + 1)
+        )
+        ids = [snap.get("id") for snap in self._stream(query)]
+        return [i for i in ids if i.startswith(prefix)]
+
+    def close(self) -> None:
+        """Close the gRPC channel if this history built the client."""
+        if self._owns_client:
+            self._client.close()
+
+
+def _approx_bytes(data: Any) -> int:
+    """A generous estimate of a value's size in a commit request (strings count 4/char)."""
+    if isinstance(data, str):
+        return 4 * len(data) + 8
+    if isinstance(data, dict):
+        return sum(len(k) + 8 + _approx_bytes(v) for k, v in data.items())
+    if isinstance(data, list):
+        return sum(_approx_bytes(v) for v in data) + 8
+    return 16
+
+
+def _utc_or_none(value: dt.datetime | None) -> dt.datetime | None:
+    return None if value is None else _utc(value)
+
+
+def _run_doc(r: FlowRunRecord) -> dict[str, Any]:
+    return {"id": r.id, "flow": r.flow, "version": r.version,
+            "parameters": json.dumps(r.parameters), "state": r.state, "message": r.message,
+            "scheduled_at": _utc_or_none(r.scheduled_at),
+            "started_at": _utc_or_none(r.started_at), "ended_at": _utc_or_none(r.ended_at),
+            "graph": json.dumps(r.graph), "runner": r.runner}
+
+
+def _task_doc(r: TaskRunRecord) -> dict[str, Any]:
+    return {"id": r.id, "flow_run_id": r.flow_run_id, "task": r.task, "map_index": r.map_index,
+            "parent_id": r.parent_id, "state": r.state, "message": r.message,
+            "result": r.result, "run_count": r.run_count,
+            "started_at": _utc_or_none(r.started_at), "ended_at": _utc_or_none(r.ended_at),
+            "position": r.position,
+            "logs": [{"at": _utc(g.at), "level": g.level, "message": g.message} for g in r.logs]}
+
+
+def _event_doc(e: EventRecord, written: int, seq: int) -> dict[str, Any]:
+    return {"flow_run_id": e.flow_run_id, "task_run_id": e.task_run_id, "at": _utc(e.at),
+            "system": e.system, "method": e.method, "target": e.target, "outcome": e.outcome,
+            "duration_ms": float(e.duration_ms), "written": written, "seq": seq}
+
+
+def _flow_run(d: dict[str, Any]) -> FlowRunRecord:
+    return FlowRunRecord(
+        id=d["id"], flow=d["flow"], version=d["version"],
+        parameters=json.loads(d["parameters"]), state=d["state"], message=d["message"],
+        scheduled_at=_utc_or_none(d["scheduled_at"]), started_at=_utc_or_none(d["started_at"]),
+        ended_at=_utc_or_none(d["ended_at"]), graph=json.loads(d["graph"]),
+        runner=d.get("runner", ""),  # absent from runs recorded before it existed
+    )
+
+
+def _task_run(d: dict[str, Any]) -> TaskRunRecord:
+    return TaskRunRecord(
+        id=d["id"], flow_run_id=d["flow_run_id"], task=d["task"], map_index=d["map_index"],
+        parent_id=d["parent_id"], state=d["state"], message=d["message"], result=d["result"],
+        run_count=d["run_count"], started_at=_utc_or_none(d["started_at"]),
+        ended_at=_utc_or_none(d["ended_at"]), position=d["position"],
+        logs=tuple(LogRecord(_utc(g["at"]), g["level"], g["message"]) for g in d["logs"]),
+    )
+
+
+def _event(d: dict[str, Any]) -> EventRecord:
+    return EventRecord(
+        flow_run_id=d["flow_run_id"], task_run_id=d["task_run_id"], at=_utc(d["at"]),
+        system=d["system"], method=d["method"], target=d["target"], outcome=d["outcome"],
+        duration_ms=d["duration_ms"],
+    )

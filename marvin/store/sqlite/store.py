@@ -1,0 +1,430 @@
+"""The SQLite backend: Marvin's embedded default (``sqlite:///marvin.db``), stdlib only.
+
+One connection per store, guarded by a lock (``check_same_thread=False``), rather than one
+connection per thread: every call is a sub-millisecond statement, so serialising them costs
+nothing at Marvin's scale; `close` can then really close everything (per-thread connections
+leak with short-lived worker threads and cannot be closed from another thread); and
+``:memory:`` works (each extra connection would see its own empty database).
+Across processes, WAL + ``busy_timeout`` + ``BEGIN IMMEDIATE`` serialise writers on one file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from marvin.domain.models import ChannelRef, Delivery, DeliveryKind, Member, SlotClaim, Team, Update
+from marvin.store.base import StoreError, time_left
+
+SCHEMA_VERSION = 2  # 2: members.joined_on and members.left_on
+BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another process's write lock
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS teams (
+    name TEXT PRIMARY KEY, timezone TEXT NOT NULL, standup_time TEXT NOT NULL,
+    reminder_time TEXT NOT NULL, days TEXT NOT NULL, channel TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS members (
+    user_id TEXT PRIMARY KEY, team TEXT NOT NULL, name TEXT NOT NULL,
+    joined_on TEXT, left_on TEXT);
+CREATE INDEX IF NOT EXISTS members_by_team ON members (team, user_id);
+CREATE TABLE IF NOT EXISTS updates (
+    team TEXT NOT NULL, date TEXT NOT NULL, user_id TEXT NOT NULL,
+    entries TEXT NOT NULL, updated_at TEXT,
+    PRIMARY KEY (team, date, user_id));
+CREATE TABLE IF NOT EXISTS deliveries (
+    team TEXT NOT NULL, date TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL,
+    claimed_at TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0, detail TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (team, date, kind, target));
+CREATE TABLE IF NOT EXISTS channels (
+    name TEXT PRIMARY KEY, id TEXT NOT NULL, is_private INTEGER NOT NULL DEFAULT 0);
+
+CREATE TABLE IF NOT EXISTS seen_requests (
+    key TEXT PRIMARY KEY, expires_at TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS seen_requests_by_expiry ON seen_requests (expires_at);
+CREATE TABLE IF NOT EXISTS slot_claims (
+    job TEXT PRIMARY KEY, slot TEXT NOT NULL, owner TEXT NOT NULL, claimed_at TEXT NOT NULL,
+    done INTEGER NOT NULL);
+"""
+_MEMBER_COLUMNS = "user_id, team, name, joined_on, left_on"
+_UPDATE_COLUMNS = "team, date, user_id, entries, updated_at"
+_DELIVERY_COLUMNS = "kind, team, date, target, claimed_at, sent, detail"
+_SLOT_COLUMNS = "job, slot, owner, claimed_at, done"
+
+
+def connect(path: str) -> sqlite3.Connection:
+    """A connection set up the way every Marvin table on SQLite expects (the store's and
+    the run history's): autocommit (explicit BEGINs), shared across threads behind the
+    caller's lock, WAL, and a busy timeout for other processes' writes."""
+    try:
+        conn = sqlite3.connect(
+            path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
+        )
+    except sqlite3.Error as exc:
+        raise StoreError(f"cannot open SQLite database {path!r}: {exc}") from exc
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        conn.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
+        conn.execute("PRAGMA synchronous = NORMAL")  # durable enough with WAL
+    except sqlite3.Error as exc:
+        conn.close()
+        raise StoreError(f"cannot set up SQLite database {path!r}: {exc}") from exc
+    return conn
+
+
+class SqliteStore:
+    """`Store` on one SQLite file (or ``:memory:``); safe across threads and processes."""
+
+    def __init__(self, path: str) -> None:
+        """Open (creating if needed) the database at `path` and its schema."""
+        self.path = path
+        self._lock = threading.RLock()
+        self._conn = connect(path)
+        try:
+            self._setup()
+        except StoreError:
+            self._conn.close()
+            raise
+
+    def _setup(self) -> None:
+        with self._transaction("open") as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path!r} has schema version {version}; this Marvin knows up to "
+                    f"{SCHEMA_VERSION}: upgrade Marvin"
+                )
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    db.execute(statement)
+            _add_member_dates(db)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @contextmanager
+    def _errors(self, op: str) -> Iterator[None]:
+        """Serialise use of the connection and turn sqlite3 failures into `StoreError`.
+
+        Under a caller's `deadline`, waiting for another process's write lock is cut to
+        the time left (the only way a local file is slow)."""
+        with self._lock:
+            left = time_left(f"SQLite {op}")
+            try:
+                if left is not None:
+                    self._conn.execute(f"PRAGMA busy_timeout = {int(left * 1000)}")
+                try:
+                    yield
+                finally:
+                    if left is not None:
+                        self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            except sqlite3.Error as exc:
+                raise StoreError(f"SQLite {op} failed on {self.path!r}: {exc}") from exc
+
+    @contextmanager
+    def _transaction(self, op: str) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE``: take the write lock up front, so read-modify-write is atomic."""
+        with self._errors(op):
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+                self._conn.execute("COMMIT")
+            except BaseException:
+                if self._conn.in_transaction:  # also after a failed COMMIT
+                    self._conn.execute("ROLLBACK")
+                raise
+
+    def _write(self, op: str, sql: str, *params: object) -> int:
+        """One statement in autocommit mode; returns the number of rows it changed."""
+        with self._errors(op):
+            return self._conn.execute(sql, params).rowcount
+
+    def _read(self, op: str, sql: str, *params: object) -> list[tuple[object, ...]]:
+        with self._errors(op):
+            return list(self._conn.execute(sql, params).fetchall())
+
+    # Teams -----------------------------------------------------------------
+    def save_team(self, team: Team) -> None:
+        """Create or replace a team by name."""
+        self._write(
+            "save_team", "INSERT OR REPLACE INTO teams VALUES (?, ?, ?, ?, ?, ?)", team.name,
+            team.timezone, team.standup_time, team.reminder_time, json.dumps(list(team.days)),
+            team.channel,
+        )
+
+    def get_team(self, name: str) -> Team | None:
+        """The team called `name`, if any."""
+        rows = self._read("get_team", "SELECT * FROM teams WHERE name = ?", name)
+        return _team(rows[0]) if rows else None
+
+    def list_teams(self) -> list[Team]:
+        """All teams, sorted by name."""
+        return [_team(r) for r in self._read("list_teams", "SELECT * FROM teams ORDER BY name")]
+
+    def delete_team(self, name: str) -> bool:
+        """Remove a team (its members stay, orphaned); True when it existed."""
+        return self._write("delete_team", "DELETE FROM teams WHERE name = ?", name) == 1
+
+    # Members ---------------------------------------------------------------
+    def save_member(self, member: Member) -> None:
+        """Create or replace a member by user id."""
+        self._write("save_member",
+                    f"INSERT OR REPLACE INTO members ({_MEMBER_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+                    member.user_id, member.team, member.name, member.joined_on, member.left_on)
+
+    def get_member(self, user_id: str) -> Member | None:
+        """The current member with this Slack user id, if any."""
+        rows = self._read(
+            "get_member",
+            f"SELECT {_MEMBER_COLUMNS} FROM members WHERE user_id = ? AND left_on IS NULL",
+            user_id,
+        )
+        return _member(rows[0]) if rows else None
+
+    def remove_member(self, user_id: str, left_on: str | None = None) -> bool:
+        """True when a current member existed; with `left_on`, kept as a former member."""
+        if left_on is None:
+            return self._write("remove_member",
+                               "DELETE FROM members WHERE user_id = ? AND left_on IS NULL",
+                               user_id) == 1
+        return self._write("remove_member",
+                           "UPDATE members SET left_on = ? WHERE user_id = ? AND left_on IS NULL",
+                           left_on, user_id) == 1
+
+    def list_members(self, team: str, *, include_former: bool = False) -> list[Member]:
+        """Current members of one team (and former ones if asked), sorted by user id."""
+        current = "" if include_former else " AND left_on IS NULL"
+        rows = self._read(
+            "list_members",
+            f"SELECT {_MEMBER_COLUMNS} FROM members WHERE team = ?{current} ORDER BY user_id",
+            team,
+        )
+        return [_member(r) for r in rows]
+
+    # Updates ---------------------------------------------------------------
+    def append_update(
+        self, team: str, date: str, user_id: str, text: str, at: dt.datetime
+    ) -> Update:
+        """Append one entry inside ``BEGIN IMMEDIATE``; returns the whole update."""
+        stamp = _iso(at)
+        key = (team, date, user_id)
+        with self._transaction("append_update") as db:
+            row = db.execute(
+                "SELECT entries FROM updates WHERE team = ? AND date = ? AND user_id = ?", key
+            ).fetchone()
+            entries = [*json.loads(row[0]), text] if row else [text]
+            db.execute(
+                f"INSERT OR REPLACE INTO updates ({_UPDATE_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
+                (*key, json.dumps(entries), stamp),
+            )
+        return Update(team, date, user_id, tuple(entries), dt.datetime.fromisoformat(stamp))
+
+    def get_update(self, team: str, date: str, user_id: str) -> Update | None:
+        """One member's update for a date, if any."""
+        rows = self._read(
+            "get_update",
+            f"SELECT {_UPDATE_COLUMNS} FROM updates WHERE team = ? AND date = ? AND user_id = ?",
+            team, date, user_id,
+        )
+        return _update(rows[0]) if rows else None
+
+    def list_updates(self, team: str, date: str) -> list[Update]:
+        """All updates of a team for a date in ONE query, sorted by user id."""
+        rows = self._read(
+            "list_updates",
+            f"SELECT {_UPDATE_COLUMNS} FROM updates WHERE team = ? AND date = ? ORDER BY user_id",
+            team, date,
+        )
+        return [_update(r) for r in rows]
+
+    def clear_update(self, team: str, date: str, user_id: str) -> Update | None:
+        """Delete a member's update for a date; returns what was deleted (None if nothing)."""
+        with self._transaction("clear_update") as db:
+            rows = db.execute(
+                f"DELETE FROM updates WHERE team = ? AND date = ? AND user_id = ? "
+                f"RETURNING {_UPDATE_COLUMNS}",
+                (team, date, user_id),
+            ).fetchall()  # fetch all: the statement must finish before COMMIT
+        return _update(rows[0]) if rows else None
+
+    # Deliveries --------------------------------------------------------------
+    def claim_delivery(
+        self,
+        kind: DeliveryKind,
+        team: str,
+        date: str,
+        target: str,
+        at: dt.datetime,
+        owner: str = "",
+    ) -> bool:
+        """The primary key lets exactly one INSERT win, across threads and processes."""
+        return self._write(
+            "claim_delivery",
+            f"INSERT INTO deliveries ({_DELIVERY_COLUMNS}) VALUES (?, ?, ?, ?, ?, 0, ?) "
+            "ON CONFLICT (team, date, kind, target) DO NOTHING",
+            DeliveryKind(kind).value, team, date, target, _iso(at), owner,
+        ) == 1
+
+    def reclaim_delivery(
+        self,
+        kind: DeliveryKind,
+        team: str,
+        date: str,
+        target: str,
+        at: dt.datetime,
+        older_than: dt.datetime,
+        *,
+        if_owner: str | None = None,
+        new_owner: str = "",
+    ) -> Delivery | None:
+        """Read and re-stamp in one IMMEDIATE transaction: only one caller can win."""
+        key = (team, date, DeliveryKind(kind).value, target)
+        where = "team = ? AND date = ? AND kind = ? AND target = ?"
+        with self._transaction("reclaim_delivery") as db:
+            row = db.execute(
+                f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE {where}", key
+            ).fetchone()
+            if row is None:
+                return None
+            previous = _delivery(row)
+            dead_owner = if_owner is not None and previous.detail == if_owner
+            if previous.sent or (previous.claimed_at >= older_than and not dead_owner):
+                return None
+            db.execute(
+                f"UPDATE deliveries SET claimed_at = ?, detail = ? WHERE {where}",
+                (_iso(at), new_owner, *key),
+            )
+        return previous
+
+    def complete_delivery(
+        self, kind: DeliveryKind, team: str, date: str, target: str, detail: str = ""
+    ) -> None:
+        """Mark a claimed delivery as sent; an unclaimed one is recorded as sent (claimed now).
+
+        Recording rather than refusing keeps "at most once" when a claim was lost: the
+        message has gone out, so no re-run may send it again.
+        """
+        self._write(
+            "complete_delivery",
+            f"INSERT INTO deliveries ({_DELIVERY_COLUMNS}) VALUES (?, ?, ?, ?, ?, 1, ?) "
+            "ON CONFLICT (team, date, kind, target) "
+            "DO UPDATE SET sent = 1, detail = excluded.detail",
+            DeliveryKind(kind).value, team, date, target, _iso(dt.datetime.now(dt.UTC)), detail,
+        )
+
+    def release_delivery(self, kind: DeliveryKind, team: str, date: str, target: str) -> None:
+        """Give a claim back (delete it) so a retry or re-run may claim it again."""
+        self._write(
+            "release_delivery",
+            "DELETE FROM deliveries WHERE team = ? AND date = ? AND kind = ? AND target = ?",
+            team, date, DeliveryKind(kind).value, target,
+        )
+
+    def list_deliveries(self, team: str, date: str) -> list[Delivery]:
+        """Deliveries of a team for a date, sorted by (kind, target)."""
+        rows = self._read(
+            "list_deliveries",
+            f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE team = ? AND date = ? "
+            "ORDER BY kind, target",
+            team, date,
+        )
+        return [_delivery(r) for r in rows]
+
+    # Channels ----------------------------------------------------------------
+    def save_channel(self, channel: ChannelRef) -> None:
+        self._write(
+            "save_channel",
+            "INSERT OR REPLACE INTO channels (name, id, is_private) VALUES (?, ?, ?)",
+            channel.name, channel.id, int(channel.is_private),
+        )
+
+    def get_channel(self, name: str) -> ChannelRef | None:
+        rows = self._read(
+            "get_channel", "SELECT name, id, is_private FROM channels WHERE name = ?", name
+        )
+        return ChannelRef(str(rows[0][0]), str(rows[0][1]), bool(rows[0][2])) if rows else None
+
+    def forget_channel(self, name: str) -> None:
+        self._write("forget_channel", "DELETE FROM channels WHERE name = ?", name)
+
+    # Seen requests (replay guard) --------------------------------------------
+    def remember_request(self, key: str, at: dt.datetime, expires: dt.datetime) -> bool:
+        """Drop expired notes, then INSERT: the primary key lets one caller win."""
+        now, until = _iso(at), _iso(expires)
+        with self._transaction("remember_request") as db:
+            db.execute("DELETE FROM seen_requests WHERE expires_at <= ?", (now,))
+            return db.execute(
+                "INSERT INTO seen_requests (key, expires_at) VALUES (?, ?) "
+                "ON CONFLICT (key) DO NOTHING", (key, until),
+            ).rowcount == 1
+
+    # Scheduled slots ---------------------------------------------------------
+    def get_slot_claim(self, job: str) -> SlotClaim | None:
+        """The latest slot claimed for a scheduled job, if any."""
+        rows = self._read("get_slot_claim", f"SELECT {_SLOT_COLUMNS} FROM slot_claims "
+                          "WHERE job = ?", job)
+        return _slot_claim(rows[0]) if rows else None
+
+    def swap_slot_claim(self, expected: SlotClaim | None, new: SlotClaim) -> bool:
+        """Read and write in one IMMEDIATE transaction: only one caller sees `expected`."""
+        row = (new.job, _iso(new.slot), new.owner, _iso(new.claimed_at), int(new.done))
+        with self._transaction("swap_slot_claim") as db:
+            found = db.execute(f"SELECT {_SLOT_COLUMNS} FROM slot_claims WHERE job = ?",
+                               (new.job,)).fetchone()
+            if (None if found is None else _slot_claim(found)) != expected:
+                return False
+            db.execute(f"INSERT OR REPLACE INTO slot_claims ({_SLOT_COLUMNS}) "
+                       "VALUES (?, ?, ?, ?, ?)", row)
+        return True
+
+    def close(self) -> None:
+        """Close the connection; the store is unusable afterwards."""
+        with self._lock:
+            self._conn.close()
+
+
+def _iso(value: dt.datetime) -> str:
+    """ISO 8601 in UTC with its offset; naive input is refused rather than guessed."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"datetime must be time-zone aware, got {value!r}")
+    return value.astimezone(dt.UTC).isoformat()
+
+
+def _team(row: tuple[object, ...]) -> Team:
+    name, timezone, standup_time, reminder_time, days, channel = row
+    return Team(str(name), str(timezone), str(standup_time), str(reminder_time),
+                tuple(json.loads(str(days))), str(channel))
+
+
+def _add_member_dates(db: sqlite3.Connection) -> None:
+    """Schema 1 to 2: members gain their join and leave dates (NULL: always, still)."""
+    columns = {row[1] for row in db.execute("PRAGMA table_info(members)")}
+    for column in ("joined_on", "left_on"):
+        if column not in columns:
+            db.execute(f"ALTER TABLE members ADD COLUMN {column} TEXT")
+
+
+def _member(row: tuple[object, ...]) -> Member:
+    user_id, team, name, joined_on, left_on = row
+    return Member(str(user_id), str(team), str(name),
+                  None if joined_on is None else str(joined_on),
+                  None if left_on is None else str(left_on))
+
+
+def _update(row: tuple[object, ...]) -> Update:
+    team, date, user_id, entries, updated_at = row
+    return Update(str(team), str(date), str(user_id), tuple(json.loads(str(entries))),
+                  dt.datetime.fromisoformat(str(updated_at)) if updated_at else None)
+
+
+def _delivery(row: tuple[object, ...]) -> Delivery:
+    kind, team, date, target, claimed_at, sent, detail = row
+    return Delivery(DeliveryKind(str(kind)), str(team), str(date), str(target),
+                    dt.datetime.fromisoformat(str(claimed_at)), bool(sent), str(detail))
+
+
+def _slot_claim(row: tuple[object, ...]) -> SlotClaim:
+    job, slot, owner, claimed_at, done = row
+    return SlotClaim(str(job), dt.datetime.fromisoformat(str(slot)), str(owner),
+                     dt.datetime.fromisoformat(str(claimed_at)), bool(done))

@@ -1,0 +1,197 @@
+"""`marvin doctor`: passes against a correctly set-up Slack (the stand-in), and names each
+deliberate misconfiguration with its fix."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from marvin.cli.doctor import COMPOSITE_INDEXES, Check, run_checks
+from marvin.domain.models import Team
+from marvin.settings import Settings
+from marvin.slack.scopes import REQUIRED_SCOPES
+from marvin.store import Store, StoreError
+from marvin.store.sqlite.store import SqliteStore
+from marvin.testing.slack_api import SlackStandIn
+from tests.cli.test_cli import Cli
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def standin() -> Iterator[SlackStandIn]:
+    with SlackStandIn() as slack:
+        yield slack
+
+
+@pytest.fixture
+def cli(tmp_path: Path, standin: SlackStandIn) -> Cli:
+    """A correctly set-up Marvin: token, signing secret, a team in #general, alerts."""
+    cli = Cli(tmp_path)
+    cli.env.update(SLACK_API_URL=standin.url, SLACK_SIGNING_SECRET="doctor-secret",
+                   MARVIN_ALERT_CHANNEL="#alerts")
+    cli.add_members("U0001", "U0002")
+    return cli
+
+
+def lines(output: str, mark: str) -> list[str]:
+    return [line for line in output.splitlines() if line.startswith(mark)]
+
+
+def test_a_correct_setup_passes_every_check(cli: Cli) -> None:
+    result = cli("doctor")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert lines(result.stdout, "✗") == []
+    passed = "\n".join(lines(result.stdout, "✓"))
+    for name in ("Slack token", "Scopes", "Channel of team default", "Alert channel",
+                 "Members of team default", "Store", "HTTP requests"):
+        assert f"✓ {name}: " in passed, name
+    assert "Members of team default: 2 active" in passed
+    assert re.search(r"all \d+ checks passed", result.stdout)
+
+
+def test_a_correct_setup_on_firestore_passes_with_its_index_queries(
+    cli: Cli, firestore_project: str
+) -> None:
+    import os
+
+    result = cli("doctor", MARVIN_STORE="firestore", GOOGLE_CLOUD_PROJECT=firestore_project,
+                 FIRESTORE_EMULATOR_HOST=os.environ["FIRESTORE_EMULATOR_HOST"])
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "✓ Store: Firestore reachable" in result.stdout
+    assert "✓ Firestore indexes: the run-history queries run" in result.stdout
+
+
+def failure(cli: Cli, **env: str | None) -> str:
+    result = cli("doctor", **env)
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
+    return result.stdout
+
+
+def test_a_missing_scope_is_named_with_the_fix(cli: Cli, standin: SlackStandIn) -> None:
+    standin.world.revoke_scope("channels:join")
+
+    out = failure(cli)
+
+    assert "✗ Scopes: missing channels:join" in out
+    assert "reinstall the app" in out
+    assert re.search(r"✗ Channel of team default: #general \(C\w+, public\): Marvin is not a "
+                     r"member and cannot become one\n    fix: invite @Marvin to #general, or "
+                     r"grant the channels:join scope", out)
+
+
+def test_an_unknown_channel_is_named(cli: Cli) -> None:
+    saved = cli("team", "set", "default", "--channel", "#nope", SLACK_BOT_TOKEN=None)
+    assert saved.returncode == 0, saved.stderr
+
+    out = failure(cli)
+
+    assert "✗ Channel of team default: #nope not found" in out
+    assert "fix: Slack has no channel #nope that Marvin can see" in out
+
+
+def test_a_private_channel_without_the_bot_says_invite(cli: Cli, standin: SlackStandIn) -> None:
+    standin.world.add_channel("leads", private=True)
+
+    out = failure(cli, MARVIN_ALERT_CHANNEL="#leads")
+
+    assert "✗ Alert channel: #leads not found" in out
+    assert "invite @Marvin to #leads" in out
+
+
+def test_a_deactivated_member_is_named(cli: Cli, standin: SlackStandIn) -> None:
+    standin.world.delete_user("U0002")
+
+    out = failure(cli)
+
+    assert "✗ Members of team default: U0002 is deactivated" in out
+    assert "marvin team remove" in out
+
+
+def test_a_dead_store_is_named(cli: Cli, tmp_path: Path) -> None:
+    out = failure(cli, MARVIN_STORE=f"sqlite:///{tmp_path}/no/such/dir/m.db")
+
+    assert "✗ Store: " in out and "unreachable" in out
+    assert "fix: check MARVIN_STORE" in out
+
+
+def test_a_missing_signing_secret_is_named(cli: Cli) -> None:
+    out = failure(cli, SLACK_SIGNING_SECRET=None)
+
+    assert "✗ HTTP requests: SLACK_SIGNING_SECRET is not set" in out
+    assert "Signing Secret" in out
+
+
+def test_a_refused_token_and_an_unreachable_slack_are_named(
+    cli: Cli, standin: SlackStandIn
+) -> None:
+    standin.fail_next("auth.test", status=200, error="invalid_auth")
+    assert "✗ Slack token: Slack refused it (invalid_auth)" in failure(cli)
+
+    standin.stop()  # nothing listens at SLACK_API_URL any more
+    out = failure(cli)
+    assert f"✗ Slack token: could not reach Slack at {standin.url} (connection refused)" in out
+    assert "fix: check the network, and SLACK_API_URL" in out
+
+
+# The checks as functions: what a subprocess cannot easily stage -------------------------
+
+
+class NoIndexHistory:
+    """A run history on Firestore without the composite index: the query is refused."""
+
+    def list_flow_runs(self, **_: object) -> list[object]:
+        raise StoreError("Firestore list_flow_runs failed: 400 The query requires an index")
+
+    def close(self) -> None:
+        pass
+
+
+def test_missing_firestore_indexes_are_listed_to_deploy(tmp_path: Path) -> None:
+    settings = Settings(_env_file=None, store="firestore",  # type: ignore[call-arg]
+                        slack_signing_secret="s")
+    store: Store = SqliteStore(str(tmp_path / "m.db"))  # any reachable store will do here
+
+    checks = run_checks(settings, lambda: store, NoIndexHistory, None,  # type: ignore[arg-type]
+                        lambda s: [Team()])
+
+    [index] = [c for c in checks if c.name == "Firestore indexes"]
+    assert index == Check(
+        "Firestore indexes", False,
+        "a query needing an index failed: Firestore list_flow_runs failed: 400 The query "
+        "requires an index",
+        "deploy firestore.indexes.json (firebase deploy --only firestore:indexes), i.e. "
+        "flow_runs on flow ascending, started_at descending",
+    )
+    assert not [c for c in checks if c.name == "Slack token"][0].ok  # no token set
+
+
+def test_the_indexes_listed_are_those_in_firestore_indexes_json() -> None:
+    import json
+
+    declared = json.loads((ROOT / "firestore.indexes.json").read_text())["indexes"]
+    assert [
+        (i["collectionGroup"], tuple((f["fieldPath"], f["order"]) for f in i["fields"]))
+        for i in declared
+    ] == list(COMPOSITE_INDEXES)
+
+
+def test_the_manifest_grants_exactly_the_scopes_marvin_needs() -> None:
+    """slack-app-manifest.yml and `REQUIRED_SCOPES` (what doctor checks, what the stand-in
+    grants by default) are one list."""
+    text = (ROOT / "slack-app-manifest.yml").read_text()
+    bot = re.split(r"\n    bot:[^\n]*\n", text, maxsplit=1)[1]
+    scopes = []
+    for line in bot.splitlines():
+        match = re.match(r"^      - ([a-z:.]+)", line)
+        if not match:
+            break
+        scopes.append(match.group(1))
+    assert scopes == list(REQUIRED_SCOPES)
+

@@ -1,0 +1,96 @@
+"""GET /healthz must answer before Docker's probe gives up, whatever the store does.
+
+The Dockerfile's HEALTHCHECK reads /healthz with a 4 s timeout: a check that takes longer
+is a failed probe that never saw the 503 saying why. The store gets `HEALTH_STORE_BUDGET`
+(through `marvin.store.deadline`, which both backends honour) and the whole check is cut
+at `HEALTH_DEADLINE` by the web app. A frozen Firestore emulator is tried in
+tests/reliability/test_firestore_faults.py.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, cast
+
+import httpx
+import pytest
+
+from marvin.store.base import Store, StoreError, time_left
+from marvin.store.sqlite.store import SqliteStore
+from marvin.testing.server import serve_in_thread
+from marvin.web.http import HEALTH_DEADLINE, build_web_app
+from marvin.web.serve import HEALTH_STORE_BUDGET, check_health
+
+DOCKER_PROBE_TIMEOUT = 4.0  # seconds: the Dockerfile's HEALTHCHECK urlopen timeout
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[SqliteStore]:
+    store = SqliteStore(str(tmp_path / "marvin.db"))
+    yield store
+    store.close()
+
+
+class BudgetSpy:
+    """Passes every call through, noting the deadline each `list_teams` was given."""
+
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+        self.budgets: list[float | None] = []
+
+    def list_teams(self) -> Any:
+        self.budgets.append(time_left("list_teams"))
+        return self.inner.list_teams()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+class FrozenStore:
+    """A store that answers nothing until released (a SIGSTOPped server, a dead mount)."""
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        def hang(*args: object, **kwargs: object) -> Any:
+            self.release.wait()
+            raise StoreError(f"{name}: no answer")
+
+        return hang
+
+
+def test_the_store_is_probed_under_a_deadline_of_at_most_2_s(sqlite_store: SqliteStore) -> None:
+    spy = BudgetSpy(sqlite_store)
+
+    report = check_health(cast(Store, spy), lambda: True)
+
+    assert report == {"ok": True, "store": True, "scheduler": True}
+    (budget,) = spy.budgets
+    assert budget is not None and 0 < budget <= HEALTH_STORE_BUDGET <= 2.0
+
+
+def test_a_dead_store_or_a_stopped_scheduler_is_not_ok(sqlite_store: SqliteStore) -> None:
+    assert check_health(sqlite_store, lambda: False) == {
+        "ok": False, "store": True, "scheduler": False}
+    sqlite_store.close()
+    assert check_health(sqlite_store, lambda: True) == {
+        "ok": False, "store": False, "scheduler": True}
+
+
+def test_healthz_answers_503_before_the_probe_gives_up_when_the_store_hangs() -> None:
+    """A deadline check, not a timing: the answer must come at all within the probe's 4 s
+    (the check itself is cut at 2 s); before, /healthz waited for the store for ever."""
+    frozen = FrozenStore()
+    web = build_web_app(None, lambda: check_health(cast(Store, frozen), lambda: True))
+    assert HEALTH_DEADLINE <= DOCKER_PROBE_TIMEOUT / 2
+    try:
+        with serve_in_thread(web) as (url, _stop):
+            response = httpx.get(f"{url}/healthz", timeout=DOCKER_PROBE_TIMEOUT)
+            assert response.status_code == 503
+            assert response.json()["ok"] is False
+            assert "health check took over 2 s" in response.json()["error"]
+    finally:
+        frozen.release.set()
