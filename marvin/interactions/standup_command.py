@@ -124,29 +124,21 @@ def handle_standup(
     The store gets `budget` seconds in all: past that, the answer is "not saved" (or "could
     not confirm", when a write went out and its answer did not come back). An answer too
     long for Slack (`/standup show` of a long update) is cut short with a note saying so."""
-    reply = _answer(store, settings, user_id, user_name, text, now, budget)
+    command = parse_command(text)
+    reply = _answer(StandupRequest(store, settings, user_id, user_name, command, now), budget)
     note = CUT_SHORT.format(limit=MAX_EPHEMERAL_ANSWER)
     return Reply(fit_with_note(reply.text, MAX_EPHEMERAL_ANSWER, note), reply.ok)
 
 
-def _answer(
-    store: Store,
-    settings: Settings,
-    user_id: str,
-    user_name: str,
-    text: str,
-    now: dt.datetime,
-    budget: float,
-) -> Reply:
-    command = parse_command(text)
-    if command.action == "help":
+def _answer(request: StandupRequest, budget: float) -> Reply:
+    if request.command.action == "help":
         return Reply(HELP)
     try:
         with deadline(budget):
-            return _act(StandupRequest(store, settings, user_id, user_name, command, now))
+            return _act(request)
     except StoreError as exc:  # OutcomeUnknown too: a write went out, its answer did not
         unknown = isinstance(exc, OutcomeUnknown)
-        if command.action == "update":
+        if request.command.action == "update":
             return Reply(UNCONFIRMED if unknown else NOT_SAVED, ok=False)
         return Reply(NOT_CONFIRMED if unknown else NOT_CHANGED, ok=False)
 
