@@ -6,6 +6,9 @@ Fixtures:
         else starts the jar once per session. Fails, never skips, when it cannot.
     firestore_project: a fresh project id on that emulator (an empty database), cleared after
         the test.
+    sqlite_store, firestore_store: an empty store on each backend; `store` runs a test on both.
+    sqlite_history, firestore_history: an empty run history on each backend; `history` runs a
+        test on both.
 """
 
 from __future__ import annotations
@@ -13,9 +16,16 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from marvin.store import Store
+from marvin.store.firestore.history import FirestoreHistory
+from marvin.store.firestore.store import FirestoreStore
+from marvin.store.run_history import RunHistory
+from marvin.store.sqlite.history import SqliteHistory
+from marvin.store.sqlite.store import SqliteStore
 from tests.support import firestore_emulator as emulator
 
 
@@ -56,3 +66,52 @@ def firestore_project(firestore_emulator: str) -> Iterator[str]:
     project = f"test-{uuid.uuid4().hex[:12]}"
     yield project
     emulator.clear(firestore_emulator, project)
+
+
+# Stores and run histories ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[SqliteStore]:
+    """A SqliteStore on a fresh file (a file, not :memory:, to exercise WAL and locking)."""
+    store = SqliteStore(str(tmp_path / "marvin.db"))
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def firestore_store(firestore_project: str) -> Iterator[FirestoreStore]:
+    """A FirestoreStore on the session's emulator, in a project of its own."""
+    store = FirestoreStore(project=firestore_project)
+    yield store
+    store.close()
+
+
+@pytest.fixture(params=["sqlite", "firestore"])
+def store(request: pytest.FixtureRequest) -> Store:
+    """Each backend in turn: what holds for one store must hold for both."""
+    backend: Store = request.getfixturevalue(f"{request.param}_store")
+    return backend
+
+
+@pytest.fixture
+def sqlite_history(tmp_path: Path) -> Iterator[SqliteHistory]:
+    """On a fresh file (not :memory:), to exercise WAL as in production."""
+    history = SqliteHistory(str(tmp_path / "marvin.db"))
+    yield history
+    history.close()
+
+
+@pytest.fixture
+def firestore_history(firestore_project: str) -> Iterator[FirestoreHistory]:
+    """On the session's emulator, in a project of its own."""
+    history = FirestoreHistory(project=firestore_project)
+    yield history
+    history.close()
+
+
+@pytest.fixture(params=["sqlite", "firestore"])
+def history(request: pytest.FixtureRequest) -> RunHistory:
+    """Each backend in turn: what holds for one run history must hold for both."""
+    backend: RunHistory = request.getfixturevalue(f"{request.param}_history")
+    return backend

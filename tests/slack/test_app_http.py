@@ -20,7 +20,6 @@ import functools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, cast
 
 import httpx
@@ -142,13 +141,6 @@ def server() -> Iterator[tuple[str, _Current, httpx.Client]]:
 
 
 @pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[SqliteStore]:
-    db = SqliteStore(str(tmp_path / "marvin.db"))
-    yield db
-    db.close()
-
-
-@pytest.fixture
 def firestore_store(firestore_project: str) -> Iterator[FirestoreStore]:
     db = FirestoreStore(project=firestore_project)
     # The emulator's very first call runs in a cold JVM (~4 s here); Slack's 3 s bound is
@@ -156,12 +148,6 @@ def firestore_store(firestore_project: str) -> Iterator[FirestoreStore]:
     db.list_teams()
     yield db
     db.close()
-
-
-@pytest.fixture(params=["sqlite", "firestore"])
-def store(request: pytest.FixtureRequest) -> Store:
-    backend: Store = request.getfixturevalue(f"{request.param}_store")
-    return backend
 
 
 @pytest.fixture
