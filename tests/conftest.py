@@ -16,7 +16,9 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -71,47 +73,44 @@ def firestore_project(firestore_emulator: str) -> Iterator[str]:
 # Stores and run histories ---------------------------------------------------------------------
 
 
+BACKENDS = ["sqlite", "firestore"]
+
+
 @pytest.fixture
 def sqlite_store(tmp_path: Path) -> Iterator[SqliteStore]:
     """A SqliteStore on a fresh file (a file, not :memory:, to exercise WAL and locking)."""
-    store = SqliteStore(str(tmp_path / "marvin.db"))
-    yield store
-    store.close()
+    with closing(SqliteStore(str(tmp_path / "marvin.db"))) as store:
+        yield store
 
 
 @pytest.fixture
 def firestore_store(firestore_project: str) -> Iterator[FirestoreStore]:
     """A FirestoreStore on the session's emulator, in a project of its own."""
-    store = FirestoreStore(project=firestore_project)
-    yield store
-    store.close()
-
-
-@pytest.fixture(params=["sqlite", "firestore"])
-def store(request: pytest.FixtureRequest) -> Store:
-    """Each backend in turn: what holds for one store must hold for both."""
-    backend: Store = request.getfixturevalue(f"{request.param}_store")
-    return backend
+    with closing(FirestoreStore(project=firestore_project)) as store:
+        yield store
 
 
 @pytest.fixture
 def sqlite_history(tmp_path: Path) -> Iterator[SqliteHistory]:
     """On a fresh file (not :memory:), to exercise WAL as in production."""
-    history = SqliteHistory(str(tmp_path / "marvin.db"))
-    yield history
-    history.close()
+    with closing(SqliteHistory(str(tmp_path / "marvin.db"))) as history:
+        yield history
 
 
 @pytest.fixture
 def firestore_history(firestore_project: str) -> Iterator[FirestoreHistory]:
     """On the session's emulator, in a project of its own."""
-    history = FirestoreHistory(project=firestore_project)
-    yield history
-    history.close()
+    with closing(FirestoreHistory(project=firestore_project)) as history:
+        yield history
 
 
-@pytest.fixture(params=["sqlite", "firestore"])
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest) -> Store:
+    """Each backend in turn: what holds for one store must hold for both."""
+    return cast(Store, request.getfixturevalue(f"{request.param}_store"))
+
+
+@pytest.fixture(params=BACKENDS)
 def history(request: pytest.FixtureRequest) -> RunHistory:
     """Each backend in turn: what holds for one run history must hold for both."""
-    backend: RunHistory = request.getfixturevalue(f"{request.param}_history")
-    return backend
+    return cast(RunHistory, request.getfixturevalue(f"{request.param}_history"))

@@ -37,6 +37,7 @@ from marvin.testing.server import serve_in_thread
 from marvin.testing.signing import FORM_CONTENT_TYPE, signed_headers, slash_command_body
 from marvin.testing.slack_api import SlackStandIn
 from marvin.web.http import MAX_BODY_BYTES, SlackHandler, build_web_app
+from tests.support.settings import stand_in_settings
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TOKEN = "xoxb-test-token"
@@ -47,17 +48,7 @@ SLACK_DEADLINE = 3.0  # seconds Slack waits for the ack
 
 
 def make_settings(slack_api_url: str, **overrides: Any) -> Settings:
-    fields: dict[str, Any] = {
-        "slack_bot_token": TOKEN,
-        "slack_signing_secret": SECRET,
-        "slack_api_url": slack_api_url,
-        "timezone": "UTC",
-        "standup_time": "09:00",
-        "standup_days": "mon-fri",
-        "standup_channel": "#general",
-        **overrides,
-    }
-    return Settings(_env_file=None, **fields)  # type: ignore[call-arg]  # pydantic-settings
+    return stand_in_settings(slack_api_url, TOKEN, SECRET, **overrides)
 
 
 @dataclass
