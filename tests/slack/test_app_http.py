@@ -254,17 +254,24 @@ class _DeadStore:
         return fail
 
 
-def test_dead_store_answers_not_saved_never_thanks(
-    slack: SlackStandIn, server: tuple[str, _Current, httpx.Client]
-) -> None:
-    url, current, http = server
+def _slash_with_a_dead_store(
+    slack: SlackStandIn, server: tuple[str, _Current, httpx.Client], text: str
+) -> httpx.Response:
+    """`/standup text` to an app whose store fails every call."""
+    _, current, http = server
     bolt = build_app(make_settings(slack.url), cast(Store, _DeadStore()), lambda: NOW)
     current.handler = functools.partial(dispatch, bolt)
     try:
-        body = slash_command_body(text="did things")
-        response = http.post("/slack/events", content=body, headers=signed_headers(SECRET, body))
+        body = slash_command_body(text=text)
+        return http.post("/slack/events", content=body, headers=signed_headers(SECRET, body))
     finally:
         current.handler = None
+
+
+def test_dead_store_answers_not_saved_never_thanks(
+    slack: SlackStandIn, server: tuple[str, _Current, httpx.Client]
+) -> None:
+    response = _slash_with_a_dead_store(slack, server, "did things")
 
     assert response.status_code == 200  # Slack shows only a 200's text to the user
     assert response.json() == {"response_type": "ephemeral", "text": NOT_SAVED}
@@ -274,14 +281,7 @@ def test_dead_store_still_answers_help(
     slack: SlackStandIn, server: tuple[str, _Current, httpx.Client]
 ) -> None:
     """Help needs no store, and so no replay guard: it works in an outage."""
-    url, current, http = server
-    bolt = build_app(make_settings(slack.url), cast(Store, _DeadStore()), lambda: NOW)
-    current.handler = functools.partial(dispatch, bolt)
-    try:
-        body = slash_command_body(text="help")
-        response = http.post("/slack/events", content=body, headers=signed_headers(SECRET, body))
-    finally:
-        current.handler = None
+    response = _slash_with_a_dead_store(slack, server, "help")
 
     assert response.status_code == 200
     assert response.json() == {"response_type": "ephemeral", "text": HELP}
