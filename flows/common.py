@@ -7,7 +7,13 @@ from datetime import timedelta
 
 from flows.services import services
 from marvin.domain.models import Member, Update
-from marvin.domain.standup import active_standup_date, last_standup_date, standup_instant
+from marvin.domain.run_names import STANDUP_DATE_TASK
+from marvin.domain.standup import (
+    active_standup_date,
+    last_standup_date,
+    parse_date,
+    standup_instant,
+)
 from marvin.engine import SKIP, get_context, task
 
 STORE_RETRY_DELAY = timedelta(seconds=2)  # a blip in the store is worth two more tries
@@ -21,16 +27,11 @@ def run_time() -> dt.datetime:
 
 
 def check_date(date: str) -> str:
-    """A YYYY-MM-DD date, normalised; ValueError with an example otherwise."""
-    try:
-        if len(date) != 10:
-            raise ValueError(date)
-        return dt.date.fromisoformat(date).isoformat()
-    except (ValueError, TypeError):
-        raise ValueError(f"bad date {date!r}: expected YYYY-MM-DD, e.g. 2026-11-23") from None
+    """A YYYY-MM-DD date as given; ValueError with an example otherwise (see `parse_date`)."""
+    return parse_date(date).isoformat()
 
 
-@task
+@task(name=STANDUP_DATE_TASK)
 def get_standup_date(team: str, date: str | None = None) -> str:
     """The standup a reminder is for: the next one still ahead (today before standup time).
 

@@ -25,7 +25,9 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
+from flows import FLOW_NAMES
 from marvin.domain.models import DEFAULT_TEAM, SlotClaim, Team
+from marvin.domain.run_names import REMINDER_FLOW, STANDUP_FLOW
 from marvin.engine.schedules import CronClock, Schedule, ScheduledRun
 from marvin.history.recovery import close_dead_runs
 from marvin.history.retention import prune_runs
@@ -37,7 +39,6 @@ from marvin.store.teams import default_team
 
 log = logging.getLogger("marvin.scheduler")
 
-FLOW_NAMES = ("reminder", "standup")
 PRUNE_INTERVAL_SECONDS = 3600  # run history retention is applied hourly (and at start)
 
 RunScheduled = Callable[[str, dict[str, Any], dt.datetime], object]
@@ -56,10 +57,10 @@ def team_clocks(team: Team) -> dict[str, CronClock]:
     """The reminder and standup clocks of one team (parameter `team` set to its name)."""
     params = {"team": team.name}
     return {
-        "reminder": CronClock.daily_at(
+        REMINDER_FLOW: CronClock.daily_at(
             team.reminder_time, days=team.days, timezone=team.timezone, parameter_defaults=params
         ),
-        "standup": CronClock.daily_at(
+        STANDUP_FLOW: CronClock.daily_at(
             team.standup_time, days=team.days, timezone=team.timezone, parameter_defaults=params
         ),
     }

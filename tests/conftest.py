@@ -6,6 +6,9 @@ Fixtures:
         else starts the jar once per session. Fails, never skips, when it cannot.
     firestore_project: a fresh project id on that emulator (an empty database), cleared after
         the test.
+    sqlite_store, firestore_store: an empty store on each backend; `store` runs a test on both.
+    sqlite_history, firestore_history: an empty run history on each backend; `history` runs a
+        test on both.
 """
 
 from __future__ import annotations
@@ -13,9 +16,18 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
+from pathlib import Path
+from typing import cast
 
 import pytest
 
+from marvin.store import Store
+from marvin.store.firestore.history import FirestoreHistory
+from marvin.store.firestore.store import FirestoreStore
+from marvin.store.run_history import RunHistory
+from marvin.store.sqlite.history import SqliteHistory
+from marvin.store.sqlite.store import SqliteStore
 from tests.support import firestore_emulator as emulator
 
 
@@ -56,3 +68,49 @@ def firestore_project(firestore_emulator: str) -> Iterator[str]:
     project = f"test-{uuid.uuid4().hex[:12]}"
     yield project
     emulator.clear(firestore_emulator, project)
+
+
+# Stores and run histories ---------------------------------------------------------------------
+
+
+BACKENDS = ["sqlite", "firestore"]
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[SqliteStore]:
+    """A SqliteStore on a fresh file (a file, not :memory:, to exercise WAL and locking)."""
+    with closing(SqliteStore(str(tmp_path / "marvin.db"))) as store:
+        yield store
+
+
+@pytest.fixture
+def firestore_store(firestore_project: str) -> Iterator[FirestoreStore]:
+    """A FirestoreStore on the session's emulator, in a project of its own."""
+    with closing(FirestoreStore(project=firestore_project)) as store:
+        yield store
+
+
+@pytest.fixture
+def sqlite_history(tmp_path: Path) -> Iterator[SqliteHistory]:
+    """On a fresh file (not :memory:), to exercise WAL as in production."""
+    with closing(SqliteHistory(str(tmp_path / "marvin.db"))) as history:
+        yield history
+
+
+@pytest.fixture
+def firestore_history(firestore_project: str) -> Iterator[FirestoreHistory]:
+    """On the session's emulator, in a project of its own."""
+    with closing(FirestoreHistory(project=firestore_project)) as history:
+        yield history
+
+
+@pytest.fixture(params=BACKENDS)
+def store(request: pytest.FixtureRequest) -> Store:
+    """Each backend in turn: what holds for one store must hold for both."""
+    return cast(Store, request.getfixturevalue(f"{request.param}_store"))
+
+
+@pytest.fixture(params=BACKENDS)
+def history(request: pytest.FixtureRequest) -> RunHistory:
+    """Each backend in turn: what holds for one run history must hold for both."""
+    return cast(RunHistory, request.getfixturevalue(f"{request.param}_history"))

@@ -10,16 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import socket
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from marvin.domain.models import SlotClaim, Team
 from marvin.scheduler import FlowScheduler, team_clocks
 from marvin.store import Store
-from marvin.store.firestore.store import FirestoreStore
 from marvin.store.liveness import this_process
 from marvin.store.sqlite.store import SqliteStore
 from tests.test_scheduler import FakeRun, make_settings
@@ -35,26 +30,6 @@ ELSEWHERE = "another-host:42:4242"  # alive or not: only the lease can tell
 
 def at(hour: int, minute: int) -> dt.datetime:
     return MONDAY.replace(hour=hour, minute=minute)
-
-
-@pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[SqliteStore]:
-    store = SqliteStore(str(tmp_path / "marvin.db"))
-    yield store
-    store.close()
-
-
-@pytest.fixture
-def firestore_store(firestore_project: str) -> Iterator[FirestoreStore]:
-    store = FirestoreStore(project=firestore_project)
-    yield store
-    store.close()
-
-
-@pytest.fixture(params=["sqlite", "firestore"])
-def store(request: pytest.FixtureRequest) -> Store:
-    backend: Store = request.getfixturevalue(f"{request.param}_store")
-    return backend
 
 
 def scheduler(store: Store, now: dt.datetime, run: FakeRun, **settings: Any) -> FlowScheduler:

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from marvin.cli.tables import print_table
+from marvin.domain.durations import format_duration
 from marvin.domain.models import Member, Team
 from marvin.domain.standup import format_days
 from marvin.engine import FlowRun, State, TaskRun
@@ -103,19 +104,6 @@ def _state_text(name: str) -> Text:
 
 def _when(at: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M:%S") -> str:
     return "-" if at is None else at.astimezone(dt.UTC).strftime(fmt)
-
-
-def format_duration(start: dt.datetime | None, end: dt.datetime | None) -> str:
-    """E.g. "420 ms", "12.3 s", "3m 05s", "1h 02m"; "-" while running or never started."""
-    if start is None or end is None:
-        return "-"
-    seconds = max((end - start).total_seconds(), 0.0)
-    if seconds < 1:
-        return f"{seconds * 1000:.0f} ms"
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, seconds = divmod(int(seconds), 60)
-    return f"{minutes}m {seconds:02d}s" if minutes < 60 else f"{minutes // 60}h {minutes % 60:02d}m"
 
 
 def format_parameters(parameters: dict[str, Any]) -> str:

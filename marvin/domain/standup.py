@@ -13,6 +13,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import re
@@ -32,6 +33,7 @@ __all__ = [
     "parse_days",
     "format_days",
     "format_date",
+    "parse_date",
     "is_user_id",
     "is_blank_update",
     "members_missing",
@@ -66,7 +68,7 @@ def standup_instant(team: Team, date: str) -> dt.datetime:
     schedule agree on DST days. The result is normalised to a real local time (02:30 on a
     spring-forward night comes back as 03:30).
     """
-    day, zone = _parse_date(date), _zone(team)
+    day, zone = parse_date(date), _zone(team)
     hour, minute = parse_hhmm(team.standup_time)
     wall = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
     return wall.astimezone(dt.UTC).astimezone(zone)
@@ -106,7 +108,7 @@ def last_standup_date(team: Team, now: dt.datetime) -> str:
 
 def next_standup_date(team: Team, date: str) -> str:
     """The first standup day strictly after ``date``; e.g. where a reminder's next run points."""
-    days, start = _days(team), _parse_date(date)
+    days, start = _days(team), parse_date(date)
     for offset in range(1, 8):
         day = start + dt.timedelta(days=offset)
         if day.weekday() in days:
@@ -114,9 +116,23 @@ def next_standup_date(team: Team, date: str) -> str:
     raise AssertionError("unreachable: a standup day recurs within a week")  # pragma: no cover
 
 
+def parse_date(date: str) -> dt.date:
+    """A ``YYYY-MM-DD`` date (a standup date, a report's bound, a ``--date`` option).
+
+    Raises:
+        ValueError: anything else, e.g. "2026-6-1" or "2026-02-30", with an example of what
+            is expected (the CLI shows this message as it is).
+    """
+    # fromisoformat alone would also take "20261123" or "2026-W48-1"; dates are keys, so be strict.
+    if isinstance(date, str) and _DATE.fullmatch(date):
+        with contextlib.suppress(ValueError):  # a day that does not exist, e.g. 2026-02-30
+            return dt.date.fromisoformat(date)
+    raise ValueError(f"bad date {date!r}: expected YYYY-MM-DD, e.g. 2026-11-23")
+
+
 def format_date(date: str) -> str:
     """An ISO date as people say it in messages, e.g. "Monday 23 November"."""
-    day = _parse_date(date)
+    day = parse_date(date)
     return pendulum.date(day.year, day.month, day.day).format("dddd D MMMM")
 
 
@@ -124,13 +140,6 @@ def _epoch(team: Team, day: dt.date) -> float:
     # Compare instants as epoch seconds: Python compares two datetimes sharing a tzinfo by
     # wall clock, ignoring fold, which is wrong for exactly the DST hours this must get right.
     return standup_instant(team, day.isoformat()).timestamp()
-
-
-def _parse_date(date: str) -> dt.date:
-    # fromisoformat alone would also take "20261123" or "2026-W48-1"; dates are keys, so be strict.
-    if not _DATE.fullmatch(date):
-        raise ValueError(f"invalid date {date!r}: expected YYYY-MM-DD")
-    return dt.date.fromisoformat(date)
 
 
 def _zone(team: Team) -> pendulum.Timezone | pendulum.FixedTimezone:

@@ -26,6 +26,7 @@ from marvin.engine.flow import Edge, Flow, FlowValidationError
 from marvin.engine.records import FlowRun, LogEntry, Recorder, TaskRun
 from marvin.engine.signals import FAIL, PAUSE, RETRY, SKIP, SUCCESS, Signal
 from marvin.engine.state import (
+    ALL_STATES,
     Failed,
     Finished,
     Mapped,
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
     from marvin.engine.schedules import CronClock, Schedule, ScheduledRun
 
 __all__ = [
+    "ALL_STATES",
     "FAIL",
     "PAUSE",
     "RETRY",

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 __all__ = [
+    "ALL_STATES",
     "State",
     "Pending",
     "Scheduled",
@@ -247,3 +248,10 @@ class TimedOut(Failed):
 
     __slots__ = ()
     color = "#b91c1c"
+
+
+ALL_STATES: tuple[type[State], ...] = (
+    State, Pending, Scheduled, Retrying, Paused, Running, Finished,
+    Success, Skipped, Mapped, Failed, TriggerFailed, TimedOut,
+)
+"""Every state class, the base first: for what must name them all, e.g. a colour legend."""

@@ -1,12 +1,14 @@
-"""Draw a flow: Mermaid text for docs, the CLI and the runs dashboard.
+"""Draw a flow as Mermaid text: the engine's own dependency-free picture of a flow.
 
 Example::
 
     print(flow.to_mermaid())          # graph shape
     print(flow.to_mermaid(run))       # coloured by each task's state in that run
 
-Mermaid is plain text that GitHub, docs and a small script on a web page all render,
-so the engine needs no graphics library.
+Mermaid is plain text that GitHub and docs render, so the engine needs no graphics
+library and does no layout (Mermaid's renderer does). The runs dashboard must work
+offline without scripts, so it draws recorded graphs as SVG in `marvin.web.graph_svg`,
+the one place that lays a graph out.
 """
 
 from __future__ import annotations

@@ -14,6 +14,7 @@ nothing was saved, never a false "Thanks".
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from marvin.domain.digest import escape_mrkdwn
@@ -75,6 +76,22 @@ class Command:
     argument: str = ""
 
 
+@dataclass(frozen=True)
+class StandupRequest:
+    """One person's `/standup` command and what every action needs to answer it."""
+
+    store: Store
+    settings: Settings
+    user_id: str
+    user_name: str
+    command: Command
+    now: dt.datetime
+
+    def membership_date(self, team: str) -> str:
+        """The first standup of `team` that joining (or leaving) it now takes effect for."""
+        return membership_date(self.store, self.settings, team, self.now)
+
+
 _KEYWORDS = {"show", "clear", "help", "leave"}
 
 
@@ -107,45 +124,30 @@ def handle_standup(
     The store gets `budget` seconds in all: past that, the answer is "not saved" (or "could
     not confirm", when a write went out and its answer did not come back). An answer too
     long for Slack (`/standup show` of a long update) is cut short with a note saying so."""
-    reply = _answer(store, settings, user_id, user_name, text, now, budget)
+    command = parse_command(text)
+    reply = _answer(StandupRequest(store, settings, user_id, user_name, command, now), budget)
     note = CUT_SHORT.format(limit=MAX_EPHEMERAL_ANSWER)
     return Reply(fit_with_note(reply.text, MAX_EPHEMERAL_ANSWER, note), reply.ok)
 
 
-def _answer(
-    store: Store,
-    settings: Settings,
-    user_id: str,
-    user_name: str,
-    text: str,
-    now: dt.datetime,
-    budget: float,
-) -> Reply:
-    command = parse_command(text)
-    if command.action == "help":
+def _answer(request: StandupRequest, budget: float) -> Reply:
+    if request.command.action == "help":
         return Reply(HELP)
     try:
         with deadline(budget):
-            return _act(store, settings, user_id, user_name, command, now)
+            return _act(request)
     except StoreError as exc:  # OutcomeUnknown too: a write went out, its answer did not
         unknown = isinstance(exc, OutcomeUnknown)
-        if command.action == "update":
+        if request.command.action == "update":
             return Reply(UNCONFIRMED if unknown else NOT_SAVED, ok=False)
         return Reply(NOT_CONFIRMED if unknown else NOT_CHANGED, ok=False)
 
 
-def _act(
-    store: Store,
-    settings: Settings,
-    user_id: str,
-    user_name: str,
-    command: Command,
-    now: dt.datetime,
-) -> Reply:
+def _act(request: StandupRequest) -> Reply:
     try:
-        return _ACTIONS[command.action](store, settings, user_id, user_name, command, now)
+        return _ACTIONS[request.command.action](request)
     except UnknownTeamError:  # their team was deleted under them
-        member = store.get_member(user_id)
+        member = request.store.get_member(request.user_id)
         team = escape_mrkdwn(member.team) if member else "?"
         return Reply(
             f"Your team *{team}* no longer exists, so nothing was saved or changed. "
@@ -154,44 +156,34 @@ def _act(
         )
 
 
-def _member(
-    store: Store, settings: Settings, user_id: str, user_name: str, now: dt.datetime
-) -> tuple[Member, bool]:
+def _member(request: StandupRequest) -> tuple[Member, bool]:
     """The member record, joining the default team on first use (returns joined?)."""
+    store, user_id = request.store, request.user_id
     member = store.get_member(user_id)
     if member is not None:
         return member, False
-    joined = membership_date(store, settings, DEFAULT_TEAM, now)
-    member = Member(user_id=user_id, team=DEFAULT_TEAM, name=user_name, joined_on=joined)
+    joined = request.membership_date(DEFAULT_TEAM)
+    member = Member(user_id=user_id, team=DEFAULT_TEAM, name=request.user_name, joined_on=joined)
     store.save_member(member)
     return member, True
 
 
-def _team_and_date(
-    store: Store, settings: Settings, member: Member, now: dt.datetime
-) -> tuple[Team, str]:
-    team = resolve_team(store, settings, member.team)
-    return team, active_standup_date(team, now)
+def _team_and_date(request: StandupRequest, member: Member) -> tuple[Team, str]:
+    team = resolve_team(request.store, request.settings, member.team)
+    return team, active_standup_date(team, request.now)
 
 
-def _update(
-    store: Store,
-    settings: Settings,
-    user_id: str,
-    user_name: str,
-    command: Command,
-    now: dt.datetime,
-) -> Reply:
-    text = command.argument.strip()
+def _update(request: StandupRequest) -> Reply:
+    text = request.command.argument.strip()
     if len(text) > MAX_UPDATE_CHARS:
         return Reply(
             f"That update is {len(text):,} characters; the limit is {MAX_UPDATE_CHARS:,}. "
             "Nothing was saved: please shorten it or split it over several `/standup`s.",
             ok=False,
         )
-    member, joined = _member(store, settings, user_id, user_name, now)
-    team, date = _team_and_date(store, settings, member, now)
-    update = store.append_update(team.name, date, user_id, text, now)
+    member, joined = _member(request)
+    team, date = _team_and_date(request, member)
+    update = request.store.append_update(team.name, date, member.user_id, text, request.now)
     parts = len(update.entries)
     lines = [
         f"Thanks! Saved your update for *{format_date(date)}*"
@@ -206,34 +198,21 @@ def _update(
     return Reply("\n".join(lines))
 
 
-def _show(
-    store: Store,
-    settings: Settings,
-    user_id: str,
-    user_name: str,
-    command: Command,
-    now: dt.datetime,
-) -> Reply:
-    member = store.get_member(user_id)
+def _show(request: StandupRequest) -> Reply:
+    member = request.store.get_member(request.user_id)
     if member is None:
         return Reply("You are not in a standup team yet: `/standup join` or just post an update.")
-    team, date = _team_and_date(store, settings, member, now)
-    update = store.get_update(team.name, date, user_id)
+    team, date = _team_and_date(request, member)
+    update = request.store.get_update(team.name, date, member.user_id)
     if update is None or not update.text.strip():
         return Reply(f"You have no update for *{format_date(date)}* yet.")
     return Reply(f"Your update for *{format_date(date)}*:\n{escape_mrkdwn(update.text)}")
 
 
-def _clear(
-    store: Store,
-    settings: Settings,
-    user_id: str,
-    user_name: str,
-    command: Command,
-    now: dt.datetime,
-) -> Reply:
+def _clear(request: StandupRequest) -> Reply:
     """Clear the pending update wherever it is: an update posted before `leave` or a
     move to another team is still in that team's digest, so it must stay clearable."""
+    store, user_id = request.store, request.user_id
     member = store.get_member(user_id)
     teams = [member.team] if member is not None else []
     teams += [t.name for t in store.list_teams() if t.name not in teams]
@@ -243,12 +222,12 @@ def _clear(
     own_date = None
     for name in teams:
         try:
-            team = resolve_team(store, settings, name)
+            team = resolve_team(store, request.settings, name)
         except UnknownTeamError:
             if member is not None and name == member.team:
                 raise
             continue
-        date = active_standup_date(team, now)
+        date = active_standup_date(team, request.now)
         own_date = own_date or date
         cleared = store.clear_update(team.name, date, user_id)
         if cleared is not None:
@@ -263,15 +242,9 @@ def _clear(
     return Reply("\n".join(cleared_lines))
 
 
-def _join(
-    store: Store,
-    settings: Settings,
-    user_id: str,
-    user_name: str,
-    command: Command,
-    now: dt.datetime,
-) -> Reply:
-    name = command.argument or DEFAULT_TEAM
+def _join(request: StandupRequest) -> Reply:
+    store, user_id = request.store, request.user_id
+    name = request.command.argument or DEFAULT_TEAM
     if name != DEFAULT_TEAM and store.get_team(name) is None:
         known = ", ".join(sorted({DEFAULT_TEAM} | {t.name for t in store.list_teams()}))
         return Reply(
@@ -279,9 +252,8 @@ def _join(
         )
     current = store.get_member(user_id)
     stays = current is not None and current.team == name
-    joined = current.joined_on if current is not None and stays else membership_date(
-        store, settings, name, now)
-    store.save_member(Member(user_id=user_id, team=name, name=user_name, joined_on=joined))
+    joined = current.joined_on if current is not None and stays else request.membership_date(name)
+    store.save_member(Member(user_id=user_id, team=name, name=request.user_name, joined_on=joined))
     if stays:
         return Reply(f"You are already in team *{escape_mrkdwn(name)}*.")
     moved = f" (moved from *{escape_mrkdwn(current.team)}*)" if current is not None else ""
@@ -290,17 +262,11 @@ def _join(
     )
 
 
-def _leave(
-    store: Store,
-    settings: Settings,
-    user_id: str,
-    user_name: str,
-    command: Command,
-    now: dt.datetime,
-) -> Reply:
+def _leave(request: StandupRequest) -> Reply:
+    store, user_id = request.store, request.user_id
     current = store.get_member(user_id)
     try:  # kept as a former member from the next standup on, for statistics
-        left = None if current is None else membership_date(store, settings, current.team, now)
+        left = None if current is None else request.membership_date(current.team)
     except UnknownTeamError:  # their team is gone: nothing to count them in
         left = None
     if current is None or not store.remove_member(user_id, left):
@@ -308,7 +274,7 @@ def _leave(
     return Reply("You have left standup: no more reminders. `/standup join` to come back.")
 
 
-_ACTIONS = {
+_ACTIONS: dict[str, Callable[[StandupRequest], Reply]] = {
     "update": _update,
     "show": _show,
     "clear": _clear,

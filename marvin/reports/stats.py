@@ -18,16 +18,17 @@ the reminder are not counted then, so that figure is a lower bound.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from marvin.domain.digest import digest_summary
 from marvin.domain.models import DEFAULT_TEAM, Member, Team, Update
-from marvin.domain.standup import is_blank_update
+from marvin.domain.run_names import REMINDER_FLOW, REMINDER_NEEDED_TASK, STANDUP_DATE_TASK
+from marvin.domain.standup import is_blank_update, parse_date
 from marvin.store.run_records import RunDetail
 
 __all__ = [
+    "REMINDER_FLOW",
     "DayStats",
     "MemberStats",
     "TeamStats",
@@ -36,11 +37,7 @@ __all__ = [
     "team_stats",
 ]
 
-REMINDER_FLOW = "reminder"
-REMINDER_TASK = "is_reminder_needed"  # a child that ran (not skipped): a member needed a reminder
-DATE_TASK = "get_standup_date"  # its result: the standup a run was for
 _UNFINISHED = frozenset({"Pending", "Scheduled", "Retrying", "Paused", "Running"})
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _EPOCH = dt.datetime.min.replace(tzinfo=dt.UTC)
 
 
@@ -165,7 +162,7 @@ def team_stats(
 
 def standup_days(team: Team, start: str, end: str) -> list[str]:
     """The team's standup dates from `start` to `end`, inclusive, as YYYY-MM-DD."""
-    first, last = _parse_date(start), _parse_date(end)
+    first, last = parse_date(start), parse_date(end)
     if first > last:
         raise ValueError(f"the range starts ({start}) after it ends ({end})")
     if not team.days or any(day not in range(7) for day in team.days):
@@ -202,14 +199,11 @@ def _reminders_needed(detail: RunDetail, team: str) -> tuple[str, int] | None:
     if run.ended_at is None or run.state in _UNFINISHED:
         return None
     date = _run_date(detail)
-    parents = [t for t in detail.task_runs if t.task == REMINDER_TASK and t.map_index is None]
+    checks = [t for t in detail.task_runs if t.task == REMINDER_NEEDED_TASK]
+    parents = [t for t in checks if t.map_index is None]
     if date is None or not parents or parents[0].state != "Mapped":
         return None
-    needed = sum(
-        1
-        for t in detail.task_runs
-        if t.task == REMINDER_TASK and t.map_index is not None and t.state == "Success"
-    )
+    needed = sum(1 for t in checks if t.map_index is not None and t.state == "Success")
     return date, needed
 
 
@@ -217,23 +211,22 @@ def _run_date(detail: RunDetail) -> str | None:
     """The standup a reminder run was for: what `get_standup_date` decided, else the
     `date` parameter it was given."""
     for task_run in detail.task_runs:
-        if task_run.task == DATE_TASK and task_run.map_index is None:
-            if task_run.state == "Success" and _DATE.fullmatch(task_run.result):
+        if task_run.task == STANDUP_DATE_TASK and task_run.map_index is None:
+            if task_run.state == "Success" and _is_date(task_run.result):
                 return task_run.result
             break
     date = detail.run.parameters.get("date")
-    if isinstance(date, str) and _DATE.fullmatch(date):
+    if isinstance(date, str) and _is_date(date):
         return date
     return None
 
 
-def _parse_date(date: str) -> dt.date:
-    if not _DATE.fullmatch(date):
-        raise ValueError(f"invalid date {date!r}: expected YYYY-MM-DD, e.g. 2026-06-08")
+def _is_date(value: str) -> bool:
     try:
-        return dt.date.fromisoformat(date)
+        parse_date(value)
     except ValueError:
-        raise ValueError(f"invalid date {date!r}: no such day") from None
+        return False
+    return True
 
 
 def _unique(members: Iterable[Member]) -> list[Member]:

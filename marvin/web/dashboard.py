@@ -30,6 +30,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
+from marvin.domain.durations import format_duration
 from marvin.store.run_history import RunHistory
 from marvin.store.run_records import EventRecord, FlowRunRecord, RunDetail, TaskRunRecord
 from marvin.web.graph_svg import FAILED_STATES, STATE_COLORS, render_svg, text_color
@@ -127,26 +128,17 @@ def _badge(state: str) -> str:
     return f'<span class="badge{cls}">{escape(state)}</span>'
 
 
+_NOT_TIMED = '<span class="muted">—</span>'  # not started, or still running
+
+
 def _time(at: dt.datetime | None, clock: bool = False) -> str:
     """UTC date and time, or (`clock`) the time of day to the millisecond."""
     if at is None:
-        return '<span class="muted">—</span>'
+        return _NOT_TIMED
     at = at.astimezone(dt.UTC)
     if clock:
         return at.strftime("%H:%M:%S.") + f"{at.microsecond // 1000:03d}"
     return at.strftime("%Y-%m-%d %H:%M:%S")
-
-
-def _duration(start: dt.datetime | None, end: dt.datetime | None) -> str:
-    if start is None or end is None:
-        return '<span class="muted">—</span>'
-    s = max((end - start).total_seconds(), 0.0)
-    if s < 1:
-        return f"{s * 1000:.0f} ms"
-    if s < 60:
-        return f"{s:.1f} s"
-    m, s = divmod(int(s), 60)
-    return f"{m}m {s:02d}s" if m < 60 else f"{m // 60}h {m % 60:02d}m"
 
 
 def _value(v: Any) -> str:
@@ -172,7 +164,7 @@ def _list_page(runs: list[FlowRunRecord], flow: str | None, limit: int) -> str:
     rows = (
         f'<tr><td><a href="/runs?flow={escape(quote(r.flow))}">{escape(r.flow)}</a></td>'
         f"<td>{_badge(r.state)}</td><td>{_time(r.started_at)}</td>"
-        f'<td class="num">{_duration(r.started_at, r.ended_at)}</td>'
+        f'<td class="num">{format_duration(r.started_at, r.ended_at, _NOT_TIMED)}</td>'
         f'<td><a class="mono" href="/runs/{escape(quote(r.id, safe=""))}">{escape(r.id[:12])}</a>'
         "</td>"
         f'<td class="wrap">{_params(r.parameters)}</td></tr>'
@@ -223,7 +215,7 @@ def _task_rows(tasks: list[TaskRunRecord], anchor: dict[str, int]) -> Iterable[s
             f"<td><code>{escape(_task_label(t))}</code>{logs}</td><td>{_badge(t.state)}</td>"
             f'<td class="wrap">{escape(t.message)}</td><td class="wrap"><code>{escape(t.result)}'
             f'</code></td><td class="num">{t.run_count}</td>'
-            f'<td class="num">{_duration(t.started_at, t.ended_at)}</td></tr>'
+            f'<td class="num">{format_duration(t.started_at, t.ended_at, _NOT_TIMED)}</td></tr>'
         )
 
 
@@ -250,7 +242,7 @@ def _run_page(d: RunDetail) -> str:
         f"<dt>message</dt><dd>{escape(r.message) or '<span class=muted>—</span>'}</dd>"
         f"<dt>scheduled</dt><dd>{_time(r.scheduled_at)}</dd>"
         f"<dt>started</dt><dd>{_time(r.started_at)}</dd><dt>ended</dt><dd>{_time(r.ended_at)}"
-        f"</dd><dt>duration</dt><dd>{_duration(r.started_at, r.ended_at)}</dd>"
+        f"</dd><dt>duration</dt><dd>{format_duration(r.started_at, r.ended_at, _NOT_TIMED)}</dd>"
         f"<dt>version</dt><dd><code>{escape(r.version)}</code></dd>"
         f"<dt>parameters</dt><dd>{_params(r.parameters)}</dd></dl>"
     )

@@ -18,31 +18,13 @@ from collections.abc import Mapping
 from html import escape
 from typing import Any
 
-from marvin.engine import (
-    Failed,
-    Finished,
-    Mapped,
-    Paused,
-    Pending,
-    Retrying,
-    Running,
-    Scheduled,
-    Skipped,
-    State,
-    Success,
-    TimedOut,
-    TriggerFailed,
-)
+from marvin.engine import ALL_STATES, Failed
 
 __all__ = ["NOT_RUN_COLOR", "STATE_COLORS", "FAILED_STATES", "render_svg", "text_color"]
 
-_STATE_CLASSES: tuple[type[State], ...] = (
-    State, Pending, Scheduled, Retrying, Paused, Running, Finished,
-    Success, Skipped, Mapped, Failed, TriggerFailed, TimedOut,
-)
-STATE_COLORS: dict[str, str] = {cls.__name__: cls.color for cls in _STATE_CLASSES}
+STATE_COLORS: dict[str, str] = {cls.__name__: cls.color for cls in ALL_STATES}
 """Fill colour per state class name, straight from the engine's State tree."""
-FAILED_STATES = frozenset(c.__name__ for c in _STATE_CLASSES if issubclass(c, Failed))
+FAILED_STATES = frozenset(c.__name__ for c in ALL_STATES if issubclass(c, Failed))
 NOT_RUN_COLOR = "#ffffff"  # a task with no recorded run (e.g. the flow stopped early)
 
 NODE_H = 44

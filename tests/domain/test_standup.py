@@ -22,6 +22,7 @@ from marvin.domain.standup import (
     last_standup_date,
     members_missing,
     next_standup_date,
+    parse_date,
     parse_days,
     parse_hhmm,
     reminder_text,
@@ -345,6 +346,20 @@ def test_next_standup_date(days: tuple[int, ...], date: str, expected: str) -> N
 def test_next_standup_date_rejects_bad_dates(bad: str) -> None:
     with pytest.raises(ValueError):
         next_standup_date(LONDON, bad)
+
+
+def test_parse_date_takes_only_real_yyyy_mm_dd_days() -> None:
+    assert parse_date("2026-11-23") == dt.date(2026, 11, 23)
+    assert parse_date("2024-02-29") == dt.date(2024, 2, 29)
+
+
+@pytest.mark.parametrize(
+    "bad", ["2026-6-1", "20261123", "2026-W48-1", "2026-02-30", "2026-13-01", " 2026-11-23", ""]
+)
+def test_parse_date_says_what_it_expected_with_an_example(bad: str) -> None:
+    with pytest.raises(ValueError) as raised:
+        parse_date(bad)
+    assert str(raised.value) == f"bad date {bad!r}: expected YYYY-MM-DD, e.g. 2026-11-23"
 
 
 def test_format_date() -> None:

@@ -6,6 +6,7 @@ import pendulum
 import pytest
 
 from marvin.engine import (
+    ALL_STATES,
     Failed,
     FakeClock,
     Finished,
@@ -194,3 +195,11 @@ def test_finished_state_built_by_hand_has_readable_times() -> None:
     assert s.start_time in (None, 5.0)
     assert s.end_time == 5.0
     assert s.duration == 0.0
+
+
+def test_all_states_names_every_state_class_once() -> None:
+    import marvin.engine.state as states
+
+    defined = {v for v in vars(states).values() if isinstance(v, type) and issubclass(v, State)}
+    assert len(ALL_STATES) == len(set(ALL_STATES))
+    assert set(ALL_STATES) == defined

@@ -33,6 +33,7 @@ from marvin.store import Store
 from marvin.store.firestore.store import FirestoreStore
 from marvin.store.sqlite.store import SqliteStore
 from marvin.testing.slack_api import SlackStandIn
+from tests.support.settings import stand_in_settings
 
 TOKEN = "xoxb-flows-test-token"
 SIGNING_SECRET = "flows-test-signing-secret"
@@ -70,20 +71,7 @@ def make_chat(url: str) -> SlackWebChat:
 
 
 def make_settings(url: str, **overrides: Any) -> Settings:
-    values: dict[str, Any] = {
-        "slack_bot_token": TOKEN,
-        "slack_signing_secret": SIGNING_SECRET,
-        "slack_api_url": url,
-        "timezone": "UTC",
-        "standup_time": "09:00",
-        "reminder_time": "08:30",
-        "standup_days": "mon-fri",
-        "standup_channel": "#general",
-        "alert_channel": None,
-        "executor": "local",
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return stand_in_settings(url, TOKEN, SIGNING_SECRET, **({"executor": "local"} | overrides))
 
 
 def add_members(store: Store, user_ids: tuple[str, ...] = MEMBERS, team: str = TEAM) -> None:

@@ -9,40 +9,15 @@ A SIGKILLed `marvin run reminder` is tried in tests/reliability/test_kill_mid_ru
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
-
-import pytest
 
 from marvin.engine import Flow, LocalExecutor, Parameter, ThreadExecutor, task
 from marvin.history.recorder import HistoryRecorder, emit_event, position_of, recording
-from marvin.store.firestore.history import FirestoreHistory
 from marvin.store.run_history import RunHistory
 from marvin.store.sqlite.history import SqliteHistory
 
 RUN = "ba7c4e5" + "0" * 25
 WAIT = 30.0  # seconds: a bound on waiting for the background batch, never a timing
-
-
-@pytest.fixture
-def sqlite_history(tmp_path: Path) -> Iterator[SqliteHistory]:
-    history = SqliteHistory(str(tmp_path / "marvin.db"))
-    yield history
-    history.close()
-
-
-@pytest.fixture
-def firestore_history(firestore_project: str) -> Iterator[FirestoreHistory]:
-    history = FirestoreHistory(project=firestore_project)
-    yield history
-    history.close()
-
-
-@pytest.fixture(params=["sqlite", "firestore"])
-def history(request: pytest.FixtureRequest) -> RunHistory:
-    backend: RunHistory = request.getfixturevalue(f"{request.param}_history")
-    return backend
 
 
 class Peek:

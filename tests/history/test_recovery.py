@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -25,10 +23,8 @@ def running(run_id: str, runner: str) -> FlowRunRecord:
 
 
 @pytest.fixture
-def history(tmp_path: Path) -> Iterator[SqliteHistory]:
-    history = SqliteHistory(str(tmp_path / "marvin.db"))
-    yield history
-    history.close()
+def history(sqlite_history: SqliteHistory) -> SqliteHistory:
+    return sqlite_history
 
 
 def dead_predecessor() -> str:

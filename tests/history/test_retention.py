@@ -6,8 +6,7 @@ Times are fixed (never today's date): "now" is Monday 2026-06-08 12:00 UTC.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
 import pytest
 
@@ -96,10 +95,8 @@ def save_run(history: SqliteHistory, run_id: str, started: dt.datetime | None) -
 
 
 @pytest.fixture
-def history(tmp_path: Path) -> Iterator[SqliteHistory]:
-    opened = SqliteHistory(str(tmp_path / "marvin.db"))
-    yield opened
-    opened.close()
+def history(sqlite_history: SqliteHistory) -> SqliteHistory:
+    return sqlite_history
 
 
 def ids(runs: Sequence[FlowRunRecord]) -> list[str]:

@@ -8,8 +8,7 @@ counts for is known exactly: Friday 20 November before 09:00 London time, Monday
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any, cast
 from zoneinfo import ZoneInfo
 
@@ -58,10 +57,8 @@ def make_settings(**overrides: Any) -> Settings:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[SqliteStore]:
-    db = SqliteStore(str(tmp_path / "marvin.db"))
-    yield db
-    db.close()
+def store(sqlite_store: SqliteStore) -> SqliteStore:
+    return sqlite_store
 
 
 @pytest.fixture

@@ -37,6 +37,7 @@ from marvin.store.firestore.store import FirestoreStore
 from marvin.store.run_history import RunHistory
 from marvin.store.sqlite.store import SqliteStore
 from marvin.testing.slack_api import SlackStandIn
+from tests.support.settings import stand_in_settings
 
 TEAM = DEFAULT_TEAM
 DATE = "2026-06-08"  # a Monday; the default team stands up mon-fri at 09:00 UTC
@@ -58,22 +59,8 @@ class FixedClock:
 
 
 def make_settings(url: str, **overrides: Any) -> Settings:
-    """Settings on the stand-in with every default spelled out (no machine env leaks in)."""
-    values: dict[str, Any] = {
-        "slack_bot_token": TOKEN,
-        "slack_signing_secret": SIGNING_SECRET,
-        "slack_api_url": url,
-        "timezone": "UTC",
-        "standup_time": "09:00",
-        "reminder_time": "08:30",
-        "standup_days": "mon-fri",
-        "standup_channel": "#general",
-        "alert_channel": ALERTS,
-        "executor": "threads",
-        "dashboard_token": None,
-    }
-    values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]  # pydantic-settings
+    """Settings on the stand-in, alerts going to ALERTS."""
+    return stand_in_settings(url, TOKEN, SIGNING_SECRET, **({"alert_channel": ALERTS} | overrides))
 
 
 def make_chat(url: str, token: str = TOKEN, **options: Any) -> SlackWebChat:

@@ -117,7 +117,7 @@ def test_standup_days_are_the_teams_days_in_the_range_inclusive() -> None:
     [
         ("2026-06-08", "2026-06-01", "starts (2026-06-08) after it ends"),
         ("2026-6-1", END, "expected YYYY-MM-DD"),
-        ("2026-02-30", END, "no such day"),
+        ("2026-02-30", END, "bad date '2026-02-30': expected YYYY-MM-DD, e.g. 2026-11-23"),
     ],
 )
 def test_bad_ranges_are_value_errors_that_say_why(start: str, end: str, message: str) -> None:

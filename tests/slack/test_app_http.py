@@ -20,7 +20,6 @@ import functools
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, cast
 
 import httpx
@@ -38,6 +37,7 @@ from marvin.testing.server import serve_in_thread
 from marvin.testing.signing import FORM_CONTENT_TYPE, signed_headers, slash_command_body
 from marvin.testing.slack_api import SlackStandIn
 from marvin.web.http import MAX_BODY_BYTES, SlackHandler, build_web_app
+from tests.support.settings import stand_in_settings
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TOKEN = "xoxb-test-token"
@@ -48,17 +48,7 @@ SLACK_DEADLINE = 3.0  # seconds Slack waits for the ack
 
 
 def make_settings(slack_api_url: str, **overrides: Any) -> Settings:
-    fields: dict[str, Any] = {
-        "slack_bot_token": TOKEN,
-        "slack_signing_secret": SECRET,
-        "slack_api_url": slack_api_url,
-        "timezone": "UTC",
-        "standup_time": "09:00",
-        "standup_days": "mon-fri",
-        "standup_channel": "#general",
-        **overrides,
-    }
-    return Settings(_env_file=None, **fields)  # type: ignore[call-arg]  # pydantic-settings
+    return stand_in_settings(slack_api_url, TOKEN, SECRET, **overrides)
 
 
 @dataclass
@@ -142,13 +132,6 @@ def server() -> Iterator[tuple[str, _Current, httpx.Client]]:
 
 
 @pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[SqliteStore]:
-    db = SqliteStore(str(tmp_path / "marvin.db"))
-    yield db
-    db.close()
-
-
-@pytest.fixture
 def firestore_store(firestore_project: str) -> Iterator[FirestoreStore]:
     db = FirestoreStore(project=firestore_project)
     # The emulator's very first call runs in a cold JVM (~4 s here); Slack's 3 s bound is
@@ -156,12 +139,6 @@ def firestore_store(firestore_project: str) -> Iterator[FirestoreStore]:
     db.list_teams()
     yield db
     db.close()
-
-
-@pytest.fixture(params=["sqlite", "firestore"])
-def store(request: pytest.FixtureRequest) -> Store:
-    backend: Store = request.getfixturevalue(f"{request.param}_store")
-    return backend
 
 
 @pytest.fixture
@@ -277,17 +254,24 @@ class _DeadStore:
         return fail
 
 
-def test_dead_store_answers_not_saved_never_thanks(
-    slack: SlackStandIn, server: tuple[str, _Current, httpx.Client]
-) -> None:
-    url, current, http = server
+def _slash_with_a_dead_store(
+    slack: SlackStandIn, server: tuple[str, _Current, httpx.Client], text: str
+) -> httpx.Response:
+    """`/standup text` to an app whose store fails every call."""
+    _, current, http = server
     bolt = build_app(make_settings(slack.url), cast(Store, _DeadStore()), lambda: NOW)
     current.handler = functools.partial(dispatch, bolt)
     try:
-        body = slash_command_body(text="did things")
-        response = http.post("/slack/events", content=body, headers=signed_headers(SECRET, body))
+        body = slash_command_body(text=text)
+        return http.post("/slack/events", content=body, headers=signed_headers(SECRET, body))
     finally:
         current.handler = None
+
+
+def test_dead_store_answers_not_saved_never_thanks(
+    slack: SlackStandIn, server: tuple[str, _Current, httpx.Client]
+) -> None:
+    response = _slash_with_a_dead_store(slack, server, "did things")
 
     assert response.status_code == 200  # Slack shows only a 200's text to the user
     assert response.json() == {"response_type": "ephemeral", "text": NOT_SAVED}
@@ -297,14 +281,7 @@ def test_dead_store_still_answers_help(
     slack: SlackStandIn, server: tuple[str, _Current, httpx.Client]
 ) -> None:
     """Help needs no store, and so no replay guard: it works in an outage."""
-    url, current, http = server
-    bolt = build_app(make_settings(slack.url), cast(Store, _DeadStore()), lambda: NOW)
-    current.handler = functools.partial(dispatch, bolt)
-    try:
-        body = slash_command_body(text="help")
-        response = http.post("/slack/events", content=body, headers=signed_headers(SECRET, body))
-    finally:
-        current.handler = None
+    response = _slash_with_a_dead_store(slack, server, "help")
 
     assert response.status_code == 200
     assert response.json() == {"response_type": "ephemeral", "text": HELP}

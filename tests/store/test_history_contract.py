@@ -13,7 +13,7 @@ import re
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -93,29 +93,6 @@ def detail(history: RunHistory, run_id: str = RUN) -> RunDetail:
     found = history.get_run(run_id)
     assert found is not None
     return found
-
-
-@pytest.fixture
-def sqlite_history(tmp_path: Path) -> Iterator[SqliteHistory]:
-    """On a fresh file (not :memory:), to exercise WAL as in production."""
-    history = SqliteHistory(str(tmp_path / "marvin.db"))
-    yield history
-    history.close()
-
-
-@pytest.fixture
-def firestore_history(firestore_project: str) -> Iterator[FirestoreHistory]:
-    """On the session's emulator, in a project of its own."""
-    history = FirestoreHistory(project=firestore_project)
-    yield history
-    history.close()
-
-
-@pytest.fixture(params=["sqlite", "firestore"])
-def history(request: pytest.FixtureRequest) -> RunHistory:
-    """Each backend in turn: the contract suite must pass on both."""
-    backend: RunHistory = request.getfixturevalue(f"{request.param}_history")
-    return backend
 
 
 def test_is_a_run_history(history: RunHistory) -> None:

@@ -10,12 +10,9 @@ tests/reliability/test_firestore_faults.py.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any, cast
 
 import httpx
-import pytest
 
 from marvin.store.base import Store, StoreError, time_left
 from marvin.store.sqlite.store import SqliteStore
@@ -24,13 +21,6 @@ from marvin.web.http import HEALTH_DEADLINE, build_web_app
 from marvin.web.serve import HEALTH_STORE_BUDGET, check_health
 
 DOCKER_PROBE_TIMEOUT = 4.0  # seconds: the Dockerfile's HEALTHCHECK urlopen timeout
-
-
-@pytest.fixture
-def sqlite_store(tmp_path: Path) -> Iterator[SqliteStore]:
-    store = SqliteStore(str(tmp_path / "marvin.db"))
-    yield store
-    store.close()
 
 
 class BudgetSpy:

@@ -1,0 +1,31 @@
+"""The flows registry, and the recorded names the reports read back from reminder runs."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows import FLOW_NAMES, get_flow
+from marvin.domain.run_names import (
+    REMINDER_FLOW,
+    REMINDER_NEEDED_TASK,
+    STANDUP_DATE_TASK,
+    STANDUP_FLOW,
+)
+
+
+def test_each_flow_is_found_by_the_name_it_records_runs_under() -> None:
+    assert FLOW_NAMES == (REMINDER_FLOW, STANDUP_FLOW)
+    for name in FLOW_NAMES:
+        assert get_flow(name).name == name
+
+
+def test_an_unknown_flow_names_the_known_ones() -> None:
+    with pytest.raises(ValueError, match="unknown flow 'nope': expected one of reminder, standup"):
+        get_flow("nope")
+
+
+def test_the_reminder_flow_records_the_task_names_the_stats_read() -> None:
+    # `marvin stats` counts reminders from these tasks' recorded runs: a rename must show here.
+    tasks = {task.name: task for task in get_flow(REMINDER_FLOW).sorted_tasks()}
+    assert STANDUP_DATE_TASK in tasks
+    assert get_flow(REMINDER_FLOW).is_mapped(tasks[REMINDER_NEEDED_TASK])
