@@ -13,7 +13,8 @@ from hypothesis import strategies as st
 
 from marvin.domain.models import DeliveryKind, Member
 from marvin.store import OutcomeUnknown, StoreError, deadline
-from marvin.store.firestore.store import DEFAULT_TIMEOUT, FirestoreStore, doc_id
+from marvin.store.firestore.client import DEFAULT_TIMEOUT, doc_id
+from marvin.store.firestore.store import FirestoreStore
 from tests.support.deadlines import finishes_within
 from tests.support.firestore_faults import FirestoreFaults
 

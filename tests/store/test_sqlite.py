@@ -14,7 +14,8 @@ import pytest
 
 from marvin.domain.models import DeliveryKind, Member, Team
 from marvin.store import StoreError
-from marvin.store.sqlite.store import SCHEMA_VERSION, SqliteStore
+from marvin.store.sqlite.schema import SCHEMA_VERSION
+from marvin.store.sqlite.store import SqliteStore
 
 DAY = "2026-03-02"
 T0 = dt.datetime(2026, 3, 2, 8, 15, tzinfo=dt.UTC)
@@ -164,7 +165,7 @@ def test_a_deadline_cuts_the_wait_for_another_processs_write_lock(db_path: str) 
     to BUSY_TIMEOUT_MS (10 s); under one it gives up when the deadline does, and the
     normal wait is back for the next call."""
     from marvin.store import deadline
-    from marvin.store.sqlite.store import BUSY_TIMEOUT_MS
+    from marvin.store.sqlite.connection import BUSY_TIMEOUT_MS
 
     store = SqliteStore(db_path)
     holder = sqlite3.connect(db_path, isolation_level=None)
