@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import re
 import subprocess
 import sys
@@ -18,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from marvin.domain.models import Member
@@ -33,7 +31,7 @@ from marvin.store.run_records import (
     TaskRunRecord,
 )
 from marvin.store.sqlite.history import SqliteHistory
-from marvin.store.sqlite.history_rows import iso, logs_json
+from marvin.store.sqlite.history_rows import iso
 from marvin.store.sqlite.store import SqliteStore
 from tests.support.deadlines import finishes_within
 from tests.support.firestore_faults import FirestoreFaults
@@ -480,33 +478,6 @@ def test_a_sqlite_history_made_before_runners_were_recorded_gets_the_column(
     finally:
         history.close()
     SqliteHistory(path).close()  # opening again adds nothing twice
-
-
-@settings(derandomize=True, max_examples=300)
-@given(INSTANTS, INSTANTS)
-def test_sqlite_timestamps_are_utc_isoformat_and_sort_as_instants(
-    a: dt.datetime, b: dt.datetime
-) -> None:
-    assert iso(a) == a.astimezone(dt.UTC).isoformat(timespec="microseconds")
-    assert (iso(a) < iso(b)) == (a < b)
-    assert dt.datetime.fromisoformat(iso(a)) == a
-
-
-@settings(derandomize=True, max_examples=200)
-@given(st.lists(st.tuples(INSTANTS, st.text(max_size=8), st.text()), max_size=4))
-def test_sqlite_logs_are_written_as_json_dumps_would(logs: list[tuple[Any, str, str]]) -> None:
-    records = [LogRecord(*log) for log in logs]
-    expected = [[iso(r.at), r.level, r.message] for r in records]
-    assert logs_json(records) == json.dumps(expected, separators=(",", ":"))
-
-
-def test_sqlite_history_errors_become_store_errors(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="no-such-dir"):
-        SqliteHistory(str(tmp_path / "no-such-dir" / "marvin.db"))
-    history = SqliteHistory(str(tmp_path / "marvin.db"))
-    history.close()
-    with pytest.raises(StoreError, match="list_flow_runs"):
-        history.list_flow_runs()
 
 
 # Firestore only ----------------------------------------------------------------------------
