@@ -5,14 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from marvin.domain.models import Member
-from marvin.store import StoreError
-from marvin.store.sqlite.connection import SqliteDatabase
+from marvin.store import StoreError, deadline
+from marvin.store.sqlite.connection import BUSY_TIMEOUT_MS, SqliteDatabase
 from marvin.store.sqlite.history import SqliteHistory
 from marvin.store.sqlite.store import SqliteStore
 
@@ -70,13 +72,19 @@ def test_memory_database_is_shared_by_threads() -> None:
     store.close()
 
 
-def test_sqlite_errors_become_store_errors(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("opens", "op", "prefix"), [
+    (SqliteStore, lambda store: store.get_team("ops"), "SQLite get_team"),
+    (SqliteHistory, lambda history: history.list_flow_runs(), "SQLite history list_flow_runs"),
+], ids=["store", "history"])
+def test_sqlite_errors_become_store_errors(
+    tmp_path: Path, opens: Callable[[str], Any], op: Callable[[Any], object], prefix: str
+) -> None:
     with pytest.raises(StoreError, match="no-such-dir"):
-        SqliteStore(str(tmp_path / "no-such-dir" / "marvin.db"))
-    store = SqliteStore(str(tmp_path / "marvin.db"))
-    store.close()
-    with pytest.raises(StoreError, match="get_team"):
-        store.get_team("ops")
+        opens(str(tmp_path / "no-such-dir" / "marvin.db"))
+    opened = opens(str(tmp_path / "marvin.db"))
+    opened.close()
+    with pytest.raises(StoreError, match=f"^{prefix} failed"):
+        op(opened)
 
 
 @pytest.mark.timeout(5)  # without the deadline this waits out the 10 s busy timeout
@@ -84,9 +92,6 @@ def test_a_deadline_cuts_the_wait_for_another_processs_write_lock(db_path: str) 
     """Another connection holds the write lock: without a deadline a writer would wait up
     to BUSY_TIMEOUT_MS (10 s); under one it gives up when the deadline does, and the
     normal wait is back for the next call."""
-    from marvin.store import deadline
-    from marvin.store.sqlite.connection import BUSY_TIMEOUT_MS
-
     store = SqliteStore(db_path)
     holder = sqlite3.connect(db_path, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
@@ -100,12 +105,3 @@ def test_a_deadline_cuts_the_wait_for_another_processs_write_lock(db_path: str) 
     assert busy == BUSY_TIMEOUT_MS
     assert store.append_update("ops", DAY, "U1", "x", T0).entries == ("x",)
     store.close()
-
-
-def test_sqlite_history_errors_become_store_errors(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="no-such-dir"):
-        SqliteHistory(str(tmp_path / "no-such-dir" / "marvin.db"))
-    history = SqliteHistory(str(tmp_path / "marvin.db"))
-    history.close()
-    with pytest.raises(StoreError, match="list_flow_runs"):
-        history.list_flow_runs()
