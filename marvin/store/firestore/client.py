@@ -94,8 +94,9 @@ def utc(value: dt.datetime) -> dt.datetime:
 
 class FirestoreClient:
     """What both Firestore-backed classes share: the client (built or borrowed), where it
-    points (for error messages), the interceptor if any, and turning Google API failures
-    into `StoreError`, and bounding each call by a timeout (less under a `deadline`)."""
+    points (for error messages), the interceptor if any, call options that bound each
+    call by a timeout (less under a `deadline`), and turning Google API failures into
+    `StoreError`."""
 
     def __init__(
         self, project: str | None = None, client: object | None = None, *,
