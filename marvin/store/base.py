@@ -1,6 +1,6 @@
 """The `Store` protocol: everything Marvin persists, behind one small interface.
 
-Two backends implement it (`sqlite.py`, the embedded default; `firestore.py`) and one
+Two backends implement it (`sqlite/`, the embedded default; `firestore/`) and one
 contract test suite (`tests/store/test_contract.py`) runs on both, so the app never
 cares which one it has. Methods are synchronous; each is atomic on its own, and each
 honours a `deadline` set by its caller.

@@ -8,42 +8,16 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 
 import pytest
-from hypothesis import example, given
-from hypothesis import strategies as st
 
 from marvin.domain.models import DeliveryKind, Member
 from marvin.store import OutcomeUnknown, StoreError, deadline
-from marvin.store.firestore.store import DEFAULT_TIMEOUT, FirestoreStore, doc_id
+from marvin.store.firestore.client import DEFAULT_TIMEOUT, doc_id
+from marvin.store.firestore.store import FirestoreStore
 from tests.support.deadlines import finishes_within
 from tests.support.firestore_faults import FirestoreFaults
 
 DAY = "2026-03-02"
 T0 = dt.datetime(2026, 3, 2, 8, 15, tzinfo=dt.UTC)
-
-
-@given(st.lists(st.tuples(st.text(), st.text(), st.text()), min_size=2, max_size=6, unique=True))
-@example([("a__b", "c", "d"), ("a", "b__c", "d")])
-@example([("a/b", "", "x"), ("a%2Fb", "", "x"), ("a", "", "x"), ("", "a", "x")])
-@example([("a_", "_b", ""), ("a", "__b", ""), ("a__", "b", "")])
-def test_doc_id_never_maps_two_keys_to_one_id(keys: list[tuple[str, str, str]]) -> None:
-    assert len({doc_id(*key) for key in keys}) == len(keys)
-
-
-@given(st.lists(st.text(), min_size=1, max_size=4))
-@example(["."])
-@example([".."])
-@example(["__x__"])
-@example([""])
-@example(["a/b/c"])
-def test_doc_id_is_always_a_legal_firestore_id(parts: list[str]) -> None:
-    ident = doc_id(*parts)
-    assert ident and "/" not in ident and ident not in {".", ".."}
-    assert not re.fullmatch(r"__.*__", ident)
-
-
-def test_doc_id_keeps_slack_names_readable() -> None:
-    assert doc_id("digest", "ops", DAY, "#general") == "digest__ops__2026-03-02__#general"
-    assert doc_id("C123/456") == "C123%2F456"
 
 
 def test_documents_follow_the_documented_layout(firestore_store: FirestoreStore) -> None:

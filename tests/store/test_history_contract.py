@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import json
 import re
 import subprocess
 import sys
@@ -18,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from marvin.domain.models import Member
@@ -32,7 +30,8 @@ from marvin.store.run_records import (
     RunDetail,
     TaskRunRecord,
 )
-from marvin.store.sqlite.history import SqliteHistory, _iso, _logs_json
+from marvin.store.sqlite.history import SqliteHistory
+from marvin.store.sqlite.history_rows import iso
 from marvin.store.sqlite.store import SqliteStore
 from tests.support.deadlines import finishes_within
 from tests.support.firestore_faults import FirestoreFaults
@@ -445,7 +444,7 @@ def test_a_sqlite_history_made_before_runners_were_recorded_gets_the_column(
         " parameters TEXT NOT NULL, state TEXT NOT NULL, message TEXT NOT NULL,"
         " scheduled_at TEXT, started_at TEXT, ended_at TEXT, graph TEXT NOT NULL);"
         f"INSERT INTO flow_runs VALUES ('{RUN}', 'reminder', '1', '{{}}', 'Running', '',"
-        f" NULL, '{_iso(T0)}', NULL, '{{}}');"
+        f" NULL, '{iso(T0)}', NULL, '{{}}');"
     )
     old.close()
     history = SqliteHistory(path)
@@ -456,33 +455,6 @@ def test_a_sqlite_history_made_before_runners_were_recorded_gets_the_column(
     finally:
         history.close()
     SqliteHistory(path).close()  # opening again adds nothing twice
-
-
-@settings(derandomize=True, max_examples=300)
-@given(INSTANTS, INSTANTS)
-def test_sqlite_timestamps_are_utc_isoformat_and_sort_as_instants(
-    a: dt.datetime, b: dt.datetime
-) -> None:
-    assert _iso(a) == a.astimezone(dt.UTC).isoformat(timespec="microseconds")
-    assert (_iso(a) < _iso(b)) == (a < b)
-    assert dt.datetime.fromisoformat(_iso(a)) == a
-
-
-@settings(derandomize=True, max_examples=200)
-@given(st.lists(st.tuples(INSTANTS, st.text(max_size=8), st.text()), max_size=4))
-def test_sqlite_logs_are_written_as_json_dumps_would(logs: list[tuple[Any, str, str]]) -> None:
-    records = [LogRecord(*log) for log in logs]
-    expected = [[_iso(r.at), r.level, r.message] for r in records]
-    assert _logs_json(records) == json.dumps(expected, separators=(",", ":"))
-
-
-def test_sqlite_history_errors_become_store_errors(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="no-such-dir"):
-        SqliteHistory(str(tmp_path / "no-such-dir" / "marvin.db"))
-    history = SqliteHistory(str(tmp_path / "marvin.db"))
-    history.close()
-    with pytest.raises(StoreError, match="list_flow_runs"):
-        history.list_flow_runs()
 
 
 # Firestore only ----------------------------------------------------------------------------

@@ -1,10 +1,9 @@
-"""What only the SQLite backend promises: several processes on one file, schema, durability."""
+"""What only the SQLite store promises: several processes on one file, and durability."""
 
 from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
-import sqlite3
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -13,8 +12,7 @@ from pathlib import Path
 import pytest
 
 from marvin.domain.models import DeliveryKind, Member, Team
-from marvin.store import StoreError
-from marvin.store.sqlite.store import SCHEMA_VERSION, SqliteStore
+from marvin.store.sqlite.store import SqliteStore
 
 DAY = "2026-03-02"
 T0 = dt.datetime(2026, 3, 2, 8, 15, tzinfo=dt.UTC)
@@ -101,81 +99,4 @@ def test_data_survives_close_and_reopen(db_path: str) -> None:
     update = store.get_update("ops", DAY, "U1")
     assert update is not None and update.entries == ("tea",) and update.updated_at == T0
     assert not store.claim_delivery(DeliveryKind.DIGEST, "ops", DAY, "#general", T0)
-    store.close()
-
-
-def test_a_schema_1_database_keeps_its_members_and_gains_their_dates(db_path: str) -> None:
-    """Members stored before join and leave dates were kept count on every day."""
-    with sqlite3.connect(db_path) as raw:
-        raw.execute("CREATE TABLE members (user_id TEXT PRIMARY KEY, team TEXT NOT NULL, "
-                    "name TEXT NOT NULL)")
-        raw.execute("INSERT INTO members VALUES ('U1', 'ops', 'Arthur')")
-        raw.execute("PRAGMA user_version = 1")
-    raw.close()
-
-    store = SqliteStore(db_path)
-    try:
-        assert store.get_member("U1") == Member("U1", "ops", "Arthur")
-        assert store.list_members("ops") == [Member("U1", "ops", "Arthur", None, None)]
-        assert store.remove_member("U1", "2026-11-24")
-        assert store.list_members("ops", include_former=True) == [
-            Member("U1", "ops", "Arthur", left_on="2026-11-24")]
-    finally:
-        store.close()
-
-
-def test_opening_sets_wal_and_schema_version_idempotently(db_path: str) -> None:
-    SqliteStore(db_path).close()
-    SqliteStore(db_path).close()
-    with sqlite3.connect(db_path) as raw:
-        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
-    raw.close()
-
-
-def test_a_newer_schema_is_refused(db_path: str) -> None:
-    with sqlite3.connect(db_path) as raw:
-        raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    raw.close()
-    with pytest.raises(StoreError, match="schema version"):
-        SqliteStore(db_path)
-
-
-def test_memory_database_is_shared_by_threads() -> None:
-    store = SqliteStore(":memory:")
-    with ThreadPoolExecutor(2) as pool:
-        pool.submit(store.save_member, Member("U1")).result()
-        assert pool.submit(store.get_member, "U1").result() == Member("U1")
-    store.close()
-
-
-def test_sqlite_errors_become_store_errors(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="no-such-dir"):
-        SqliteStore(str(tmp_path / "no-such-dir" / "marvin.db"))
-    store = SqliteStore(str(tmp_path / "marvin.db"))
-    store.close()
-    with pytest.raises(StoreError, match="get_team"):
-        store.get_team("ops")
-
-
-@pytest.mark.timeout(5)  # without the deadline this waits out the 10 s busy timeout
-def test_a_deadline_cuts_the_wait_for_another_processs_write_lock(db_path: str) -> None:
-    """Another connection holds the write lock: without a deadline a writer would wait up
-    to BUSY_TIMEOUT_MS (10 s); under one it gives up when the deadline does, and the
-    normal wait is back for the next call."""
-    from marvin.store import deadline
-    from marvin.store.sqlite.store import BUSY_TIMEOUT_MS
-
-    store = SqliteStore(db_path)
-    holder = sqlite3.connect(db_path, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    try:
-        with deadline(0.3), pytest.raises(StoreError, match="locked"):
-            store.append_update("ops", DAY, "U1", "x", T0)
-        busy = store._conn.execute("PRAGMA busy_timeout").fetchone()[0]
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
-    assert busy == BUSY_TIMEOUT_MS
-    assert store.append_update("ops", DAY, "U1", "x", T0).entries == ("x",)
     store.close()

@@ -1,6 +1,6 @@
-"""Run history on Firestore: `RunHistory` next to `FirestoreStore`, sharing its helpers.
+"""Run history on Firestore: `RunHistory` next to `FirestoreStore`, sharing its client.
 
-Layout (ids from `doc_id`, as in ``firestore.py``)::
+Layout (ids from `doc_id`, as in the store)::
 
     flow_runs/{run id}                      the header; parameters and graph as JSON text
     flow_runs/{run id}/task_runs/{position} position zero-padded; logs as an array of maps
@@ -36,13 +36,21 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from marvin.store.firestore.calls import FirestoreCall, Interceptor
-from marvin.store.firestore.store import (
-    _READ_ERRORS,
+from marvin.store.firestore.client import (
     DEFAULT_TIMEOUT,
+    READ_ERRORS,
     FirestoreClient,
-    _call_options,
-    _utc,
+    call_options,
     doc_id,
+    utc,
+    where,
+)
+from marvin.store.run_keys import (
+    MAX_CANDIDATES,
+    ambiguous,
+    check_positions,
+    check_prefix,
+    prefix_end,
 )
 from marvin.store.run_records import (
     EventRecord,
@@ -50,17 +58,6 @@ from marvin.store.run_records import (
     LogRecord,
     RunDetail,
     TaskRunRecord,
-)
-
-# google.cloud is imported in firestore.py alone (tests/test_layering.py), which does not
-# re-export it: borrow its handles rather than import the SDK a second time.
-from marvin.store.firestore.store import firestore  # type: ignore[attr-defined]  # isort: skip
-from marvin.store.sqlite.history import (
-    MAX_CANDIDATES,
-    ambiguous,
-    check_positions,
-    check_prefix,
-    prefix_end,
 )
 
 MAX_BATCH = 500  # writes per commit (Firestore's limit for a batched write)
@@ -78,13 +75,15 @@ class FirestoreHistory(FirestoreClient):
         self, project: str | None = None, client: object | None = None, *,
         timeout: float = DEFAULT_TIMEOUT, intercept: Interceptor | None = None,
     ) -> None:
-        super().__init__(project, client, intercept)
-        self._call = _call_options(_READ_ERRORS, timeout)  # reads, and idempotent writes
+        super().__init__(project, client, timeout=timeout, intercept=intercept)
+        # Every history write is idempotent (see above), so a commit may be retried on the
+        # same errors as a read; no `deadline` applies to recording.
+        self._call = call_options(READ_ERRORS, self._timeout)
         self._clock = threading.Lock()
         self._last_written = 0
 
     def _run(self, run_id: str) -> Any:
-        return self._document(self._client.collection(RUNS).document(doc_id(run_id)))
+        return self._doc(RUNS, run_id)
 
     def _commit(self, writes: Iterable[tuple[Any, dict[str, Any] | None]]) -> None:
         """Set (or delete, for None) each document, in as few batches as the limits allow.
@@ -112,15 +111,13 @@ class FirestoreHistory(FirestoreClient):
         if count:
             yield batch
 
-    def _stream(self, query: Any, path: str = RUNS) -> list[Any]:
-        """The snapshots `query` (on the collection at `path`) matches, read in full
-        through the interceptor."""
-        return list(self._rpc(FirestoreCall("query", path),
-                              lambda: list(query.stream(**self._call))))
+    def _snapshots(self, query: Any, path: str = RUNS) -> list[Any]:
+        """The snapshots `query` (on the collection at `path`) matches."""
+        return self._stream(query, path, self._call)
 
     def _names(self, query: Any, path: str = RUNS) -> list[Any]:
         """References of the documents `query` (on `path`) matches, fetching no fields."""
-        return [snap.reference for snap in self._stream(query.select(["__name__"]), path)]
+        return [snap.reference for snap in self._snapshots(query.select(["__name__"]), path)]
 
     # Writes ------------------------------------------------------------------------------
     def save_flow_run(self, run: FlowRunRecord) -> None:
@@ -152,9 +149,7 @@ class FirestoreHistory(FirestoreClient):
         Each run's header is deleted after its task runs and events, so an interrupted call
         leaves no orphans out of reach: running it again finds the header and finishes.
         """
-        query = self._client.collection(RUNS).where(
-            filter=firestore.FieldFilter("started_at", "<", _utc(cutoff))
-        )
+        query = where(self._client.collection(RUNS), "started_at", "<", utc(cutoff))
         with self._errors("delete_runs_before"):
             runs = self._names(query)
             refs: list[Any] = []
@@ -174,21 +169,19 @@ class FirestoreHistory(FirestoreClient):
             return []
         query = self._client.collection(RUNS)
         if flow is not None:  # with the order below: the composite index (flow, started_at)
-            query = query.where(filter=firestore.FieldFilter("flow", "==", flow))
+            query = where(query, "flow", "==", flow)
         if since is not None:
-            query = query.where(filter=firestore.FieldFilter("started_at", ">=", _utc(since)))
+            query = where(query, "started_at", ">=", utc(since))
         query = query.order_by("started_at", direction="DESCENDING").limit(limit)
         with self._errors("list_flow_runs"):
-            return [_flow_run(snap.to_dict()) for snap in self._stream(query)]
+            return [_flow_run(snap.to_dict()) for snap in self._snapshots(query)]
 
     def list_unfinished(self) -> list[FlowRunRecord]:
         """Runs recorded as "Running" (started, never ended), newest first: one equality
         query (no composite index), sorted here, as such runs are few."""
-        query = self._client.collection(RUNS).where(
-            filter=firestore.FieldFilter("state", "==", "Running")
-        )
+        query = where(self._client.collection(RUNS), "state", "==", "Running")
         with self._errors("list_unfinished"):
-            runs = [_flow_run(snap.to_dict()) for snap in self._stream(query)]
+            runs = [_flow_run(snap.to_dict()) for snap in self._snapshots(query)]
         return sorted(runs, key=lambda r: (r.started_at or _EPOCH, r.id), reverse=True)
 
     def get_run(self, run_id: str) -> RunDetail | None:
@@ -212,10 +205,10 @@ class FirestoreHistory(FirestoreClient):
                 if not snap.exists:  # deleted in between
                     return None
             run = snap.reference
-            tasks = [s.to_dict() for s in self._stream(run.collection(TASK_RUNS),
-                                                       f"{run.path}/{TASK_RUNS}")]
-            events = [s.to_dict() for s in self._stream(run.collection(EVENTS),
-                                                        f"{run.path}/{EVENTS}")]
+            tasks = [s.to_dict() for s in self._snapshots(run.collection(TASK_RUNS),
+                                                          f"{run.path}/{TASK_RUNS}")]
+            events = [s.to_dict() for s in self._snapshots(run.collection(EVENTS),
+                                                           f"{run.path}/{EVENTS}")]
         tasks.sort(key=lambda d: d["position"])
         events.sort(key=lambda d: (d["at"], d["written"], d["seq"]))
         return RunDetail(_flow_run(snap.to_dict()), [_task_run(d) for d in tasks],
@@ -226,19 +219,11 @@ class FirestoreHistory(FirestoreClient):
         check_prefix(prefix)
         runs = self._client.collection(RUNS)
         start = doc_id(prefix)  # the encoding works character by character: prefixes stay
-        query = (
-            runs.where(filter=firestore.FieldFilter("__name__", ">=", runs.document(start)))
-            .where(filter=firestore.FieldFilter(
-                "__name__", "<", runs.document(prefix_end(start))))
-            .select(["id"]).limit(MAX_CANDIDATES + 1)
-        )
-        ids = [snap.get("id") for snap in self._stream(query)]
+        query = where(runs, "__name__", ">=", runs.document(start))
+        query = where(query, "__name__", "<", runs.document(prefix_end(start)))
+        query = query.select(["id"]).limit(MAX_CANDIDATES + 1)
+        ids = [snap.get("id") for snap in self._snapshots(query)]
         return [i for i in ids if i.startswith(prefix)]
-
-    def close(self) -> None:
-        """Close the gRPC channel if this history built the client."""
-        if self._owns_client:
-            self._client.close()
 
 
 def _approx_bytes(data: Any) -> int:
@@ -253,7 +238,7 @@ def _approx_bytes(data: Any) -> int:
 
 
 def _utc_or_none(value: dt.datetime | None) -> dt.datetime | None:
-    return None if value is None else _utc(value)
+    return None if value is None else utc(value)
 
 
 def _run_doc(r: FlowRunRecord) -> dict[str, Any]:
@@ -270,11 +255,11 @@ def _task_doc(r: TaskRunRecord) -> dict[str, Any]:
             "result": r.result, "run_count": r.run_count,
             "started_at": _utc_or_none(r.started_at), "ended_at": _utc_or_none(r.ended_at),
             "position": r.position,
-            "logs": [{"at": _utc(g.at), "level": g.level, "message": g.message} for g in r.logs]}
+            "logs": [{"at": utc(g.at), "level": g.level, "message": g.message} for g in r.logs]}
 
 
 def _event_doc(e: EventRecord, written: int, seq: int) -> dict[str, Any]:
-    return {"flow_run_id": e.flow_run_id, "task_run_id": e.task_run_id, "at": _utc(e.at),
+    return {"flow_run_id": e.flow_run_id, "task_run_id": e.task_run_id, "at": utc(e.at),
             "system": e.system, "method": e.method, "target": e.target, "outcome": e.outcome,
             "duration_ms": float(e.duration_ms), "written": written, "seq": seq}
 
@@ -295,13 +280,13 @@ def _task_run(d: dict[str, Any]) -> TaskRunRecord:
         parent_id=d["parent_id"], state=d["state"], message=d["message"], result=d["result"],
         run_count=d["run_count"], started_at=_utc_or_none(d["started_at"]),
         ended_at=_utc_or_none(d["ended_at"]), position=d["position"],
-        logs=tuple(LogRecord(_utc(g["at"]), g["level"], g["message"]) for g in d["logs"]),
+        logs=tuple(LogRecord(utc(g["at"]), g["level"], g["message"]) for g in d["logs"]),
     )
 
 
 def _event(d: dict[str, Any]) -> EventRecord:
     return EventRecord(
-        flow_run_id=d["flow_run_id"], task_run_id=d["task_run_id"], at=_utc(d["at"]),
+        flow_run_id=d["flow_run_id"], task_run_id=d["task_run_id"], at=utc(d["at"]),
         system=d["system"], method=d["method"], target=d["target"], outcome=d["outcome"],
         duration_ms=d["duration_ms"],
     )

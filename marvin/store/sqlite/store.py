@@ -1,148 +1,45 @@
-"""The SQLite backend: Marvin's embedded default (``sqlite:///marvin.db``), stdlib only.
+"""The SQLite store: Marvin's embedded default (``sqlite:///marvin.db``), stdlib only.
 
-One connection per store, guarded by a lock (``check_same_thread=False``), rather than one
-connection per thread: every call is a sub-millisecond statement, so serialising them costs
-nothing at Marvin's scale; `close` can then really close everything (per-thread connections
-leak with short-lived worker threads and cannot be closed from another thread); and
-``:memory:`` works (each extra connection would see its own empty database).
-Across processes, WAL + ``busy_timeout`` + ``BEGIN IMMEDIATE`` serialise writers on one file.
+Teams, members, updates, deliveries, channels, seen requests and slot claims, each a table
+(schema.py); ``PRAGMA user_version`` is `SCHEMA_VERSION`. The connection, its lock and
+its error handling are `SqliteDatabase`'s (connection.py), shared with the run history.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 from marvin.domain.models import ChannelRef, Delivery, DeliveryKind, Member, SlotClaim, Team, Update
-from marvin.store.base import StoreError, time_left
+from marvin.store.sqlite.connection import SqliteDatabase, busy_wait_within_deadline
+from marvin.store.sqlite.schema import create_store_tables
 
-SCHEMA_VERSION = 2  # 2: members.joined_on and members.left_on
-BUSY_TIMEOUT_MS = 10_000  # how long a writer waits for another process's write lock
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS teams (
-    name TEXT PRIMARY KEY, timezone TEXT NOT NULL, standup_time TEXT NOT NULL,
-    reminder_time TEXT NOT NULL, days TEXT NOT NULL, channel TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS members (
-    user_id TEXT PRIMARY KEY, team TEXT NOT NULL, name TEXT NOT NULL,
-    joined_on TEXT, left_on TEXT);
-CREATE INDEX IF NOT EXISTS members_by_team ON members (team, user_id);
-CREATE TABLE IF NOT EXISTS updates (
-    team TEXT NOT NULL, date TEXT NOT NULL, user_id TEXT NOT NULL,
-    entries TEXT NOT NULL, updated_at TEXT,
-    PRIMARY KEY (team, date, user_id));
-CREATE TABLE IF NOT EXISTS deliveries (
-    team TEXT NOT NULL, date TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL,
-    claimed_at TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0, detail TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (team, date, kind, target));
-CREATE TABLE IF NOT EXISTS channels (
-    name TEXT PRIMARY KEY, id TEXT NOT NULL, is_private INTEGER NOT NULL DEFAULT 0);
-
-CREATE TABLE IF NOT EXISTS seen_requests (
-    key TEXT PRIMARY KEY, expires_at TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS seen_requests_by_expiry ON seen_requests (expires_at);
-CREATE TABLE IF NOT EXISTS slot_claims (
-    job TEXT PRIMARY KEY, slot TEXT NOT NULL, owner TEXT NOT NULL, claimed_at TEXT NOT NULL,
-    done INTEGER NOT NULL);
-"""
 _MEMBER_COLUMNS = "user_id, team, name, joined_on, left_on"
 _UPDATE_COLUMNS = "team, date, user_id, entries, updated_at"
 _DELIVERY_COLUMNS = "kind, team, date, target, claimed_at, sent, detail"
 _SLOT_COLUMNS = "job, slot, owner, claimed_at, done"
 
 
-def connect(path: str) -> sqlite3.Connection:
-    """A connection set up the way every Marvin table on SQLite expects (the store's and
-    the run history's): autocommit (explicit BEGINs), shared across threads behind the
-    caller's lock, WAL, and a busy timeout for other processes' writes."""
-    try:
-        conn = sqlite3.connect(
-            path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
-        )
-    except sqlite3.Error as exc:
-        raise StoreError(f"cannot open SQLite database {path!r}: {exc}") from exc
-    try:
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        conn.execute("PRAGMA journal_mode = WAL")  # readers never block the writer
-        conn.execute("PRAGMA synchronous = NORMAL")  # durable enough with WAL
-    except sqlite3.Error as exc:
-        conn.close()
-        raise StoreError(f"cannot set up SQLite database {path!r}: {exc}") from exc
-    return conn
-
-
-class SqliteStore:
+class SqliteStore(SqliteDatabase):
     """`Store` on one SQLite file (or ``:memory:``); safe across threads and processes."""
-
-    def __init__(self, path: str) -> None:
-        """Open (creating if needed) the database at `path` and its schema."""
-        self.path = path
-        self._lock = threading.RLock()
-        self._conn = connect(path)
-        try:
-            self._setup()
-        except StoreError:
-            self._conn.close()
-            raise
 
     def _setup(self) -> None:
         with self._transaction("open") as db:
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path!r} has schema version {version}; this Marvin knows up to "
-                    f"{SCHEMA_VERSION}: upgrade Marvin"
-                )
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
-            _add_member_dates(db)
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            create_store_tables(db, self.path)
 
     @contextmanager
     def _errors(self, op: str) -> Iterator[None]:
-        """Serialise use of the connection and turn sqlite3 failures into `StoreError`.
-
-        Under a caller's `deadline`, waiting for another process's write lock is cut to
-        the time left (the only way a local file is slow)."""
-        with self._lock:
-            left = time_left(f"SQLite {op}")
-            try:
-                if left is not None:
-                    self._conn.execute(f"PRAGMA busy_timeout = {int(left * 1000)}")
-                try:
-                    yield
-                finally:
-                    if left is not None:
-                        self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            except sqlite3.Error as exc:
-                raise StoreError(f"SQLite {op} failed on {self.path!r}: {exc}") from exc
-
-    @contextmanager
-    def _transaction(self, op: str) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE``: take the write lock up front, so read-modify-write is atomic."""
-        with self._errors(op):
-            self._conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._conn
-                self._conn.execute("COMMIT")
-            except BaseException:
-                if self._conn.in_transaction:  # also after a failed COMMIT
-                    self._conn.execute("ROLLBACK")
-                raise
+        """As `SqliteDatabase._errors`; under a caller's `deadline`, waiting for another
+        process's write lock is cut to the time left."""
+        with super()._errors(op), busy_wait_within_deadline(self._conn, f"SQLite {op}"):
+            yield
 
     def _write(self, op: str, sql: str, *params: object) -> int:
         """One statement in autocommit mode; returns the number of rows it changed."""
         with self._errors(op):
             return self._conn.execute(sql, params).rowcount
-
-    def _read(self, op: str, sql: str, *params: object) -> list[tuple[object, ...]]:
-        with self._errors(op):
-            return list(self._conn.execute(sql, params).fetchall())
 
     # Teams -----------------------------------------------------------------
     def save_team(self, team: Team) -> None:
@@ -378,11 +275,6 @@ class SqliteStore:
                        "VALUES (?, ?, ?, ?, ?)", row)
         return True
 
-    def close(self) -> None:
-        """Close the connection; the store is unusable afterwards."""
-        with self._lock:
-            self._conn.close()
-
 
 def _iso(value: dt.datetime) -> str:
     """ISO 8601 in UTC with its offset; naive input is refused rather than guessed."""
@@ -395,14 +287,6 @@ def _team(row: tuple[object, ...]) -> Team:
     name, timezone, standup_time, reminder_time, days, channel = row
     return Team(str(name), str(timezone), str(standup_time), str(reminder_time),
                 tuple(json.loads(str(days))), str(channel))
-
-
-def _add_member_dates(db: sqlite3.Connection) -> None:
-    """Schema 1 to 2: members gain their join and leave dates (NULL: always, still)."""
-    columns = {row[1] for row in db.execute("PRAGMA table_info(members)")}
-    for column in ("joined_on", "left_on"):
-        if column not in columns:
-            db.execute(f"ALTER TABLE members ADD COLUMN {column} TEXT")
 
 
 def _member(row: tuple[object, ...]) -> Member:

@@ -1,0 +1,174 @@
+"""The Firestore connection both backends share: building the client, bounding each call,
+turning Google API failures into `StoreError`, and routing calls through an interceptor.
+
+The only module in Marvin that imports ``google.cloud``: the store and the run history
+reach the library through `FirestoreClient` and the functions here.
+Document ids come from `doc_id`, an injective encoding that is safe for any string.
+``FIRESTORE_EMULATOR_HOST`` is honoured (the client library connects to it when set).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from google.api_core import exceptions as gexc
+from google.api_core.retry import Retry, if_exception_type
+from google.auth.credentials import AnonymousCredentials
+from google.auth.exceptions import GoogleAuthError
+from google.cloud import firestore
+
+from marvin.store.base import StoreError, time_left
+from marvin.store.firestore.calls import FirestoreCall, Interceptor, intercepted
+
+DEFAULT_TIMEOUT = 10.0  # seconds, per call including retries: an outage must not hang a flow
+
+# Reads are idempotent, so a timed-out one may be retried; a write may have landed, so only
+# errors that mean "not applied" are retried (the same split as the library's defaults).
+READ_ERRORS: tuple[type[Exception], ...] = (
+    gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.InternalServerError,
+    gexc.ResourceExhausted,
+)
+WRITE_ERRORS: tuple[type[Exception], ...] = (gexc.ServiceUnavailable, gexc.ResourceExhausted)
+# A write refused by its precondition: someone else wrote first.
+LOST_RACE: tuple[type[Exception], ...] = (
+    gexc.AlreadyExists, gexc.FailedPrecondition, gexc.NotFound,
+)
+
+_ESCAPES = {"%": "%25", "/": "%2F", "_": "%5F", ".": "%2E"}
+_SEPARATOR = "__"
+
+
+def doc_id(*parts: str) -> str:
+    """Encode key parts as one document id; distinct keys never share an id.
+
+    ``%``, ``/``, ``_`` and ``.`` are percent-encoded, so no part contains the ``__``
+    separator or a slash, and no id is ``.``, ``..`` or ``__x__``; an empty part becomes
+    ``%`` (never produced otherwise). Slack names such as ``#general`` stay readable.
+    """
+    return _SEPARATOR.join("".join(_ESCAPES.get(c, c) for c in part) or "%" for part in parts)
+
+
+def build_client(project: str | None = None) -> Any:
+    """A Firestore client for `project`, or for the emulator when FIRESTORE_EMULATOR_HOST is set.
+
+    The emulator checks no credentials, so it gets anonymous ones rather than making
+    ``google.auth.default()`` probe the GCE metadata server.
+    """
+    try:
+        if os.environ.get("FIRESTORE_EMULATOR_HOST"):
+            anonymous = AnonymousCredentials()  # type: ignore[no-untyped-call]
+            return firestore.Client(project=project, credentials=anonymous)
+        return firestore.Client(project=project)
+    except (GoogleAuthError, OSError) as exc:  # OSError: no project could be determined
+        raise StoreError(
+            f"cannot set up Firestore ({exc}): set GOOGLE_CLOUD_PROJECT and credentials "
+            "(GOOGLE_APPLICATION_CREDENTIALS or `gcloud auth application-default login`), "
+            "or FIRESTORE_EMULATOR_HOST"
+        ) from exc
+
+
+def call_options(retryable: tuple[type[Exception], ...], timeout: float) -> dict[str, Any]:
+    """``retry``/``timeout`` keywords for a call: the whole call, retries included, ends in time."""
+    retry = Retry(predicate=if_exception_type(*retryable), initial=0.1, maximum=1.0,
+                  multiplier=2.0, timeout=timeout)
+    return {"retry": retry, "timeout": timeout}
+
+
+def where(query: Any, field: str, op: str, value: Any) -> Any:
+    """`query` narrowed to documents whose `field` compares to `value` by `op` (``==``...)."""
+    return query.where(filter=firestore.FieldFilter(field, op, value))
+
+
+def utc(value: dt.datetime) -> dt.datetime:
+    """A plain, UTC ``datetime`` (not the library's subclass); naive input is refused."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"datetime must be time-zone aware, got {value!r}")
+    v = value.astimezone(dt.UTC)
+    return dt.datetime(v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond,
+                       tzinfo=dt.UTC)
+
+
+class FirestoreClient:
+    """What both Firestore-backed classes share: the client (built or borrowed), where it
+    points (for error messages), the interceptor if any, call options that bound each
+    call by a timeout (less under a `deadline`), and turning Google API failures into
+    `StoreError`."""
+
+    def __init__(
+        self, project: str | None = None, client: object | None = None, *,
+        timeout: float = DEFAULT_TIMEOUT, intercept: Interceptor | None = None,
+    ) -> None:
+        """Use `client` if given (the caller keeps owning it), else build one for `project`.
+        Each call ends within `timeout` seconds, retries included; `intercept` sees every
+        call to Firestore (see `Interceptor`)."""
+        self.intercept = intercept
+        self._timeout = timeout
+        self._default_read = call_options(READ_ERRORS, timeout)
+        self._default_write = call_options(WRITE_ERRORS, timeout)
+        self._owns_client = client is None
+        self._client: Any = build_client(project) if client is None else client
+        self._where = f"project {getattr(self._client, 'project', project)!r}"
+        if host := getattr(self._client, "_emulator_host", None):
+            self._where += f" on emulator {host}"
+
+    @property
+    def client(self) -> Any:
+        """The underlying ``google.cloud.firestore.Client`` (for health checks and tests)."""
+        return self._client
+
+    @property
+    def _read(self) -> dict[str, Any]:
+        """Call options for a read: the timeout, or less under a `deadline`."""
+        return self._options(READ_ERRORS, self._default_read)
+
+    @property
+    def _write(self) -> dict[str, Any]:
+        """Call options for a write: the timeout, or less under a `deadline`."""
+        return self._options(WRITE_ERRORS, self._default_write)
+
+    def _options(
+        self, retryable: tuple[type[Exception], ...], default: dict[str, Any]
+    ) -> dict[str, Any]:
+        left = time_left("Firestore call")
+        return default if left is None or left >= self._timeout else call_options(retryable, left)
+
+    def _query(self, collection: str, **equals: str) -> list[dict[str, Any]]:
+        """ONE query with equality filters: no composite index needed, sorting is the caller's."""
+        query = self._client.collection(collection)
+        for field, value in equals.items():
+            query = where(query, field, "==", value)
+        return [snap.to_dict() for snap in self._stream(query, collection, self._read)]
+
+    def _rpc(self, call: FirestoreCall, proceed: Callable[[], Any]) -> Any:
+        return proceed() if self.intercept is None else self.intercept(call, proceed)
+
+    def _document(self, ref: Any) -> Any:
+        """`ref`, its calls going through the interceptor when there is one."""
+        return ref if self.intercept is None else intercepted(ref, self.intercept)
+
+    def _doc(self, collection: str, *key: str) -> Any:
+        """The document of `collection` at the id `doc_id` makes of `key`, intercepted."""
+        return self._document(self._client.collection(collection).document(doc_id(*key)))
+
+    def _stream(self, query: Any, path: str, options: dict[str, Any]) -> list[Any]:
+        """The snapshots `query` (on the collection at `path`) matches, read in full
+        through the interceptor."""
+        return list(self._rpc(FirestoreCall("query", path),
+                              lambda: list(query.stream(**options))))
+
+    @contextmanager
+    def _errors(self, op: str) -> Iterator[None]:
+        """Turn any Google API failure (incl. exhausted retries) into a `StoreError`."""
+        try:
+            yield
+        except gexc.GoogleAPIError as exc:
+            raise StoreError(f"Firestore {op} failed ({self._where}): {exc}") from exc
+
+    def close(self) -> None:
+        """Close the gRPC channel if this object built the client."""
+        if self._owns_client:
+            self._client.close()

@@ -1,0 +1,49 @@
+"""The store's records as Firestore documents and back (field names are the stored layout).
+
+Documents written by earlier releases may lack fields added since; reading fills them in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marvin.domain.models import Delivery, DeliveryKind, Member, SlotClaim, Team, Update
+from marvin.store.firestore.client import utc
+
+
+def team_doc(team: Team) -> dict[str, Any]:
+    return {"name": team.name, "timezone": team.timezone, "standup_time": team.standup_time,
+            "reminder_time": team.reminder_time, "days": list(team.days), "channel": team.channel}
+
+
+def team_from_doc(d: dict[str, Any]) -> Team:
+    return Team(name=d["name"], timezone=d["timezone"], standup_time=d["standup_time"],
+                reminder_time=d["reminder_time"], days=tuple(d["days"]), channel=d["channel"])
+
+
+def member_from_doc(d: dict[str, Any]) -> Member:
+    # Documents written before members had dates lack both fields: always, still.
+    return Member(user_id=d["user_id"], team=d["team"], name=d["name"],
+                  joined_on=d.get("joined_on"), left_on=d.get("left_on"))
+
+
+def update_from_doc(d: dict[str, Any]) -> Update:
+    updated_at = d.get("updated_at")
+    return Update(team=d["team"], date=d["date"], user_id=d["user_id"],
+                  entries=tuple(d["entries"]), updated_at=utc(updated_at) if updated_at else None)
+
+
+def delivery_from_doc(d: dict[str, Any]) -> Delivery:
+    return Delivery(kind=DeliveryKind(d["kind"]), team=d["team"], date=d["date"],
+                    target=d["target"], claimed_at=utc(d["claimed_at"]), sent=d["sent"],
+                    detail=d["detail"])
+
+
+def slot_claim_from_doc(d: dict[str, Any]) -> SlotClaim:
+    return SlotClaim(job=d["job"], slot=utc(d["slot"]), owner=d["owner"],
+                     claimed_at=utc(d["claimed_at"]), done=d["done"])
+
+
+def slot_claim_doc(claim: SlotClaim) -> dict[str, Any]:
+    return {"job": claim.job, "slot": utc(claim.slot), "owner": claim.owner,
+            "claimed_at": utc(claim.claimed_at), "done": claim.done}

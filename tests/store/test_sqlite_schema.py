@@ -1,0 +1,71 @@
+"""SQLite tables: created on opening, older files upgraded in place, newer ones refused."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from marvin.domain.models import Member
+from marvin.store import StoreError
+from marvin.store.sqlite.history import SqliteHistory
+from marvin.store.sqlite.schema import SCHEMA_VERSION
+from marvin.store.sqlite.store import SqliteStore
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> str:
+    return str(tmp_path / "marvin.db")
+
+
+def test_a_schema_1_database_keeps_its_members_and_gains_their_dates(db_path: str) -> None:
+    """Members stored before join and leave dates were kept count on every day."""
+    with sqlite3.connect(db_path) as raw:
+        raw.execute("CREATE TABLE members (user_id TEXT PRIMARY KEY, team TEXT NOT NULL, "
+                    "name TEXT NOT NULL)")
+        raw.execute("INSERT INTO members VALUES ('U1', 'ops', 'Arthur')")
+        raw.execute("PRAGMA user_version = 1")
+    raw.close()
+
+    store = SqliteStore(db_path)
+    try:
+        assert store.get_member("U1") == Member("U1", "ops", "Arthur")
+        assert store.list_members("ops") == [Member("U1", "ops", "Arthur", None, None)]
+        assert store.remove_member("U1", "2026-11-24")
+        assert store.list_members("ops", include_former=True) == [
+            Member("U1", "ops", "Arthur", left_on="2026-11-24")]
+    finally:
+        store.close()
+
+
+def test_opening_sets_wal_and_schema_version_idempotently(db_path: str) -> None:
+    SqliteStore(db_path).close()
+    SqliteStore(db_path).close()
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    raw.close()
+
+
+def test_a_newer_schema_is_refused(db_path: str) -> None:
+    with sqlite3.connect(db_path) as raw:
+        raw.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    raw.close()
+    with pytest.raises(StoreError, match="schema version"):
+        SqliteStore(db_path)
+
+
+def test_the_history_alone_leaves_the_schema_version_to_the_store(db_path: str) -> None:
+    """The history's tables may share the store's file: opening them first must not stamp
+    a version the store would then trust without creating its own tables."""
+    SqliteHistory(db_path).close()
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == 0
+    raw.close()
+    store = SqliteStore(db_path)
+    try:
+        store.save_member(Member("U1", "ops"))
+        assert store.get_member("U1") == Member("U1", "ops")
+    finally:
+        store.close()
