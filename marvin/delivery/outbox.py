@@ -201,7 +201,7 @@ class Sending:
                 try:
                     self._channel_id = ready_channel(self.chat, self.outbox.store, channel).id
                 except ChannelProblem as exc:
-                    raise FAIL(f"could not post the digest to {channel}: {exc}") from None
+                    raise FAIL(f"{self.key.failed}: {exc}") from None
         return self._channel_id
 
     def _finder(self, channel_id: str) -> Callable[[str], MessageSearch] | None:
