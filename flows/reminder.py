@@ -12,15 +12,14 @@ from datetime import timedelta
 
 from flows.alerts import alert_on_failure
 from flows.common import get_standup_date, get_team, get_updates
-from flows.delivery import Attempt, deliver, sent_detail
 from flows.services import services
-from marvin.domain.models import DEFAULT_TEAM, DeliveryKind, Member, Update
+from marvin.delivery.keys import DeliveryKey
+from marvin.domain.models import DEFAULT_TEAM, Member, Update
 from marvin.domain.slack_fit import clip
 from marvin.domain.slack_limits import ADVISED_MESSAGE_TEXT
 from marvin.domain.standup import is_reminder_needed as needs_reminder
 from marvin.domain.standup import reminder_text
 from marvin.engine import SKIP, Flow, Parameter, get_context, task, unmapped
-from marvin.slack.protocol import MessageSearch, SlackError
 
 
 @task
@@ -34,36 +33,12 @@ def is_reminder_needed(member: Member, updates: list[Update]) -> Member:
 def send_reminder(member: Member, team: str, date: str, force: bool = False) -> str:
     """DM one member, at most once per standup date (even across retries and replicas)."""
     s = services()
+    user = member.user_id
     # Built from checked parts and short; clipped all the same so no team setting can
     # make it a message Slack refuses.
     text = clip(reminder_text(member, s.team(team), date), ADVISED_MESSAGE_TEXT)
-
-    def send(attempt: Attempt) -> str:
-        channel = s.chat.open_dm(member.user_id)
-        found = attempt.already_sent(lambda k, t: s.chat.find_message(channel, k, t), attempt.key)
-        return sent_detail(channel, [found or s.chat.post_message(channel, text, key=attempt.key)])
-
-    def find(attempt: Attempt) -> MessageSearch:
-        try:
-            channel = s.chat.open_dm(member.user_id)
-        except SlackError as exc:
-            return MessageSearch.unknown(
-                f"could not open the DM to read it ({exc.error})", permanent=exc.permanent
-            )
-        return s.chat.find_message(channel, attempt.key, attempt.look_since or 0.0)
-
-    user = member.user_id
-    deliver(
-        DeliveryKind.REMINDER,
-        team,
-        date,
-        user,
-        send,
-        find=find,
-        failed=f"could not remind {user}",
-        already=f"{user} was already reminded for {date}",
-        force=force,
-    )
+    with s.outbox.claim(DeliveryKey.reminder(team, date, user), force=force) as out:
+        out.post_dm(user, text)
     if s.dry_run:
         return f"would remind {user}"
     get_context().logger.info("reminded %s for %s", user, date)

@@ -7,6 +7,7 @@ Example::
 
     # inside a task
     services().store.list_updates(team, date)
+    with services().outbox.claim(key) as out: ...
 
 Like Prefect's Secrets, tasks ask for what they need at run time instead of taking it
 as inputs, so the flows read like the plain positive code and the runs' recorded
@@ -22,6 +23,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
+from marvin.delivery.outbox import Outbox
 from marvin.domain.clock import utc_now
 from marvin.domain.models import Team
 from marvin.settings import Settings
@@ -43,6 +45,14 @@ class Services:
     def team(self, name: str) -> Team:
         """The stored team, or for `default` the one described by the MARVIN_* settings."""
         return resolve_team(self.store, self.settings, name)
+
+    @property
+    def outbox(self) -> Outbox:
+        """Sends each reminder and digest at most once, through these services."""
+        return Outbox(
+            self.store, self.chat, self.now, self.settings.delivery_lease_seconds,
+            dry_run=self.dry_run,
+        )
 
 
 _current: ContextVar[Services | None] = ContextVar("marvin_services", default=None)

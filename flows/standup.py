@@ -12,22 +12,12 @@ from datetime import timedelta
 
 from flows.alerts import alert_on_failure
 from flows.common import get_digest_date, get_team, get_updates
-from flows.delivery import (
-    Attempt,
-    DeliveryUnknown,
-    PartlySent,
-    deliver,
-    read_sent_detail,
-    sent_detail,
-)
-from flows.digest_parts import PartSender
 from flows.services import services
-from marvin.delivery.channels import ChannelProblem, ready_channel
+from marvin.delivery.keys import DeliveryKey
 from marvin.domain.digest import digest_messages
-from marvin.domain.models import DEFAULT_TEAM, DeliveryKind, Member, Update
+from marvin.domain.models import DEFAULT_TEAM, Member, Update
 from marvin.domain.quiet_digest import without_mentions
-from marvin.engine import FAIL, Flow, Parameter, get_context, task
-from marvin.slack.protocol import MessageSearch, SlackError
+from marvin.engine import Flow, Parameter, get_context, task
 
 
 @task(max_retries=3, retry_delay=timedelta(seconds=5))
@@ -45,59 +35,11 @@ def post_digest(
     channel = channel or the_team.channel
     members = [m for m in members if m.belongs_on(date)]  # joined later: not missing
     messages = digest_messages(the_team, date, updates, members)
-    where: list[str] = []  # the channel's id, once it is ready (resolved, joined)
     if channel != the_team.channel:  # by hand elsewhere (#testing): name people, never ping
         messages = without_mentions(messages, members)
-
-    def channel_id() -> str:
-        if not where:
-            if s.dry_run:
-                where.append(channel)
-            else:
-                try:
-                    where.append(ready_channel(s.chat, s.store, channel).id)
-                except ChannelProblem as exc:
-                    raise FAIL(f"could not post the digest to {channel}: {exc}") from None
-        return where[0]
-
-    def find_part(key: str, since: float) -> MessageSearch:
-        return s.chat.find_message(channel_id(), key, since)
-
-    def send(attempt: Attempt) -> str:
-        target = channel_id()
-        sender = PartSender(s.chat, target, attempt)
-        try:  # after a crash, parts already out are found, not posted again
-            sender.send(messages)
-        except DeliveryUnknown:
-            raise  # nothing is posted while Slack cannot say what is out
-        except Exception as exc:
-            unsure = isinstance(exc, SlackError) and exc.may_have_been_sent
-            if sender.posted or (unsure and sender.current != f"{attempt.key}#0"):
-                # re-posting would repeat what is out; only the takeover knows what is
-                total = max(len(messages), len(sender.posted) + 1)
-                raise PartlySent(len(sender.posted), total, exc) from exc
-            raise
-        return sent_detail(target, sender.posted)
-
-    def find(attempt: Attempt) -> MessageSearch:
-        """Whether a timed-out single-message digest went out (several parts: unknown)."""
-        if len(messages) != 1:
-            return MessageSearch.unknown("the digest has several parts; some may be out")
-        return find_part(f"{attempt.key}#0", attempt.look_since or 0.0)
-
-    detail = deliver(
-        DeliveryKind.DIGEST,
-        team,
-        date,
-        channel,
-        send,
-        find=find,
-        failed=f"could not post the digest to {channel}",
-        already=f"the digest for {date} was already posted to {channel}",
-        force=force,
-    )
-    _, stamps = read_sent_detail(detail)
-    sent = len(stamps) or len(messages)  # halves count as messages
+    with s.outbox.claim(DeliveryKey.digest(team, date, channel), force=force) as out:
+        out.post_parts(channel, messages)
+    sent = len(out.sent.timestamps) or len(messages)  # halves count as messages
     summary = f"posted {len(updates)} update(s) to {channel} in {sent} message(s)"
     get_context().logger.info(summary)
     return summary

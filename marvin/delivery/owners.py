@@ -10,20 +10,18 @@ A claim names its owner as ``host:pid:start task-run-id``: the process (as
   attempts have ended, so nobody else is sending. This is what saves a claim whose answer
   was lost (the store made it, the caller saw an error) or that could not be given back
   while the store was down.
-- A claim handed over with `resumable` (part of a send may be out, nobody is sending)
-  may be taken over by anyone at once.
+- A claim handed over (`HandedOver`: part of a send may be out, nobody is sending) may be
+  taken over by anyone at once.
 
 Whoever takes a claim over asks Slack, by delivery key, what already went out.
 """
 
 from __future__ import annotations
 
+from marvin.delivery.records import Claimed, HandedOver
 from marvin.store.liveness import is_dead_here, this_process
 
-RESUMABLE = "resumable: "
-"""Prefix of a claim's detail when its sender stopped and handed it over."""
-
-__all__ = ["RESUMABLE", "claim_owner", "may_take_over_now", "resumable"]
+__all__ = ["claim_owner", "may_take_over_now"]
 
 
 def claim_owner(task_run_id: str | None) -> str:
@@ -31,18 +29,10 @@ def claim_owner(task_run_id: str | None) -> str:
     return f"{this_process()} {task_run_id}" if task_run_id else this_process()
 
 
-def resumable(reason: str) -> str:
-    """The detail of a claim handed over for anyone to resume, saying why."""
-    return f"{RESUMABLE}{reason}"
-
-
-def may_take_over_now(claim_detail: str, owner: str) -> bool:
-    """Whether `owner` may take over an unfinished claim whose detail is `claim_detail`
-    without waiting for the lease: its own earlier attempt, a handed-over claim, or a
-    claimer known to be dead."""
-    own_attempt = " " in owner and claim_detail == owner  # only a task run's own claims
-    return (
-        own_attempt
-        or claim_detail.startswith(RESUMABLE)
-        or is_dead_here(claim_detail)
-    )
+def may_take_over_now(claim: Claimed | HandedOver, owner: str) -> bool:
+    """Whether `owner` may take over an unfinished claim without waiting for the lease:
+    its own earlier attempt, a handed-over claim, or a claimer known to be dead."""
+    if isinstance(claim, HandedOver):
+        return True
+    own_attempt = " " in owner and claim.owner == owner  # only a task run's own claims
+    return own_attempt or is_dead_here(claim.owner)

@@ -101,7 +101,9 @@ class Delivery:
     target: str
     claimed_at: dt.datetime
     sent: bool = False
-    detail: str = ""  # when sent: "[CHANNEL_ID:]ts[,ts...]" (older records: ts only)
+    # By state (read in one place, marvin.delivery.records): the owner while claimed,
+    # "resumable: why" once handed over, "[CHANNEL_ID:]ts[,ts...]" once sent.
+    detail: str = ""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ it), so every client honours ``SLACK_API_URL`` and retries the same way:
 ``max_retries`` bounds the retries of one call across all three kinds together (slack-sdk
 keeps one attempt counter per request). A read timeout is never retried, and neither is a
 5xx or a dropped connection on a post that carries a delivery key: Slack may have posted
-it already, so the error says `SlackError.may_have_been_sent` and `flows.delivery` asks
+it already, so the error says `SlackError.may_have_been_sent` and `marvin.delivery` asks
 Slack before sending again.
 
 A refused connection is not retried at all and fails as permanent, naming the URL:

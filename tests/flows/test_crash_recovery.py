@@ -10,10 +10,10 @@ from typing import Any, cast
 
 import pytest
 
-from flows.delivery import delivery_key
 from flows.reminder import flow as reminder_flow
 from flows.services import use_services
 from marvin.app import run_flow
+from marvin.delivery.keys import DeliveryKey
 from marvin.delivery.owners import claim_owner
 from marvin.domain.models import DeliveryKind
 from marvin.engine import FakeClock, LocalExecutor
@@ -38,8 +38,8 @@ def test_a_dead_runs_claims_are_taken_over_without_repeats_or_losses(
     # What a run killed mid-way leaves behind:
     # U0001: claimed, DM posted, killed before completing the claim
     store.claim_delivery(REMINDER, TEAM, DATE, "U0001", crashed_at)
-    chat.post_message(chat.open_dm("U0001"), "reminder", key=delivery_key(
-        REMINDER, TEAM, DATE, "U0001"))
+    chat.post_message(chat.open_dm("U0001"), "reminder", key=str(
+        DeliveryKey.reminder(TEAM, DATE, "U0001")))
     # U0002: claimed, killed before posting
     store.claim_delivery(REMINDER, TEAM, DATE, "U0002", crashed_at)
     # U0003: claimed a moment ago by a run that is still alive (a replica, mid-send)

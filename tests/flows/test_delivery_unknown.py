@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from flows.delivery import delivery_key
 from flows.reminder import flow as reminder_flow
 from flows.services import Services, use_services
-from marvin.delivery.owners import RESUMABLE
+from marvin.delivery.keys import DeliveryKey
+from marvin.delivery.records import RESUMABLE
 from marvin.domain.models import DeliveryKind
 from marvin.engine import FakeClock, FlowRun, LocalExecutor, TaskRun
 from marvin.slack.client import SlackWebChat
@@ -23,7 +23,7 @@ from tests.flows.conftest import DATE, REMINDER_AT, TEAM, TOKEN, MakeServices, a
 
 REMINDER = DeliveryKind.REMINDER
 USER = "U0001"
-KEY = delivery_key(REMINDER, TEAM, DATE, USER)
+KEY = str(DeliveryKey.reminder(TEAM, DATE, USER))
 CRASHED_AT = REMINDER_AT - dt.timedelta(minutes=10)  # older than the 300 s lease
 
 

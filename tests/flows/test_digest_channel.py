@@ -11,8 +11,9 @@ import datetime as dt
 
 import pytest
 
-from flows.delivery import delivery_key, read_sent_detail
 from marvin.app import run_flow
+from marvin.delivery.keys import DeliveryKey
+from marvin.delivery.records import Sent, read_detail
 from marvin.domain.models import ChannelRef, DeliveryKind
 from marvin.engine import LocalExecutor
 from marvin.slack.client import SlackWebChat
@@ -45,8 +46,10 @@ def test_the_digest_is_posted_by_id_after_joining_and_its_id_is_recorded(
     assert "UMARVIN" in standin.world.channel("#general").members  # joined: history readable
     assert store.get_channel("general") == ChannelRef("general", str(general))
     [delivery] = store.list_deliveries(TEAM, DATE)
-    channel, stamps = read_sent_detail(delivery.detail)
-    assert delivery.target == "#general" and channel == general and len(stamps) == 1
+    sent = read_detail(delivery)
+    assert isinstance(sent, Sent)
+    assert delivery.target == "#general" and sent.channel == general
+    assert len(sent.timestamps) == 1
 
 
 def test_the_kept_id_spares_the_next_run_the_channel_list(
@@ -170,7 +173,7 @@ def test_a_busy_channel_cannot_hide_an_earlier_digest(
     general = str(standin.world.channel_id("#general"))
     crashed_at = STANDUP_AT - dt.timedelta(minutes=10)
     store.claim_delivery(DIGEST, TEAM, DATE, "#general", crashed_at, "resumable: killed")
-    key = delivery_key(DIGEST, TEAM, DATE, "#general")
+    key = DeliveryKey.digest(TEAM, DATE, "#general")
     chat.post_message(general, "the digest", key=f"{key}#0")
     standin.world.add_chatter("#general", 450, standin.next_ts)
     standin.world.invite_bot("#general")
@@ -186,12 +189,3 @@ def test_a_busy_channel_cannot_hide_an_earlier_digest(
     assert [bool(r.params.get("cursor")) for r in reads] == [False, True, True]
     assert store.list_deliveries(TEAM, DATE)[0].sent
 
-
-def test_sent_details_of_older_records_stay_readable() -> None:
-    """Records written before the channel id was kept hold only the timestamps."""
-    assert read_sent_detail("1700000000.000100,1700000001.000200") == (
-        None, ["1700000000.000100", "1700000001.000200"]
-    )
-    assert read_sent_detail("C0123ABCD:1700000000.000100") == (
-        "C0123ABCD", ["1700000000.000100"]
-    )

@@ -424,7 +424,7 @@ def test_a_timed_out_send_is_not_repeated_when_marvins_clock_runs_ahead_of_slack
     """Marvin's host clock 5 s ahead of Slack's (NTP off, a drifting VM); the post is
     accepted but answered after the client's timeout. Found by this suite: the look-up
     in Slack started at Marvin's claim time minus 1 s, missed the message, and it went out
-    once per engine try (4x); flows.delivery now looks back CLOCK_SKEW seconds."""
+    once per engine try (4x); marvin.delivery now looks back CLOCK_SKEW seconds."""
     add_members(store, ("U0001",))
     if flow == "standup":
         post_update(store, "U0001", "done")

@@ -17,35 +17,67 @@ is in the channel: the takeover halves it the same way and sends only what is mi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from flows.delivery import Attempt
+from marvin.delivery.lookup import DeliveryUnknown, already_sent
 from marvin.domain.digest import DigestMessage, as_plain_text, halve
 from marvin.domain.slack_limits import TOO_BIG_ERRORS
-from marvin.slack.protocol import ChatAPI, SlackError
+from marvin.slack.protocol import ChatAPI, MessageSearch, SlackError
 
 #: Halving 50 blocks reaches a single block in 6 steps; deeper keys cannot exist.
 MAX_DEPTH = 6
 
 
+def part_key(key: str, part: int) -> str:
+    """The delivery key of a digest's part `part`."""
+    return f"{key}#{part}"
+
+
+class PartlySent(Exception):
+    """Some parts of a multi-message send went out before a failure."""
+
+    def __init__(self, sent: int, total: int, cause: BaseException) -> None:
+        super().__init__(f"{sent} of {total} messages sent, then: {cause}")
+        self.cause = cause
+
+
 class PartSender:
-    """Posts a digest's parts to one channel under `attempt`'s key; remembers what went out.
+    """Posts a digest's parts to one channel under `key`; remembers what went out.
+
+    `find` (given when an earlier attempt may have sent some) looks a message up by key.
 
     Attributes:
         posted: the ``ts`` of every message out so far (found or posted), in order.
         current: the delivery key being sent when a call failed.
     """
 
-    def __init__(self, chat: ChatAPI, channel: str, attempt: Attempt) -> None:
-        self.chat, self.channel, self.attempt = chat, channel, attempt
+    def __init__(
+        self, chat: ChatAPI, channel: str, key: str,
+        find: Callable[[str], MessageSearch] | None = None,
+    ) -> None:
+        self.chat, self.channel, self.key, self.find = chat, channel, key, find
         self.posted: list[str] = []
         self.current = ""
-        self._looking = attempt.look_since is not None  # an earlier attempt may have sent
 
     def send(self, messages: Sequence[DigestMessage]) -> list[str]:
-        """Every part, in order; the ``ts`` of every message out (halves count)."""
-        for part, message in enumerate(messages):
-            self._send(f"{self.attempt.key}#{part}", message)
+        """Every part, in order; the ``ts`` of every message out (halves count).
+
+        Raises:
+            PartlySent: some of it may be out: sending again would repeat it; only a
+                takeover, asking Slack, knows what is out.
+            DeliveryUnknown: Slack cannot say what an earlier attempt sent; nothing posted.
+        """
+        try:  # after a crash, parts already out are found, not posted again
+            for part, message in enumerate(messages):
+                self._send(part_key(self.key, part), message)
+        except DeliveryUnknown:
+            raise
+        except Exception as exc:
+            unsure = isinstance(exc, SlackError) and exc.may_have_been_sent
+            if self.posted or (unsure and self.current != part_key(self.key, 0)):
+                total = max(len(messages), len(self.posted) + 1)
+                raise PartlySent(len(self.posted), total, exc) from exc
+            raise
         return list(self.posted)
 
     def _send(self, key: str, message: DigestMessage) -> None:
@@ -60,7 +92,7 @@ class PartSender:
             return
         # Messages go out in order, in every attempt: once one is missing from Slack, so
         # is everything after it, and there is nothing more to look for.
-        self._looking = False
+        self.find = None
         try:
             ts = self.chat.post_message(self.channel, message.text, message.blocks, key=key)
         except SlackError as exc:
@@ -78,11 +110,7 @@ class PartSender:
             self._send(f"{key}.{index}", half)
 
     def _found(self, key: str) -> str | None:
-        if not self._looking:
-            return None
-        return self.attempt.already_sent(
-            lambda k, since: self.chat.find_message(self.channel, k, since), key
-        )
+        return already_sent(self.find(key)) if self.find is not None else None
 
     def _was_halved(self, key: str) -> bool:
         """Whether an earlier attempt sent halves of this part (it posts the leftmost first)."""

@@ -1,0 +1,244 @@
+"""The Outbox: at most once, and none lost: claim a delivery in the store, send, settle.
+
+Both flows send through it, so "each member reminded once, each digest posted once"
+holds the same way for both, across retries, re-runs, replicas and crashes::
+
+    with outbox.claim(DeliveryKey.reminder(team, date, user), force=force) as out:
+        out.post_dm(user, text)
+
+- claim: a claim in the store decides who sends (`claim_delivery` has exactly one
+  winner). One left behind by a process that died between claiming and settling is
+  taken over once older than the lease (MARVIN_DELIVERY_LEASE_SECONDS), at once when
+  `marvin.delivery.owners` allows; sent already (or being sent by a live process): SKIP.
+- send: every message carries its delivery key in Slack metadata. Taking over, Marvin
+  first asks Slack what went out (`marvin.delivery.lookup`) and sends only the rest;
+  after a post that timed out, it asks whether the post went through.
+- settle: `marvin.delivery.settle` decides what becomes of the claim and how the task ends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from functools import partial
+from types import TracebackType
+
+from marvin.delivery.channels import ChannelProblem, ready_channel
+from marvin.delivery.keys import DeliveryKey
+from marvin.delivery.lookup import already_sent, look_since
+from marvin.delivery.owners import claim_owner, may_take_over_now
+from marvin.delivery.parts import PartSender, part_key
+from marvin.delivery.records import HandedOver, Sent, read_detail
+from marvin.delivery.settle import Attempted, ClaimAction, settle
+from marvin.domain.digest import DigestMessage
+from marvin.domain.models import Delivery
+from marvin.engine import FAIL, SKIP, get_context
+from marvin.slack.protocol import ChatAPI, MessageSearch, Seen, SlackError
+from marvin.store.base import Store, StoreError
+
+log = logging.getLogger("marvin.delivery")
+MAX_REASON = 300  # characters of the error kept in a handed-over claim
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim taken: who holds it (`held` False for a forced send that did not win it),
+    since when a message of it may be out, and whether an earlier attempt may have sent."""
+
+    key: DeliveryKey
+    owner: str
+    since: dt.datetime
+    held: bool = True
+    taking_over: bool = False
+
+
+class Outbox:
+    """Sends Marvin's messages at most once each, through `chat`, claims kept in `store`."""
+
+    def __init__(
+        self, store: Store, chat: ChatAPI, now: Callable[[], dt.datetime],
+        lease_seconds: float, *, dry_run: bool = False,
+    ) -> None:
+        self.store, self.chat, self.now = store, chat, now
+        self.lease = dt.timedelta(seconds=lease_seconds)
+        self.dry_run = dry_run
+
+    def claim(self, key: DeliveryKey, *, force: bool = False) -> Sending:
+        """A `with` block that sends `key` once: entering claims it (SKIP: already sent)."""
+        return Sending(self, key, force)
+
+    def take(self, key: DeliveryKey, force: bool) -> Claim:
+        """The claim step: claim `key`, or take an unfinished claim of it over.
+
+        Raises:
+            SKIP: it was sent (or is being sent, by a live process) already.
+        """
+        now, owner = self.now(), claim_owner(_task_run_id())
+        if self.store.claim_delivery(key.kind, key.team, key.date, key.target, now, owner):
+            return Claim(key, owner, now)
+        if force:
+            return Claim(key, owner, now, held=False)
+        earlier = self._take_over(key, now, owner)
+        if earlier is None:
+            raise SKIP(key.already)
+        # An earlier attempt stopped between claiming and settling: send what Slack lacks.
+        return Claim(key, owner, earlier.claimed_at, taking_over=True)
+
+    def _take_over(self, key: DeliveryKey, now: dt.datetime, owner: str) -> Delivery | None:
+        current = next(
+            (d for d in self.store.list_deliveries(key.team, key.date)
+             if d.kind == key.kind and d.target == key.target),
+            None,
+        )
+        if current is None:
+            return None
+        state = read_detail(current)
+        if isinstance(state, Sent):
+            return None
+        return self.store.reclaim_delivery(
+            key.kind, key.team, key.date, key.target, now, now - self.lease,
+            if_owner=current.detail if may_take_over_now(state, owner) else None,
+            new_owner=owner,
+        )
+
+    def apply(
+        self, claim: Claim, action: ClaimAction, sent: Sent, why: BaseException | None
+    ) -> None:
+        """The settle step's store side: complete, release or hand the claim over."""
+        key = claim.key
+        where = (key.kind, key.team, key.date, key.target)
+        if action is ClaimAction.COMPLETE:
+            self.store.complete_delivery(*where, detail=sent.detail)
+        elif action is ClaimAction.RELEASE:
+            self.store.release_delivery(*where)
+        elif action is ClaimAction.HAND_OVER:
+            self._hand_over(claim, why)
+
+    def _hand_over(self, claim: Claim, why: BaseException | None) -> None:
+        """Mark our claim resumable, stamped `since` so its next sender looks back far enough.
+        If the store fails here, the claim stays ours: our own retry still takes it over."""
+        key, since = claim.key, claim.since
+        try:
+            self.store.reclaim_delivery(
+                key.kind, key.team, key.date, key.target, since, since,
+                if_owner=claim.owner, new_owner=HandedOver(str(why)[:MAX_REASON]).detail,
+            )
+        except StoreError as exc:
+            log.warning("could not hand over the claim for %s: %s", key, exc)
+
+
+class Sending:
+    """One delivery in progress: the `with` block of `Outbox.claim`.
+
+    Attributes:
+        sent: where it went and each message's ts, once out.
+    """
+
+    def __init__(self, outbox: Outbox, key: DeliveryKey, force: bool) -> None:
+        self.outbox, self.key, self.force = outbox, key, force
+        self.chat = outbox.chat
+        self.claim: Claim | None = None  # None in a dry run: nothing is claimed
+        self.sent = Sent(None, ())
+        self._check: Callable[[float], MessageSearch] | None = None  # after a timeout
+        self._channel_id: str | None = None
+
+    def __enter__(self) -> Sending:
+        if not self.outbox.dry_run:
+            self.claim = self.outbox.take(self.key, self.force)
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool:
+        claim = self.claim
+        if claim is None:  # a dry run: nothing was claimed, nothing to settle
+            return False
+        search = self._check_after(error, claim)
+        attempted = Attempted(self.key.failed, claim.held, claim.taking_over)
+        settlement = settle(attempted, error, search)
+        self.outbox.apply(claim, settlement.claim, self.sent, error)
+        if settlement.error is error:
+            return False
+        if settlement.error is None:
+            return True  # found in Slack after all: done
+        raise settlement.error from error
+
+    def _check_after(self, error: BaseException | None, claim: Claim) -> MessageSearch | None:
+        """After a send that may have gone out, whether Slack has it (None: not asked)."""
+        if not (isinstance(error, SlackError) and error.may_have_been_sent and self._check):
+            return None
+        search = self._check(look_since(claim.since))
+        if search.seen is Seen.FOUND:
+            self.sent = Sent(search.channel or None, (search.ts,))
+        return search
+
+    def post_dm(self, user_id: str, text: str) -> None:
+        """Send `text` to `user_id` in a direct message."""
+        key = str(self.key)
+        self._check = partial(self._find_in_dm, user_id)
+        channel = self.chat.open_dm(user_id)
+        found = self._already_sent(channel, key)
+        self.sent = Sent(channel, (found or self.chat.post_message(channel, text, key=key),))
+
+    def post_parts(self, channel: str, messages: Sequence[DigestMessage]) -> None:
+        """Post `messages` to `channel` (a name or id) in order, halving a part Slack
+        refuses as too big; taking over, only the parts Slack lacks."""
+        key = str(self.key)
+        self._check = partial(self._find_single, channel, messages)
+        target = self._ready(channel)
+        sender = PartSender(self.chat, target, key, self._finder(target))
+        self.sent = Sent(target, tuple(sender.send(messages)))
+
+    def _ready(self, channel: str) -> str:
+        """The id of `channel`, resolved and joined once (its name in a dry run)."""
+        if self._channel_id is None:
+            if self.outbox.dry_run:
+                self._channel_id = channel
+            else:
+                try:
+                    self._channel_id = ready_channel(self.chat, self.outbox.store, channel).id
+                except ChannelProblem as exc:
+                    raise FAIL(f"{self.key.failed}: {exc}") from None
+        return self._channel_id
+
+    def _finder(self, channel_id: str) -> Callable[[str], MessageSearch] | None:
+        """How to look a message up by key, when an earlier attempt may have sent it."""
+        claim = self.claim
+        if claim is None or not claim.taking_over:
+            return None
+        since = look_since(claim.since)
+        return partial(self._find, channel_id, since=since)
+
+    def _already_sent(self, channel_id: str, key: str) -> str | None:
+        find = self._finder(channel_id)
+        return already_sent(find(key)) if find is not None else None
+
+    def _find_in_dm(self, user_id: str, since: float) -> MessageSearch:
+        try:
+            channel = self.chat.open_dm(user_id)
+        except SlackError as exc:
+            return MessageSearch.unknown(
+                f"could not open the DM to read it ({exc.error})", permanent=exc.permanent
+            )
+        return self._find(channel, str(self.key), since=since)
+
+    def _find_single(
+        self, channel: str, messages: Sequence[DigestMessage], since: float
+    ) -> MessageSearch:
+        """Whether a timed-out single-message digest went out (several parts: unknown)."""
+        if len(messages) != 1:
+            return MessageSearch.unknown("the digest has several parts; some may be out")
+        return self._find(self._ready(channel), part_key(str(self.key), 0), since=since)
+
+    def _find(self, channel_id: str, key: str, *, since: float) -> MessageSearch:
+        return self.chat.find_message(channel_id, key, since)
+
+
+def _task_run_id() -> str | None:
+    try:
+        return get_context().task_run_id
+    except RuntimeError:  # called outside a task run (a script, a unit test)
+        return None
