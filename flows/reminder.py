@@ -15,6 +15,7 @@ from flows.common import get_standup_date, get_team, get_updates
 from flows.services import services
 from marvin.delivery.keys import DeliveryKey
 from marvin.domain.models import DEFAULT_TEAM, Member, Update
+from marvin.domain.run_names import REMINDER_FLOW, REMINDER_NEEDED_TASK
 from marvin.domain.slack_fit import clip
 from marvin.domain.slack_limits import ADVISED_MESSAGE_TEXT
 from marvin.domain.standup import is_reminder_needed as needs_reminder
@@ -22,7 +23,7 @@ from marvin.domain.standup import reminder_text
 from marvin.engine import SKIP, Flow, Parameter, get_context, task, unmapped
 
 
-@task
+@task(name=REMINDER_NEEDED_TASK)
 def is_reminder_needed(member: Member, updates: list[Update]) -> Member:
     if not needs_reminder(member, updates):
         raise SKIP(f"{member.user_id} already posted")
@@ -54,7 +55,7 @@ def report(reminders: list[str | None] | None) -> str:
     return summary
 
 
-with Flow("reminder", on_failure=alert_on_failure) as flow:
+with Flow(REMINDER_FLOW, on_failure=alert_on_failure) as flow:
     team = Parameter("team", default=DEFAULT_TEAM)
     date = Parameter("date", default=None)
     force = Parameter("force", default=False)

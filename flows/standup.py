@@ -17,6 +17,7 @@ from marvin.delivery.keys import DeliveryKey
 from marvin.domain.digest import digest_messages
 from marvin.domain.models import DEFAULT_TEAM, Member, Update
 from marvin.domain.quiet_digest import without_mentions
+from marvin.domain.run_names import STANDUP_FLOW
 from marvin.engine import Flow, Parameter, get_context, task
 
 
@@ -45,7 +46,7 @@ def post_digest(
     return summary
 
 
-with Flow("standup", on_failure=alert_on_failure) as flow:
+with Flow(STANDUP_FLOW, on_failure=alert_on_failure) as flow:
     team = Parameter("team", default=DEFAULT_TEAM)
     date = Parameter("date", default=None)
     standup_channel = Parameter("standup_channel", default=None)
