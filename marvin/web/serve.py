@@ -1,4 +1,5 @@
-"""`marvin serve`: the Slack app (HTTP or Socket Mode) plus the flow scheduler."""
+"""`marvin serve`: the Slack app (HTTP or Socket Mode), the runs dashboard and the flow
+scheduler, served from one `marvin.app.Marvin`."""
 
 from __future__ import annotations
 
@@ -7,18 +8,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from marvin.app import (
-    build_executor,
-    build_history,
-    build_services,
-    build_store,
-    check_executor_runs_marvin_flows,
-    run_flow,
-)
-from marvin.domain.clock import utc_now
-from marvin.scheduler import FlowScheduler
+from marvin.app import Marvin, open_marvin
 from marvin.settings import Settings
-from marvin.slack.app import build_app, dispatch
+from marvin.slack.app import dispatch
 from marvin.store.base import Store, deadline
 from marvin.web.dashboard import dashboard_routes
 from marvin.web.http import build_web_app
@@ -45,7 +37,7 @@ def check_health(store: Store, scheduler_running: Callable[[], bool]) -> dict[st
     return {"ok": store_ok and running, "store": store_ok, "scheduler": running}
 
 
-def serve(settings: Settings, preflight: Callable[[Store], None] | None = None) -> None:
+def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None) -> None:
     """Run until interrupted. Fails fast (SettingsError) when Slack settings are missing.
 
     Args:
@@ -54,55 +46,38 @@ def serve(settings: Settings, preflight: Callable[[Store], None] | None = None) 
     """
     import uvicorn
 
-    store = build_store(settings)
-    try:
-        bolt = build_app(settings, store, utc_now)
+    with open_marvin(settings) as marvin:
+        bolt = marvin.bolt()
         if preflight is not None:
-            preflight(store)
-    except BaseException:
-        store.close()
-        raise
-    services = build_services(settings, store)
-    executor = build_executor(settings)
-    check_executor_runs_marvin_flows(executor)  # fail at start-up, not at the first run
-    history = build_history(settings)
+            preflight(marvin)
+        scheduler = marvin.scheduler()
+        store = marvin.store
 
-    def run_scheduled(flow: str, params: dict[str, Any], at: Any) -> object:
-        result = run_flow(
-            flow, params, services, executor=executor, scheduled_start=at, history=history
+        def health() -> dict[str, Any]:
+            return check_health(store, lambda: scheduler.running)
+
+        socket_handler = None
+        slack_handler = None
+        if settings.slack_app_token is not None:
+            from marvin.slack.socket_mode import start_socket_mode
+
+            socket_handler = start_socket_mode(bolt, settings.slack_app_token.get_secret_value())
+        else:
+            slack_handler = functools.partial(dispatch, bolt)
+        token = settings.dashboard_token.get_secret_value() if settings.dashboard_token else None
+        log.info(
+            "runs dashboard at /runs" if token else "runs dashboard off: set MARVIN_DASHBOARD_TOKEN"
         )
-        log.info("%s run %s for %s: %s", flow, result.id, params, result.state)
-        return result
-
-    scheduler = FlowScheduler(store, settings, run=run_scheduled, now=utc_now, history=history)
-
-    def health() -> dict[str, Any]:
-        return check_health(store, lambda: scheduler.running)
-
-    socket_handler = None
-    slack_handler = None
-    if settings.slack_app_token is not None:
-        from marvin.slack.socket_mode import start_socket_mode
-
-        socket_handler = start_socket_mode(bolt, settings.slack_app_token.get_secret_value())
-    else:
-        slack_handler = functools.partial(dispatch, bolt)
-    token = settings.dashboard_token.get_secret_value() if settings.dashboard_token else None
-    log.info(
-        "runs dashboard at /runs" if token else "runs dashboard off: set MARVIN_DASHBOARD_TOKEN"
-    )
-    web = build_web_app(
-        slack_handler,
-        health,
-        extra_routes=dashboard_routes(history, token),
-        slack_threads=settings.slack_thread_count(),
-    )
-    scheduler.start()
-    try:
-        uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")
-    finally:
-        scheduler.shutdown()
-        if socket_handler is not None:
-            socket_handler.close()  # type: ignore[no-untyped-call]
-        store.close()
-        history.close()
+        web = build_web_app(
+            slack_handler,
+            health,
+            extra_routes=dashboard_routes(marvin.history, token),
+            slack_threads=settings.slack_thread_count(),
+        )
+        scheduler.start()
+        try:
+            uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")
+        finally:
+            scheduler.shutdown()
+            if socket_handler is not None:
+                socket_handler.close()  # type: ignore[no-untyped-call]
