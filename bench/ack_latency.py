@@ -35,10 +35,10 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from marvin.app import open_marvin
 from marvin.domain.models import DEFAULT_TEAM
 from marvin.settings import Settings
-from marvin.slack.app import build_app, dispatch
-from marvin.store.base import Store
+from marvin.slack.app import dispatch
 from marvin.testing.server import serve_in_thread
 from marvin.testing.signing import signed_headers, slash_command_body
 from marvin.testing.slack_api import SlackStandIn
@@ -130,17 +130,12 @@ def generate_load(
 
 
 @contextmanager
-def open_bench_store(kind: str) -> Iterator[Store]:
-    """A fresh store: SQLite on a temp file, or a new project on the Firestore emulator."""
+def bench_store_settings(kind: str) -> Iterator[dict[str, Any]]:
+    """The settings of a fresh store: SQLite on a temp file, or a new project on the
+    Firestore emulator (deleted afterwards)."""
     if kind == "sqlite":
-        from marvin.store.sqlite.store import SqliteStore
-
         with tempfile.TemporaryDirectory(prefix="marvin-bench-") as tmp:
-            sqlite = SqliteStore(os.path.join(tmp, "marvin.db"))
-            try:
-                yield sqlite
-            finally:
-                sqlite.close()
+            yield {"store": f"sqlite:///{os.path.join(tmp, 'marvin.db')}"}
         return
     host = os.environ.get("FIRESTORE_EMULATOR_HOST")
     if not host:
@@ -148,15 +143,10 @@ def open_bench_store(kind: str) -> Iterator[Store]:
             "--store firestore needs a running emulator: set FIRESTORE_EMULATOR_HOST "
             "(python -m tests.support.firestore_emulator --port 8681 starts one)"
         )
-    from marvin.store.firestore.store import FirestoreStore
-
     project = f"bench-{uuid.uuid4().hex[:12]}"
-    firestore = FirestoreStore(project=project)
     try:
-        firestore.list_teams()  # the emulator's first call runs in a cold JVM
-        yield firestore
+        yield {"store": "firestore", "google_cloud_project": project}
     finally:
-        firestore.close()
         url = f"http://{host}/emulator/v1/projects/{project}/databases/(default)/documents"
         with urllib.request.urlopen(urllib.request.Request(url, method="DELETE"), timeout=30):
             pass
@@ -169,27 +159,28 @@ def percentile(samples: list[float], pct: float) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    with SlackStandIn() as slack, open_bench_store(args.store) as store:
+    with SlackStandIn() as slack, bench_store_settings(args.store) as store_fields:
         fields: dict[str, Any] = {
             "slack_bot_token": TOKEN, "slack_signing_secret": SECRET, "slack_api_url": slack.url,
             "timezone": "UTC", "standup_time": "09:00", "standup_days": "mon-fri",
-            "store": "firestore" if args.store == "firestore" else "sqlite:///bench.db",
+            **store_fields,
         }
         settings = Settings(_env_file=None, **fields)  # type: ignore[call-arg]  # pydantic-settings
-        bolt = build_app(settings, store, lambda: NOW)
-        web = build_web_app(  # sized as `marvin serve` sizes it for this store
-            functools.partial(dispatch, bolt),
-            lambda: {"ok": True},
-            slack_threads=settings.slack_thread_count(),
-        )
-        with serve_in_thread(web) as (url, _stop):
-            context = multiprocessing.get_context("spawn")
-            with context.Pool(1) as pool:
-                measured, baseline = pool.apply(
-                    generate_load,
-                    (url, args.concurrency, args.rounds, args.warmup, args.sequential),
-                )
-        stored = {u.user_id for u in store.list_updates(DEFAULT_TEAM, DATE)}
+        with open_marvin(settings, now=lambda: NOW) as marvin:
+            marvin.store.list_teams()  # before timing: the Firestore emulator starts cold
+            web = build_web_app(  # as `marvin serve` builds it for this store
+                functools.partial(dispatch, marvin.bolt()),
+                lambda: {"ok": True},
+                slack_threads=settings.slack_thread_count(),
+            )
+            with serve_in_thread(web) as (url, _stop):
+                context = multiprocessing.get_context("spawn")
+                with context.Pool(1) as pool:
+                    measured, baseline = pool.apply(
+                        generate_load,
+                        (url, args.concurrency, args.rounds, args.warmup, args.sequential),
+                    )
+            stored = {u.user_id for u in marvin.store.list_updates(DEFAULT_TEAM, DATE)}
 
     latencies = [seconds for burst in measured for seconds in burst.latencies]
     errors = [error for burst in measured for error in burst.errors]

@@ -5,8 +5,9 @@ Run: ``python -m bench.reminder_fanout`` (defaults: ``--members 1000 --latency 0
 
 Each member's reminder is two Web API calls (``conversations.open``, ``chat.postMessage``)
 to the local Slack stand-in, which delays every answer by ``--latency`` seconds. The flow
-runs end to end as in production: the real `SlackWebChat` (slack-sdk over HTTP), a SQLite
-store with a delivery claim per member, `ThreadExecutor(max_workers=W)`. With perfect
+runs end to end as in production, wired by `marvin.app.open_marvin` from settings: the real
+`SlackWebChat` (slack-sdk over HTTP), a SQLite store with a delivery claim per member, the
+run recorded in the history, ``MARVIN_EXECUTOR=threads`` with ``MARVIN_MAX_WORKERS=W``. With perfect
 overlap the run cannot beat ``bound = N × 2 calls × latency / W``; ``ratio = wall / bound``
 says how close it gets (1.00 is ideal; the rest is engine, HTTP and store overhead).
 A fresh store per W, so every run sends all N reminders.
@@ -23,13 +24,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from flows.services import Services
-from marvin.app import run_flow
+from marvin.app import open_marvin
 from marvin.domain.models import DEFAULT_TEAM, Member
-from marvin.engine import ThreadExecutor
 from marvin.settings import Settings
-from marvin.slack.client import SlackWebChat
-from marvin.store.sqlite.store import SqliteStore
 from marvin.testing.slack_api import SlackStandIn
 
 TOKEN = "xoxb-bench"
@@ -56,24 +53,20 @@ def run_once(
     """Remind `members` people with `workers` threads; a fresh store and stand-in record."""
     standin.reset()
     standin.set_latency(latency)
-    store = SqliteStore(str(folder / f"fanout-{workers}.db"))
-    try:
+    values: dict[str, Any] = {
+        "slack_bot_token": TOKEN, "slack_api_url": standin.url, "timezone": "UTC",
+        "standup_time": "09:00", "standup_days": "mon-fri", "alert_channel": None,
+        "store": f"sqlite:///{folder / f'fanout-{workers}.db'}",
+        "executor": "threads", "max_workers": workers,
+    }
+    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    with open_marvin(settings, now=lambda: NOW) as marvin:
         for i in range(members):
-            store.save_member(Member(user_id=f"U{i:06d}", team=DEFAULT_TEAM))
-        values: dict[str, Any] = {
-            "slack_bot_token": TOKEN, "slack_api_url": standin.url, "timezone": "UTC",
-            "standup_time": "09:00", "standup_days": "mon-fri", "alert_channel": None,
-        }
-        settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
-        chat = SlackWebChat(TOKEN, standin.url, timeout=30, max_retries=2, backoff_factor=0.01)
-        services = Services(store=store, chat=chat, settings=settings, now=lambda: NOW)
+            marvin.store.save_member(Member(user_id=f"U{i:06d}", team=DEFAULT_TEAM))
+        marvin.prepare_runs()  # the Slack client, executor and history, outside the timing
         started = time.perf_counter()
-        run = run_flow(
-            "reminder", {"team": DEFAULT_TEAM}, services, executor=ThreadExecutor(workers)
-        )
+        run = marvin.run_flow("reminder", {"team": DEFAULT_TEAM})
         wall = time.perf_counter() - started
-    finally:
-        store.close()
     dms = sum(1 for m in standin.posted_messages() if str(m["channel"]).startswith("D"))
     bound = members * CALLS_PER_MEMBER * latency / workers
     return Result(workers, wall, bound, dms, run.state.name)

@@ -1,15 +1,23 @@
-"""The composition root: concrete classes wired together from settings.
+"""The composition root: settings -> store, run history, Slack client, executor, services,
+the Bolt app and the scheduler, opened in one place and closed in one place.
 
-`marvin.cli.app` commands and `marvin serve` call these; tests call them with their own
-settings, so what runs in production is what the end-to-end tests run.
+`open_marvin` is what `marvin serve`, every CLI command and the benchmarks use; the
+`build_*` functions are its parts, which tests call with their own settings, so what runs
+in production is what the end-to-end tests run.
+
+Example:
+    >>> with open_marvin(load_settings(), dry_run=True) as marvin:  # doctest: +SKIP
+    ...     marvin.run_flow("reminder", {"team": "default"})
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from contextlib import nullcontext
-from typing import TextIO, cast
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from flows import get_flow
 from flows.services import Services, use_services
@@ -17,12 +25,19 @@ from marvin.domain.clock import utc_now
 from marvin.engine import Executor, FlowRun, LocalExecutor, ThreadExecutor
 from marvin.history.observed_store import ObservedStore
 from marvin.history.recorder import HistoryRecorder, emit_event, recording
+from marvin.history.recovery import close_dead_runs
 from marvin.history.redact import Redactor
 from marvin.settings import Settings
 from marvin.slack.dry_run import DryRunChat
 from marvin.slack.protocol import ChatAPI
 from marvin.store import Store, open_history, open_store
 from marvin.store.run_history import RunHistory
+
+if TYPE_CHECKING:
+    from marvin.scheduler import FlowScheduler
+    from marvin.slack.app import App
+
+log = logging.getLogger("marvin.app")
 
 
 def build_store(settings: Settings) -> Store:
@@ -133,3 +148,127 @@ def run_flow(
             scheduled_start_time=scheduled_start.timestamp() if scheduled_start else None,
             recorder=recorder,
         )
+
+
+class Marvin:
+    """One process's Marvin: each part is built from the settings on first use (a command
+    that only reads the history never opens the store) and `close` closes what was opened.
+
+    Built by `open_marvin`; the order in which a caller first touches the parts is the order
+    in which their errors are reported, as each command always reported them.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        dry_run: bool = False,
+        out: TextIO | None = None,
+        now: Callable[[], dt.datetime] = utc_now,
+    ) -> None:
+        self.settings = settings
+        self.dry_run = dry_run
+        self.now = now
+        self._out = out
+
+    @cached_property
+    def store(self) -> Store:
+        return build_store(self.settings)
+
+    @cached_property
+    def history(self) -> RunHistory:
+        return build_history(self.settings)
+
+    def history_without_dead_runs(self) -> RunHistory:
+        """The history, with the runs of processes that died closed as crashed first (so a
+        killed run shows as crashed, not as running for ever)."""
+        close_dead_runs(self.history, self.now())
+        return self.history
+
+    @cached_property
+    def chat(self) -> ChatAPI:
+        """The Slack client of this process (a printer on a dry run)."""
+        return build_chat(self.settings, dry_run=self.dry_run, out=self._out)
+
+    @cached_property
+    def executor(self) -> Executor:
+        """The executor of Marvin's flows; SettingsError for one that cannot run them."""
+        executor = build_executor(self.settings)
+        check_executor_runs_marvin_flows(executor)
+        return executor
+
+    @cached_property
+    def services(self) -> Services:
+        return build_services(
+            self.settings, self.store, dry_run=self.dry_run, now=self.now, chat=self.chat
+        )
+
+    def bolt(self) -> App:
+        """The Bolt app answering Slack; SettingsError when Slack settings are missing."""
+        from marvin.slack.app import build_app
+
+        return build_app(self.settings, self.store, self.now)
+
+    def prepare_runs(self) -> None:
+        """Build now what every run needs (the services with their Slack client, the
+        executor, the history), so a missing Slack token or an executor that cannot run
+        Marvin's flows fails at start-up rather than at the first run."""
+        _ = self.services, self.executor
+        if not self.dry_run:
+            _ = self.history
+
+    def run_flow(
+        self,
+        name: str,
+        parameters: dict[str, object],
+        *,
+        scheduled_start: dt.datetime | None = None,
+    ) -> FlowRun:
+        """Run a flow now; recorded in the history unless this is a dry run (which sends
+        nothing, so there is nothing to record)."""
+        return run_flow(
+            name,
+            parameters,
+            self.services,
+            executor=self.executor,
+            scheduled_start=scheduled_start,
+            history=None if self.dry_run else self.history,
+        )
+
+    def scheduler(self) -> FlowScheduler:
+        """Every team's flows on their schedules, each run recorded (started by the caller)."""
+        from marvin.scheduler import FlowScheduler
+
+        self.prepare_runs()
+
+        def run_scheduled(flow: str, params: dict[str, Any], at: dt.datetime) -> FlowRun:
+            result = self.run_flow(flow, params, scheduled_start=at)
+            log.info("%s run %s for %s: %s", flow, result.id, params, result.state)
+            return result
+
+        return FlowScheduler(
+            self.store, self.settings, run=run_scheduled, now=self.now, history=self.history
+        )
+
+    def close(self) -> None:
+        """Close the store and the history, if they were opened (each only once)."""
+        for part in ("store", "history"):
+            opened = self.__dict__.pop(part, None)
+            if opened is not None:
+                opened.close()
+
+
+@contextmanager
+def open_marvin(
+    settings: Settings,
+    *,
+    dry_run: bool = False,
+    out: TextIO | None = None,
+    now: Callable[[], dt.datetime] = utc_now,
+) -> Iterator[Marvin]:
+    """A `Marvin` for the block, closed when it ends, however it ends."""
+    marvin = Marvin(settings, dry_run=dry_run, out=out, now=now)
+    try:
+        yield marvin
+    finally:
+        marvin.close()

@@ -1,5 +1,7 @@
 """`marvin doctor`: after setup, check everything Marvin needs and say how to fix what fails.
 
+Registered on the main app by `marvin.cli.main`.
+
 Each check gives one line (✓ or ✗) and, when it fails, the fix. What is checked, in order:
 the bot token (valid, and a bot's), its scopes against `REQUIRED_SCOPES` (the manifest's
 list), each team's channel and the alert channel (exist for Marvin, and the bot is or can
@@ -19,15 +21,19 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
+import typer
+
+from marvin.app import build_history, build_store
+from marvin.cli.output import console, print_checks
 from marvin.delivery.channels import ChannelProblem, resolve_channel, shown
 from marvin.domain.models import Team
-from marvin.settings import Settings
+from marvin.settings import Settings, load_settings
 from marvin.slack.protocol import AuthInfo, ChatAPI, SlackError, UserStatus
 from marvin.slack.scopes import REQUIRED_SCOPES
 from marvin.store.base import Store, StoreError, deadline
 from marvin.store.run_history import RunHistory
 
-__all__ = ["COMPOSITE_INDEXES", "Check", "run_checks"]
+__all__ = ["COMPOSITE_INDEXES", "Check", "doctor", "run_checks"]
 
 STORE_DEADLINE = 5.0  # seconds: a store that needs longer is as good as dead for a run
 COMPOSITE_INDEXES = (
@@ -53,6 +59,28 @@ class Workspace(ChatAPI, Protocol):
     def auth_info(self) -> AuthInfo: ...
 
     def user_status(self, user_id: str) -> UserStatus: ...
+
+
+def doctor() -> None:
+    """Check the setup (Slack token, scopes, channels, members, store) and say what to fix."""
+    from marvin.scheduler import teams_to_schedule
+
+    settings = load_settings()
+    workspace = None
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else ""
+    if token:
+        from marvin.slack.workspace import SlackWorkspace
+
+        workspace = SlackWorkspace(token, settings.slack_api_url, max_retries=1)
+    checks = run_checks(  # each part is opened by the check that says whether it opens
+        settings,
+        lambda: build_store(settings),
+        lambda: build_history(settings),
+        workspace,
+        lambda store: teams_to_schedule(store, settings),
+    )
+    print_checks(console, checks)
+    raise typer.Exit(1 if any(not c.ok for c in checks) else 0)
 
 
 def run_checks(

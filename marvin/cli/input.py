@@ -1,7 +1,7 @@
 """Reading the CLI's option values: every bad one is the same one-line usage error.
 
 Marvin's parsers (dates, times, days, zones) raise `ValueError` with what was expected;
-here that becomes click's `BadParameter` naming the option, which `marvin.cli.app.main`
+here that becomes click's `BadParameter` naming the option, which `marvin.cli.main.main`
 prints as ``Error: Invalid value for '--date': ...`` and exits 2, exactly like the
 errors Typer finds itself (a range, a missing argument). One style, whoever finds it.
 """

@@ -1,5 +1,6 @@
-"""How the CLI shows runs, schedules, teams, run history and stats: rich tables, one function
-each. Anything a user or a task wrote is wrapped in `Text`, so it is never read as markup."""
+"""What the CLI prints: runs, schedules, teams, run history, stats, checks and errors; rich
+tables, one function each, on the two consoles every command shares. Anything a user or a
+task wrote is wrapped in `Text`, so it is never read as markup."""
 
 from __future__ import annotations
 
@@ -19,9 +20,13 @@ from marvin.domain.standup import format_days
 from marvin.engine import FlowRun, State, TaskRun
 
 if TYPE_CHECKING:
+    from marvin.cli.doctor import Check
     from marvin.reports.stats import TeamStats
     from marvin.scheduler import UpcomingRun
     from marvin.store.run_records import FlowRunRecord, RunDetail, TaskRunRecord
+
+console = Console()
+err = Console(stderr=True)
 
 STATE_STYLES = {
     "Success": "green",
@@ -228,3 +233,20 @@ def print_team_stats(console: Console, stats: TeamStats, *, daily: bool = False)
             f"{item.participation:.1f}%",
         )
     console.print(members)
+
+
+def print_error(kind: str, message: BaseException | str) -> None:
+    """One line on stderr; the message is shown as typed (never read as rich markup)."""
+    err.print(Text.assemble((f"{kind}: ", "red"), str(message)), highlight=False, soft_wrap=True)
+
+
+def print_checks(console: Console, checks: Sequence[Check]) -> None:
+    """`marvin doctor`'s checklist: a mark and a line each, the fix under each failure."""
+    for check in checks:
+        mark = ("✓", "green") if check.ok else ("✗", "red")
+        console.print(Text.assemble(mark, f" {check.name}: {check.detail}"), soft_wrap=True)
+        if not check.ok:
+            console.print(Text(f"    fix: {check.fix}"), soft_wrap=True)
+    failed = sum(not c.ok for c in checks)
+    console.print(f"{failed} of {len(checks)} checks failed" if failed
+                  else f"all {len(checks)} checks passed")

@@ -1,52 +1,37 @@
 """`marvin runs [show ID | prune]` and `marvin stats`: what ran, and how standup is going.
 
-Registered on the main app by `marvin.cli.app`, whose `main()` turns settings, store and
+Registered on the main app by `marvin.cli.main`, whose `main()` turns settings, store and
 input errors into one line; here only "no such run" needs saying (exit 1).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated
 
 import pendulum
 import typer
-from rich.console import Console
 from rich.text import Text
 
-from marvin.app import build_store
+from flows import FLOW_NAMES
+from marvin.app import open_marvin
 from marvin.cli.input import check_choice, option_value
-from marvin.cli.output import print_run_detail, print_run_list, print_team_stats
+from marvin.cli.output import console, err, print_run_detail, print_run_list, print_team_stats
 from marvin.domain.clock import utc_now
 from marvin.domain.models import DEFAULT_TEAM, Team
-from marvin.history.recovery import close_dead_runs
 from marvin.history.retention import prune_runs, retention_cutoff
 from marvin.reports.stats import REMINDER_FLOW, TeamStats, standup_days, team_stats
-from marvin.settings import Settings, load_settings
-from marvin.store import Store, open_history
+from marvin.settings import load_settings
+from marvin.store import Store
 from marvin.store.run_history import RunHistory
 from marvin.store.run_records import RunDetail
 from marvin.store.teams import resolve_team
 
 runs_app = typer.Typer(help="Recorded flow runs: list them, show one, prune old ones.")
-console = Console()
-err = Console(stderr=True)
 
 STATS_DAYS = 30  # the default range of `marvin stats`, ending today
 REMINDER_LEAD_DAYS = 8  # a reminder runs at most a week before its standup (e.g. Fri for Mon)
 MAX_REMINDER_RUNS = 10_000  # reminder runs read for one `marvin stats` (~1 a team a day)
-
-
-@contextmanager
-def _history(settings: Settings) -> Iterator[RunHistory]:
-    history = open_history(settings.store, project=settings.google_cloud_project)
-    try:
-        close_dead_runs(history, utc_now())  # a killed run shows as crashed, not running
-        yield history
-    finally:
-        history.close()
 
 
 @runs_app.callback(invoke_without_command=True)
@@ -59,11 +44,9 @@ def runs_list(
     if ctx.invoked_subcommand is not None:
         return
     if flow is not None:
-        from flows import FLOW_NAMES
-
         check_choice("--flow", flow, FLOW_NAMES)  # a typo would list nothing, silently
-    with _history(load_settings()) as history:
-        runs = history.list_flow_runs(flow=flow, limit=limit)
+    with open_marvin(load_settings()) as marvin:
+        runs = marvin.history_without_dead_runs().list_flow_runs(flow=flow, limit=limit)
     print_run_list(console, runs)
 
 
@@ -72,8 +55,8 @@ def runs_show(
     run_id: Annotated[str, typer.Argument(help="a run id, or its first 6 or more characters")],
 ) -> None:
     """One run: its task runs (mapped children, logs) and the calls it made."""
-    with _history(load_settings()) as history:
-        detail = history.get_run(run_id.strip())
+    with open_marvin(load_settings()) as marvin:
+        detail = marvin.history_without_dead_runs().get_run(run_id.strip())
     if detail is None:
         err.print(
             Text.assemble(("Error: ", "red"), f"no run with id {run_id!r}; see `marvin runs`"),
@@ -94,8 +77,8 @@ def runs_prune(
     settings = load_settings()
     keep = days if days is not None else settings.run_retention_days
     now = utc_now()
-    with _history(settings) as history:
-        deleted = prune_runs(history, now, keep)
+    with open_marvin(settings) as marvin:
+        deleted = prune_runs(marvin.history_without_dead_runs(), now, keep)
     cutoff = retention_cutoff(now, keep).strftime("%Y-%m-%d %H:%M UTC")
     retention = f"{keep} day" if keep == 1 else f"{keep} days"
     console.print(f"deleted {deleted} run(s) started before {cutoff} (retention: {retention})")
@@ -113,24 +96,20 @@ def stats_command(
 
     since = option_value("--since", check_date, since) if since is not None else None
     until = option_value("--until", check_date, until) if until is not None else None
-    settings = load_settings()
-    store = build_store(settings)
-    try:
+    with open_marvin(load_settings()) as marvin:
+        store, settings = marvin.store, marvin.settings
         if team is not None:
             teams = [resolve_team(store, settings, team)]
         else:
             teams = teams_to_schedule(store, settings)
         ranges = {t.name: _range(t, since, until) for t in teams}
         earliest = min(start for start, _ in ranges.values())
-        with _history(settings) as history:
-            runs = _reminder_runs(history, set(ranges), earliest)
+        runs = _reminder_runs(marvin.history_without_dead_runs(), set(ranges), earliest)
         for number, one in enumerate(teams):
             start, end = ranges[one.name]
             if number:
                 console.print()
             print_team_stats(console, _team_stats(store, one, runs, start, end), daily=daily)
-    finally:
-        store.close()
 
 
 def _range(team: Team, since: str | None, until: str | None) -> tuple[str, str]:

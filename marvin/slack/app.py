@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App as App  # re-exported: the type `build_app` returns
 from slack_bolt.error import BoltError
 from slack_sdk.signature import SignatureVerifier
 

@@ -1,27 +1,26 @@
-"""`marvin serve`: the Slack app (HTTP or Socket Mode) plus the flow scheduler."""
+"""`marvin serve`: the Slack app (HTTP or Socket Mode), the runs dashboard and the flow
+scheduler, served from one `marvin.app.Marvin`."""
 
 from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
-from marvin.app import (
-    build_executor,
-    build_history,
-    build_services,
-    build_store,
-    check_executor_runs_marvin_flows,
-    run_flow,
-)
-from marvin.domain.clock import utc_now
-from marvin.scheduler import FlowScheduler
+from marvin.app import Marvin, open_marvin
 from marvin.settings import Settings
-from marvin.slack.app import build_app, dispatch
+from marvin.slack.app import dispatch
 from marvin.store.base import Store, deadline
+from marvin.store.run_history import RunHistory
 from marvin.web.dashboard import dashboard_routes
-from marvin.web.http import build_web_app
+from marvin.web.http import SlackHandler, build_web_app
+
+if TYPE_CHECKING:
+    from starlette.routing import Route
+
+    from marvin.slack.app import App
 
 log = logging.getLogger("marvin.web.serve")
 
@@ -45,7 +44,7 @@ def check_health(store: Store, scheduler_running: Callable[[], bool]) -> dict[st
     return {"ok": store_ok and running, "store": store_ok, "scheduler": running}
 
 
-def serve(settings: Settings, preflight: Callable[[Store], None] | None = None) -> None:
+def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None) -> None:
     """Run until interrupted. Fails fast (SettingsError) when Slack settings are missing.
 
     Args:
@@ -54,55 +53,44 @@ def serve(settings: Settings, preflight: Callable[[Store], None] | None = None) 
     """
     import uvicorn
 
-    store = build_store(settings)
-    try:
-        bolt = build_app(settings, store, utc_now)
+    with open_marvin(settings) as marvin:
+        bolt = marvin.bolt()
         if preflight is not None:
-            preflight(store)
-    except BaseException:
-        store.close()
-        raise
-    services = build_services(settings, store)
-    executor = build_executor(settings)
-    check_executor_runs_marvin_flows(executor)  # fail at start-up, not at the first run
-    history = build_history(settings)
+            preflight(marvin)
+        scheduler = marvin.scheduler()
+        with slack_requests(bolt, settings) as slack_handler:
+            web = build_web_app(
+                slack_handler,
+                functools.partial(check_health, marvin.store, lambda: scheduler.running),
+                extra_routes=_dashboard_routes(settings, marvin.history),
+                slack_threads=settings.slack_thread_count(),
+            )
+            scheduler.start()
+            try:
+                uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")
+            finally:
+                scheduler.shutdown()
 
-    def run_scheduled(flow: str, params: dict[str, Any], at: Any) -> object:
-        result = run_flow(
-            flow, params, services, executor=executor, scheduled_start=at, history=history
-        )
-        log.info("%s run %s for %s: %s", flow, result.id, params, result.state)
-        return result
 
-    scheduler = FlowScheduler(store, settings, run=run_scheduled, now=utc_now, history=history)
+@contextmanager
+def slack_requests(bolt: App, settings: Settings) -> Iterator[SlackHandler | None]:
+    """How Slack's requests reach the Bolt app: over Socket Mode when an app token is set
+    (connected for the block; no HTTP handler), else as HTTP requests (the handler)."""
+    if settings.slack_app_token is None:
+        yield functools.partial(dispatch, bolt)
+        return
+    from marvin.slack.socket_mode import start_socket_mode
 
-    def health() -> dict[str, Any]:
-        return check_health(store, lambda: scheduler.running)
+    socket_handler = start_socket_mode(bolt, settings.slack_app_token.get_secret_value())
+    try:
+        yield None
+    finally:
+        socket_handler.close()  # type: ignore[no-untyped-call]
 
-    socket_handler = None
-    slack_handler = None
-    if settings.slack_app_token is not None:
-        from marvin.slack.socket_mode import start_socket_mode
 
-        socket_handler = start_socket_mode(bolt, settings.slack_app_token.get_secret_value())
-    else:
-        slack_handler = functools.partial(dispatch, bolt)
+def _dashboard_routes(settings: Settings, history: RunHistory) -> list[Route]:
     token = settings.dashboard_token.get_secret_value() if settings.dashboard_token else None
     log.info(
         "runs dashboard at /runs" if token else "runs dashboard off: set MARVIN_DASHBOARD_TOKEN"
     )
-    web = build_web_app(
-        slack_handler,
-        health,
-        extra_routes=dashboard_routes(history, token),
-        slack_threads=settings.slack_thread_count(),
-    )
-    scheduler.start()
-    try:
-        uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")
-    finally:
-        scheduler.shutdown()
-        if socket_handler is not None:
-            socket_handler.close()  # type: ignore[no-untyped-call]
-        store.close()
-        history.close()
+    return dashboard_routes(history, token)

@@ -403,7 +403,7 @@ def test_serve_with_a_revoked_token_fails_in_one_line(
     serve_with_a_revoked_token: tuple[int, str],
 ) -> None:
     """Found by this suite: it used to die with a 60-line traceback (slack_bolt's
-    BoltError from auth.test, not caught by marvin.cli.app.main)."""
+    BoltError from auth.test, not caught by marvin.cli.main.main)."""
     code, output = serve_with_a_revoked_token
 
     assert "Traceback" not in output

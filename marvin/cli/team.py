@@ -1,0 +1,115 @@
+"""`marvin team [list|add|remove|set]`: teams, their schedules and their members."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Annotated
+
+import typer
+
+from marvin.app import open_marvin
+from marvin.cli.channel_check import check_channels
+from marvin.cli.input import bad_option, check_zone, option_value
+from marvin.cli.output import console, err, print_teams
+from marvin.domain.clock import utc_now
+from marvin.domain.models import DEFAULT_TEAM, Member, Team
+from marvin.domain.standup import is_user_id, parse_days, parse_hhmm
+from marvin.settings import load_settings
+from marvin.store.teams import UnknownTeamError, default_team, membership_date, resolve_team
+
+team_app = typer.Typer(help="Teams and their members.", no_args_is_help=True)
+
+
+@team_app.command("list")
+def team_list() -> None:
+    """Teams, their schedules and members."""
+    from marvin.scheduler import teams_to_schedule
+
+    with open_marvin(load_settings()) as marvin:
+        teams = teams_to_schedule(marvin.store, marvin.settings)
+        print_teams(console, [(t, marvin.store.list_members(t.name)) for t in teams])
+
+
+@team_app.command("add")
+def team_add(
+    user_id: Annotated[str, typer.Argument(help="Slack user id, e.g. U0123ABC")],
+    team: Annotated[str, typer.Option(help="team name")] = DEFAULT_TEAM,
+    name: Annotated[str, typer.Option(help="display name")] = "",
+) -> None:
+    """Add a member (or move them to another team)."""
+    if not is_user_id(user_id):
+        raise bad_option("USER_ID", f"expected a Slack user id like U0123ABC, got {user_id!r}")
+    with open_marvin(load_settings()) as marvin:
+        store = marvin.store
+        current = store.get_member(user_id)
+        if current is not None and current.team == team:
+            joined = current.joined_on  # a new name, the same membership
+        else:
+            joined = membership_date(store, marvin.settings, team, utc_now())
+        store.save_member(Member(user_id=user_id, team=team, name=name, joined_on=joined))
+    console.print(f"added {user_id} to team {team}")
+
+
+@team_app.command("remove")
+def team_remove(user_id: Annotated[str, typer.Argument(help="Slack user id")]) -> None:
+    """Remove a member (kept, as a former member, for `marvin stats`)."""
+    with open_marvin(load_settings()) as marvin:
+        store = marvin.store
+        current = store.get_member(user_id)
+        try:
+            left = None if current is None else membership_date(
+                store, marvin.settings, current.team, utc_now())
+        except UnknownTeamError:  # the team is gone: nothing to count them in
+            left = None
+        removed = current is not None and store.remove_member(user_id, left)
+    if not removed:
+        err.print(f"{user_id} is not a member")
+        raise typer.Exit(1)
+    console.print(f"removed {user_id}")
+
+
+@team_app.command("set")
+def team_set(
+    name: Annotated[str, typer.Argument(help="team name")],
+    timezone: Annotated[str | None, typer.Option(help="IANA zone, e.g. Europe/London")] = None,
+    standup_time: Annotated[str | None, typer.Option(help="HH:MM")] = None,
+    reminder_time: Annotated[str | None, typer.Option(help="HH:MM")] = None,
+    days: Annotated[str | None, typer.Option(help="e.g. mon-fri, mon,wed,fri")] = None,
+    channel: Annotated[str | None, typer.Option(help="digest channel, e.g. #general")] = None,
+) -> None:
+    """Create or change a team's schedule and channel."""
+    with open_marvin(load_settings()) as marvin:
+        settings = marvin.settings
+        try:
+            current = resolve_team(marvin.store, settings, name)
+        except UnknownTeamError:  # a new team starts from the settings' schedule
+            current = replace(default_team(settings), name=name)
+        updated = _changed_team(current, timezone, standup_time, reminder_time, days, channel)
+        if channel is not None:  # checked with Slack when Slack is configured
+            check_channels(marvin, [("--channel", channel)])
+        marvin.store.save_team(updated)
+    console.print(f"saved team {name}")
+
+
+def _changed_team(
+    team: Team,
+    timezone: str | None,
+    standup_time: str | None,
+    reminder_time: str | None,
+    days: str | None,
+    channel: str | None,
+) -> Team:
+    if timezone is not None:
+        option_value("--timezone", check_zone, timezone)
+    times = {}
+    for label, value in (("standup_time", standup_time), ("reminder_time", reminder_time)):
+        if value is not None:
+            hour, minute = option_value("--" + label.replace("_", "-"), parse_hhmm, value)
+            times[label] = f"{hour:02d}:{minute:02d}"
+    return replace(
+        team,
+        timezone=timezone or team.timezone,
+        days=option_value("--days", parse_days, days) if days is not None else team.days,
+        channel=channel or team.channel,
+        **times,
+    )
