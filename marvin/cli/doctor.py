@@ -27,6 +27,7 @@ from marvin.app import build_history, build_store
 from marvin.cli.output import console, print_checks
 from marvin.delivery.channels import ChannelProblem, resolve_channel, shown
 from marvin.domain.models import Team
+from marvin.domain.run_names import STANDUP_FLOW
 from marvin.settings import Settings, load_settings
 from marvin.slack.protocol import AuthInfo, ChatAPI, SlackError, UserStatus
 from marvin.slack.scopes import REQUIRED_SCOPES
@@ -233,7 +234,7 @@ def _indexes(open_history: Callable[[], RunHistory]) -> Check:
     try:
         history = open_history()
         with deadline(STORE_DEADLINE):
-            history.list_flow_runs(flow="standup", limit=1)
+            history.list_flow_runs(flow=STANDUP_FLOW, limit=1)
     except StoreError as exc:
         wanted = "; ".join(
             f"{group} on " + ", ".join(f"{f} {o.lower()}" for f, o in fields)

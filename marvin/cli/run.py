@@ -18,6 +18,7 @@ from marvin.cli.input import bad_option, check_choice, check_standup_day, option
 from marvin.cli.output import console, print_run, print_schedule
 from marvin.domain.clock import utc_now
 from marvin.domain.models import DEFAULT_TEAM, Team
+from marvin.domain.run_names import STANDUP_FLOW
 from marvin.settings import load_settings
 from marvin.store.teams import resolve_team
 
@@ -56,7 +57,7 @@ def run_command(
     if date is not None:
         date = option_value("--date", check_date, date)
     params: dict[str, object] = {"team": team, "date": date, "force": force}
-    if flow == "standup":
+    if flow == STANDUP_FLOW:
         params["standup_channel"] = channel or "#testing"
     elif channel is not None:
         raise bad_option("--channel", "only the standup flow posts to a channel")
@@ -69,10 +70,10 @@ def run_command(
             check_standup_day(the_team, date)
         if not dry_run:  # a channel that does not exist is one line now, not a failed run
             checks = [("MARVIN_ALERT_CHANNEL", marvin.settings.alert_channel)]
-            if flow == "standup" and channel is not None:
+            if flow == STANDUP_FLOW and channel is not None:
                 checks.append(("--channel", channel))
             check_channels(marvin, checks)
-        if flow == "standup" and not _standup_by_hand(marvin, the_team, params, force):
+        if flow == STANDUP_FLOW and not _standup_by_hand(marvin, the_team, params, force):
             raise typer.Exit(0)
         result = marvin.run_flow(flow, params)
     print_run(console, result)
