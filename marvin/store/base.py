@@ -15,7 +15,8 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Protocol, runtime_checkable
 
-from marvin.domain.models import ChannelRef, Delivery, DeliveryKind, Member, SlotClaim, Team, Update
+from marvin.domain.delivery_key import DeliveryKey
+from marvin.domain.models import ChannelRef, Delivery, Member, SlotClaim, Team, Update
 
 
 class StoreError(Exception):
@@ -112,15 +113,7 @@ class Store(Protocol):
         """Delete a member's update for a date; returns what was deleted (None if nothing)."""
 
     # Deliveries (idempotency) ------------------------------------------------
-    def claim_delivery(
-        self,
-        kind: DeliveryKind,
-        team: str,
-        date: str,
-        target: str,
-        at: dt.datetime,
-        owner: str = "",
-    ) -> bool:
+    def claim_delivery(self, key: DeliveryKey, at: dt.datetime, owner: str = "") -> bool:
         """Atomically claim the right to send; False when anyone already claimed it.
 
         `owner` (kept in the delivery's `detail` until it is completed) names the claiming
@@ -128,10 +121,7 @@ class Store(Protocol):
 
     def reclaim_delivery(
         self,
-        kind: DeliveryKind,
-        team: str,
-        date: str,
-        target: str,
+        key: DeliveryKey,
         at: dt.datetime,
         older_than: dt.datetime,
         *,
@@ -144,12 +134,10 @@ class Store(Protocol):
         and the claim as it was is returned. None when there is no such claim, it was
         completed, it is fresh and not `if_owner`'s, or another caller took it first."""
 
-    def complete_delivery(
-        self, kind: DeliveryKind, team: str, date: str, target: str, detail: str = ""
-    ) -> None:
+    def complete_delivery(self, key: DeliveryKey, detail: str = "") -> None:
         """Mark a claimed delivery as sent."""
 
-    def release_delivery(self, kind: DeliveryKind, team: str, date: str, target: str) -> None:
+    def release_delivery(self, key: DeliveryKey) -> None:
         """Give a claim back after a failed send, so a retry or re-run may send it."""
 
     def list_deliveries(self, team: str, date: str) -> list[Delivery]:
