@@ -120,13 +120,8 @@ class Store(Protocol):
         process, so a claim whose owner is known to be dead can be taken over at once."""
 
     def reclaim_delivery(
-        self,
-        key: DeliveryKey,
-        at: dt.datetime,
-        older_than: dt.datetime,
-        *,
-        if_owner: str | None = None,
-        new_owner: str = "",
+        self, key: DeliveryKey, at: dt.datetime, older_than: dt.datetime,
+        *, if_owner: str | None = None, new_owner: str = "",
     ) -> Delivery | None:
         """Atomically take over a claim that was never completed and either was made
         before `older_than` (its claimer presumably died mid-send) or still belongs to

@@ -46,13 +46,8 @@ class ClaimDocuments(FirestoreClient):
         return True
 
     def reclaim_delivery(
-        self,
-        key: DeliveryKey,
-        at: dt.datetime,
-        older_than: dt.datetime,
-        *,
-        if_owner: str | None = None,
-        new_owner: str = "",
+        self, key: DeliveryKey, at: dt.datetime, older_than: dt.datetime,
+        *, if_owner: str | None = None, new_owner: str = "",
     ) -> Delivery | None:
         """Re-stamp with a precondition on the document's update time: if anyone changed
         it since we read it (another reclaimer, a late completion), we lose and say None."""
@@ -62,8 +57,7 @@ class ClaimDocuments(FirestoreClient):
             if not snapshot.exists:
                 return None
             previous = delivery_from_doc(snapshot.to_dict())
-            dead_owner = if_owner is not None and previous.detail == if_owner
-            if previous.sent or (previous.claimed_at >= older_than and not dead_owner):
+            if not previous.may_be_reclaimed(older_than, if_owner):
                 return None
             option = self._client.write_option(last_update_time=snapshot.update_time)
             try:

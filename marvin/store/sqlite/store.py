@@ -158,13 +158,8 @@ class SqliteStore(SqliteDatabase):
         ) == 1
 
     def reclaim_delivery(
-        self,
-        key: DeliveryKey,
-        at: dt.datetime,
-        older_than: dt.datetime,
-        *,
-        if_owner: str | None = None,
-        new_owner: str = "",
+        self, key: DeliveryKey, at: dt.datetime, older_than: dt.datetime,
+        *, if_owner: str | None = None, new_owner: str = "",
     ) -> Delivery | None:
         """Read and re-stamp in one IMMEDIATE transaction: only one caller can win."""
         with self._transaction("reclaim_delivery") as db:
@@ -175,8 +170,7 @@ class SqliteStore(SqliteDatabase):
             if row is None:
                 return None
             previous = _delivery(row)
-            dead_owner = if_owner is not None and previous.detail == if_owner
-            if previous.sent or (previous.claimed_at >= older_than and not dead_owner):
+            if not previous.may_be_reclaimed(older_than, if_owner):
                 return None
             db.execute(
                 f"UPDATE deliveries SET claimed_at = ?, detail = ? WHERE {_DELIVERY_WHERE}",
