@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import ChannelRef, Delivery, Member, SlotClaim, Team, Update
+from marvin.engine.context import bind
 
 
 class StoreError(Exception):
@@ -41,11 +42,8 @@ def deadline(seconds: float) -> Iterator[None]:
     """
     until = time.monotonic() + seconds
     outer = _deadline.get()
-    token = _deadline.set(until if outer is None else min(outer, until))
-    try:
+    with bind(_deadline, until if outer is None else min(outer, until)):
         yield
-    finally:
-        _deadline.reset(token)
 
 
 def time_left(op: str) -> float | None:
