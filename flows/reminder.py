@@ -13,7 +13,7 @@ from datetime import timedelta
 from flows.alerts import alert_on_failure
 from flows.common import get_standup_date, get_team, get_updates
 from flows.services import services
-from marvin.delivery.keys import DeliveryKey
+from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import DEFAULT_TEAM, Member, Update
 from marvin.domain.run_names import REMINDER_FLOW, REMINDER_NEEDED_TASK
 from marvin.domain.slack_fit import clip

@@ -18,14 +18,15 @@ tests build one with fakes and a fixed clock.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 from marvin.delivery.outbox import Outbox
 from marvin.domain.clock import utc_now
 from marvin.domain.models import Team
+from marvin.engine.context import bind
 from marvin.settings import Settings
 from marvin.slack.protocol import ChatAPI
 from marvin.store.base import Store
@@ -69,11 +70,6 @@ def services() -> Services:
     return current
 
 
-@contextmanager
-def use_services(value: Services) -> Iterator[Services]:
+def use_services(value: Services) -> AbstractContextManager[Services]:
     """Make `value` the services of every task run started inside the block."""
-    token = _current.set(value)
-    try:
-        yield value
-    finally:
-        _current.reset(token)
+    return bind(_current, value)

@@ -13,7 +13,7 @@ from datetime import timedelta
 from flows.alerts import alert_on_failure
 from flows.common import get_digest_date, get_team, get_updates
 from flows.services import services
-from marvin.delivery.keys import DeliveryKey
+from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.digest import digest_messages
 from marvin.domain.models import DEFAULT_TEAM, Member, Update
 from marvin.domain.quiet_digest import without_mentions

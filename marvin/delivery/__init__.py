@@ -1,7 +1,9 @@
 """Delivery at most once, none lost: the Outbox that claims, sends and settles each message.
 
+What is sent once, `DeliveryKey`, is a domain value (`marvin.domain.delivery_key`): the
+stores name each delivery by it too.
+
 - `outbox`: `Outbox.claim(key)`, the `with` block a task sends in (claim -> send -> settle);
-- `keys`: `DeliveryKey`, what is sent once, and the key its messages carry in Slack;
 - `settle`: the pure decision of what becomes of a claim once a send has ended;
 - `lookup`: asking Slack whether a message already went out (FOUND / ABSENT / UNKNOWN);
 - `parts`: a digest's parts, halved when Slack refuses one as too big;

@@ -26,12 +26,12 @@ from functools import partial
 from types import TracebackType
 
 from marvin.delivery.channels import ChannelProblem, ready_channel
-from marvin.delivery.keys import DeliveryKey
 from marvin.delivery.lookup import already_sent, look_since
 from marvin.delivery.owners import claim_owner, may_take_over_now
 from marvin.delivery.parts import PartSender, part_key
 from marvin.delivery.records import HandedOver, Sent, read_detail
 from marvin.delivery.settle import Attempted, ClaimAction, settle
+from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.digest import DigestMessage
 from marvin.domain.models import Delivery
 from marvin.engine import FAIL, SKIP, get_context
@@ -76,7 +76,7 @@ class Outbox:
             SKIP: it was sent (or is being sent, by a live process) already.
         """
         now, owner = self.now(), claim_owner(_task_run_id())
-        if self.store.claim_delivery(key.kind, key.team, key.date, key.target, now, owner):
+        if self.store.claim_delivery(key, now, owner):
             return Claim(key, owner, now)
         if force:
             return Claim(key, owner, now, held=False)
@@ -98,7 +98,7 @@ class Outbox:
         if isinstance(state, Sent):
             return None
         return self.store.reclaim_delivery(
-            key.kind, key.team, key.date, key.target, now, now - self.lease,
+            key, now, now - self.lease,
             if_owner=current.detail if may_take_over_now(state, owner) else None,
             new_owner=owner,
         )
@@ -107,12 +107,10 @@ class Outbox:
         self, claim: Claim, action: ClaimAction, sent: Sent, why: BaseException | None
     ) -> None:
         """The settle step's store side: complete, release or hand the claim over."""
-        key = claim.key
-        where = (key.kind, key.team, key.date, key.target)
         if action is ClaimAction.COMPLETE:
-            self.store.complete_delivery(*where, detail=sent.detail)
+            self.store.complete_delivery(claim.key, detail=sent.detail)
         elif action is ClaimAction.RELEASE:
-            self.store.release_delivery(*where)
+            self.store.release_delivery(claim.key)
         elif action is ClaimAction.HAND_OVER:
             self._hand_over(claim, why)
 
@@ -122,7 +120,7 @@ class Outbox:
         key, since = claim.key, claim.since
         try:
             self.store.reclaim_delivery(
-                key.kind, key.team, key.date, key.target, since, since,
+                key, since, since,
                 if_owner=claim.owner, new_owner=HandedOver(str(why)[:MAX_REASON]).detail,
             )
         except StoreError as exc:

@@ -105,6 +105,12 @@ class Delivery:
     # "resumable: why" once handed over, "[CHANNEL_ID:]ts[,ts...]" once sent.
     detail: str = ""
 
+    def may_be_reclaimed(self, older_than: dt.datetime, if_owner: str | None) -> bool:
+        """Whether a store may take this claim over: it was never completed and either
+        was made before `older_than` or still belongs to `if_owner` (known to be dead)."""
+        dead_owner = if_owner is not None and self.detail == if_owner
+        return not self.sent and (self.claimed_at < older_than or dead_owner)
+
 
 @dataclass(frozen=True)
 class SlotClaim:

@@ -16,7 +16,10 @@ pays for setting one variable per task run.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
+from typing import TypeVar
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -26,10 +29,25 @@ if TYPE_CHECKING:
     from marvin.engine.logs import TaskRunLogger
     from marvin.engine.records import TaskRun
 
-__all__ = ["TaskContext", "get_context"]
+__all__ = ["TaskContext", "bind", "get_context"]
+
+T = TypeVar("T")
 
 building_flow: ContextVar[Flow | None] = ContextVar("marvin_building_flow", default=None)
 current_task_run: ContextVar[TaskRun | None] = ContextVar("marvin_task_run", default=None)
+
+
+@contextmanager
+def bind(var: ContextVar[T | None], value: T) -> Iterator[T]:
+    """Set `var` to `value` inside the block; after it (even on error) `var` is as before.
+
+    How code above the engine hands its own run-wide values (a run's services, its
+    recorder) to every task run started inside the block, as the engine does its own."""
+    token = var.set(value)
+    try:
+        yield value
+    finally:
+        var.reset(token)
 
 
 class TaskContext:

@@ -24,9 +24,9 @@ _TARGET_ARGS = {
     "get_update": 3,
     "list_updates": 2,
     "clear_update": 3,
-    "claim_delivery": 4,
-    "complete_delivery": 4,
-    "release_delivery": 4,
+    "claim_delivery": 1,  # a DeliveryKey: its str() is kind/team/date/target
+    "complete_delivery": 1,
+    "release_delivery": 1,
     "list_deliveries": 2,
 }
 

@@ -22,11 +22,12 @@ import datetime as dt
 import gc
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from marvin.engine import Finished, Flow, FlowRun, Running, Task, TaskRun
+from marvin.engine.context import bind
 from marvin.history.redact import Redactor
 from marvin.store.liveness import this_process
 from marvin.store.run_history import RunHistory
@@ -289,14 +290,9 @@ def _plain(value: Any, redact: Redactor) -> Any:
 _current: ContextVar[HistoryRecorder | None] = ContextVar("marvin_recorder", default=None)
 
 
-@contextmanager
-def recording(recorder: HistoryRecorder) -> Iterator[HistoryRecorder]:
+def recording(recorder: HistoryRecorder) -> AbstractContextManager[HistoryRecorder]:
     """Send the events emitted inside the block (and its task runs) to `recorder`."""
-    token = _current.set(recorder)
-    try:
-        yield recorder
-    finally:
-        _current.reset(token)
+    return bind(_current, recorder)
 
 
 def emit_event(system: str, method: str, target: str, outcome: str, duration_s: float) -> None:

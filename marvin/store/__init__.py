@@ -9,6 +9,9 @@ not need Firestore) never loads ``google.cloud``.
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 from marvin.store.base import OutcomeUnknown, Store, StoreError, deadline
 from marvin.store.run_history import RunHistory
 
@@ -38,34 +41,35 @@ def open_store(url: str, *, project: str | None = None) -> Store:
         ValueError: `url` is not one of the accepted forms.
         StoreError: the store could not be opened.
     """
-    path = _sqlite_path(url, "store")
-    if path is not None:
-        from marvin.store.sqlite.store import SqliteStore
-
-        return SqliteStore(path)
-    from marvin.store.firestore.store import FirestoreStore
-
-    return FirestoreStore(project=project)
+    store: Store = _open("store", url, project)
+    return store
 
 
 def open_history(url: str, *, project: str | None = None) -> RunHistory:
-    """Open the run history that `url` names: the same URL forms as `open_store`.
+    """Open the run history that `url` names: the same URL forms and errors as `open_store`.
 
     With ``sqlite:///PATH`` the history's tables go in the store's file (a connection of
     their own); ``sqlite:///:memory:`` gives a private in-memory database, not the store's.
-
-    Raises:
-        ValueError: `url` is not one of the accepted forms.
-        StoreError: the history could not be opened.
     """
-    path = _sqlite_path(url, "history")
-    if path is not None:
-        from marvin.store.sqlite.history import SqliteHistory
+    history: RunHistory = _open("history", url, project)
+    return history
 
-        return SqliteHistory(path)
-    from marvin.store.firestore.history import FirestoreHistory
 
-    return FirestoreHistory(project=project)
+# The class each backend opens per role, as (module, class): imported only when opened.
+_BACKENDS = {
+    ("store", "sqlite"): ("marvin.store.sqlite.store", "SqliteStore"),
+    ("store", "firestore"): ("marvin.store.firestore.store", "FirestoreStore"),
+    ("history", "sqlite"): ("marvin.store.sqlite.history", "SqliteHistory"),
+    ("history", "firestore"): ("marvin.store.firestore.history", "FirestoreHistory"),
+}
+
+
+def _open(role: str, url: str, project: str | None) -> Any:
+    """The `role` ("store" or "history") of the backend `url` names."""
+    path = _sqlite_path(url, role)
+    module, name = _BACKENDS[role, "sqlite" if path is not None else "firestore"]
+    backend = getattr(importlib.import_module(module), name)
+    return backend(path) if path is not None else backend(project=project)
 
 
 def _sqlite_path(url: str, what: str) -> str | None:

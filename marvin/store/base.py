@@ -15,7 +15,9 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Protocol, runtime_checkable
 
-from marvin.domain.models import ChannelRef, Delivery, DeliveryKind, Member, SlotClaim, Team, Update
+from marvin.domain.delivery_key import DeliveryKey
+from marvin.domain.models import ChannelRef, Delivery, Member, SlotClaim, Team, Update
+from marvin.engine.context import bind
 
 
 class StoreError(Exception):
@@ -40,11 +42,8 @@ def deadline(seconds: float) -> Iterator[None]:
     """
     until = time.monotonic() + seconds
     outer = _deadline.get()
-    token = _deadline.set(until if outer is None else min(outer, until))
-    try:
+    with bind(_deadline, until if outer is None else min(outer, until)):
         yield
-    finally:
-        _deadline.reset(token)
 
 
 def time_left(op: str) -> float | None:
@@ -112,31 +111,15 @@ class Store(Protocol):
         """Delete a member's update for a date; returns what was deleted (None if nothing)."""
 
     # Deliveries (idempotency) ------------------------------------------------
-    def claim_delivery(
-        self,
-        kind: DeliveryKind,
-        team: str,
-        date: str,
-        target: str,
-        at: dt.datetime,
-        owner: str = "",
-    ) -> bool:
+    def claim_delivery(self, key: DeliveryKey, at: dt.datetime, owner: str = "") -> bool:
         """Atomically claim the right to send; False when anyone already claimed it.
 
         `owner` (kept in the delivery's `detail` until it is completed) names the claiming
         process, so a claim whose owner is known to be dead can be taken over at once."""
 
     def reclaim_delivery(
-        self,
-        kind: DeliveryKind,
-        team: str,
-        date: str,
-        target: str,
-        at: dt.datetime,
-        older_than: dt.datetime,
-        *,
-        if_owner: str | None = None,
-        new_owner: str = "",
+        self, key: DeliveryKey, at: dt.datetime, older_than: dt.datetime,
+        *, if_owner: str | None = None, new_owner: str = "",
     ) -> Delivery | None:
         """Atomically take over a claim that was never completed and either was made
         before `older_than` (its claimer presumably died mid-send) or still belongs to
@@ -144,12 +127,10 @@ class Store(Protocol):
         and the claim as it was is returned. None when there is no such claim, it was
         completed, it is fresh and not `if_owner`'s, or another caller took it first."""
 
-    def complete_delivery(
-        self, kind: DeliveryKind, team: str, date: str, target: str, detail: str = ""
-    ) -> None:
+    def complete_delivery(self, key: DeliveryKey, detail: str = "") -> None:
         """Mark a claimed delivery as sent."""
 
-    def release_delivery(self, kind: DeliveryKind, team: str, date: str, target: str) -> None:
+    def release_delivery(self, key: DeliveryKey) -> None:
         """Give a claim back after a failed send, so a retry or re-run may send it."""
 
     def list_deliveries(self, team: str, date: str) -> list[Delivery]:

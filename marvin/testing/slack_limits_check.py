@@ -128,12 +128,11 @@ def _block_problems(blocks: list[dict[str, Any]]) -> list[str]:
             problems += _text_object(block.get("text"), f"{where}/text", MAX_HEADER,
                                      plain_only=True)
         elif kind == "context":
-            elements = block.get("elements")
-            if not isinstance(elements, list) or not elements:
-                problems.append(f"must provide elements [json-pointer:{where}/elements]")
-            elif len(elements) > MAX_CONTEXT_ELEMENTS:
-                problems.append(f"no more than {MAX_CONTEXT_ELEMENTS} items allowed "
-                                f"[json-pointer:{where}/elements]")
+            elements: Any = block.get("elements")
+            problem = _list_problem(elements, f"{where}/elements", MAX_CONTEXT_ELEMENTS,
+                                    "must provide elements")
+            if problem:
+                problems.append(problem)
             else:
                 for n, element in enumerate(elements):
                     if isinstance(element, dict) and element.get("type") in _TEXT_TYPES:
@@ -156,15 +155,22 @@ def _section_problems(block: dict[str, Any], where: str) -> list[str]:
     if text is not None:
         problems += _text_object(text, f"{where}/text", MAX_TEXT_OBJECT)
     if fields is not None:
-        if not isinstance(fields, list) or not fields:
-            problems.append(f"must provide an array [json-pointer:{where}/fields]")
-        elif len(fields) > MAX_FIELDS:
-            problems.append(f"no more than {MAX_FIELDS} items allowed "
-                            f"[json-pointer:{where}/fields]")
+        problem = _list_problem(fields, f"{where}/fields", MAX_FIELDS, "must provide an array")
+        if problem:
+            problems.append(problem)
         else:
             for n, item in enumerate(fields):
                 problems += _text_object(item, f"{where}/fields/{n}", MAX_FIELD)
     return problems
+
+
+def _list_problem(value: Any, where: str, most: int, missing: str) -> str:
+    """Slack's complaint about a block's list (`missing` when absent or empty), or ""."""
+    if not isinstance(value, list) or not value:
+        return f"{missing} [json-pointer:{where}]"
+    if len(value) > most:
+        return f"no more than {most} items allowed [json-pointer:{where}]"
+    return ""
 
 
 def _text_object(obj: Any, where: str, limit: int, *, plain_only: bool = False) -> list[str]:

@@ -12,10 +12,10 @@ from typing import Any, cast
 
 import pytest
 
-from marvin.delivery.keys import DeliveryKey
 from marvin.delivery.outbox import Outbox
 from marvin.delivery.records import Claimed, HandedOver, Sent, read_detail
 from marvin.delivery.settle import Unfinished
+from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import Delivery
 from marvin.engine import SKIP
 from marvin.slack.protocol import ChatAPI, MessageSearch, SlackError
@@ -138,7 +138,7 @@ def test_a_transient_failure_gives_the_claim_back(store: SqliteStore, chat: Fake
 def test_taking_over_a_handed_over_claim_sends_only_what_slack_lacks(
     store: SqliteStore, chat: FakeChat
 ) -> None:
-    store.claim_delivery(KEY.kind, KEY.team, KEY.date, KEY.target, NOW, "resumable: killed")
+    store.claim_delivery(KEY, NOW, "resumable: killed")
     chat.history[str(KEY)] = "7.000100"  # the earlier attempt's message is out
 
     with outbox(store, chat).claim(KEY) as out:
@@ -151,7 +151,7 @@ def test_taking_over_a_handed_over_claim_sends_only_what_slack_lacks(
 def test_a_live_claim_of_another_process_is_left_alone(
     store: SqliteStore, chat: FakeChat
 ) -> None:
-    store.claim_delivery(KEY.kind, KEY.team, KEY.date, KEY.target, NOW, "otherhost:1:1")
+    store.claim_delivery(KEY, NOW, "otherhost:1:1")
 
     with pytest.raises(SKIP):
         with outbox(store, chat).claim(KEY) as out:

@@ -8,7 +8,7 @@ from typing import Any, cast
 import pytest
 
 from marvin.delivery.lookup import DeliveryUnknown
-from marvin.delivery.parts import PartlySent, PartSender
+from marvin.delivery.parts import PartlySent, PartSender, part_key
 from marvin.domain.digest import DigestMessage
 from marvin.slack.protocol import ChatAPI, MessageSearch, SlackError
 
@@ -86,3 +86,7 @@ def test_a_failure_before_anything_went_out_is_the_send_s_own() -> None:
     with pytest.raises(SlackError):
         sender(chat).send(TWO)
     assert chat.keys == []
+
+
+def test_a_digest_part_key_adds_the_part_number() -> None:
+    assert part_key(KEY, 2) == "digest/default/2026-11-23/#general#2"

@@ -13,8 +13,8 @@ import pytest
 from flows.reminder import flow as reminder_flow
 from flows.services import use_services
 from marvin.app import run_flow
-from marvin.delivery.keys import DeliveryKey
 from marvin.delivery.owners import claim_owner
+from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import DeliveryKind
 from marvin.engine import FakeClock, LocalExecutor
 from marvin.slack.client import SlackWebChat
@@ -37,13 +37,14 @@ def test_a_dead_runs_claims_are_taken_over_without_repeats_or_losses(
     crashed_at = REMINDER_AT - dt.timedelta(minutes=10)
     # What a run killed mid-way leaves behind:
     # U0001: claimed, DM posted, killed before completing the claim
-    store.claim_delivery(REMINDER, TEAM, DATE, "U0001", crashed_at)
-    chat.post_message(chat.open_dm("U0001"), "reminder", key=str(
-        DeliveryKey.reminder(TEAM, DATE, "U0001")))
+    posted = DeliveryKey.reminder(TEAM, DATE, "U0001")
+    store.claim_delivery(posted, crashed_at)
+    chat.post_message(chat.open_dm("U0001"), "reminder", key=str(posted))
     # U0002: claimed, killed before posting
-    store.claim_delivery(REMINDER, TEAM, DATE, "U0002", crashed_at)
+    store.claim_delivery(DeliveryKey.reminder(TEAM, DATE, "U0002"), crashed_at)
     # U0003: claimed a moment ago by a run that is still alive (a replica, mid-send)
-    store.claim_delivery(REMINDER, TEAM, DATE, "U0003", REMINDER_AT - dt.timedelta(seconds=5))
+    a_moment_ago = REMINDER_AT - dt.timedelta(seconds=5)
+    store.claim_delivery(DeliveryKey.reminder(TEAM, DATE, "U0003"), a_moment_ago)
 
     run = run_flow("reminder", {"team": TEAM}, make_services(), executor=LocalExecutor())
 
@@ -127,7 +128,7 @@ def test_another_runs_claim_in_this_process_is_not_taken_over_before_the_lease(
     (say the scheduled run, while someone runs it by hand) is left to it."""
     add_members(store, ("U0001",))
     other = claim_owner("another-run/send_reminder[0]")
-    store.claim_delivery(REMINDER, TEAM, DATE, "U0001", REMINDER_AT, other)
+    store.claim_delivery(DeliveryKey.reminder(TEAM, DATE, "U0001"), REMINDER_AT, other)
 
     with use_services(make_services()):
         run = reminder_flow.run({"team": TEAM}, executor=LocalExecutor(), clock=FakeClock())

@@ -12,8 +12,8 @@ from typing import Any
 
 from flows.reminder import flow as reminder_flow
 from flows.services import Services, use_services
-from marvin.delivery.keys import DeliveryKey
 from marvin.delivery.records import RESUMABLE
+from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import DeliveryKind
 from marvin.engine import FakeClock, FlowRun, LocalExecutor, TaskRun
 from marvin.slack.client import SlackWebChat
@@ -29,7 +29,7 @@ CRASHED_AT = REMINDER_AT - dt.timedelta(minutes=10)  # older than the 300 s leas
 
 def killed_mid_send(store: Store) -> None:
     add_members(store, (USER,))
-    store.claim_delivery(REMINDER, TEAM, DATE, USER, CRASHED_AT, "otherhost:1:1")
+    store.claim_delivery(DeliveryKey.reminder(TEAM, DATE, USER), CRASHED_AT, "otherhost:1:1")
 
 
 def run(services: Services) -> FlowRun:

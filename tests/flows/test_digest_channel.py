@@ -12,8 +12,8 @@ import datetime as dt
 import pytest
 
 from marvin.app import run_flow
-from marvin.delivery.keys import DeliveryKey
 from marvin.delivery.records import Sent, read_detail
+from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import ChannelRef, DeliveryKind
 from marvin.engine import LocalExecutor
 from marvin.slack.client import SlackWebChat
@@ -172,8 +172,8 @@ def test_a_busy_channel_cannot_hide_an_earlier_digest(
     add_members(store)
     general = str(standin.world.channel_id("#general"))
     crashed_at = STANDUP_AT - dt.timedelta(minutes=10)
-    store.claim_delivery(DIGEST, TEAM, DATE, "#general", crashed_at, "resumable: killed")
     key = DeliveryKey.digest(TEAM, DATE, "#general")
+    store.claim_delivery(key, crashed_at, "resumable: killed")
     chat.post_message(general, "the digest", key=f"{key}#0")
     standin.world.add_chatter("#general", 450, standin.next_ts)
     standin.world.invite_bot("#general")

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import pytest
 
+from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import DEFAULT_TEAM, Delivery, Member
 from marvin.store import open_history, open_store
 from marvin.store.liveness import this_process
@@ -240,7 +241,6 @@ def test_a_restarted_container_takes_over_its_predecessors_claim(
     tmp_path: Path, tally: Counter[str]
 ) -> None:
     """This very process plays the restarted container: same host, same pid, another start."""
-    from marvin.domain.models import DeliveryKind
     from marvin.engine import LocalExecutor
     from tests.reliability.conftest import (
         REMINDER_AT,
@@ -258,7 +258,7 @@ def test_a_restarted_container_takes_over_its_predecessors_claim(
         host, pid, start = this_process().split(":")
         predecessor = f"{host}:{pid}:{int(start) - 100 if start.isdigit() else 1}"
         store.claim_delivery(
-            DeliveryKind.REMINDER, DEFAULT_TEAM, DATE, "U3100", crashed_at, predecessor
+            DeliveryKey.reminder(DEFAULT_TEAM, DATE, "U3100"), crashed_at, predecessor
         )
         with SlackStandIn() as slack:
             services = make_services(store, make_settings(slack.url), make_chat(slack.url))

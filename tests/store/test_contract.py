@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import pytest
 
+from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import ChannelRef, Delivery, DeliveryKind, Member, SlotClaim, Team, Update
 from marvin.store import Store
 
@@ -17,6 +18,8 @@ T = TypeVar("T")
 DIGEST, REMINDER = DeliveryKind.DIGEST, DeliveryKind.REMINDER
 DAY = "2026-03-02"
 T0 = dt.datetime(2026, 3, 2, 8, 15, 30, 123456, tzinfo=dt.UTC)
+DIGEST_TO_GENERAL = DeliveryKey(DIGEST, "ops", DAY, "#general")
+REMIND_U1 = DeliveryKey(REMINDER, "ops", DAY, "U1")
 
 
 def at(minutes: int) -> dt.datetime:
@@ -174,7 +177,7 @@ def test_naive_datetimes_are_refused(store: Store) -> None:
     with pytest.raises(ValueError, match="aware"):
         store.append_update("ops", DAY, "U1", "x", naive)
     with pytest.raises(ValueError, match="aware"):
-        store.claim_delivery(DIGEST, "ops", DAY, "#general", naive)
+        store.claim_delivery(DIGEST_TO_GENERAL, naive)
     assert store.get_update("ops", DAY, "U1") is None
     assert store.list_deliveries("ops", DAY) == []
 
@@ -227,8 +230,8 @@ def test_concurrent_appends_to_one_update_lose_nothing(store: Store) -> None:
 
 # Deliveries ----------------------------------------------------------------
 def test_claim_delivery_once_then_refused(store: Store) -> None:
-    assert store.claim_delivery(DIGEST, "ops", DAY, "#general", at(0)) is True
-    assert store.claim_delivery(DIGEST, "ops", DAY, "#general", at(1)) is False
+    assert store.claim_delivery(DIGEST_TO_GENERAL, at(0)) is True
+    assert store.claim_delivery(DIGEST_TO_GENERAL, at(1)) is False
     assert store.list_deliveries("ops", DAY) == [
         Delivery(DIGEST, "ops", DAY, "#general", at(0), sent=False, detail="")
     ]
@@ -238,33 +241,34 @@ def test_claims_are_per_kind_team_date_and_target(store: Store) -> None:
     claims = [(DIGEST, "ops", DAY, "U1"), (REMINDER, "ops", DAY, "U1"),
               (REMINDER, "dev", DAY, "U1"), (REMINDER, "ops", "2026-03-03", "U1"),
               (REMINDER, "ops", DAY, "U2")]
-    assert [store.claim_delivery(*c, at(0)) for c in claims] == [True] * len(claims)
+    assert [store.claim_delivery(DeliveryKey(*c), at(0)) for c in claims] == [True] * len(claims)
 
 
 def test_released_claim_can_be_claimed_again(store: Store) -> None:
-    assert store.claim_delivery(REMINDER, "ops", DAY, "U1", at(0))
-    store.release_delivery(REMINDER, "ops", DAY, "U1")
+    assert store.claim_delivery(REMIND_U1, at(0))
+    store.release_delivery(REMIND_U1)
     assert store.list_deliveries("ops", DAY) == []
-    assert store.claim_delivery(REMINDER, "ops", DAY, "U1", at(1)) is True
-    store.release_delivery(REMINDER, "ops", DAY, "never-claimed")  # a no-op, not an error
+    assert store.claim_delivery(REMIND_U1, at(1)) is True
+    never_claimed = DeliveryKey(REMINDER, "ops", DAY, "never-claimed")
+    store.release_delivery(never_claimed)  # a no-op, not an error
 
 
 def test_complete_delivery_marks_sent_with_detail(store: Store) -> None:
-    store.claim_delivery(DIGEST, "ops", DAY, "#general", at(0))
-    store.complete_delivery(DIGEST, "ops", DAY, "#general", detail="1712345678.000100")
+    store.claim_delivery(DIGEST_TO_GENERAL, at(0))
+    store.complete_delivery(DIGEST_TO_GENERAL, detail="1712345678.000100")
     assert store.list_deliveries("ops", DAY) == [
         Delivery(DIGEST, "ops", DAY, "#general", at(0), sent=True, detail="1712345678.000100")
     ]
-    assert store.claim_delivery(DIGEST, "ops", DAY, "#general", at(1)) is False
+    assert store.claim_delivery(DIGEST_TO_GENERAL, at(1)) is False
 
 
 def test_completing_an_unclaimed_delivery_records_it_as_sent(store: Store) -> None:
-    store.complete_delivery(REMINDER, "ops", DAY, "U1", detail="ts")
+    store.complete_delivery(REMIND_U1, detail="ts")
     [delivery] = store.list_deliveries("ops", DAY)
     assert (delivery.kind, delivery.target, delivery.sent, delivery.detail) == (
         REMINDER, "U1", True, "ts")
     assert delivery.claimed_at.tzinfo is not None
-    assert store.claim_delivery(REMINDER, "ops", DAY, "U1", at(0)) is False
+    assert store.claim_delivery(REMIND_U1, at(0)) is False
 
 
 def test_list_deliveries_only_that_team_and_date_sorted_by_kind_then_target(
@@ -275,14 +279,14 @@ def test_list_deliveries_only_that_team_and_date_sorted_by_kind_then_target(
         (REMINDER, "ops", DAY, "U1"), (DIGEST, "ops", DAY, "#general"),
         (DIGEST, "dev", DAY, "#general"), (REMINDER, "ops", "2026-03-03", "U1"),
     ]:
-        store.claim_delivery(kind, team, date, target, at(0))
+        store.claim_delivery(DeliveryKey(kind, team, date, target), at(0))
     listed = [(d.kind, d.target) for d in store.list_deliveries("ops", DAY)]
     assert listed == [(DIGEST, "#general"), (DIGEST, "#testing"), (REMINDER, "U1"),
                       (REMINDER, "U2")]
 
 
 def test_concurrent_claims_have_exactly_one_winner(store: Store) -> None:
-    wins = race(8, lambda i: store.claim_delivery(DIGEST, "ops", DAY, "#general", at(i)))
+    wins = race(8, lambda i: store.claim_delivery(DIGEST_TO_GENERAL, at(i)))
     assert sorted(wins) == [False] * 7 + [True]
     assert len(store.list_deliveries("ops", DAY)) == 1
 
@@ -296,8 +300,8 @@ def test_awkward_keys_round_trip(store: Store, name: str) -> None:
     store.save_team(Team(name, channel="C123/456"))
     store.save_member(Member(name, name, name))
     store.append_update(name, DAY, name, "hi", at(0))
-    assert store.claim_delivery(DIGEST, name, DAY, "C123/456", at(0))
-    assert store.claim_delivery(DIGEST, name, DAY, "#general", at(0))
+    assert store.claim_delivery(DeliveryKey(DIGEST, name, DAY, "C123/456"), at(0))
+    assert store.claim_delivery(DeliveryKey(DIGEST, name, DAY, "#general"), at(0))
     assert store.get_team(name) == Team(name, channel="C123/456")
     assert store.list_members(name) == [Member(name, name, name)]
     assert store.list_updates(name, DAY) == [Update(name, DAY, name, ("hi",), at(0))]
@@ -308,8 +312,8 @@ def test_awkward_keys_round_trip(store: Store, name: str) -> None:
 
 def test_keys_that_share_a_naive_joined_id_stay_distinct(store: Store) -> None:
     # ("t", DAY, "x__y") and ("t__DAY", "x", "y") both naively join to "t__DAY__x__y".
-    assert store.claim_delivery(DIGEST, "t", DAY, "x__y", at(0))
-    assert store.claim_delivery(DIGEST, f"t__{DAY}", "x", "y", at(0))
+    assert store.claim_delivery(DeliveryKey(DIGEST, "t", DAY, "x__y"), at(0))
+    assert store.claim_delivery(DeliveryKey(DIGEST, f"t__{DAY}", "x", "y"), at(0))
     store.append_update("a__b", "c", "d", "first", at(0))
     assert store.append_update("a", "b__c", "d", "second", at(0)).entries == ("second",)
     store.save_team(Team("a/b"))
@@ -322,33 +326,33 @@ STALE = dt.timedelta(minutes=2)
 
 
 def test_reclaim_takes_over_only_an_old_unsent_claim(store: Store) -> None:
-    kind = DeliveryKind.REMINDER
-    assert store.reclaim_delivery(kind, "eng", "2026-03-02", "U1", T0, T0) is None  # no claim
-    store.claim_delivery(kind, "eng", "2026-03-02", "U1", T0)
+    key = DeliveryKey(DeliveryKind.REMINDER, "eng", "2026-03-02", "U1")
+    assert store.reclaim_delivery(key, T0, T0) is None  # no claim
+    store.claim_delivery(key, T0)
     later = T0 + dt.timedelta(minutes=5)
-    assert store.reclaim_delivery(kind, "eng", "2026-03-02", "U1", later, T0) is None  # fresh
-    previous = store.reclaim_delivery(kind, "eng", "2026-03-02", "U1", later, later - STALE)
+    assert store.reclaim_delivery(key, later, T0) is None  # fresh
+    previous = store.reclaim_delivery(key, later, later - STALE)
     assert previous is not None and previous.claimed_at == T0 and not previous.sent
     (now,) = store.list_deliveries("eng", "2026-03-02")
     assert now.claimed_at == later  # re-stamped: the next reclaimer sees a fresh claim
-    assert store.reclaim_delivery(kind, "eng", "2026-03-02", "U1", later, later - STALE) is None
+    assert store.reclaim_delivery(key, later, later - STALE) is None
 
 
 def test_a_completed_delivery_is_never_reclaimed(store: Store) -> None:
-    kind = DeliveryKind.DIGEST
-    store.claim_delivery(kind, "eng", "2026-03-02", "#general", T0)
-    store.complete_delivery(kind, "eng", "2026-03-02", "#general", detail="1.0001")
+    key = DeliveryKey(DeliveryKind.DIGEST, "eng", "2026-03-02", "#general")
+    store.claim_delivery(key, T0)
+    store.complete_delivery(key, detail="1.0001")
     far = T0 + dt.timedelta(days=1)
-    assert store.reclaim_delivery(kind, "eng", "2026-03-02", "#general", far, far) is None
+    assert store.reclaim_delivery(key, far, far) is None
 
 
 def test_concurrent_reclaims_have_exactly_one_winner(store: Store) -> None:
-    kind = DeliveryKind.REMINDER
-    store.claim_delivery(kind, "eng", "2026-03-02", "U9", T0)
+    key = DeliveryKey(DeliveryKind.REMINDER, "eng", "2026-03-02", "U9")
+    store.claim_delivery(key, T0)
     later = T0 + dt.timedelta(minutes=10)
 
     def reclaim(_: int) -> Delivery | None:
-        return store.reclaim_delivery(kind, "eng", "2026-03-02", "U9", later, later - STALE)
+        return store.reclaim_delivery(key, later, later - STALE)
 
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(reclaim, range(8)))
@@ -356,18 +360,16 @@ def test_concurrent_reclaims_have_exactly_one_winner(store: Store) -> None:
 
 
 def test_a_claim_of_a_dead_owner_is_taken_over_at_once_and_only_once(store: Store) -> None:
-    kind = DeliveryKind.REMINDER
-    store.claim_delivery(kind, "eng", "2026-03-02", "U7", T0, "host:123:456")
+    key = DeliveryKey(DeliveryKind.REMINDER, "eng", "2026-03-02", "U7")
+    store.claim_delivery(key, T0, "host:123:456")
     (claim,) = store.list_deliveries("eng", "2026-03-02")
     assert claim.detail == "host:123:456"  # the owner is kept until the claim completes
     soon = T0 + dt.timedelta(seconds=3)  # far inside any lease
 
     def reclaim(owner: str) -> Delivery | None:
-        return store.reclaim_delivery(kind, "eng", "2026-03-02", "U7", soon, T0,
-                                      if_owner="host:123:456", new_owner=owner)
+        return store.reclaim_delivery(key, soon, T0, if_owner="host:123:456", new_owner=owner)
 
-    assert store.reclaim_delivery(kind, "eng", "2026-03-02", "U7", soon, T0,
-                                  if_owner="someone-else", new_owner="me") is None
+    assert store.reclaim_delivery(key, soon, T0, if_owner="someone-else", new_owner="me") is None
     with ThreadPoolExecutor(4) as pool:
         results = list(pool.map(reclaim, ["a", "b", "c", "d"]))
     winners = [r for r in results if r is not None]
@@ -438,7 +440,7 @@ def test_a_passed_deadline_fails_every_call_and_writes_nothing(store: Store) -> 
         with pytest.raises(StoreError, match="deadline has passed"):
             store.append_update("ops", DAY, "U1", "late", at(0))
         with pytest.raises(StoreError, match="deadline has passed"):
-            store.claim_delivery(REMINDER, "ops", DAY, "U1", at(0))
+            store.claim_delivery(REMIND_U1, at(0))
     assert store.get_update("ops", DAY, "U1") is None
     assert store.list_deliveries("ops", DAY) == []
     with deadline(30):  # a deadline with time left changes nothing

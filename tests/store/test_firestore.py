@@ -9,7 +9,8 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from marvin.domain.models import DeliveryKind, Member
+from marvin.domain.delivery_key import DeliveryKey
+from marvin.domain.models import Member
 from marvin.store import OutcomeUnknown, StoreError, deadline
 from marvin.store.firestore.client import DEFAULT_TIMEOUT, doc_id
 from marvin.store.firestore.store import FirestoreStore
@@ -22,7 +23,7 @@ T0 = dt.datetime(2026, 3, 2, 8, 15, tzinfo=dt.UTC)
 
 def test_documents_follow_the_documented_layout(firestore_store: FirestoreStore) -> None:
     firestore_store.append_update("ops", DAY, "U1", "hello", T0)
-    firestore_store.claim_delivery(DeliveryKind.DIGEST, "ops", DAY, "C123/456", T0)
+    firestore_store.claim_delivery(DeliveryKey.digest("ops", DAY, "C123/456"), T0)
     db = firestore_store.client
     update = db.collection("updates").document("ops__2026-03-02__U1").get().to_dict()
     assert re.fullmatch("[0-9a-f]{24}", update.pop("write_id"))  # tells a lost write's fate
@@ -66,7 +67,7 @@ CALLS: dict[str, Callable[[FirestoreStore], object]] = {
     "list_updates": lambda s: s.list_updates("ops", DAY),
     "append_update": lambda s: s.append_update("ops", DAY, "U1", "x", T0),
     "clear_update": lambda s: s.clear_update("ops", DAY, "U1"),
-    "claim_delivery": lambda s: s.claim_delivery(DeliveryKind.DIGEST, "ops", DAY, "#g", T0),
+    "claim_delivery": lambda s: s.claim_delivery(DeliveryKey.digest("ops", DAY, "#g"), T0),
     "delete_team": lambda s: s.delete_team("ops"),
 }
 

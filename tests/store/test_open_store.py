@@ -62,10 +62,11 @@ def test_bad_urls_are_refused_naming_the_accepted_forms(url: str) -> None:
     assert repr(url) in message and "sqlite:///PATH" in message and "'firestore'" in message
 
 
-def test_the_sqlite_path_never_imports_google_cloud() -> None:
+@pytest.mark.parametrize("opener", ["open_store", "open_history"])
+def test_the_sqlite_path_never_imports_google_cloud(opener: str) -> None:
     code = (
-        "import sys; from marvin.store import open_store; "
-        "open_store('sqlite:///:memory:').close(); "
+        f"import sys; from marvin.store import {opener}; "
+        f"{opener}('sqlite:///:memory:').close(); "
         "print(sorted(m for m in sys.modules if m.startswith('google')))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from marvin.domain.models import DeliveryKind, Member, Team
+from marvin.domain.delivery_key import DeliveryKey
+from marvin.domain.models import Member, Team
 from marvin.store.sqlite.store import SqliteStore
 
 DAY = "2026-03-02"
@@ -21,7 +22,7 @@ TARGETS = [f"U{n}" for n in range(40)]
 
 def _claim_targets(store: SqliteStore) -> list[str]:
     """Try to claim every target; return the ones this store won."""
-    return [t for t in TARGETS if store.claim_delivery(DeliveryKind.REMINDER, "ops", DAY, t, T0)]
+    return [t for t in TARGETS if store.claim_delivery(DeliveryKey.reminder("ops", DAY, t), T0)]
 
 
 @pytest.fixture
@@ -42,8 +43,8 @@ def test_a_claim_made_through_one_connection_blocks_the_other(
     two_stores: list[SqliteStore],
 ) -> None:
     a, b = two_stores
-    assert a.claim_delivery(DeliveryKind.DIGEST, "ops", DAY, "#general", T0) is True
-    assert b.claim_delivery(DeliveryKind.DIGEST, "ops", DAY, "#general", T0) is False
+    assert a.claim_delivery(DeliveryKey.digest("ops", DAY, "#general"), T0) is True
+    assert b.claim_delivery(DeliveryKey.digest("ops", DAY, "#general"), T0) is False
 
 
 def test_racing_connections_each_claim_won_exactly_once(two_stores: list[SqliteStore]) -> None:
@@ -91,12 +92,12 @@ def test_data_survives_close_and_reopen(db_path: str) -> None:
     store.save_team(Team("ops", days=(1, 3)))
     store.save_member(Member("U1", "ops", "Arthur"))
     store.append_update("ops", DAY, "U1", "tea", T0)
-    store.claim_delivery(DeliveryKind.DIGEST, "ops", DAY, "#general", T0)
+    store.claim_delivery(DeliveryKey.digest("ops", DAY, "#general"), T0)
     store.close()
     store = SqliteStore(db_path)
     assert store.get_team("ops") == Team("ops", days=(1, 3))
     assert store.get_member("U1") == Member("U1", "ops", "Arthur")
     update = store.get_update("ops", DAY, "U1")
     assert update is not None and update.entries == ("tea",) and update.updated_at == T0
-    assert not store.claim_delivery(DeliveryKind.DIGEST, "ops", DAY, "#general", T0)
+    assert not store.claim_delivery(DeliveryKey.digest("ops", DAY, "#general"), T0)
     store.close()

@@ -11,9 +11,11 @@ in between makes us lose. Layout: ``deliveries/{kind}__{team}__{date}__{target}`
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from google.api_core import exceptions as gexc
 
+from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import Delivery, DeliveryKind, SlotClaim
 from marvin.store.firestore.client import LOST_RACE, FirestoreClient, utc
 from marvin.store.firestore.documents import (
@@ -23,52 +25,39 @@ from marvin.store.firestore.documents import (
 )
 
 
+def _delivery_fields(key: DeliveryKey) -> dict[str, str]:
+    """The fields that name a delivery in its document."""
+    return {"kind": DeliveryKind(key.kind).value, "team": key.team, "date": key.date,
+            "target": key.target}
+
+
 class ClaimDocuments(FirestoreClient):
     """The `Store` methods for deliveries, seen requests and slot claims."""
 
     # Deliveries --------------------------------------------------------------
-    def claim_delivery(
-        self,
-        kind: DeliveryKind,
-        team: str,
-        date: str,
-        target: str,
-        at: dt.datetime,
-        owner: str = "",
-    ) -> bool:
+    def claim_delivery(self, key: DeliveryKey, at: dt.datetime, owner: str = "") -> bool:
         """``create()`` succeeds for exactly one caller; AlreadyExists means someone else won."""
-        kind = DeliveryKind(kind)
-        doc = {"kind": kind.value, "team": team, "date": date, "target": target,
-               "claimed_at": utc(at), "sent": False, "detail": owner}
+        doc = {**_delivery_fields(key), "claimed_at": utc(at), "sent": False, "detail": owner}
         with self._errors("claim_delivery"):
             try:
-                self._doc("deliveries", kind.value, team, date, target).create(doc, **self._write)
+                self._delivery_doc(key).create(doc, **self._write)
             except gexc.AlreadyExists:
                 return False
         return True
 
     def reclaim_delivery(
-        self,
-        kind: DeliveryKind,
-        team: str,
-        date: str,
-        target: str,
-        at: dt.datetime,
-        older_than: dt.datetime,
-        *,
-        if_owner: str | None = None,
-        new_owner: str = "",
+        self, key: DeliveryKey, at: dt.datetime, older_than: dt.datetime,
+        *, if_owner: str | None = None, new_owner: str = "",
     ) -> Delivery | None:
         """Re-stamp with a precondition on the document's update time: if anyone changed
         it since we read it (another reclaimer, a late completion), we lose and say None."""
-        ref = self._doc("deliveries", DeliveryKind(kind).value, team, date, target)
+        ref = self._delivery_doc(key)
         with self._errors("reclaim_delivery"):
             snapshot = ref.get(**self._read)
             if not snapshot.exists:
                 return None
             previous = delivery_from_doc(snapshot.to_dict())
-            dead_owner = if_owner is not None and previous.detail == if_owner
-            if previous.sent or (previous.claimed_at >= older_than and not dead_owner):
+            if not previous.may_be_reclaimed(older_than, if_owner):
                 return None
             option = self._client.write_option(last_update_time=snapshot.update_time)
             try:
@@ -79,30 +68,29 @@ class ClaimDocuments(FirestoreClient):
                 return None
         return previous
 
-    def complete_delivery(
-        self, kind: DeliveryKind, team: str, date: str, target: str, detail: str = ""
-    ) -> None:
+    def complete_delivery(self, key: DeliveryKey, detail: str = "") -> None:
         """Mark a claimed delivery as sent; an unclaimed one is recorded as sent (claimed now).
 
         Recording rather than refusing keeps "at most once" when a claim was lost: the
         message has gone out, so no re-run may send it again.
         """
-        kind = DeliveryKind(kind)
-        ref = self._doc("deliveries", kind.value, team, date, target)
+        ref = self._delivery_doc(key)
         with self._errors("complete_delivery"):
             try:
                 ref.update({"sent": True, "detail": detail}, **self._write)
             except gexc.NotFound:
-                doc = {"kind": kind.value, "team": team, "date": date, "target": target,
-                       "claimed_at": dt.datetime.now(dt.UTC), "sent": True, "detail": detail}
+                doc = {**_delivery_fields(key), "claimed_at": dt.datetime.now(dt.UTC),
+                       "sent": True, "detail": detail}
                 ref.set(doc, **self._write)
 
-    def release_delivery(self, kind: DeliveryKind, team: str, date: str, target: str) -> None:
+    def release_delivery(self, key: DeliveryKey) -> None:
         """Give a claim back (delete it) so a retry or re-run may claim it again."""
         with self._errors("release_delivery"):
-            self._doc("deliveries", DeliveryKind(kind).value, team, date, target).delete(
-                **self._write
-            )
+            self._delivery_doc(key).delete(**self._write)
+
+    def _delivery_doc(self, key: DeliveryKey) -> Any:
+        """The document ``deliveries/{kind}__{team}__{date}__{target}``."""
+        return self._doc("deliveries", DeliveryKind(key.kind).value, key.team, key.date, key.target)
 
     def list_deliveries(self, team: str, date: str) -> list[Delivery]:
         """Deliveries of a team for a date, sorted by (kind, target)."""

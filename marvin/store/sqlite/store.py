@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import ChannelRef, Delivery, DeliveryKind, Member, SlotClaim, Team, Update
 from marvin.store.sqlite.connection import SqliteDatabase, busy_wait_within_deadline
 from marvin.store.sqlite.schema import create_store_tables
@@ -19,6 +20,7 @@ from marvin.store.sqlite.schema import create_store_tables
 _MEMBER_COLUMNS = "user_id, team, name, joined_on, left_on"
 _UPDATE_COLUMNS = "team, date, user_id, entries, updated_at"
 _DELIVERY_COLUMNS = "kind, team, date, target, claimed_at, sent, detail"
+_DELIVERY_WHERE = "team = ? AND date = ? AND kind = ? AND target = ?"
 _SLOT_COLUMNS = "job, slot, owner, claimed_at, done"
 
 
@@ -146,57 +148,37 @@ class SqliteStore(SqliteDatabase):
         return _update(rows[0]) if rows else None
 
     # Deliveries --------------------------------------------------------------
-    def claim_delivery(
-        self,
-        kind: DeliveryKind,
-        team: str,
-        date: str,
-        target: str,
-        at: dt.datetime,
-        owner: str = "",
-    ) -> bool:
+    def claim_delivery(self, key: DeliveryKey, at: dt.datetime, owner: str = "") -> bool:
         """The primary key lets exactly one INSERT win, across threads and processes."""
         return self._write(
             "claim_delivery",
             f"INSERT INTO deliveries ({_DELIVERY_COLUMNS}) VALUES (?, ?, ?, ?, ?, 0, ?) "
             "ON CONFLICT (team, date, kind, target) DO NOTHING",
-            DeliveryKind(kind).value, team, date, target, _iso(at), owner,
+            *_delivery_row(key), _iso(at), owner,
         ) == 1
 
     def reclaim_delivery(
-        self,
-        kind: DeliveryKind,
-        team: str,
-        date: str,
-        target: str,
-        at: dt.datetime,
-        older_than: dt.datetime,
-        *,
-        if_owner: str | None = None,
-        new_owner: str = "",
+        self, key: DeliveryKey, at: dt.datetime, older_than: dt.datetime,
+        *, if_owner: str | None = None, new_owner: str = "",
     ) -> Delivery | None:
         """Read and re-stamp in one IMMEDIATE transaction: only one caller can win."""
-        key = (team, date, DeliveryKind(kind).value, target)
-        where = "team = ? AND date = ? AND kind = ? AND target = ?"
         with self._transaction("reclaim_delivery") as db:
             row = db.execute(
-                f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE {where}", key
+                f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE {_DELIVERY_WHERE}",
+                _delivery_where(key),
             ).fetchone()
             if row is None:
                 return None
             previous = _delivery(row)
-            dead_owner = if_owner is not None and previous.detail == if_owner
-            if previous.sent or (previous.claimed_at >= older_than and not dead_owner):
+            if not previous.may_be_reclaimed(older_than, if_owner):
                 return None
             db.execute(
-                f"UPDATE deliveries SET claimed_at = ?, detail = ? WHERE {where}",
-                (_iso(at), new_owner, *key),
+                f"UPDATE deliveries SET claimed_at = ?, detail = ? WHERE {_DELIVERY_WHERE}",
+                (_iso(at), new_owner, *_delivery_where(key)),
             )
         return previous
 
-    def complete_delivery(
-        self, kind: DeliveryKind, team: str, date: str, target: str, detail: str = ""
-    ) -> None:
+    def complete_delivery(self, key: DeliveryKey, detail: str = "") -> None:
         """Mark a claimed delivery as sent; an unclaimed one is recorded as sent (claimed now).
 
         Recording rather than refusing keeps "at most once" when a claim was lost: the
@@ -207,15 +189,15 @@ class SqliteStore(SqliteDatabase):
             f"INSERT INTO deliveries ({_DELIVERY_COLUMNS}) VALUES (?, ?, ?, ?, ?, 1, ?) "
             "ON CONFLICT (team, date, kind, target) "
             "DO UPDATE SET sent = 1, detail = excluded.detail",
-            DeliveryKind(kind).value, team, date, target, _iso(dt.datetime.now(dt.UTC)), detail,
+            *_delivery_row(key), _iso(dt.datetime.now(dt.UTC)), detail,
         )
 
-    def release_delivery(self, kind: DeliveryKind, team: str, date: str, target: str) -> None:
+    def release_delivery(self, key: DeliveryKey) -> None:
         """Give a claim back (delete it) so a retry or re-run may claim it again."""
         self._write(
             "release_delivery",
-            "DELETE FROM deliveries WHERE team = ? AND date = ? AND kind = ? AND target = ?",
-            team, date, DeliveryKind(kind).value, target,
+            f"DELETE FROM deliveries WHERE {_DELIVERY_WHERE}",
+            *_delivery_where(key),
         )
 
     def list_deliveries(self, team: str, date: str) -> list[Delivery]:
@@ -281,6 +263,16 @@ def _iso(value: dt.datetime) -> str:
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValueError(f"datetime must be time-zone aware, got {value!r}")
     return value.astimezone(dt.UTC).isoformat()
+
+
+def _delivery_row(key: DeliveryKey) -> tuple[str, str, str, str]:
+    """A delivery's key in column order (kind, team, date, target)."""
+    return DeliveryKind(key.kind).value, key.team, key.date, key.target
+
+
+def _delivery_where(key: DeliveryKey) -> tuple[str, str, str, str]:
+    """A delivery's key in `_DELIVERY_WHERE` order, the primary key's (team, date, kind, target)."""
+    return key.team, key.date, DeliveryKind(key.kind).value, key.target
 
 
 def _team(row: tuple[object, ...]) -> Team:

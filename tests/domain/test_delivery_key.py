@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from marvin.delivery.keys import DeliveryKey
-from marvin.delivery.parts import part_key
+from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import DeliveryKind
 
 
@@ -13,10 +12,10 @@ def test_a_reminder_key_is_kind_team_date_user() -> None:
     assert str(key) == "reminder/default/2026-11-23/U1"
 
 
-def test_a_digest_part_key_adds_the_part_number() -> None:
+def test_a_digest_key_is_kind_team_date_channel() -> None:
     key = DeliveryKey.digest("default", "2026-11-23", "#general")
+    assert key == DeliveryKey(DeliveryKind.DIGEST, "default", "2026-11-23", "#general")
     assert str(key) == "digest/default/2026-11-23/#general"
-    assert part_key(str(key), 2) == "digest/default/2026-11-23/#general#2"
 
 
 def test_keys_say_what_failed_and_what_was_sent_already() -> None:

@@ -1,5 +1,7 @@
 """`DeliveryKey`: which message Marvin sends at most once, and the key it carries in Slack.
 
+The stores name a claimed delivery by it; the Outbox (`marvin.delivery`) sends by it.
+
 Every message Marvin sends carries its key in Slack's message metadata, so Marvin can
 later ask Slack whether it went out. Messages already in Slack carry these exact strings,
 so their spelling never changes: ``reminder/default/2026-11-23/U1``, and for a digest's
