@@ -77,6 +77,14 @@ def make_services(
     return build_services(settings, store, chat=chat, now=FixedClock(at))
 
 
+def services_on(
+    url: str, store: Store, at: dt.datetime = REMINDER_AT, **chat_options: Any
+) -> Services:
+    """The run's services on the stand-in at `url`: `make_settings`, `make_chat` with
+    `chat_options`, and the clock fixed at `at`."""
+    return make_services(store, make_settings(url), make_chat(url, **chat_options), at=at)
+
+
 def run(
     name: str,
     parameters: dict[str, object],
