@@ -7,6 +7,7 @@ import pytest
 
 from marvin.engine import ALL_STATES, FakeClock, Flow, task
 from marvin.engine import state as states
+from tests.engine.failing_tasks import after, broken
 
 PREDICATES = (
     "is_pending",
@@ -148,14 +149,6 @@ def test_run_states_are_stamped_by_the_clock() -> None:
 
 
 def test_finished_state_of_a_run_has_start_and_end_times() -> None:
-    @task
-    def broken() -> None:
-        raise ValueError("x")
-
-    @task
-    def after(x: object) -> None:
-        return None
-
     with Flow("times") as flow:
         w = _work()
         a = after(broken())
