@@ -36,7 +36,6 @@ from marvin.store import Store
 from marvin.store.firestore.store import FirestoreStore
 from marvin.store.run_history import RunHistory
 from marvin.store.sqlite.store import SqliteStore
-from marvin.testing.slack_api import SlackStandIn
 from tests.support.settings import stand_in_settings
 
 TEAM = DEFAULT_TEAM
@@ -149,7 +148,3 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     opened.close()
 
 
-@pytest.fixture
-def standin() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as slack:
-        yield slack
