@@ -9,6 +9,7 @@ Fixtures:
     sqlite_store, firestore_store: an empty store on each backend; `store` runs a test on both.
     sqlite_history, firestore_history: an empty run history on each backend; `history` runs a
         test on both.
+    standin: a fresh Slack Web API stand-in.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from marvin.store.firestore.store import FirestoreStore
 from marvin.store.run_history import RunHistory
 from marvin.store.sqlite.history import SqliteHistory
 from marvin.store.sqlite.store import SqliteStore
+from marvin.testing.slack_api import SlackStandIn
 from tests.support import firestore_emulator as emulator
 
 
@@ -114,3 +116,13 @@ def store(request: pytest.FixtureRequest) -> Store:
 def history(request: pytest.FixtureRequest) -> RunHistory:
     """Each backend in turn: what holds for one run history must hold for both."""
     return cast(RunHistory, request.getfixturevalue(f"{request.param}_history"))
+
+
+# Slack ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def standin() -> Iterator[SlackStandIn]:
+    """A fresh Slack Web API stand-in, serving on a port of its own for the test."""
+    with SlackStandIn() as slack:
+        yield slack

@@ -13,7 +13,6 @@ import re
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -68,12 +67,6 @@ class Cli:
 def cli(tmp_path: Path) -> Cli:
     assert MARVIN.exists(), f"console script not installed at {MARVIN}"
     return Cli(tmp_path)
-
-
-@pytest.fixture
-def standin() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as slack:
-        yield slack
 
 
 def table_rows(output: str) -> list[str]:

@@ -4,7 +4,6 @@ deliberate misconfiguration with its fix."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,12 +18,6 @@ from marvin.testing.slack_api import SlackStandIn
 from tests.cli.test_cli import Cli
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def standin() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as slack:
-        yield slack
 
 
 @pytest.fixture

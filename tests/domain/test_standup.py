@@ -128,44 +128,27 @@ def change_points(team: Team, start: dt.datetime, hours: int) -> list[dt.datetim
     return points
 
 
+NY_TZ, UK_TZ = "America/New_York", "Europe/London"
+
+
 @pytest.mark.parametrize(
     ("tz", "standup", "start", "expected_utc"),
     [
         # Spring forward in New York on Sunday 8 March: 09:00 is 14:00Z, then 13:00Z.
-        ("America/New_York", "09:00", (2026, 3, 7), [(3, 7, 14, 0), (3, 8, 13, 0), (3, 9, 13, 0)]),
+        (NY_TZ, "09:00", (2026, 3, 7), [(3, 7, 14, 0), (3, 8, 13, 0), (3, 9, 13, 0)]),
         # 02:30 does not exist on 8 March: standup is when the clock would have said it, 07:30Z
         # (03:30 EDT), exactly when APScheduler's cron fires.
-        ("America/New_York", "02:30", (2026, 3, 7), [(3, 7, 7, 30), (3, 8, 7, 30), (3, 9, 6, 30)]),
+        (NY_TZ, "02:30", (2026, 3, 7), [(3, 7, 7, 30), (3, 8, 7, 30), (3, 9, 6, 30)]),
         # Fall back on Sunday 1 November.
-        (
-            "America/New_York",
-            "09:00",
-            (2026, 10, 31),
-            [(10, 31, 13, 0), (11, 1, 14, 0), (11, 2, 14, 0)],
-        ),
+        (NY_TZ, "09:00", (2026, 10, 31), [(10, 31, 13, 0), (11, 1, 14, 0), (11, 2, 14, 0)]),
         # 01:30 happens twice on 1 November: standup is the first (EDT, 05:30Z).
-        (
-            "America/New_York",
-            "01:30",
-            (2026, 10, 31),
-            [(10, 31, 5, 30), (11, 1, 5, 30), (11, 2, 6, 30)],
-        ),
+        (NY_TZ, "01:30", (2026, 10, 31), [(10, 31, 5, 30), (11, 1, 5, 30), (11, 2, 6, 30)]),
         # London: BST from 01:00Z on Sunday 29 March, GMT again from 01:00Z on 25 October.
-        ("Europe/London", "09:00", (2026, 3, 28), [(3, 28, 9, 0), (3, 29, 8, 0), (3, 30, 8, 0)]),
-        ("Europe/London", "01:30", (2026, 3, 28), [(3, 28, 1, 30), (3, 29, 1, 30), (3, 30, 0, 30)]),
-        (
-            "Europe/London",
-            "09:00",
-            (2026, 10, 24),
-            [(10, 24, 8, 0), (10, 25, 9, 0), (10, 26, 9, 0)],
-        ),
-        (
-            "Europe/London",
-            "01:30",
-            (2026, 10, 24),
-            [(10, 24, 0, 30), (10, 25, 0, 30), (10, 26, 1, 30)],
-        ),
-        ("Europe/London", "00:00", (2026, 10, 24), [(10, 24, 23, 0), (10, 26, 0, 0)]),
+        (UK_TZ, "09:00", (2026, 3, 28), [(3, 28, 9, 0), (3, 29, 8, 0), (3, 30, 8, 0)]),
+        (UK_TZ, "01:30", (2026, 3, 28), [(3, 28, 1, 30), (3, 29, 1, 30), (3, 30, 0, 30)]),
+        (UK_TZ, "09:00", (2026, 10, 24), [(10, 24, 8, 0), (10, 25, 9, 0), (10, 26, 9, 0)]),
+        (UK_TZ, "01:30", (2026, 10, 24), [(10, 24, 0, 30), (10, 25, 0, 30), (10, 26, 1, 30)]),
+        (UK_TZ, "00:00", (2026, 10, 24), [(10, 24, 23, 0), (10, 26, 0, 0)]),
     ],
 )
 def test_dst_days_change_exactly_at_standup_every_minute(

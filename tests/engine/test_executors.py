@@ -13,7 +13,6 @@ from typing import Any
 import pytest
 
 from marvin.engine import (
-    SKIP,
     Executor,
     FakeClock,
     Flow,
@@ -29,6 +28,7 @@ from marvin.engine import (
     task,
     unmapped,
 )
+from tests.engine.reminder_tasks import is_reminder_needed
 
 
 @pytest.fixture(params=["local", "threads", "one-thread"])
@@ -96,12 +96,6 @@ def _reminder_flow(fail_for: str | None = None, fail_report: bool = False) -> tu
     @task
     def get_updates() -> dict[str, str]:
         return {"bob": "shipped", "dee": "reviewed"}
-
-    @task
-    def is_reminder_needed(member: str, updates: dict[str, str]) -> str:
-        if member in updates:
-            raise SKIP(f"{member} already posted")
-        return member
 
     @task
     def send_reminder(member: str) -> str:

@@ -18,6 +18,7 @@ from marvin.engine import (
     TaskRun,
     task,
 )
+from tests.engine.failing_tasks import after, broken
 
 
 @task
@@ -109,14 +110,6 @@ def test_task_run_fields() -> None:
 
 
 def test_task_run_that_never_ran_has_no_start_time() -> None:
-    @task
-    def broken() -> None:
-        raise ValueError("x")
-
-    @task
-    def after(x: Any) -> None:
-        return None
-
     with Flow("never") as flow:
         a = after(broken())
     tr = flow.run().task_run(a)

@@ -12,6 +12,7 @@ from marvin.engine import (
     task,
     unmapped,
 )
+from tests.engine.reminder_tasks import is_reminder_needed
 
 RAN: list[str] = []
 
@@ -165,12 +166,6 @@ def reminder_flow(
     fail_report: bool = False, fail_for: str | None = None
 ) -> tuple[Flow, Task, Task]:
     sent: list[str] = []
-
-    @task
-    def is_reminder_needed(member: str, updates: dict[str, str]) -> str:
-        if member in updates:
-            raise SKIP(f"{member} already posted")
-        return member
 
     @task
     def send_reminder(member: str) -> str:

@@ -5,25 +5,9 @@ from __future__ import annotations
 import pendulum
 import pytest
 
-from marvin.engine import (
-    ALL_STATES,
-    Failed,
-    FakeClock,
-    Finished,
-    Flow,
-    Mapped,
-    Paused,
-    Pending,
-    Retrying,
-    Running,
-    Scheduled,
-    Skipped,
-    State,
-    Success,
-    TimedOut,
-    TriggerFailed,
-    task,
-)
+from marvin.engine import ALL_STATES, FakeClock, Flow, task
+from marvin.engine import state as states
+from tests.engine.failing_tasks import after, broken
 
 PREDICATES = (
     "is_pending",
@@ -39,25 +23,25 @@ PREDICATES = (
 )
 
 # Which predicates hold for each class: exactly these, no others.
-EXPECTED: dict[type[State], set[str]] = {
-    State: set(),
-    Pending: {"is_pending"},
-    Scheduled: {"is_pending", "is_scheduled"},
-    Retrying: {"is_pending", "is_scheduled", "is_retrying"},
-    Paused: {"is_pending", "is_paused"},
-    Running: {"is_running"},
-    Finished: {"is_finished"},
-    Success: {"is_finished", "is_successful"},
-    Skipped: {"is_finished", "is_successful", "is_skipped"},
-    Mapped: {"is_finished", "is_successful", "is_mapped"},
-    Failed: {"is_finished", "is_failed"},
-    TriggerFailed: {"is_finished", "is_failed"},
-    TimedOut: {"is_finished", "is_failed"},
+EXPECTED: dict[type[states.State], set[str]] = {
+    states.State: set(),
+    states.Pending: {"is_pending"},
+    states.Scheduled: {"is_pending", "is_scheduled"},
+    states.Retrying: {"is_pending", "is_scheduled", "is_retrying"},
+    states.Paused: {"is_pending", "is_paused"},
+    states.Running: {"is_running"},
+    states.Finished: {"is_finished"},
+    states.Success: {"is_finished", "is_successful"},
+    states.Skipped: {"is_finished", "is_successful", "is_skipped"},
+    states.Mapped: {"is_finished", "is_successful", "is_mapped"},
+    states.Failed: {"is_finished", "is_failed"},
+    states.TriggerFailed: {"is_finished", "is_failed"},
+    states.TimedOut: {"is_finished", "is_failed"},
 }
 
 
 @pytest.mark.parametrize("cls", list(EXPECTED), ids=lambda c: c.__name__)
-def test_predicates_follow_the_class_tree(cls: type[State]) -> None:
+def test_predicates_follow_the_class_tree(cls: type[states.State]) -> None:
     state = cls()
     holding = {p for p in PREDICATES if getattr(state, p)()}
     assert holding == EXPECTED[cls]
@@ -66,30 +50,30 @@ def test_predicates_follow_the_class_tree(cls: type[State]) -> None:
 @pytest.mark.parametrize(
     ("child", "parent"),
     [
-        (Scheduled, Pending),
-        (Retrying, Scheduled),
-        (Paused, Pending),
-        (Success, Finished),
-        (Skipped, Success),
-        (Mapped, Success),
-        (Failed, Finished),
-        (TriggerFailed, Failed),
-        (TimedOut, Failed),
+        (states.Scheduled, states.Pending),
+        (states.Retrying, states.Scheduled),
+        (states.Paused, states.Pending),
+        (states.Success, states.Finished),
+        (states.Skipped, states.Success),
+        (states.Mapped, states.Success),
+        (states.Failed, states.Finished),
+        (states.TriggerFailed, states.Failed),
+        (states.TimedOut, states.Failed),
     ],
 )
-def test_subclassing(child: type[State], parent: type[State]) -> None:
+def test_subclassing(child: type[states.State], parent: type[states.State]) -> None:
     assert issubclass(child, parent)
-    assert issubclass(child, State)
+    assert issubclass(child, states.State)
 
 
 def test_running_and_pending_are_not_finished() -> None:
-    for cls in (Pending, Scheduled, Retrying, Paused, Running):
+    for cls in (states.Pending, states.Scheduled, states.Retrying, states.Paused, states.Running):
         assert not cls().is_finished(), cls
 
 
 def test_failed_states_are_not_successful_and_vice_versa() -> None:
-    failed: tuple[type[State], ...] = (Failed, TriggerFailed, TimedOut)
-    succeeded: tuple[type[State], ...] = (Success, Skipped, Mapped)
+    failed: tuple[type[states.State], ...] = (states.Failed, states.TriggerFailed, states.TimedOut)
+    succeeded: tuple[type[states.State], ...] = (states.Success, states.Skipped, states.Mapped)
     for cls in failed:
         assert not cls().is_successful()
     for cls in succeeded:
@@ -97,55 +81,55 @@ def test_failed_states_are_not_successful_and_vice_versa() -> None:
 
 
 def test_message_result_timestamp_and_defaults() -> None:
-    s = Success("done", result=[1, 2], timestamp=12.5)
+    s = states.Success("done", result=[1, 2], timestamp=12.5)
     assert (s.message, s.result, s.timestamp) == ("done", [1, 2], 12.5)
-    blank = Pending()
+    blank = states.Pending()
     assert (blank.message, blank.result, blank.timestamp) == (None, None, 0.0)
 
 
 def test_name_and_repr() -> None:
-    assert Skipped("already posted").name == "Skipped"
-    assert repr(Skipped("already posted")) == "<Skipped: 'already posted'>"
-    assert repr(TriggerFailed()) == "<TriggerFailed>"
+    assert states.Skipped("already posted").name == "Skipped"
+    assert repr(states.Skipped("already posted")) == "<Skipped: 'already posted'>"
+    assert repr(states.TriggerFailed()) == "<TriggerFailed>"
 
 
 def test_entered_at_is_utc_pendulum() -> None:
-    s = Success(timestamp=1_767_225_600.0)
+    s = states.Success(timestamp=1_767_225_600.0)
     assert s.entered_at == pendulum.datetime(2026, 1, 1, tz="UTC")
     assert s.entered_at.timezone_name == "UTC"
 
 
 def test_failed_keeps_exception_and_traceback() -> None:
     err = ValueError("boom")
-    f = Failed("bad", exception=err, traceback="Traceback ...")
+    f = states.Failed("bad", exception=err, traceback="Traceback ...")
     assert f.exception is err
     assert f.traceback == "Traceback ..."
-    assert Failed().exception is None and Failed().traceback is None
+    assert states.Failed().exception is None and states.Failed().traceback is None
 
 
 def test_retrying_has_start_time_and_run_count() -> None:
-    r = Retrying("again", timestamp=10.0, start_time=15.0, run_count=2)
+    r = states.Retrying("again", timestamp=10.0, start_time=15.0, run_count=2)
     assert (r.timestamp, r.start_time, r.run_count) == (10.0, 15.0, 2)
-    assert Scheduled(start_time=3.0).start_time == 3.0
+    assert states.Scheduled(start_time=3.0).start_time == 3.0
 
 
 def test_mapped_children_default_is_a_fresh_list() -> None:
-    a, b = Mapped(), Mapped()
-    a.children.append(Success())
+    a, b = states.Mapped(), states.Mapped()
+    a.children.append(states.Success())
     assert b.children == []
-    kids: list[State] = [Success(), Skipped()]
-    assert Mapped(children=kids).children is kids
+    kids: list[states.State] = [states.Success(), states.Skipped()]
+    assert states.Mapped(children=kids).children is kids
 
 
 def test_every_state_has_a_colour_for_drawing() -> None:
     colours = {cls: cls.color for cls in EXPECTED}
     assert all(isinstance(c, str) and c.startswith("#") for c in colours.values())
-    assert Failed.color != Success.color != Skipped.color
+    assert states.Failed.color != states.Success.color != states.Skipped.color
 
 
 def test_states_are_small_slotted_objects() -> None:
     with pytest.raises(AttributeError):
-        Success().anything_else = 1  # type: ignore[attr-defined]
+        states.Success().anything_else = 1  # type: ignore[attr-defined]
 
 
 @task
@@ -165,21 +149,13 @@ def test_run_states_are_stamped_by_the_clock() -> None:
 
 
 def test_finished_state_of_a_run_has_start_and_end_times() -> None:
-    @task
-    def broken() -> None:
-        raise ValueError("x")
-
-    @task
-    def after(x: object) -> None:
-        return None
-
     with Flow("times") as flow:
         w = _work()
         a = after(broken())
     run = flow.run(clock=FakeClock(start=100.0, tick=1.0))
     tr = run.task_run(w)
     final = tr.state
-    assert isinstance(final, Finished)
+    assert isinstance(final, states.Finished)
     assert final.start_time == tr.start_time == tr.history[0].timestamp
     assert final.end_time == tr.end_time == final.timestamp
     assert final.start_time < final.end_time
@@ -191,15 +167,15 @@ def test_finished_state_of_a_run_has_start_and_end_times() -> None:
 
 
 def test_finished_state_built_by_hand_has_readable_times() -> None:
-    s = Success("forgiven", timestamp=5.0)
+    s = states.Success("forgiven", timestamp=5.0)
     assert s.start_time in (None, 5.0)
     assert s.end_time == 5.0
     assert s.duration == 0.0
 
 
 def test_all_states_names_every_state_class_once() -> None:
-    import marvin.engine.state as states
-
-    defined = {v for v in vars(states).values() if isinstance(v, type) and issubclass(v, State)}
+    defined = {
+        v for v in vars(states).values() if isinstance(v, type) and issubclass(v, states.State)
+    }
     assert len(ALL_STATES) == len(set(ALL_STATES))
     assert set(ALL_STATES) == defined

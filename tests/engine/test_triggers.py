@@ -6,83 +6,66 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from marvin.engine import (
-    SKIP as SKIP_SIGNAL,
-)
-from marvin.engine import (
-    Failed,
-    Flow,
-    Mapped,
-    Paused,
-    Pending,
-    Retrying,
-    Running,
-    Skipped,
-    State,
-    Success,
-    TimedOut,
-    TriggerFailed,
-    all_failed,
-    all_finished,
-    all_successful,
-    always_run,
-    any_failed,
-    any_successful,
-    manual_only,
-    not_all_skipped,
-    task,
-)
+from marvin.engine import SKIP as SKIP_SIGNAL
+from marvin.engine import Flow, State, task, triggers
+from marvin.engine import state as states
 
 Trigger = Callable[[Sequence[State]], bool]
 
-OK, SKIP, MAPPED = Success(), Skipped(), Mapped()
-FAIL, TFAIL, TOUT = Failed(), TriggerFailed(), TimedOut()
-PEND, RUN, RETRY, PAUSE = Pending(), Running(), Retrying(), Paused()
+OK, SKIP, MAPPED = states.Success(), states.Skipped(), states.Mapped()
+FAIL, TFAIL, TOUT = states.Failed(), states.TriggerFailed(), states.TimedOut()
+PEND, RUN = states.Pending(), states.Running()
+RETRY, PAUSE = states.Retrying(), states.Paused()
+#: the triggers that decide on the upstream outcomes (manual_only ignores them)
+OUTCOME_TRIGGERS = (
+    triggers.all_successful, triggers.all_finished, triggers.any_successful,
+    triggers.any_failed, triggers.all_failed,
+)
 
 CASES: list[tuple[Trigger, list[State], bool]] = [
     # all_successful: Skipped and Mapped count as success
-    (all_successful, [], True),
-    (all_successful, [OK, OK], True),
-    (all_successful, [OK, SKIP, MAPPED], True),
-    (all_successful, [OK, FAIL], False),
-    (all_successful, [TFAIL], False),
-    (all_successful, [TOUT], False),
-    (all_successful, [OK, PEND], False),
-    (all_successful, [RUN], False),
+    (triggers.all_successful, [], True),
+    (triggers.all_successful, [OK, OK], True),
+    (triggers.all_successful, [OK, SKIP, MAPPED], True),
+    (triggers.all_successful, [OK, FAIL], False),
+    (triggers.all_successful, [TFAIL], False),
+    (triggers.all_successful, [TOUT], False),
+    (triggers.all_successful, [OK, PEND], False),
+    (triggers.all_successful, [RUN], False),
     # all_finished: any outcome, but finished
-    (all_finished, [], True),
-    (all_finished, [OK, FAIL, SKIP, TFAIL, TOUT, MAPPED], True),
-    (all_finished, [OK, PEND], False),
-    (all_finished, [RETRY], False),
-    (all_finished, [PAUSE], False),
-    (all_finished, [RUN], False),
+    (triggers.all_finished, [], True),
+    (triggers.all_finished, [OK, FAIL, SKIP, TFAIL, TOUT, MAPPED], True),
+    (triggers.all_finished, [OK, PEND], False),
+    (triggers.all_finished, [RETRY], False),
+    (triggers.all_finished, [PAUSE], False),
+    (triggers.all_finished, [RUN], False),
     # any_successful
-    (any_successful, [], True),
-    (any_successful, [FAIL, OK], True),
-    (any_successful, [FAIL, SKIP], True),
-    (any_successful, [FAIL, TFAIL], False),
-    (any_successful, [PEND], False),
+    (triggers.any_successful, [], True),
+    (triggers.any_successful, [FAIL, OK], True),
+    (triggers.any_successful, [FAIL, SKIP], True),
+    (triggers.any_successful, [FAIL, TFAIL], False),
+    (triggers.any_successful, [PEND], False),
     # any_failed
-    (any_failed, [], True),
-    (any_failed, [OK, FAIL], True),
-    (any_failed, [OK, TOUT], True),
-    (any_failed, [TFAIL], True),
-    (any_failed, [OK, SKIP, MAPPED], False),
-    (any_failed, [PEND], False),
+    (triggers.any_failed, [], True),
+    (triggers.any_failed, [OK, FAIL], True),
+    (triggers.any_failed, [OK, TOUT], True),
+    (triggers.any_failed, [TFAIL], True),
+    (triggers.any_failed, [OK, SKIP, MAPPED], False),
+    (triggers.any_failed, [PEND], False),
     # all_failed
-    (all_failed, [], True),
-    (all_failed, [FAIL, TFAIL, TOUT], True),
-    (all_failed, [FAIL, OK], False),
-    (all_failed, [FAIL, SKIP], False),
-    (all_failed, [PEND], False),
+    (triggers.all_failed, [], True),
+    (triggers.all_failed, [FAIL, TFAIL, TOUT], True),
+    (triggers.all_failed, [FAIL, OK], False),
+    (triggers.all_failed, [FAIL, SKIP], False),
+    (triggers.all_failed, [PEND], False),
     # manual_only never runs by itself
-    (manual_only, [], False),
-    (manual_only, [OK], False),
-    (manual_only, [FAIL], False),
+    (triggers.manual_only, [], False),
+    (triggers.manual_only, [OK], False),
+    (triggers.manual_only, [FAIL], False),
     # not_all_skipped (merge's trigger)
-    (not_all_skipped, [OK, SKIP], True),
-    (not_all_skipped, [OK, FAIL], False),
-    (not_all_skipped, [SKIP, FAIL], False),
+    (triggers.not_all_skipped, [OK, SKIP], True),
+    (triggers.not_all_skipped, [OK, FAIL], False),
+    (triggers.not_all_skipped, [SKIP, FAIL], False),
 ]
 
 
@@ -96,12 +79,12 @@ def test_trigger_table(trigger: Trigger, states: list[State], expected: bool) ->
 
 
 def test_always_run_is_all_finished() -> None:
-    assert always_run is all_finished
+    assert triggers.always_run is triggers.all_finished
 
 
 @pytest.mark.parametrize(
     "trigger",
-    [all_successful, all_finished, any_successful, any_failed, all_failed, manual_only],
+    [*OUTCOME_TRIGGERS, triggers.manual_only],
 )
 def test_triggers_are_pure_and_accept_any_sequence(trigger: Trigger) -> None:
     states = [OK, FAIL, SKIP]
@@ -111,15 +94,15 @@ def test_triggers_are_pure_and_accept_any_sequence(trigger: Trigger) -> None:
 
 
 def test_triggers_return_bools_not_truthy_values() -> None:
-    for trigger in (all_successful, all_finished, any_successful, any_failed, all_failed):
-        for states in ([], [OK], [FAIL], [OK, FAIL]):
-            assert type(trigger(states)) is bool
+    for trigger in OUTCOME_TRIGGERS:
+        for upstream in ([], [OK], [FAIL], [OK, FAIL]):
+            assert type(trigger(upstream)) is bool
 
 
 def test_not_all_skipped_skips_when_every_upstream_skipped() -> None:
     # As in Prefect 1: nothing ran, so nothing failed (merge after cases that all skipped).
     with pytest.raises(SKIP_SIGNAL):
-        not_all_skipped([SKIP, SKIP])
+        triggers.not_all_skipped([SKIP, SKIP])
 
 
 # Triggers in a run -----------------------------------------------------------------------
@@ -136,7 +119,7 @@ def fine() -> str:
 def test_unmet_trigger_gives_trigger_failed_without_running() -> None:
     calls: list[int] = []
 
-    @task(trigger=all_failed)
+    @task(trigger=triggers.all_failed)
     def fallback(a: object, b: object) -> None:
         calls.append(1)
 
@@ -189,7 +172,7 @@ def test_a_raising_trigger_is_trigger_failed_with_the_exception() -> None:
 def test_manual_only_pauses_until_resumed() -> None:
     calls: list[int] = []
 
-    @task(trigger=manual_only)
+    @task(trigger=triggers.manual_only)
     def approve(x: object) -> str:
         calls.append(1)
         return "approved"

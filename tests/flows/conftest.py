@@ -116,12 +116,6 @@ def store(open_store_again: Callable[[], Store]) -> Store:
 
 
 @pytest.fixture
-def standin() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as slack:
-        yield slack
-
-
-@pytest.fixture
 def settings(standin: SlackStandIn) -> Settings:
     return make_settings(standin.url)
 

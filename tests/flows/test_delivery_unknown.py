@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
+
 from flows.reminder import flow as reminder_flow
 from flows.services import Services, use_services
 from marvin.delivery.records import RESUMABLE
@@ -62,28 +64,27 @@ def assert_unknown_and_unsent(
     assert not claim.sent and claim.detail.startswith(RESUMABLE)  # a re-run asks again
 
 
-def test_an_answer_without_messages_is_unknown(
-    store: Store, standin: SlackStandIn, make_services: MakeServices
+@pytest.mark.parametrize(
+    ("answer", "why"),
+    [
+        ({"ok": True}, "no messages"),
+        ({"ok": True, "messages": [], "has_more": True}, "gave no cursor"),
+    ],
+    ids=["an_answer_without_messages", "more_history_without_a_cursor"],
+)
+def test_a_history_answer_that_cannot_tell_is_unknown(
+    answer: dict[str, Any],
+    why: str,
+    store: Store,
+    standin: SlackStandIn,
+    make_services: MakeServices,
 ) -> None:
     killed_mid_send(store)
-    standin.reply_next("conversations.history", {"ok": True}, times=10)
+    standin.reply_next("conversations.history", answer, times=10)
 
     flow_run = run(make_services(alert_channel="#alerts"))
 
-    assert_unknown_and_unsent(flow_run, store, standin, "no messages")
-
-
-def test_more_history_without_a_cursor_is_unknown(
-    store: Store, standin: SlackStandIn, make_services: MakeServices
-) -> None:
-    killed_mid_send(store)
-    standin.reply_next(
-        "conversations.history", {"ok": True, "messages": [], "has_more": True}, times=10
-    )
-
-    flow_run = run(make_services(alert_channel="#alerts"))
-
-    assert_unknown_and_unsent(flow_run, store, standin, "gave no cursor")
+    assert_unknown_and_unsent(flow_run, store, standin, why)
 
 
 def test_an_unreadable_dm_fails_at_once_and_the_fixed_rerun_sends_once(

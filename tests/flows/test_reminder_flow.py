@@ -173,17 +173,23 @@ def test_a_member_slack_cannot_reach_fails_alone_alerts_and_gets_the_claim_back(
     assert reminded(store) == list(NOT_POSTED)
 
 
+def run_late_slot(
+    store: Store, make_services: MakeServices, clock: FixedClock, at: dt.datetime
+) -> FlowRun:
+    """The seeded team's 08:30 reminder slot, run late: at `at`."""
+    seed(store)
+    clock.at = at
+    return run_flow(
+        "reminder", {"team": TEAM}, make_services(), executor=LocalExecutor(),
+        scheduled_start=REMINDER_AT,
+    )
+
+
 def test_a_late_run_of_the_slot_after_standup_time_sends_nothing(
     store: Store, standin: SlackStandIn, make_services: MakeServices, clock: FixedClock
 ) -> None:
     """After downtime the 08:30 slot runs at 09:05: its standup is over, a reminder is noise."""
-    seed(store)
-    clock.at = REMINDER_AT.replace(hour=9, minute=5)
-
-    run = run_flow(
-        "reminder", {"team": TEAM}, make_services(), executor=LocalExecutor(),
-        scheduled_start=REMINDER_AT,
-    )
+    run = run_late_slot(store, make_services, clock, REMINDER_AT.replace(hour=9, minute=5))
 
     date_run = run.task_run("get_standup_date")
     assert date_run.state.is_skipped()
@@ -197,13 +203,7 @@ def test_a_late_run_of_the_slot_after_standup_time_sends_nothing(
 def test_a_late_run_before_standup_time_keeps_its_slot(
     store: Store, standin: SlackStandIn, make_services: MakeServices, clock: FixedClock
 ) -> None:
-    seed(store)
-    clock.at = REMINDER_AT + dt.timedelta(minutes=20)
-
-    run = run_flow(
-        "reminder", {"team": TEAM}, make_services(), executor=LocalExecutor(),
-        scheduled_start=REMINDER_AT,
-    )
+    run = run_late_slot(store, make_services, clock, REMINDER_AT + dt.timedelta(minutes=20))
 
     assert run.state.is_successful(), run.state
     assert run.task_run("get_standup_date").state.result == DATE
@@ -213,13 +213,7 @@ def test_a_late_run_before_standup_time_keeps_its_slot(
 def test_report_does_not_crash_when_there_is_nothing_to_remind(
     store: Store, make_services: MakeServices, clock: FixedClock
 ) -> None:
-    seed(store)
-    clock.at = REMINDER_AT.replace(hour=9, minute=5)
-
-    run = run_flow(
-        "reminder", {"team": TEAM}, make_services(), executor=LocalExecutor(),
-        scheduled_start=REMINDER_AT,
-    )
+    run = run_late_slot(store, make_services, clock, REMINDER_AT.replace(hour=9, minute=5))
 
     assert not run.task_run("report").state.is_failed(), run.task_run("report").state
 

@@ -36,7 +36,6 @@ from marvin.store import Store
 from marvin.store.firestore.store import FirestoreStore
 from marvin.store.run_history import RunHistory
 from marvin.store.sqlite.store import SqliteStore
-from marvin.testing.slack_api import SlackStandIn
 from tests.support.settings import stand_in_settings
 
 TEAM = DEFAULT_TEAM
@@ -75,6 +74,14 @@ def make_services(
     store: Store, settings: Settings, chat: SlackWebChat, at: dt.datetime = REMINDER_AT
 ) -> Services:
     return build_services(settings, store, chat=chat, now=FixedClock(at))
+
+
+def services_on(
+    url: str, store: Store, at: dt.datetime = REMINDER_AT, **chat_options: Any
+) -> Services:
+    """The run's services on the stand-in at `url`: `make_settings`, `make_chat` with
+    `chat_options`, and the clock fixed at `at`."""
+    return make_services(store, make_settings(url), make_chat(url, **chat_options), at=at)
 
 
 def run(
@@ -141,7 +148,3 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     opened.close()
 
 
-@pytest.fixture
-def standin() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as slack:
-        yield slack

@@ -63,6 +63,7 @@ from tests.reliability.conftest import (
     make_settings,
     post_update,
     run,
+    services_on,
 )
 from tests.support import firestore_emulator as emulator
 from tests.support.firestore_faults import FirestoreFaults
@@ -277,7 +278,7 @@ def test_store_killed_mid_reminder_run_fails_cleanly_and_reminds_nobody_twice(
     add_members(store, MEMBERS)
     post_update(store, POSTED, "done")
     standin.set_latency(0.4, "chat.postMessage")
-    services = make_services(store, make_settings(standin.url), make_chat(standin.url))
+    services = services_on(standin.url, store)
     when_first_call(standin, "chat.postMessage", "D", firestore.emulator.kill)
 
     flow_run, _ = run_bounded("reminder", {"team": TEAM}, services, ThreadExecutor(2))
@@ -368,8 +369,7 @@ def test_after_a_store_outage_mid_reminders_a_rerun_reminds_each_member_exactly_
         post_update(sqlite, POSTED, "done")
         outage = DownableStore(sqlite)
         standin.set_latency(0.3, "chat.postMessage")
-        services = make_services(cast(Store, outage), make_settings(standin.url),
-                                 make_chat(standin.url))
+        services = services_on(standin.url, cast(Store, outage))
 
         when_first_call(standin, "chat.postMessage", "D", outage.go_down)
         failed, _ = run_bounded("reminder", {"team": TEAM}, services, ThreadExecutor(2))
@@ -408,8 +408,7 @@ def test_after_a_store_outage_mid_digest_a_rerun_posts_nothing_more(
             post_update(sqlite, user, f"{user} " + "progress, " * 1_100)
         outage = DownableStore(sqlite)
         standin.set_latency(0.3, "chat.postMessage")
-        services = make_services(cast(Store, outage), make_settings(standin.url),
-                                 make_chat(standin.url), at=STANDUP_AT)
+        services = services_on(standin.url, cast(Store, outage), at=STANDUP_AT)
 
         when_first_call(standin, "chat.postMessage", CHANNEL, outage.go_down)
         params: dict[str, object] = {"team": TEAM, "standup_channel": CHANNEL}
@@ -518,8 +517,7 @@ def outage(private_emulator: Emulator) -> Iterator[Outage]:
         settings = make_settings(slack.url, store="firestore", google_cloud_project=project)
         app_store = build_store(settings)  # production timeout
         flow_store = FirestoreStore(project=project, timeout=STORE_TIMEOUT)
-        services = make_services(flow_store, make_settings(slack.url), make_chat(slack.url),
-                                 at=STANDUP_AT)
+        services = services_on(slack.url, flow_store, at=STANDUP_AT)
         params: dict[str, object] = {"team": TEAM, "standup_channel": CHANNEL}
         try:
             bolt = build_app(settings, app_store, lambda: REMINDER_AT)
@@ -703,7 +701,7 @@ def test_reminder_whose_claim_answer_is_lost_still_reaches_the_member(
     Slack (nothing there) and sends the DM: once."""
     store = firestore.connect()
     add_members(store, ("U5300",))
-    services = make_services(store, make_settings(standin.url), make_chat(standin.url))
+    services = services_on(standin.url, store)
     with answer_lost(store, "deliveries") as lost:
         flow_run, _ = run_bounded("reminder", {"team": TEAM}, services, ThreadExecutor(1))
     assert lost

@@ -244,10 +244,8 @@ def test_a_restarted_container_takes_over_its_predecessors_claim(
     from marvin.engine import LocalExecutor
     from tests.reliability.conftest import (
         REMINDER_AT,
-        make_chat,
-        make_services,
-        make_settings,
         run,
+        services_on,
     )
 
     store = open_store(f"sqlite:///{tmp_path / 'marvin.db'}")
@@ -261,7 +259,7 @@ def test_a_restarted_container_takes_over_its_predecessors_claim(
             DeliveryKey.reminder(DEFAULT_TEAM, DATE, "U3100"), crashed_at, predecessor
         )
         with SlackStandIn() as slack:
-            services = make_services(store, make_settings(slack.url), make_chat(slack.url))
+            services = services_on(slack.url, store)
             flow_run = run("reminder", {"team": DEFAULT_TEAM, "date": DATE}, services,
                            LocalExecutor())
             dms = dm_counts(slack)

@@ -35,6 +35,7 @@ from tests.reliability.conftest import (
     make_settings,
     post_update,
     run,
+    services_on,
 )
 
 MEMBERS = tuple(f"U000{n}" for n in range(1, 9))
@@ -109,7 +110,7 @@ def test_reminders_survive_transient_and_permanent_faults_then_a_rerun_completes
     standin.fail_next("conversations.open", 1, status=500)
     standin.fail_next("conversations.open", 1, status=503)
     standin.set_latency(0.2, "conversations.open")  # a slow Slack, well under the timeout
-    services = make_services(store, make_settings(standin.url), make_chat(standin.url))
+    services = services_on(standin.url, store)
 
     first = run("reminder", {"team": TEAM}, services, ThreadExecutor(4))
 
@@ -170,7 +171,7 @@ def test_faults_that_outlast_the_clients_retries_are_retried_by_the_engine(
     standin.fail_next("chat.postMessage", 6, status=500)
     standin.fail_next("conversations.open", 1, status=200, error="internal_error")
     standin.fail_next("conversations.open", 1, status=200, error="ratelimited")
-    services = make_services(store, make_settings(standin.url), make_chat(standin.url))
+    services = services_on(standin.url, store)
 
     result = run("reminder", {"team": TEAM}, services, ThreadExecutor(4))
 
@@ -193,9 +194,7 @@ def test_a_read_timeout_is_not_resent_even_by_a_rerun(
     few = ("U0001", "U0004")
     add_members(store, few)
     standin.set_latency(0.6, "chat.postMessage")
-    services = make_services(
-        store, make_settings(standin.url), make_chat(standin.url, timeout=0.3)
-    )
+    services = services_on(standin.url, store, timeout=0.3)
 
     first = run("reminder", {"team": TEAM}, services, ThreadExecutor(4))
     standin.set_latency(0)
@@ -221,9 +220,7 @@ def test_the_digest_is_posted_exactly_once_through_rate_limits_and_5xx(
     standin.fail_next("chat.postMessage", 1, status=429, retry_after=1)
     standin.fail_next("chat.postMessage", 1, status=500)
     standin.set_latency(0.2, "chat.postMessage")
-    services = make_services(
-        store, make_settings(standin.url), make_chat(standin.url), at=STANDUP_AT
-    )
+    services = services_on(standin.url, store, at=STANDUP_AT)
 
     first = run("standup", {"team": TEAM}, services, ThreadExecutor(4))
     again = run("standup", {"team": TEAM}, services, ThreadExecutor(4))
@@ -242,9 +239,7 @@ def test_a_digest_slack_refuses_fails_alerts_and_posts_once_when_fixed(
 ) -> None:
     seed(store)
     standin.fail_for_channel(DIGEST_CHANNEL, "not_in_channel")
-    services = make_services(
-        store, make_settings(standin.url), make_chat(standin.url), at=STANDUP_AT
-    )
+    services = services_on(standin.url, store, at=STANDUP_AT)
 
     first = run("standup", {"team": TEAM}, services, ThreadExecutor(4))
 
@@ -271,9 +266,7 @@ def test_an_alert_that_cannot_be_posted_does_not_hide_the_failure(
     seed(store)
     standin.fail_for_channel(DIGEST_CHANNEL, "not_in_channel")
     standin.fail_for_channel(ALERTS, "channel_not_found")
-    services = make_services(
-        store, make_settings(standin.url), make_chat(standin.url), at=STANDUP_AT
-    )
+    services = services_on(standin.url, store, at=STANDUP_AT)
 
     result = run("standup", {"team": TEAM}, services, ThreadExecutor(4))
 
@@ -313,9 +306,7 @@ def two_part_digest(
     add_members(store, BIG_TEAM)
     for user_id in BIG_TEAM:
         post_update(store, user_id, f"update from {user_id}")
-    plain = make_services(
-        store, make_settings(standin.url), make_chat(standin.url, **chat_options), at=STANDUP_AT
-    )
+    plain = services_on(standin.url, store, at=STANDUP_AT, **chat_options)
     return replace(plain, chat=cast(ChatAPI, FaultBetweenParts(plain.chat, arm)))
 
 
@@ -458,7 +449,7 @@ def test_a_server_error_after_slack_posted_is_not_posted_again(
         post_update(store, "U0001", "done")
     standin.fail_next("chat.postMessage", 1, status=status, after_acting=True)
     at = STANDUP_AT if flow == "standup" else REMINDER_AT
-    services = make_services(store, make_settings(standin.url), make_chat(standin.url), at=at)
+    services = services_on(standin.url, store, at=at)
 
     first = run(flow, {"team": TEAM}, services, ThreadExecutor(4))
     again = run(flow, {"team": TEAM}, services, ThreadExecutor(4))
@@ -486,7 +477,7 @@ def test_an_hour_long_retry_after_fails_the_send_instead_of_holding_the_run(
     once Slack allows it sends the reminder, once."""
     add_members(store, ("U0001",))
     standin.fail_next("chat.postMessage", 4, status=429, retry_after=3600)
-    services = make_services(store, make_settings(standin.url), make_chat(standin.url))
+    services = services_on(standin.url, store)
 
     first = run("reminder", {"team": TEAM}, services, ThreadExecutor(4))
     again = run("reminder", {"team": TEAM}, services, ThreadExecutor(4))
@@ -511,7 +502,7 @@ def test_a_permanent_refusal_while_asking_slack_fails_the_send_at_once(
     add_members(store, ("U0001",))
     standin.fail_next("chat.postMessage", 1, status=503)
     standin.fail_next("conversations.history", 1, status=200, error="channel_not_found")
-    services = make_services(store, make_settings(standin.url), make_chat(standin.url))
+    services = services_on(standin.url, store)
 
     first = run("reminder", {"team": TEAM}, services, ThreadExecutor(4))
     again = run("reminder", {"team": TEAM}, services, ThreadExecutor(4))

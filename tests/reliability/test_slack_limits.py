@@ -36,11 +36,9 @@ from tests.reliability.conftest import (
     TEAM,
     TOKEN,
     add_members,
-    make_chat,
-    make_services,
-    make_settings,
     post_update,
     run,
+    services_on,
 )
 from tests.support.digest_parts import unescape, updates_in
 
@@ -130,8 +128,7 @@ def test_a_part_slack_refuses_as_too_long_goes_out_in_halves(
     store: Store, standin: SlackStandIn, tally: Counter[str]
 ) -> None:
     texts = seed(store, 15, 1_000)
-    services = make_services(store, make_settings(standin.url), make_chat(standin.url),
-                             at=STANDUP_AT)
+    services = services_on(standin.url, store, at=STANDUP_AT)
     standin.fail_next("chat.postMessage", **TOO_BIG)  # part 0, whatever its size
 
     result = run("standup", {"team": TEAM}, services, ThreadExecutor(4))
@@ -168,8 +165,7 @@ class FaultAfterPosts:
 
 def faulty(store: Store, standin: SlackStandIn, after: int, arm: Callable[[], None],
            **chat_options: Any) -> Services:
-    plain = make_services(store, make_settings(standin.url),
-                          make_chat(standin.url, **chat_options), at=STANDUP_AT)
+    plain = services_on(standin.url, store, at=STANDUP_AT, **chat_options)
     return replace(plain, chat=cast(ChatAPI, FaultAfterPosts(plain.chat, after, arm)))
 
 
@@ -228,8 +224,7 @@ def test_a_half_that_timed_out_but_went_out_is_not_posted_again(
     task's retry asks Slack, finds it, and sends only the rest."""
     texts = seed(store, 15, 1_000)
     standin.fail_next("chat.postMessage", **TOO_BIG)
-    plain = make_services(store, make_settings(standin.url),
-                          make_chat(standin.url, timeout=0.3), at=STANDUP_AT)
+    plain = services_on(standin.url, store, at=STANDUP_AT, timeout=0.3)
     services = replace(plain, chat=cast(ChatAPI, SlowSecondPost(plain.chat, standin)))
 
     first = run("standup", {"team": TEAM}, services, ThreadExecutor(4))
@@ -248,8 +243,7 @@ def test_a_single_block_slack_refuses_goes_out_as_plain_text(
     """A part refused at every size: once it is down to one block (header aside) it cannot
     be halved, so it is posted as plain mrkdwn text under its own key."""
     texts = seed(store, 1, 2_000)
-    services = make_services(store, make_settings(standin.url), make_chat(standin.url),
-                             at=STANDUP_AT)
+    services = services_on(standin.url, store, at=STANDUP_AT)
     # the digest [header, update, "Everyone posted"], then its first half [header, update]
     standin.fail_next("chat.postMessage", 2, **TOO_BIG)
 

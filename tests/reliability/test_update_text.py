@@ -20,6 +20,7 @@ import re
 import unicodedata
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,10 +49,9 @@ from marvin.testing.slack_api import SlackStandIn
 from marvin.web.http import SlackHandler, build_web_app
 from tests.reliability.conftest import (
     SIGNING_SECRET,
-    make_chat,
-    make_services,
     make_settings,
     run,
+    services_on,
 )
 
 NOW = dt.datetime(2026, 11, 18, 8, 0, tzinfo=dt.UTC)  # Wednesday, before the 09:00 standup
@@ -241,9 +241,7 @@ class Marvin:
     def digest(self) -> list[dict[str, Any]]:
         """Run the standup flow at 09:00 and return what it posted to the channel."""
         self.slack.reset()
-        services = make_services(
-            self.store, make_settings(self.slack.url), make_chat(self.slack.url), at=STANDUP
-        )
+        services = services_on(self.slack.url, self.store, at=STANDUP)
         result = run("standup", {"team": DEFAULT_TEAM, "force": True}, services,
                      LocalExecutor())
         assert result.state.is_successful(), result.state
@@ -266,11 +264,11 @@ def server() -> Iterator[tuple[_Current, httpx.Client]]:
         yield current, http
 
 
-@pytest.fixture
-def marvin(
+@contextmanager
+def serving(
     store: Store, module_slack: SlackStandIn, server: tuple[_Current, httpx.Client]
 ) -> Iterator[Marvin]:
-    module_slack.reset()
+    """Marvin's Bolt app on `store` answers the module's server while the block runs."""
     current, http = server
     bolt = build_app(make_settings(module_slack.url), store, lambda: NOW)
     current.handler = functools.partial(dispatch, bolt)
@@ -278,6 +276,15 @@ def marvin(
         yield Marvin(http, store, module_slack)
     finally:
         current.handler = None
+
+
+@pytest.fixture
+def marvin(
+    store: Store, module_slack: SlackStandIn, server: tuple[_Current, httpx.Client]
+) -> Iterator[Marvin]:
+    module_slack.reset()
+    with serving(store, module_slack, server) as marvin:
+        yield marvin
 
 
 # Explicit inputs ----------------------------------------------------------------------------
@@ -423,15 +430,9 @@ def sqlite_marvin(
     module_slack: SlackStandIn,
     server: tuple[_Current, httpx.Client],
 ) -> Iterator[Marvin]:
-    store = SqliteStore(str(tmp_path_factory.mktemp("hypothesis") / "marvin.db"))
-    current, http = server
-    bolt = build_app(make_settings(module_slack.url), store, lambda: NOW)
-    current.handler = functools.partial(dispatch, bolt)
-    try:
-        yield Marvin(http, store, module_slack)
-    finally:
-        current.handler = None
-        store.close()
+    path = tmp_path_factory.mktemp("hypothesis") / "marvin.db"
+    with closing(SqliteStore(str(path))) as store, serving(store, module_slack, server) as marvin:
+        yield marvin
 
 
 UNICODE = st.text(

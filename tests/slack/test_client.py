@@ -35,12 +35,6 @@ TOKEN = "xoxb-very-secret-token"
 BLOCKS = [{"type": "section", "text": {"type": "mrkdwn", "text": "*Today*: reviews"}}]
 
 
-@pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
-        yield standin
-
-
 def make_chat(url: str, events: list[CallEvent] | None = None, **options: Any) -> SlackWebChat:
     """A client with fast backoff, so retry tests take milliseconds (429s excepted)."""
     settings: dict[str, Any] = {"timeout": 2.0, "max_retries": 3, "backoff_factor": 0.01}
@@ -56,74 +50,74 @@ def free_port() -> int:
         return port
 
 
-def test_open_dm_and_post_message(slack: SlackStandIn) -> None:
-    chat = make_chat(slack.url)
+def test_open_dm_and_post_message(standin: SlackStandIn) -> None:
+    chat = make_chat(standin.url)
 
     channel = chat.open_dm("U123")
     ts = chat.post_message(channel, "Standup in 30 minutes!", BLOCKS)
 
     assert channel == "DU123"
-    [posted] = slack.posted_messages("DU123")
+    [posted] = standin.posted_messages("DU123")
     assert posted["text"] == "Standup in 30 minutes!"
     assert posted["blocks"] == BLOCKS
     assert ts and "." in ts
-    assert all(call.token == TOKEN for call in slack.calls)
+    assert all(call.token == TOKEN for call in standin.calls)
 
 
-def test_post_message_without_blocks(slack: SlackStandIn) -> None:
-    make_chat(slack.url).post_message("#general", "digest")
+def test_post_message_without_blocks(standin: SlackStandIn) -> None:
+    make_chat(standin.url).post_message("#general", "digest")
 
-    [posted] = slack.posted_messages("#general")
+    [posted] = standin.posted_messages("#general")
     assert "blocks" not in posted
 
 
-def test_rate_limited_call_waits_for_retry_after_then_succeeds(slack: SlackStandIn) -> None:
-    slack.fail_next("chat.postMessage", status=429, retry_after=1)
+def test_rate_limited_call_waits_for_retry_after_then_succeeds(standin: SlackStandIn) -> None:
+    standin.fail_next("chat.postMessage", status=429, retry_after=1)
 
-    make_chat(slack.url).post_message("#general", "hi")
+    make_chat(standin.url).post_message("#general", "hi")
 
-    first, second = slack.calls_to("chat.postMessage")
+    first, second = standin.calls_to("chat.postMessage")
     assert (first.outcome, second.outcome) == ("http:429", "ok")
     assert second.at - first.at >= 1.0  # slack-sdk honoured Retry-After
-    assert len(slack.posted_messages()) == 1
+    assert len(standin.posted_messages()) == 1
 
 
-def test_server_errors_are_retried(slack: SlackStandIn) -> None:
-    slack.fail_next("chat.postMessage", times=2, status=503)
+def test_server_errors_are_retried(standin: SlackStandIn) -> None:
+    standin.fail_next("chat.postMessage", times=2, status=503)
 
-    make_chat(slack.url).post_message("#general", "hi")
+    make_chat(standin.url).post_message("#general", "hi")
 
-    outcomes = [c.outcome for c in slack.calls_to("chat.postMessage")]
+    outcomes = [c.outcome for c in standin.calls_to("chat.postMessage")]
     assert outcomes == ["http:503", "http:503", "ok"]
-    assert len(slack.posted_messages()) == 1
+    assert len(standin.posted_messages()) == 1
 
 
-def test_retries_are_bounded_by_max_retries(slack: SlackStandIn) -> None:
-    slack.fail_next("chat.postMessage", times=10, status=500)
+def test_retries_are_bounded_by_max_retries(standin: SlackStandIn) -> None:
+    standin.fail_next("chat.postMessage", times=10, status=500)
 
     with pytest.raises(SlackError) as info:
-        make_chat(slack.url, max_retries=2).post_message("#general", "hi")
+        make_chat(standin.url, max_retries=2).post_message("#general", "hi")
 
     assert info.value.permanent is False
     assert info.value.error == "internal_error"
-    assert len(slack.calls_to("chat.postMessage")) == 3
+    assert len(standin.calls_to("chat.postMessage")) == 3
 
 
-def test_rate_limit_without_retries_left_is_transient(slack: SlackStandIn) -> None:
-    slack.fail_next("chat.postMessage", status=429, retry_after=1)
+def test_rate_limit_without_retries_left_is_transient(standin: SlackStandIn) -> None:
+    standin.fail_next("chat.postMessage", status=429, retry_after=1)
 
     with pytest.raises(SlackError) as info:
-        make_chat(slack.url, max_retries=0).post_message("#general", "hi")
+        make_chat(standin.url, max_retries=0).post_message("#general", "hi")
 
     assert (info.value.error, info.value.permanent) == ("ratelimited", False)
-    assert len(slack.calls) == 1
+    assert len(standin.calls) == 1
 
 
-def test_permanent_error_is_not_retried(slack: SlackStandIn) -> None:
-    slack.fail_for_channel("C404", "channel_not_found")
+def test_permanent_error_is_not_retried(standin: SlackStandIn) -> None:
+    standin.fail_for_channel("C404", "channel_not_found")
 
     with pytest.raises(SlackError) as info:
-        make_chat(slack.url).post_message("C404", "hi")
+        make_chat(standin.url).post_message("C404", "hi")
 
     error = info.value
     assert (error.method, error.error, error.permanent) == (
@@ -132,27 +126,27 @@ def test_permanent_error_is_not_retried(slack: SlackStandIn) -> None:
         True,
     )
     assert str(error) == "chat.postMessage failed: channel_not_found"
-    assert len(slack.calls) == 1
+    assert len(standin.calls) == 1
 
 
-def test_open_dm_for_inactive_user_is_permanent(slack: SlackStandIn) -> None:
-    slack.fail_for_channel("U9", "account_inactive")
+def test_open_dm_for_inactive_user_is_permanent(standin: SlackStandIn) -> None:
+    standin.fail_for_channel("U9", "account_inactive")
 
     with pytest.raises(SlackError) as info:
-        make_chat(slack.url).open_dm("U9")
+        make_chat(standin.url).open_dm("U9")
 
     assert (info.value.method, info.value.permanent) == ("conversations.open", True)
 
 
-def test_unknown_slack_error_is_transient(slack: SlackStandIn) -> None:
-    slack.fail_next("chat.postMessage", status=200, error="fatal_error")
+def test_unknown_slack_error_is_transient(standin: SlackStandIn) -> None:
+    standin.fail_next("chat.postMessage", status=200, error="fatal_error")
 
     with pytest.raises(SlackError) as info:
-        make_chat(slack.url).post_message("#general", "hi")
+        make_chat(standin.url).post_message("#general", "hi")
 
     assert info.value.permanent is False
     assert "fatal_error" not in PERMANENT_ERRORS
-    assert len(slack.calls) == 1  # slack-sdk never retries an HTTP 200
+    assert len(standin.calls) == 1  # slack-sdk never retries an HTTP 200
 
 
 def test_nothing_listening_is_a_permanent_error_naming_the_url(
@@ -213,26 +207,26 @@ def test_dropped_connections_are_retried() -> None:
     assert len(accepted) == 3
 
 
-def test_read_timeout_is_transient_and_not_retried(slack: SlackStandIn) -> None:
-    slack.set_latency(1.0, "chat.postMessage")
+def test_read_timeout_is_transient_and_not_retried(standin: SlackStandIn) -> None:
+    standin.set_latency(1.0, "chat.postMessage")
 
     with pytest.raises(SlackError) as info:
-        make_chat(slack.url, timeout=0.3).post_message("#general", "hi")
+        make_chat(standin.url, timeout=0.3).post_message("#general", "hi")
 
     assert (info.value.error, info.value.permanent) == ("timeout", False)
-    assert len(slack.calls) == 1  # the message may have been posted: no blind retry
+    assert len(standin.calls) == 1  # the message may have been posted: no blind retry
 
 
-def test_a_keyed_post_is_not_retried_after_a_server_error(slack: SlackStandIn) -> None:
+def test_a_keyed_post_is_not_retried_after_a_server_error(standin: SlackStandIn) -> None:
     """Slack may have posted it before failing: the caller must ask Slack, not re-post."""
-    slack.fail_next("chat.postMessage", times=1, status=500)
+    standin.fail_next("chat.postMessage", times=1, status=500)
 
     with pytest.raises(SlackError) as info:
-        make_chat(slack.url).post_message("#general", "hi", key="reminder/default/2026-06-08/U1")
+        make_chat(standin.url).post_message("#general", "hi", key="reminder/default/2026-06-08/U1")
 
     assert (info.value.permanent, info.value.may_have_been_sent) == (False, True)
-    assert len(slack.calls_to("chat.postMessage")) == 1
-    make_chat(slack.url).post_message("#general", "alert")  # an unkeyed post: retried as before
+    assert len(standin.calls_to("chat.postMessage")) == 1
+    make_chat(standin.url).post_message("#general", "alert")  # an unkeyed post: retried as before
 
 
 def test_a_keyed_post_refused_was_not_sent() -> None:
@@ -256,14 +250,14 @@ def test_a_keyed_post_whose_connection_drops_is_not_retried() -> None:
 
 
 @pytest.mark.timeout(20)  # an hour-long Retry-After must not be waited out
-def test_a_retry_after_longer_than_the_client_waits_fails_at_once(slack: SlackStandIn) -> None:
-    slack.fail_next("chat.postMessage", status=429, retry_after=3600)
+def test_a_retry_after_longer_than_the_client_waits_fails_at_once(standin: SlackStandIn) -> None:
+    standin.fail_next("chat.postMessage", status=429, retry_after=3600)
 
     with pytest.raises(SlackError) as info:
-        make_chat(slack.url).post_message("#general", "hi")
+        make_chat(standin.url).post_message("#general", "hi")
 
     assert (info.value.error, info.value.permanent) == ("ratelimited", False)
-    assert len(slack.calls_to("chat.postMessage")) == 1
+    assert len(standin.calls_to("chat.postMessage")) == 1
     assert MAX_RETRY_AFTER < 3600
 
 
@@ -282,11 +276,11 @@ def test_retry_after_is_read_safely(headers: dict[str, Any], seconds: float) -> 
     assert retry_after(HttpResponse(status_code=429, headers=headers)) == seconds
 
 
-def test_on_call_events_for_every_call_without_token(slack: SlackStandIn) -> None:
-    slack.fail_for_channel("C404", "channel_not_found")
-    slack.fail_next("chat.postMessage", status=503)
+def test_on_call_events_for_every_call_without_token(standin: SlackStandIn) -> None:
+    standin.fail_for_channel("C404", "channel_not_found")
+    standin.fail_next("chat.postMessage", status=503)
     events: list[CallEvent] = []
-    chat = make_chat(slack.url, events)
+    chat = make_chat(standin.url, events)
 
     chat.post_message(chat.open_dm("U1"), "hi")
     with pytest.raises(SlackError):
@@ -301,12 +295,12 @@ def test_on_call_events_for_every_call_without_token(slack: SlackStandIn) -> Non
     assert not any(TOKEN in repr(e) for e in events)
 
 
-def test_slack_error_does_not_carry_the_request(slack: SlackStandIn) -> None:
+def test_slack_error_does_not_carry_the_request(standin: SlackStandIn) -> None:
     """The original SlackApiError holds the request headers, token included."""
-    slack.fail_for_channel("C404", "channel_not_found")
+    standin.fail_for_channel("C404", "channel_not_found")
 
     with pytest.raises(SlackError) as info:
-        make_chat(slack.url).post_message("C404", "hi")
+        make_chat(standin.url).post_message("C404", "hi")
 
     assert info.value.__cause__ is None
     assert info.value.__context__ is None
@@ -324,10 +318,10 @@ def test_slack_error_pickles() -> None:
     assert pickle.loads(pickle.dumps(uncertain)).may_have_been_sent
 
 
-def test_build_web_client_uses_base_url_and_retry_handlers(slack: SlackStandIn) -> None:
-    client = build_web_client(TOKEN, slack.url, max_retries=4)
+def test_build_web_client_uses_base_url_and_retry_handlers(standin: SlackStandIn) -> None:
+    client = build_web_client(TOKEN, standin.url, max_retries=4)
 
-    assert client.base_url == slack.url
+    assert client.base_url == standin.url
     kinds = [(type(h).__mro__[1], h.max_retry_count) for h in client.retry_handlers]
     assert kinds == [  # slack-sdk's own handlers, narrowed (see marvin.slack.client)
         (ConnectionErrorRetryHandler, 4),
@@ -336,8 +330,8 @@ def test_build_web_client_uses_base_url_and_retry_handlers(slack: SlackStandIn) 
     ]
 
 
-def test_implementations_satisfy_the_protocol(slack: SlackStandIn) -> None:
-    assert isinstance(make_chat(slack.url), ChatAPI)
+def test_implementations_satisfy_the_protocol(standin: SlackStandIn) -> None:
+    assert isinstance(make_chat(standin.url), ChatAPI)
     assert isinstance(DryRunChat(io.StringIO()), ChatAPI)
 
 
@@ -366,35 +360,35 @@ def test_dry_run_prints_and_records_without_network() -> None:
 # find_message: FOUND / ABSENT / UNKNOWN, every page read ---------------------------------
 
 
-def keyed_history(slack: SlackStandIn, chatter: int) -> tuple[SlackWebChat, str]:
-    chat = make_chat(slack.url)
-    general = str(slack.world.channel_id("#general"))
+def keyed_history(standin: SlackStandIn, chatter: int) -> tuple[SlackWebChat, str]:
+    chat = make_chat(standin.url)
+    general = str(standin.world.channel_id("#general"))
     chat.join_channel(general)
     chat.post_message(general, "the digest", key="digest/default/2026-06-08/#general#0")
-    slack.world.add_chatter("#general", chatter, slack.next_ts)
+    standin.world.add_chatter("#general", chatter, standin.next_ts)
     return chat, general
 
 
-def test_find_message_reads_every_page_until_it_finds_the_key(slack: SlackStandIn) -> None:
-    chat, general = keyed_history(slack, 450)
+def test_find_message_reads_every_page_until_it_finds_the_key(standin: SlackStandIn) -> None:
+    chat, general = keyed_history(standin, 450)
 
     found = chat.find_message(general, "digest/default/2026-06-08/#general#0", 0.0)
 
     assert found == MessageSearch.found(found.ts, general) and found.ts
-    assert len(slack.calls_to("conversations.history")) == 3
+    assert len(standin.calls_to("conversations.history")) == 3
     assert chat.find_message(general, "other/key", 0.0) == MessageSearch.absent()
 
 
-def test_find_message_never_calls_absent_what_it_could_not_read(slack: SlackStandIn) -> None:
-    chat, general = keyed_history(slack, 0)
+def test_find_message_never_calls_absent_what_it_could_not_read(standin: SlackStandIn) -> None:
+    chat, general = keyed_history(standin, 0)
 
-    slack.reply_next("conversations.history", {"ok": True})
+    standin.reply_next("conversations.history", {"ok": True})
     no_messages = chat.find_message(general, "k", 0.0)
-    slack.reply_next("conversations.history", {"ok": True, "messages": [], "has_more": True})
+    standin.reply_next("conversations.history", {"ok": True, "messages": [], "has_more": True})
     no_cursor = chat.find_message(general, "k", 0.0)
-    slack.fail_next("conversations.history", 1, status=503)
-    unavailable = make_chat(slack.url, max_retries=0).find_message(general, "k", 0.0)
-    slack.world.remove_bot("#general")
+    standin.fail_next("conversations.history", 1, status=503)
+    unavailable = make_chat(standin.url, max_retries=0).find_message(general, "k", 0.0)
+    standin.world.remove_bot("#general")
     not_member = chat.find_message(general, "k", 0.0)
 
     assert [s.seen for s in (no_messages, no_cursor, unavailable, not_member)] == [
@@ -403,15 +397,15 @@ def test_find_message_never_calls_absent_what_it_could_not_read(slack: SlackStan
     assert not_member.permanent and "not_in_channel" in not_member.reason
 
 
-def test_list_channels_follows_every_page(slack: SlackStandIn) -> None:
+def test_list_channels_follows_every_page(standin: SlackStandIn) -> None:
     for n in range(450):
-        slack.world.add_channel(f"c{n}")
-    slack.world.add_channel("secret", private=True, bot_member=True)
-    slack.world.add_channel("hidden", private=True)
+        standin.world.add_channel(f"c{n}")
+    standin.world.add_channel("secret", private=True, bot_member=True)
+    standin.world.add_channel("hidden", private=True)
 
-    channels = make_chat(slack.url).list_channels()
+    channels = make_chat(standin.url).list_channels()
 
     names = {c.name for c in channels}
-    assert len(slack.calls_to("conversations.list")) == 3
+    assert len(standin.calls_to("conversations.list")) == 3
     assert {"general", "c0", "c449", "secret"} <= names and "hidden" not in names
     assert [c.is_private for c in channels if c.name == "secret"] == [True]

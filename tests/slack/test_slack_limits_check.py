@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -104,17 +103,11 @@ def test_a_top_level_text_over_40000_is_msg_too_long() -> None:
     assert error({"text": "🙂" * 20_001}) == "msg_too_long"
 
 
-@pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
-        yield standin
-
-
 @pytest.mark.parametrize("method", ["chat.postMessage", "chat.postEphemeral"])
 def test_the_stand_in_answers_like_slack_over_http_and_posts_nothing(
-    slack: SlackStandIn, method: str
+    standin: SlackStandIn, method: str
 ) -> None:
-    client = WebClient(token="xoxb-test", base_url=slack.url, retry_handlers=[])
+    client = WebClient(token="xoxb-test", base_url=standin.url, retry_handlers=[])
     too_long = [section("y" * 2_900, f"b{n}") for n in range(5)]
 
     with pytest.raises(SlackApiError) as refused:
@@ -129,6 +122,6 @@ def test_the_stand_in_answers_like_slack_over_http_and_posts_nothing(
     assert invalid.value.response["response_metadata"]["messages"] == [
         "[ERROR] must be less than 3001 characters [json-pointer:/blocks/0/text/text]"
     ]
-    assert [c.outcome for c in slack.calls] == ["error:msg_blocks_too_long",
+    assert [c.outcome for c in standin.calls] == ["error:msg_blocks_too_long",
                                                 "error:invalid_blocks"]
-    assert slack.posted_messages() == []
+    assert standin.posted_messages() == []

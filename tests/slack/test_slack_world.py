@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -14,14 +12,8 @@ from marvin.testing.slack_api import SlackStandIn
 
 
 @pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-def web(slack: SlackStandIn) -> WebClient:
-    return WebClient(token="xoxb-world", base_url=slack.url, timeout=5, retry_handlers=[])
+def web(standin: SlackStandIn) -> WebClient:
+    return WebClient(token="xoxb-world", base_url=standin.url, timeout=5, retry_handlers=[])
 
 
 def error_of(call: object, *args: object, **kwargs: object) -> dict[str, object]:
@@ -31,9 +23,9 @@ def error_of(call: object, *args: object, **kwargs: object) -> dict[str, object]
 
 
 def test_only_chat_post_message_takes_a_name_and_it_answers_with_the_id(
-    slack: SlackStandIn, web: WebClient
+    standin: SlackStandIn, web: WebClient
 ) -> None:
-    general = slack.world.channel_id("#general")
+    general = standin.world.channel_id("#general")
     assert general is not None and general.startswith("C")
 
     assert web.chat_postMessage(channel="#general", text="hi")["channel"] == general
@@ -45,9 +37,9 @@ def test_only_chat_post_message_takes_a_name_and_it_answers_with_the_id(
 
 
 def test_history_needs_membership_and_a_public_channel_is_joined(
-    slack: SlackStandIn, web: WebClient
+    standin: SlackStandIn, web: WebClient
 ) -> None:
-    general = str(slack.world.channel_id("#general"))
+    general = str(standin.world.channel_id("#general"))
     web.chat_postMessage(channel=general, text="hi")  # chat:write.public: no need to join
 
     assert error_of(web.conversations_history, channel=general)["error"] == "not_in_channel"
@@ -57,21 +49,21 @@ def test_history_needs_membership_and_a_public_channel_is_joined(
 
 
 def test_without_chat_write_public_a_non_member_cannot_post(
-    slack: SlackStandIn, web: WebClient
+    standin: SlackStandIn, web: WebClient
 ) -> None:
-    slack.world.revoke_scope("chat:write.public")
+    standin.world.revoke_scope("chat:write.public")
 
     assert error_of(web.chat_postMessage, channel="#general", text="hi")["error"] == (
         "not_in_channel"
     )
-    web.conversations_join(channel=str(slack.world.channel_id("#general")))
+    web.conversations_join(channel=str(standin.world.channel_id("#general")))
     assert web.chat_postMessage(channel="#general", text="hi")["ok"]
 
 
 def test_a_private_channel_exists_for_the_bot_only_once_invited(
-    slack: SlackStandIn, web: WebClient
+    standin: SlackStandIn, web: WebClient
 ) -> None:
-    leads = slack.world.add_channel("leads", private=True)
+    leads = standin.world.add_channel("leads", private=True)
 
     assert error_of(web.chat_postMessage, channel="#leads", text="hi")["error"] == (
         "channel_not_found"
@@ -81,7 +73,7 @@ def test_a_private_channel_exists_for_the_bot_only_once_invited(
               ["channels"]]
     assert "leads" not in listed
 
-    slack.world.invite_bot("#leads")
+    standin.world.invite_bot("#leads")
 
     assert web.conversations_info(channel=leads)["channel"]["is_private"] is True
     assert error_of(web.conversations_join, channel=leads)["error"] == (
@@ -92,13 +84,13 @@ def test_a_private_channel_exists_for_the_bot_only_once_invited(
 
 
 def test_history_comes_in_pages_after_oldest_with_metadata_only_when_asked(
-    slack: SlackStandIn, web: WebClient
+    standin: SlackStandIn, web: WebClient
 ) -> None:
-    general = str(slack.world.channel_id("#general"))
+    general = str(standin.world.channel_id("#general"))
     web.conversations_join(channel=general)
     metadata = {"event_type": "marvin_delivery", "event_payload": {"key": "k"}}
     first = web.chat_postMessage(channel=general, text="first", metadata=metadata)["ts"]
-    slack.world.add_chatter("#general", 5, slack.next_ts)
+    standin.world.add_chatter("#general", 5, standin.next_ts)
 
     page = web.conversations_history(channel=general, limit=2, oldest=first)
     texts = [m["text"] for m in page["messages"]]
@@ -122,9 +114,9 @@ def test_history_comes_in_pages_after_oldest_with_metadata_only_when_asked(
     )
 
 
-def test_the_channel_list_comes_in_pages(slack: SlackStandIn, web: WebClient) -> None:
+def test_the_channel_list_comes_in_pages(standin: SlackStandIn, web: WebClient) -> None:
     for n in range(7):
-        slack.world.add_channel(f"team-{n}")
+        standin.world.add_channel(f"team-{n}")
 
     names: list[str] = []
     cursor = None
@@ -138,13 +130,13 @@ def test_the_channel_list_comes_in_pages(slack: SlackStandIn, web: WebClient) ->
 
 
 def test_granted_scopes_come_in_a_header_and_a_missing_one_is_refused(
-    slack: SlackStandIn, web: WebClient
+    standin: SlackStandIn, web: WebClient
 ) -> None:
     answer = web.auth_test()
     assert set(answer.headers["x-oauth-scopes"].split(",")) == set(REQUIRED_SCOPES)
 
-    slack.world.revoke_scope("channels:history")
-    general = str(slack.world.channel_id("#general"))
+    standin.world.revoke_scope("channels:history")
+    general = str(standin.world.channel_id("#general"))
     web.conversations_join(channel=general)
     refused = error_of(web.conversations_history, channel=general)
 
@@ -156,19 +148,19 @@ def test_granted_scopes_come_in_a_header_and_a_missing_one_is_refused(
 
 
 def test_users_info_knows_deactivated_and_unknown_users(
-    slack: SlackStandIn, web: WebClient
+    standin: SlackStandIn, web: WebClient
 ) -> None:
-    slack.world.delete_user("U2")
-    slack.world.forget_user("U3")
+    standin.world.delete_user("U2")
+    standin.world.forget_user("U3")
 
     assert web.users_info(user="U1")["user"]["deleted"] is False
     assert web.users_info(user="U2")["user"]["deleted"] is True
     assert error_of(web.users_info, user="U3")["error"] == "user_not_found"
 
 
-def test_reply_next_gives_an_answer_as_is(slack: SlackStandIn, web: WebClient) -> None:
-    slack.reply_next("conversations.history", {"ok": True})
-    general = str(slack.world.channel_id("#general"))
+def test_reply_next_gives_an_answer_as_is(standin: SlackStandIn, web: WebClient) -> None:
+    standin.reply_next("conversations.history", {"ok": True})
+    general = str(standin.world.channel_id("#general"))
 
     assert "messages" not in web.conversations_history(channel=general).data
     assert error_of(web.conversations_history, channel=general)["error"] == "not_in_channel"
