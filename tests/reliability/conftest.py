@@ -77,11 +77,18 @@ def make_services(
 
 
 def services_on(
-    url: str, store: Store, at: dt.datetime = REMINDER_AT, **chat_options: Any
+    url: str,
+    store: Store,
+    at: dt.datetime = REMINDER_AT,
+    *,
+    settings: dict[str, Any] | None = None,
+    **chat_options: Any,
 ) -> Services:
-    """The run's services on the stand-in at `url`: `make_settings`, `make_chat` with
-    `chat_options`, and the clock fixed at `at`."""
-    return make_services(store, make_settings(url), make_chat(url, **chat_options), at=at)
+    """The run's services on the stand-in at `url`: `make_settings` with `settings`
+    overrides, `make_chat` with `chat_options`, and the clock fixed at `at`."""
+    return make_services(
+        store, make_settings(url, **(settings or {})), make_chat(url, **chat_options), at=at
+    )
 
 
 def run(

@@ -58,8 +58,6 @@ from tests.reliability.conftest import (
     STANDUP_AT,
     TEAM,
     add_members,
-    make_chat,
-    make_services,
     make_settings,
     post_update,
     run,
@@ -310,12 +308,11 @@ def test_store_hanging_while_a_long_digest_is_posted_posts_every_part_once(
     add_members(store, members)
     for user in members:  # 4 sections each: the digest needs more than one message
         post_update(store, user, f"{user} " + "progress, " * 1_100)
-    settings = make_settings(standin.url)
-    parts = len(digest_messages(resolve_team(store, settings, TEAM), DATE,
+    services = services_on(standin.url, store, STANDUP_AT)
+    parts = len(digest_messages(resolve_team(store, services.settings, TEAM), DATE,
                                 store.list_updates(TEAM, DATE), store.list_members(TEAM)))
     assert parts >= 2
     standin.set_latency(0.3, "chat.postMessage")
-    services = make_services(store, settings, make_chat(standin.url), at=STANDUP_AT)
     # this time the store hangs (SIGSTOP) rather than dies: every call times out
     when_first_call(standin, "chat.postMessage", CHANNEL, firestore.emulator.freeze)
 

@@ -30,9 +30,6 @@ from tests.reliability.conftest import (
     STANDUP_AT,
     TEAM,
     add_members,
-    make_chat,
-    make_services,
-    make_settings,
     post_update,
     run,
     services_on,
@@ -421,11 +418,8 @@ def test_a_timed_out_send_is_not_repeated_when_marvins_clock_runs_ahead_of_slack
         post_update(store, "U0001", "done")
     standin.set_latency(0.6, "chat.postMessage")
     ahead = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=5)
-    services = make_services(
-        store,
-        make_settings(standin.url, alert_channel=None),
-        make_chat(standin.url, timeout=0.3),
-        at=ahead,
+    services = services_on(
+        standin.url, store, ahead, settings={"alert_channel": None}, timeout=0.3
     )
     run(flow, {"team": TEAM, "date": DATE}, services, ThreadExecutor(4))
 
