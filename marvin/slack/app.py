@@ -14,7 +14,13 @@ from slack_bolt import App as App  # re-exported: the type `build_app` returns
 from slack_bolt.error import BoltError
 from slack_sdk.signature import SignatureVerifier
 
-from marvin.interactions.standup_command import NOT_CHANGED, NOT_SAVED, STORE_BUDGET, parse_command
+from marvin.interactions.standup_command import (
+    NOT_CHANGED,
+    NOT_SAVED,
+    STORE_BUDGET,
+    command_field,
+    parse_command,
+)
 from marvin.settings import Settings, SettingsError
 from marvin.slack.client import build_web_client
 from marvin.slack.inbound import check_form, check_signature_header
@@ -104,7 +110,7 @@ def dispatch(
     except (ValueError, TypeError, AttributeError, KeyError, RecursionError):  # bad JSON
         return 400, plain, "malformed request body"
     is_command = "command" in request.body
-    action = parse_command(str(request.body.get("text", ""))).action if is_command else ""
+    action = parse_command(command_field(request.body.get("text"))).action if is_command else ""
     replays: ReplayGuard = app.marvin_replays  # type: ignore[attr-defined]
     with deadline(STORE_BUDGET):
         try:
