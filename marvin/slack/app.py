@@ -52,7 +52,9 @@ def build_app(
     try:
         app = App(
             client=client,
-            signing_secret=signing_secret,
+            # "" rather than None, or Bolt would read SLACK_SIGNING_SECRET itself; with
+            # no secret (Socket Mode) `dispatch` refuses every HTTP request before Bolt
+            signing_secret=signing_secret or "",
             token_verification_enabled=token_verification,
             process_before_response=True,  # ack carries the answer; nothing runs after it
         )
@@ -67,9 +69,10 @@ def build_app(
             f"cannot reach Slack at {settings.slack_api_url} (SLACK_API_URL): {reason}"
         ) from None
     register(app, store, settings, now)
-    verifier = SignatureVerifier(signing_secret)
-    app.marvin_verifier = verifier  # type: ignore[attr-defined]
-    app.marvin_replays = ReplayGuard(store, verifier.clock.now)  # type: ignore[attr-defined]
+    if signing_secret is not None:  # HTTP requests can be told from forgeries
+        verifier = SignatureVerifier(signing_secret)
+        app.marvin_verifier = verifier  # type: ignore[attr-defined]
+        app.marvin_replays = ReplayGuard(store, verifier.clock.now)  # type: ignore[attr-defined]
     return app
 
 
@@ -91,6 +94,9 @@ def dispatch(
     from slack_bolt.request import BoltRequest
 
     plain = {"content-type": "text/plain"}
+    verifier: SignatureVerifier | None = getattr(app, "marvin_verifier", None)
+    if verifier is None:
+        return 404, plain, "no SLACK_SIGNING_SECRET: Slack's requests come over Socket Mode"
     timestamp = headers.get("x-slack-request-timestamp", "")
     if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= MAX_TIMESTAMP_DIGITS):
         return 401, plain, "invalid request timestamp"
@@ -99,7 +105,6 @@ def dispatch(
     except UnicodeDecodeError:
         return 400, plain, "request body is not UTF-8"
     signature = headers.get("x-slack-signature", "")
-    verifier: SignatureVerifier = app.marvin_verifier  # type: ignore[attr-defined]
     if not check_signature_header(signature) or not verifier.is_valid(text, timestamp, signature):
         return 401, plain, "invalid request signature"
     refusal = check_form(headers.get("content-type", ""), text)

@@ -76,7 +76,7 @@ def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None)
 def slack_requests(bolt: App, settings: Settings) -> Iterator[SlackHandler | None]:
     """How Slack's requests reach the Bolt app: over Socket Mode when an app token is set
     (connected for the block; no HTTP handler), else as HTTP requests (the handler)."""
-    if settings.slack_app_token is None:
+    if not settings.socket_mode or settings.slack_app_token is None:
         yield functools.partial(dispatch, bolt)
         return
     from marvin.slack.socket_mode import start_socket_mode
