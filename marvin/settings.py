@@ -169,26 +169,37 @@ class Settings(BaseSettings):
                    self.dashboard_token)
         return [s.get_secret_value() for s in secrets if s is not None]
 
-    def require_slack(self) -> tuple[str, str]:
-        """The bot token and signing secret, or a SettingsError naming what is missing."""
-        missing = [
-            name
-            for name, value in (
-                ("SLACK_BOT_TOKEN", self.slack_bot_token),
-                ("SLACK_SIGNING_SECRET", self.slack_signing_secret),
-            )
-            if value is None or not value.get_secret_value()
-        ]
+    @property
+    def socket_mode(self) -> bool:
+        """Slack's requests come over a websocket Marvin opens: SLACK_APP_TOKEN is set."""
+        return _is_set(self.slack_app_token)
+
+    def require_slack(self) -> tuple[str, str | None]:
+        """The bot token and the signing secret, or a SettingsError naming what is missing.
+
+        Only HTTP requests are signed, so Socket Mode needs no signing secret (None when
+        unset); over HTTP it is what tells Slack's requests from anyone's."""
+        required = [("SLACK_BOT_TOKEN", self.slack_bot_token)]
+        if not self.socket_mode:
+            required.append(("SLACK_SIGNING_SECRET", self.slack_signing_secret))
+        missing = [name for name, value in required if not _is_set(value)]
         if missing:
             raise SettingsError(
                 f"{' and '.join(missing)} must be set to serve Slack's requests "
-                "(see README, 'Slack app setup')"
+                "(see README, 'Slack app setup'"
+                + (")" if self.socket_mode else "; or set SLACK_APP_TOKEN for Socket Mode)")
             )
-        assert self.slack_bot_token is not None and self.slack_signing_secret is not None
+        assert self.slack_bot_token is not None
+        secret = self.slack_signing_secret
         return (
             self.slack_bot_token.get_secret_value(),
-            self.slack_signing_secret.get_secret_value(),
+            secret.get_secret_value() if secret is not None and _is_set(secret) else None,
         )
+
+
+def _is_set(value: SecretStr | None) -> bool:
+    """An empty value counts as unset, as a blank line in .env means."""
+    return value is not None and bool(value.get_secret_value())
 
 
 def _check_token(value: SecretStr, prefix: str) -> SecretStr:

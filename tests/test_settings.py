@@ -46,3 +46,26 @@ def test_well_formed_tokens_are_accepted(field: str, value: str) -> None:
 
     secret = getattr(settings, field)
     assert secret is not None and secret.get_secret_value() == value
+
+
+BOT_TOKEN = "xoxb-1234567890-0987654321-AbCdEfGhIjKlMnOp"
+APP_TOKEN = "xapp-1-A0123456789-1234567890-abcdef0123456789"
+
+
+def test_socket_mode_needs_no_signing_secret() -> None:
+    settings = load_settings(slack_bot_token=BOT_TOKEN, slack_app_token=APP_TOKEN,
+                             slack_signing_secret="")
+
+    assert settings.socket_mode
+    assert settings.require_slack() == (BOT_TOKEN, None)
+
+
+def test_http_mode_needs_the_signing_secret_and_says_socket_mode_would_not() -> None:
+    settings = load_settings(slack_bot_token=BOT_TOKEN, slack_app_token="",
+                             slack_signing_secret="")
+
+    assert not settings.socket_mode  # an empty app token is unset
+    with pytest.raises(SettingsError) as raised:
+        settings.require_slack()
+    assert str(raised.value).startswith("SLACK_SIGNING_SECRET must be set")
+    assert "SLACK_APP_TOKEN for Socket Mode" in str(raised.value)

@@ -109,6 +109,12 @@ def parse_command(text: str) -> Command:
     return Command("update", text)
 
 
+def command_field(value: object) -> str:
+    """A text field of a slash command as Slack sent it: a form without it, or JSON `null`
+    (interaction payloads and Socket Mode envelopes are JSON), is empty, never "None"."""
+    return value if isinstance(value, str) else ""
+
+
 def handle_standup(
     store: Store,
     settings: Settings,

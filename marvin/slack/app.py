@@ -14,7 +14,13 @@ from slack_bolt import App as App  # re-exported: the type `build_app` returns
 from slack_bolt.error import BoltError
 from slack_sdk.signature import SignatureVerifier
 
-from marvin.interactions.standup_command import NOT_CHANGED, NOT_SAVED, STORE_BUDGET, parse_command
+from marvin.interactions.standup_command import (
+    NOT_CHANGED,
+    NOT_SAVED,
+    STORE_BUDGET,
+    command_field,
+    parse_command,
+)
 from marvin.settings import Settings, SettingsError
 from marvin.slack.client import build_web_client
 from marvin.slack.inbound import check_form, check_signature_header
@@ -46,7 +52,9 @@ def build_app(
     try:
         app = App(
             client=client,
-            signing_secret=signing_secret,
+            # "" rather than None, or Bolt would read SLACK_SIGNING_SECRET itself; with
+            # no secret (Socket Mode) `dispatch` refuses every HTTP request before Bolt
+            signing_secret=signing_secret or "",
             token_verification_enabled=token_verification,
             process_before_response=True,  # ack carries the answer; nothing runs after it
         )
@@ -61,9 +69,10 @@ def build_app(
             f"cannot reach Slack at {settings.slack_api_url} (SLACK_API_URL): {reason}"
         ) from None
     register(app, store, settings, now)
-    verifier = SignatureVerifier(signing_secret)
-    app.marvin_verifier = verifier  # type: ignore[attr-defined]
-    app.marvin_replays = ReplayGuard(store, verifier.clock.now)  # type: ignore[attr-defined]
+    if signing_secret is not None:  # HTTP requests can be told from forgeries
+        verifier = SignatureVerifier(signing_secret)
+        app.marvin_verifier = verifier  # type: ignore[attr-defined]
+        app.marvin_replays = ReplayGuard(store, verifier.clock.now)  # type: ignore[attr-defined]
     return app
 
 
@@ -85,6 +94,9 @@ def dispatch(
     from slack_bolt.request import BoltRequest
 
     plain = {"content-type": "text/plain"}
+    verifier: SignatureVerifier | None = getattr(app, "marvin_verifier", None)
+    if verifier is None:
+        return 404, plain, "no SLACK_SIGNING_SECRET: Slack's requests come over Socket Mode"
     timestamp = headers.get("x-slack-request-timestamp", "")
     if not (timestamp.isascii() and timestamp.isdigit() and len(timestamp) <= MAX_TIMESTAMP_DIGITS):
         return 401, plain, "invalid request timestamp"
@@ -93,7 +105,6 @@ def dispatch(
     except UnicodeDecodeError:
         return 400, plain, "request body is not UTF-8"
     signature = headers.get("x-slack-signature", "")
-    verifier: SignatureVerifier = app.marvin_verifier  # type: ignore[attr-defined]
     if not check_signature_header(signature) or not verifier.is_valid(text, timestamp, signature):
         return 401, plain, "invalid request signature"
     refusal = check_form(headers.get("content-type", ""), text)
@@ -104,7 +115,7 @@ def dispatch(
     except (ValueError, TypeError, AttributeError, KeyError, RecursionError):  # bad JSON
         return 400, plain, "malformed request body"
     is_command = "command" in request.body
-    action = parse_command(str(request.body.get("text", ""))).action if is_command else ""
+    action = parse_command(command_field(request.body.get("text"))).action if is_command else ""
     replays: ReplayGuard = app.marvin_replays  # type: ignore[attr-defined]
     with deadline(STORE_BUDGET):
         try:

@@ -13,7 +13,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from marvin.domain.standup import is_user_id
-from marvin.interactions.standup_command import handle_standup
+from marvin.interactions.standup_command import command_field, handle_standup
 from marvin.settings import Settings
 from marvin.store.base import Store
 
@@ -38,9 +38,9 @@ def register(app: App, store: Store, settings: Settings, now: Callable[[], Any])
             reply = handle_standup(
                 store,
                 settings,
-                user_id=str(command.get("user_id", "")),
-                user_name=str(command.get("user_name", "")),
-                text=str(command.get("text", "")),
+                user_id=user_id,
+                user_name=command_field(command.get("user_name")),
+                text=command_field(command.get("text")),
                 now=now(),
             )
             ack(response_type="ephemeral", text=reply.text)

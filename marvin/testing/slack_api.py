@@ -36,7 +36,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from marvin.testing.slack_limits_check import CHECKED_METHODS, check_message
-from marvin.testing.slack_methods import answer, is_known, targets
+from marvin.testing.slack_methods import APP_TOKEN_METHODS, answer, is_known, targets
 from marvin.testing.slack_world import ANSWERED_HERE, SlackWorld
 
 __all__ = ["RecordedCall", "SlackStandIn"]
@@ -97,7 +97,9 @@ class SlackStandIn:
         self._faults: dict[str, deque[_Fault]] = {}
         self._target_errors: dict[str, str] = {}
         self._canned: dict[str, deque[dict[str, Any]]] = {}
+        self._refused_tokens: set[str] = set()
         self.world = SlackWorld()
+        self.socket_url: str | None = None  # apps.connections.open's answer; see `start`
         self._last_ts_us = 0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -114,6 +116,8 @@ class SlackStandIn:
         self._server = server
         self._port = server.server_address[1]
         self._url = f"http://{self._host}:{self._port}{_API_PREFIX}"
+        if self.socket_url is None:  # a ws:// URL of the right shape, where nothing listens
+            self.socket_url = f"ws://{self._host}:{self._port}/link/?ticket=stand-in"
         self._thread = threading.Thread(
             target=server.serve_forever,
             kwargs={"poll_interval": 0.01},  # a quick stop() between tests
@@ -201,9 +205,16 @@ class SlackStandIn:
             self._faults.clear()
             self._canned.clear()
             self._target_errors.clear()
+            self._refused_tokens.clear()
             self.world = SlackWorld()
 
     # -- fault injection ---------------------------------------------------------------
+
+    def refuse_token(self, token: str) -> None:
+        """Answer every call made with `token` ``invalid_auth``, as Slack answers a revoked
+        or mistyped token."""
+        with self._lock:
+            self._refused_tokens.add(token)
 
     def set_latency(self, seconds: float, method: str = "*") -> None:
         """Delay answers to `method` (``*``: any method without its own setting); 0 clears."""
@@ -299,6 +310,10 @@ class SlackStandIn:
             return _error("unknown_method")
         if not token:
             return _error("not_authed")
+        if token in self._refused_tokens:
+            return _error("invalid_auth")
+        if token.startswith("xapp-") != (method in APP_TOKEN_METHODS):
+            return _error("not_allowed_token_type")
         for target in targets(params):
             for key in (self.world.canonical(target), target.removeprefix("D")):
                 if key in self._target_errors:
@@ -318,6 +333,8 @@ class SlackStandIn:
             if refused is not None:
                 return _error(refused)
         result = answer(method, params, self._next_ts)
+        if method == "apps.connections.open":
+            result["url"] = self.socket_url
         if method == "chat.postMessage" and result.get("ok"):
             result["channel"] = channel_id  # Slack answers with the id, however it was named
             message = dict(result["message"])

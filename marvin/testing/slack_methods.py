@@ -15,10 +15,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["BOT_USER_ID", "TEAM_ID", "answer", "is_known", "targets"]
+__all__ = ["APP_TOKEN_METHODS", "BOT_USER_ID", "TEAM_ID", "answer", "is_known", "targets"]
 
 TEAM_ID = "T1"
 BOT_USER_ID = "UMARVIN"  # the same bot as `marvin.testing.slack_world`
+
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
+"""The methods that take an app-level token (``xapp-``) and refuse any other, as the rest
+refuse an app-level token: Slack answers ``not_allowed_token_type`` either way."""
 
 Params = dict[str, Any]
 Answer = dict[str, Any]
@@ -101,7 +105,13 @@ def _chat_post_ephemeral(params: Params, next_ts: NextTs) -> Answer:
     return {"ok": True, "message_ts": next_ts()}
 
 
+def _apps_connections_open(params: Params, next_ts: NextTs) -> Answer:
+    # The stand-in answers with the URL of its socket server (`SlackStandIn.socket_url`).
+    return {"ok": True, "url": ""}
+
+
 _METHODS: dict[str, Callable[[Params, NextTs], Answer]] = {
+    "apps.connections.open": _apps_connections_open,
     "auth.test": _auth_test,
     "conversations.open": _conversations_open,
     "chat.postMessage": _chat_post_message,

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import functools
 import logging
+import signal
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 from marvin.app import Marvin, open_marvin
@@ -67,16 +70,37 @@ def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None)
             )
             scheduler.start()
             try:
-                uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")
+                with sigterm_ends_serving():
+                    uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")
             finally:
                 scheduler.shutdown()
+                log.info("scheduler shut down")
+
+
+@contextmanager
+def sigterm_ends_serving() -> Iterator[None]:
+    """SIGTERM (docker stop, Kubernetes, Cloud Run) ends serving as Ctrl-C does, and the
+    clean-up after it runs: uvicorn stops on the signal, then raises it again, which by
+    default would kill the process before the scheduler and the socket are closed."""
+    if threading.current_thread() is not threading.main_thread():  # signals: main only
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _note_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _note_sigterm(signum: int, frame: FrameType | None) -> None:
+    log.info("SIGTERM: stopped serving; closing the scheduler and Slack's connection")
 
 
 @contextmanager
 def slack_requests(bolt: App, settings: Settings) -> Iterator[SlackHandler | None]:
     """How Slack's requests reach the Bolt app: over Socket Mode when an app token is set
     (connected for the block; no HTTP handler), else as HTTP requests (the handler)."""
-    if settings.slack_app_token is None:
+    if not settings.socket_mode or settings.slack_app_token is None:
         yield functools.partial(dispatch, bolt)
         return
     from marvin.slack.socket_mode import start_socket_mode

@@ -472,3 +472,23 @@ def test_serve_with_slack_unreachable_is_one_line_naming_the_url(cli: Cli) -> No
     [line] = result.stderr.strip().splitlines()
     assert line.startswith(f"Configuration error: cannot reach Slack at {url} (SLACK_API_URL): ")
     assert "Connection refused" in line
+
+
+APP_TOKEN = "xapp-1-A0123456789-1234567890-abcdef0123456789"
+
+
+def test_serve_with_a_refused_app_token_is_one_line_naming_it(
+    cli: Cli, standin: SlackStandIn
+) -> None:
+    standin.refuse_token(APP_TOKEN)
+
+    result = cli("serve", SLACK_API_URL=standin.url, SLACK_APP_TOKEN=APP_TOKEN,
+                 SLACK_SIGNING_SECRET=None, MARVIN_PORT="1")
+
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.strip() == (
+        "Configuration error: Slack refused SLACK_APP_TOKEN (invalid_auth): check the "
+        "app-level token (xapp-, scope connections:write; README, 'Slack app setup')"
+    )
+    [call] = standin.calls_to("apps.connections.open")
+    assert call.token == APP_TOKEN and call.outcome == "error:invalid_auth"

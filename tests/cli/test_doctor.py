@@ -188,3 +188,12 @@ def test_the_manifest_grants_exactly_the_scopes_marvin_needs() -> None:
         scopes.append(match.group(1))
     assert scopes == list(REQUIRED_SCOPES)
 
+
+
+def test_socket_mode_passes_without_a_signing_secret(cli: Cli) -> None:
+    result = cli("doctor", SLACK_SIGNING_SECRET=None,
+                 SLACK_APP_TOKEN="xapp-1-A0123456789-1234567890-abcdef0123456789")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "✓ Socket Mode: SLACK_APP_TOKEN is set" in result.stdout
+    assert "SLACK_SIGNING_SECRET" not in result.stdout

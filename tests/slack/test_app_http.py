@@ -17,10 +17,12 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import functools
+import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
+from urllib.parse import parse_qsl, urlencode
 
 import httpx
 import pytest
@@ -220,6 +222,29 @@ def test_show_clear_and_help(marvin: Marvin) -> None:
     assert "nothing to clear" in marvin.answer("clear")
     for text in ("help", ""):
         assert marvin.answer(text).startswith("*How to use Marvin's standup*")
+
+
+def _signed_payload(payload: dict[str, Any]) -> tuple[bytes, dict[str, str]]:
+    """An interaction-style form: one `payload` field holding JSON, signed."""
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    return body, signed_headers(SECRET, body)
+
+
+def test_null_or_missing_text_is_empty_never_the_word_none(marvin: Marvin) -> None:
+    command = {"type": "slash_commands", "command": "/standup", "user_id": USER}
+    for payload in ({**command, "text": None}, command):
+        response = marvin.post(*_signed_payload(payload))
+        assert response.status_code == 200, response.text
+        assert response.json()["text"] == HELP
+    form = urlencode([(k, v) for k, v in parse_qsl(slash_command_body().decode()) if k != "text"])
+    response = marvin.post(form.encode(), signed_headers(SECRET, form.encode()))
+    assert response.status_code == 200 and response.json()["text"] == HELP
+    assert marvin.store.get_update(DEFAULT_TEAM, DATE, USER) is None
+
+    response = marvin.post(*_signed_payload({**command, "text": "did things", "user_name": None}))
+
+    assert response.json()["text"].startswith("Thanks! Saved your update")
+    assert marvin.store.get_member(USER) == Member(USER, DEFAULT_TEAM, "", joined_on=DATE)
 
 
 def test_join_and_leave(marvin: Marvin) -> None:

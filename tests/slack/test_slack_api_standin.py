@@ -318,3 +318,31 @@ def test_stop_is_idempotent_and_frees_the_port() -> None:
 
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(url + "auth.test", data=b"", timeout=2)
+
+
+APP_TOKEN = "xapp-1-A0123456789-1234567890-abcdef0123456789"
+
+
+def test_apps_connections_open_takes_an_app_token_only(slack: SlackStandIn) -> None:
+    answer = client(slack, APP_TOKEN).apps_connections_open(app_token=APP_TOKEN)
+    assert answer["url"] == slack.socket_url and str(answer["url"]).startswith("ws://")
+
+    with pytest.raises(SlackApiError) as bot_token:
+        client(slack).apps_connections_open(app_token=TOKEN)
+    with pytest.raises(SlackApiError) as app_token_elsewhere:
+        client(slack, APP_TOKEN).chat_postMessage(channel="C1", text="hi")
+
+    assert bot_token.value.response["error"] == "not_allowed_token_type"
+    assert app_token_elsewhere.value.response["error"] == "not_allowed_token_type"
+
+
+def test_a_refused_token_is_answered_invalid_auth_until_reset(slack: SlackStandIn) -> None:
+    slack.refuse_token(APP_TOKEN)
+
+    with pytest.raises(SlackApiError) as refused:
+        client(slack, APP_TOKEN).apps_connections_open(app_token=APP_TOKEN)
+    assert refused.value.response["error"] == "invalid_auth"
+    assert client(slack).auth_test()["ok"]  # other tokens are unaffected
+
+    slack.reset()
+    assert client(slack, APP_TOKEN).apps_connections_open(app_token=APP_TOKEN)["ok"]
