@@ -30,7 +30,7 @@ from marvin.interactions.standup_command import (
     parse_command,
 )
 from marvin.settings import Settings
-from marvin.store.base import OutcomeUnknown, Store, StoreError, time_left
+from marvin.store.base import MAX_UPDATE_BYTES, OutcomeUnknown, Store, StoreError, time_left
 from marvin.store.sqlite.store import SqliteStore
 from marvin.testing.slack_limits_check import check_message
 
@@ -216,6 +216,20 @@ def test_update_at_the_limit_is_saved(run: Run, store: SqliteStore) -> None:
     assert run("x" * MAX_UPDATE_CHARS).ok
     update = store.get_update(DEFAULT_TEAM, FRIDAY, USER)
     assert update is not None and len(update.text) == MAX_UPDATE_CHARS
+
+
+def test_a_full_update_says_so_and_how_to_start_over(run: Run, store: SqliteStore) -> None:
+    emoji = "👍" * MAX_UPDATE_CHARS  # 80,000 UTF-8 bytes a time
+    answers = [run(emoji) for _ in range(MAX_UPDATE_BYTES // (4 * MAX_UPDATE_CHARS) + 1)]
+
+    assert all(a.ok for a in answers[:-1])
+    full = answers[-1]
+    assert not full.ok and "Thanks" not in full.text
+    assert "is full" in full.text and "not saved" in full.text
+    assert "`/standup clear`" in full.text and "Friday" in full.text
+    update = store.get_update(DEFAULT_TEAM, FRIDAY, USER)
+    assert update is not None and len(update.entries) == len(answers) - 1
+    assert run("clear").ok and run("a fresh start").ok
 
 
 def test_mentions_are_stored_exactly_but_shown_escaped(run: Run, store: SqliteStore) -> None:
