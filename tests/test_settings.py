@@ -46,3 +46,9 @@ def test_well_formed_tokens_are_accepted(field: str, value: str) -> None:
 
     secret = getattr(settings, field)
     assert secret is not None and secret.get_secret_value() == value
+
+
+@pytest.mark.parametrize("value", ["#" + "c" * 81, "#a b"])
+def test_a_channel_too_long_or_with_spaces_is_refused(value: str) -> None:
+    with pytest.raises(SettingsError, match="MARVIN_STANDUP_CHANNEL|standup_channel"):
+        load_settings(standup_channel=value)

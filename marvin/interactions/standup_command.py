@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from marvin.domain.digest import escape_mrkdwn
 from marvin.domain.models import DEFAULT_TEAM, Member, Team
+from marvin.domain.names import check_team_name
 from marvin.domain.slack_fit import fit_with_note
 from marvin.domain.slack_limits import MAX_EPHEMERAL_ANSWER
 from marvin.domain.standup import active_standup_date, format_date
@@ -253,6 +254,10 @@ def _clear(request: StandupRequest) -> Reply:
 def _join(request: StandupRequest) -> Reply:
     store, user_id = request.store, request.user_id
     name = request.command.argument or DEFAULT_TEAM
+    try:
+        check_team_name(name)
+    except ValueError as exc:
+        return Reply(f"That is not a team name: {escape_mrkdwn(str(exc))}.", ok=False)
     if name != DEFAULT_TEAM and store.get_team(name) is None:
         known = ", ".join(sorted({DEFAULT_TEAM} | {t.name for t in store.list_teams()}))
         return Reply(

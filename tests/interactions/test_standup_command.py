@@ -336,6 +336,13 @@ def test_unknown_team_answer_lists_the_default_team(run: Run, store: SqliteStore
     assert run("join nope").text == "There is no team *nope*. Teams: default, ops."
 
 
+def test_join_refuses_a_name_no_team_can_have(run: Run, store: SqliteStore) -> None:
+    reply = run("join " + "x" * 1480)
+
+    assert not reply.ok and "not a team name" in reply.text and "80" in reply.text
+    assert store.get_member(USER) is None
+
+
 def test_join_unknown_team_keeps_the_current_team(run: Run, store: SqliteStore) -> None:
     run("join")
 
