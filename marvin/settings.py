@@ -27,6 +27,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from marvin.domain.names import check_channel
+
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
 #: Slack's token kinds by prefix, to say what a wrong one is (xoxp- is a user token).
@@ -154,7 +156,7 @@ class Settings(BaseSettings):
     def _channel(cls, value: str | None) -> str | None:
         if value is not None and not value.strip():
             raise ValueError("expected a channel name like #general or an id like C0123")
-        return value.strip() if value else value
+        return check_channel(value.strip()) if value else value
 
     def slack_thread_count(self) -> int:
         """Threads serving Slack requests: few for SQLite (CPU-bound, GIL), many for

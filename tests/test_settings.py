@@ -69,3 +69,9 @@ def test_http_mode_needs_the_signing_secret_and_says_socket_mode_would_not() -> 
         settings.require_slack()
     assert str(raised.value).startswith("SLACK_SIGNING_SECRET must be set")
     assert "SLACK_APP_TOKEN for Socket Mode" in str(raised.value)
+
+
+@pytest.mark.parametrize("value", ["#" + "c" * 81, "#a b"])
+def test_a_channel_too_long_or_with_spaces_is_refused(value: str) -> None:
+    with pytest.raises(SettingsError, match="MARVIN_STANDUP_CHANNEL|standup_channel"):
+        load_settings(standup_channel=value)

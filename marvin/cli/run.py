@@ -18,6 +18,7 @@ from marvin.cli.input import bad_option, check_choice, check_standup_day, option
 from marvin.cli.output import console, print_run, print_schedule
 from marvin.domain.clock import utc_now
 from marvin.domain.models import DEFAULT_TEAM, Team
+from marvin.domain.names import check_channel
 from marvin.domain.run_names import STANDUP_FLOW
 from marvin.settings import load_settings
 from marvin.store.teams import resolve_team
@@ -58,7 +59,7 @@ def run_command(
         date = option_value("--date", check_date, date)
     params: dict[str, object] = {"team": team, "date": date, "force": force}
     if flow == STANDUP_FLOW:
-        params["standup_channel"] = channel or "#testing"
+        params["standup_channel"] = option_value("--channel", check_channel, channel or "#testing")
     elif channel is not None:
         raise bad_option("--channel", "only the standup flow posts to a channel")
     with open_marvin(load_settings(), dry_run=dry_run) as marvin:

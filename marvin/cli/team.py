@@ -13,6 +13,7 @@ from marvin.cli.input import bad_option, check_zone, option_value
 from marvin.cli.output import console, err, print_teams
 from marvin.domain.clock import utc_now
 from marvin.domain.models import DEFAULT_TEAM, Member, Team
+from marvin.domain.names import check_channel, check_team_name
 from marvin.domain.standup import is_user_id, parse_days, parse_hhmm
 from marvin.settings import load_settings
 from marvin.store.teams import UnknownTeamError, default_team, membership_date, resolve_team
@@ -39,6 +40,7 @@ def team_add(
     """Add a member (or move them to another team)."""
     if not is_user_id(user_id):
         raise bad_option("USER_ID", f"expected a Slack user id like U0123ABC, got {user_id!r}")
+    option_value("--team", check_team_name, team)
     with open_marvin(load_settings()) as marvin:
         store = marvin.store
         current = store.get_member(user_id)
@@ -78,6 +80,9 @@ def team_set(
     channel: Annotated[str | None, typer.Option(help="digest channel, e.g. #general")] = None,
 ) -> None:
     """Create or change a team's schedule and channel."""
+    option_value("NAME", check_team_name, name)
+    if channel is not None:
+        option_value("--channel", check_channel, channel)
     with open_marvin(load_settings()) as marvin:
         settings = marvin.settings
         try:

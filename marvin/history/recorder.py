@@ -28,6 +28,7 @@ from typing import Any
 
 from marvin.engine import Finished, Flow, FlowRun, Running, Task, TaskRun
 from marvin.engine.context import bind
+from marvin.history.record_caps import capped_logs, capped_text
 from marvin.history.redact import Redactor
 from marvin.store.liveness import this_process
 from marvin.store.run_history import RunHistory
@@ -120,8 +121,10 @@ class HistoryRecorder:
         reported = self._written + len(self._finished)
         if reported < sum(1 + len(parent.children or ()) for parent in run.task_runs):
             self._write_all(run)
-        self.flush()
-        self.history.save_flow_run(self._header(run))
+        try:
+            self.flush()
+        finally:  # a run whose last batch was refused must not stay "Running"
+            self.history.save_flow_run(self._header(run))
 
     # Batches ------------------------------------------------------------------------------
     def flush(self) -> None:
@@ -133,18 +136,25 @@ class HistoryRecorder:
             del self._finished[:count]  # what was appended meanwhile stays
             with self._lock:
                 events, self._events = self._events, []
-            try:
+            failure: BaseException | None = None
+            try:  # a refused batch of task runs must not keep the events from being written
                 if finished:
                     self.history.save_task_runs(self._records(finished))
                     self._written += count
                     finished = []
+            except BaseException as exc:
+                failure = exc
+            try:
                 if events:
                     self.history.save_events(events)
-            except BaseException:
+                    events = []
+            except BaseException as exc:
+                failure = failure or exc
+            if failure is not None:
                 self._finished[:0] = finished
                 with self._lock:
                     self._events[:0] = events
-                raise
+                raise failure
 
     def _flush_periodically(self) -> None:
         while not self._stop.wait(self.flush_seconds):
@@ -221,7 +231,7 @@ class HistoryRecorder:
             version=run.flow_version,
             parameters=parameters,
             state=run.state.name,
-            message=self.redact(run.state.message or ""),
+            message=capped_text(self.redact(run.state.message or "")),
             scheduled_at=_time(run.scheduled_start_time),
             started_at=_time(run.start_time),
             ended_at=_time(run.end_time),
@@ -247,16 +257,16 @@ class HistoryRecorder:
             tr.map_index,
             parent_id,
             type(state).__name__,
-            redact(state.message or ""),
+            capped_text(redact(state.message or "")),
             redact.summary(state.result) if tr.children is None else "",
             tr.run_count,
             started,
             _FROM_TS(state.timestamp, _UTC) if isinstance(state, Finished) else None,
             position,
-            tuple(
+            capped_logs([
                 LogRecord(_FROM_TS(e.timestamp, _UTC), e.level, redact(e.message))
                 for e in tr.logs
-            )
+            ])
             if tr.logs
             else (),
         )

@@ -19,11 +19,12 @@ from dataclasses import dataclass
 
 from marvin.domain.digest import escape_mrkdwn
 from marvin.domain.models import DEFAULT_TEAM, Member, Team
+from marvin.domain.names import check_team_name
 from marvin.domain.slack_fit import fit_with_note
 from marvin.domain.slack_limits import MAX_EPHEMERAL_ANSWER
 from marvin.domain.standup import active_standup_date, format_date
 from marvin.settings import Settings
-from marvin.store.base import OutcomeUnknown, Store, StoreError, deadline
+from marvin.store.base import OutcomeUnknown, Store, StoreError, UpdateFull, deadline
 from marvin.store.teams import UnknownTeamError, membership_date, resolve_team
 
 MAX_UPDATE_CHARS = 20_000  # generous for a standup; the digest splits it under Slack's limits
@@ -189,7 +190,15 @@ def _update(request: StandupRequest) -> Reply:
         )
     member, joined = _member(request)
     team, date = _team_and_date(request, member)
-    update = request.store.append_update(team.name, date, member.user_id, text, request.now)
+    try:
+        update = request.store.append_update(team.name, date, member.user_id, text, request.now)
+    except UpdateFull:
+        return Reply(
+            f"Your update for *{format_date(date)}* is full: it cannot hold more text, so "
+            "this was *not saved*. See it with `/standup show`; `/standup clear` and post a "
+            "shorter update to start over.",
+            ok=False,
+        )
     parts = len(update.entries)
     lines = [
         f"Thanks! Saved your update for *{format_date(date)}*"
@@ -251,6 +260,10 @@ def _clear(request: StandupRequest) -> Reply:
 def _join(request: StandupRequest) -> Reply:
     store, user_id = request.store, request.user_id
     name = request.command.argument or DEFAULT_TEAM
+    try:
+        check_team_name(name)
+    except ValueError as exc:
+        return Reply(f"That is not a team name: {escape_mrkdwn(str(exc))}.", ok=False)
     if name != DEFAULT_TEAM and store.get_team(name) is None:
         known = ", ".join(sorted({DEFAULT_TEAM} | {t.name for t in store.list_teams()}))
         return Reply(

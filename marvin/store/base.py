@@ -24,6 +24,28 @@ class StoreError(Exception):
     """The store could not be reached or refused the call; nothing was written."""
 
 
+MAX_UPDATE_BYTES = 512 * 1024
+"""Most UTF-8 bytes one member's update for one date may hold, all entries together: each
+append rewrites the whole update, and Firestore refuses a document over 1 MiB, so this
+leaves room for the other fields and the index entries. The same rule on every store."""
+
+
+class UpdateFull(ValueError):
+    """An append would take an update past `MAX_UPDATE_BYTES`; nothing was written."""
+
+    def __init__(self, size: int) -> None:
+        super().__init__(f"the update would hold {size:,} bytes; the limit is "
+                         f"{MAX_UPDATE_BYTES:,}")
+        self.size = size
+
+
+def check_update_size(entries: list[str]) -> None:
+    """Raise `UpdateFull` when `entries` together are over `MAX_UPDATE_BYTES` (UTF-8)."""
+    size = sum(len(entry.encode("utf-8")) for entry in entries)
+    if size > MAX_UPDATE_BYTES:
+        raise UpdateFull(size)
+
+
 class OutcomeUnknown(StoreError):
     """A write may or may not have been applied: the store's answer was lost (a timeout
     after the request went out) and it could not be read back to tell."""
@@ -100,7 +122,8 @@ class Store(Protocol):
         """Atomically append one entry to a member's update for a date; returns the whole update.
 
         Applied once even if an answer is lost on the way: raises `OutcomeUnknown` only
-        when the store cannot tell whether the entry was appended."""
+        when the store cannot tell whether the entry was appended, and `UpdateFull` (writing
+        nothing) when the entries would be over `MAX_UPDATE_BYTES` together."""
 
     def get_update(self, team: str, date: str, user_id: str) -> Update | None: ...
 

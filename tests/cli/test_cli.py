@@ -302,6 +302,22 @@ def test_team_set_refuses_a_channel_marvin_cannot_see_in_one_line(
     assert "saved team" not in result.stdout
 
 
+@pytest.mark.parametrize(("args", "option"), [
+    (("team", "set", "x" * 1480), "NAME"),
+    (("team", "set", "eng", "--channel", "#" + "c" * 81), "--channel"),
+    (("team", "add", "U0001", "--team", "ops/x"), "--team"),
+], ids=["long-name", "long-channel", "slash"])
+def test_names_no_store_id_could_hold_are_refused_before_anything_is_saved(
+    cli: Cli, args: tuple[str, ...], option: str
+) -> None:
+    result = cli(*args)
+
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"'{option}'" in result.stderr and "80" in result.stderr
+    assert "saved" not in result.stdout and "added" not in result.stdout
+    assert "x" * 100 not in result.stderr
+
+
 def test_a_missing_alert_channel_stops_a_run_at_its_start(
     cli: Cli, standin: SlackStandIn
 ) -> None:

@@ -30,7 +30,7 @@ from marvin.interactions.standup_command import (
     parse_command,
 )
 from marvin.settings import Settings
-from marvin.store.base import OutcomeUnknown, Store, StoreError, time_left
+from marvin.store.base import MAX_UPDATE_BYTES, OutcomeUnknown, Store, StoreError, time_left
 from marvin.store.sqlite.store import SqliteStore
 from marvin.testing.slack_limits_check import check_message
 
@@ -218,6 +218,20 @@ def test_update_at_the_limit_is_saved(run: Run, store: SqliteStore) -> None:
     assert update is not None and len(update.text) == MAX_UPDATE_CHARS
 
 
+def test_a_full_update_says_so_and_how_to_start_over(run: Run, store: SqliteStore) -> None:
+    emoji = "👍" * MAX_UPDATE_CHARS  # 80,000 UTF-8 bytes a time
+    answers = [run(emoji) for _ in range(MAX_UPDATE_BYTES // (4 * MAX_UPDATE_CHARS) + 1)]
+
+    assert all(a.ok for a in answers[:-1])
+    full = answers[-1]
+    assert not full.ok and "Thanks" not in full.text
+    assert "is full" in full.text and "not saved" in full.text
+    assert "`/standup clear`" in full.text and "Friday" in full.text
+    update = store.get_update(DEFAULT_TEAM, FRIDAY, USER)
+    assert update is not None and len(update.entries) == len(answers) - 1
+    assert run("clear").ok and run("a fresh start").ok
+
+
 def test_mentions_are_stored_exactly_but_shown_escaped(run: Run, store: SqliteStore) -> None:
     text = "<!channel> shipped <@U999> & <https://evil.example|docs>"
 
@@ -320,6 +334,13 @@ def test_unknown_team_answer_lists_the_default_team(run: Run, store: SqliteStore
     store.save_team(Team("ops"))
 
     assert run("join nope").text == "There is no team *nope*. Teams: default, ops."
+
+
+def test_join_refuses_a_name_no_team_can_have(run: Run, store: SqliteStore) -> None:
+    reply = run("join " + "x" * 1480)
+
+    assert not reply.ok and "not a team name" in reply.text and "80" in reply.text
+    assert store.get_member(USER) is None
 
 
 def test_join_unknown_team_keeps_the_current_team(run: Run, store: SqliteStore) -> None:

@@ -13,6 +13,7 @@ import pytest
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import ChannelRef, Delivery, DeliveryKind, Member, SlotClaim, Team, Update
 from marvin.store import Store
+from marvin.store.base import MAX_UPDATE_BYTES, UpdateFull
 
 T = TypeVar("T")
 DIGEST, REMINDER = DeliveryKind.DIGEST, DeliveryKind.REMINDER
@@ -136,6 +137,20 @@ def test_append_update_appends_in_order_and_returns_the_whole_update(store: Stor
     assert second == Update("ops", DAY, "U1", ("did A", "doing B"), at(5))
     assert store.get_update("ops", DAY, "U1") == second
     assert second.text == "did A\ndoing B"
+
+
+def test_an_update_is_capped_in_utf8_bytes_and_a_full_one_is_left_as_it_was(
+    store: Store,
+) -> None:
+    store.append_update("ops", DAY, "U1", "x" * (MAX_UPDATE_BYTES - 4), at(0))
+    before = store.append_update("ops", DAY, "U1", "界", at(1))  # 3 bytes: exactly 1 left
+    with pytest.raises(UpdateFull):
+        store.append_update("ops", DAY, "U1", "é", at(2))  # 1 character, 2 bytes
+    assert store.get_update("ops", DAY, "U1") == before
+    assert store.append_update("ops", DAY, "U1", "!", at(3)).entries[-1] == "!"
+    with pytest.raises(UpdateFull):
+        store.append_update("ops", DAY, "U2", "界" * (MAX_UPDATE_BYTES // 3 + 1), at(0))
+    assert store.get_update("ops", DAY, "U2") is None
 
 
 def test_identical_entries_are_kept_not_deduplicated(store: Store) -> None:

@@ -38,6 +38,7 @@ class FirestoreFaults:
         self._lock = threading.Lock()
         self._lose: list[tuple[str, Callable[[], None], list[str]]] = []
         self._refused: frozenset[str] = frozenset()
+        self._failing: list[tuple[frozenset[str], Callable[[str], Exception], list[int]]] = []
 
     def __call__(self, call: FirestoreCall, proceed: Callable[[], Any]) -> Any:
         with self._lock:
@@ -45,6 +46,11 @@ class FirestoreFaults:
             if call.op == "commit":
                 self.commits.append(call.writes)
             refused = call.op in self._refused
+            failure = next((f for f in self._failing if call.op in f[0] and f[2][0] > 0), None)
+            if failure is not None:
+                failure[2][0] -= 1
+        if failure is not None:
+            raise failure[1](f"{call.op} {call.path} failed (injected)")
         if refused:
             raise gexc.PermissionDenied(  # type: ignore[no-untyped-call]
                 f"{call.op} {call.path} refused (injected)")
@@ -79,6 +85,21 @@ class FirestoreFaults:
             with self._lock:
                 if rule in self._lose:
                     self._lose.remove(rule)
+
+    @contextmanager
+    def failing(
+        self, ops: frozenset[str], error: Callable[[str], Exception], times: int = 1
+    ) -> Iterator[list[int]]:
+        """The next `times` calls of these ops fail with `error(message)`, not applied.
+        Yields a one-item list: how many of those failures are still to come."""
+        rule = (ops, error, [times])
+        with self._lock:
+            self._failing.append(rule)
+        try:
+            yield rule[2]
+        finally:
+            with self._lock:
+                self._failing.remove(rule)
 
     @contextmanager
     def refusing(self, ops: frozenset[str] = READS) -> Iterator[None]:

@@ -64,7 +64,7 @@ class ClaimDocuments(FirestoreClient):
                 ref.update(
                     {"claimed_at": utc(at), "detail": new_owner}, option=option, **self._write
                 )
-            except (gexc.FailedPrecondition, gexc.Aborted, gexc.NotFound):
+            except LOST_RACE:
                 return None
         return previous
 

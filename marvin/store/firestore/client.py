@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import random
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -28,11 +30,19 @@ DEFAULT_TIMEOUT = 10.0  # seconds, per call including retries: an outage must no
 
 # Reads are idempotent, so a timed-out one may be retried; a write may have landed, so only
 # errors that mean "not applied" are retried (the same split as the library's defaults).
+# ABORTED is "too much contention", which production answers even outside transactions.
 READ_ERRORS: tuple[type[Exception], ...] = (
     gexc.ServiceUnavailable, gexc.DeadlineExceeded, gexc.InternalServerError,
-    gexc.ResourceExhausted,
+    gexc.ResourceExhausted, gexc.Aborted,
 )
-WRITE_ERRORS: tuple[type[Exception], ...] = (gexc.ServiceUnavailable, gexc.ResourceExhausted)
+WRITE_ERRORS: tuple[type[Exception], ...] = (
+    gexc.ServiceUnavailable, gexc.ResourceExhausted, gexc.Aborted,
+)
+# Errors that mean "not applied": any call that failed with one may be repeated as it was
+# (a precondition still guards a compare-and-set). Retried around the interceptor too, so
+# the library's retry and Marvin's agree on what a fault test injects.
+NOT_APPLIED: tuple[type[Exception], ...] = WRITE_ERRORS
+CALL_ATTEMPTS = 5  # tries of one call before its error is the caller's
 # A write refused by its precondition: someone else wrote first.
 LOST_RACE: tuple[type[Exception], ...] = (
     gexc.AlreadyExists, gexc.FailedPrecondition, gexc.NotFound,
@@ -92,6 +102,19 @@ def utc(value: dt.datetime) -> dt.datetime:
                        tzinfo=dt.UTC)
 
 
+def _hint(exc: Exception) -> str:
+    """What an operator can do about `exc`, for the errors that have one clear fix."""
+    if isinstance(exc, gexc.PermissionDenied):
+        return ("; the service account needs the role roles/datastore.user on a Firestore "
+                "database in Native mode")
+    if isinstance(exc, gexc.FailedPrecondition) and "index" in str(exc).lower():
+        return ("; a composite index is missing: deploy firestore.indexes.json "
+                "(`firebase deploy --only firestore:indexes`)")
+    if isinstance(exc, NOT_APPLIED):
+        return "; it was retried and not applied"
+    return ""
+
+
 class FirestoreClient:
     """What both Firestore-backed classes share: the client (built or borrowed), where it
     points (for error messages), the interceptor if any, call options that bound each
@@ -144,11 +167,25 @@ class FirestoreClient:
         return [snap.to_dict() for snap in self._stream(query, collection, self._read)]
 
     def _rpc(self, call: FirestoreCall, proceed: Callable[[], Any]) -> Any:
-        return proceed() if self.intercept is None else self.intercept(call, proceed)
+        """Make `call` (through the interceptor, if any), again after a jittered pause when
+        it failed with a `NOT_APPLIED` error: at most `CALL_ATTEMPTS` times, and never past
+        this client's timeout or the caller's `deadline`."""
+        give_up = time.monotonic() + self._timeout
+        for attempt in range(1, CALL_ATTEMPTS + 1):
+            try:
+                return proceed() if self.intercept is None else self.intercept(call, proceed)
+            except NOT_APPLIED:
+                pause = random.uniform(0, min(1.0, 0.05 * 2**attempt))
+                left = time_left(f"Firestore {call.op}")
+                ends = give_up if left is None else min(give_up, time.monotonic() + left)
+                if attempt == CALL_ATTEMPTS or time.monotonic() + pause >= ends:
+                    raise
+                time.sleep(pause)
+        raise AssertionError("unreachable")  # the loop returns or raises
 
     def _document(self, ref: Any) -> Any:
-        """`ref`, its calls going through the interceptor when there is one."""
-        return ref if self.intercept is None else intercepted(ref, self.intercept)
+        """`ref`, its calls going through `_rpc` (retries, then the interceptor)."""
+        return intercepted(ref, self._rpc)
 
     def _doc(self, collection: str, *key: str) -> Any:
         """The document of `collection` at the id `doc_id` makes of `key`, intercepted."""
@@ -166,7 +203,8 @@ class FirestoreClient:
         try:
             yield
         except gexc.GoogleAPIError as exc:
-            raise StoreError(f"Firestore {op} failed ({self._where}): {exc}") from exc
+            raise StoreError(
+                f"Firestore {op} failed ({self._where}): {exc}{_hint(exc)}") from exc
 
     def close(self) -> None:
         """Close the gRPC channel if this object built the client."""

@@ -29,7 +29,7 @@ from typing import Any
 from google.api_core import exceptions as gexc
 
 from marvin.domain.models import ChannelRef, Member, Team, Update
-from marvin.store.base import OutcomeUnknown, StoreError
+from marvin.store.base import OutcomeUnknown, StoreError, check_update_size
 from marvin.store.firestore.claims import ClaimDocuments
 from marvin.store.firestore.client import LOST_RACE, utc
 from marvin.store.firestore.documents import (
@@ -148,6 +148,7 @@ class FirestoreStore(ClaimDocuments):
                 if current is not None and current.get("write_id") == write_id:
                     return update_from_doc(current)  # ours landed, though its answer was lost
                 entries = [*current["entries"], text] if current is not None else [text]
+                check_update_size(entries)
                 fields = {"entries": entries, "updated_at": at, "write_id": write_id}
                 try:
                     if current is not None:

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import ChannelRef, Delivery, DeliveryKind, Member, SlotClaim, Team, Update
+from marvin.store.base import check_update_size
 from marvin.store.sqlite.connection import SqliteDatabase, busy_wait_within_deadline
 from marvin.store.sqlite.schema import create_store_tables
 
@@ -113,6 +114,7 @@ class SqliteStore(SqliteDatabase):
                 "SELECT entries FROM updates WHERE team = ? AND date = ? AND user_id = ?", key
             ).fetchone()
             entries = [*json.loads(row[0]), text] if row else [text]
+            check_update_size(entries)
             db.execute(
                 f"INSERT OR REPLACE INTO updates ({_UPDATE_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
                 (*key, json.dumps(entries), stamp),
