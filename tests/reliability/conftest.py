@@ -36,6 +36,7 @@ from marvin.store import Store
 from marvin.store.firestore.store import FirestoreStore
 from marvin.store.run_history import RunHistory
 from marvin.store.sqlite.store import SqliteStore
+from marvin.testing.slack_api import SlackStandIn
 from tests.support.settings import stand_in_settings
 
 TEAM = DEFAULT_TEAM
@@ -125,6 +126,25 @@ def post_update(store: Store, user_id: str, text: str, date: str = DATE) -> None
 # Counts for docs/reliability.md ------------------------------------------------------------
 
 TALLY: Counter[str] = Counter()
+
+
+def faulted(standin: SlackStandIn) -> list[str]:
+    """Outcomes of every call the stand-in did not answer with ok."""
+    return [call.outcome for call in standin.calls if call.outcome != "ok"]
+
+
+def assert_retry_after_honoured(standin: SlackStandIn) -> None:
+    """Each 429'd call came again no sooner than its Retry-After (1 s)."""
+    calls = standin.calls
+    for index, call in enumerate(calls):
+        if call.outcome != "http:429":
+            continue
+        again = next(
+            (c for c in calls[index + 1 :] if c.method == call.method and c.params == call.params),
+            None,
+        )
+        assert again is not None, f"a 429'd {call.method} was never retried"
+        assert again.at - call.at >= 1.0, (call, again)
 
 
 @pytest.fixture(scope="session")
