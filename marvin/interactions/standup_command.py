@@ -23,6 +23,7 @@ from marvin.domain.names import check_team_name
 from marvin.domain.slack_fit import fit_with_note
 from marvin.domain.slack_limits import MAX_EPHEMERAL_ANSWER
 from marvin.domain.standup import active_standup_date, format_date
+from marvin.interactions.update_writes import AppendText, save_update
 from marvin.settings import Settings
 from marvin.store.base import OutcomeUnknown, Store, StoreError, UpdateFull, deadline
 from marvin.store.teams import UnknownTeamError, membership_date, resolve_team
@@ -37,13 +38,21 @@ STORE_BUDGET = 2.0
 "operation_timeout" error if the command is not answered within 3 s, so an outage must
 surface before then for Marvin's "not saved, try again" to be seen at all."""
 
-HELP = """*How to use Marvin's standup*
-• `/standup <your update>`: add to your update for the next standup (posting again appends)
-• `/standup show`: see what you have posted so far
-• `/standup clear`: delete your update for the next standup (and see what was cleared)
-• `/standup join [team]`: take part in standup (team `default` unless you name one)
-• `/standup leave`: stop taking part (no more reminders)
-• `/standup help`: this message"""
+HELP = (
+    "*How to use Marvin's standup*\n"
+    "• `/standup`: answer your team's questions in a form (it shows what you already "
+    "answered; change it any time before standup)\n"
+    "• `/standup <your update>`: add free text to your update for the next standup "
+    "(posting again appends)\n"
+    "• `/standup show`: see what you have posted so far\n"
+    "• `/standup clear`: delete your update for the next standup (and see what was "
+    "cleared)\n"
+    "• `/standup join [team]`: take part in standup (team `default` unless you name one)\n"
+    "• `/standup leave`: stop taking part (no more reminders)\n"
+    "• `/standup help`: this message\n"
+    "The reminder DM has buttons too: *Write my update* opens the form, *Skip today* "
+    "stops the reminders for that standup and shows you as skipped in the digest."
+)
 
 NOT_SAVED = (
     ":warning: Your update was *not saved*: Marvin could not reach its database. "
@@ -73,7 +82,7 @@ class Reply:
 
 @dataclass(frozen=True)
 class Command:
-    action: str  # "update", "show", "clear", "help", "join", "leave"
+    action: str  # "form", "update", "show", "clear", "help", "join", "leave"
     argument: str = ""
 
 
@@ -97,12 +106,13 @@ _KEYWORDS = {"show", "clear", "help", "leave"}
 
 
 def parse_command(text: str) -> Command:
-    """Keywords only when they are the whole command, so an update may start with "show"."""
+    """Keywords only when they are the whole command, so an update may start with "show".
+    No text at all asks for the form (the update modal)."""
     stripped = text.strip()
     word, _, rest = stripped.partition(" ")
     lowered = word.lower()
     if not stripped:
-        return Command("help")
+        return Command("form")
     if lowered in _KEYWORDS and not rest.strip():
         return Command(lowered)
     if lowered == "join" and len(rest.split()) <= 1:
@@ -138,7 +148,8 @@ def handle_standup(
 
 
 def _answer(request: StandupRequest, budget: float) -> Reply:
-    if request.command.action == "help":
+    # "form" opens a modal (`marvin.interactions.update_form`); where none can open, help.
+    if request.command.action in ("help", "form"):
         return Reply(HELP)
     try:
         with deadline(budget):
@@ -191,7 +202,8 @@ def _update(request: StandupRequest) -> Reply:
     member, joined = _member(request)
     team, date = _team_and_date(request, member)
     try:
-        update = request.store.append_update(team.name, date, member.user_id, text, request.now)
+        update = save_update(request.store, team.name, date, member.user_id, AppendText(text),
+                             request.now)
     except UpdateFull:
         return Reply(
             f"Your update for *{format_date(date)}* is full: it cannot hold more text, so "

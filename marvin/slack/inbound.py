@@ -52,17 +52,38 @@ def check_form(content_type: str, text: str) -> Refusal | None:
     if commands and not payloads:
         return None
     if payloads and not commands:
-        return None if _is_interaction(payloads[0]) else Refusal(
-            400, "malformed request body: payload is not a JSON object with a type"
-        )
+        problem = interaction_problem(payloads[0])
+        return None if not problem else Refusal(400, f"malformed request body: {problem}")
     if "ssl_check" in fields and not commands and not payloads:
         return None
     return Refusal(400, "malformed request body: neither a slash command nor a payload")
 
 
-def _is_interaction(payload: str) -> bool:
+_SHAPES: dict[str, tuple[tuple[str, type], ...]] = {
+    # What Marvin's listeners read, as Slack always sends it for these types.
+    "block_actions": (("user", dict), ("actions", list)),
+    "view_submission": (("user", dict), ("view", dict)),
+    "view_closed": (("user", dict), ("view", dict)),
+}
+
+
+def interaction_problem(payload: str) -> str:
+    """"" when `payload` is an interaction Slack could send, else what is wrong with it:
+    a JSON object with a string ``type``, and for the types Marvin acts on, the fields
+    Slack always sends with their JSON types (a user object with a string id)."""
     try:
         value = json.loads(payload)
     except (ValueError, RecursionError):
-        return False
-    return isinstance(value, dict) and isinstance(value.get("type"), str)
+        value = None
+    if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+        return "payload is not a JSON object with a type"
+    for field, kind in _SHAPES.get(value["type"], ()):
+        if not isinstance(value.get(field), kind):
+            return f"{value['type']} payload without a {field} {kind.__name__}"
+    user = value.get("user")
+    if isinstance(user, dict) and not isinstance(user.get("id"), str):
+        return "payload's user has no id"
+    actions = value.get("actions")
+    if isinstance(actions, list) and not all(isinstance(a, dict) for a in actions):
+        return "payload's actions are not objects"
+    return ""

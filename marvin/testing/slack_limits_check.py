@@ -46,6 +46,10 @@ MAX_MARKDOWN = 12_000
 MAX_CONTEXT_ELEMENTS = 10
 MAX_BLOCK_ID = 255
 MAX_TOP_LEVEL_TEXT = 40_000
+MAX_ACTION_ELEMENTS = 25
+MAX_ACTION_ID = 255
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2_000
 CUMULATIVE_LIMIT = 12_000
 #: What one block or element object adds to the cumulative count ("a buffer for block
 #: containers"): #2867's 11,341 characters were refused, so containers cost something.
@@ -108,6 +112,7 @@ def _block_problems(blocks: list[dict[str, Any]]) -> list[str]:
     problems: list[str] = []
     if len(blocks) > MAX_BLOCKS:
         problems.append(f"no more than {MAX_BLOCKS} items allowed [json-pointer:/blocks]")
+    action_ids: set[str] = set()
     seen: set[str] = set()
     for index, block in enumerate(blocks):
         where = f"/blocks/{index}"
@@ -138,12 +143,42 @@ def _block_problems(blocks: list[dict[str, Any]]) -> list[str]:
                     if isinstance(element, dict) and element.get("type") in _TEXT_TYPES:
                         problems += _text_object(element, f"{where}/elements/{n}",
                                                  MAX_TEXT_OBJECT)
+        elif kind == "actions":
+            problems += _actions_problems(block, where, action_ids)
         elif kind == "markdown":
             text = block.get("text")
             if not isinstance(text, str) or not text:
                 problems.append(f"must provide a string [json-pointer:{where}/text]")
             elif units(text) > MAX_MARKDOWN:
                 problems.append(_too_long(MAX_MARKDOWN, f"{where}/text"))
+    return problems
+
+
+def _actions_problems(block: dict[str, Any], where: str, action_ids: set[str]) -> list[str]:
+    """Buttons: 1-25 per block, action_id unique in the message, text and value limits."""
+    elements: Any = block.get("elements")
+    problem = _list_problem(elements, f"{where}/elements", MAX_ACTION_ELEMENTS,
+                            "must provide elements")
+    if problem:
+        return [problem]
+    problems: list[str] = []
+    for n, element in enumerate(elements):
+        at = f"{where}/elements/{n}"
+        if not isinstance(element, dict) or element.get("type") != "button":
+            continue
+        action_id = element.get("action_id")
+        if action_id is not None:
+            if not isinstance(action_id, str) or not 0 < units(action_id) <= MAX_ACTION_ID:
+                problems.append(_too_long(MAX_ACTION_ID, f"{at}/action_id"))
+            elif action_id in action_ids:
+                problems.append(f"duplicate action_id [json-pointer:{at}/action_id]")
+            else:
+                action_ids.add(action_id)
+        problems += _text_object(element.get("text"), f"{at}/text", MAX_BUTTON_TEXT,
+                                 plain_only=True)
+        value = element.get("value")
+        if value is not None and (not isinstance(value, str) or units(value) > MAX_BUTTON_VALUE):
+            problems.append(_too_long(MAX_BUTTON_VALUE, f"{at}/value"))
     return problems
 
 
