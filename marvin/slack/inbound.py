@@ -68,13 +68,21 @@ _SHAPES: dict[str, tuple[tuple[str, type], ...]] = {
 
 
 def interaction_problem(payload: str) -> str:
-    """"" when `payload` is an interaction Slack could send, else what is wrong with it:
-    a JSON object with a string ``type``, and for the types Marvin acts on, the fields
-    Slack always sends with their JSON types (a user object with a string id)."""
+    """"" when `payload` (JSON text) is an interaction Slack could send, else what is
+    wrong with it (`payload_problem`)."""
     try:
         value = json.loads(payload)
     except (ValueError, RecursionError):
         value = None
+    return payload_problem(value)
+
+
+def payload_problem(value: object) -> str:
+    """"" when `value` is an interaction Slack could send, else what is wrong with it: a
+    JSON object with a string ``type``, and for the types Marvin acts on the fields Slack
+    always sends, with their JSON types (a user with a string id, a view with a type,
+    actions with an action_id). Bolt itself reads some of these unguarded before any
+    listener runs (``body["view"]["type"]``), so a payload without them would be a 500."""
     if not isinstance(value, dict) or not isinstance(value.get("type"), str):
         return "payload is not a JSON object with a type"
     for field, kind in _SHAPES.get(value["type"], ()):
@@ -83,7 +91,12 @@ def interaction_problem(payload: str) -> str:
     user = value.get("user")
     if isinstance(user, dict) and not isinstance(user.get("id"), str):
         return "payload's user has no id"
+    view = value.get("view")
+    if isinstance(view, dict) and not isinstance(view.get("type"), str):
+        return "payload's view has no type"
     actions = value.get("actions")
-    if isinstance(actions, list) and not all(isinstance(a, dict) for a in actions):
-        return "payload's actions are not objects"
+    if isinstance(actions, list) and not all(
+        isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions
+    ):
+        return "payload's actions are not objects with an action_id"
     return ""

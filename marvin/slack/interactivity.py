@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltResponse
 
 from marvin.domain.standup import is_user_id
 from marvin.interactions.reminder_dm import answered_blocks
@@ -20,6 +20,7 @@ from marvin.interactions.ui_ids import SKIP_TODAY, UPDATE_MODAL, WRITE_UPDATE
 from marvin.interactions.update_form import open_form, skip_day, submit_form
 from marvin.interactions.update_modal import message_view
 from marvin.settings import Settings
+from marvin.slack.inbound import payload_problem
 from marvin.slack.interaction_calls import InteractionCalls
 from marvin.store.base import Store
 
@@ -39,6 +40,17 @@ def register_interactivity(
     app: App, store: Store, settings: Settings, now: Callable[[], Any], calls: InteractionCalls
 ) -> None:
     """Attach the listeners for the reminder's buttons and the update modal."""
+
+    @app.middleware
+    def refuse_malformed(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
+        # Over HTTP `dispatch` has refused these already; Socket Mode envelopes come here
+        # unchecked, and Bolt would fail on them before any listener (a 500, no ack).
+        problem = "" if "command" in body or "ssl_check" in body else payload_problem(body)
+        if problem:
+            log.warning("malformed interaction refused: %s", problem)
+            return BoltResponse(status=400, body=f"malformed request body: {problem}")
+        next()
+        return None
 
     @app.action(WRITE_UPDATE)
     def write_update(ack: Ack, body: dict[str, Any]) -> None:

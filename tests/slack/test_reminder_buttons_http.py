@@ -153,6 +153,9 @@ def test_malformed_interactions_are_400_and_never_reach_a_listener(marvin: Marvi
         {**good, "user": "U0ANN"}, {**good, "user": {"name": "x"}}, {**good, "actions": {}},
         {**good, "actions": ["x"]}, {"type": "view_submission", "user": {"id": ANN}},
         {"type": "view_submission", "user": {"id": ANN}, "view": "V1"}, {"type": 3}, [good],
+        # Bolt reads these unguarded before any listener: each would be a 500
+        {"type": "view_submission", "user": {"id": ANN}, "view": {"callback_id": "x"}},
+        {**good, "actions": [{"value": DATE}]},
     ]
     for payload in bad_payloads:
         body = interaction_body(payload)
