@@ -117,14 +117,7 @@ def _block_problems(blocks: list[dict[str, Any]]) -> list[str]:
     for index, block in enumerate(blocks):
         where = f"/blocks/{index}"
         kind = block.get("type")
-        block_id = block.get("block_id")
-        if block_id is not None:
-            if not isinstance(block_id, str) or not 0 < units(block_id) <= MAX_BLOCK_ID:
-                problems.append(_too_long(MAX_BLOCK_ID, f"{where}/block_id"))
-            elif block_id in seen:
-                problems.append(f"duplicate block_id [json-pointer:{where}/block_id]")
-            else:
-                seen.add(block_id)
+        problems += _unique_id(block, "block_id", MAX_BLOCK_ID, where, seen)
         if kind not in _KNOWN_BLOCKS:
             problems.append(f"unsupported type: {kind} [json-pointer:{where}/type]")
         elif kind == "section":
@@ -154,6 +147,19 @@ def _block_problems(blocks: list[dict[str, Any]]) -> list[str]:
     return problems
 
 
+def _unique_id(obj: dict[str, Any], key: str, most: int, where: str, seen: set[str]) -> list[str]:
+    """A block_id or action_id: 1 to `most` characters, unique in the message (if set)."""
+    value = obj.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, str) or not 0 < units(value) <= most:
+        return [_too_long(most, f"{where}/{key}")]
+    if value in seen:
+        return [f"duplicate {key} [json-pointer:{where}/{key}]"]
+    seen.add(value)
+    return []
+
+
 def _actions_problems(block: dict[str, Any], where: str, action_ids: set[str]) -> list[str]:
     """Buttons: 1-25 per block, action_id unique in the message, text and value limits."""
     elements: Any = block.get("elements")
@@ -166,14 +172,7 @@ def _actions_problems(block: dict[str, Any], where: str, action_ids: set[str]) -
         at = f"{where}/elements/{n}"
         if not isinstance(element, dict) or element.get("type") != "button":
             continue
-        action_id = element.get("action_id")
-        if action_id is not None:
-            if not isinstance(action_id, str) or not 0 < units(action_id) <= MAX_ACTION_ID:
-                problems.append(_too_long(MAX_ACTION_ID, f"{at}/action_id"))
-            elif action_id in action_ids:
-                problems.append(f"duplicate action_id [json-pointer:{at}/action_id]")
-            else:
-                action_ids.add(action_id)
+        problems += _unique_id(element, "action_id", MAX_ACTION_ID, at, action_ids)
         problems += _text_object(element.get("text"), f"{at}/text", MAX_BUTTON_TEXT,
                                  plain_only=True)
         value = element.get("value")

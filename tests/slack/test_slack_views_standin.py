@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,9 +19,8 @@ TOKEN = "xoxb-test-token"
 
 
 @pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
-        yield standin
+def slack(standin: SlackStandIn) -> SlackStandIn:
+    return standin  # the shared one (tests/conftest.py), by the name used here
 
 
 @pytest.fixture

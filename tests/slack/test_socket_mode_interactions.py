@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -31,9 +30,8 @@ USER = "U0ANN"
 
 
 @pytest.fixture
-def slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
-        yield standin
+def slack(standin: SlackStandIn) -> SlackStandIn:
+    return standin  # the shared one (tests/conftest.py), by the name used here
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from typing import Any
 
 from google.api_core import exceptions as gexc
 
-from marvin.domain.models import Answer, ChannelRef, Member, Team, Update
+from marvin.domain.models import ChannelRef, Member, Team, Update
 from marvin.store.base import OutcomeUnknown, StoreError, check_update_size
 from marvin.store.firestore.claims import ClaimDocuments
 from marvin.store.firestore.client import LOST_RACE, utc
@@ -42,6 +42,7 @@ from marvin.store.firestore.documents import (
     update_fields,
     update_from_doc,
 )
+from marvin.store.update_writes import Change, UpdateWrites
 
 CAS_ATTEMPTS = 30  # compare-and-set rounds before giving up under contention
 
@@ -50,7 +51,7 @@ CAS_ATTEMPTS = 30  # compare-and-set rounds before giving up under contention
 _MAYBE_APPLIED = (gexc.DeadlineExceeded, gexc.InternalServerError, gexc.Unknown)
 
 
-class FirestoreStore(ClaimDocuments):
+class FirestoreStore(UpdateWrites, ClaimDocuments):
     """`Store` on Cloud Firestore (or its emulator); safe to share between threads."""
 
     def _delete_existing(self, ref: Any) -> bool:
@@ -131,30 +132,9 @@ class FirestoreStore(ClaimDocuments):
         )
 
     # Updates ---------------------------------------------------------------
-    def append_update(
-        self, team: str, date: str, user_id: str, text: str, at: dt.datetime
-    ) -> Update:
-        """Append one entry with a compare-and-set loop (`_rewrite`); returns the whole update."""
-        return self._rewrite("append_update", team, date, user_id, at,
-                             lambda u: replace(u, entries=(*u.entries, text)))
-
-    def save_answers(
-        self, team: str, date: str, user_id: str, answers: tuple[Answer, ...], at: dt.datetime
-    ) -> Update:
-        """Replace the answers with a compare-and-set loop; returns the whole update."""
-        return self._rewrite("save_answers", team, date, user_id, at,
-                             lambda u: replace(u, answers=tuple(answers)))
-
-    def set_skipped(
-        self, team: str, date: str, user_id: str, skipped: bool, at: dt.datetime
-    ) -> Update:
-        """Mark the skip with a compare-and-set loop; returns the whole update."""
-        return self._rewrite("set_skipped", team, date, user_id, at,
-                             lambda u: replace(u, skipped=skipped))
-
     def _rewrite(
         self, op: str, team: str, date: str, user_id: str, at: dt.datetime,
-        change: Callable[[Update], Update],
+        change: Change,
     ) -> Update:
         """Read, change and write one update document with a compare-and-set loop.
 

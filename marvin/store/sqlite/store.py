@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import (
-    Answer,
     ChannelRef,
     Delivery,
     DeliveryKind,
@@ -33,6 +32,7 @@ from marvin.store.fields import (
 )
 from marvin.store.sqlite.connection import SqliteDatabase, busy_wait_within_deadline
 from marvin.store.sqlite.schema import create_store_tables
+from marvin.store.update_writes import Change, UpdateWrites
 
 _MEMBER_COLUMNS = "user_id, team, name, joined_on, left_on"
 _TEAM_COLUMNS = "name, timezone, standup_time, reminder_time, days, channel, questions"
@@ -42,7 +42,7 @@ _DELIVERY_WHERE = "team = ? AND date = ? AND kind = ? AND target = ?"
 _SLOT_COLUMNS = "job, slot, owner, claimed_at, done"
 
 
-class SqliteStore(SqliteDatabase):
+class SqliteStore(UpdateWrites, SqliteDatabase):
     """`Store` on one SQLite file (or ``:memory:``); safe across threads and processes."""
 
     def _setup(self) -> None:
@@ -123,30 +123,9 @@ class SqliteStore(SqliteDatabase):
         return [_member(r) for r in rows]
 
     # Updates ---------------------------------------------------------------
-    def append_update(
-        self, team: str, date: str, user_id: str, text: str, at: dt.datetime
-    ) -> Update:
-        """Append one entry inside ``BEGIN IMMEDIATE``; returns the whole update."""
-        return self._rewrite("append_update", team, date, user_id, at,
-                             lambda u: replace(u, entries=(*u.entries, text)))
-
-    def save_answers(
-        self, team: str, date: str, user_id: str, answers: tuple[Answer, ...], at: dt.datetime
-    ) -> Update:
-        """Replace the answers inside ``BEGIN IMMEDIATE``; returns the whole update."""
-        return self._rewrite("save_answers", team, date, user_id, at,
-                             lambda u: replace(u, answers=tuple(answers)))
-
-    def set_skipped(
-        self, team: str, date: str, user_id: str, skipped: bool, at: dt.datetime
-    ) -> Update:
-        """Mark the skip inside ``BEGIN IMMEDIATE``; returns the whole update."""
-        return self._rewrite("set_skipped", team, date, user_id, at,
-                             lambda u: replace(u, skipped=skipped))
-
     def _rewrite(
         self, op: str, team: str, date: str, user_id: str, at: dt.datetime,
-        change: Callable[[Update], Update],
+        change: Change,
     ) -> Update:
         """Read, change and write one update in one IMMEDIATE transaction (size-checked)."""
         stamp = dt.datetime.fromisoformat(_iso(at))
