@@ -17,12 +17,16 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from marvin.domain.digest import escape_mrkdwn
+from marvin.domain.digest import escape_mrkdwn, update_body
 from marvin.domain.models import DEFAULT_TEAM, Member, Team
 from marvin.domain.names import check_team_name
 from marvin.domain.slack_fit import fit_with_note
 from marvin.domain.slack_limits import MAX_EPHEMERAL_ANSWER
-from marvin.domain.standup import active_standup_date, format_date
+from marvin.domain.standup import (
+    active_standup_date,
+    format_date,
+    is_skipped,
+)
 from marvin.interactions.update_writes import AppendText, save_update
 from marvin.settings import Settings
 from marvin.store.base import OutcomeUnknown, Store, StoreError, UpdateFull, deadline
@@ -231,9 +235,13 @@ def _show(request: StandupRequest) -> Reply:
         return Reply("You are not in a standup team yet: `/standup join` or just post an update.")
     team, date = _team_and_date(request, member)
     update = request.store.get_update(team.name, date, member.user_id)
-    if update is None or not update.text.strip():
+    if update is not None and is_skipped(update):
+        return Reply(f"You are skipping standup on *{format_date(date)}* (the reminder's "
+                     "*Skip today*). Post or answer the form to take part after all.")
+    # Shown when anything was typed, even invisible text: it is what the digest holds.
+    if update is None or not (update.text.strip() or update_body(update)):
         return Reply(f"You have no update for *{format_date(date)}* yet.")
-    return Reply(f"Your update for *{format_date(date)}*:\n{escape_mrkdwn(update.text)}")
+    return Reply(f"Your update for *{format_date(date)}*:\n{update_body(update)}")
 
 
 def _clear(request: StandupRequest) -> Reply:
@@ -261,7 +269,7 @@ def _clear(request: StandupRequest) -> Reply:
             where = f" (team {escape_mrkdwn(team.name)})" if len(teams) > 1 else ""
             cleared_lines.append(
                 f"Cleared your update for *{format_date(date)}*{where}. It was:\n"
-                f"{escape_mrkdwn(cleared.text)}"
+                f"{update_body(cleared)}"
             )
     if not cleared_lines:
         when = f" for *{format_date(own_date)}*" if own_date else ""

@@ -92,3 +92,23 @@ def test_skip_with_a_dead_store_says_it_did_not_happen(
     monkeypatch.setattr(sqlite_store, "get_member", down)
     said = skip_day(sqlite_store, Settings(_env_file=None), "U1", DATE, NOW)  # type: ignore[call-arg]
     assert "*not* marked as skipping" in said
+
+
+def test_show_and_clear_include_answers_and_show_a_skip(sqlite_store: SqliteStore) -> None:
+    from marvin.domain.models import Member
+    from marvin.interactions.standup_command import handle_standup
+
+    settings = Settings(_env_file=None, timezone="UTC", standup_time="09:00",  # type: ignore[call-arg]
+                        standup_days="mon-fri")
+    sqlite_store.save_member(Member("U0001", "default", "ann", DATE))
+
+    def say(text: str) -> str:
+        return handle_standup(sqlite_store, settings, user_id="U0001", user_name="ann",
+                              text=text, now=NOW).text
+
+    sqlite_store.set_skipped("default", DATE, "U0001", True, NOW)
+    assert say("show").startswith("You are skipping standup on *Wednesday 18 November*")
+    sqlite_store.save_answers("default", DATE, "U0001", (Answer("q1", "Done?", "a <b>"),), NOW)
+    assert say("show") == "Your update for *Wednesday 18 November*:\n*Done?*\na &lt;b&gt;"
+    assert say("clear").endswith("It was:\n*Done?*\na &lt;b&gt;")
+    assert sqlite_store.get_update("default", DATE, "U0001") is None
