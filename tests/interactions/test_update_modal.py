@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from marvin.domain.models import Answer, Question, Team, Update
+from marvin.domain.models import Answer, Member, Question, Team, Update
+from marvin.interactions.standup_command import handle_standup
 from marvin.interactions.update_form import button_expired, skip_day
 from marvin.interactions.update_modal import (
     Form,
@@ -95,9 +96,6 @@ def test_skip_with_a_dead_store_says_it_did_not_happen(
 
 
 def test_show_and_clear_include_answers_and_show_a_skip(sqlite_store: SqliteStore) -> None:
-    from marvin.domain.models import Member
-    from marvin.interactions.standup_command import handle_standup
-
     settings = Settings(_env_file=None, timezone="UTC", standup_time="09:00",  # type: ignore[call-arg]
                         standup_days="mon-fri")
     sqlite_store.save_member(Member("U0001", "default", "ann", DATE))
