@@ -187,9 +187,12 @@ def _save(store: Store, settings: Settings, user_id: str, form: Form, now: dt.da
         notice = STALE.format(stored=stored)
         view = update_view(team, date, current, notice=notice, values=values)
         return {"response_action": "update", "view": view}
+    # Answers to questions the form did not show (removed from the team since) are kept.
+    shown = {field.block_id for field in form.fields}
+    kept = tuple(a for a in current.answers if a.question_id not in shown) if current else ()
     try:
         save_update(store, team.name, date, member.user_id,
-                    ReplaceAnswers(form_answers(form, team)), now)
+                    ReplaceAnswers(form_answers(form, team) + kept), now)
     except UpdateFull:
         return _errors(form, "Your update for this date is full (with what you posted with "
                              "/standup). Shorten your answers, or /standup clear first.")

@@ -238,3 +238,14 @@ def test_a_dead_store_keeps_the_modal_open_saying_nothing_was_saved(
     monkeypatch.setattr(marvin.store, "get_member", down)
     answer = ack_of(submit(marvin, view, {"q1": "a", "q2": "b"}))
     assert answer == {"response_action": "errors", "errors": {"q1": NOT_SAVED}}
+
+
+def test_answers_to_questions_removed_since_are_kept(marvin: Marvin) -> None:
+    join(marvin.store)
+    old = Answer("q9", "A question since removed?", "still mine")
+    marvin.store.save_answers(DEFAULT_TEAM, DATE, USER, (old,),
+                              dt.datetime(2026, 11, 18, 7, 0, tzinfo=dt.UTC))
+    open_modal(marvin)
+    ack_of(submit(marvin, opened_view(marvin.slack), {"q1": "a", "q2": "b"}))
+    stored = marvin.store.get_update(DEFAULT_TEAM, DATE, USER)
+    assert stored is not None and [a.question_id for a in stored.answers] == ["q1", "q2", "q9"]
