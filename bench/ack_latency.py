@@ -12,6 +12,12 @@ time) is printed too: the difference is queueing under the burst. Every answer m
 200 "Thanks" and every update must be in the store afterwards, or the run fails.
 
 Target (DESIGN.md, Slack's 3 s deadline with a wide margin): p99 < 100 ms on SQLite.
+
+``--modal``: `/standup` with no text from 50 members at once, each with a fresh trigger_id
+the stand-in issued just before the burst; timed from the request's start to the
+``views.open`` call reaching the stand-in (CLOCK_MONOTONIC is shared by both processes).
+Every answer must be an empty 200 and every views.open accepted (the trigger is good for
+3 s, once). Target: p99 < 300 ms on SQLite.
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from marvin.app import open_marvin
-from marvin.domain.models import DEFAULT_TEAM
+from marvin.domain.models import DEFAULT_TEAM, Member
 from marvin.settings import Settings
 from marvin.slack.app import dispatch
 from marvin.testing.server import serve_in_thread
@@ -62,8 +68,11 @@ class Round:
     errors: list[str]
 
 
-async def _post(host: str, port: int, body: bytes) -> tuple[float, str | None]:
-    """One signed POST on a fresh connection; (seconds, None) or (seconds, what went wrong)."""
+async def _post(
+    host: str, port: int, body: bytes, *, expect: bytes = b"Thanks!"
+) -> tuple[float, str | None]:
+    """One signed POST on a fresh connection; (seconds, None) or (seconds, what went wrong).
+    `expect` must be in the answer; empty: the body must be empty (an ack with no text)."""
     headers = signed_headers(SECRET, body)
     head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
     request = (
@@ -79,8 +88,9 @@ async def _post(host: str, port: int, body: bytes) -> tuple[float, str | None]:
     finally:
         writer.close()
     elapsed = time.perf_counter() - started
-    status_line = answer.split(b"\r\n", 1)[0]
-    if b" 200 " not in status_line or b"Thanks!" not in answer:
+    status_line, _, rest = answer.partition(b"\r\n")
+    body_ok = expect in rest if expect else rest.split(b"\r\n\r\n", 1)[-1] == b""
+    if b" 200 " not in status_line or not body_ok:
         return elapsed, answer[:200].decode(errors="replace")
     return elapsed, None
 
@@ -124,6 +134,59 @@ def generate_load(
         return measured, baseline
 
     return asyncio.run(main())
+
+
+def modal_round(url: str, requests: list[tuple[str, str]]) -> list[tuple[str, float, str]]:
+    """One burst of `/standup` (no text), one per (user id, trigger id): for each, the
+    trigger, when its request started (``time.monotonic``) and what went wrong ("")."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+
+    async def one(user: str, trigger: str) -> tuple[str, float, str]:
+        started = time.monotonic()
+        body = slash_command_body(text="", user_id=user, trigger_id=trigger)
+        _seconds, error = await _post(host, port, body, expect=b"")
+        return trigger, started, error or ""
+
+    async def main() -> list[tuple[str, float, str]]:
+        return list(await asyncio.gather(*(one(user, trigger) for user, trigger in requests)))
+
+    return asyncio.run(main())
+
+
+def run_modal(args: argparse.Namespace, url: str, slack: SlackStandIn, pool: Any) -> int:
+    """`--modal`: bursts of `/standup` (no text); latency to the views.open at the stand-in."""
+    users = [user_id(0, i) for i in range(args.concurrency)]
+    latencies: list[float] = []
+    errors: list[str] = []
+    for round_no in range(args.warmup + args.rounds):
+        slack.reset_calls()
+        requests = [(user, slack.issue_trigger()) for user in users]
+        results = pool.apply(modal_round, (url, requests))
+        opened = {str(c.params.get("trigger_id")): c for c in slack.calls_to("views.open")}
+        for trigger, started, error in results:
+            call = opened.get(trigger)
+            if error or call is None or call.outcome != "ok":
+                errors.append(error or f"views.open: {call.outcome if call else 'never called'}")
+            elif round_no >= args.warmup:
+                latencies.append(call.at - started)
+    ms = 1000.0
+    print(f"/standup (no text) to views.open over HTTP: store={args.store}, {args.rounds} "
+          f"rounds x {args.concurrency} concurrent after {args.warmup} warm-up round(s)")
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
+    print(f"  machine: {os.cpu_count()} CPUs, load average {load}")
+    if latencies:
+        p99 = percentile(latencies, 99) * ms
+        print(f"  request -> views.open   p50 {percentile(latencies, 50) * ms:7.1f} ms   "
+              f"p99 {p99:7.1f} ms   max {max(latencies) * ms:7.1f} ms   "
+              f"({len(latencies)} requests)")
+        if args.store == "sqlite":
+            print(f"  target p99 < 300 ms on SQLite: {'met' if p99 < 300 else 'MISSED'}")
+    print(f"  answers: {args.concurrency * (args.warmup + args.rounds) - len(errors)} empty "
+          f"200 with the modal open; failed: {len(errors)}")
+    for error in errors[:3]:
+        print(f"  failed: {error!r}")
+    return 1 if errors else 0
 
 
 # -- the server under test ------------------------------------------------------------------
@@ -175,6 +238,11 @@ def run(args: argparse.Namespace) -> int:
             )
             with serve_in_thread(web) as (url, _stop):
                 context = multiprocessing.get_context("spawn")
+                if args.modal:
+                    for n in range(args.concurrency):
+                        marvin.store.save_member(Member(user_id(0, n), DEFAULT_TEAM))
+                    with context.Pool(1) as pool:
+                        return run_modal(args, url, slack, pool)
                 with context.Pool(1) as pool:
                     measured, baseline = pool.apply(
                         generate_load,
@@ -220,6 +288,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--sequential", type=int, default=50,
                         help="one-at-a-time requests for the baseline (default 50)")
+    parser.add_argument("--modal", action="store_true",
+                        help="/standup with no text: time to the views.open call")
     return run(parser.parse_args(argv))
 
 

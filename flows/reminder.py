@@ -1,7 +1,8 @@
 """The reminder flow: before standup, DM every member who has not posted yet.
 
 Reads like the seed's positive code: get the date, the team and the updates; decide per
-member whether a reminder is needed (SKIP when they posted); send the reminders (skipped
+member whether a reminder is needed (SKIP when they posted, or chose "Skip today"); the
+DM carries "Write my update" and "Skip today" buttons for that date; send the reminders (skipped
 along with their upstream); report. The reminders are the reference tasks, so a failed
 report does not fail the run and one failed reminder does (and alerts).
 """
@@ -21,12 +22,13 @@ from marvin.domain.slack_limits import ADVISED_MESSAGE_TEXT
 from marvin.domain.standup import is_reminder_needed as needs_reminder
 from marvin.domain.standup import reminder_text
 from marvin.engine import SKIP, Flow, Parameter, get_context, task, unmapped
+from marvin.interactions.reminder_dm import reminder_blocks
 
 
 @task(name=REMINDER_NEEDED_TASK)
 def is_reminder_needed(member: Member, updates: list[Update]) -> Member:
     if not needs_reminder(member, updates):
-        raise SKIP(f"{member.user_id} already posted")
+        raise SKIP(f"{member.user_id} already posted or skipped the day")
     return member
 
 
@@ -39,7 +41,7 @@ def send_reminder(member: Member, team: str, date: str, force: bool = False) -> 
     # make it a message Slack refuses.
     text = clip(reminder_text(member, s.team(team), date), ADVISED_MESSAGE_TEXT)
     with s.outbox.claim(DeliveryKey.reminder(team, date, user), force=force) as out:
-        out.post_dm(user, text)
+        out.post_dm(user, text, reminder_blocks(text, date))
     if s.dry_run:
         return f"would remind {user}"
     get_context().logger.info("reminded %s for %s", user, date)

@@ -1,4 +1,4 @@
-"""`marvin team [list|add|remove|set]`: teams, their schedules and their members."""
+"""`marvin team [list|add|remove|set|questions]`: teams, their schedules and their members."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from marvin.app import open_marvin
 from marvin.cli.channel_check import check_channels
 from marvin.cli.input import bad_option, check_zone, option_value
 from marvin.cli.output import console, err, print_teams
+from marvin.cli.questions import team_questions
 from marvin.domain.clock import utc_now
 from marvin.domain.models import DEFAULT_TEAM, Member, Team
 from marvin.domain.names import check_channel, check_team_name
@@ -19,6 +20,7 @@ from marvin.settings import load_settings
 from marvin.store.teams import UnknownTeamError, default_team, membership_date, resolve_team
 
 team_app = typer.Typer(help="Teams and their members.", no_args_is_help=True)
+team_app.command("questions")(team_questions)
 
 
 @team_app.command("list")
@@ -106,7 +108,7 @@ def _changed_team(
 ) -> Team:
     if timezone is not None:
         option_value("--timezone", check_zone, timezone)
-    times = {}
+    times: dict[str, str] = {}
     for label, value in (("standup_time", standup_time), ("reminder_time", reminder_time)):
         if value is not None:
             hour, minute = option_value("--" + label.replace("_", "-"), parse_hhmm, value)
@@ -116,5 +118,6 @@ def _changed_team(
         timezone=timezone or team.timezone,
         days=option_value("--days", parse_days, days) if days is not None else team.days,
         channel=channel or team.channel,
-        **times,
+        standup_time=times.get("standup_time", team.standup_time),
+        reminder_time=times.get("reminder_time", team.reminder_time),
     )

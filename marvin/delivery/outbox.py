@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from types import TracebackType
+from typing import Any
 
 from marvin.delivery.channels import ChannelProblem, ready_channel
 from marvin.delivery.lookup import already_sent, look_since
@@ -173,13 +174,17 @@ class Sending:
             self.sent = Sent(search.channel or None, (search.ts,))
         return search
 
-    def post_dm(self, user_id: str, text: str) -> None:
-        """Send `text` to `user_id` in a direct message."""
+    def post_dm(
+        self, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Send a direct message to `user_id`: `blocks`, with `text` as the notification
+        and fallback (or `text` alone). Found by its key in the DM like any other."""
         key = str(self.key)
         self._check = partial(self._find_in_dm, user_id)
         channel = self.chat.open_dm(user_id)
         found = self._already_sent(channel, key)
-        self.sent = Sent(channel, (found or self.chat.post_message(channel, text, key=key),))
+        sent = found or self.chat.post_message(channel, text, blocks=blocks, key=key)
+        self.sent = Sent(channel, (sent,))
 
     def post_parts(self, channel: str, messages: Sequence[DigestMessage]) -> None:
         """Post `messages` to `channel` (a name or id) in order, halving a part Slack

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from marvin.domain.models import DEFAULT_TEAM, Member, Team, Update
+from marvin.domain.questions import is_blocker
 from marvin.domain.slack_fit import PartPacker, clip, fit_with_note
 from marvin.domain.slack_limits import (
     ADVISED_MESSAGE_TEXT,
@@ -34,7 +35,14 @@ from marvin.domain.slack_limits import (
     block_text_length,
     slack_len,
 )
-from marvin.domain.standup import format_date, is_blank_update, is_user_id, members_missing
+from marvin.domain.standup import (
+    format_date,
+    is_blank_text,
+    is_blank_update,
+    is_user_id,
+    members_missing,
+    members_skipped,
+)
 
 __all__ = [
     "BLOCK_TEXT_BUDGET",
@@ -46,6 +54,7 @@ __all__ = [
     "escape_mrkdwn",
     "digest_messages",
     "digest_summary",
+    "update_body",
     "halve",
     "as_plain_text",
 ]
@@ -60,6 +69,12 @@ NO_UPDATES = "No one posted an update for this standup."
 EVERYONE_POSTED = "Everyone posted :tada:"
 MISSING_PREFIX = "No update from: "
 MISSING_CONTINUED = "No update from (continued): "
+SKIPPED_PREFIX = "Skipped today: "
+SKIPPED_CONTINUED = "Skipped today (continued): "
+BLOCKERS_LABEL = "*:warning: Blockers*"
+#: Characters of one person's blocker quoted in the Blockers section; the whole answer
+#: is in their own section below.
+MAX_BLOCKER_QUOTE = 300
 TRUNCATED = (
     "\n… _(cut short to fit in a Slack message: each author can see their own update "
     "with `/standup show`)_"
@@ -90,13 +105,40 @@ def escape_mrkdwn(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def update_body(update: Update) -> str:
+    """One person's update as mrkdwn: each non-blank answer under its question's label,
+    then their free text; everything they typed escaped."""
+    parts = [
+        f"*{escape_mrkdwn(answer.question).strip()}*\n{escape_mrkdwn(answer.text).strip()}"
+        for answer in update.answers
+        if not is_blank_text(answer.text)
+    ]
+    free = escape_mrkdwn(update.text).strip()
+    if free:
+        parts.append(free)
+    return "\n\n".join(parts)
+
+
+def blockers_text(updates: Sequence[Update]) -> str:
+    """The Blockers section's lines, one per blocker answer ("" when nobody is blocked)."""
+    lines = []
+    for update in updates:
+        for answer in update.answers:
+            if is_blocker(answer):
+                quote = clip(" ".join(escape_mrkdwn(answer.text).split()), MAX_BLOCKER_QUOTE)
+                lines.append(f"• {_who(update.user_id)}: {quote}")
+    return "\n".join(lines)
+
+
 def digest_messages(
     team: Team, date: str, updates: Sequence[Update], members: Sequence[Member]
 ) -> list[DigestMessage]:
     """The digest for one team and date, as few messages as Slack's limits allow.
 
-    A header for the date; one section per non-blank update, in the given order (a long one
-    runs on over several sections, each ≤ `MAX_SECTION_TEXT`); then who has not posted.
+    A header for the date; a "Blockers" section when someone answered a blockers question
+    with something other than "none" (`marvin.domain.questions.is_blocker`); one section
+    per non-blank update (`update_body`), in the given order (a long one runs on over
+    several sections, each ≤ `MAX_SECTION_TEXT`); then who skipped and who has not posted.
     Past `MAX_BLOCKS_PER_MESSAGE` blocks or `BLOCK_TEXT_BUDGET` characters of block text
     it continues in further messages under a "(continued)" header. An update that fits in
     one message is never split across two; a longer one continues in the next message
@@ -109,29 +151,40 @@ def digest_messages(
     _check(team, date, updates, members)
     posted = [update for update in updates if not is_blank_update(update)]
     missing = members_missing(members, updates)
+    skipped = members_skipped(members, updates)
     title = f"Standup for {format_date(date)}"
     if team.name != DEFAULT_TEAM:
         title += f" ({team.name})"
     header = block_text_length([_header(title, continued=True)])  # the longer of the two
     packer = PartPacker(reserve_blocks=1, reserve_text=header)
+    blockers = blockers_text(posted)
+    if blockers:
+        packer.add_text(blockers, first_label=BLOCKERS_LABEL + "\n",
+                        more_label=BLOCKERS_LABEL + CONTINUED + "\n",
+                        make_block=_section_maker("blockers"))
     for number, update in enumerate(posted):
         who = _who(update.user_id)
         packer.add_text(
-            escape_mrkdwn(update.text).strip(),
+            update_body(update),
             first_label=f"*{who}*\n",
             more_label=f"*{who}*{CONTINUED}\n",
             make_block=_section_maker(f"update-{number}"),
         )
     if not posted:
         packer.add(_section("empty", NO_UPDATES))
+    if skipped:
+        for block in _people_context(skipped, "skipped", SKIPPED_PREFIX, SKIPPED_CONTINUED):
+            packer.add(block)
     if missing:
-        for block in _missing_context(missing):
+        for block in _people_context(missing, "missing", MISSING_PREFIX, MISSING_CONTINUED):
             packer.add(block)
     elif posted:
         packer.add(_context("missing-0", EVERYONE_POSTED))
 
     chunks = packer.parts()
     summary = f"{title}: {len(posted)} posted, {len(missing)} missing"
+    if skipped:
+        summary += f", {len(skipped)} skipped"
     messages = []
     for index, chunk in enumerate(chunks):
         text = summary + (f" (part {index + 1} of {len(chunks)})" if len(chunks) > 1 else "")
@@ -179,7 +232,10 @@ def digest_summary(updates: Sequence[Update], members: Sequence[Member]) -> dict
     return {
         "posted": len({(update.team, update.user_id) for update in posted}),
         "missing": len(members_missing(members, updates)),
-        "characters": sum(len(update.text) for update in posted),
+        "characters": sum(
+            len(update.text) + sum(len(answer.text) for answer in update.answers)
+            for update in posted
+        ),
     }
 
 
@@ -204,17 +260,19 @@ def _who(user_id: str) -> str:
     return clip(plain, MAX_LABEL) if plain else "unknown user"
 
 
-def _missing_context(missing: Sequence[Member]) -> list[dict[str, Any]]:
-    """The "No update from: <@U1>, <@U2>" line, over several context blocks if long."""
+def _people_context(
+    people: Sequence[Member], prefix: str, first: str, more: str
+) -> list[dict[str, Any]]:
+    """A "No update from: <@U1>, <@U2>" line, over several context blocks if long."""
     blocks: list[dict[str, Any]] = []
-    line, separator = MISSING_PREFIX, ""
-    for member in missing:
+    line, separator = first, ""
+    for member in people:
         who = _who(member.user_id)
         if slack_len(line + separator + who) > MAX_SECTION_TEXT:
-            blocks.append(_context(f"missing-{len(blocks)}", line))
-            line, separator = MISSING_CONTINUED, ""
+            blocks.append(_context(f"{prefix}-{len(blocks)}", line))
+            line, separator = more, ""
         line, separator = line + separator + who, ", "
-    blocks.append(_context(f"missing-{len(blocks)}", line))
+    blocks.append(_context(f"{prefix}-{len(blocks)}", line))
     return blocks
 
 

@@ -16,6 +16,27 @@ DEFAULT_TEAM = "default"
 
 
 @dataclass(frozen=True)
+class Question:
+    """One standup question of a team.
+
+    `id` is short and stable (``q1``, ``q2``, ...): answers are keyed by it and it is the
+    modal's block_id, so renaming or moving a question keeps its answers. `blockers`
+    marks the question whose answers go to the digest's "Blockers" section."""
+
+    id: str
+    label: str
+    required: bool = True
+    blockers: bool = False
+
+
+DEFAULT_QUESTIONS: tuple[Question, ...] = (
+    Question("q1", "What did you do since the last standup?"),
+    Question("q2", "What will you do today?"),
+    Question("q3", "Anything blocking you?", required=False, blockers=True),
+)
+
+
+@dataclass(frozen=True)
 class Team:
     """A group that stands up together: one time zone, one schedule, one digest channel."""
 
@@ -25,6 +46,7 @@ class Team:
     reminder_time: str = "08:30"  # HH:MM, local to `timezone`
     days: tuple[int, ...] = (0, 1, 2, 3, 4)  # ISO weekday - 1: Monday is 0, Sunday is 6
     channel: str = "#general"
+    questions: tuple[Question, ...] = DEFAULT_QUESTIONS
 
 
 @dataclass(frozen=True)
@@ -57,14 +79,31 @@ class Member:
 
 
 @dataclass(frozen=True)
+class Answer:
+    """One answer to one question, with the question as it was asked (its label then),
+    so a later change of the team's questions does not change what was answered."""
+
+    question_id: str
+    question: str
+    text: str
+    blockers: bool = False
+
+
+@dataclass(frozen=True)
 class Update:
-    """Everything one member said for one standup date, in the order they said it."""
+    """Everything one member said for one standup date: their answers to the team's
+    questions (the modal) and free text in the order they typed it (`/standup <text>`).
+
+    `skipped`: they chose "Skip today" (no more nudges; "skipped" in the digest when
+    they said nothing else)."""
 
     team: str
     date: str  # YYYY-MM-DD
     user_id: str
     entries: tuple[str, ...] = field(default_factory=tuple)
     updated_at: dt.datetime | None = None
+    answers: tuple[Answer, ...] = ()
+    skipped: bool = False
 
     @property
     def text(self) -> str:

@@ -250,22 +250,43 @@ def is_user_id(value: str) -> bool:
 def is_blank_update(update: Update) -> bool:
     """An update with nothing visible in it (say, only spaces or zero-width characters).
 
-    Such an update does not count as posted: its author is still reminded and listed missing.
+    Such an update does not count as posted: its author is still reminded and listed missing
+    (or skipped). Answers to the team's questions count as much as free text.
     """
-    return all(
-        unicodedata.category(char) in _BLANK_CATEGORIES or char.isspace()
-        for entry in update.entries
-        for char in entry
-    )
+    texts = [*update.entries, *(answer.text for answer in update.answers)]
+    return all(is_blank_text(text) for text in texts)
+
+
+def is_blank_text(text: str) -> bool:
+    """Nothing visible: only spaces, zero-width or other invisible characters."""
+    return all(unicodedata.category(char) in _BLANK_CATEGORIES or char.isspace() for char in text)
+
+
+def is_skipped(update: Update) -> bool:
+    """Said "Skip today" and nothing else: not nudged, shown as skipped, not missing."""
+    return update.skipped and is_blank_update(update)
+
+
+def members_skipped(members: Sequence[Member], updates: Sequence[Update]) -> list[Member]:
+    """Members (in the given order, once each) who skipped this date and posted nothing."""
+    skipped = {(update.team, update.user_id) for update in updates if is_skipped(update)}
+    found: list[Member] = []
+    for member in members:
+        key = (member.team, member.user_id)
+        if key in skipped and member not in found:
+            found.append(member)
+    return found
 
 
 def members_missing(members: Sequence[Member], updates: Sequence[Update]) -> list[Member]:
-    """Members (in the given order, once each) without a non-blank update among ``updates``.
+    """Members (in the given order, once each) without a non-blank update among ``updates``
+    who did not skip the date either.
 
     ``updates`` are one standup date's; they are matched by (team, user id) so another
     team's update never counts.
     """
-    posted = {(update.team, update.user_id) for update in updates if not is_blank_update(update)}
+    posted = {(update.team, update.user_id) for update in updates
+              if update.skipped or not is_blank_update(update)}
     missing: list[Member] = []
     seen: set[tuple[str, str]] = set()
     for member in members:
@@ -277,7 +298,8 @@ def members_missing(members: Sequence[Member], updates: Sequence[Update]) -> lis
 
 
 def is_reminder_needed(member: Member, updates: Sequence[Update]) -> bool:
-    """Whether ``member`` should get a reminder DM: they have not posted for this date yet."""
+    """Whether ``member`` should get a reminder DM: they have not posted for this date yet,
+    nor chosen to skip it."""
     return bool(members_missing([member], updates))
 
 
@@ -294,6 +316,6 @@ def reminder_text(member: Member, team: Team, date: str) -> str:
     return (
         f"{greeting} Standup for *{format_date(date)}* is at {hour:02d}:{minute:02d} "
         f"({team.timezone}) and I have not seen your update yet.\n"
-        "Post it with `/standup &lt;what you did, what you'll do, blockers&gt;`; "
-        "each `/standup` adds to your update."
+        "Write it with the button below (or `/standup`), or post it as text with "
+        "`/standup &lt;what you did, what you'll do, blockers&gt;`."
     )

@@ -17,12 +17,17 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from marvin.domain.digest import escape_mrkdwn
+from marvin.domain.digest import escape_mrkdwn, update_body
 from marvin.domain.models import DEFAULT_TEAM, Member, Team
 from marvin.domain.names import check_team_name
 from marvin.domain.slack_fit import fit_with_note
 from marvin.domain.slack_limits import MAX_EPHEMERAL_ANSWER
-from marvin.domain.standup import active_standup_date, format_date
+from marvin.domain.standup import (
+    active_standup_date,
+    format_date,
+    is_skipped,
+)
+from marvin.interactions.update_writes import AppendText, save_update
 from marvin.settings import Settings
 from marvin.store.base import OutcomeUnknown, Store, StoreError, UpdateFull, deadline
 from marvin.store.teams import UnknownTeamError, membership_date, resolve_team
@@ -37,13 +42,21 @@ STORE_BUDGET = 2.0
 "operation_timeout" error if the command is not answered within 3 s, so an outage must
 surface before then for Marvin's "not saved, try again" to be seen at all."""
 
-HELP = """*How to use Marvin's standup*
-• `/standup <your update>`: add to your update for the next standup (posting again appends)
-• `/standup show`: see what you have posted so far
-• `/standup clear`: delete your update for the next standup (and see what was cleared)
-• `/standup join [team]`: take part in standup (team `default` unless you name one)
-• `/standup leave`: stop taking part (no more reminders)
-• `/standup help`: this message"""
+HELP = (
+    "*How to use Marvin's standup*\n"
+    "• `/standup`: answer your team's questions in a form (it shows what you already "
+    "answered; change it any time before standup)\n"
+    "• `/standup <your update>`: add free text to your update for the next standup "
+    "(posting again appends)\n"
+    "• `/standup show`: see what you have posted so far\n"
+    "• `/standup clear`: delete your update for the next standup (and see what was "
+    "cleared)\n"
+    "• `/standup join [team]`: take part in standup (team `default` unless you name one)\n"
+    "• `/standup leave`: stop taking part (no more reminders)\n"
+    "• `/standup help`: this message\n"
+    "The reminder DM has buttons too: *Write my update* opens the form, *Skip today* "
+    "stops the reminders for that standup and shows you as skipped in the digest."
+)
 
 NOT_SAVED = (
     ":warning: Your update was *not saved*: Marvin could not reach its database. "
@@ -73,7 +86,7 @@ class Reply:
 
 @dataclass(frozen=True)
 class Command:
-    action: str  # "update", "show", "clear", "help", "join", "leave"
+    action: str  # "form", "update", "show", "clear", "help", "join", "leave"
     argument: str = ""
 
 
@@ -97,12 +110,13 @@ _KEYWORDS = {"show", "clear", "help", "leave"}
 
 
 def parse_command(text: str) -> Command:
-    """Keywords only when they are the whole command, so an update may start with "show"."""
+    """Keywords only when they are the whole command, so an update may start with "show".
+    No text at all asks for the form (the update modal)."""
     stripped = text.strip()
     word, _, rest = stripped.partition(" ")
     lowered = word.lower()
     if not stripped:
-        return Command("help")
+        return Command("form")
     if lowered in _KEYWORDS and not rest.strip():
         return Command(lowered)
     if lowered == "join" and len(rest.split()) <= 1:
@@ -138,7 +152,8 @@ def handle_standup(
 
 
 def _answer(request: StandupRequest, budget: float) -> Reply:
-    if request.command.action == "help":
+    # "form" opens a modal (`marvin.interactions.update_form`); where none can open, help.
+    if request.command.action in ("help", "form"):
         return Reply(HELP)
     try:
         with deadline(budget):
@@ -191,7 +206,8 @@ def _update(request: StandupRequest) -> Reply:
     member, joined = _member(request)
     team, date = _team_and_date(request, member)
     try:
-        update = request.store.append_update(team.name, date, member.user_id, text, request.now)
+        update = save_update(request.store, team.name, date, member.user_id, AppendText(text),
+                             request.now)
     except UpdateFull:
         return Reply(
             f"Your update for *{format_date(date)}* is full: it cannot hold more text, so "
@@ -219,9 +235,13 @@ def _show(request: StandupRequest) -> Reply:
         return Reply("You are not in a standup team yet: `/standup join` or just post an update.")
     team, date = _team_and_date(request, member)
     update = request.store.get_update(team.name, date, member.user_id)
-    if update is None or not update.text.strip():
+    if update is not None and is_skipped(update):
+        return Reply(f"You are skipping standup on *{format_date(date)}* (the reminder's "
+                     "*Skip today*). Post or answer the form to take part after all.")
+    # Shown when anything was typed, even invisible text: it is what the digest holds.
+    if update is None or not (update.text.strip() or update_body(update)):
         return Reply(f"You have no update for *{format_date(date)}* yet.")
-    return Reply(f"Your update for *{format_date(date)}*:\n{escape_mrkdwn(update.text)}")
+    return Reply(f"Your update for *{format_date(date)}*:\n{update_body(update)}")
 
 
 def _clear(request: StandupRequest) -> Reply:
@@ -249,7 +269,7 @@ def _clear(request: StandupRequest) -> Reply:
             where = f" (team {escape_mrkdwn(team.name)})" if len(teams) > 1 else ""
             cleared_lines.append(
                 f"Cleared your update for *{format_date(date)}*{where}. It was:\n"
-                f"{escape_mrkdwn(cleared.text)}"
+                f"{update_body(cleared)}"
             )
     if not cleared_lines:
         when = f" for *{format_date(own_date)}*" if own_date else ""

@@ -6,6 +6,7 @@ SLACK_API_URL with Marvin's retry handlers (connection errors, 429 + Retry-After
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -21,9 +22,11 @@ from marvin.interactions.standup_command import (
     command_field,
     parse_command,
 )
+from marvin.interactions.update_form import unsaved_form
 from marvin.settings import Settings, SettingsError
 from marvin.slack.client import build_web_client
 from marvin.slack.inbound import check_form, check_signature_header
+from marvin.slack.interaction_calls import InteractionCalls
 from marvin.slack.listeners import register
 from marvin.slack.replays import ALREADY_RECEIVED, ReplayGuard
 from marvin.store.base import Store, StoreError, deadline
@@ -68,7 +71,7 @@ def build_app(
         raise SettingsError(
             f"cannot reach Slack at {settings.slack_api_url} (SLACK_API_URL): {reason}"
         ) from None
-    register(app, store, settings, now)
+    register(app, store, settings, now, InteractionCalls(token, settings.slack_api_url))
     if signing_secret is not None:  # HTTP requests can be told from forgeries
         verifier = SignatureVerifier(signing_secret)
         app.marvin_verifier = verifier  # type: ignore[attr-defined]
@@ -125,6 +128,8 @@ def dispatch(
             log.warning("replay guard: store unreachable, request not acted on: %s", exc)
             if is_command:  # the same answer the command gives when the store is down
                 return 200, _JSON, _ephemeral(NOT_SAVED if action == "update" else NOT_CHANGED)
+            if request.body.get("type") == "view_submission":  # keep the modal and its text
+                return 200, _JSON, json.dumps(unsaved_form(request.body.get("view")))
             return 503, plain, "store unreachable; try again"
         if not first:
             log.warning("replayed request refused (timestamp %s)", timestamp)
@@ -138,8 +143,6 @@ _JSON = {"content-type": "application/json;charset=utf-8"}
 
 
 def _ephemeral(text: str) -> str:
-    import json
-
     return json.dumps({"response_type": "ephemeral", "text": text})
 
 

@@ -77,6 +77,10 @@ def _block_lines(block: dict[str, Any]) -> list[str]:
         return " ".join(e for e in elements if e).splitlines()
     if kind == "divider":
         return ["―" * 20]
+    if kind == "actions":  # buttons, as a reader sees them
+        labels = [_text(element.get("text")) for element in block.get("elements") or []
+                  if isinstance(element, dict)]
+        return [" ".join(f"[{label}]" for label in labels if label)]
     return [f"[{kind} block]"]
 
 

@@ -52,17 +52,51 @@ def check_form(content_type: str, text: str) -> Refusal | None:
     if commands and not payloads:
         return None
     if payloads and not commands:
-        return None if _is_interaction(payloads[0]) else Refusal(
-            400, "malformed request body: payload is not a JSON object with a type"
-        )
+        problem = interaction_problem(payloads[0])
+        return None if not problem else Refusal(400, f"malformed request body: {problem}")
     if "ssl_check" in fields and not commands and not payloads:
         return None
     return Refusal(400, "malformed request body: neither a slash command nor a payload")
 
 
-def _is_interaction(payload: str) -> bool:
+_SHAPES: dict[str, tuple[tuple[str, type], ...]] = {
+    # What Marvin's listeners read, as Slack always sends it for these types.
+    "block_actions": (("user", dict), ("actions", list)),
+    "view_submission": (("user", dict), ("view", dict)),
+    "view_closed": (("user", dict), ("view", dict)),
+}
+
+
+def interaction_problem(payload: str) -> str:
+    """"" when `payload` (JSON text) is an interaction Slack could send, else what is
+    wrong with it (`payload_problem`)."""
     try:
         value = json.loads(payload)
     except (ValueError, RecursionError):
-        return False
-    return isinstance(value, dict) and isinstance(value.get("type"), str)
+        value = None
+    return payload_problem(value)
+
+
+def payload_problem(value: object) -> str:
+    """"" when `value` is an interaction Slack could send, else what is wrong with it: a
+    JSON object with a string ``type``, and for the types Marvin acts on the fields Slack
+    always sends, with their JSON types (a user with a string id, a view with a type,
+    actions with an action_id). Bolt itself reads some of these unguarded before any
+    listener runs (``body["view"]["type"]``), so a payload without them would be a 500."""
+    if not isinstance(value, dict) or not isinstance(value.get("type"), str):
+        return "payload is not a JSON object with a type"
+    for field, kind in _SHAPES.get(value["type"], ()):
+        if not isinstance(value.get(field), kind):
+            return f"{value['type']} payload without a {field} {kind.__name__}"
+    user = value.get("user")
+    if isinstance(user, dict) and not isinstance(user.get("id"), str):
+        return "payload's user has no id"
+    view = value.get("view")
+    if isinstance(view, dict) and not isinstance(view.get("type"), str):
+        return "payload's view has no type"
+    actions = value.get("actions")
+    if isinstance(actions, list) and not all(
+        isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions
+    ):
+        return "payload's actions are not objects with an action_id"
+    return ""

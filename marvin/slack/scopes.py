@@ -49,6 +49,7 @@ _FIXED = {
     "auth.test": (),
     "chat.postMessage": ("chat:write",),
     "chat.postEphemeral": ("chat:write",),
+    "chat.update": ("chat:write",),
     "conversations.open": ("im:write",),
     "conversations.join": ("channels:join",),
     "users.info": ("users:read",),

@@ -16,7 +16,7 @@ from contextvars import ContextVar
 from typing import Protocol, runtime_checkable
 
 from marvin.domain.delivery_key import DeliveryKey
-from marvin.domain.models import ChannelRef, Delivery, Member, SlotClaim, Team, Update
+from marvin.domain.models import Answer, ChannelRef, Delivery, Member, SlotClaim, Team, Update
 from marvin.engine.context import bind
 
 
@@ -39,9 +39,11 @@ class UpdateFull(ValueError):
         self.size = size
 
 
-def check_update_size(entries: list[str]) -> None:
-    """Raise `UpdateFull` when `entries` together are over `MAX_UPDATE_BYTES` (UTF-8)."""
-    size = sum(len(entry.encode("utf-8")) for entry in entries)
+def check_update_size(entries: list[str], answers: tuple[Answer, ...] = ()) -> None:
+    """Raise `UpdateFull` when `entries` and `answers` (their text and the question as
+    asked) together are over `MAX_UPDATE_BYTES` (UTF-8)."""
+    texts = [*entries, *(a.text for a in answers), *(a.question for a in answers)]
+    size = sum(len(text.encode("utf-8")) for text in texts)
     if size > MAX_UPDATE_BYTES:
         raise UpdateFull(size)
 
@@ -124,6 +126,19 @@ class Store(Protocol):
         Applied once even if an answer is lost on the way: raises `OutcomeUnknown` only
         when the store cannot tell whether the entry was appended, and `UpdateFull` (writing
         nothing) when the entries would be over `MAX_UPDATE_BYTES` together."""
+
+    def save_answers(
+        self, team: str, date: str, user_id: str, answers: tuple[Answer, ...], at: dt.datetime
+    ) -> Update:
+        """Atomically replace a member's answers for a date, keeping their free-text
+        entries and skip; returns the whole update. `UpdateFull` (writing nothing) as for
+        `append_update`; `OutcomeUnknown` when the store cannot tell if it was written."""
+
+    def set_skipped(
+        self, team: str, date: str, user_id: str, skipped: bool, at: dt.datetime
+    ) -> Update:
+        """Atomically mark (or unmark) a member as skipping a date, keeping what they
+        wrote; returns the whole update."""
 
     def get_update(self, team: str, date: str, user_id: str) -> Update | None: ...
 

@@ -42,7 +42,7 @@ from marvin.testing.slack_world import ANSWERED_HERE, SlackWorld
 __all__ = ["RecordedCall", "SlackStandIn"]
 
 _API_PREFIX = "/api/"
-_JSON_FIELDS = ("blocks", "attachments", "metadata")  # form clients send these as JSON text
+_JSON_FIELDS = ("blocks", "attachments", "metadata", "view")  # form clients send these as JSON text
 _DEFAULT_HTTP_ERRORS = {429: "ratelimited", 503: "service_unavailable"}
 
 
@@ -192,6 +192,16 @@ class SlackStandIn:
             self._faults.clear()
             self._canned.clear()
 
+    def issue_trigger(self) -> str:
+        """A fresh trigger id, as Slack sends with a slash command or a button click."""
+        with self._lock:
+            return self.world.views.issue()
+
+    def expire_trigger(self, trigger: str) -> None:
+        """Age `trigger` past Slack's 3 s (nothing sleeps)."""
+        with self._lock:
+            self.world.views.expire(trigger)
+
     def next_ts(self) -> str:
         """A fresh message ts, as the next post would get (for `SlackWorld.add_chatter`)."""
         with self._lock:
@@ -321,12 +331,12 @@ class SlackStandIn:
         refusal = self.world.refusal(method, params)
         if refusal is not None:
             return _Reply(200, refusal, {}, f"error:{refusal['error']}")
+        if method in CHECKED_METHODS and (too_big := check_message(params)) is not None:
+            return _Reply(200, too_big, {}, f"error:{too_big['error']}")
         if method in ANSWERED_HERE:
             result = self.world.answer(method, params)
             ok = bool(result.get("ok"))
             return _Reply(200, result, {}, "ok" if ok else f"error:{result['error']}", ok)
-        if method in CHECKED_METHODS and (too_big := check_message(params)) is not None:
-            return _Reply(200, too_big, {}, f"error:{too_big['error']}")
         channel_id: str | None = None
         if method == "chat.postMessage":
             channel_id, refused = self.world.post_target(str(params.get("channel", "")))

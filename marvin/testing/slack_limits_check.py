@@ -46,6 +46,10 @@ MAX_MARKDOWN = 12_000
 MAX_CONTEXT_ELEMENTS = 10
 MAX_BLOCK_ID = 255
 MAX_TOP_LEVEL_TEXT = 40_000
+MAX_ACTION_ELEMENTS = 25
+MAX_ACTION_ID = 255
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2_000
 CUMULATIVE_LIMIT = 12_000
 #: What one block or element object adds to the cumulative count ("a buffer for block
 #: containers"): #2867's 11,341 characters were refused, so containers cost something.
@@ -108,18 +112,12 @@ def _block_problems(blocks: list[dict[str, Any]]) -> list[str]:
     problems: list[str] = []
     if len(blocks) > MAX_BLOCKS:
         problems.append(f"no more than {MAX_BLOCKS} items allowed [json-pointer:/blocks]")
+    action_ids: set[str] = set()
     seen: set[str] = set()
     for index, block in enumerate(blocks):
         where = f"/blocks/{index}"
         kind = block.get("type")
-        block_id = block.get("block_id")
-        if block_id is not None:
-            if not isinstance(block_id, str) or not 0 < units(block_id) <= MAX_BLOCK_ID:
-                problems.append(_too_long(MAX_BLOCK_ID, f"{where}/block_id"))
-            elif block_id in seen:
-                problems.append(f"duplicate block_id [json-pointer:{where}/block_id]")
-            else:
-                seen.add(block_id)
+        problems += _unique_id(block, "block_id", MAX_BLOCK_ID, where, seen)
         if kind not in _KNOWN_BLOCKS:
             problems.append(f"unsupported type: {kind} [json-pointer:{where}/type]")
         elif kind == "section":
@@ -138,12 +136,48 @@ def _block_problems(blocks: list[dict[str, Any]]) -> list[str]:
                     if isinstance(element, dict) and element.get("type") in _TEXT_TYPES:
                         problems += _text_object(element, f"{where}/elements/{n}",
                                                  MAX_TEXT_OBJECT)
+        elif kind == "actions":
+            problems += _actions_problems(block, where, action_ids)
         elif kind == "markdown":
             text = block.get("text")
             if not isinstance(text, str) or not text:
                 problems.append(f"must provide a string [json-pointer:{where}/text]")
             elif units(text) > MAX_MARKDOWN:
                 problems.append(_too_long(MAX_MARKDOWN, f"{where}/text"))
+    return problems
+
+
+def _unique_id(obj: dict[str, Any], key: str, most: int, where: str, seen: set[str]) -> list[str]:
+    """A block_id or action_id: 1 to `most` characters, unique in the message (if set)."""
+    value = obj.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, str) or not 0 < units(value) <= most:
+        return [_too_long(most, f"{where}/{key}")]
+    if value in seen:
+        return [f"duplicate {key} [json-pointer:{where}/{key}]"]
+    seen.add(value)
+    return []
+
+
+def _actions_problems(block: dict[str, Any], where: str, action_ids: set[str]) -> list[str]:
+    """Buttons: 1-25 per block, action_id unique in the message, text and value limits."""
+    elements: Any = block.get("elements")
+    problem = _list_problem(elements, f"{where}/elements", MAX_ACTION_ELEMENTS,
+                            "must provide elements")
+    if problem:
+        return [problem]
+    problems: list[str] = []
+    for n, element in enumerate(elements):
+        at = f"{where}/elements/{n}"
+        if not isinstance(element, dict) or element.get("type") != "button":
+            continue
+        problems += _unique_id(element, "action_id", MAX_ACTION_ID, at, action_ids)
+        problems += _text_object(element.get("text"), f"{at}/text", MAX_BUTTON_TEXT,
+                                 plain_only=True)
+        value = element.get("value")
+        if value is not None and (not isinstance(value, str) or units(value) > MAX_BUTTON_VALUE):
+            problems.append(_too_long(MAX_BUTTON_VALUE, f"{at}/value"))
     return problems
 
 

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from marvin.slack.scopes import REQUIRED_SCOPES, scopes_for
+from marvin.testing.slack_views import VIEW_METHODS, ViewDesk
 
 __all__ = ["BOT_USER_ID", "SlackWorld", "WorldChannel"]
 
@@ -41,7 +42,7 @@ BOT_USER_ID = "UMARVIN"
 DEFAULT_CHANNELS = ("general", "random", "testing", "alerts")
 ANSWERED_HERE = frozenset(
     {"conversations.history", "conversations.list", "conversations.info",
-     "conversations.join", "users.info"}
+     "conversations.join", "users.info", "chat.update", *VIEW_METHODS}
 )
 MAX_HISTORY_LIMIT = 999
 MAX_LIST_LIMIT = 1000
@@ -78,6 +79,7 @@ class SlackWorld:
         self._deleted_users: set[str] = set()
         self._unknown_users: set[str] = set()
         self._messages: dict[str, list[Answer]] = {}  # channel id -> oldest first
+        self.views = ViewDesk()  # trigger ids and open modals
         for name in DEFAULT_CHANNELS:
             self.add_channel(name)
 
@@ -186,6 +188,10 @@ class SlackWorld:
         """The answer to a method this world owns (see `ANSWERED_HERE`)."""
         if method == "users.info":
             return self._users_info(str(params.get("user", "")))
+        if method in VIEW_METHODS:
+            return self.views.answer(method, params)
+        if method == "chat.update":
+            return self._update(params)
         if method == "conversations.list":
             return self._list(params)
         channel_id = str(params.get("channel", ""))
@@ -278,6 +284,27 @@ class SlackWorld:
         more = start + limit < len(listed)
         return {"ok": True, "channels": page,
                 "response_metadata": {"next_cursor": _cursor(start + limit) if more else ""}}
+
+    def _update(self, params: Answer) -> Answer:
+        """``chat.update``: only a message this bot posted, by channel id and ts."""
+        channel, ts = str(params.get("channel", "")), str(params.get("ts", ""))
+        if not channel:
+            return _error("channel_not_found")
+        if not (params.get("text") or params.get("blocks")):
+            return _error("no_text")
+        for message in self._messages.get(channel, []):
+            if message["ts"] == ts:
+                if message.get("user") != BOT_USER_ID:
+                    return _error("cant_update_message")
+                message["text"] = params.get("text", "")
+                if params.get("blocks"):
+                    message["blocks"] = params["blocks"]
+                else:
+                    message.pop("blocks", None)
+                message["edited"] = {"user": BOT_USER_ID, "ts": ts}
+                return {"ok": True, "channel": channel, "ts": ts,
+                        "text": message["text"], "message": dict(message)}
+        return _error("message_not_found")
 
     def _users_info(self, user: str) -> Answer:
         if not user or user in self._unknown_users or not user.startswith(("U", "W")):

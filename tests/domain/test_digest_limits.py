@@ -14,10 +14,10 @@ from marvin.domain.digest import (
     DigestMessage,
     as_plain_text,
     digest_messages,
-    escape_mrkdwn,
     halve,
+    update_body,
 )
-from marvin.domain.models import Member, Team, Update
+from marvin.domain.models import Answer, Member, Team, Update
 from marvin.domain.slack_limits import ADVISED_MESSAGE_TEXT, slack_len
 from marvin.domain.standup import is_blank_update
 from marvin.testing.slack_limits_check import check_message
@@ -63,8 +63,16 @@ def teams(draw: Any) -> tuple[list[Member], list[Update]]:
             continue  # did not post
         size = rnd.randint(10_000, 20_000) if roll > 1 - big else rnd.randint(0, 1_500)
         text = random_text(rnd, size)
+        answers = ()
+        if roll < 0.6:  # answered the questions too: up to ten, 3,000 characters each
+            answers = tuple(
+                Answer(f"q{n}", random_text(rnd, rnd.randint(1, 150)),
+                       random_text(rnd, rnd.randint(0, 3_000)), blockers=n == 0)
+                for n in range(rnd.randint(1, 10)))
+            text = text if roll < 0.4 else ""
+        skipped = rnd.random() < 0.1
         updates.append(Update(team=TEAM.name, date=DATE, user_id=member.user_id,
-                              entries=(text,)))
+                              entries=(text,), answers=answers, skipped=skipped))
     return members, updates
 
 
@@ -74,7 +82,7 @@ def as_payload(message: DigestMessage) -> dict[str, Any]:
 
 def expected(updates: list[Update]) -> dict[str, list[str]]:
     return {
-        f"<@{u.user_id}>": [unescape(escape_mrkdwn(u.text).strip())]
+        f"<@{u.user_id}>": [unescape(update_body(u))]
         for u in updates
         if not is_blank_update(u)
     }

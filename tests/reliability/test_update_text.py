@@ -40,6 +40,7 @@ from marvin.domain.slack_limits import MAX_EPHEMERAL_ANSWER, slack_len
 from marvin.domain.standup import is_blank_update
 from marvin.engine import LocalExecutor
 from marvin.interactions.standup_command import CUT_SHORT, MAX_UPDATE_CHARS, parse_command
+from marvin.interactions.update_form import NOT_A_MEMBER
 from marvin.slack.app import build_app, dispatch
 from marvin.store import Store
 from marvin.store.sqlite.store import SqliteStore
@@ -324,12 +325,13 @@ def check_shown(body: str, text: str) -> None:
 
 
 @pytest.mark.parametrize("name", list(HELP))
-def test_blank_text_gets_help_and_stores_nothing(
+def test_blank_text_asks_for_the_form_and_stores_nothing(
     marvin: Marvin, name: str, tally: Counter[str]
 ) -> None:
     tally["inputs tried (update text)"] += 1
 
-    assert marvin.answer(HELP[name]).startswith("*How to use Marvin's standup*")
+    # no text opens the update form; for someone in no team, it says how to join
+    assert marvin.answer(HELP[name]) == NOT_A_MEMBER
 
     assert marvin.entries() is None
     assert marvin.store.get_member(USER) is None

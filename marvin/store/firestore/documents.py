@@ -8,17 +8,25 @@ from __future__ import annotations
 from typing import Any
 
 from marvin.domain.models import Delivery, DeliveryKind, Member, SlotClaim, Team, Update
+from marvin.store.fields import (
+    answers_from_list,
+    answers_to_list,
+    questions_from_list,
+    questions_to_list,
+)
 from marvin.store.firestore.client import utc
 
 
 def team_doc(team: Team) -> dict[str, Any]:
     return {"name": team.name, "timezone": team.timezone, "standup_time": team.standup_time,
-            "reminder_time": team.reminder_time, "days": list(team.days), "channel": team.channel}
+            "reminder_time": team.reminder_time, "days": list(team.days), "channel": team.channel,
+            "questions": questions_to_list(team.questions)}
 
 
 def team_from_doc(d: dict[str, Any]) -> Team:
     return Team(name=d["name"], timezone=d["timezone"], standup_time=d["standup_time"],
-                reminder_time=d["reminder_time"], days=tuple(d["days"]), channel=d["channel"])
+                reminder_time=d["reminder_time"], days=tuple(d["days"]), channel=d["channel"],
+                questions=questions_from_list(d.get("questions")))
 
 
 def member_from_doc(d: dict[str, Any]) -> Member:
@@ -28,9 +36,17 @@ def member_from_doc(d: dict[str, Any]) -> Member:
 
 
 def update_from_doc(d: dict[str, Any]) -> Update:
+    # Documents written before answers and skips lack both: none, not skipped.
     updated_at = d.get("updated_at")
     return Update(team=d["team"], date=d["date"], user_id=d["user_id"],
-                  entries=tuple(d["entries"]), updated_at=utc(updated_at) if updated_at else None)
+                  entries=tuple(d["entries"]), updated_at=utc(updated_at) if updated_at else None,
+                  answers=answers_from_list(d.get("answers")), skipped=bool(d.get("skipped")))
+
+
+def update_fields(update: Update) -> dict[str, Any]:
+    """What a write of `update` sets (the key fields are set once, on creation)."""
+    return {"entries": list(update.entries), "answers": answers_to_list(update.answers),
+            "skipped": update.skipped, "updated_at": update.updated_at}
 
 
 def delivery_from_doc(d: dict[str, Any]) -> Delivery:

@@ -1,19 +1,21 @@
 """`FirestoreStore`: teams, members, updates and channels as documents, with claims.py's records.
 
-Layout: ``teams/{name}``, ``members/{user_id}``, ``updates/{team}__{date}__{user_id}``
-(fields team, date, user_id, entries, updated_at, write_id) and
+Layout: ``teams/{name}`` (with ``questions``, an array of maps; missing: the defaults),
+``members/{user_id}``, ``updates/{team}__{date}__{user_id}`` (fields team, date, user_id,
+entries, answers (array of maps), skipped, updated_at, write_id; missing: none, false) and
 ``deliveries/{kind}__{team}__{date}__{target}``, ``seen_requests/{key}`` (field expires_at:
 give it a TTL policy on a real project) and ``slot_claims/{job}``.
 Document ids come from `doc_id` (client.py, which owns the connection and its errors);
 the documents' fields are documents.py's.
 
-Read-modify-writes (`append_update`, `clear_update`) are optimistic compare-and-set loops on
-the document's ``update_time`` precondition, not ``@firestore.transactional``: the library's
-BeginTransaction/Commit/Rollback calls take no retry or timeout arguments and retry for 60 s
-against a dead server, while every call below is bounded by ``timeout`` (default 10 s) so an
-outage fails fast as `StoreError` (sooner under a caller's `deadline`). ``ArrayUnion`` would be
-wrong: it drops identical entries. A write whose answer is lost is recognised on reading
-again by its random ``write_id``, so an entry is never appended twice.
+Read-modify-writes (`append_update`, `save_answers`, `set_skipped`, `clear_update`) are
+optimistic compare-and-set loops on the document's ``update_time`` precondition, not
+``@firestore.transactional``: the library's BeginTransaction/Commit/Rollback calls take no
+retry or timeout arguments and retry for 60 s against a dead server, while every call below
+is bounded by ``timeout`` (default 10 s) so an outage fails fast as `StoreError` (sooner
+under a caller's `deadline`). ``ArrayUnion`` would be wrong: it drops identical entries. A
+write whose answer is lost is recognised on reading again by its random ``write_id``, so
+an entry is never appended twice.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 
 from google.api_core import exceptions as gexc
@@ -36,8 +39,10 @@ from marvin.store.firestore.documents import (
     member_from_doc,
     team_doc,
     team_from_doc,
+    update_fields,
     update_from_doc,
 )
+from marvin.store.update_writes import Change, UpdateWrites
 
 CAS_ATTEMPTS = 30  # compare-and-set rounds before giving up under contention
 
@@ -46,7 +51,7 @@ CAS_ATTEMPTS = 30  # compare-and-set rounds before giving up under contention
 _MAYBE_APPLIED = (gexc.DeadlineExceeded, gexc.InternalServerError, gexc.Unknown)
 
 
-class FirestoreStore(ClaimDocuments):
+class FirestoreStore(UpdateWrites, ClaimDocuments):
     """`Store` on Cloud Firestore (or its emulator); safe to share between threads."""
 
     def _delete_existing(self, ref: Any) -> bool:
@@ -127,29 +132,31 @@ class FirestoreStore(ClaimDocuments):
         )
 
     # Updates ---------------------------------------------------------------
-    def append_update(
-        self, team: str, date: str, user_id: str, text: str, at: dt.datetime
+    def _rewrite(
+        self, op: str, team: str, date: str, user_id: str, at: dt.datetime,
+        change: Change,
     ) -> Update:
-        """Append one entry with a compare-and-set loop; returns the whole update.
+        """Read, change and write one update document with a compare-and-set loop.
 
         Each call tags its write with a random ``write_id``. When a write's answer is lost
         (it may have been applied), the loop reads again: finding its own ``write_id``
-        means it was, so the entry is never appended twice; otherwise the precondition
+        means it was, so the change is never applied twice; otherwise the precondition
         makes writing again safe. If it cannot read again, it says `OutcomeUnknown`.
         """
         at = utc(at)
         ref = self._doc("updates", team, date, user_id)
         write_id = os.urandom(12).hex()
         maybe_applied = False
-        with self._unknown_if(lambda: maybe_applied), self._errors("append_update"):
+        with self._unknown_if(lambda: maybe_applied), self._errors(op):
             for attempt in range(CAS_ATTEMPTS):
                 snap = ref.get(**self._read)
                 current = snap.to_dict() if snap.exists else None
                 if current is not None and current.get("write_id") == write_id:
                     return update_from_doc(current)  # ours landed, though its answer was lost
-                entries = [*current["entries"], text] if current is not None else [text]
-                check_update_size(entries)
-                fields = {"entries": entries, "updated_at": at, "write_id": write_id}
+                before = update_from_doc(current) if current else Update(team, date, user_id)
+                update = replace(change(before), updated_at=at)
+                check_update_size(list(update.entries), update.answers)
+                fields = {**update_fields(update), "write_id": write_id}
                 try:
                     if current is not None:
                         when = self._client.write_option(last_update_time=snap.update_time)
@@ -163,8 +170,8 @@ class FirestoreStore(ClaimDocuments):
                 except _MAYBE_APPLIED:
                     maybe_applied = True  # read again to learn whether it landed
                     continue
-                return Update(team, date, user_id, tuple(entries), at)
-        raise self._gave_up("append_update", maybe_applied)
+                return update
+        raise self._gave_up(op, maybe_applied)
 
     def get_update(self, team: str, date: str, user_id: str) -> Update | None:
         """One member's update for a date, if any."""

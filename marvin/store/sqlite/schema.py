@@ -12,19 +12,21 @@ import sqlite3
 
 from marvin.store.base import StoreError
 
-SCHEMA_VERSION = 2  # 2: members.joined_on and members.left_on
+SCHEMA_VERSION = 3  # 2: members.joined_on and members.left_on; 3: questions, answers, skip
 
 _STORE_TABLES = """
 CREATE TABLE IF NOT EXISTS teams (
     name TEXT PRIMARY KEY, timezone TEXT NOT NULL, standup_time TEXT NOT NULL,
-    reminder_time TEXT NOT NULL, days TEXT NOT NULL, channel TEXT NOT NULL);
+    reminder_time TEXT NOT NULL, days TEXT NOT NULL, channel TEXT NOT NULL,
+    questions TEXT);
 CREATE TABLE IF NOT EXISTS members (
     user_id TEXT PRIMARY KEY, team TEXT NOT NULL, name TEXT NOT NULL,
     joined_on TEXT, left_on TEXT);
 CREATE INDEX IF NOT EXISTS members_by_team ON members (team, user_id);
 CREATE TABLE IF NOT EXISTS updates (
     team TEXT NOT NULL, date TEXT NOT NULL, user_id TEXT NOT NULL,
-    entries TEXT NOT NULL, updated_at TEXT,
+    entries TEXT NOT NULL, updated_at TEXT, answers TEXT,
+    skipped INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (team, date, user_id));
 CREATE TABLE IF NOT EXISTS deliveries (
     team TEXT NOT NULL, date TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL,
@@ -81,6 +83,7 @@ def create_store_tables(db: sqlite3.Connection, path: str) -> None:
         )
     _run_script(db, _STORE_TABLES)
     _add_member_dates(db)
+    _add_questions(db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
@@ -99,6 +102,20 @@ def _add_member_dates(db: sqlite3.Connection) -> None:
     for column in ("joined_on", "left_on"):
         if column not in columns:
             db.execute(f"ALTER TABLE members ADD COLUMN {column} TEXT")
+
+
+def _add_questions(db: sqlite3.Connection) -> None:
+    """Schema 2 to 3: teams gain their questions (NULL: the defaults), updates their
+    answers (NULL: none) and whether the member skipped the date."""
+    added = {
+        "teams": {"questions": "TEXT"},
+        "updates": {"answers": "TEXT", "skipped": "INTEGER NOT NULL DEFAULT 0"},
+    }
+    for table, columns in added.items():
+        have = _columns_of(db, table)
+        for column, kind in columns.items():
+            if column not in have:
+                db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:

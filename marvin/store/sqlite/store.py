@@ -11,21 +11,38 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 
 from marvin.domain.delivery_key import DeliveryKey
-from marvin.domain.models import ChannelRef, Delivery, DeliveryKind, Member, SlotClaim, Team, Update
+from marvin.domain.models import (
+    ChannelRef,
+    Delivery,
+    DeliveryKind,
+    Member,
+    SlotClaim,
+    Team,
+    Update,
+)
 from marvin.store.base import check_update_size
+from marvin.store.fields import (
+    answers_from_list,
+    answers_to_list,
+    questions_from_list,
+    questions_to_list,
+)
 from marvin.store.sqlite.connection import SqliteDatabase, busy_wait_within_deadline
 from marvin.store.sqlite.schema import create_store_tables
+from marvin.store.update_writes import Change, UpdateWrites
 
 _MEMBER_COLUMNS = "user_id, team, name, joined_on, left_on"
-_UPDATE_COLUMNS = "team, date, user_id, entries, updated_at"
+_TEAM_COLUMNS = "name, timezone, standup_time, reminder_time, days, channel, questions"
+_UPDATE_COLUMNS = "team, date, user_id, entries, updated_at, answers, skipped"
 _DELIVERY_COLUMNS = "kind, team, date, target, claimed_at, sent, detail"
 _DELIVERY_WHERE = "team = ? AND date = ? AND kind = ? AND target = ?"
 _SLOT_COLUMNS = "job, slot, owner, claimed_at, done"
 
 
-class SqliteStore(SqliteDatabase):
+class SqliteStore(UpdateWrites, SqliteDatabase):
     """`Store` on one SQLite file (or ``:memory:``); safe across threads and processes."""
 
     def _setup(self) -> None:
@@ -48,19 +65,22 @@ class SqliteStore(SqliteDatabase):
     def save_team(self, team: Team) -> None:
         """Create or replace a team by name."""
         self._write(
-            "save_team", "INSERT OR REPLACE INTO teams VALUES (?, ?, ?, ?, ?, ?)", team.name,
+            "save_team", f"INSERT OR REPLACE INTO teams ({_TEAM_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)", team.name,
             team.timezone, team.standup_time, team.reminder_time, json.dumps(list(team.days)),
-            team.channel,
+            team.channel, json.dumps(questions_to_list(team.questions)),
         )
 
     def get_team(self, name: str) -> Team | None:
         """The team called `name`, if any."""
-        rows = self._read("get_team", "SELECT * FROM teams WHERE name = ?", name)
+        rows = self._read("get_team", f"SELECT {_TEAM_COLUMNS} FROM teams WHERE name = ?",
+                          name)
         return _team(rows[0]) if rows else None
 
     def list_teams(self) -> list[Team]:
         """All teams, sorted by name."""
-        return [_team(r) for r in self._read("list_teams", "SELECT * FROM teams ORDER BY name")]
+        rows = self._read("list_teams", f"SELECT {_TEAM_COLUMNS} FROM teams ORDER BY name")
+        return [_team(r) for r in rows]
 
     def delete_team(self, name: str) -> bool:
         """Remove a team (its members stay, orphaned); True when it existed."""
@@ -103,23 +123,27 @@ class SqliteStore(SqliteDatabase):
         return [_member(r) for r in rows]
 
     # Updates ---------------------------------------------------------------
-    def append_update(
-        self, team: str, date: str, user_id: str, text: str, at: dt.datetime
+    def _rewrite(
+        self, op: str, team: str, date: str, user_id: str, at: dt.datetime,
+        change: Change,
     ) -> Update:
-        """Append one entry inside ``BEGIN IMMEDIATE``; returns the whole update."""
-        stamp = _iso(at)
-        key = (team, date, user_id)
-        with self._transaction("append_update") as db:
+        """Read, change and write one update in one IMMEDIATE transaction (size-checked)."""
+        stamp = dt.datetime.fromisoformat(_iso(at))
+        with self._transaction(op) as db:
             row = db.execute(
-                "SELECT entries FROM updates WHERE team = ? AND date = ? AND user_id = ?", key
+                f"SELECT {_UPDATE_COLUMNS} FROM updates WHERE team = ? AND date = ? "
+                "AND user_id = ?", (team, date, user_id),
             ).fetchone()
-            entries = [*json.loads(row[0]), text] if row else [text]
-            check_update_size(entries)
+            current = _update(row) if row else Update(team, date, user_id)
+            update = replace(change(current), updated_at=stamp)
+            check_update_size(list(update.entries), update.answers)
             db.execute(
-                f"INSERT OR REPLACE INTO updates ({_UPDATE_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
-                (*key, json.dumps(entries), stamp),
+                f"INSERT OR REPLACE INTO updates ({_UPDATE_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (team, date, user_id, json.dumps(list(update.entries)), _iso(at),
+                 json.dumps(answers_to_list(update.answers)), int(update.skipped)),
             )
-        return Update(team, date, user_id, tuple(entries), dt.datetime.fromisoformat(stamp))
+        return update
 
     def get_update(self, team: str, date: str, user_id: str) -> Update | None:
         """One member's update for a date, if any."""
@@ -278,9 +302,10 @@ def _delivery_where(key: DeliveryKey) -> tuple[str, str, str, str]:
 
 
 def _team(row: tuple[object, ...]) -> Team:
-    name, timezone, standup_time, reminder_time, days, channel = row
+    name, timezone, standup_time, reminder_time, days, channel, questions = row
     return Team(str(name), str(timezone), str(standup_time), str(reminder_time),
-                tuple(json.loads(str(days))), str(channel))
+                tuple(json.loads(str(days))), str(channel),
+                questions_from_list(json.loads(str(questions)) if questions else None))
 
 
 def _member(row: tuple[object, ...]) -> Member:
@@ -291,9 +316,11 @@ def _member(row: tuple[object, ...]) -> Member:
 
 
 def _update(row: tuple[object, ...]) -> Update:
-    team, date, user_id, entries, updated_at = row
+    team, date, user_id, entries, updated_at, answers, skipped = row
     return Update(str(team), str(date), str(user_id), tuple(json.loads(str(entries))),
-                  dt.datetime.fromisoformat(str(updated_at)) if updated_at else None)
+                  dt.datetime.fromisoformat(str(updated_at)) if updated_at else None,
+                  answers_from_list(json.loads(str(answers)) if answers else None),
+                  bool(skipped))
 
 
 def _delivery(row: tuple[object, ...]) -> Delivery:

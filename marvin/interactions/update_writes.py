@@ -1,0 +1,57 @@
+"""Every write of a person's update, in one function: `/standup <text>`, the modal, "Skip today".
+
+Whatever must follow a change to an update (keeping a posted digest true, say) has one
+place to go: `save_update`. SDK-free: it writes to the store and returns what is stored.
+
+Example::
+
+    update = save_update(store, "eng", "2026-11-18", "U123", AppendText("shipped"), now)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from marvin.domain.models import Answer, Update
+from marvin.store.base import Store
+
+
+@dataclass(frozen=True)
+class AppendText:
+    """Free text added with `/standup <text>` (appended, as `/standup` always did)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ReplaceAnswers:
+    """The answers from the modal: they replace the earlier answers, never the free text."""
+
+    answers: tuple[Answer, ...]
+
+
+@dataclass(frozen=True)
+class MarkSkipped:
+    """ "Skip today" (or taking it back)."""
+
+    skipped: bool = True
+
+
+Change = AppendText | ReplaceAnswers | MarkSkipped
+
+
+def save_update(
+    store: Store, team: str, date: str, user_id: str, change: Change, at: dt.datetime
+) -> Update:
+    """Apply one change to a member's update for a date; returns the whole update.
+
+    Raises:
+        UpdateFull: the update would be too big; nothing was written.
+        StoreError: the store failed (`OutcomeUnknown`: it may have written).
+    """
+    if isinstance(change, AppendText):
+        return store.append_update(team, date, user_id, change.text, at)
+    if isinstance(change, ReplaceAnswers):
+        return store.save_answers(team, date, user_id, change.answers, at)
+    return store.set_skipped(team, date, user_id, change.skipped, at)

@@ -1,0 +1,27 @@
+"""docs/slack-ui.md is what the builders make today, and every view in it passes Slack."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from marvin.testing.slack_limits_check import check_message
+from marvin.testing.slack_views import check_view
+from tests.support.slack_ui_doc import render
+
+PAGE = Path(__file__).resolve().parents[1] / "docs" / "slack-ui.md"
+
+
+def test_the_page_is_up_to_date() -> None:
+    assert PAGE.read_text() == render(), (
+        "docs/slack-ui.md is out of date: .venv/bin/python -m tests.support.slack_ui_doc "
+        "> docs/slack-ui.md")
+
+
+def test_every_json_in_the_page_is_accepted_by_the_stand_in() -> None:
+    found = [json.loads(m) for m in re.findall(r"```json\n(.*?)\n```", render(), re.S)]
+    assert len(found) == 3
+    assert check_view(found[0]) == []
+    for message in found[1:]:
+        assert check_message({"channel": "D1", **message}) is None
