@@ -23,8 +23,9 @@ from marvin.interactions.standup_command import (
 )
 from marvin.settings import Settings, SettingsError
 from marvin.slack.client import build_web_client
+from marvin.slack.home import register_home
 from marvin.slack.inbound import check_form, check_signature_header
-from marvin.slack.listeners import register
+from marvin.slack.listeners import register, register_fallbacks
 from marvin.slack.replays import ALREADY_RECEIVED, ReplayGuard
 from marvin.store.base import Store, StoreError, deadline
 
@@ -69,6 +70,8 @@ def build_app(
             f"cannot reach Slack at {settings.slack_api_url} (SLACK_API_URL): {reason}"
         ) from None
     register(app, store, settings, now)
+    register_home(app, store, settings, now)
+    register_fallbacks(app)
     if signing_secret is not None:  # HTTP requests can be told from forgeries
         verifier = SignatureVerifier(signing_secret)
         app.marvin_verifier = verifier  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ answers in the ack itself, ephemerally, to the person who typed the command.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -47,3 +48,26 @@ def register(app: App, store: Store, settings: Settings, now: Callable[[], Any])
         except Exception:  # never a traceback in Slack
             log.exception("/standup failed for %s", command.get("user_id"))
             ack(response_type="ephemeral", text=SORRY)
+
+
+def register_fallbacks(app: App) -> None:
+    """Answer what no listener claimed (a button from an older Marvin, an unknown view):
+    acked, so Slack shows the person no error, and logged. Register after every listener:
+    Bolt runs the first listener that matches."""
+
+    @app.action(re.compile(".*"))
+    def unknown_action(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        log.warning("unknown action %s ignored", _first_action_id(body))
+
+    @app.view(re.compile(".*"))
+    def unknown_view(ack: Ack, view: dict[str, Any]) -> None:
+        ack()
+        log.warning("unknown view %r submitted; ignored", view.get("callback_id"))
+
+
+def _first_action_id(body: dict[str, Any]) -> str:
+    actions = body.get("actions")
+    first = actions[0] if isinstance(actions, list) and actions else None
+    found = first.get("action_id") if isinstance(first, dict) else None
+    return repr(found)[:100]
