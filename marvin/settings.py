@@ -28,6 +28,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from marvin.domain.names import check_channel
+from marvin.domain.standup import is_user_id
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
 
@@ -93,6 +94,7 @@ class Settings(BaseSettings):
     misfire_grace_seconds: int = Field(
         3600, ge=1, validation_alias=_env("MARVIN_MISFIRE_GRACE_SECONDS")
     )
+    admins: str = Field("", validation_alias=_env("MARVIN_ADMINS"))
 
     @field_validator("slack_api_url")
     @classmethod
@@ -158,6 +160,19 @@ class Settings(BaseSettings):
             raise ValueError("expected a channel name like #general or an id like C0123")
         return check_channel(value.strip()) if value else value
 
+    @field_validator("admins")
+    @classmethod
+    def _admins(cls, value: str) -> str:
+        bad = [part for part in _split_ids(value) if not is_user_id(part)]
+        if bad:
+            raise ValueError(f"expected Slack user ids like U0123, comma-separated; got {bad[0]!r}")
+        return value
+
+    @property
+    def admin_ids(self) -> frozenset[str]:
+        """Slack user ids Marvin treats as admins, besides workspace admins and owners."""
+        return frozenset(_split_ids(self.admins))
+
     def slack_thread_count(self) -> int:
         """Threads serving Slack requests: few for SQLite (CPU-bound, GIL), many for
         Firestore (each request waits on the network); MARVIN_SLACK_THREADS overrides."""
@@ -197,6 +212,10 @@ class Settings(BaseSettings):
             self.slack_bot_token.get_secret_value(),
             secret.get_secret_value() if secret is not None and _is_set(secret) else None,
         )
+
+
+def _split_ids(value: str) -> list[str]:
+    return [part.strip() for part in value.replace(" ", ",").split(",") if part.strip()]
 
 
 def _is_set(value: SecretStr | None) -> bool:

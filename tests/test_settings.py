@@ -75,3 +75,15 @@ def test_http_mode_needs_the_signing_secret_and_says_socket_mode_would_not() -> 
 def test_a_channel_too_long_or_with_spaces_is_refused(value: str) -> None:
     with pytest.raises(SettingsError, match="MARVIN_STANDUP_CHANNEL|standup_channel"):
         load_settings(standup_channel=value)
+
+
+def test_admins_are_user_ids_separated_by_commas_or_spaces() -> None:
+    assert load_settings(admins="U0123ABC, W0999 U0777").admin_ids == {
+        "U0123ABC", "W0999", "U0777"}
+    assert load_settings(admins="").admin_ids == frozenset()
+
+
+@pytest.mark.parametrize("value", ["alice", "U1,@bob", "<@U0123>"])
+def test_an_admin_that_is_not_a_user_id_is_refused_by_name(value: str) -> None:
+    with pytest.raises(SettingsError, match="MARVIN_ADMINS: expected Slack user ids"):
+        load_settings(admins=value)

@@ -21,7 +21,9 @@ def test_the_page_is_up_to_date() -> None:
 
 def test_every_json_in_the_page_is_accepted_by_the_stand_in() -> None:
     found = [json.loads(m) for m in re.findall(r"```json\n(.*?)\n```", render(), re.S)]
-    assert len(found) == 3
-    assert check_view(found[0]) == []
-    for message in found[1:]:
+    assert len(found) == 5
+    update_modal, dm, answered, home, schedule = found
+    assert check_view(update_modal) == [] and check_view(schedule) == []
+    assert check_view(home, kind="home") == []
+    for message in (dm, answered):
         assert check_message({"channel": "D1", **message}) is None

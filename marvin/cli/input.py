@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from typing import TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
 
@@ -33,17 +32,6 @@ def option_value(option: str, parse: Callable[[str], T], value: str) -> T:
         return parse(value)
     except ValueError as exc:
         raise bad_option(option, str(exc)) from None
-
-
-def check_zone(value: str) -> str:
-    """An IANA time zone name; ValueError saying what was expected otherwise."""
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(
-            f"expected an IANA time zone such as Europe/London, got {value!r}"
-        ) from None
-    return value
 
 
 def check_choice(option: str, value: str, choices: Sequence[str]) -> str:

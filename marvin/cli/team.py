@@ -9,12 +9,12 @@ import typer
 
 from marvin.app import open_marvin
 from marvin.cli.channel_check import check_channels
-from marvin.cli.input import bad_option, check_zone, option_value
+from marvin.cli.input import bad_option, option_value
 from marvin.cli.output import console, err, print_teams
 from marvin.cli.questions import team_questions
 from marvin.domain.clock import utc_now
 from marvin.domain.models import DEFAULT_TEAM, Member, Team
-from marvin.domain.names import check_channel, check_team_name
+from marvin.domain.names import check_channel, check_team_name, check_zone
 from marvin.domain.standup import is_user_id, parse_days, parse_hhmm
 from marvin.settings import load_settings
 from marvin.store.teams import UnknownTeamError, default_team, membership_date, resolve_team

@@ -9,6 +9,7 @@ not when stored data is read, so names saved earlier keep working.
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 MAX_NAME_LENGTH = 80  # characters; also Slack's own limit on a channel name
 _TEAM_NAME = re.compile(r"[^\W_][\w.-]*")  # starts with a letter or digit
@@ -34,6 +35,17 @@ def check_channel(channel: str) -> str:
             f"{MAX_NAME_LENGTH} letters, digits, '-', '_' or '.'); got {_shown(channel)}"
         )
     return channel
+
+
+def check_zone(value: str) -> str:
+    """An IANA time zone name; ValueError saying what was expected otherwise."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name like "x/../y"
+        raise ValueError(
+            f"expected an IANA time zone such as Europe/London, got {_shown(value)}"
+        ) from None
+    return value
 
 
 def _shown(value: str) -> str:

@@ -25,8 +25,10 @@ from marvin.interactions.standup_command import (
 from marvin.interactions.update_form import unsaved_form
 from marvin.settings import Settings, SettingsError
 from marvin.slack.client import build_web_client
+from marvin.slack.home import register_home
 from marvin.slack.inbound import check_form, check_signature_header
 from marvin.slack.interaction_calls import InteractionCalls
+from marvin.slack.interactivity import register_fallbacks
 from marvin.slack.listeners import register
 from marvin.slack.replays import ALREADY_RECEIVED, ReplayGuard
 from marvin.store.base import Store, StoreError, deadline
@@ -71,7 +73,10 @@ def build_app(
         raise SettingsError(
             f"cannot reach Slack at {settings.slack_api_url} (SLACK_API_URL): {reason}"
         ) from None
-    register(app, store, settings, now, InteractionCalls(token, settings.slack_api_url))
+    calls = InteractionCalls(token, settings.slack_api_url)
+    register(app, store, settings, now, calls)
+    register_home(app, store, settings, now, calls)
+    register_fallbacks(app, calls)  # last: Bolt runs the first listener that matches
     if signing_secret is not None:  # HTTP requests can be told from forgeries
         verifier = SignatureVerifier(signing_secret)
         app.marvin_verifier = verifier  # type: ignore[attr-defined]

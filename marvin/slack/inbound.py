@@ -3,6 +3,8 @@
 Slack sends slash commands as ``application/x-www-form-urlencoded`` forms with a
 ``command`` field, and interaction payloads as the same kind of form with one ``payload``
 field holding a JSON object with a ``type``; its SSL check is a form with ``ssl_check``.
+Events API requests (the Home tab's ``app_home_opened``) are ``application/json``: an
+``event_callback`` with an ``event`` object, or the ``url_verification`` challenge.
 Anything else cannot come from Slack, so it is refused here, with nothing stored: Bolt
 would otherwise treat a JSON or multipart body as a slash command, answer an empty body
 with 404, and turn percent-encoded invalid UTF-8 into U+FFFD characters and save them.
@@ -15,6 +17,8 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs
 
 FORM = "application/x-www-form-urlencoded"
+JSON = "application/json"
+_EVENT_TYPES = frozenset({"event_callback", "url_verification", "app_rate_limited"})
 
 
 @dataclass(frozen=True)
@@ -39,9 +43,11 @@ def check_form(content_type: str, text: str) -> Refusal | None:
     its SSL check); otherwise why not: 415 for another content type, 400 for a form that
     is not UTF-8 once percent-decoded or that carries neither a command nor a payload."""
     media = content_type.split(";", 1)[0].strip().lower()
+    if media == JSON:
+        return check_event(text)
     if media != FORM:
         shown = media or "none"
-        return Refusal(415, f"unsupported content type {shown!r}: Slack sends {FORM}")
+        return Refusal(415, f"unsupported content type {shown!r}: Slack sends {FORM} or {JSON}")
     try:
         fields = parse_qs(text, keep_blank_values=True, errors="strict")
     except UnicodeDecodeError:
@@ -57,6 +63,24 @@ def check_form(content_type: str, text: str) -> Refusal | None:
     if "ssl_check" in fields and not commands and not payloads:
         return None
     return Refusal(400, "malformed request body: neither a slash command nor a payload")
+
+
+def check_event(text: str) -> Refusal | None:
+    """None when `text` is an Events API request Slack sends; otherwise why not (400)."""
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return Refusal(400, "malformed request body: not JSON")
+    kind = value.get("type") if isinstance(value, dict) else None
+    if kind not in _EVENT_TYPES:
+        return Refusal(400, "malformed request body: not an Events API request")
+    event = value.get("event")
+    if kind == "event_callback" and not (isinstance(event, dict)
+                                         and isinstance(event.get("type"), str)):
+        return Refusal(400, "malformed request body: event_callback without an event type")
+    if kind == "url_verification" and not isinstance(value.get("challenge"), str):
+        return Refusal(400, "malformed request body: url_verification without a challenge")
+    return None
 
 
 _SHAPES: dict[str, tuple[tuple[str, type], ...]] = {

@@ -69,12 +69,6 @@ def register_interactivity(
         said = skip_day(store, settings, user, date, now())
         calls.update_message(channel, ts, said, answered_blocks(said))
 
-    @app.action(re.compile(".*"))
-    def unknown_button(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        channel, _ts = _container(body)
-        calls.post_ephemeral(channel, _user(body), UNKNOWN_BUTTON)
-
     @app.view(UPDATE_MODAL)
     def submitted(ack: Ack, body: dict[str, Any]) -> None:
         try:
@@ -82,6 +76,17 @@ def register_interactivity(
         except Exception:  # never a traceback, and the modal (with its text) stays open
             log.exception("update form submission failed")
             ack(response_action="errors", errors={_first_input(body): SORRY})
+
+
+def register_fallbacks(app: App, calls: InteractionCalls) -> None:
+    """Answer a button or form no listener claimed (from an older Marvin, say): register
+    after every other listener, since Bolt runs the first one that matches."""
+
+    @app.action(re.compile(".*"))
+    def unknown_button(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        channel, _ts = _container(body)
+        calls.post_ephemeral(channel, _user(body), UNKNOWN_BUTTON)
 
     @app.view(re.compile(".*"))
     def unknown_form(ack: Ack) -> None:

@@ -21,7 +21,14 @@ import secrets
 from typing import Any
 from urllib.parse import urlencode
 
-__all__ = ["block_actions", "interaction_body", "view_submission"]
+__all__ = [
+    "block_actions",
+    "block_actions_in_view",
+    "button_action",
+    "interaction_body",
+    "view_submission",
+    "view_submission_with_state",
+]
 
 TEAM = {"id": "T1", "domain": "marvin-test"}
 
@@ -65,6 +72,33 @@ def block_actions(
     }
 
 
+def block_actions_in_view(
+    user_id: str, action: dict[str, Any], trigger_id: str, view: dict[str, Any]
+) -> dict[str, Any]:
+    """A click on `action` (a button or menu as it appears in ``actions``, see
+    `button_action`) in a view: the Home tab or an open modal."""
+    return {
+        "type": "block_actions",
+        "user": _user(user_id),
+        "api_app_id": "A1",
+        "token": "verification-token",
+        "container": {"type": "view", "view_id": view.get("id", "V1")},
+        "trigger_id": trigger_id,
+        "team": TEAM,
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "view": view,
+        "actions": [action],
+    }
+
+
+def button_action(action_id: str, value: str, *, block_id: str = "b1") -> dict[str, Any]:
+    """One clicked button as Slack lists it in ``actions``."""
+    return {"action_id": action_id, "block_id": block_id, "type": "button", "value": value,
+            "text": {"type": "plain_text", "text": action_id, "emoji": True},
+            "action_ts": "1763452800.000100"}
+
+
 def view_submission(
     user_id: str, view: dict[str, Any], values: dict[str, str | None], trigger_id: str
 ) -> dict[str, Any]:
@@ -74,6 +108,14 @@ def view_submission(
         block_id: {"answer": {"type": "plain_text_input", "value": value}}
         for block_id, value in values.items()
     }
+    return view_submission_with_state(user_id, view, state, trigger_id)
+
+
+def view_submission_with_state(
+    user_id: str, view: dict[str, Any], state: dict[str, Any], trigger_id: str
+) -> dict[str, Any]:
+    """The submission of `view` with ``view.state.values`` = `state` as Slack fills it
+    (``{block_id: {action_id: {"type": ..., "value"|"selected_time"|...}}}``)."""
     submitted = {
         "id": view.get("id", "V1"), "team_id": TEAM["id"], "type": "modal",
         "blocks": view.get("blocks", []), "private_metadata": view.get("private_metadata", ""),

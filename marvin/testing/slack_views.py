@@ -1,13 +1,16 @@
-"""Modals in the Slack stand-in: trigger ids and ``views.open`` / ``views.update``, as strict
-as Slack.
+"""Views in the Slack stand-in: trigger ids, ``views.open`` / ``views.update`` for modals and
+``views.publish`` for the Home tab, as strict as Slack.
 
 Slack hands an app a ``trigger_id`` with each slash command or button click; ``views.open``
 takes it once, within 3 seconds, or refuses it: ``expired_trigger_id`` (too late or used
 already) or ``invalid_trigger_id`` (never issued). A test issues one with `issue` (and makes
 it old with `expire`, so nothing sleeps). A view is checked against Slack's documented
-limits (`check_view`), and a bad one is ``invalid_arguments`` with
+limits (`check_view`: the view, its blocks and their elements: buttons, menus, checkboxes,
+time pickers), and a bad one is ``invalid_arguments`` with
 ``response_metadata.messages`` like ``[ERROR] must be less than 25 characters
-[json-pointer:/view/title/text]``, as Slack answers.
+[json-pointer:/view/title/text]``, as Slack answers. ``views.publish`` needs the
+``user_id`` of a known user and a ``home`` view, which has no submit or close button; a
+``hash`` other than the current one is ``hash_conflict``. `home` keeps each user's tab.
 
 Example:
     >>> desk = ViewDesk()
@@ -22,13 +25,14 @@ import itertools
 import json
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from marvin.testing.slack_limits_check import units
 
 __all__ = ["TRIGGER_SECONDS", "VIEW_METHODS", "ViewDesk", "check_view"]
 
-VIEW_METHODS = frozenset({"views.open", "views.update"})
+VIEW_METHODS = frozenset({"views.open", "views.update", "views.publish"})
 TRIGGER_SECONDS = 3.0
 MAX_TITLE = 24  # title, submit and close texts
 MAX_VIEW_BLOCKS = 100
@@ -39,6 +43,16 @@ MAX_METADATA = 3_000
 MAX_CALLBACK_ID = 255
 MAX_HINT = 2_000
 MAX_SECTION = 3_000
+MAX_HEADER = 150
+MAX_CONTEXT_ELEMENTS = 10
+MAX_ACTION_ELEMENTS = 25
+MAX_ACTION_ID = 255
+MAX_BUTTON_TEXT = 75
+MAX_BUTTON_VALUE = 2_000
+MAX_SELECT_OPTIONS = 100
+MAX_CHECKBOXES = 10
+MAX_OPTION_TEXT = 75
+MAX_OPTION_VALUE = 150
 
 Answer = dict[str, Any]
 
@@ -50,6 +64,7 @@ class ViewDesk:
         self._triggers: dict[str, float] = {}  # trigger id -> when issued (monotonic)
         self._used: set[str] = set()
         self.views: dict[str, Answer] = {}  # view id -> the view as open
+        self.home: dict[str, Answer] = {}  # user id -> the Home tab last published
         self._ids = itertools.count(1)
 
     def issue(self) -> str:
@@ -62,14 +77,22 @@ class ViewDesk:
         """Make `trigger` older than Slack accepts (instead of sleeping 3 s)."""
         self._triggers[trigger] = time.monotonic() - TRIGGER_SECONDS - 1
 
-    def answer(self, method: str, params: Answer) -> Answer:
-        """Slack's answer to ``views.open`` or ``views.update``."""
+    def opened(self) -> list[Answer]:
+        """The modals open, oldest first."""
+        return list(self.views.values())
+
+    def answer(
+        self, method: str, params: Answer, known_user: Callable[[str], bool] = bool
+    ) -> Answer:
+        """Slack's answer to ``views.open``, ``views.update`` or ``views.publish``."""
         view = params.get("view")
         if isinstance(view, str):  # form-encoded clients send it as JSON text
             try:
                 view = json.loads(view)
             except ValueError:
                 return _invalid(["invalid JSON [json-pointer:/view]"])
+        if method == "views.publish":
+            return self._publish(params, view, known_user)
         if method == "views.open":
             refused = self._take(params.get("trigger_id"))
             if refused is not None:
@@ -91,6 +114,24 @@ class ViewDesk:
         self.views[view_id] = opened
         return {"ok": True, "view": opened}
 
+    def _publish(self, params: Answer, view: object, known_user: Callable[[str], bool]) -> Answer:
+        user = params.get("user_id")
+        if not isinstance(user, str) or not user:
+            return _invalid(["missing required field: user_id [json-pointer:/user_id]"])
+        if not known_user(user):
+            return {"ok": False, "error": "user_not_found"}
+        wanted, current = params.get("hash"), self.home.get(user)
+        if wanted and (current is None or current.get("hash") != wanted):
+            return {"ok": False, "error": "hash_conflict"}
+        problems = check_view(view, kind="home")
+        if problems:
+            return _invalid(problems)
+        assert isinstance(view, dict)
+        published = {**view, "id": f"V{next(self._ids):08d}", "hash": secrets.token_hex(8),
+                     "state": {"values": {}}}
+        self.home[user] = published
+        return {"ok": True, "view": published}
+
     def _take(self, trigger: object) -> Answer | None:
         if not isinstance(trigger, str) or not trigger:
             return _invalid(["missing required field: trigger_id [json-pointer:/trigger_id]"])
@@ -103,14 +144,18 @@ class ViewDesk:
         return None
 
 
-def check_view(view: object) -> list[str]:
-    """Every way `view` breaks Slack's documented modal limits (empty: Slack accepts it)."""
+def check_view(view: object, kind: str = "modal") -> list[str]:
+    """Every way `view` breaks Slack's documented limits for a view of `kind` (``modal`` for
+    views.open/update, ``home`` for views.publish); empty: Slack accepts it."""
     if not isinstance(view, dict):
         return ["must provide an object [json-pointer:/view]"]
     problems: list[str] = []
-    if view.get("type") != "modal":
-        problems.append("must be one of modal, home [json-pointer:/view/type]")
-    for key, required in (("title", True), ("submit", False), ("close", False)):
+    if view.get("type") != kind:
+        problems.append(f"must be {kind} for this method [json-pointer:/view/type]")
+    if kind == "home":
+        problems += [f"not allowed in a home view [json-pointer:/view/{key}]"
+                     for key in ("submit", "close") if key in view]
+    for key, required in (("title", kind == "modal"), ("submit", False), ("close", False)):
         obj = view.get(key)
         if obj is None and not required:
             continue
@@ -153,8 +198,10 @@ def _block(block: Answer, where: str) -> list[str]:
         if block.get("hint") is not None:
             problems += _plain(block.get("hint"), f"{where}/hint", MAX_HINT)
         element = block.get("element")
-        if not isinstance(element, dict) or element.get("type") != "plain_text_input":
+        if not isinstance(element, dict) or element.get("type") not in _INPUT_ELEMENTS:
             return [*problems, f"must provide a supported element [json-pointer:{where}/element]"]
+        if element.get("type") != "plain_text_input":
+            return [*problems, *_element(element, f"{where}/element")]
         most = element.get("max_length", MAX_INPUT_LENGTH)
         if not isinstance(most, int) or not 0 < most <= MAX_INPUT_LENGTH:
             problems.append(f"must be less than {MAX_INPUT_LENGTH + 1} "
@@ -172,6 +219,11 @@ def _block(block: Answer, where: str) -> list[str]:
     if kind in ("section", "context"):
         texts = [block.get("text")] if kind == "section" else list(block.get("elements") or [])
         problems = []
+        if kind == "context" and not 0 < len(texts) <= MAX_CONTEXT_ELEMENTS:
+            problems.append(f"must provide 1 to {MAX_CONTEXT_ELEMENTS} items "
+                            f"[json-pointer:{where}/elements]")
+        if kind == "section" and "accessory" in block:
+            problems += _element(block["accessory"], f"{where}/accessory")
         for n, text in enumerate(texts):
             pointer = f"{where}/text" if kind == "section" else f"{where}/elements/{n}"
             if not isinstance(text, dict) or not isinstance(text.get("text"), str) \
@@ -181,9 +233,77 @@ def _block(block: Answer, where: str) -> list[str]:
                 problems.append(f"must be less than {MAX_SECTION + 1} characters "
                                 f"[json-pointer:{pointer}/text]")
         return problems
-    if kind in ("header", "divider", "actions"):
+    if kind == "header":
+        return _plain(block.get("text"), f"{where}/text", MAX_HEADER)
+    if kind == "actions":
+        return _actions(block, where)
+    if kind == "divider":
         return []
     return [f"unsupported type: {kind} [json-pointer:{where}/type]"]
+
+
+_INPUT_ELEMENTS = frozenset({"plain_text_input", "checkboxes", "timepicker", "static_select",
+                             "radio_buttons"})
+
+
+def _actions(block: Answer, where: str) -> list[str]:
+    elements = block.get("elements")
+    if not isinstance(elements, list) or not 0 < len(elements) <= MAX_ACTION_ELEMENTS:
+        return [f"must provide 1 to {MAX_ACTION_ELEMENTS} items [json-pointer:{where}/elements]"]
+    problems, seen = [], set()
+    for n, element in enumerate(elements):
+        action_id = element.get("action_id") if isinstance(element, dict) else None
+        if isinstance(action_id, str) and action_id in seen:  # unique within the block
+            problems.append(f"duplicate action_id [json-pointer:{where}/elements/{n}/action_id]")
+        seen.add(action_id)
+        problems += _element(element, f"{where}/elements/{n}")
+    return problems
+
+
+def _element(element: object, where: str) -> list[str]:
+    """A button, menu, checkbox group or time picker (in an actions, section or input block)."""
+    if not isinstance(element, dict) or not isinstance(element.get("type"), str):
+        return [f"must provide an element object [json-pointer:{where}]"]
+    problems = []
+    action_id = element.get("action_id")
+    if action_id is not None and (not isinstance(action_id, str)
+                                  or units(action_id) > MAX_ACTION_ID):
+        problems.append(f"must be less than {MAX_ACTION_ID + 1} characters "
+                        f"[json-pointer:{where}/action_id]")
+    kind = element["type"]
+    if kind == "button":
+        problems += _plain(element.get("text"), f"{where}/text", MAX_BUTTON_TEXT)
+        value = element.get("value")
+        if value is not None and (not isinstance(value, str) or units(value) > MAX_BUTTON_VALUE):
+            problems.append(f"must be less than {MAX_BUTTON_VALUE + 1} characters "
+                            f"[json-pointer:{where}/value]")
+        if element.get("style") not in (None, "primary", "danger"):
+            problems.append(f"must be one of primary, danger [json-pointer:{where}/style]")
+    elif kind in ("static_select", "checkboxes", "radio_buttons"):
+        most = MAX_SELECT_OPTIONS if kind == "static_select" else MAX_CHECKBOXES
+        options = element.get("options")
+        if not isinstance(options, list) or not 0 < len(options) <= most:
+            return [*problems, f"must provide 1 to {most} items [json-pointer:{where}/options]"]
+        for n, option in enumerate(options):
+            text = option.get("text") if isinstance(option, dict) else None
+            value = option.get("value") if isinstance(option, dict) else None
+            if not (isinstance(text, dict) and isinstance(text.get("text"), str)
+                    and 0 < units(text["text"]) <= MAX_OPTION_TEXT and isinstance(value, str)
+                    and units(value) <= MAX_OPTION_VALUE):
+                problems.append(f"must provide an option with text and value "
+                                f"[json-pointer:{where}/options/{n}]")
+    elif kind == "timepicker":
+        initial = element.get("initial_time")
+        if initial is not None and not _is_hhmm(initial):
+            problems.append(f"must be HH:mm [json-pointer:{where}/initial_time]")
+    return problems
+
+
+def _is_hhmm(value: object) -> bool:
+    if not isinstance(value, str) or len(value) != 5 or value[2] != ":":
+        return False
+    hours, minutes = value[:2], value[3:]
+    return hours.isdigit() and minutes.isdigit() and int(hours) < 24 and int(minutes) < 60
 
 
 def _plain(obj: object, pointer: str, most: int) -> list[str]:

@@ -78,8 +78,9 @@ class SlackWorld:
         self._ids = itertools.count(1)
         self._deleted_users: set[str] = set()
         self._unknown_users: set[str] = set()
+        self._user_traits: dict[str, Answer] = {}  # users.info fields a test set
         self._messages: dict[str, list[Answer]] = {}  # channel id -> oldest first
-        self.views = ViewDesk()  # trigger ids and open modals
+        self.views = ViewDesk()  # trigger ids, open modals and Home tabs
         for name in DEFAULT_CHANNELS:
             self.add_channel(name)
 
@@ -128,6 +129,14 @@ class SlackWorld:
     def forget_user(self, user_id: str) -> None:
         """A user id unknown to this workspace: ``user_not_found``."""
         self._unknown_users.add(user_id)
+
+    def set_user(self, user_id: str, *, tz: str | None = None, admin: bool = False,
+                 owner: bool = False) -> None:
+        """Give a user a time zone (IANA name) and workspace admin or owner rights."""
+        traits: Answer = {"is_admin": admin, "is_owner": owner}
+        if tz is not None:
+            traits["tz"] = tz
+        self._user_traits[user_id] = traits
 
     def add_chatter(self, ref: str, count: int, ts: Callable[[], str]) -> None:
         """`count` messages by someone else in a channel (a busy #general)."""
@@ -189,7 +198,7 @@ class SlackWorld:
         if method == "users.info":
             return self._users_info(str(params.get("user", "")))
         if method in VIEW_METHODS:
-            return self.views.answer(method, params)
+            return self.views.answer(method, params, self._is_user)
         if method == "chat.update":
             return self._update(params)
         if method == "conversations.list":
@@ -306,8 +315,11 @@ class SlackWorld:
                         "text": message["text"], "message": dict(message)}
         return _error("message_not_found")
 
+    def _is_user(self, user: str) -> bool:
+        return bool(user) and user not in self._unknown_users and user.startswith(("U", "W"))
+
     def _users_info(self, user: str) -> Answer:
-        if not user or user in self._unknown_users or not user.startswith(("U", "W")):
+        if not self._is_user(user):
             return _error("user_not_found")
         name = user.lower()
         profile = {"real_name": f"User {user}", "display_name": name}
@@ -315,7 +327,8 @@ class SlackWorld:
             "id": user, "team_id": "T1", "name": name, "real_name": profile["real_name"],
             "deleted": user in self._deleted_users, "is_bot": user == BOT_USER_ID,
             "tz": "UTC", "tz_label": "Coordinated Universal Time", "tz_offset": 0,
-            "profile": profile,
+            "is_admin": False, "is_owner": False, "is_primary_owner": False,
+            "profile": profile, **self._user_traits.get(user, {}),
         }}
 
 

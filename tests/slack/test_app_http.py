@@ -19,7 +19,7 @@ import datetime as dt
 import functools
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode
@@ -34,12 +34,12 @@ from marvin.settings import Settings
 from marvin.slack.app import build_app, dispatch
 from marvin.slack.replays import ALREADY_RECEIVED, ReplayGuard
 from marvin.store.base import Store, StoreError
-from marvin.store.firestore.store import FirestoreStore
 from marvin.store.sqlite.store import SqliteStore
 from marvin.testing.server import serve_in_thread
 from marvin.testing.signing import FORM_CONTENT_TYPE, signed_headers, slash_command_body
 from marvin.testing.slack_api import SlackStandIn
-from marvin.web.http import MAX_BODY_BYTES, SlackHandler, build_web_app
+from marvin.web.http import MAX_BODY_BYTES, build_web_app
+from tests.slack.conftest import Current
 from tests.support.settings import stand_in_settings
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
@@ -86,64 +86,6 @@ class Marvin:
                 and self.store.list_updates(DEFAULT_TEAM, DATE) == [])
 
 
-@dataclass
-class _Current:
-    """What the module's one server serves right now: each test's own Bolt app and store.
-
-    uvicorn needs ~0.2 s to shut down, so one server per test would cost more than the tests;
-    the app behind it is still built per test, exactly as `marvin serve` builds it.
-    """
-
-    handler: SlackHandler | None = None
-    health: Callable[[], dict[str, Any]] | None = None
-
-    def slack(
-        self, body: bytes, headers: dict[str, str], query: str
-    ) -> tuple[int, dict[str, str], str]:
-        assert self.handler is not None, "no test is running"
-        return self.handler(body, headers, query)
-
-    def check(self) -> dict[str, Any]:
-        assert self.health is not None, "no test is running"
-        return self.health()
-
-
-# fixtures -----------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def module_slack() -> Iterator[SlackStandIn]:
-    with SlackStandIn() as standin:
-        yield standin
-
-
-@pytest.fixture
-def slack(module_slack: SlackStandIn) -> SlackStandIn:
-    module_slack.reset()
-    return module_slack
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[tuple[str, _Current, httpx.Client]]:
-    """One server and one client for the module (an httpx.Client takes ~0.1 s to build)."""
-    current = _Current()
-    with (
-        serve_in_thread(build_web_app(current.slack, current.check)) as (url, _stop),
-        httpx.Client(base_url=url, timeout=10) as http,
-    ):
-        yield url, current, http
-
-
-@pytest.fixture
-def firestore_store(firestore_project: str) -> Iterator[FirestoreStore]:
-    db = FirestoreStore(project=firestore_project)
-    # The emulator's very first call runs in a cold JVM (~4 s here); Slack's 3 s bound is
-    # about Marvin, so that wait belongs to set-up, not to the first timed request.
-    db.list_teams()
-    yield db
-    db.close()
-
-
 @pytest.fixture
 def healthy() -> list[bool]:
     return [True]
@@ -153,7 +95,7 @@ def healthy() -> list[bool]:
 def marvin(
     store: Store,
     slack: SlackStandIn,
-    server: tuple[str, _Current, httpx.Client],
+    server: tuple[str, Current, httpx.Client],
     healthy: list[bool],
 ) -> Iterator[Marvin]:
     url, current, http = server
@@ -280,7 +222,7 @@ class _DeadStore:
 
 
 def _slash_with_a_dead_store(
-    slack: SlackStandIn, server: tuple[str, _Current, httpx.Client], text: str
+    slack: SlackStandIn, server: tuple[str, Current, httpx.Client], text: str
 ) -> httpx.Response:
     """`/standup text` to an app whose store fails every call."""
     _, current, http = server
@@ -294,7 +236,7 @@ def _slash_with_a_dead_store(
 
 
 def test_dead_store_answers_not_saved_never_thanks(
-    slack: SlackStandIn, server: tuple[str, _Current, httpx.Client]
+    slack: SlackStandIn, server: tuple[str, Current, httpx.Client]
 ) -> None:
     response = _slash_with_a_dead_store(slack, server, "did things")
 
@@ -303,7 +245,7 @@ def test_dead_store_answers_not_saved_never_thanks(
 
 
 def test_dead_store_still_answers_help(
-    slack: SlackStandIn, server: tuple[str, _Current, httpx.Client]
+    slack: SlackStandIn, server: tuple[str, Current, httpx.Client]
 ) -> None:
     """Help needs no store, and so no replay guard: it works in an outage."""
     response = _slash_with_a_dead_store(slack, server, "help")

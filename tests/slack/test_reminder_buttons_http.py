@@ -28,13 +28,9 @@ from tests.slack.test_app_http import (  # noqa: F401  (fixtures)
     SECRET,
     TOKEN,
     Marvin,
-    firestore_store,
     healthy,
     make_settings,
     marvin,
-    module_slack,
-    server,
-    slack,
 )
 from tests.slack.test_update_modal_http import ack_of, opened_view, submit
 

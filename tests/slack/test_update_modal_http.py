@@ -32,12 +32,8 @@ from tests.slack.test_app_http import (  # noqa: F401  (fixtures)
     SECRET,
     USER,
     Marvin,
-    firestore_store,
     healthy,
     marvin,
-    module_slack,
-    server,
-    slack,
 )
 
 Payload = dict[str, Any]

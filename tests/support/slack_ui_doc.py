@@ -6,13 +6,20 @@ Regenerate with ``.venv/bin/python -m tests.support.slack_ui_doc > docs/slack-ui
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from marvin.domain.models import Answer, Member, Team, Update
 from marvin.domain.standup import reminder_text
+from marvin.interactions.app_home import Viewer, home_view
 from marvin.interactions.reminder_dm import answered_blocks, reminder_blocks
+from marvin.interactions.schedule_modal import schedule_modal
 from marvin.interactions.update_modal import update_view
+from marvin.store.sqlite.store import SqliteStore
+from tests.support.settings import stand_in_settings
 
 DATE = "2026-11-18"
 TEAM = Team()
@@ -36,6 +43,60 @@ so a submission can tell that the answers changed meanwhile.
 
 def _json(value: Any) -> str:
     return "```json\n" + json.dumps(value, indent=2, ensure_ascii=False) + "\n```\n"
+
+
+HOME = """## The Home tab
+
+Published with `views.publish` whenever someone opens Marvin's Home tab (`app_home_opened`),
+and again after each of its buttons. It is built from the store alone
+(`marvin/interactions/app_home.py`); Slack's `users.info` adds the viewer's time zone and
+whether they are a workspace admin or owner (or listed in `MARVIN_ADMINS`). When
+`users.info` does not answer, times are shown in the team's zone and only `MARVIN_ADMINS`
+count as admins: an admin Marvin cannot confirm is not an admin.
+
+- **Your update** for the team's active standup date, rendered like the digest, with
+  **Write my update** (nothing posted yet) or **Edit**: both open the update modal above
+  (their value is the date, as on the reminder's button).
+- **Next standup** in the viewer's zone, and the channel it goes to.
+- **Posted so far**: who has posted, out of the members of that date; past 30 names it
+  says "and N more".
+- **Leave team** (with a confirmation), or, for someone in no team, a **Join** button per
+  team (a menu past five teams). Both do exactly what `/standup join TEAM` and
+  `/standup leave` do, and the answer appears at the top of the tab.
+- **Teams (admins)**: each team's days, times, zone, channel and member count with
+  **Edit schedule**. Slack refuses a Home view of more than 100 blocks; teams that do not
+  fit are counted in one line ("N more team(s) not shown: `marvin team list`").
+
+Alice, an admin in New York, in team `default` (standup 09:00 UTC), having answered:
+"""
+
+SCHEDULE = """## The schedule modal
+
+Opened with `views.open` from **Edit schedule** (admins only). On submit each field is
+checked as `marvin team set` checks it: an IANA time zone, at least one day, the two
+times, a channel name or id. What is wrong is answered with `response_action: "errors"`
+under the field it concerns, and nothing is saved; a team deleted meanwhile, or a
+submitter who is not an admin, gets an error rather than a change.
+"""
+
+
+def _home() -> dict[str, Any]:
+    """Alice's Home tab: she is an admin, has answered, and a second team exists."""
+    now = dt.datetime(2026, 11, 18, 8, 0, tzinfo=dt.UTC)
+    with tempfile.TemporaryDirectory() as folder:
+        store = SqliteStore(str(Path(folder) / "doc.db"))
+        try:
+            store.save_team(Team(name="platform", timezone="Europe/Berlin",
+                                 channel="#platform"))
+            for user, name in (("U0ALICE", "alice"), ("U0BOB", "bob")):
+                store.save_member(Member(user, TEAM.name, name))
+            store.save_answers(TEAM.name, DATE, "U0ALICE",
+                               (Answer("q1", TEAM.questions[0].label, "Shipped the digest"),),
+                               now)
+            settings = stand_in_settings("http://127.0.0.1:1/api/", "xoxb-doc", "secret")
+            return home_view(store, settings, Viewer("U0ALICE", "America/New_York", True), now)
+        finally:
+            store.close()
 
 
 def render() -> str:
@@ -69,6 +130,11 @@ def render() -> str:
         "After *Skip today* (or a button from another day) Marvin rewrites the DM with "
         "`chat.update`, without buttons:\n",
         _json({"text": skipped, "blocks": answered_blocks(skipped)}),
+        HOME,
+        _json(_home()),
+        SCHEDULE,
+        _json(schedule_modal(Team(name="platform", timezone="Europe/Berlin",
+                                  channel="#platform"))),
     ]
     return "\n".join(sections)
 

@@ -1,0 +1,225 @@
+"""App Home over Slack: publish the Home tab, and answer its buttons and the schedule modal.
+
+The views are built SDK-free (`marvin.interactions.app_home`, `.schedule_modal`); here
+are only the Slack calls around them. Every handler acks first: a button's trigger_id
+lives 3 s, and Slack shows an error to the person if the ack is late.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from marvin.domain.names import check_team_name
+from marvin.domain.standup import is_user_id
+from marvin.interactions.app_home import (
+    HOME_EDIT_SCHEDULE,
+    HOME_EDIT_UPDATE,
+    HOME_JOIN,
+    HOME_LEAVE,
+    Notice,
+    Viewer,
+    home_view,
+)
+from marvin.interactions.schedule_modal import (
+    SCHEDULE_VIEW,
+    read_schedule,
+    schedule_modal,
+    submitted_team,
+)
+from marvin.interactions.standup_command import handle_standup
+from marvin.interactions.update_form import open_form
+from marvin.settings import Settings
+from marvin.slack.interaction_calls import InteractionCalls
+from marvin.store.base import Store, StoreError, deadline
+from marvin.store.teams import UnknownTeamError, resolve_team
+
+log = logging.getLogger("marvin.slack")
+
+HOME_BUDGET = 2.0  # seconds for the store while building a Home tab: Slack waits 3 s
+NOT_ADMIN = "Only workspace admins (or MARVIN_ADMINS) can change a team's schedule."
+_JOIN = re.compile(rf"^{re.escape(HOME_JOIN)}(\.\d+)?$")
+
+
+class HomeTab:
+    """Publishes one person's Home tab; shared by the event and the button handlers."""
+
+    def __init__(self, store: Store, settings: Settings, now: Callable[[], Any]) -> None:
+        self.store, self.settings, self.now = store, settings, now
+
+    def viewer(self, client: WebClient, user_id: str) -> Viewer:
+        """Who `user_id` is for the Home tab: their time zone and whether they are an admin.
+
+        When Slack does not answer, the zone is unknown (team time is shown) and admin
+        rights come from MARVIN_ADMINS alone: an unproven admin is not an admin."""
+        listed = user_id in self.settings.admin_ids
+        try:
+            user = client.users_info(user=user_id).get("user") or {}
+        except (SlackApiError, OSError) as exc:
+            log.warning("users.info for %s failed; Home tab without it: %s", user_id, exc)
+            return Viewer(user_id, None, listed)
+        zone = user.get("tz") if isinstance(user.get("tz"), str) else None
+        flags = ("is_admin", "is_owner", "is_primary_owner")
+        return Viewer(user_id, zone, listed or any(user.get(flag) is True for flag in flags))
+
+    def publish(self, client: WebClient, viewer: Viewer, notice: Notice | None = None) -> None:
+        """Build and publish `viewer`'s tab; a failure is logged, never raised into Bolt."""
+        try:
+            with deadline(HOME_BUDGET):
+                view = home_view(self.store, self.settings, viewer, self.now(), notice)
+            client.views_publish(user_id=viewer.user_id, view=view)
+        except (StoreError, SlackApiError, OSError) as exc:
+            log.warning("Home tab for %s not published: %s", viewer.user_id, exc)
+
+
+def register_home(
+    app: App, store: Store, settings: Settings, now: Callable[[], Any], calls: InteractionCalls
+) -> None:
+    """Attach the App Home listeners to a Bolt app."""
+    home = HomeTab(store, settings, now)
+
+    @app.event("app_home_opened")
+    def opened(event: dict[str, Any], client: WebClient) -> None:
+        user = event.get("user")
+        if event.get("tab", "home") == "home" and isinstance(user, str) and is_user_id(user):
+            home.publish(client, home.viewer(client, user))
+
+    @app.action(_JOIN)
+    def join(ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
+        ack()
+        team = _chosen(action)
+        if team is None:
+            home.publish(client, home.viewer(client, _user_id(body)),
+                         Notice("That is not a team Marvin knows; pick one below."))
+            return
+        _standup_then_publish(home, client, body, f"join {team}")
+
+    @app.action(HOME_LEAVE)
+    def leave(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        _standup_then_publish(home, client, body, "leave")
+
+    @app.action(HOME_EDIT_UPDATE)
+    def edit_update(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        ack()
+        _open_update_form(home, calls, client, body, action)
+
+    @app.action(HOME_EDIT_SCHEDULE)
+    def edit_schedule(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        ack()
+        _open_schedule(home, client, body, str(action.get("value") or ""))
+
+    @app.view(SCHEDULE_VIEW)
+    def save_schedule(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        _save_schedule(home, ack, client, _user_id(body), view)
+
+
+def _standup_then_publish(home: HomeTab, client: WebClient, body: dict[str, Any],
+                          text: str) -> None:
+    """Join or leave as `/standup join|leave` would, then show the answer on the tab."""
+    user_id = _user_id(body)
+    if not user_id:
+        log.warning("Home button without a user id; ignored")
+        return
+    user: dict[str, Any] = body["user"]  # `_user_id` found an id in it
+    name = user.get("username") or user.get("name") or ""
+    reply = handle_standup(home.store, home.settings, user_id=user_id, user_name=str(name),
+                           text=text, now=home.now())
+    home.publish(client, home.viewer(client, user_id), Notice(reply.text))
+
+
+def _open_update_form(home: HomeTab, calls: InteractionCalls, client: WebClient,
+                      body: dict[str, Any], action: dict[str, Any]) -> None:
+    """The update modal, as the reminder's button opens it; why not on the tab otherwise."""
+    user_id = _user_id(body)
+    if not user_id:
+        return
+    date = action.get("value") if isinstance(action.get("value"), str) else None
+    opening = open_form(home.store, home.settings, user_id, home.now(), button_date=date)
+    if opening.view is not None:
+        error = calls.open_view(body.get("trigger_id"), opening.view)
+        if not error:
+            return
+        text = f"Could not open the form (Slack said `{error}`); please try again."
+    else:
+        text = opening.text
+    home.publish(client, home.viewer(client, user_id), Notice(text))
+
+
+def _open_schedule(home: HomeTab, client: WebClient, body: dict[str, Any], team: str) -> None:
+    if not _user_id(body):
+        return
+    viewer = home.viewer(client, _user_id(body))
+    if not viewer.is_admin:
+        home.publish(client, viewer, Notice(NOT_ADMIN))
+        return
+    try:
+        with deadline(HOME_BUDGET):
+            the_team = resolve_team(home.store, home.settings, team)
+        client.views_open(trigger_id=str(body.get("trigger_id") or ""),
+                          view=schedule_modal(the_team))
+    except UnknownTeamError:
+        home.publish(client, viewer, Notice(f"Team {team} no longer exists."))
+    except (StoreError, SlackApiError, OSError) as exc:
+        log.warning("schedule modal for %s not opened: %s", team, exc)
+        home.publish(client, viewer, Notice("Could not open the schedule; please try again."))
+
+
+def _save_schedule(home: HomeTab, ack: Ack, client: WebClient, user_id: str,
+                   view: dict[str, Any]) -> None:
+    team = submitted_team(view)
+    if not user_id:
+        ack(response_action="errors", errors={"zone": "Marvin could not tell who sent this."})
+        return
+    viewer = home.viewer(client, user_id)
+    if team is None or not viewer.is_admin:
+        why = "This form is not one Marvin can read." if team is None else NOT_ADMIN
+        ack(response_action="errors", errors={"zone": why})
+        return
+    try:
+        with deadline(HOME_BUDGET):
+            submission = read_schedule(resolve_team(home.store, home.settings, team), view)
+            if submission.changed is None:
+                ack(response_action="errors", errors=submission.errors)
+                return
+            home.store.save_team(submission.changed)
+    except UnknownTeamError:
+        ack(response_action="errors", errors={"zone": f"Team {team} no longer exists."})
+        return
+    except StoreError as exc:
+        log.warning("schedule of %s not saved: %s", team, exc)
+        ack(response_action="errors", errors={"zone": "Not saved: the store did not answer. "
+                                                      "Please try again."})
+        return
+    ack()
+    home.publish(client, viewer, Notice(f"Saved the schedule of team {team}."))
+
+
+def _user_id(body: dict[str, Any]) -> str:
+    """The acting user's id, or "" when the payload has none Slack could have sent."""
+    user = body.get("user")
+    found = user.get("id") if isinstance(user, dict) else None
+    return found if isinstance(found, str) and is_user_id(found) else ""
+
+
+def _chosen(action: dict[str, Any]) -> str | None:
+    """The team a Join button (its value) or the Join menu (its selected option) names;
+    None for anything that is not a team name."""
+    selected = action.get("selected_option")
+    value = selected.get("value") if isinstance(selected, dict) else action.get("value")
+    try:
+        return check_team_name(value) if isinstance(value, str) else None
+    except ValueError:
+        return None

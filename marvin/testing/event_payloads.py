@@ -1,0 +1,52 @@
+"""Events API requests, shaped exactly as Slack documents and sends them.
+
+Events (``app_home_opened``) come as ``application/json`` event_callback envelopes. Sign
+the bytes with `marvin.testing.signing.signed_headers` and
+``content_type=JSON_CONTENT_TYPE``. (Interactions: `marvin.testing.interaction_payloads`.)
+
+Example:
+    >>> body = event_body(app_home_opened("U123"))
+    >>> json.loads(body)["event"]["type"]
+    'app_home_opened'
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from typing import Any
+
+__all__ = ["JSON_CONTENT_TYPE", "app_home_opened", "event_body"]
+
+JSON_CONTENT_TYPE = "application/json"
+TEAM_ID = "T1"
+API_APP_ID = "A1"
+
+Payload = dict[str, Any]
+
+
+def event_body(event: Payload, *, team_id: str = TEAM_ID) -> bytes:
+    """An ``event_callback`` envelope around `event`, as Slack POSTs it."""
+    envelope = {
+        "token": "verification-token",
+        "team_id": team_id,
+        "api_app_id": API_APP_ID,
+        "event": event,
+        "type": "event_callback",
+        "event_id": f"Ev{secrets.token_hex(5).upper()}",
+        "event_time": int(time.time()),
+        "authorizations": [{"enterprise_id": None, "team_id": team_id, "user_id": "UMARVIN",
+                            "is_bot": True, "is_enterprise_install": False}],
+        "is_ext_shared_channel": False,
+    }
+    return json.dumps(envelope).encode()
+
+
+def app_home_opened(user_id: str, *, tab: str = "home", view: Payload | None = None) -> Payload:
+    """The ``app_home_opened`` event (``view`` only once a Home view was published)."""
+    event: Payload = {"type": "app_home_opened", "user": user_id, "channel": f"D{user_id}",
+                      "tab": tab, "event_ts": f"{time.time():.6f}"}
+    if view is not None:
+        event["view"] = view
+    return event
