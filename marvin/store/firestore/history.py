@@ -40,10 +40,10 @@ from marvin.store.firestore.client import (
     DEFAULT_TIMEOUT,
     READ_ERRORS,
     FirestoreClient,
+    Query,
     call_options,
     doc_id,
     utc,
-    where,
 )
 from marvin.store.run_keys import (
     MAX_CANDIDATES,
@@ -111,13 +111,13 @@ class FirestoreHistory(FirestoreClient):
         if count:
             yield batch
 
-    def _snapshots(self, query: Any, path: str = RUNS) -> list[Any]:
-        """The snapshots `query` (on the collection at `path`) matches."""
-        return self._stream(query, path, self._call)
+    def _snapshots(self, query: Query) -> list[Any]:
+        """The snapshots `query` matches."""
+        return self._stream(query, self._call)
 
-    def _names(self, query: Any, path: str = RUNS) -> list[Any]:
-        """References of the documents `query` (on `path`) matches, fetching no fields."""
-        return [snap.reference for snap in self._snapshots(query.select(["__name__"]), path)]
+    def _names(self, query: Query) -> list[Any]:
+        """References of the documents `query` matches, fetching no fields."""
+        return [snap.reference for snap in self._snapshots(query.select(["__name__"]))]
 
     # Writes ------------------------------------------------------------------------------
     def save_flow_run(self, run: FlowRunRecord) -> None:
@@ -149,13 +149,13 @@ class FirestoreHistory(FirestoreClient):
         Each run's header is deleted after its task runs and events, so an interrupted call
         leaves no orphans out of reach: running it again finds the header and finishes.
         """
-        query = where(self._client.collection(RUNS), "started_at", "<", utc(cutoff))
+        query = self._collection(RUNS).where("started_at", "<", utc(cutoff))
         with self._errors("delete_runs_before"):
             runs = self._names(query)
             refs: list[Any] = []
             for run in runs:
-                refs += self._names(run.collection(TASK_RUNS), f"{run.path}/{TASK_RUNS}")
-                refs += self._names(run.collection(EVENTS), f"{run.path}/{EVENTS}")
+                refs += self._names(Query.of(run.collection(TASK_RUNS)))
+                refs += self._names(Query.of(run.collection(EVENTS)))
                 refs.append(run)
             self._commit((ref, None) for ref in refs)
         return len(runs)
@@ -167,11 +167,11 @@ class FirestoreHistory(FirestoreClient):
         """Newest first (by started_at, then id; never-started runs last), at most `limit`."""
         if limit <= 0:
             return []
-        query = self._client.collection(RUNS)
+        query = self._collection(RUNS)
         if flow is not None:  # with the order below: the composite index (flow, started_at)
-            query = where(query, "flow", "==", flow)
+            query = query.where("flow", "==", flow)
         if since is not None:
-            query = where(query, "started_at", ">=", utc(since))
+            query = query.where("started_at", ">=", utc(since))
         query = query.order_by("started_at", direction="DESCENDING").limit(limit)
         with self._errors("list_flow_runs"):
             return [_flow_run(snap.to_dict()) for snap in self._snapshots(query)]
@@ -179,7 +179,7 @@ class FirestoreHistory(FirestoreClient):
     def list_unfinished(self) -> list[FlowRunRecord]:
         """Runs recorded as "Running" (started, never ended), newest first: one equality
         query (no composite index), sorted here, as such runs are few."""
-        query = where(self._client.collection(RUNS), "state", "==", "Running")
+        query = self._collection(RUNS).where("state", "==", "Running")
         with self._errors("list_unfinished"):
             runs = [_flow_run(snap.to_dict()) for snap in self._snapshots(query)]
         return sorted(runs, key=lambda r: (r.started_at or _EPOCH, r.id), reverse=True)
@@ -205,10 +205,8 @@ class FirestoreHistory(FirestoreClient):
                 if not snap.exists:  # deleted in between
                     return None
             run = snap.reference
-            tasks = [s.to_dict() for s in self._snapshots(run.collection(TASK_RUNS),
-                                                          f"{run.path}/{TASK_RUNS}")]
-            events = [s.to_dict() for s in self._snapshots(run.collection(EVENTS),
-                                                           f"{run.path}/{EVENTS}")]
+            tasks = [s.to_dict() for s in self._snapshots(Query.of(run.collection(TASK_RUNS)))]
+            events = [s.to_dict() for s in self._snapshots(Query.of(run.collection(EVENTS)))]
         tasks.sort(key=lambda d: d["position"])
         events.sort(key=lambda d: (d["at"], d["written"], d["seq"]))
         return RunDetail(_flow_run(snap.to_dict()), [_task_run(d) for d in tasks],
@@ -219,8 +217,8 @@ class FirestoreHistory(FirestoreClient):
         check_prefix(prefix)
         runs = self._client.collection(RUNS)
         start = doc_id(prefix)  # the encoding works character by character: prefixes stay
-        query = where(runs, "__name__", ">=", runs.document(start))
-        query = where(query, "__name__", "<", runs.document(prefix_end(start)))
+        query = Query.of(runs).where("__name__", ">=", runs.document(start))
+        query = query.where("__name__", "<", runs.document(prefix_end(start)))
         query = query.select(["id"]).limit(MAX_CANDIDATES + 1)
         ids = [snap.get("id") for snap in self._snapshots(query)]
         return [i for i in ids if i.startswith(prefix)]
