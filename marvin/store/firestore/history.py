@@ -273,7 +273,7 @@ def _run_doc(r: FlowRunRecord) -> dict[str, Any]:
             "parameters": json.dumps(r.parameters), "state": r.state, "message": r.message,
             "scheduled_at": _utc_or_none(r.scheduled_at),
             "started_at": _utc_or_none(r.started_at), "ended_at": _utc_or_none(r.ended_at),
-            "graph": json.dumps(r.graph), "runner": r.runner}
+            "graph": json.dumps(r.graph), "runner": r.runner, "summary": json.dumps(r.summary)}
 
 
 def _task_doc(r: TaskRunRecord) -> dict[str, Any]:
@@ -298,6 +298,7 @@ def _flow_run(d: dict[str, Any]) -> FlowRunRecord:
         scheduled_at=_utc_or_none(d["scheduled_at"]), started_at=_utc_or_none(d["started_at"]),
         ended_at=_utc_or_none(d["ended_at"]), graph=json.loads(d["graph"]),
         runner=d.get("runner", ""),  # absent from runs recorded before it existed
+        summary=json.loads(d.get("summary", "{}")),  # likewise
     )
 
 
