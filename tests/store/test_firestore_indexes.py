@@ -15,6 +15,7 @@ from google.api_core import exceptions as gexc
 
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import DeliveryKind, Member
+from marvin.store.base import StoreError
 from marvin.store.firestore.calls import QueryShape
 from marvin.store.firestore.history import FirestoreHistory
 from marvin.store.firestore.indexes import (
@@ -181,3 +182,22 @@ def test_serve_logs_a_missing_index_as_a_warning_and_goes_on(
     assert unchecked == [unchecked[0]] and "could not check Firestore's composite indexes" in (
         unchecked[0]) and "roles/datastore.user" in unchecked[0]
     assert [r.getMessage() for r in caplog.records] == [*lines, *unchecked]
+
+
+def test_a_database_in_datastore_mode_is_named_not_taken_for_a_missing_index(
+    firestore_project: str,
+) -> None:
+    faults = FirestoreFaults()
+    history = FirestoreHistory(project=firestore_project, intercept=faults)
+
+    def datastore_mode(message: str) -> Exception:  # what Firestore answers then
+        return gexc.FailedPrecondition(  # type: ignore[no-untyped-call]
+            "The Cloud Firestore API is not available for Firestore in Datastore Mode "
+            f"database projects/{firestore_project}/databases/(default).")
+
+    try:
+        with faults.failing(frozenset({"query"}), datastore_mode, times=1), \
+                pytest.raises(StoreError, match="needs a Firestore database in Native mode"):
+            missing_indexes(history)
+    finally:
+        history.close()

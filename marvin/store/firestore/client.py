@@ -134,6 +134,11 @@ def _hint(exc: Exception) -> str:
     if isinstance(exc, gexc.PermissionDenied):
         return ("; the service account needs the role roles/datastore.user on a Firestore "
                 "database in Native mode")
+    if isinstance(exc, gexc.FailedPrecondition) and "datastore mode" in str(exc).lower():
+        return ("; Marvin needs a Firestore database in Native mode, and this one is in "
+                "Datastore mode (which refuses the Firestore API): use another database or "
+                "project, created with `gcloud firestore databases create --location=REGION "
+                "--type=firestore-native`")
     if isinstance(exc, gexc.FailedPrecondition) and "index" in str(exc).lower():
         return ("; a composite index is missing: deploy firestore.indexes.json "
                 "(`firebase deploy --only firestore:indexes`)")
@@ -209,6 +214,8 @@ class FirestoreClient:
                 try:
                     self._stream(query.limit(1), self._read)
                 except gexc.FailedPrecondition as exc:
+                    if "index" not in str(exc).lower():  # e.g. a database in Datastore mode
+                        raise
                     missing.append(MissingIndex(shape, index, self.project, str(exc)))
         return missing
 
