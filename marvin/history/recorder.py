@@ -125,7 +125,7 @@ class HistoryRecorder:
         try:
             self.flush()
         finally:  # a run whose last batch was refused must not stay "Running"
-            self.history.save_flow_run(self._header(run, summary=self._summary(run)))
+            self.history.save_flow_run(self._header(run, summary=self._safe_summary(run)))
 
     # Batches ------------------------------------------------------------------------------
     def flush(self) -> None:
@@ -224,6 +224,17 @@ class HistoryRecorder:
             self._flush_quietly()
 
     # Conversions ------------------------------------------------------------------------
+    def _safe_summary(self, run: FlowRun) -> dict[str, Any]:
+        """`_summary`, or none ({}: readers then read the task runs) if a result cannot
+        even be described: the final header must be saved whatever a task returned."""
+        try:
+            return self._summary(run)
+        except Exception:
+            from marvin.engine.logs import engine_logger
+
+            engine_logger().warning("recording run %s: no summary", self.run_id, exc_info=True)
+            return {}
+
     def _summary(self, run: FlowRun) -> dict[str, Any]:
         """What `summarize` makes of the run's task runs, from the engine's own objects
         (a big run's 20,000 records are not built a second time)."""
