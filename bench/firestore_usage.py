@@ -40,6 +40,7 @@ from marvin.store.firestore.history import FirestoreHistory
 from marvin.store.firestore.store import FirestoreStore
 from marvin.testing.slack_api import SlackStandIn
 from marvin.web.serve import check_health
+from tests.support import firestore_emulator as emulator
 
 FREE_READS, FREE_WRITES, FREE_DELETES = 50_000, 20_000, 20_000  # per day, per database
 MONDAY = dt.date(2026, 6, 8)
@@ -168,8 +169,6 @@ def measure(host: str, n: int, standin: SlackStandIn) -> Usage:
     finally:
         store.close()
         history.close()
-        from tests.support import firestore_emulator as emulator
-
         emulator.clear(host, project)
     return usage
 
@@ -198,23 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--members", type=int, nargs="+", default=[10, 50])
     args = parser.parse_args(argv)
-    from tests.support import firestore_emulator as emulator
-
-    host = os.environ.get("FIRESTORE_EMULATOR_HOST")
-    proc = None
-    if not host:
-        port = emulator.free_port()
-        proc = emulator.start(port)
-        host = f"{emulator.HOST}:{port}"
-        os.environ["FIRESTORE_EMULATOR_HOST"] = host
-    try:
-        emulator.wait_ready(host, timeout=60)
-        with SlackStandIn() as standin:
-            for n in args.members:
-                report(n, measure(host, n, standin))
-    finally:
-        if proc is not None:
-            emulator.stop(proc)
+    with emulator.in_use() as host, SlackStandIn() as standin:
+        for n in args.members:
+            report(n, measure(host, n, standin))
     return 0
 
 

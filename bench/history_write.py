@@ -111,15 +111,7 @@ def firestore_once(host: str, count: int, paced: bool, repetition: int) -> dict[
 def firestore_main(count: int, repeat: int) -> int:
     from tests.support import firestore_emulator as emulator
 
-    host = os.environ.get("FIRESTORE_EMULATOR_HOST")
-    proc = None
-    if not host:
-        port = emulator.free_port()
-        proc = emulator.start(port)
-        host = f"{emulator.HOST}:{port}"
-        os.environ["FIRESTORE_EMULATOR_HOST"] = host
-    try:
-        emulator.wait_ready(host, timeout=60)
+    with emulator.in_use() as host:
         print(f"FirestoreHistory.save_task_runs, {count:,} records, emulator {host}, "
               f"median of {repeat}, load average {os.getloadavg()[0]:.2f}")
         for paced in (False, True):
@@ -131,9 +123,6 @@ def firestore_main(count: int, repeat: int) -> int:
                   "batch, "
                   f"ids rising in key order {statistics.median(r['rising'] for r in runs):.2f}, "
                   f"saved {min(r['saved'] for r in runs):.0f}/{count}")
-    finally:
-        if proc is not None:
-            emulator.stop(proc)
     return 0
 
 

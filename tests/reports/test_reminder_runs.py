@@ -7,25 +7,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import io
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from flows.reminder import flow as reminder_flow
-from flows.services import Services, use_services
-from marvin.history.recorder import HistoryRecorder, recording
 from marvin.reports.reminder_runs import reminder_runs
 from marvin.reports.stats import reminders_needed_by_date
-from marvin.settings import Settings
-from marvin.slack.dry_run import DryRunChat
 from marvin.store.firestore.calls import FirestoreCall
 from marvin.store.firestore.history import FirestoreHistory
 from marvin.store.run_history import RunHistory
 from marvin.store.run_records import FlowRunRecord, RunDetail, TaskRunRecord, summarize
-from marvin.store.sqlite.store import SqliteStore
-from tests.reports.test_stats import BOB, MEMBERS, T0, TEAM
+from tests.reports.test_stats import T0, run_reminder
 
 DAYS = 30
 CHILDREN = 20  # members checked per run: what reading the task runs would cost
@@ -42,35 +35,12 @@ class CountingHistory:
         return getattr(self.history, name)
 
 
-def recorded_reminder(history: RunHistory, tmp_path: Path) -> FlowRunRecord:
-    """The real reminder flow (dry run) for team eng on Tuesday 2026-06-02, where Bob had
-    posted: recorded into `history`; its record, as listed."""
-    store = SqliteStore(str(tmp_path / "m.db"))
-    try:
-        store.save_team(TEAM)
-        for member in MEMBERS:
-            store.save_member(member)
-        store.append_update("eng", "2026-06-02", BOB.user_id, "posted early", T0)
-        settings = Settings(_env_file=None, store="sqlite:///:memory:")  # type: ignore[call-arg]
-        services = Services(store=store, chat=DryRunChat(io.StringIO()), settings=settings,
-                            now=lambda: dt.datetime(2026, 6, 2, 7, 30, tzinfo=dt.UTC),
-                            dry_run=True)
-        recorder = HistoryRecorder(history, reminder_flow)
-        with use_services(services), recording(recorder):
-            run = reminder_flow.run(parameters={"team": "eng"}, recorder=recorder)
-        assert run.state.is_successful(), run.state
-    finally:
-        store.close()
-    [header] = history.list_flow_runs()
-    return header
-
-
 def test_a_recorded_reminder_run_carries_the_summary_of_its_task_runs(
     history: RunHistory, tmp_path: Path
 ) -> None:
-    header = recorded_reminder(history, tmp_path)
-    detail = history.get_run(header.id)
-    assert detail is not None
+    [detail] = run_reminder(tmp_path, dt.datetime(2026, 6, 2, 7, 30, tzinfo=dt.UTC),
+                            history=history)
+    [header] = history.list_flow_runs()
     assert header.summary == summarize(detail.task_runs)  # the recorder's and the records' agree
     assert header.summary["tasks"]["is_reminder_needed"]["children"] == {
         "Success": 2, "Skipped": 1}
