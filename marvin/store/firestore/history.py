@@ -2,8 +2,8 @@
 
 Layout (ids from `doc_id`, as in the store)::
 
-    flow_runs/{run id}                      the header; parameters and graph as JSON text
-    flow_runs/{run id}                          the header; parameters and graph as JSON text
+    flow_runs/{run id}                          the header; parameters, graph and summary
+                                                as JSON text
     flow_runs/{run id}/task_runs/{hash-position} logs as an array of maps
     flow_runs/{run id}/events/{auto id}         `written` and `seq` order events of one instant
 
