@@ -6,6 +6,8 @@ Fixtures:
         else starts the jar once per session. Fails, never skips, when it cannot.
     firestore_project: a fresh project id on that emulator (an empty database), cleared after
         the test.
+    Firestore stores and histories fail any test that makes a query not declared in
+    `marvin.store.firestore.indexes.QUERIES` (see tests/support/firestore_queries.py).
     sqlite_store, firestore_store: an empty store on each backend; `store` runs a test on both.
     sqlite_history, firestore_history: an empty run history on each backend; `history` runs a
         test on both.
@@ -31,6 +33,7 @@ from marvin.store.sqlite.history import SqliteHistory
 from marvin.store.sqlite.store import SqliteStore
 from marvin.testing.slack_api import SlackStandIn
 from tests.support import firestore_emulator as emulator
+from tests.support.firestore_queries import QueryCapture
 
 
 @pytest.fixture(scope="session")
@@ -88,7 +91,8 @@ def sqlite_store(tmp_path: Path) -> Iterator[SqliteStore]:
 @pytest.fixture
 def firestore_store(firestore_project: str) -> Iterator[FirestoreStore]:
     """A FirestoreStore on the session's emulator, in a project of its own."""
-    with closing(FirestoreStore(project=firestore_project)) as store:
+    with closing(FirestoreStore(project=firestore_project,
+                                intercept=QueryCapture(strict=True))) as store:
         yield store
 
 
@@ -102,7 +106,8 @@ def sqlite_history(tmp_path: Path) -> Iterator[SqliteHistory]:
 @pytest.fixture
 def firestore_history(firestore_project: str) -> Iterator[FirestoreHistory]:
     """On the session's emulator, in a project of its own."""
-    with closing(FirestoreHistory(project=firestore_project)) as history:
+    with closing(FirestoreHistory(project=firestore_project,
+                                  intercept=QueryCapture(strict=True))) as history:
         yield history
 
 

@@ -27,20 +27,16 @@ from marvin.app import build_history, build_store
 from marvin.cli.output import console, print_checks
 from marvin.delivery.channels import ChannelProblem, resolve_channel, shown
 from marvin.domain.models import Team
-from marvin.domain.run_names import STANDUP_FLOW
 from marvin.settings import Settings, load_settings
 from marvin.slack.protocol import AuthInfo, ChatAPI, SlackError, UserStatus
 from marvin.slack.scopes import REQUIRED_SCOPES
 from marvin.store.base import Store, StoreError, deadline
+from marvin.store.firestore.indexes import QUERIES, composite_index, missing_indexes
 from marvin.store.run_history import RunHistory
 
-__all__ = ["COMPOSITE_INDEXES", "Check", "doctor", "run_checks"]
+__all__ = ["Check", "doctor", "run_checks"]
 
 STORE_DEADLINE = 5.0  # seconds: a store that needs longer is as good as dead for a run
-COMPOSITE_INDEXES = (
-    # (collection group, ((field, order), ...)), as in firestore.indexes.json
-    ("flow_runs", (("flow", "ASCENDING"), ("started_at", "DESCENDING"))),
-)
 APP_SETTINGS = "your app at https://api.slack.com/apps"
 
 
@@ -229,24 +225,31 @@ def _store(
 
 
 def _indexes(open_history: Callable[[], RunHistory]) -> Check:
-    """Run the queries that need a composite index; Firestore refuses them without it."""
+    """Run each query that needs a composite index once; Firestore refuses it without."""
     history = None
     try:
         history = open_history()
         with deadline(STORE_DEADLINE):
-            history.list_flow_runs(flow=STANDUP_FLOW, limit=1)
+            missing = missing_indexes(history)
     except StoreError as exc:
-        wanted = "; ".join(
-            f"{group} on " + ", ".join(f"{f} {o.lower()}" for f, o in fields)
-            for group, fields in COMPOSITE_INDEXES
-        )
-        return Check("Firestore indexes", False, f"a query needing an index failed: {exc}",
-                     f"deploy firestore.indexes.json (firebase deploy --only "
-                     f"firestore:indexes), i.e. {wanted}")
+        return Check("Firestore indexes", False, f"could not run the index queries: {exc}",
+                     "check the Store line; then run marvin doctor again")
     finally:
         if history is not None:
             history.close()
-    return Check("Firestore indexes", True, "the run-history queries run")
+    if missing:
+        wanting: dict[str, list[str]] = {}  # one index may serve several queries
+        for m in missing:
+            wanting.setdefault(str(m.index), []).append(QUERIES[m.query])
+        commands = dict.fromkeys(m.command for m in missing)
+        return Check(
+            "Firestore indexes", False, "missing composite index " + "; ".join(
+                f"{index} (needed by {', '.join(users)})" for index, users in wanting.items()),
+            "create it (it takes a few minutes to build): " + " ; ".join(commands),
+        )
+    needed = sum(1 for shape in QUERIES if composite_index(shape) is not None)
+    return Check("Firestore indexes", True,
+                 f"the {needed} queries that need a composite index run")
 
 
 def _mode(settings: Settings) -> list[Check]:

@@ -18,20 +18,18 @@ from marvin.app import open_marvin
 from marvin.cli.input import check_choice, option_value
 from marvin.cli.output import console, err, print_run_detail, print_run_list, print_team_stats
 from marvin.domain.clock import utc_now
-from marvin.domain.models import DEFAULT_TEAM, Team
+from marvin.domain.models import Team
 from marvin.history.retention import prune_runs, retention_cutoff
-from marvin.reports.stats import REMINDER_FLOW, TeamStats, standup_days, team_stats
+from marvin.reports.reminder_runs import reminder_runs
+from marvin.reports.stats import TeamStats, standup_days, team_stats
 from marvin.settings import load_settings
 from marvin.store import Store
-from marvin.store.run_history import RunHistory
-from marvin.store.run_records import RunDetail
+from marvin.store.run_records import FlowRunRecord, RunDetail
 from marvin.store.teams import resolve_team
 
 runs_app = typer.Typer(help="Recorded flow runs: list them, show one, prune old ones.")
 
 STATS_DAYS = 30  # the default range of `marvin stats`, ending today
-REMINDER_LEAD_DAYS = 8  # a reminder runs at most a week before its standup (e.g. Fri for Mon)
-MAX_REMINDER_RUNS = 10_000  # reminder runs read for one `marvin stats` (~1 a team a day)
 
 
 @runs_app.callback(invoke_without_command=True)
@@ -104,7 +102,7 @@ def stats_command(
             teams = teams_to_schedule(store, settings)
         ranges = {t.name: _range(t, since, until) for t in teams}
         earliest = min(start for start, _ in ranges.values())
-        runs = _reminder_runs(marvin.history_without_dead_runs(), set(ranges), earliest)
+        runs = reminder_runs(marvin.history_without_dead_runs(), set(ranges), earliest)
         for number, one in enumerate(teams):
             start, end = ranges[one.name]
             if number:
@@ -123,23 +121,8 @@ def _range(team: Team, since: str | None, until: str | None) -> tuple[str, str]:
 
 
 def _team_stats(
-    store: Store, team: Team, runs: list[RunDetail], start: str, end: str
+    store: Store, team: Team, runs: list[FlowRunRecord | RunDetail], start: str, end: str
 ) -> TeamStats:
     updates = {date: store.list_updates(team.name, date) for date in standup_days(team, start, end)}
     members = store.list_members(team.name, include_former=True)  # counted while they belonged
     return team_stats(team, members, updates, runs, start, end)
-
-
-def _reminder_runs(history: RunHistory, teams: set[str], start: str) -> list[RunDetail]:
-    """The finished reminder runs of `teams` that may be for a standup on or after `start`
-    (`team_stats` picks the ones that count), read in full only when they may."""
-    since = dt.datetime.fromisoformat(start).replace(tzinfo=dt.UTC)
-    since -= dt.timedelta(days=REMINDER_LEAD_DAYS)
-    headers = history.list_flow_runs(flow=REMINDER_FLOW, limit=MAX_REMINDER_RUNS, since=since)
-    details = [
-        history.get_run(run.id)
-        for run in headers
-        if run.ended_at is not None and run.parameters.get("team", DEFAULT_TEAM) in teams
-    ]
-    return [detail for detail in details if detail is not None]
-

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import operator
 import threading
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
@@ -91,6 +93,7 @@ class HistoryRecorder:
         self._lock = threading.Lock()  # the events
         self._write_lock = threading.Lock()  # batches are written one after the other
         self._index: dict[Task, int] = {}
+        self._results: dict[str, str] = {}  # each task's (parent's) recorded result
         self._stop = threading.Event()
         self._flusher: threading.Thread | None = None
         self.run_id: str | None = None
@@ -124,7 +127,7 @@ class HistoryRecorder:
         try:
             self.flush()
         finally:  # a run whose last batch was refused must not stay "Running"
-            self.history.save_flow_run(self._header(run))
+            self.history.save_flow_run(self._header(run, summary=self._safe_summary(run)))
 
     # Batches ------------------------------------------------------------------------------
     def flush(self) -> None:
@@ -190,6 +193,7 @@ class HistoryRecorder:
             child = task_run.map_index
             if child is None:
                 records.append(convert(task_run, base, None, first))
+                self._results[task.slug] = records[-1].result  # for the run's summary
             else:
                 records.append(convert(task_run, f"{base}[{child}]", base, first + 1 + child))
         return records
@@ -223,7 +227,35 @@ class HistoryRecorder:
             self._flush_quietly()
 
     # Conversions ------------------------------------------------------------------------
-    def _header(self, run: FlowRun) -> FlowRunRecord:
+    def _safe_summary(self, run: FlowRun) -> dict[str, Any]:
+        """`_summary`, or none ({}: readers then read the task runs) if a result cannot
+        even be described: the final header must be saved whatever a task returned."""
+        try:
+            return self._summary(run)
+        except Exception:
+            from marvin.engine.logs import engine_logger
+
+            engine_logger().warning("recording run %s: no summary", self.run_id, exc_info=True)
+            return {}
+
+    def _summary(self, run: FlowRun) -> dict[str, Any]:
+        """What `summarize` makes of the run's task runs, from the engine's own objects
+        (a big run's 20,000 records are not built a second time)."""
+        redact = self.redact
+        tasks: dict[str, dict[str, Any]] = {}
+        for parent in run.task_runs:
+            mapped = parent.children is not None
+            result = self._results.get(parent.task.slug)  # described once, when recorded
+            if result is None:
+                result = "" if mapped else redact.summary(parent.state.result)
+            entry: dict[str, Any] = {"state": type(parent.state).__name__, "result": result}
+            if parent.children:  # counted by class, named once per class: 20,000 children
+                counts = Counter(map(type, map(_STATE, parent.children)))
+                entry["children"] = {kind.__name__: n for kind, n in counts.items()}
+            tasks[parent.task.slug] = entry
+        return {"tasks": tasks}
+
+    def _header(self, run: FlowRun, summary: dict[str, Any] | None = None) -> FlowRunRecord:
         parameters = {k: _plain(v, self.redact) for k, v in run.parameters.items()}
         return FlowRunRecord(
             id=run.id,
@@ -237,6 +269,7 @@ class HistoryRecorder:
             ended_at=_time(run.end_time),
             graph=flow_graph(self.flow),
             runner=this_process(),
+            summary=summary or {},
         )
 
     def _task_run(
@@ -286,6 +319,7 @@ def _no_cyclic_gc() -> Iterator[None]:
 
 
 _FROM_TS = dt.datetime.fromtimestamp
+_STATE = operator.attrgetter("state")
 _UTC = dt.UTC
 
 

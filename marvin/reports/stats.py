@@ -1,7 +1,8 @@
 """Standup analytics: participation, reminders needed and digest size over a date range.
 
 Pure functions over records the caller has read (members, updates, recorded reminder
-runs); no store, no history, no clock, so `marvin stats` and tests feed them the same way.
+runs: their records with summaries, `marvin.reports.reminder_runs`); no store, no
+history, no clock, so `marvin stats` and tests feed them the same way.
 
 Example::
 
@@ -20,18 +21,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from marvin.domain.digest import digest_summary
 from marvin.domain.models import DEFAULT_TEAM, Member, Team, Update
 from marvin.domain.run_names import REMINDER_FLOW, REMINDER_NEEDED_TASK, STANDUP_DATE_TASK
 from marvin.domain.standup import is_blank_update, parse_date
-from marvin.store.run_records import RunDetail
+from marvin.store.run_records import FlowRunRecord, RunDetail, summarize
 
 __all__ = [
     "REMINDER_FLOW",
     "DayStats",
     "MemberStats",
     "TeamStats",
+    "has_summary",
     "reminders_needed_by_date",
     "standup_days",
     "team_stats",
@@ -104,7 +107,7 @@ def team_stats(
     team: Team,
     members: Sequence[Member],
     updates_by_date: Mapping[str, Sequence[Update]],
-    reminder_runs: Sequence[RunDetail],
+    reminder_runs: Sequence[FlowRunRecord | RunDetail],
     start: str,
     end: str,
 ) -> TeamStats:
@@ -173,49 +176,65 @@ def standup_days(team: Team, start: str, end: str) -> list[str]:
     return [d.isoformat() for d in dates if d.weekday() in days]
 
 
-def reminders_needed_by_date(team: str, runs: Iterable[RunDetail]) -> dict[str, int]:
+def reminders_needed_by_date(
+    team: str, runs: Iterable[FlowRunRecord | RunDetail]
+) -> dict[str, int]:
     """How many members each recorded reminder run found needing a reminder, by standup date.
 
-    Only complete runs of the reminder flow for `team` count: finished, for a known date,
-    and past the mapping of `is_reminder_needed` (a run that failed before it says nothing
-    about who had posted). When several runs were for one date, the latest started wins.
+    A run is read from its summary (`FlowRunRecord.summary`, kept since the recorder
+    writes one as a run ends); a run recorded before that comes as a `RunDetail`, and its
+    task runs are summarized here the same way. Only complete runs of the reminder flow for
+    `team` count: finished, for a known date, and past the mapping of `is_reminder_needed`
+    (a run that failed before it says nothing about who had posted). When several runs
+    were for one date, the latest started wins.
     """
     best: dict[str, tuple[dt.datetime, int]] = {}
-    for detail in runs:
-        found = _reminders_needed(detail, team)
+    for item in runs:
+        run = item.run if isinstance(item, RunDetail) else item
+        found = _reminders_needed(run, _summary_of(item), team)
         if found is None:
             continue
         date, needed = found
-        started = detail.run.started_at or detail.run.ended_at or _EPOCH
+        started = run.started_at or run.ended_at or _EPOCH
         if date not in best or started >= best[date][0]:
             best[date] = (started, needed)
     return {date: needed for date, (_, needed) in best.items()}
 
 
-def _reminders_needed(detail: RunDetail, team: str) -> tuple[str, int] | None:
-    run = detail.run
+def has_summary(run: FlowRunRecord) -> bool:
+    """Whether the run's record carries its summary (else read its task runs)."""
+    return "tasks" in run.summary
+
+
+def _summary_of(item: FlowRunRecord | RunDetail) -> dict[str, Any]:
+    if isinstance(item, RunDetail):
+        return item.run.summary if has_summary(item.run) else summarize(item.task_runs)
+    return item.summary
+
+
+def _reminders_needed(
+    run: FlowRunRecord, summary: dict[str, Any], team: str
+) -> tuple[str, int] | None:
     if run.flow != REMINDER_FLOW or run.parameters.get("team", DEFAULT_TEAM) != team:
         return None
     if run.ended_at is None or run.state in _UNFINISHED:
         return None
-    date = _run_date(detail)
-    checks = [t for t in detail.task_runs if t.task == REMINDER_NEEDED_TASK]
-    parents = [t for t in checks if t.map_index is None]
-    if date is None or not parents or parents[0].state != "Mapped":
+    tasks = summary.get("tasks", {})
+    date = _run_date(run, tasks.get(STANDUP_DATE_TASK))
+    checks = tasks.get(REMINDER_NEEDED_TASK)
+    if date is None or checks is None or checks.get("state") != "Mapped":
         return None
-    needed = sum(1 for t in checks if t.map_index is not None and t.state == "Success")
-    return date, needed
+    return date, int(checks.get("children", {}).get("Success", 0))
 
 
-def _run_date(detail: RunDetail) -> str | None:
+def _run_date(run: FlowRunRecord, standup_date: dict[str, Any] | None) -> str | None:
     """The standup a reminder run was for: what `get_standup_date` decided, else the
     `date` parameter it was given."""
-    for task_run in detail.task_runs:
-        if task_run.task == STANDUP_DATE_TASK and task_run.map_index is None:
-            if task_run.state == "Success" and _is_date(task_run.result):
-                return task_run.result
-            break
-    date = detail.run.parameters.get("date")
+    if standup_date is not None and "state" in standup_date:
+        result = standup_date.get("result", "")
+        if standup_date["state"] == "Success" and _is_date(result):
+            return str(result)
+    date = run.parameters.get("date")
     if isinstance(date, str) and _is_date(date):
         return date
     return None

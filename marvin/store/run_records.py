@@ -8,6 +8,7 @@ the result itself, times as aware datetimes, and nothing secret in them.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,6 +70,11 @@ class FlowRunRecord:
     runner: str = ""
     """The process that ran it (``host:pid:start``, `marvin.store.liveness`), so a run left
     "Running" by a process that died can be told from one still going."""
+    summary: dict[str, Any] = field(default_factory=dict)
+    """What its task runs came to, written when the run ends, so a report reads one record
+    per run rather than every task run: ``{"tasks": {slug: {"state", "result",
+    "children": {state: count}}}}`` (see `summarize`); {} for a run not ended yet, or
+    recorded before summaries were kept."""
 
 
 @dataclass(frozen=True)
@@ -78,3 +84,19 @@ class RunDetail:
     run: FlowRunRecord
     task_runs: list[TaskRunRecord] = field(default_factory=list)
     events: list[EventRecord] = field(default_factory=list)
+
+
+def summarize(task_runs: Iterable[TaskRunRecord]) -> dict[str, Any]:
+    """A run's summary (`FlowRunRecord.summary`) from its task runs: per task, the state
+    and result of its (parent) task run, and how many mapped children ended in each
+    state. The recorder builds the same from the engine's task runs as a run ends; this
+    builds it for runs recorded before summaries were kept."""
+    tasks: dict[str, dict[str, Any]] = {}
+    for run in task_runs:
+        entry = tasks.setdefault(run.task, {})
+        if run.map_index is None:
+            entry.update(state=run.state, result=run.result)
+        else:
+            children = entry.setdefault("children", {})
+            children[run.state] = children.get(run.state, 0) + 1
+    return {"tasks": tasks}

@@ -16,6 +16,7 @@ from marvin.app import Marvin, open_marvin
 from marvin.settings import Settings
 from marvin.slack.app import dispatch
 from marvin.store.base import Store, deadline
+from marvin.store.firestore.indexes import QUERIES, missing_indexes
 from marvin.store.run_history import RunHistory
 from marvin.web.dashboard import dashboard_routes
 from marvin.web.http import SlackHandler, build_web_app
@@ -61,6 +62,7 @@ def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None)
         if preflight is not None:
             preflight(marvin)
         scheduler = marvin.scheduler()
+        warn_missing_indexes(marvin.history)
         with slack_requests(bolt, settings) as slack_handler:
             web = build_web_app(
                 slack_handler,
@@ -75,6 +77,26 @@ def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None)
             finally:
                 scheduler.shutdown()
                 log.info("scheduler shut down")
+
+
+INDEX_CHECK_BUDGET = 10.0  # seconds for the start-up index check: a slow store delays start
+
+
+def warn_missing_indexes(history: RunHistory) -> list[str]:
+    """Log a warning for each composite index the database lacks (queries that need it
+    would fail), or for a check that could not run; never raises: serving goes on.
+    Returns the lines logged."""
+    try:
+        with deadline(INDEX_CHECK_BUDGET):
+            missing = missing_indexes(history)
+    except Exception as exc:  # a warning, not a crash: the store may come back
+        lines = [f"could not check Firestore's composite indexes: {exc}"]
+    else:
+        lines = [f"Firestore index missing: {m.index}, so {QUERIES[m.query]} fails; "
+                 f"create it: {m.command}" for m in missing]
+    for line in lines:
+        log.warning("%s", line)
+    return lines
 
 
 @contextmanager

@@ -7,15 +7,18 @@ import re
 from pathlib import Path
 
 import pytest
+from google.api_core import exceptions as gexc
 
-from marvin.cli.doctor import COMPOSITE_INDEXES, Check, run_checks
+from marvin.cli.doctor import Check, run_checks
 from marvin.domain.models import Team
 from marvin.settings import Settings
 from marvin.slack.scopes import REQUIRED_SCOPES
-from marvin.store import Store, StoreError
+from marvin.store import Store
+from marvin.store.firestore.history import FirestoreHistory
 from marvin.store.sqlite.store import SqliteStore
 from marvin.testing.slack_api import SlackStandIn
 from tests.cli.test_cli import Cli
+from tests.support.firestore_faults import FirestoreFaults
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -57,7 +60,7 @@ def test_a_correct_setup_on_firestore_passes_with_its_index_queries(
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "✓ Store: Firestore reachable" in result.stdout
-    assert "✓ Firestore indexes: the run-history queries run" in result.stdout
+    assert "✓ Firestore indexes: the 2 queries that need a composite index run" in result.stdout
 
 
 def failure(cli: Cli, **env: str | None) -> str:
@@ -136,43 +139,38 @@ def test_a_refused_token_and_an_unreachable_slack_are_named(
 # The checks as functions: what a subprocess cannot easily stage -------------------------
 
 
-class NoIndexHistory:
-    """A run history on Firestore without the composite index: the query is refused."""
-
-    def list_flow_runs(self, **_: object) -> list[object]:
-        raise StoreError("Firestore list_flow_runs failed: 400 The query requires an index")
-
-    def close(self) -> None:
-        pass
-
-
-def test_missing_firestore_indexes_are_listed_to_deploy(tmp_path: Path) -> None:
+def test_missing_firestore_indexes_are_listed_with_the_command_that_creates_them(
+    tmp_path: Path, firestore_project: str
+) -> None:
+    """Firestore refuses a query whose composite index is missing (FAILED_PRECONDITION);
+    the emulator never does, so the refusal is injected through the intercept seam."""
     settings = Settings(_env_file=None, store="firestore",  # type: ignore[call-arg]
                         slack_signing_secret="s")
     store: Store = SqliteStore(str(tmp_path / "m.db"))  # any reachable store will do here
+    faults = FirestoreFaults()
 
-    checks = run_checks(settings, lambda: store, NoIndexHistory, None,  # type: ignore[arg-type]
-                        lambda s: [Team()])
+    def no_index(message: str) -> Exception:
+        return gexc.FailedPrecondition(  # type: ignore[no-untyped-call]
+            f"The query requires an index ({message})")
+
+    with faults.failing(frozenset({"query"}), no_index, times=2):
+        checks = run_checks(
+            settings, lambda: store,
+            lambda: FirestoreHistory(project=firestore_project, intercept=faults), None,
+            lambda s: [Team()])
 
     [index] = [c for c in checks if c.name == "Firestore indexes"]
+    create = (f"gcloud firestore indexes composite create --project={firestore_project} "
+              "--collection-group=flow_runs --query-scope=COLLECTION "
+              "--field-config=field-path=flow,order=ascending "
+              "--field-config=field-path=started_at,order=descending")
     assert index == Check(
         "Firestore indexes", False,
-        "a query needing an index failed: Firestore list_flow_runs failed: 400 The query "
-        "requires an index",
-        "deploy firestore.indexes.json (firebase deploy --only firestore:indexes), i.e. "
-        "flow_runs on flow ascending, started_at descending",
+        "missing composite index flow_runs (flow ascending, started_at descending) (needed "
+        "by RunHistory.list_flow_runs(flow), RunHistory.list_flow_runs(flow, since))",
+        f"create it (it takes a few minutes to build): {create}",
     )
     assert not [c for c in checks if c.name == "Slack token"][0].ok  # no token set
-
-
-def test_the_indexes_listed_are_those_in_firestore_indexes_json() -> None:
-    import json
-
-    declared = json.loads((ROOT / "firestore.indexes.json").read_text())["indexes"]
-    assert [
-        (i["collectionGroup"], tuple((f["fieldPath"], f["order"]) for f in i["fields"]))
-        for i in declared
-    ] == list(COMPOSITE_INDEXES)
 
 
 def test_the_manifest_grants_exactly_the_scopes_marvin_needs() -> None:

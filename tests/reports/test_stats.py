@@ -22,6 +22,7 @@ from marvin.history.recorder import HistoryRecorder, recording
 from marvin.reports.stats import reminders_needed_by_date, standup_days, team_stats
 from marvin.settings import Settings
 from marvin.slack.dry_run import DryRunChat
+from marvin.store.run_history import RunHistory
 from marvin.store.run_records import FlowRunRecord, RunDetail, TaskRunRecord
 from marvin.store.sqlite.history import SqliteHistory
 from marvin.store.sqlite.store import SqliteStore
@@ -244,12 +245,15 @@ def test_runs_without_a_start_time_lose_to_any_started_run() -> None:
 
 
 def run_reminder(
-    tmp_path: Path, now: dt.datetime, scheduled: dt.datetime | None = None
+    tmp_path: Path, now: dt.datetime, scheduled: dt.datetime | None = None,
+    history: RunHistory | None = None,
 ) -> list[RunDetail]:
-    """Run the real reminder flow (dry run) for team eng at `now`, recorded in SQLite and
+    """Run the real reminder flow (dry run) for team eng at `now`, where Bob posted on
+    Tuesday 2026-06-02; recorded into `history` (default: SQLite, next to the store) and
     read back from there."""
     store = SqliteStore(str(tmp_path / "m.db"))
-    history = SqliteHistory(str(tmp_path / "m.db"))
+    owned = history is None
+    history = SqliteHistory(str(tmp_path / "m.db")) if history is None else history
     try:
         store.save_team(TEAM)
         for member in MEMBERS:
@@ -270,7 +274,8 @@ def run_reminder(
         return [d for d in details if d is not None]
     finally:
         store.close()
-        history.close()
+        if owned:
+            history.close()
 
 
 def test_a_recorded_run_of_the_reminder_flow_counts_who_needed_a_reminder(

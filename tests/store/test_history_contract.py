@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from marvin.domain.models import Member
 from marvin.store import StoreError, open_history
-from marvin.store.firestore.history import MAX_BATCH, FirestoreHistory
+from marvin.store.firestore.history import MAX_BATCH, FirestoreHistory, task_run_id
 from marvin.store.run_history import RunHistory
 from marvin.store.run_records import (
     EventRecord,
@@ -466,7 +466,7 @@ def test_firestore_documents_follow_the_documented_layout(
     header = runs.document(RUN).get().to_dict()
     assert header["started_at"] == at(0) and header["parameters"] == (
         '{"team": "ops", "dry_run": false}')
-    assert runs.document(RUN).collection("task_runs").document("000007").get().exists
+    assert runs.document(RUN).collection("task_runs").document(task_run_id(7)).get().exists
     assert len(list(runs.document(RUN).collection("events").stream())) == 1
 
 

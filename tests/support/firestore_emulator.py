@@ -20,6 +20,8 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 JAR = Path(
@@ -110,6 +112,27 @@ def stop(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
         proc.wait(timeout=timeout)
     except ProcessLookupError:
         pass
+
+
+@contextmanager
+def in_use(timeout: float = 60.0) -> Iterator[str]:
+    """``host:port`` of the emulator FIRESTORE_EMULATOR_HOST names, else of one started
+    for the block (and FIRESTORE_EMULATOR_HOST set to it meanwhile): for the benchmarks."""
+    host = os.environ.get("FIRESTORE_EMULATOR_HOST")
+    if host:
+        wait_ready(host, timeout)
+        yield host
+        return
+    port = free_port()
+    proc = start(port)
+    host = f"{HOST}:{port}"
+    os.environ["FIRESTORE_EMULATOR_HOST"] = host
+    try:
+        wait_ready(host, timeout, proc=proc)
+        yield host
+    finally:
+        del os.environ["FIRESTORE_EMULATOR_HOST"]
+        stop(proc)
 
 
 def _interrupt(signum: int, frame: object) -> None:

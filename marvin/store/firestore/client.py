@@ -24,7 +24,8 @@ from google.auth.exceptions import GoogleAuthError
 from google.cloud import firestore
 
 from marvin.store.base import StoreError, time_left
-from marvin.store.firestore.calls import FirestoreCall, Interceptor, intercepted
+from marvin.store.firestore.calls import FirestoreCall, Interceptor, QueryShape, intercepted
+from marvin.store.firestore.indexes import QUERIES, MissingIndex, composite_index
 
 DEFAULT_TIMEOUT = 10.0  # seconds, per call including retries: an outage must not hang a flow
 
@@ -88,9 +89,35 @@ def call_options(retryable: tuple[type[Exception], ...], timeout: float) -> dict
     return {"retry": retry, "timeout": timeout}
 
 
-def where(query: Any, field: str, op: str, value: Any) -> Any:
-    """`query` narrowed to documents whose `field` compares to `value` by `op` (``==``...)."""
-    return query.where(filter=firestore.FieldFilter(field, op, value))
+class Query:
+    """A Firestore query and its `QueryShape`, built by the same calls so they cannot drift:
+    the shape goes with the query through the interceptor (for the index checks)."""
+
+    def __init__(self, ref: Any, path: str, shape: QueryShape) -> None:
+        self.ref, self.path, self.shape = ref, path, shape
+
+    @classmethod
+    def of(cls, collection: Any) -> Query:
+        """All of `collection` (a ``CollectionReference``)."""
+        parent = collection.parent  # a document, or None for a top-level collection
+        path = collection.id if parent is None else f"{parent.path}/{collection.id}"
+        return cls(collection, path, QueryShape(collection.id))
+
+    def where(self, field: str, op: str, value: Any) -> Query:
+        """Documents whose `field` compares to `value` by `op` (``==``, ``<``...)."""
+        return Query(self.ref.where(filter=firestore.FieldFilter(field, op, value)),
+                     self.path, self.shape.where(field, op))
+
+    def order_by(self, field: str, direction: str = "ASCENDING") -> Query:
+        return Query(self.ref.order_by(field, direction=direction), self.path,
+                     self.shape.order_by(field, direction))
+
+    def limit(self, count: int) -> Query:
+        return Query(self.ref.limit(count), self.path, self.shape)
+
+    def select(self, fields: list[str]) -> Query:
+        """Only these fields of each document (a projection needs no index)."""
+        return Query(self.ref.select(fields), self.path, self.shape)
 
 
 def utc(value: dt.datetime) -> dt.datetime:
@@ -107,6 +134,11 @@ def _hint(exc: Exception) -> str:
     if isinstance(exc, gexc.PermissionDenied):
         return ("; the service account needs the role roles/datastore.user on a Firestore "
                 "database in Native mode")
+    if isinstance(exc, gexc.FailedPrecondition) and "datastore mode" in str(exc).lower():
+        return ("; Marvin needs a Firestore database in Native mode, and this one is in "
+                "Datastore mode (which refuses the Firestore API): use another database or "
+                "project, created with `gcloud firestore databases create --location=REGION "
+                "--type=firestore-native`")
     if isinstance(exc, gexc.FailedPrecondition) and "index" in str(exc).lower():
         return ("; a composite index is missing: deploy firestore.indexes.json "
                 "(`firebase deploy --only firestore:indexes`)")
@@ -159,12 +191,44 @@ class FirestoreClient:
         left = time_left("Firestore call")
         return default if left is None or left >= self._timeout else call_options(retryable, left)
 
+    @property
+    def project(self) -> str:
+        """The Google Cloud project this client works in (for commands to run on it)."""
+        return str(getattr(self._client, "project", "") or "PROJECT_ID")
+
+    def missing_indexes(self) -> list[MissingIndex]:
+        """Run each query that needs a composite index once (limit 1, values that match
+        nothing): Firestore refuses one whose index is missing (FAILED_PRECONDITION),
+        which the emulator never does. Other failures raise `StoreError`."""
+        missing = []
+        with self._errors("index check"):
+            for shape in QUERIES:
+                index = composite_index(shape)
+                if index is None:
+                    continue
+                query = self._collection(shape.collection)
+                for field, op in shape.filters:
+                    query = query.where(field, op, "")  # any value: only the index matters
+                for field, direction in shape.order:
+                    query = query.order_by(field, direction)
+                try:
+                    self._stream(query.limit(1), self._read)
+                except gexc.FailedPrecondition as exc:
+                    if "index" not in str(exc).lower():  # e.g. a database in Datastore mode
+                        raise
+                    missing.append(MissingIndex(shape, index, self.project, str(exc)))
+        return missing
+
+    def _collection(self, name: str) -> Query:
+        """All documents of the top-level collection `name`, as a `Query`."""
+        return Query.of(self._client.collection(name))
+
     def _query(self, collection: str, **equals: str) -> list[dict[str, Any]]:
         """ONE query with equality filters: no composite index needed, sorting is the caller's."""
-        query = self._client.collection(collection)
+        query = self._collection(collection)
         for field, value in equals.items():
-            query = where(query, field, "==", value)
-        return [snap.to_dict() for snap in self._stream(query, collection, self._read)]
+            query = query.where(field, "==", value)
+        return [snap.to_dict() for snap in self._stream(query, self._read)]
 
     def _rpc(self, call: FirestoreCall, proceed: Callable[[], Any]) -> Any:
         """Make `call` (through the interceptor, if any), again after a jittered pause when
@@ -191,11 +255,10 @@ class FirestoreClient:
         """The document of `collection` at the id `doc_id` makes of `key`, intercepted."""
         return self._document(self._client.collection(collection).document(doc_id(*key)))
 
-    def _stream(self, query: Any, path: str, options: dict[str, Any]) -> list[Any]:
-        """The snapshots `query` (on the collection at `path`) matches, read in full
-        through the interceptor."""
-        return list(self._rpc(FirestoreCall("query", path),
-                              lambda: list(query.stream(**options))))
+    def _stream(self, query: Query, options: dict[str, Any]) -> list[Any]:
+        """The snapshots `query` matches, read in full through the interceptor."""
+        return list(self._rpc(FirestoreCall("query", query.path, query=query.shape),
+                              lambda: list(query.ref.stream(**options))))
 
     @contextmanager
     def _errors(self, op: str) -> Iterator[None]:

@@ -2,9 +2,10 @@
 
 Layout (ids from `doc_id`, as in the store)::
 
-    flow_runs/{run id}                      the header; parameters and graph as JSON text
-    flow_runs/{run id}/task_runs/{position} position zero-padded; logs as an array of maps
-    flow_runs/{run id}/events/{auto id}     `written` and `seq` order events of one instant
+    flow_runs/{run id}                          the header; parameters, graph and summary
+                                                as JSON text
+    flow_runs/{run id}/task_runs/{hash-position} logs as an array of maps
+    flow_runs/{run id}/events/{auto id}         `written` and `seq` order events of one instant
 
 Subcollections rather than top-level ``task_runs``/``events``: a run's task runs and
 events are plain listings of its own subcollections, where top-level collections would
@@ -19,16 +20,25 @@ in Firestore, integer keys are refused), and both backends then return the same 
 Every write is idempotent (a ``set`` or ``delete`` at an id chosen before the call), so
 a commit that timed out may be retried like a read. Writes go in batches of at most
 `MAX_BATCH` operations and ~`MAX_BATCH_BYTES`, under Firestore's per-request limits; a
-call of several batches is not atomic, which a re-save repairs. On a real project,
-``firestore.indexes.json`` (repo root) holds the composite index `list_flow_runs` needs
-with a `flow` (flow ASC, started_at DESC) and exempts the big text fields from indexing;
-the emulator needs none of it.
+call of several batches is not atomic, which a re-save repairs.
+
+A big run writes thousands of task runs at once, which production Firestore only takes
+well when the writes are spread and paced: a task run's id starts with a hash of its
+position (`task_run_id`), so consecutive positions land far apart in the key range rather
+than all at its end; every batch waits for the `Pacer` (500 writes/s at first, 50% more
+every 5 minutes: pacing.py); and no field of a task run or an event is indexed (their
+times and positions grow steadily, which production limits to 500 writes/s per index),
+as they are only listed per run and sorted here. ``firestore.indexes.json`` (repo root)
+holds those exemptions and the composite index `list_flow_runs` needs with a `flow`
+(indexes.py lists every query); the emulator needs none of it. Task runs recorded before
+ids were hashed keep their zero-padded ids: reading does not depend on ids.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import json
 import threading
 import time
@@ -40,11 +50,12 @@ from marvin.store.firestore.client import (
     DEFAULT_TIMEOUT,
     READ_ERRORS,
     FirestoreClient,
+    Query,
     call_options,
     doc_id,
     utc,
-    where,
 )
+from marvin.store.firestore.pacing import Pacer, RampUpPacer
 from marvin.store.run_keys import (
     MAX_CANDIDATES,
     ambiguous,
@@ -74,8 +85,11 @@ class FirestoreHistory(FirestoreClient):
     def __init__(
         self, project: str | None = None, client: object | None = None, *,
         timeout: float = DEFAULT_TIMEOUT, intercept: Interceptor | None = None,
+        pacer: Pacer | None = None,
     ) -> None:
+        """`pacer` paces the batches (default: a `RampUpPacer` of this history's own)."""
         super().__init__(project, client, timeout=timeout, intercept=intercept)
+        self.pacer: Pacer = pacer or RampUpPacer()
         # Every history write is idempotent (see above), so a commit may be retried on the
         # same errors as a read; no `deadline` applies to recording.
         self._call = call_options(READ_ERRORS, self._timeout)
@@ -86,38 +100,45 @@ class FirestoreHistory(FirestoreClient):
         return self._doc(RUNS, run_id)
 
     def _commit(self, writes: Iterable[tuple[Any, dict[str, Any] | None]]) -> None:
-        """Set (or delete, for None) each document, in as few batches as the limits allow.
+        """Set (or delete, for None) each document, in as few batches as the limits allow,
+        each batch once the pacer allows its writes.
 
         One batch after another, in order. Not concurrently: encoding the documents (the
         library's protobuf layer) takes about as long as the commits, and holds the GIL.
-        Not ``bulk_writer``: it throttles itself to 500 writes/s at first.
+        Not ``bulk_writer``: it paces the same way, but retries on threads of its own,
+        outside this client's deadline and intercept seam.
         """
-        for batch in self._batches(writes):
-            self._rpc(FirestoreCall("commit", RUNS, writes=len(batch)),
+        for batch, count, deletes in self._batches(writes):
+            self.pacer.acquire(count)
+            self._rpc(FirestoreCall("commit", RUNS, writes=count, deletes=deletes),
                       functools.partial(batch.commit, **self._call))
 
-    def _batches(self, writes: Iterable[tuple[Any, dict[str, Any] | None]]) -> Iterator[Any]:
-        batch, count, size = self._client.batch(), 0, 0
+    def _batches(
+        self, writes: Iterable[tuple[Any, dict[str, Any] | None]]
+    ) -> Iterator[tuple[Any, int, int]]:
+        """(batch, writes in it, deletes among them)."""
+        batch, count, deletes, size = self._client.batch(), 0, 0, 0
         for ref, data in writes:
             cost = 100 if data is None else _approx_bytes(data)
             if count and (count == MAX_BATCH or size + cost > MAX_BATCH_BYTES):
-                yield batch
-                batch, count, size = self._client.batch(), 0, 0
+                yield batch, count, deletes
+                batch, count, deletes, size = self._client.batch(), 0, 0, 0
             if data is None:
                 batch.delete(ref)
+                deletes += 1
             else:
                 batch.set(ref, data)
             count, size = count + 1, size + cost
         if count:
-            yield batch
+            yield batch, count, deletes
 
-    def _snapshots(self, query: Any, path: str = RUNS) -> list[Any]:
-        """The snapshots `query` (on the collection at `path`) matches."""
-        return self._stream(query, path, self._call)
+    def _snapshots(self, query: Query) -> list[Any]:
+        """The snapshots `query` matches."""
+        return self._stream(query, self._call)
 
-    def _names(self, query: Any, path: str = RUNS) -> list[Any]:
-        """References of the documents `query` (on `path`) matches, fetching no fields."""
-        return [snap.reference for snap in self._snapshots(query.select(["__name__"]), path)]
+    def _names(self, query: Query) -> list[Any]:
+        """References of the documents `query` matches, fetching no fields."""
+        return [snap.reference for snap in self._snapshots(query.select(["__name__"]))]
 
     # Writes ------------------------------------------------------------------------------
     def save_flow_run(self, run: FlowRunRecord) -> None:
@@ -129,7 +150,7 @@ class FirestoreHistory(FirestoreClient):
     def save_task_runs(self, runs: Sequence[TaskRunRecord]) -> None:
         """Create or replace task runs by (flow run, position), in batches."""
         check_positions(runs)
-        writes = [(self._run(r.flow_run_id).collection(TASK_RUNS).document(f"{r.position:06d}"),
+        writes = [(self._run(r.flow_run_id).collection(TASK_RUNS).document(task_run_id(r.position)),
                    _task_doc(r)) for r in runs]  # converted first: a bad record writes nothing
         with self._errors("save_task_runs"):
             self._commit(writes)
@@ -149,13 +170,13 @@ class FirestoreHistory(FirestoreClient):
         Each run's header is deleted after its task runs and events, so an interrupted call
         leaves no orphans out of reach: running it again finds the header and finishes.
         """
-        query = where(self._client.collection(RUNS), "started_at", "<", utc(cutoff))
+        query = self._collection(RUNS).where("started_at", "<", utc(cutoff))
         with self._errors("delete_runs_before"):
             runs = self._names(query)
             refs: list[Any] = []
             for run in runs:
-                refs += self._names(run.collection(TASK_RUNS), f"{run.path}/{TASK_RUNS}")
-                refs += self._names(run.collection(EVENTS), f"{run.path}/{EVENTS}")
+                refs += self._names(Query.of(run.collection(TASK_RUNS)))
+                refs += self._names(Query.of(run.collection(EVENTS)))
                 refs.append(run)
             self._commit((ref, None) for ref in refs)
         return len(runs)
@@ -167,11 +188,11 @@ class FirestoreHistory(FirestoreClient):
         """Newest first (by started_at, then id; never-started runs last), at most `limit`."""
         if limit <= 0:
             return []
-        query = self._client.collection(RUNS)
+        query = self._collection(RUNS)
         if flow is not None:  # with the order below: the composite index (flow, started_at)
-            query = where(query, "flow", "==", flow)
+            query = query.where("flow", "==", flow)
         if since is not None:
-            query = where(query, "started_at", ">=", utc(since))
+            query = query.where("started_at", ">=", utc(since))
         query = query.order_by("started_at", direction="DESCENDING").limit(limit)
         with self._errors("list_flow_runs"):
             return [_flow_run(snap.to_dict()) for snap in self._snapshots(query)]
@@ -179,7 +200,7 @@ class FirestoreHistory(FirestoreClient):
     def list_unfinished(self) -> list[FlowRunRecord]:
         """Runs recorded as "Running" (started, never ended), newest first: one equality
         query (no composite index), sorted here, as such runs are few."""
-        query = where(self._client.collection(RUNS), "state", "==", "Running")
+        query = self._collection(RUNS).where("state", "==", "Running")
         with self._errors("list_unfinished"):
             runs = [_flow_run(snap.to_dict()) for snap in self._snapshots(query)]
         return sorted(runs, key=lambda r: (r.started_at or _EPOCH, r.id), reverse=True)
@@ -205,10 +226,8 @@ class FirestoreHistory(FirestoreClient):
                 if not snap.exists:  # deleted in between
                     return None
             run = snap.reference
-            tasks = [s.to_dict() for s in self._snapshots(run.collection(TASK_RUNS),
-                                                          f"{run.path}/{TASK_RUNS}")]
-            events = [s.to_dict() for s in self._snapshots(run.collection(EVENTS),
-                                                           f"{run.path}/{EVENTS}")]
+            tasks = [s.to_dict() for s in self._snapshots(Query.of(run.collection(TASK_RUNS)))]
+            events = [s.to_dict() for s in self._snapshots(Query.of(run.collection(EVENTS)))]
         tasks.sort(key=lambda d: d["position"])
         events.sort(key=lambda d: (d["at"], d["written"], d["seq"]))
         return RunDetail(_flow_run(snap.to_dict()), [_task_run(d) for d in tasks],
@@ -219,11 +238,19 @@ class FirestoreHistory(FirestoreClient):
         check_prefix(prefix)
         runs = self._client.collection(RUNS)
         start = doc_id(prefix)  # the encoding works character by character: prefixes stay
-        query = where(runs, "__name__", ">=", runs.document(start))
-        query = where(query, "__name__", "<", runs.document(prefix_end(start)))
+        query = Query.of(runs).where("__name__", ">=", runs.document(start))
+        query = query.where("__name__", "<", runs.document(prefix_end(start)))
         query = query.select(["id"]).limit(MAX_CANDIDATES + 1)
         ids = [snap.get("id") for snap in self._snapshots(query)]
         return [i for i in ids if i.startswith(prefix)]
+
+
+def task_run_id(position: int) -> str:
+    """The id of the task run at `position`: a hash of it first, so that consecutive
+    positions are far apart in Firestore's key range (no hot spot at its end), then the
+    position itself, so the id stays unique and readable."""
+    spread = hashlib.blake2s(str(position).encode(), digest_size=4).hexdigest()
+    return f"{spread}-{position}"
 
 
 def _approx_bytes(data: Any) -> int:
@@ -246,7 +273,7 @@ def _run_doc(r: FlowRunRecord) -> dict[str, Any]:
             "parameters": json.dumps(r.parameters), "state": r.state, "message": r.message,
             "scheduled_at": _utc_or_none(r.scheduled_at),
             "started_at": _utc_or_none(r.started_at), "ended_at": _utc_or_none(r.ended_at),
-            "graph": json.dumps(r.graph), "runner": r.runner}
+            "graph": json.dumps(r.graph), "runner": r.runner, "summary": json.dumps(r.summary)}
 
 
 def _task_doc(r: TaskRunRecord) -> dict[str, Any]:
@@ -271,6 +298,7 @@ def _flow_run(d: dict[str, Any]) -> FlowRunRecord:
         scheduled_at=_utc_or_none(d["scheduled_at"]), started_at=_utc_or_none(d["started_at"]),
         ended_at=_utc_or_none(d["ended_at"]), graph=json.loads(d["graph"]),
         runner=d.get("runner", ""),  # absent from runs recorded before it existed
+        summary=json.loads(d.get("summary", "{}")),  # likewise
     )
 
 

@@ -52,7 +52,7 @@ from marvin.store.sqlite.schema import create_history_tables
 
 _FLOW_COLUMNS = (
     "id, flow, version, parameters, state, message, scheduled_at, started_at, ended_at, graph, "
-    "runner"
+    "runner, summary"
 )
 CHUNK_SIZE = 512  # task runs per stored row
 _EVENT_COLUMNS = "flow_run_id, task_run_id, at, system, method, target, outcome, duration_ms"
@@ -73,11 +73,11 @@ class SqliteHistory(SqliteDatabase):
         """Create or replace a flow run's header (written at start and again at the end)."""
         row = (run.id, run.flow, run.version, compact_json(run.parameters), run.state, run.message,
                iso(run.scheduled_at), iso(run.started_at), iso(run.ended_at),
-               compact_json(run.graph), run.runner)
+               compact_json(run.graph), run.runner, compact_json(run.summary))
         with self._errors("save_flow_run"):
             self._conn.execute(
                 f"INSERT OR REPLACE INTO flow_runs ({_FLOW_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row,
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", row,
             )
 
     def save_task_runs(self, runs: Sequence[TaskRunRecord]) -> None:

@@ -103,10 +103,10 @@ def _quoted_time(value: dt.datetime | None) -> str:
 
 def flow_run_from_row(row: tuple[Any, ...]) -> FlowRunRecord:
     (run_id, flow, version, parameters, state, message, scheduled, started, ended, graph,
-     runner) = row
+     runner, summary) = row
     return FlowRunRecord(run_id, flow, version, json.loads(parameters), state, message,
                          parse_time(scheduled), parse_time(started), parse_time(ended),
-                         json.loads(graph), runner)
+                         json.loads(graph), runner, json.loads(summary))
 
 
 def task_run_from_item(flow_run_id: str, item: list[Any]) -> TaskRunRecord:

@@ -47,7 +47,8 @@ _HISTORY_TABLES = """
 CREATE TABLE IF NOT EXISTS flow_runs (
     id TEXT PRIMARY KEY, flow TEXT NOT NULL, version TEXT NOT NULL, parameters TEXT NOT NULL,
     state TEXT NOT NULL, message TEXT NOT NULL, scheduled_at TEXT, started_at TEXT,
-    ended_at TEXT, graph TEXT NOT NULL, runner TEXT NOT NULL DEFAULT '');
+    ended_at TEXT, graph TEXT NOT NULL, runner TEXT NOT NULL DEFAULT '',
+    summary TEXT NOT NULL DEFAULT '{}');
 CREATE INDEX IF NOT EXISTS flow_runs_by_start ON flow_runs (started_at);
 CREATE INDEX IF NOT EXISTS flow_runs_by_flow ON flow_runs (flow, started_at);
 CREATE TABLE IF NOT EXISTS task_run_chunks (
@@ -65,6 +66,7 @@ CREATE INDEX IF NOT EXISTS events_by_run ON events (flow_run_id, at);
 
 _HISTORY_ADDED_COLUMNS = {
     "runner": "ALTER TABLE flow_runs ADD COLUMN runner TEXT NOT NULL DEFAULT ''",
+    "summary": "ALTER TABLE flow_runs ADD COLUMN summary TEXT NOT NULL DEFAULT '{}'",
 }
 """Run-history columns added since the first release: a database made before gets them."""
 
