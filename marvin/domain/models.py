@@ -95,7 +95,9 @@ class Update:
     questions (the modal) and free text in the order they typed it (`/standup <text>`).
 
     `skipped`: they chose "Skip today" (no more nudges; "skipped" in the digest when
-    they said nothing else)."""
+    they said nothing else). `first_posted_at`: when they first said something for the
+    date (kept across edits, unlike `updated_at`; None for updates stored before it was
+    kept), what reports of when people post are built on."""
 
     team: str
     date: str  # YYYY-MM-DD
@@ -104,6 +106,7 @@ class Update:
     updated_at: dt.datetime | None = None
     answers: tuple[Answer, ...] = ()
     skipped: bool = False
+    first_posted_at: dt.datetime | None = None
 
     @property
     def text(self) -> str:

@@ -13,8 +13,20 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from marvin.domain.models import Answer, Update
+from marvin.domain.standup import is_blank_update
 
 Change = Callable[[Update], Update]
+
+
+def stamped(before: Update, after: Update, at: dt.datetime) -> Update:
+    """`after` (a change of `before`) as written `at`: `updated_at` is `at`, and so is
+    `first_posted_at` when this write is the first to say something (a skip alone says
+    nothing). An update that said something before first posts were kept stays None:
+    unknown, not "now"."""
+    first = after.first_posted_at
+    if first is None and is_blank_update(before) and not is_blank_update(after):
+        first = at
+    return replace(after, updated_at=at, first_posted_at=first)
 
 
 class UpdateWrites:

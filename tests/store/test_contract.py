@@ -132,9 +132,10 @@ def test_list_members_only_that_team_sorted_by_user_id(store: Store) -> None:
 # Updates -------------------------------------------------------------------
 def test_append_update_appends_in_order_and_returns_the_whole_update(store: Store) -> None:
     first = store.append_update("ops", DAY, "U1", "did A", at(0))
-    assert first == Update("ops", DAY, "U1", ("did A",), at(0))
+    assert first == Update("ops", DAY, "U1", ("did A",), at(0), first_posted_at=at(0))
     second = store.append_update("ops", DAY, "U1", "doing B", at(5))
-    assert second == Update("ops", DAY, "U1", ("did A", "doing B"), at(5))
+    # updated_at moves with each write; first_posted_at stays at the first
+    assert second == Update("ops", DAY, "U1", ("did A", "doing B"), at(5), first_posted_at=at(0))
     assert store.get_update("ops", DAY, "U1") == second
     assert second.text == "did A\ndoing B"
 
@@ -209,7 +210,8 @@ def test_list_updates_only_that_team_and_date_sorted_by_user_id(store: Store) ->
         store.append_update(team, date, user_id, f"{team} {date} {user_id}", at(0))
     updates = store.list_updates("ops", DAY)
     assert [u.user_id for u in updates] == ["U1", "U10", "U3"]
-    assert updates[0] == Update("ops", DAY, "U1", (f"ops {DAY} U1",), at(0))
+    assert updates[0] == Update("ops", DAY, "U1", (f"ops {DAY} U1",), at(0),
+                                first_posted_at=at(0))
     assert store.list_updates("ops", "2026-03-04") == []
 
 
@@ -319,7 +321,8 @@ def test_awkward_keys_round_trip(store: Store, name: str) -> None:
     assert store.claim_delivery(DeliveryKey(DIGEST, name, DAY, "#general"), at(0))
     assert store.get_team(name) == Team(name, channel="C123/456")
     assert store.list_members(name) == [Member(name, name, name)]
-    assert store.list_updates(name, DAY) == [Update(name, DAY, name, ("hi",), at(0))]
+    assert store.list_updates(name, DAY) == [Update(name, DAY, name, ("hi",), at(0),
+                                                    first_posted_at=at(0))]
     assert [d.target for d in store.list_deliveries(name, DAY)] == ["#general", "C123/456"]
     assert store.delete_team(name) and store.remove_member(name)
     assert store.clear_update(name, DAY, name) is not None

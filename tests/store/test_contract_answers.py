@@ -36,7 +36,8 @@ def test_team_questions_round_trip_and_default(store: Store) -> None:
 def test_save_answers_replaces_answers_and_keeps_free_text(store: Store) -> None:
     store.append_update("ops", DAY, "U1", "typed", T0)
     saved = store.save_answers("ops", DAY, "U1", (DID, BLOCKED), T1)
-    assert saved == Update("ops", DAY, "U1", ("typed",), T1, (DID, BLOCKED))
+    assert saved == Update("ops", DAY, "U1", ("typed",), T1, (DID, BLOCKED),
+                           first_posted_at=T0)
     again = store.save_answers("ops", DAY, "U1", (DID,), T1)
     assert again.answers == (DID,) and again.entries == ("typed",)
     assert store.get_update("ops", DAY, "U1") == again
@@ -47,7 +48,7 @@ def test_save_answers_replaces_answers_and_keeps_free_text(store: Store) -> None
 
 def test_save_answers_creates_the_update(store: Store) -> None:
     saved = store.save_answers("ops", DAY, "U1", (DID,), T0)
-    assert saved == Update("ops", DAY, "U1", (), T0, (DID,))
+    assert saved == Update("ops", DAY, "U1", (), T0, (DID,), first_posted_at=T0)
     assert store.get_update("ops", DAY, "U1") == saved
 
 
@@ -106,7 +107,7 @@ def test_a_schema_2_sqlite_file_gains_questions_answers_and_skips(tmp_path: Path
     finally:
         store.close()
     with sqlite3.connect(path) as raw:
-        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == 3
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     raw.close()
 
 
@@ -123,3 +124,32 @@ def test_firestore_documents_without_the_new_fields_read_with_defaults(
     assert firestore_store.get_update("ops", DAY, "U1") == Update("ops", DAY, "U1", ("old",), T0)
     saved = firestore_store.save_answers("ops", DAY, "U1", (DID,), T1)
     assert saved.entries == ("old",) and saved.answers == (DID,)
+
+
+def test_first_posted_at_is_the_first_write_that_says_something(store: Store) -> None:
+    t2 = T1 + dt.timedelta(minutes=1)
+    skipped = store.set_skipped("ops", DAY, "U1", True, T0)
+    assert skipped.first_posted_at is None  # a skip alone says nothing
+    assert store.save_answers("ops", DAY, "U1", (DID,), T1).first_posted_at == T1
+    assert store.append_update("ops", DAY, "U1", "more", t2).first_posted_at == T1
+    assert store.get_update("ops", DAY, "U1").first_posted_at == T1  # type: ignore[union-attr]
+    store.clear_update("ops", DAY, "U1")
+    assert store.append_update("ops", DAY, "U1", "again", t2).first_posted_at == t2
+
+
+def test_an_update_stored_before_first_posts_were_kept_reads_as_none(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    SqliteStore(str(path)).close()
+    with sqlite3.connect(path) as raw:  # as a schema-3 file had it: no first_posted_at
+        raw.execute("ALTER TABLE updates DROP COLUMN first_posted_at")
+        raw.execute("INSERT INTO updates (team, date, user_id, entries, updated_at) "
+                    "VALUES ('ops', ?, 'U1', '[\"old\"]', ?)", (DAY, T0.isoformat()))
+        raw.execute("PRAGMA user_version = 3")
+    store = SqliteStore(str(path))
+    try:
+        old = store.get_update("ops", DAY, "U1")
+        assert old is not None and old.entries == ("old",) and old.first_posted_at is None
+        later = store.append_update("ops", DAY, "U1", "new", T1)
+        assert later.first_posted_at is None  # unknown stays unknown, not "now"
+    finally:
+        store.close()

@@ -28,7 +28,8 @@ def test_documents_follow_the_documented_layout(firestore_store: FirestoreStore)
     update = db.collection("updates").document("ops__2026-03-02__U1").get().to_dict()
     assert re.fullmatch("[0-9a-f]{24}", update.pop("write_id"))  # tells a lost write's fate
     assert update == {"team": "ops", "date": DAY, "user_id": "U1", "entries": ["hello"],
-                      "answers": [], "skipped": False, "updated_at": T0}
+                      "answers": [], "skipped": False, "updated_at": T0,
+                      "first_posted_at": T0}
     delivery = db.collection("deliveries").document("digest__ops__2026-03-02__C123%2F456").get()
     assert delivery.exists and delivery.get("target") == "C123/456"
 

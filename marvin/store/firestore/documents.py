@@ -37,16 +37,18 @@ def member_from_doc(d: dict[str, Any]) -> Member:
 
 def update_from_doc(d: dict[str, Any]) -> Update:
     # Documents written before answers and skips lack both: none, not skipped.
-    updated_at = d.get("updated_at")
+    updated_at, first = d.get("updated_at"), d.get("first_posted_at")
     return Update(team=d["team"], date=d["date"], user_id=d["user_id"],
                   entries=tuple(d["entries"]), updated_at=utc(updated_at) if updated_at else None,
-                  answers=answers_from_list(d.get("answers")), skipped=bool(d.get("skipped")))
+                  answers=answers_from_list(d.get("answers")), skipped=bool(d.get("skipped")),
+                  first_posted_at=utc(first) if first else None)
 
 
 def update_fields(update: Update) -> dict[str, Any]:
     """What a write of `update` sets (the key fields are set once, on creation)."""
     return {"entries": list(update.entries), "answers": answers_to_list(update.answers),
-            "skipped": update.skipped, "updated_at": update.updated_at}
+            "skipped": update.skipped, "updated_at": update.updated_at,
+            "first_posted_at": update.first_posted_at}
 
 
 def delivery_from_doc(d: dict[str, Any]) -> Delivery:

@@ -26,7 +26,6 @@ import random
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 from typing import Any
 
 from google.api_core import exceptions as gexc
@@ -42,7 +41,7 @@ from marvin.store.firestore.documents import (
     update_fields,
     update_from_doc,
 )
-from marvin.store.update_writes import Change, UpdateWrites
+from marvin.store.update_writes import Change, UpdateWrites, stamped
 
 CAS_ATTEMPTS = 30  # compare-and-set rounds before giving up under contention
 
@@ -154,7 +153,7 @@ class FirestoreStore(UpdateWrites, ClaimDocuments):
                 if current is not None and current.get("write_id") == write_id:
                     return update_from_doc(current)  # ours landed, though its answer was lost
                 before = update_from_doc(current) if current else Update(team, date, user_id)
-                update = replace(change(before), updated_at=at)
+                update = stamped(before, change(before), at)
                 check_update_size(list(update.entries), update.answers)
                 fields = {**update_fields(update), "write_id": write_id}
                 try:

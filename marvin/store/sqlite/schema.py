@@ -12,7 +12,8 @@ import sqlite3
 
 from marvin.store.base import StoreError
 
-SCHEMA_VERSION = 3  # 2: members.joined_on and members.left_on; 3: questions, answers, skip
+SCHEMA_VERSION = 5  # 2: members.joined_on and members.left_on; 3: questions, answers, skip;
+# 5: updates.first_posted_at
 
 _STORE_TABLES = """
 CREATE TABLE IF NOT EXISTS teams (
@@ -26,7 +27,7 @@ CREATE INDEX IF NOT EXISTS members_by_team ON members (team, user_id);
 CREATE TABLE IF NOT EXISTS updates (
     team TEXT NOT NULL, date TEXT NOT NULL, user_id TEXT NOT NULL,
     entries TEXT NOT NULL, updated_at TEXT, answers TEXT,
-    skipped INTEGER NOT NULL DEFAULT 0,
+    skipped INTEGER NOT NULL DEFAULT 0, first_posted_at TEXT,
     PRIMARY KEY (team, date, user_id));
 CREATE TABLE IF NOT EXISTS deliveries (
     team TEXT NOT NULL, date TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL,
@@ -111,7 +112,8 @@ def _add_questions(db: sqlite3.Connection) -> None:
     answers (NULL: none) and whether the member skipped the date."""
     added = {
         "teams": {"questions": "TEXT"},
-        "updates": {"answers": "TEXT", "skipped": "INTEGER NOT NULL DEFAULT 0"},
+        "updates": {"answers": "TEXT", "skipped": "INTEGER NOT NULL DEFAULT 0",
+                    "first_posted_at": "TEXT"},  # schema 5; NULL: not kept then
     }
     for table, columns in added.items():
         have = _columns_of(db, table)

@@ -11,7 +11,6 @@ import datetime as dt
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import replace
 
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import (
@@ -32,11 +31,11 @@ from marvin.store.fields import (
 )
 from marvin.store.sqlite.connection import SqliteDatabase, busy_wait_within_deadline
 from marvin.store.sqlite.schema import create_store_tables
-from marvin.store.update_writes import Change, UpdateWrites
+from marvin.store.update_writes import Change, UpdateWrites, stamped
 
 _MEMBER_COLUMNS = "user_id, team, name, joined_on, left_on"
 _TEAM_COLUMNS = "name, timezone, standup_time, reminder_time, days, channel, questions"
-_UPDATE_COLUMNS = "team, date, user_id, entries, updated_at, answers, skipped"
+_UPDATE_COLUMNS = "team, date, user_id, entries, updated_at, answers, skipped, first_posted_at"
 _DELIVERY_COLUMNS = "kind, team, date, target, claimed_at, sent, detail"
 _DELIVERY_WHERE = "team = ? AND date = ? AND kind = ? AND target = ?"
 _SLOT_COLUMNS = "job, slot, owner, claimed_at, done"
@@ -135,13 +134,14 @@ class SqliteStore(UpdateWrites, SqliteDatabase):
                 "AND user_id = ?", (team, date, user_id),
             ).fetchone()
             current = _update(row) if row else Update(team, date, user_id)
-            update = replace(change(current), updated_at=stamp)
+            update = stamped(current, change(current), stamp)
             check_update_size(list(update.entries), update.answers)
             db.execute(
                 f"INSERT OR REPLACE INTO updates ({_UPDATE_COLUMNS}) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (team, date, user_id, json.dumps(list(update.entries)), _iso(at),
-                 json.dumps(answers_to_list(update.answers)), int(update.skipped)),
+                 json.dumps(answers_to_list(update.answers)), int(update.skipped),
+                 None if update.first_posted_at is None else _iso(update.first_posted_at)),
             )
         return update
 
@@ -316,11 +316,12 @@ def _member(row: tuple[object, ...]) -> Member:
 
 
 def _update(row: tuple[object, ...]) -> Update:
-    team, date, user_id, entries, updated_at, answers, skipped = row
+    team, date, user_id, entries, updated_at, answers, skipped, first_posted_at = row
     return Update(str(team), str(date), str(user_id), tuple(json.loads(str(entries))),
                   dt.datetime.fromisoformat(str(updated_at)) if updated_at else None,
                   answers_from_list(json.loads(str(answers)) if answers else None),
-                  bool(skipped))
+                  bool(skipped),
+                  dt.datetime.fromisoformat(str(first_posted_at)) if first_posted_at else None)
 
 
 def _delivery(row: tuple[object, ...]) -> Delivery:
