@@ -25,6 +25,11 @@ class Team:
     reminder_time: str = "08:30"  # HH:MM, local to `timezone`
     days: tuple[int, ...] = (0, 1, 2, 3, 4)  # ISO weekday - 1: Monday is 0, Sunday is 6
     channel: str = "#general"
+    # "message": one digest, in parts; "thread": a summary with one threaded reply per person.
+    digest_mode: str = "message"
+    # Until when an update after standup time still joins the digest already posted
+    # (`marvin.domain.late_window`): "reminder", "off" or a duration such as "2h".
+    late_until: str = "reminder"
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,9 @@ from marvin.store.base import check_update_size
 from marvin.store.sqlite.connection import SqliteDatabase, busy_wait_within_deadline
 from marvin.store.sqlite.schema import create_store_tables
 
+_TEAM_COLUMNS = (
+    "name, timezone, standup_time, reminder_time, days, channel, digest_mode, late_until"
+)
 _MEMBER_COLUMNS = "user_id, team, name, joined_on, left_on"
 _UPDATE_COLUMNS = "team, date, user_id, entries, updated_at"
 _DELIVERY_COLUMNS = "kind, team, date, target, claimed_at, sent, detail"
@@ -48,19 +51,21 @@ class SqliteStore(SqliteDatabase):
     def save_team(self, team: Team) -> None:
         """Create or replace a team by name."""
         self._write(
-            "save_team", "INSERT OR REPLACE INTO teams VALUES (?, ?, ?, ?, ?, ?)", team.name,
-            team.timezone, team.standup_time, team.reminder_time, json.dumps(list(team.days)),
-            team.channel,
+            "save_team",
+            f"INSERT OR REPLACE INTO teams ({_TEAM_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            team.name, team.timezone, team.standup_time, team.reminder_time,
+            json.dumps(list(team.days)), team.channel, team.digest_mode, team.late_until,
         )
 
     def get_team(self, name: str) -> Team | None:
         """The team called `name`, if any."""
-        rows = self._read("get_team", "SELECT * FROM teams WHERE name = ?", name)
+        rows = self._read("get_team", f"SELECT {_TEAM_COLUMNS} FROM teams WHERE name = ?", name)
         return _team(rows[0]) if rows else None
 
     def list_teams(self) -> list[Team]:
         """All teams, sorted by name."""
-        return [_team(r) for r in self._read("list_teams", "SELECT * FROM teams ORDER BY name")]
+        return [_team(r) for r in self._read(
+            "list_teams", f"SELECT {_TEAM_COLUMNS} FROM teams ORDER BY name")]
 
     def delete_team(self, name: str) -> bool:
         """Remove a team (its members stay, orphaned); True when it existed."""
@@ -278,9 +283,9 @@ def _delivery_where(key: DeliveryKey) -> tuple[str, str, str, str]:
 
 
 def _team(row: tuple[object, ...]) -> Team:
-    name, timezone, standup_time, reminder_time, days, channel = row
+    name, timezone, standup_time, reminder_time, days, channel, digest_mode, late_until = row
     return Team(str(name), str(timezone), str(standup_time), str(reminder_time),
-                tuple(json.loads(str(days))), str(channel))
+                tuple(json.loads(str(days))), str(channel), str(digest_mode), str(late_until))
 
 
 def _member(row: tuple[object, ...]) -> Member:
