@@ -107,7 +107,7 @@ class Delivery:
     claimed_at: dt.datetime
     sent: bool = False
     # By state (read in one place, marvin.delivery.records): the owner while claimed,
-    # "resumable: why" once handed over, "[CHANNEL_ID:]ts[,ts...]" once sent.
+    # "resumable: why" once handed over, "[CHANNEL_ID:]ts[,ts...][;parts]" once sent.
     detail: str = ""
 
     def may_be_reclaimed(self, older_than: dt.datetime, if_owner: str | None) -> bool:

@@ -22,7 +22,8 @@ from marvin.interactions.standup_command import (
     parse_command,
 )
 from marvin.settings import Settings, SettingsError
-from marvin.slack.client import build_web_client
+from marvin.slack.client import SlackWebChat, build_web_client
+from marvin.slack.digest_sync_runner import DigestSyncRunner
 from marvin.slack.inbound import check_form, check_signature_header
 from marvin.slack.listeners import register
 from marvin.slack.replays import ALREADY_RECEIVED, ReplayGuard
@@ -68,7 +69,10 @@ def build_app(
         raise SettingsError(
             f"cannot reach Slack at {settings.slack_api_url} (SLACK_API_URL): {reason}"
         ) from None
-    register(app, store, settings, now)
+    chat = SlackWebChat(token, settings.slack_api_url)
+    digest_sync = DigestSyncRunner(store, settings, chat, now)
+    app.marvin_digest_sync = digest_sync  # type: ignore[attr-defined]
+    register(app, store, settings, now, digest_sync)
     if signing_secret is not None:  # HTTP requests can be told from forgeries
         verifier = SignatureVerifier(signing_secret)
         app.marvin_verifier = verifier  # type: ignore[attr-defined]

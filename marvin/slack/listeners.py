@@ -15,6 +15,7 @@ from slack_bolt import Ack, App
 from marvin.domain.standup import is_user_id
 from marvin.interactions.standup_command import command_field, handle_standup
 from marvin.settings import Settings
+from marvin.slack.digest_sync_runner import DigestSyncRunner
 from marvin.store.base import Store
 
 log = logging.getLogger("marvin.slack")
@@ -22,8 +23,12 @@ log = logging.getLogger("marvin.slack")
 SORRY = ":warning: Something went wrong on Marvin's side; nothing was saved. Please try again."
 
 
-def register(app: App, store: Store, settings: Settings, now: Callable[[], Any]) -> None:
-    """Attach Marvin's listeners to a Bolt app."""
+def register(
+    app: App, store: Store, settings: Settings, now: Callable[[], Any],
+    digest_sync: DigestSyncRunner | None = None,
+) -> None:
+    """Attach Marvin's listeners to a Bolt app; `digest_sync` brings posted digests up to
+    date after a save (None: they are not edited)."""
 
     @app.command("/standup")
     def standup(ack: Ack, command: dict[str, Any]) -> None:
@@ -44,6 +49,8 @@ def register(app: App, store: Store, settings: Settings, now: Callable[[], Any])
                 now=now(),
             )
             ack(response_type="ephemeral", text=reply.text)
+            if digest_sync is not None and reply.posted_digests:  # after the answer
+                digest_sync.after_save(reply.posted_digests)
         except Exception:  # never a traceback in Slack
             log.exception("/standup failed for %s", command.get("user_id"))
             ack(response_type="ephemeral", text=SORRY)

@@ -321,17 +321,22 @@ class SlackStandIn:
         refusal = self.world.refusal(method, params)
         if refusal is not None:
             return _Reply(200, refusal, {}, f"error:{refusal['error']}")
+        if method in CHECKED_METHODS and (too_big := check_message(params)) is not None:
+            return _Reply(200, too_big, {}, f"error:{too_big['error']}")
         if method in ANSWERED_HERE:
             result = self.world.answer(method, params)
             ok = bool(result.get("ok"))
             return _Reply(200, result, {}, "ok" if ok else f"error:{result['error']}", ok)
-        if method in CHECKED_METHODS and (too_big := check_message(params)) is not None:
-            return _Reply(200, too_big, {}, f"error:{too_big['error']}")
         channel_id: str | None = None
         if method == "chat.postMessage":
             channel_id, refused = self.world.post_target(str(params.get("channel", "")))
             if refused is not None:
                 return _error(refused)
+            if "thread_ts" in params:
+                root, refused = self.world.thread_root(str(channel_id), params["thread_ts"])
+                if refused is not None:
+                    return _error(refused)
+                params = {**params, "thread_ts": root}
         result = answer(method, params, self._next_ts)
         if method == "apps.connections.open":
             result["url"] = self.socket_url

@@ -30,7 +30,7 @@ class FakeChat:
 
     def post_message(
         self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None,
-        key: str | None = None,
+        key: str | None = None, thread_ts: str | None = None,
     ) -> str:
         if key in self.refuse:
             raise self.refuse.pop(key)
