@@ -75,21 +75,24 @@ def _post_thread(
     shape = (lambda m: m) if own_channel else (lambda m: without_mentions(m, members))
     parent = shape([thread_parent(team, date, updates, members)])
     key = DeliveryKey.digest(team.name, date, channel)
+    skipped: SKIP | None = None
     try:
         with editor.outbox.claim(key, force=force) as out:
             out.post_parts(channel, parent)
         sent = out.sent
-    except SKIP:  # the parent is out: post the replies it may lack
+    except SKIP as skip:  # the parent is out: post the replies it may lack
         record = editor.record_of(key)
         state = read_detail(record) if record is not None else None
         if not isinstance(state, Sent):  # being posted by a live process right now
             raise
-        sent = state
+        sent, skipped = state, skip
     channel_id = editor.channel_id(sent, channel)
     result = sync_thread(editor, team, date, channel, channel_id, updates, members,
                          parent=sent, transform=shape, force=force)
     if result.failed:
         raise FAIL(f"{key.failed}: {result.summary}")
+    if skipped is not None and not (result.edited or result.posted):
+        raise skipped
     return f"posted {len(updates)} update(s) to {channel} as a thread: {result.summary}"
 
 

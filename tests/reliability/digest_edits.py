@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
@@ -30,6 +30,24 @@ from tests.reliability.conftest import (
     run,
     services_on,
 )
+
+
+class ArmAfterFirstPost:
+    """A `ChatAPI` that arms a fault in the stand-in once its first message is out, so the
+    second post meets it; every other call is delegated as it comes."""
+
+    def __init__(self, inner: Any, arm: Callable[[], None]) -> None:
+        self.inner, self.arm, self.posted = inner, arm, 0
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def post_message(self, *args: Any, **kwargs: Any) -> str:
+        ts = str(self.inner.post_message(*args, **kwargs))
+        self.posted += 1
+        if self.posted == 1:
+            self.arm()
+        return ts
 
 
 def post_digest(
