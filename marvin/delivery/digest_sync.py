@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
 
 from marvin.delivery.channels import ChannelProblem
 from marvin.delivery.digest_edits import DigestEditor, SyncResult, current_members
@@ -39,22 +38,15 @@ from marvin.domain.digest import (
     header_block,
 )
 from marvin.domain.digest_modes import THREAD
-from marvin.domain.models import Member, Team, Update
+from marvin.domain.models import Team
 from marvin.slack.protocol import SlackError
 from marvin.store.base import StoreError
 
-__all__ = ["SyncResult", "render_digest", "sync_digest"]
+__all__ = ["SyncResult", "sync_digest"]
 
 log = logging.getLogger("marvin.delivery.sync")
 
 SHORTER = "_Nothing more here: the digest got shorter after an edit._"
-
-
-def render_digest(
-    team: Team, date: str, updates: Sequence[Update], members: Sequence[Member]
-) -> list[DigestMessage]:
-    """The message-mode digest as it should read now (what the standup flow posts)."""
-    return digest_messages(team, date, updates, current_members(members, date))
 
 
 _locks: dict[tuple[str, str], threading.Lock] = {}

@@ -275,7 +275,6 @@ class SlackWorld:
         except ValueError:
             return _error("invalid_arguments")
         inclusive = _true(params.get("inclusive"))
-        with_metadata = _true(params.get("include_all_metadata"))
         if start is None:
             return _error("invalid_cursor")
         matching = [
@@ -284,13 +283,7 @@ class SlackWorld:
             and (float(m["ts"]) >= oldest if inclusive else float(m["ts"]) > oldest)
             and (latest is None or float(m["ts"]) <= latest)
         ]
-        page = [
-            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
-            for m in matching[start : start + limit]
-        ]
-        more = start + limit < len(matching)
-        return {"ok": True, "messages": page, "has_more": more, "pin_count": 0,
-                "response_metadata": {"next_cursor": _cursor(start + limit) if more else ""}}
+        return {"ok": True, **_page(matching, start, limit, params), "pin_count": 0}
 
     def _replies(self, params: Answer, channel: WorldChannel | None) -> Answer:
         """A thread, parent first, in pages; just the message for a reply's ts."""
@@ -315,14 +308,7 @@ class SlackWorld:
         start = _offset(params)
         if start is None:
             return _error("invalid_cursor")
-        with_metadata = _true(params.get("include_all_metadata"))
-        page = [
-            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
-            for m in thread[start : start + limit]
-        ]
-        more = start + limit < len(thread)
-        return {"ok": True, "messages": page, "has_more": more,
-                "response_metadata": {"next_cursor": _cursor(start + limit) if more else ""}}
+        return {"ok": True, **_page(thread, start, limit, params)}
 
     def _update(self, params: Answer, channel_id: str) -> Answer:
         """``chat.update`` of a message the bot posted (the size checks came first)."""
@@ -382,6 +368,19 @@ class SlackWorld:
 
 def _error(code: str) -> Answer:
     return {"ok": False, "error": code}
+
+
+def _page(messages: list[Answer], start: int, limit: int, params: Answer) -> Answer:
+    """One page of messages as ``conversations.history``/``replies`` answer it: metadata
+    only with ``include_all_metadata``, a cursor while more follow."""
+    with_metadata = _true(params.get("include_all_metadata"))
+    page = [
+        m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+        for m in messages[start : start + limit]
+    ]
+    more = start + limit < len(messages)
+    return {"messages": page, "has_more": more,
+            "response_metadata": {"next_cursor": _cursor(start + limit) if more else ""}}
 
 
 def _true(value: object) -> bool:
