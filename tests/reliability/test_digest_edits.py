@@ -177,3 +177,28 @@ def test_a_digest_that_grows_past_its_parts_gets_one_more_message_once(
         f"digest/{TEAM}/{DATE}/#general#1#0")
     record = digest_record(store)
     assert len(record.timestamps) == 2 and [p.path for p in record.posted()] == ["0", "1"]
+
+
+def test_over_socket_mode_an_edit_updates_the_digest_too(
+    store: Store, standin: SlackStandIn
+) -> None:
+    from slack_bolt.request import BoltRequest
+
+    from marvin.slack.app import build_app
+    from tests.reliability.conftest import FixedClock, make_settings
+
+    add_members(store, ("U0001", "U0002"))
+    post_update(store, "U0001", "on time")
+    assert post_digest(standin, store).state.is_successful()
+    settings = make_settings(standin.url, slack_signing_secret="",
+                             slack_app_token="xapp-1-A0123456789-1234567890-abcdef0123456789")
+    bolt = build_app(settings, store, FixedClock(LATER))
+    payload = {"command": "/standup", "text": "late over the socket", "user_id": "U0002",
+               "user_name": "bob", "team_id": "T1", "channel_id": "C1"}
+
+    response = bolt.dispatch(BoltRequest(body=payload, mode="socket_mode"))
+    bolt.marvin_digest_sync.drain()  # type: ignore[attr-defined]
+
+    assert response.status == 200 and "Added your update" in response.body
+    [edit] = standin.calls_to("chat.update")
+    assert "late over the socket" in str(edit.params["blocks"])
