@@ -15,7 +15,7 @@ from flows.common import get_digest_date, get_team, get_updates
 from flows.services import services
 from marvin.delivery.digest_edits import DigestEditor, current_members
 from marvin.delivery.digest_sync import sync_digest
-from marvin.delivery.digest_thread import sync_thread
+from marvin.delivery.digest_thread import mark_thread, sync_thread, thread_mark
 from marvin.delivery.records import Sent, read_detail
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.digest import digest_messages
@@ -47,7 +47,7 @@ def post_digest(
     members = current_members(members, date)  # joined later: not missing
     editor = DigestEditor(s.store, s.chat, s.outbox)
     own_channel = channel == the_team.channel
-    if the_team.digest_mode == THREAD:
+    if _as_thread(editor, the_team, date, channel, force):
         summary = _post_thread(editor, the_team, date, channel, updates, members, force)
     else:
         messages = digest_messages(the_team, date, updates, members)
@@ -65,6 +65,16 @@ def post_digest(
     return summary
 
 
+def _as_thread(editor: DigestEditor, team: Team, date: str, channel: str, force: bool) -> bool:
+    """Thread or message: the team's mode, except for a digest already out (not forced),
+    which keeps the layout it was posted in."""
+    key = DeliveryKey.digest(team.name, date, channel)
+    posted = editor.record_of(key)
+    if force or posted is None or not posted.sent:
+        return team.digest_mode == THREAD
+    return editor.record_of(thread_mark(team.name, date, channel)) is not None
+
+
 def _post_thread(
     editor: DigestEditor, team: Team, date: str, channel: str, updates: list[Update],
     members: list[Member], force: bool,
@@ -76,6 +86,7 @@ def _post_thread(
     parent = shape([thread_parent(team, date, updates, members)])
     key = DeliveryKey.digest(team.name, date, channel)
     skipped: SKIP | None = None
+    mark_thread(editor, team.name, date, channel)
     try:
         with editor.outbox.claim(key, force=force) as out:
             out.post_parts(channel, parent)

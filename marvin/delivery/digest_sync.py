@@ -5,8 +5,9 @@ fingerprints its delivery record keeps (`marvin.delivery.records.Sent`): only a 
 whose blocks changed gets a ``chat.update`` (one person's edit in a 60-person digest is
 one call). A digest that now needs more parts than were posted gets the extra ones, each
 under its own delivery key (posted at most once, as the Outbox does); a part no longer
-needed says so. In thread mode the parent summary is edited, a person's reply edited, and
-a late person's reply posted in the thread (`marvin.delivery.digest_thread`).
+needed says so. A digest posted as a thread (whatever the team's mode is now) has its
+parent summary edited, a person's reply edited, and a late person's reply posted in the
+thread (`marvin.delivery.digest_thread`).
 
 Only the team's own channel is kept in sync (a by-hand digest elsewhere is a one-off).
 Slack refusing an edit (``message_not_found``, ``edit_window_closed``, rate limits, 5xx)
@@ -26,7 +27,7 @@ import threading
 
 from marvin.delivery.channels import ChannelProblem
 from marvin.delivery.digest_edits import DigestEditor, SyncResult, current_members
-from marvin.delivery.digest_thread import sync_thread
+from marvin.delivery.digest_thread import THREAD_MARK, sync_thread
 from marvin.delivery.parts import message_at
 from marvin.delivery.records import Sent, read_detail
 from marvin.domain.delivery_key import DeliveryKey
@@ -37,7 +38,6 @@ from marvin.domain.digest import (
     digest_title,
     header_block,
 )
-from marvin.domain.digest_modes import THREAD
 from marvin.domain.models import Team
 from marvin.slack.protocol import SlackError
 from marvin.store.base import StoreError
@@ -72,7 +72,7 @@ def sync_digest(sync: DigestEditor, team: Team, date: str) -> SyncResult:
             channel_id = sync.channel_id(sent, team.channel)
             updates = sync.store.list_updates(team.name, date)
             members = current_members(sync.store.list_members(team.name), date)
-            if team.digest_mode == THREAD:
+            if sync.record(team, date, f"{team.channel}{THREAD_MARK}") is not None:
                 return sync_thread(sync, team, date, team.channel, channel_id, updates, members)
             messages = digest_messages(team, date, updates, members)
             key = DeliveryKey.digest(team.name, date, team.channel)

@@ -25,9 +25,12 @@ from marvin.domain.digest_thread import thread_parent, thread_reply
 from marvin.domain.models import Member, Team, Update
 from marvin.domain.standup import is_blank_update
 
-__all__ = ["REPLY", "reply_key", "sync_thread"]
+__all__ = ["REPLY", "THREAD_MARK", "mark_thread", "reply_key", "sync_thread", "thread_mark"]
 
 REPLY = "#r."
+THREAD_MARK = "#thread"
+"""Suffix of the record that says a digest went out as a thread: edits follow the layout
+a digest was posted in, even if the team's mode changed since."""
 NOTHING_MORE = DigestMessage("(continued)", [{
     "type": "context", "block_id": "shorter",
     "elements": [{"type": "mrkdwn", "text": "_(nothing more: the update got shorter)_",
@@ -40,6 +43,17 @@ Transform = Callable[[list[DigestMessage]], list[DigestMessage]]
 def reply_key(team: str, date: str, channel: str, user_id: str) -> DeliveryKey:
     """The delivery of one person's reply under the digest posted to `channel`."""
     return DeliveryKey.digest(team, date, f"{channel}{REPLY}{user_id}")
+
+
+def thread_mark(team: str, date: str, channel: str) -> DeliveryKey:
+    """The record saying the digest posted to `channel` is a thread."""
+    return DeliveryKey.digest(team, date, f"{channel}{THREAD_MARK}")
+
+
+def mark_thread(editor: DigestEditor, team: str, date: str, channel: str) -> None:
+    """Record, before the parent goes out, that this digest is a thread (not in a dry run)."""
+    if not editor.outbox.dry_run:
+        editor.store.complete_delivery(thread_mark(team, date, channel), detail="thread")
 
 
 def sync_thread(

@@ -168,3 +168,41 @@ def test_a_reply_whose_answer_is_lost_is_found_in_the_thread_not_posted_twice(
     assert len(standin.calls_to("conversations.replies")) == 1
     assert replies_by_key(standin) == {
         f"{reply_key(TEAM, DATE, '#general', user)}#0": 1 for user in PEOPLE[:2]}
+
+
+def test_a_digest_keeps_the_layout_it_was_posted_in_when_the_mode_changes(
+    store: Store, standin: SlackStandIn
+) -> None:
+    add_members(store, PEOPLE[:2])
+    post_update(store, "U0001", "on time")
+    assert post_digest(standin, store).state.is_successful()  # a message digest
+    thread_team(store)  # switched after it went out
+
+    with slash_commands(standin, store, LATER) as slack:
+        slack.answer("late", "U0002")
+        slack.drain()
+
+    assert [c.params.get("thread_ts") for c in standin.calls_to("chat.postMessage")] == [None]
+    [edit] = standin.calls_to("chat.update")
+    assert "late" in str(edit.params["blocks"]) and "update-1-0" in str(edit.params["blocks"])
+    rerun = post_digest(standin, store, at=LATER)
+    assert rerun.task_run("post_digest").state.is_skipped()
+    assert len(standin.calls_to("chat.postMessage")) == 1
+
+
+def test_a_thread_with_no_updates_gets_its_first_late_reply(
+    store: Store, standin: SlackStandIn
+) -> None:
+    thread_team(store)
+    add_members(store, PEOPLE[:2])
+    assert post_digest(standin, store).state.is_successful()  # nobody posted: parent only
+    store.save_team(Team(TEAM))  # back to message mode: this digest stays a thread
+
+    with slash_commands(standin, store, LATER) as slack:
+        slack.answer("first!", "U0001")
+        slack.drain()
+
+    parent, reply = standin.calls_to("chat.postMessage")
+    assert reply.params["thread_ts"] and "first!" in str(reply.params["blocks"])
+    [summary] = standin.calls_to("chat.update")
+    assert "1 posted" in str(summary.params["blocks"])
