@@ -24,9 +24,12 @@ from marvin.engine import SKIP
 from marvin.slack.protocol import ChatAPI, SlackError
 from marvin.store.base import Store
 
-__all__ = ["DigestEditor", "SyncResult", "current_members"]
+__all__ = ["ELSEWHERE", "DigestEditor", "SyncResult", "current_members"]
 
 log = logging.getLogger("marvin.delivery.sync")
+ELSEWHERE = Sent(None, ())
+"""`DigestEditor.post_new`'s answer for messages another live process is sending: not
+a failure, and nothing to record here (that process records them)."""
 
 
 @dataclass(frozen=True)
@@ -114,8 +117,9 @@ class DigestEditor:
         thread_ts: str | None = None, *, force: bool = False,
     ) -> Sent | None:
         """Send messages under their own claim `key` (a reply, or a part the digest grew),
-        at most once (unless `force`): None when another process holds the claim or it
-        failed (logged)."""
+        at most once (unless `force`): what went out (found in the record if it went out
+        before), `ELSEWHERE` when a live process is sending it right now, None when the
+        send failed (logged; the next sync or run tries again)."""
         try:
             with self.outbox.claim(key, force=force) as out:
                 if thread_ts is None:
@@ -126,7 +130,7 @@ class DigestEditor:
         except SKIP:  # sent before (its record says where) or being sent by a live process
             record = self.record_of(key)
             state = read_detail(record) if record is not None else None
-            return state if isinstance(state, Sent) else None
+            return state if isinstance(state, Sent) else ELSEWHERE
         except Exception as exc:  # a failed send is retried by the next sync or run
             log.warning("could not post %s: %s", key, exc)
             return None
