@@ -17,6 +17,7 @@ from marvin.delivery.digest_edits import DigestEditor, current_members
 from marvin.delivery.digest_sync import sync_digest
 from marvin.delivery.digest_thread import mark_thread, sync_thread, thread_mark
 from marvin.delivery.records import Sent, read_detail
+from marvin.delivery.settle import Unfinished
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.digest import digest_messages
 from marvin.domain.digest_modes import THREAD
@@ -24,7 +25,7 @@ from marvin.domain.digest_thread import thread_parent
 from marvin.domain.models import DEFAULT_TEAM, Member, Team, Update
 from marvin.domain.quiet_digest import without_mentions
 from marvin.domain.run_names import STANDUP_FLOW
-from marvin.engine import FAIL, SKIP, Flow, Parameter, get_context, task
+from marvin.engine import SKIP, Flow, Parameter, get_context, task
 
 
 @task(max_retries=3, retry_delay=timedelta(seconds=5))
@@ -100,8 +101,8 @@ def _post_thread(
     channel_id = editor.channel_id(sent, channel)
     result = sync_thread(editor, team, date, channel, channel_id, updates, members,
                          parent=sent, transform=shape, force=force)
-    if result.failed:
-        raise FAIL(f"{key.failed}: {result.summary}")
+    if result.unsent:  # the task's retry posts what is missing (refused edits can wait)
+        raise Unfinished(f"{key.failed}: {result.summary}")
     if skipped is not None and not (result.edited or result.posted):
         raise skipped
     return f"posted {len(updates)} update(s) to {channel} as a thread: {result.summary}"
@@ -114,7 +115,7 @@ def _synced(
     if not own_channel:
         return str(skip)
     result = sync_digest(editor, team, date)
-    changed = result.edited or result.posted or result.failed
+    changed = result.edited or result.posted or result.failed or result.unsent
     return f"{skip}; brought up to date: {result.summary}" if changed else str(skip)
 
 

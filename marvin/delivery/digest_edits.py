@@ -34,12 +34,14 @@ a failure, and nothing to record here (that process records them)."""
 
 @dataclass(frozen=True)
 class SyncResult:
-    """What one sync did: messages edited and posted, edits Slack refused, or why it did
-    nothing (`skipped`)."""
+    """What one sync did: messages edited and posted, edits Slack refused (`failed`),
+    new messages that could not be sent (`unsent`), or why it did nothing (`skipped`).
+    Both kinds of failure are tried again by the next sync or `marvin run standup`."""
 
     edited: int = 0
     posted: int = 0
     failed: int = 0
+    unsent: int = 0
     skipped: str = ""
 
     @property
@@ -47,12 +49,16 @@ class SyncResult:
         if self.skipped:
             return self.skipped
         done = f"edited {self.edited} message(s), posted {self.posted}"
-        return done + (f", {self.failed} edit(s) refused (retried next time)"
-                       if self.failed else "")
+        if self.failed:
+            done += f", {self.failed} edit(s) refused (retried next time)"
+        if self.unsent:
+            done += f", {self.unsent} message(s) not sent (retried next time)"
+        return done
 
     def __add__(self, other: SyncResult) -> SyncResult:
         return SyncResult(self.edited + other.edited, self.posted + other.posted,
-                          self.failed + other.failed, self.skipped or other.skipped)
+                          self.failed + other.failed, self.unsent + other.unsent,
+                          self.skipped or other.skipped)
 
 
 def current_members(members: Sequence[Member], date: str) -> list[Member]:
@@ -149,7 +155,7 @@ class DigestEditor:
             extra = self.post_new(replace(key, target=f"{key.target}#{index}"), channel_id,
                                   [message], thread_ts=thread_ts)
             if extra is None:
-                result += SyncResult(failed=1)
+                result += SyncResult(unsent=1)
                 continue
             # its own part 0 is part `index` here; halves keep their suffix
             posted += [PostedMessage(m.ts, str(index) + m.path[1:], m.fingerprint)

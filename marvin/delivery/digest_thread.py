@@ -104,7 +104,7 @@ def sync_thread(
         if is_blank_update(update):  # cleared before its reply ever went out
             continue
         out = editor.post_new(this, channel_id, messages, thread_ts=parent_ts, force=force)
-        result += SyncResult(posted=len(out.timestamps)) if out else SyncResult(failed=1)
+        result += SyncResult(posted=len(out.timestamps)) if out else SyncResult(unsent=1)
     return result
 
 

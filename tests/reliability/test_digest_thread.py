@@ -206,3 +206,22 @@ def test_a_thread_with_no_updates_gets_its_first_late_reply(
     assert reply.params["thread_ts"] and "first!" in str(reply.params["blocks"])
     [summary] = standin.calls_to("chat.update")
     assert "1 posted" in str(summary.params["blocks"])
+
+
+def test_a_reply_slack_refuses_is_posted_by_the_tasks_retry_once(
+    store: Store, standin: SlackStandIn
+) -> None:
+    thread_team(store)
+    add_members(store, PEOPLE[:2])
+    post_update(store, "U0001", "one")
+    post_update(store, "U0002", "two")
+    services = services_on(standin.url, store, STANDUP_AT)
+    arm = lambda: standin.fail_next("chat.postMessage", status=200, error="internal_error")  # noqa: E731
+    faulty = replace(services, chat=cast(ChatAPI, ArmAfterFirstPost(services.chat, arm)))
+
+    result = run("standup", {"team": TEAM}, faulty, LocalExecutor())
+
+    assert result.state.is_successful(), result.state
+    assert result.task_run("post_digest").run_count == 2
+    assert replies_by_key(standin) == {
+        f"{reply_key(TEAM, DATE, '#general', user)}#0": 1 for user in PEOPLE[:2]}
