@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from marvin.domain.delivery_key import DeliveryKey
-from marvin.domain.models import Team
+from marvin.domain.models import Member, Team
 from marvin.interactions.update_date import UpdateDate, update_date
 from marvin.store import Store
 
@@ -47,3 +47,32 @@ def test_the_person_is_told_which_standup_and_when_it_was_posted() -> None:
     assert UpdateDate(THURSDAY, late=True).describe(TEAM) == (
         "*Thursday 26 November*'s standup, posted at 09:00 (Europe/London)")
     assert UpdateDate(THURSDAY).describe(TEAM) == "*Thursday 26 November*'s standup"
+
+
+def test_a_late_save_or_clear_names_the_posted_digest_to_bring_up_to_date(
+    store: Store,
+) -> None:
+    from marvin.interactions.standup_command import handle_standup
+    from marvin.settings import Settings
+
+    settings = Settings(_env_file=None, timezone="UTC")  # type: ignore[call-arg]
+    store.save_team(TEAM)
+    store.save_member(Member("U0AAA", "ops"))
+    post_digest(store)
+
+    def standup(text: str, now: dt.datetime) -> tuple[str, tuple[tuple[str, str], ...]]:
+        reply = handle_standup(store, settings, user_id="U0AAA", user_name="ann", text=text,
+                               now=now)
+        return reply.text, reply.posted_digests
+
+    early = standup("before", london(26, 8))
+    late = standup("after", london(26, 12))
+    cleared = standup("clear", london(26, 13))
+
+    assert early[1] == () and "It will be posted" in early[0]
+    assert late == ("Thanks! Added your update (part 2) to *Thursday 26 November*'s "
+                    "standup, posted at 09:00 (Europe/London): the digest in #ops is being "
+                    "updated.",
+                    (("ops", THURSDAY),))
+    assert cleared[1] == (("ops", THURSDAY),)
+    assert store.get_update("ops", THURSDAY, "U0AAA") is None
