@@ -50,6 +50,35 @@ def open_test_store(env: dict[str, str]) -> Store:
     return open_store(env["MARVIN_STORE"], project=env.get("GOOGLE_CLOUD_PROJECT"))
 
 
+def marvin_env(slack: SlackStandIn, home: Path, store_env: dict[str, str]) -> dict[str, str]:
+    """A `marvin` subprocess's environment: the stand-in's Slack, the test's store."""
+    return {
+        "PATH": os.environ.get("PATH", ""), "HOME": str(home),
+        "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack.url,
+        "MARVIN_EXECUTOR": "local", "MARVIN_TIMEZONE": "UTC",
+        "MARVIN_STANDUP_DAYS": "daily", **store_env,
+    }
+
+
+def kill_once_posted(
+    command: list[str], cwd: Path, env: dict[str, str], slack: SlackStandIn, posts: int
+) -> None:
+    """Start `command` and SIGKILL it as soon as `posts` posts reached #testing (the last
+    one accepted, its answer still held back by the stand-in's latency)."""
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + WAIT
+        while len(slack.posted_messages("#testing")) < posts and time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"marvin run ended ({proc.returncode}) before posting")
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
 def test_a_digest_killed_mid_post_is_on_slack_once_after_the_rerun(
     store_env: dict[str, str], tmp_path: Path, tally: Counter[str]
 ) -> None:
@@ -63,25 +92,9 @@ def test_a_digest_killed_mid_post_is_on_slack_once_after_the_rerun(
         store.close()
     with SlackStandIn() as slack:
         slack.set_latency(POST_LATENCY, "chat.postMessage")
-        env = {
-            "PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path),
-            "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack.url,
-            "MARVIN_EXECUTOR": "local", "MARVIN_TIMEZONE": "UTC",
-            "MARVIN_STANDUP_DAYS": "daily", **store_env,
-        }
+        env = marvin_env(slack, tmp_path, store_env)
         command = marvin("run", "standup", "--channel", "#testing", "--date", DATE)
-        proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + WAIT
-            while not slack.posted_messages("#testing") and time.monotonic() < deadline:
-                if proc.poll() is not None:
-                    pytest.fail(f"marvin run ended ({proc.returncode}) before posting")
-                time.sleep(0.01)
-            proc.send_signal(signal.SIGKILL)  # the post is in Slack; its answer never arrives
-        finally:
-            proc.kill()
-            proc.wait(timeout=10)
+        kill_once_posted(command, tmp_path, env, slack, 1)  # its post is in Slack, unanswered
         assert len(slack.posted_messages("#testing")) == 1
         slack.set_latency(0)
 

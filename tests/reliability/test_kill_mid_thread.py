@@ -6,23 +6,19 @@ Both stores."""
 from __future__ import annotations
 
 import datetime as dt
-import os
-import signal
 import subprocess
-import time
 from collections import Counter
 from pathlib import Path
-
-import pytest
 
 from marvin.domain.models import DEFAULT_TEAM, Member, Team
 from marvin.testing.slack_api import SlackStandIn
 from tests.reliability.test_kill_mid_digest import (
     DATE,
     POST_LATENCY,
-    TOKEN,
     WAIT,
+    kill_once_posted,
     marvin,
+    marvin_env,
     open_test_store,
     store_env,  # noqa: F401 - the parametrised fixture, shared
 )
@@ -50,24 +46,9 @@ def test_a_thread_killed_between_replies_is_complete_and_once_after_the_rerun(
         store.close()
     with SlackStandIn() as slack:
         slack.set_latency(POST_LATENCY, "chat.postMessage")
-        env = {
-            "PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path),
-            "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack.url,
-            "MARVIN_EXECUTOR": "local", "MARVIN_TIMEZONE": "UTC", **store_env,
-        }
+        env = marvin_env(slack, tmp_path, store_env)
         command = marvin("run", "standup", "--channel", "#testing", "--date", DATE)
-        proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + WAIT
-            while len(slack.posted_messages("#testing")) < 2 and time.monotonic() < deadline:
-                if proc.poll() is not None:
-                    pytest.fail(f"marvin run ended ({proc.returncode}) before replying")
-                time.sleep(0.01)
-            proc.send_signal(signal.SIGKILL)  # the first reply is in Slack, unanswered
-        finally:
-            proc.kill()
-            proc.wait(timeout=10)
+        kill_once_posted(command, tmp_path, env, slack, 2)  # the first reply is out, unanswered
         assert len(slack.posted_messages("#testing")) == 2
         slack.set_latency(0)
 
