@@ -60,11 +60,15 @@ def marvin_env(slack: SlackStandIn, home: Path, store_env: dict[str, str]) -> di
     }
 
 
-def kill_once_posted(
-    command: list[str], cwd: Path, env: dict[str, str], slack: SlackStandIn, posts: int
-) -> None:
-    """Start `command` and SIGKILL it as soon as `posts` posts reached #testing (the last
-    one accepted, its answer still held back by the stand-in's latency)."""
+def kill_then_rerun(
+    slack: SlackStandIn, cwd: Path, store_env: dict[str, str], posts: int
+) -> subprocess.CompletedProcess[str]:
+    """`marvin run standup --channel '#testing'`, SIGKILLed as soon as `posts` posts reached
+    #testing (the last one accepted, its answer held back by the stand-in's latency), then
+    run again to the end; returns the re-run."""
+    slack.set_latency(POST_LATENCY, "chat.postMessage")
+    env = marvin_env(slack, cwd, store_env)
+    command = marvin("run", "standup", "--channel", "#testing", "--date", DATE)
     proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:
@@ -77,6 +81,10 @@ def kill_once_posted(
     finally:
         proc.kill()
         proc.wait(timeout=10)
+    assert len(slack.posted_messages("#testing")) == posts
+    slack.set_latency(0)
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=WAIT)
 
 
 def test_a_digest_killed_mid_post_is_on_slack_once_after_the_rerun(
@@ -91,15 +99,7 @@ def test_a_digest_killed_mid_post_is_on_slack_once_after_the_rerun(
     finally:
         store.close()
     with SlackStandIn() as slack:
-        slack.set_latency(POST_LATENCY, "chat.postMessage")
-        env = marvin_env(slack, tmp_path, store_env)
-        command = marvin("run", "standup", "--channel", "#testing", "--date", DATE)
-        kill_once_posted(command, tmp_path, env, slack, 1)  # its post is in Slack, unanswered
-        assert len(slack.posted_messages("#testing")) == 1
-        slack.set_latency(0)
-
-        rerun = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
-                               timeout=WAIT)
+        rerun = kill_then_rerun(slack, tmp_path, store_env, 1)
         posted = slack.posted_messages("#testing")
         reads = slack.calls_to("conversations.history")
         testing = slack.world.channel_id("#testing")

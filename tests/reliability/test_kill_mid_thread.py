@@ -6,7 +6,6 @@ Both stores."""
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -14,11 +13,7 @@ from marvin.domain.models import DEFAULT_TEAM, Member, Team
 from marvin.testing.slack_api import SlackStandIn
 from tests.reliability.test_kill_mid_digest import (
     DATE,
-    POST_LATENCY,
-    WAIT,
-    kill_once_posted,
-    marvin,
-    marvin_env,
+    kill_then_rerun,
     open_test_store,
     store_env,  # noqa: F401 - the parametrised fixture, shared
 )
@@ -45,15 +40,7 @@ def test_a_thread_killed_between_replies_is_complete_and_once_after_the_rerun(
     finally:
         store.close()
     with SlackStandIn() as slack:
-        slack.set_latency(POST_LATENCY, "chat.postMessage")
-        env = marvin_env(slack, tmp_path, store_env)
-        command = marvin("run", "standup", "--channel", "#testing", "--date", DATE)
-        kill_once_posted(command, tmp_path, env, slack, 2)  # the first reply is out, unanswered
-        assert len(slack.posted_messages("#testing")) == 2
-        slack.set_latency(0)
-
-        rerun = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
-                               timeout=WAIT)
+        rerun = kill_then_rerun(slack, tmp_path, store_env, 2)  # a reply out, unanswered
         keys = keys_in_thread(slack)
         lookups = slack.calls_to("conversations.replies")
 
