@@ -42,7 +42,7 @@ from marvin.domain.models import Team
 from marvin.slack.protocol import SlackError
 from marvin.store.base import StoreError
 
-__all__ = ["SyncResult", "sync_digest"]
+__all__ = ["SyncResult", "shorter_part", "sync_digest"]
 
 log = logging.getLogger("marvin.delivery.sync")
 
@@ -88,7 +88,7 @@ def _sync_parts(
     messages: list[DigestMessage], title: str,
 ) -> SyncResult:
     """Message mode: edit changed parts, post parts the digest grew, save the record."""
-    shorter = _shorter(title)
+    shorter = shorter_part(title)
     posted, result = sync.edit(
         channel_id, sent.posted(), lambda m: message_at(messages, m.path) or shorter)
     result += sync.grow(key, channel_id, posted, messages)
@@ -96,7 +96,7 @@ def _sync_parts(
     return result
 
 
-def _shorter(title: str) -> DigestMessage:
+def shorter_part(title: str) -> DigestMessage:
     """What a posted part says once the digest no longer needs it (it is kept, not
     deleted: a later edit may need it again)."""
     context = {"type": "context", "block_id": "shorter",

@@ -46,11 +46,6 @@ __all__ = [
     "escape_mrkdwn",
     "digest_messages",
     "update_body",
-    "digest_title",
-    "check_records",
-    "header_block",
-    "section_block",
-    "mention",
     "digest_summary",
     "halve",
     "as_plain_text",
@@ -96,21 +91,10 @@ def escape_mrkdwn(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def digest_title(team: Team, date: str) -> str:
-    """The digest's heading, e.g. "Standup for Monday 23 November (ops)" (plain text)."""
-    title = f"Standup for {format_date(date)}"
-    return title if team.name == DEFAULT_TEAM else f"{title} ({team.name})"
-
-
 def update_body(update: Update) -> str:
     """One person's update as mrkdwn, escaped: what their digest section or thread reply
     shows under their name. Every rendering of an update's text goes through here."""
     return escape_mrkdwn(update.text).strip()
-
-
-def mention(user_id: str) -> str:
-    """How the digest names a person: a mention for a real user id, else harmless text."""
-    return _who(user_id)
 
 
 def digest_messages(
@@ -129,11 +113,13 @@ def digest_messages(
     Raises:
         ValueError: an update or member of another team or date; a bad date.
     """
-    check_records(team, date, updates, members)
+    _check(team, date, updates, members)
     posted = [update for update in updates if not is_blank_update(update)]
     missing = members_missing(members, updates)
-    title = digest_title(team, date)
-    header = block_text_length([header_block(title, continued=True)])  # the longer of the two
+    title = f"Standup for {format_date(date)}"
+    if team.name != DEFAULT_TEAM:
+        title += f" ({team.name})"
+    header = block_text_length([_header(title, continued=True)])  # the longer of the two
     packer = PartPacker(reserve_blocks=1, reserve_text=header)
     for number, update in enumerate(posted):
         who = _who(update.user_id)
@@ -144,7 +130,7 @@ def digest_messages(
             make_block=_section_maker(f"update-{number}"),
         )
     if not posted:
-        packer.add(section_block("empty", NO_UPDATES))
+        packer.add(_section("empty", NO_UPDATES))
     if missing:
         for block in _missing_context(missing):
             packer.add(block)
@@ -157,7 +143,7 @@ def digest_messages(
     for index, chunk in enumerate(chunks):
         text = summary + (f" (part {index + 1} of {len(chunks)})" if len(chunks) > 1 else "")
         text = clip(escape_mrkdwn(text), MAX_FALLBACK_TEXT)
-        messages.append(DigestMessage(text=text, blocks=[header_block(title, continued=index > 0),
+        messages.append(DigestMessage(text=text, blocks=[_header(title, continued=index > 0),
                                                          *chunk]))
     return messages
 
@@ -207,10 +193,7 @@ def digest_summary(updates: Sequence[Update], members: Sequence[Member]) -> dict
 # Blocks ---------------------------------------------------------------------------------------
 
 
-def check_records(
-    team: Team, date: str, updates: Sequence[Update], members: Sequence[Member]
-) -> None:
-    """ValueError for an update or member of another team or date."""
+def _check(team: Team, date: str, updates: Sequence[Update], members: Sequence[Member]) -> None:
     # A mixed-up list would show one team's news in another's channel: fail loudly instead.
     for update in updates:
         if (update.team, update.date) != (team.name, date):
@@ -242,7 +225,7 @@ def _missing_context(missing: Sequence[Member]) -> list[dict[str, Any]]:
     return blocks
 
 
-def header_block(title: str, *, continued: bool) -> dict[str, Any]:
+def _header(title: str, *, continued: bool) -> dict[str, Any]:
     # plain_text is shown literally (no mentions, no links), so it is clipped, not escaped;
     # a long team name gives way, "(continued)" does not.
     suffix = CONTINUED if continued else ""
@@ -253,15 +236,15 @@ def header_block(title: str, *, continued: bool) -> dict[str, Any]:
 def _header_continued(header: dict[str, Any]) -> dict[str, Any]:
     """The header of a part's second half: the same title, marked "(continued)"."""
     title = str(header["text"]["text"]).removesuffix(CONTINUED).removesuffix("…")
-    return header_block(title, continued=True)
+    return _header(title, continued=True)
 
 
 def _section_maker(prefix: str) -> Callable[[int, str], dict[str, Any]]:
     """Builds section ``n`` of one update, with a block_id unique in the digest."""
-    return lambda part, text: section_block(f"{prefix}-{part}", text)
+    return lambda part, text: _section(f"{prefix}-{part}", text)
 
 
-def section_block(block_id: str, text: str) -> dict[str, Any]:
+def _section(block_id: str, text: str) -> dict[str, Any]:
     # verbatim: Slack must not auto-link URLs or #channels or parse a bare @here in user text.
     mrkdwn = {"type": "mrkdwn", "text": text, "verbatim": True}
     return {"type": "section", "block_id": block_id, "text": mrkdwn}
@@ -270,3 +253,34 @@ def section_block(block_id: str, text: str) -> dict[str, Any]:
 def _context(block_id: str, text: str) -> dict[str, Any]:
     mrkdwn = {"type": "mrkdwn", "text": text, "verbatim": True}
     return {"type": "context", "block_id": block_id, "elements": [mrkdwn]}
+
+
+# Shared with thread mode (`marvin.domain.digest_thread`) -----------------------------------
+
+
+def digest_title(team: Team, date: str) -> str:
+    """The digest's heading, e.g. "Standup for Monday 23 November (ops)" (plain text)."""
+    title = f"Standup for {format_date(date)}"
+    return title if team.name == DEFAULT_TEAM else f"{title} ({team.name})"
+
+
+def mention(user_id: str) -> str:
+    """How the digest names a person: a mention for a real user id, else harmless text."""
+    return _who(user_id)
+
+
+def check_records(
+    team: Team, date: str, updates: Sequence[Update], members: Sequence[Member]
+) -> None:
+    """ValueError for an update or member of another team or date."""
+    _check(team, date, updates, members)
+
+
+def header_block(title: str, *, continued: bool) -> dict[str, Any]:
+    """A digest header (plain text, clipped), "(continued)" when asked."""
+    return _header(title, continued=continued)
+
+
+def section_block(block_id: str, text: str) -> dict[str, Any]:
+    """A verbatim mrkdwn section, as every digest section is."""
+    return _section(block_id, text)
