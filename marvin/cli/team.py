@@ -13,6 +13,8 @@ from marvin.cli.input import bad_option, option_value
 from marvin.cli.output import console, err, print_teams
 from marvin.cli.questions import team_questions
 from marvin.domain.clock import utc_now
+from marvin.domain.digest_modes import parse_digest_mode
+from marvin.domain.late_window import parse_late_until
 from marvin.domain.models import DEFAULT_TEAM, Member, Team
 from marvin.domain.names import check_channel, check_team_name, check_zone
 from marvin.domain.standup import is_user_id, parse_days, parse_hhmm
@@ -80,6 +82,14 @@ def team_set(
     reminder_time: Annotated[str | None, typer.Option(help="HH:MM")] = None,
     days: Annotated[str | None, typer.Option(help="e.g. mon-fri, mon,wed,fri")] = None,
     channel: Annotated[str | None, typer.Option(help="digest channel, e.g. #general")] = None,
+    digest_mode: Annotated[
+        str | None, typer.Option(help="message (one digest) or thread (a reply per person)")
+    ] = None,
+    late_until: Annotated[
+        str | None,
+        typer.Option(help="late updates join the posted digest until: reminder, off, or "
+                     "a duration after standup time such as 2h"),
+    ] = None,
 ) -> None:
     """Create or change a team's schedule and channel."""
     option_value("NAME", check_team_name, name)
@@ -92,6 +102,7 @@ def team_set(
         except UnknownTeamError:  # a new team starts from the settings' schedule
             current = replace(default_team(settings), name=name)
         updated = _changed_team(current, timezone, standup_time, reminder_time, days, channel)
+        updated = _changed_digest(updated, digest_mode, late_until)
         if channel is not None:  # checked with Slack when Slack is configured
             check_channels(marvin, [("--channel", channel)])
         marvin.store.save_team(updated)
@@ -120,4 +131,16 @@ def _changed_team(
         channel=channel or team.channel,
         standup_time=times.get("standup_time", team.standup_time),
         reminder_time=times.get("reminder_time", team.reminder_time),
+    )
+
+
+def _changed_digest(team: Team, digest_mode: str | None, late_until: str | None) -> Team:
+    if digest_mode is not None:
+        digest_mode = option_value("--digest-mode", parse_digest_mode, digest_mode)
+    if late_until is not None:
+        late_until = option_value("--late-until", parse_late_until, late_until)
+    return replace(
+        team,
+        digest_mode=digest_mode or team.digest_mode,
+        late_until=late_until or team.late_until,
     )

@@ -193,7 +193,29 @@ class Sending:
         self._check = partial(self._find_single, channel, messages)
         target = self._ready(channel)
         sender = PartSender(self.chat, target, key, self._finder(target))
-        self.sent = Sent(target, tuple(sender.send(messages)))
+        self.sent = Sent(target, tuple(sender.send(messages)), tuple(sender.parts))
+
+    def post_replies(
+        self, channel_id: str, thread_ts: str, messages: Sequence[DigestMessage]
+    ) -> None:
+        """Post `messages` as replies in the thread of `thread_ts` in `channel_id`, like
+        `post_parts`; taking over, the thread (not the channel's history, where replies
+        are not) says which are out."""
+        key = str(self.key)
+        self._check = partial(self._find_single_reply, channel_id, thread_ts, messages)
+        find = None
+        if self.claim is not None and self.claim.taking_over:
+            find = partial(self.chat.find_reply, channel_id, thread_ts)
+        sender = PartSender(self.chat, channel_id, key, find, thread_ts=thread_ts)
+        self.sent = Sent(channel_id, tuple(sender.send(messages)), tuple(sender.parts))
+
+    def _find_single_reply(
+        self, channel_id: str, thread_ts: str, messages: Sequence[DigestMessage], since: float
+    ) -> MessageSearch:
+        """Whether a timed-out single-message reply went out (several: unknown)."""
+        if len(messages) != 1:
+            return MessageSearch.unknown("the reply has several parts; some may be out")
+        return self.chat.find_reply(channel_id, thread_ts, part_key(str(self.key), 0))
 
     def _ready(self, channel: str) -> str:
         """The id of `channel`, resolved and joined once (its name in a dry run)."""

@@ -47,6 +47,11 @@ class Team:
     days: tuple[int, ...] = (0, 1, 2, 3, 4)  # ISO weekday - 1: Monday is 0, Sunday is 6
     channel: str = "#general"
     questions: tuple[Question, ...] = DEFAULT_QUESTIONS
+    # "message": one digest, in parts; "thread": a summary with one threaded reply per person.
+    digest_mode: str = "message"
+    # Until when an update after standup time still joins the digest already posted
+    # (`marvin.domain.late_window`): "reminder", "off" or a duration such as "2h".
+    late_until: str = "reminder"
 
 
 @dataclass(frozen=True)
@@ -144,7 +149,7 @@ class Delivery:
     claimed_at: dt.datetime
     sent: bool = False
     # By state (read in one place, marvin.delivery.records): the owner while claimed,
-    # "resumable: why" once handed over, "[CHANNEL_ID:]ts[,ts...]" once sent.
+    # "resumable: why" once handed over, "[CHANNEL_ID:]ts[,ts...][;parts]" once sent.
     detail: str = ""
 
     def may_be_reclaimed(self, older_than: dt.datetime, if_owner: str | None) -> bool:

@@ -25,12 +25,12 @@ from marvin.domain.models import DEFAULT_TEAM, Member, Team, Update
 from marvin.domain.slack_fit import clip
 from marvin.domain.slack_limits import MAX_BLOCKS_PER_VIEW, MAX_SECTION_TEXT
 from marvin.domain.standup import (
-    active_standup_date,
     format_date,
     format_days,
     is_blank_update,
     standup_instant,
 )
+from marvin.interactions.update_date import update_date
 from marvin.settings import Settings
 from marvin.store.base import Store
 from marvin.store.teams import UnknownTeamError, resolve_team
@@ -101,7 +101,7 @@ def _team_of(store: Store, settings: Settings, member: Member | None) -> Team | 
 def _your_standup(
     store: Store, team: Team, member: Member, viewer: Viewer, now: dt.datetime
 ) -> list[dict[str, Any]]:
-    date = active_standup_date(team, now)
+    date = update_date(store, team, now).date
     updates = store.list_updates(team.name, date)
     mine = next((u for u in updates if u.user_id == member.user_id), None)
     has_update = mine is not None and not is_blank_update(mine)

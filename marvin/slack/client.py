@@ -264,8 +264,10 @@ class SlackWebChat(ChatAPI):
         text: str,
         blocks: list[dict[str, Any]] | None = None,
         key: str | None = None,
+        thread_ts: str | None = None,
     ) -> str:
-        """Post to a channel or DM (``chat.postMessage``) and return the message ``ts``.
+        """Post to a channel or DM (``chat.postMessage``) and return the message ``ts``;
+        with `thread_ts`, as a reply in that message's thread.
 
         `key` goes into the message's metadata (event type ``marvin_delivery``), so a
         later run can find the message with `find_message`.
@@ -279,11 +281,36 @@ class SlackWebChat(ChatAPI):
             "chat.postMessage",
             channel,
             lambda: self._client.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, metadata=metadata
+                channel=channel, text=text, blocks=blocks, metadata=metadata,
+                thread_ts=thread_ts,
             ),
             keyed=key is not None,
         )
         return str(response["ts"])
+
+    def update_message(
+        self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        """``chat.update``. Slack keeps a message's old blocks when an update carries none
+        (slack-sdk #523), so a text-only update sends an empty list to drop them."""
+        self._call(
+            "chat.update",
+            channel,
+            lambda: self._client.chat_update(
+                channel=channel, ts=ts, text=text, blocks=blocks if blocks is not None else []
+            ),
+        )
+
+    def find_reply(self, channel: str, thread_ts: str, key: str) -> MessageSearch:
+        """Read the thread of `thread_ts` (``conversations.replies``), page by page, for our
+        reply with `key`. ABSENT only when the whole thread was read."""
+        return self._search(
+            "conversations.replies", channel, key,
+            lambda cursor: self._client.conversations_replies(
+                channel=channel, ts=thread_ts, include_all_metadata=True, limit=HISTORY_PAGE,
+                cursor=cursor or None,
+            ),
+        )
 
     def find_message(self, channel: str, key: str, since: float) -> MessageSearch:
         """Read the channel's history after `since` (Slack filters by ``oldest``, by its own
@@ -292,17 +319,22 @@ class SlackWebChat(ChatAPI):
         ABSENT only when every page was read; an answer without ``messages``, ``has_more``
         without a cursor, too many pages or a failed call leave it UNKNOWN.
         """
+        return self._search(
+            "conversations.history", channel, key,
+            lambda cursor: self._client.conversations_history(
+                channel=channel, oldest=f"{since:.6f}", include_all_metadata=True,
+                limit=HISTORY_PAGE, cursor=cursor or None,
+            ),
+        )
+
+    def _search(
+        self, method: str, channel: str, key: str, read: Callable[[str], SlackResponse]
+    ) -> MessageSearch:
+        """Page through `read(cursor)`'s messages for our message with `key`."""
         cursor = ""
         for _ in range(MAX_HISTORY_PAGES):
             try:
-                response = self._call(
-                    "conversations.history",
-                    channel,
-                    lambda c=cursor: self._client.conversations_history(  # type: ignore[misc]
-                        channel=channel, oldest=f"{since:.6f}", include_all_metadata=True,
-                        limit=HISTORY_PAGE, cursor=c or None,
-                    ),
-                )
+                response = self._call(method, channel, lambda c=cursor: read(c))  # type: ignore[misc]
             except SlackError as exc:
                 return MessageSearch.unknown(
                     f"could not read its history ({exc.error})", permanent=exc.permanent

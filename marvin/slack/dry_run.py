@@ -49,16 +49,30 @@ class DryRunChat:
         text: str,
         blocks: list[dict[str, Any]] | None = None,
         key: str | None = None,
+        thread_ts: str | None = None,
     ) -> str:
         """Record and print the message; return a fake, increasing ``ts``."""
         with self._lock:
             self.sent.append((channel, text, blocks))
-            self._out.write(_describe(channel, text, blocks) + "\n")
+            where = channel if thread_ts is None else f"{channel} (thread {thread_ts})"
+            self._out.write(_describe(where, text, blocks) + "\n")
             self._out.flush()
             return f"0000000000.{len(self.sent):06d}"
 
     def find_message(self, channel: str, key: str, since: float) -> MessageSearch:
         """A dry run sends nothing, so there is never an earlier message to find."""
+        return MessageSearch.absent()
+
+    def update_message(
+        self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Print the edit instead of making it."""
+        with self._lock:
+            self._out.write(_describe(f"{channel} (edit {ts})", text, blocks) + "\n")
+            self._out.flush()
+
+    def find_reply(self, channel: str, thread_ts: str, key: str) -> MessageSearch:
+        """A dry run sends nothing, so there is never an earlier reply to find."""
         return MessageSearch.absent()
 
     def list_channels(self) -> list[ChannelInfo]:

@@ -23,6 +23,7 @@ from marvin.domain.standup import is_user_id
 from marvin.interactions.standup_command import command_field, handle_standup, parse_command
 from marvin.interactions.update_form import open_form
 from marvin.settings import Settings
+from marvin.slack.digest_sync_runner import DigestSyncRunner
 from marvin.slack.interaction_calls import InteractionCalls
 from marvin.slack.interactivity import NOT_OPENED, register_interactivity
 from marvin.store.base import Store
@@ -33,9 +34,11 @@ SORRY = ":warning: Something went wrong on Marvin's side; nothing was saved. Ple
 
 
 def register(
-    app: App, store: Store, settings: Settings, now: Callable[[], Any], calls: InteractionCalls
+    app: App, store: Store, settings: Settings, now: Callable[[], Any], calls: InteractionCalls,
+    digest_sync: DigestSyncRunner | None = None,
 ) -> None:
-    """Attach Marvin's listeners to a Bolt app."""
+    """Attach Marvin's listeners to a Bolt app; `digest_sync` brings posted digests up to
+    date after a save (None: they are not edited)."""
 
     @app.command("/standup")
     def standup(ack: Ack, command: dict[str, Any]) -> None:
@@ -67,8 +70,10 @@ def register(
                 now=now(),
             )
             ack(response_type="ephemeral", text=reply.text)
+            if digest_sync is not None and reply.posted_digests:  # after the answer
+                digest_sync.after_save(reply.posted_digests)
         except Exception:  # never a traceback in Slack
             log.exception("/standup failed for %s", command.get("user_id"))
             ack(response_type="ephemeral", text=SORRY)
 
-    register_interactivity(app, store, settings, now, calls)
+    register_interactivity(app, store, settings, now, calls, digest_sync)

@@ -19,6 +19,7 @@ from marvin.interactions.reminder_dm import answered_blocks, reminder_blocks
 from marvin.interactions.schedule_modal import schedule_modal
 from marvin.interactions.update_modal import update_view
 from marvin.store.sqlite.store import SqliteStore
+from tests.support import digest_modes_doc as digest_modes
 from tests.support.settings import stand_in_settings
 
 DATE = "2026-11-18"
@@ -136,7 +137,7 @@ def render() -> str:
         _json(schedule_modal(Team(name="platform", timezone="Europe/Berlin",
                                   channel="#platform"))),
     ]
-    return "\n".join(sections)
+    return "\n".join(sections) + "\n" + digest_modes.render()  # "Digest modes" comes last
 
 
 if __name__ == "__main__":

@@ -20,13 +20,17 @@ from marvin.store.firestore.client import utc
 def team_doc(team: Team) -> dict[str, Any]:
     return {"name": team.name, "timezone": team.timezone, "standup_time": team.standup_time,
             "reminder_time": team.reminder_time, "days": list(team.days), "channel": team.channel,
-            "questions": questions_to_list(team.questions)}
+            "questions": questions_to_list(team.questions),
+            "digest_mode": team.digest_mode, "late_until": team.late_until}
 
 
 def team_from_doc(d: dict[str, Any]) -> Team:
     return Team(name=d["name"], timezone=d["timezone"], standup_time=d["standup_time"],
                 reminder_time=d["reminder_time"], days=tuple(d["days"]), channel=d["channel"],
-                questions=questions_from_list(d.get("questions")))
+                questions=questions_from_list(d.get("questions")),
+                # teams written before these settings existed: as Marvin behaved then
+                digest_mode=d.get("digest_mode", "message"),
+                late_until=d.get("late_until", "reminder"))
 
 
 def member_from_doc(d: dict[str, Any]) -> Member:

@@ -12,14 +12,17 @@ import sqlite3
 
 from marvin.store.base import StoreError
 
-SCHEMA_VERSION = 5  # 2: members.joined_on and members.left_on; 3: questions, answers, skip;
-# 5: updates.first_posted_at
+SCHEMA_VERSION = 5
+# 2: members.joined_on and members.left_on; 3: questions, answers, skip; 4: teams.digest_mode
+# and teams.late_until; 5: updates.first_posted_at. Each upgrade checks for its columns
+# rather than the version, so they apply in any order.
 
 _STORE_TABLES = """
 CREATE TABLE IF NOT EXISTS teams (
     name TEXT PRIMARY KEY, timezone TEXT NOT NULL, standup_time TEXT NOT NULL,
     reminder_time TEXT NOT NULL, days TEXT NOT NULL, channel TEXT NOT NULL,
-    questions TEXT);
+    questions TEXT, digest_mode TEXT NOT NULL DEFAULT 'message',
+    late_until TEXT NOT NULL DEFAULT 'reminder');
 CREATE TABLE IF NOT EXISTS members (
     user_id TEXT PRIMARY KEY, team TEXT NOT NULL, name TEXT NOT NULL,
     joined_on TEXT, left_on TEXT);
@@ -87,6 +90,7 @@ def create_store_tables(db: sqlite3.Connection, path: str) -> None:
     _run_script(db, _STORE_TABLES)
     _add_member_dates(db)
     _add_questions(db)
+    _add_team_digest_settings(db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
@@ -120,6 +124,20 @@ def _add_questions(db: sqlite3.Connection) -> None:
         for column, kind in columns.items():
             if column not in have:
                 db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+_TEAM_DIGEST_COLUMNS = {
+    "digest_mode": "ALTER TABLE teams ADD COLUMN digest_mode TEXT NOT NULL DEFAULT 'message'",
+    "late_until": "ALTER TABLE teams ADD COLUMN late_until TEXT NOT NULL DEFAULT 'reminder'",
+}
+
+
+def _add_team_digest_settings(db: sqlite3.Connection) -> None:
+    """Schema 4: teams gain their digest mode and late window (defaults: as before)."""
+    columns = _columns_of(db, "teams")
+    for column, statement in _TEAM_DIGEST_COLUMNS.items():
+        if column not in columns:
+            db.execute(statement)
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:

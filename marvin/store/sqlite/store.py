@@ -34,7 +34,9 @@ from marvin.store.sqlite.schema import create_store_tables
 from marvin.store.update_writes import Change, UpdateWrites, stamped
 
 _MEMBER_COLUMNS = "user_id, team, name, joined_on, left_on"
-_TEAM_COLUMNS = "name, timezone, standup_time, reminder_time, days, channel, questions"
+_TEAM_COLUMNS = (
+    "name, timezone, standup_time, reminder_time, days, channel, questions, digest_mode, late_until"
+)
 _UPDATE_COLUMNS = "team, date, user_id, entries, updated_at, answers, skipped, first_posted_at"
 _DELIVERY_COLUMNS = "kind, team, date, target, claimed_at, sent, detail"
 _DELIVERY_WHERE = "team = ? AND date = ? AND kind = ? AND target = ?"
@@ -64,16 +66,17 @@ class SqliteStore(UpdateWrites, SqliteDatabase):
     def save_team(self, team: Team) -> None:
         """Create or replace a team by name."""
         self._write(
-            "save_team", f"INSERT OR REPLACE INTO teams ({_TEAM_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)", team.name,
-            team.timezone, team.standup_time, team.reminder_time, json.dumps(list(team.days)),
-            team.channel, json.dumps(questions_to_list(team.questions)),
+            "save_team",
+            f"INSERT OR REPLACE INTO teams ({_TEAM_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            team.name, team.timezone, team.standup_time, team.reminder_time,
+            json.dumps(list(team.days)), team.channel,
+            json.dumps(questions_to_list(team.questions)), team.digest_mode, team.late_until,
         )
 
     def get_team(self, name: str) -> Team | None:
         """The team called `name`, if any."""
-        rows = self._read("get_team", f"SELECT {_TEAM_COLUMNS} FROM teams WHERE name = ?",
-                          name)
+        rows = self._read("get_team", f"SELECT {_TEAM_COLUMNS} FROM teams WHERE name = ?", name)
         return _team(rows[0]) if rows else None
 
     def list_teams(self) -> list[Team]:
@@ -302,10 +305,12 @@ def _delivery_where(key: DeliveryKey) -> tuple[str, str, str, str]:
 
 
 def _team(row: tuple[object, ...]) -> Team:
-    name, timezone, standup_time, reminder_time, days, channel, questions = row
+    (name, timezone, standup_time, reminder_time, days, channel, questions, digest_mode,
+     late_until) = row
     return Team(str(name), str(timezone), str(standup_time), str(reminder_time),
                 tuple(json.loads(str(days))), str(channel),
-                questions_from_list(json.loads(str(questions)) if questions else None))
+                questions_from_list(json.loads(str(questions)) if questions else None),
+                str(digest_mode), str(late_until))
 
 
 def _member(row: tuple[object, ...]) -> Member:
