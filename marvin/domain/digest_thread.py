@@ -16,9 +16,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from marvin.domain.digest import (
+    BLOCKERS_LABEL,
     CONTINUED,
     MAX_FALLBACK_TEXT,
     DigestMessage,
+    blockers_text,
     check_records,
     digest_title,
     escape_mrkdwn,
@@ -30,7 +32,7 @@ from marvin.domain.digest import (
 from marvin.domain.models import Member, Team, Update
 from marvin.domain.slack_fit import PartPacker, clip, fit_with_note
 from marvin.domain.slack_limits import MAX_SECTION_TEXT
-from marvin.domain.standup import is_blank_update, members_missing
+from marvin.domain.standup import is_blank_update, members_missing, members_skipped
 
 __all__ = ["CLEARED", "thread_parent", "thread_reply"]
 
@@ -41,7 +43,8 @@ MORE = " …"
 def thread_parent(
     team: Team, date: str, updates: Sequence[Update], members: Sequence[Member]
 ) -> DigestMessage:
-    """The parent message: the date, who posted (each has a reply below), who is missing.
+    """The parent message: the date, the blockers (as the digest lists them), who posted
+    (each has a reply below), who skipped the day and who is missing.
 
     Raises:
         ValueError: an update or member of another team or date.
@@ -49,16 +52,23 @@ def thread_parent(
     check_records(team, date, updates, members)
     posted = [update for update in updates if not is_blank_update(update)]
     missing = members_missing(members, updates)
+    skipped = members_skipped(members, updates)
     title = digest_title(team, date)
+    blockers = blockers_text(posted)
     lines = [
+        fit_with_note(f"{BLOCKERS_LABEL}\n{blockers}", MAX_SECTION_TEXT, MORE)
+        if blockers else "",
         _names(f"*{len(posted)} posted* (their updates are in the thread): ",
                [update.user_id for update in posted]),
+        _names(f"*{len(skipped)} skipped today:* ", [member.user_id for member in skipped]),
         _names(f"*{len(missing)} missing:* ", [member.user_id for member in missing])
         if missing else "Everyone posted :tada:" if posted else "No one posted an update.",
     ]
     blocks: list[dict[str, Any]] = [header_block(title, continued=False), *(
         section_block(f"summary-{number}", line) for number, line in enumerate(lines) if line)]
     text = f"{title}: {len(posted)} posted, {len(missing)} missing"
+    if skipped:
+        text += f", {len(skipped)} skipped"
     return DigestMessage(clip(escape_mrkdwn(text), MAX_FALLBACK_TEXT), blocks)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marvin.domain.digest import update_body
 from marvin.domain.digest_thread import CLEARED, thread_parent, thread_reply
-from marvin.domain.models import Member, Team, Update
+from marvin.domain.models import Answer, Member, Team, Update
 from marvin.testing.slack_limits_check import check_message
 
 TEAM = Team("ops")
@@ -50,3 +50,16 @@ def test_a_long_update_is_several_replies_each_within_limits() -> None:
 def test_a_cleared_update_says_so() -> None:
     [reply] = thread_reply(TEAM, update("UA1"))
     assert CLEARED in reply.blocks[0]["text"]["text"]
+
+
+def test_the_parent_lists_blockers_first_and_who_skipped() -> None:
+    members = [Member(u, "ops") for u in ("UA1", "UA2", "UA3")]
+    blocked = Update("ops", DATE, "UA1", answers=(
+        Answer("q3", "Anything blocking you?", "waiting on <legal>", blockers=True),))
+    skipping = Update("ops", DATE, "UA2", skipped=True)
+    parent = thread_parent(TEAM, DATE, [blocked, skipping], members)
+    lines = [block["text"]["text"] for block in parent.blocks[1:]]
+    assert lines[0].startswith("*:warning: Blockers*\n• <@UA1>: waiting on &lt;legal&gt;")
+    assert "*1 skipped today:* <@UA2>" in lines
+    assert "*1 missing:* <@UA3>" in lines  # skipping is not missing
+    assert parent.text.endswith("1 posted, 1 missing, 1 skipped")

@@ -17,6 +17,7 @@ from marvin.engine import FlowRun, LocalExecutor
 from marvin.slack.app import App, build_app, dispatch
 from marvin.slack.digest_sync_runner import DigestSyncRunner
 from marvin.store import Store
+from marvin.testing.interaction_payloads import interaction_body, view_submission
 from marvin.testing.server import serve_in_thread
 from marvin.testing.signing import signed_headers, slash_command_body
 from marvin.testing.slack_api import SlackStandIn
@@ -66,6 +67,7 @@ class SlashCommands:
     http: httpx.Client
     bolt: App
     clock: FixedClock
+    standin: SlackStandIn
 
     def answer(self, text: str, user_id: str) -> str:
         body = slash_command_body(text=text, user_id=user_id, user_name=f"name-{user_id}")
@@ -73,6 +75,21 @@ class SlashCommands:
                                   headers=signed_headers(SIGNING_SECRET, body))
         assert response.status_code == 200, response.text
         return str(response.json()["text"])
+
+    def submit_form(self, user_id: str, answers: dict[str, str | None]) -> dict[str, Any]:
+        """`/standup` with no text (the modal opens), then Save with `answers` by question
+        id; returns the submission's ack."""
+        views = self.standin.world.views
+        body = slash_command_body(text="", user_id=user_id, trigger_id=views.issue())
+        opened = self.http.post("/slack/events", content=body,
+                                headers=signed_headers(SIGNING_SECRET, body))
+        assert opened.status_code == 200, opened.text
+        view = views.opened()[-1]
+        payload = interaction_body(view_submission(user_id, view, answers, views.issue()))
+        response = self.http.post("/slack/events", content=payload,
+                                  headers=signed_headers(SIGNING_SECRET, payload))
+        assert response.status_code == 200, response.text
+        return dict(response.json()) if response.text else {}
 
     def drain(self) -> None:
         cast(DigestSyncRunner, self.bolt.marvin_digest_sync).drain()  # type: ignore[attr-defined]
@@ -87,7 +104,7 @@ def slash_commands(
     bolt = build_app(make_settings(standin.url, **settings), store, clock)
     web = build_web_app(functools.partial(dispatch, bolt), lambda: {"ok": True})
     with serve_in_thread(web) as (url, _stop), httpx.Client(base_url=url, timeout=10) as http:
-        commands = SlashCommands(http, bolt, clock)
+        commands = SlashCommands(http, bolt, clock, standin)
         try:
             yield commands
         finally:

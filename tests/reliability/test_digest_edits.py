@@ -202,3 +202,24 @@ def test_over_socket_mode_an_edit_updates_the_digest_too(
     assert response.status == 200 and "Added your update" in response.body
     [edit] = standin.calls_to("chat.update")
     assert "late over the socket" in str(edit.params["blocks"])
+
+
+def test_a_late_answer_in_the_modal_joins_the_posted_digest(
+    store: Store, standin: SlackStandIn
+) -> None:
+    add_members(store, ("U0001", "U0002"))
+    post_update(store, "U0001", "did the first thing")
+    assert post_digest(standin, store).state.is_successful()
+    standin.reset_calls()
+
+    with slash_commands(standin, store, LATER) as slack:
+        ack = slack.submit_form("U0002", {"q1": "wrote the modal", "q2": "review it",
+                                          "q3": None})
+        slack.drain()
+
+    assert ack.get("response_action") == "update"  # the "Saved" view
+    [edit] = standin.calls_to("chat.update")
+    assert edit.outcome == "ok" and "wrote the modal" in str(edit.params["blocks"])
+    assert "wrote the modal" in shown(standin)
+    update = store.get_update(TEAM, DATE, "U0002")  # the posted date, not the next one
+    assert update is not None and update.answers[0].text == "wrote the modal"
