@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from starlette.routing import Route
 
     from marvin.slack.app import App
+    from marvin.slack.socket_mode import SocketMode, SocketStatus, SocketTiming
 
 log = logging.getLogger("marvin.web.serve")
 
@@ -33,9 +34,13 @@ after 4 s and counts that as a failure without reading anything: a dead or froze
 must be reported as a 503 well before then (`marvin.web.http` also cuts the check at 2 s)."""
 
 
-def check_health(store: Store, scheduler_running: Callable[[], bool]) -> dict[str, Any]:
-    """The /healthz report: one store round trip under `HEALTH_STORE_BUDGET`, and the
-    scheduler; never raises."""
+def check_health(
+    store: Store,
+    scheduler_running: Callable[[], bool],
+    socket: Callable[[], SocketStatus] | None = None,
+) -> dict[str, Any]:
+    """The /healthz report: one store round trip under `HEALTH_STORE_BUDGET`, the
+    scheduler, and in Socket Mode the socket (not ok while it is down); never raises."""
     try:
         with deadline(HEALTH_STORE_BUDGET):
             store.list_teams()
@@ -44,7 +49,13 @@ def check_health(store: Store, scheduler_running: Callable[[], bool]) -> dict[st
         log.warning("health check: store unreachable: %s", exc)
         store_ok = False
     running = scheduler_running()
-    return {"ok": store_ok and running, "store": store_ok, "scheduler": running}
+    report: dict[str, Any] = {"ok": store_ok and running, "store": store_ok,
+                              "scheduler": running}
+    if socket is not None:
+        status = socket()
+        report["socket"] = status.as_dict()
+        report["ok"] = report["ok"] and status.connected
+    return report
 
 
 def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None) -> None:
@@ -61,10 +72,11 @@ def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None)
         if preflight is not None:
             preflight(marvin)
         scheduler = marvin.scheduler()
-        with slack_requests(bolt, settings) as slack_handler:
+        with slack_requests(bolt, settings) as (slack_handler, socket):
             web = build_web_app(
                 slack_handler,
-                functools.partial(check_health, marvin.store, lambda: scheduler.running),
+                functools.partial(check_health, marvin.store, lambda: scheduler.running,
+                                  socket.status if socket is not None else None),
                 extra_routes=_dashboard_routes(settings, marvin.history),
                 slack_threads=settings.slack_thread_count(),
             )
@@ -97,19 +109,22 @@ def _note_sigterm(signum: int, frame: FrameType | None) -> None:
 
 
 @contextmanager
-def slack_requests(bolt: App, settings: Settings) -> Iterator[SlackHandler | None]:
+def slack_requests(
+    bolt: App, settings: Settings, timing: SocketTiming | None = None
+) -> Iterator[tuple[SlackHandler | None, SocketMode | None]]:
     """How Slack's requests reach the Bolt app: over Socket Mode when an app token is set
-    (connected for the block; no HTTP handler), else as HTTP requests (the handler)."""
+    (the connection, kept for the block; no HTTP handler), else as HTTP requests (the
+    handler; no connection)."""
     if not settings.socket_mode or settings.slack_app_token is None:
-        yield functools.partial(dispatch, bolt)
+        yield functools.partial(dispatch, bolt), None
         return
     from marvin.slack.socket_mode import start_socket_mode
 
-    socket_handler = start_socket_mode(bolt, settings.slack_app_token.get_secret_value())
+    socket = start_socket_mode(bolt, settings.slack_app_token.get_secret_value(), timing)
     try:
-        yield None
+        yield None, socket
     finally:
-        socket_handler.close()  # type: ignore[no-untyped-call]
+        socket.close()
 
 
 def _dashboard_routes(settings: Settings, history: RunHistory) -> list[Route]:
