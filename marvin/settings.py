@@ -93,6 +93,9 @@ class Settings(BaseSettings):
     misfire_grace_seconds: int = Field(
         3600, ge=1, validation_alias=_env("MARVIN_MISFIRE_GRACE_SECONDS")
     )
+    shutdown_grace_seconds: float = Field(
+        20, ge=0, le=3600, validation_alias=_env("MARVIN_SHUTDOWN_GRACE_SECONDS")
+    )
 
     @field_validator("slack_api_url")
     @classmethod

@@ -132,10 +132,16 @@ class FakeSocketServer:
         """Push anything, well formed or not, on the newest open connection."""
         self._newest().send(message)
 
-    def request_refresh(self) -> None:
-        """Tell the client this connection will end soon, as Slack does routinely."""
-        self.send_raw(json.dumps({"type": "disconnect", "reason": "refresh_requested",
-                                  "debug_info": {"host": "fake-applink"}}))
+    def request_refresh(self, close_after: float | None = None) -> None:
+        """Tell the client this connection will end soon, as Slack does routinely; Slack
+        then closes it some seconds later (`close_after`; None: the client closes it)."""
+        connection = self._newest()
+        connection.send(json.dumps({"type": "disconnect", "reason": "refresh_requested",
+                                    "debug_info": {"host": "fake-applink"}}))
+        if close_after is not None:
+            timer = threading.Timer(close_after, connection.close)
+            timer.daemon = True
+            timer.start()
 
     def close_connection(self, *, abrupt: bool = False) -> None:
         """End the newest connection: with a close frame, or (`abrupt`) by cutting TCP."""

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +21,7 @@ from marvin.store.base import Store, deadline
 from marvin.store.run_history import RunHistory
 from marvin.web.dashboard import dashboard_routes
 from marvin.web.http import SlackHandler, build_web_app
+from marvin.web.shutdown import finish_runs
 
 if TYPE_CHECKING:
     from starlette.routing import Route
@@ -59,7 +62,9 @@ def check_health(
 
 
 def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None) -> None:
-    """Run until interrupted. Fails fast (SettingsError) when Slack settings are missing.
+    """Run until interrupted (Ctrl-C or SIGTERM), then stop gracefully: no new requests
+    or runs, runs in progress given MARVIN_SHUTDOWN_GRACE_SECONDS (`finish_runs`). Fails
+    fast (SettingsError) when Slack settings are missing.
 
     Args:
         preflight: checks the configuration against the store and Slack once Slack has
@@ -67,6 +72,7 @@ def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None)
     """
     import uvicorn
 
+    finished = True
     with open_marvin(settings) as marvin:
         bolt = marvin.bolt()
         if preflight is not None:
@@ -84,9 +90,26 @@ def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None)
             try:
                 with sigterm_ends_serving():
                     uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")
-            finally:
-                scheduler.shutdown()
+            finally:  # HTTP stopped accepting; now the socket, then the runs
+                scheduler.stop_firing()
+                if socket is not None:
+                    socket.close()
+                    log.info("Socket Mode connection closed")
+                finished = finish_runs(scheduler, marvin.services.outbox, marvin.history,
+                                       settings.shutdown_grace_seconds, marvin.now)
+                scheduler.shutdown(wait=finished)
                 log.info("scheduler shut down")
+    if not finished:
+        _exit_now()
+
+
+def _exit_now() -> None:
+    """End the process although run threads are still inside a call (their sends are
+    handed over and they can post nothing more): the interpreter would wait for them."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 @contextmanager
@@ -105,7 +128,7 @@ def sigterm_ends_serving() -> Iterator[None]:
 
 
 def _note_sigterm(signum: int, frame: FrameType | None) -> None:
-    log.info("SIGTERM: stopped serving; closing the scheduler and Slack's connection")
+    log.info("SIGTERM: stopped serving; closing Slack's connection, then finishing runs")
 
 
 @contextmanager
