@@ -30,12 +30,18 @@ class BlockedRun:
         self.finish.wait(30)
 
 
-def test_a_run_cut_short_gives_its_slot_to_the_next_replica(store: Store) -> None:
-    run = BlockedRun()
-    stopping = FlowScheduler(store, make_settings(), run=run, now=lambda: at(8, 40))
-    catch_up = threading.Thread(target=stopping.catch_up)
+def running(store: Store, run: BlockedRun) -> tuple[FlowScheduler, threading.Thread]:
+    """A scheduler catching up the reminder slot, its run started and going on."""
+    scheduler = FlowScheduler(store, make_settings(), run=run, now=lambda: at(8, 40))
+    catch_up = threading.Thread(target=scheduler.catch_up)
     catch_up.start()
     assert run.started.wait(10)
+    return scheduler, catch_up
+
+
+def test_a_run_cut_short_gives_its_slot_to_the_next_replica(store: Store) -> None:
+    run = BlockedRun()
+    stopping, catch_up = running(store, run)
 
     stopping.stop_firing()
     assert stopping.wait_for_runs(0) == 1  # still going: the grace would run out here
@@ -57,10 +63,7 @@ def test_a_run_cut_short_gives_its_slot_to_the_next_replica(store: Store) -> Non
 
 def test_a_run_that_ends_in_time_keeps_its_slot_done(store: Store) -> None:
     run = BlockedRun()
-    scheduler = FlowScheduler(store, make_settings(), run=run, now=lambda: at(8, 40))
-    catch_up = threading.Thread(target=scheduler.catch_up)
-    catch_up.start()
-    assert run.started.wait(10)
+    scheduler, catch_up = running(store, run)
 
     scheduler.stop_firing()
     run.finish.set()

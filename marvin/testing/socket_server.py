@@ -120,17 +120,36 @@ class FakeSocketServer:
 
     # -- what Slack does ---------------------------------------------------------------
 
-    def send_envelope(self, envelope: dict[str, Any]) -> str:
-        """Push `envelope` on the newest open connection; returns its envelope id."""
+    def send_envelope(self, envelope: dict[str, Any], hold: float = 0.0) -> str:
+        """Push `envelope` on the newest open connection; returns its envelope id.
+
+        With no connection open, Slack holds an envelope until one is: `hold` is how long
+        to wait for one (its ack time still counts from now)."""
         envelope_id = str(envelope.get("envelope_id"))
         with self._changed:
             self._sent_at[envelope_id] = time.monotonic()
-        self.send_raw(json.dumps(envelope))
+        self.send_raw(json.dumps(envelope), hold)
         return envelope_id
 
-    def send_raw(self, message: str | bytes) -> None:
-        """Push anything, well formed or not, on the newest open connection."""
-        self._newest().send(message)
+    def send_raw(self, message: str | bytes, hold: float = 0.0) -> None:
+        """Push anything, well formed or not, on the newest open connection (one that
+        turns out closed is skipped, as Slack would use another).
+
+        Raises:
+            RuntimeError: no connection open within `hold` seconds.
+        """
+        deadline = time.monotonic() + hold
+        while True:
+            with self._changed:
+                self._changed.wait_for(lambda: bool(self._sockets),
+                                       max(0.0, deadline - time.monotonic()))
+            number, connection = self._newest_item()
+            try:
+                connection.send(message)
+                return
+            except ConnectionClosed:
+                with self._changed:
+                    self._sockets.pop(number, None)
 
     def request_refresh(self, close_after: float | None = None) -> None:
         """Tell the client this connection will end soon, as Slack does routinely; Slack
@@ -184,6 +203,10 @@ class FakeSocketServer:
         """Wait until `count` connections in all have been greeted."""
         self._wait(lambda: self._connections >= count, timeout,
                    f"fewer than {count} Socket Mode connections")
+
+    def wait_open(self, timeout: float = 10.0) -> None:
+        """Wait until some connection is open."""
+        self._wait(lambda: bool(self._sockets), timeout, "no open Socket Mode connection")
 
     def wait_ack(self, envelope_id: str, timeout: float = 10.0) -> Ack:
         """The ack of one envelope, waiting for it."""

@@ -175,10 +175,11 @@ def test_the_indexes_listed_are_those_in_firestore_indexes_json() -> None:
     ] == list(COMPOSITE_INDEXES)
 
 
-def test_the_manifest_grants_exactly_the_scopes_marvin_needs() -> None:
-    """slack-app-manifest.yml and `REQUIRED_SCOPES` (what doctor checks, what the stand-in
-    grants by default) are one list."""
-    text = (ROOT / "slack-app-manifest.yml").read_text()
+@pytest.mark.parametrize("manifest", ["slack-app-manifest.yml", "slack-app-manifest.socket.yml"])
+def test_the_manifest_grants_exactly_the_scopes_marvin_needs(manifest: str) -> None:
+    """Each manifest (HTTP, Socket Mode) and `REQUIRED_SCOPES` (what doctor checks, what
+    the stand-in grants by default) are one list."""
+    text = (ROOT / manifest).read_text()
     bot = re.split(r"\n    bot:[^\n]*\n", text, maxsplit=1)[1]
     scopes = []
     for line in bot.splitlines():
@@ -187,6 +188,13 @@ def test_the_manifest_grants_exactly_the_scopes_marvin_needs() -> None:
             break
         scopes.append(match.group(1))
     assert scopes == list(REQUIRED_SCOPES)
+
+
+def test_the_socket_mode_manifest_has_no_request_url_and_socket_mode_on() -> None:
+    socket = (ROOT / "slack-app-manifest.socket.yml").read_text()
+    http = (ROOT / "slack-app-manifest.yml").read_text()
+    assert "url:" not in socket and "socket_mode_enabled: true" in socket
+    assert "url: https://" in http and "socket_mode_enabled: false" in http
 
 
 
