@@ -189,6 +189,12 @@ class FakeSocketServer:
             return self._connections
 
     @property
+    def open_connections(self) -> int:
+        """How many connections are open now."""
+        with self._changed:
+            return len(self._sockets)
+
+    @property
     def acks(self) -> list[Ack]:
         """Every message received from clients, in arrival order."""
         with self._changed:

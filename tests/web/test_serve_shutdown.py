@@ -31,13 +31,19 @@ APP_TOKEN = "xapp-1-A0123456789-1234567890-abcdef0123456789"
 
 @pytest.fixture(params=["http", "socket"])
 def mode(request: pytest.FixtureRequest, standin: SlackStandIn) -> Iterator[dict[str, str]]:
-    """The env of each mode; in Socket Mode, the stand-in hands out a fake server's URL."""
+    """The env of each mode; in Socket Mode, the stand-in hands out a fake server's URL,
+    and the connection must be closed once the process has exited."""
     if request.param == "http":
         yield {"SLACK_SIGNING_SECRET": "serve-signing-secret"}
         return
     with FakeSocketServer() as server:
         standin.socket_url = server.url
         yield {"SLACK_APP_TOKEN": APP_TOKEN}
+        assert server.connections == 1
+        deadline = time.monotonic() + 10  # the server notices the close on its own thread
+        while server.open_connections and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert server.open_connections == 0
 
 
 def stop_during_the_post(standin: SlackStandIn, process: subprocess.Popen[str]) -> str:
