@@ -171,6 +171,15 @@ class SocketMode:
     # -- keeping a connection ----------------------------------------------------------
 
     def _keep_connected(self, url: str | None) -> None:
+        try:
+            self._reconnect_until_closed(url)
+        finally:  # a connection opened while `close` ran is closed here
+            with self._changed:
+                sessions = list(self._sessions)
+            for session in sessions:
+                session.close()
+
+    def _reconnect_until_closed(self, url: str | None) -> None:
         attempt, why, routine = 0, "", False
         while not self._closing.is_set():
             if why:
@@ -184,7 +193,7 @@ class SocketMode:
             try:
                 session = self._connect(url or self._connection_url())
             except Exception as exc:  # any failure to connect is retried, never raised
-                url, why = None, f"could not connect: {_describe(exc)}"
+                url, why, routine = None, f"could not connect: {_describe(exc)}", False
                 continue
             url = None
             refreshed = routine = self._watch(session)
