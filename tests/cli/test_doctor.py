@@ -175,11 +175,10 @@ def test_the_indexes_listed_are_those_in_firestore_indexes_json() -> None:
     ] == list(COMPOSITE_INDEXES)
 
 
-@pytest.mark.parametrize("manifest", ["slack-app-manifest.yml", "slack-app-manifest.socket.yml"])
-def test_the_manifest_grants_exactly_the_scopes_marvin_needs(manifest: str) -> None:
-    """Each manifest (HTTP, Socket Mode) and `REQUIRED_SCOPES` (what doctor checks, what
-    the stand-in grants by default) are one list."""
-    text = (ROOT / manifest).read_text()
+def test_the_manifest_grants_exactly_the_scopes_marvin_needs() -> None:
+    """slack-app-manifest.yml and `REQUIRED_SCOPES` (what doctor checks, what the stand-in
+    grants by default) are one list."""
+    text = (ROOT / "slack-app-manifest.yml").read_text()
     bot = re.split(r"\n    bot:[^\n]*\n", text, maxsplit=1)[1]
     scopes = []
     for line in bot.splitlines():
@@ -188,22 +187,6 @@ def test_the_manifest_grants_exactly_the_scopes_marvin_needs(manifest: str) -> N
             break
         scopes.append(match.group(1))
     assert scopes == list(REQUIRED_SCOPES)
-
-
-def test_the_socket_mode_manifest_is_the_http_one_without_request_urls() -> None:
-    """The two manifests differ only in where Slack's requests go: a feature added to one
-    and not the other would work in one mode only."""
-    def settings_of(name: str) -> list[str]:
-        lines = (ROOT / name).read_text().splitlines()
-        return [line for line in lines if not line.startswith("#")]
-
-    http, socket = settings_of("slack-app-manifest.yml"), settings_of(
-        "slack-app-manifest.socket.yml")
-    assert "  socket_mode_enabled: false" in http and any("url: https://" in x for x in http)
-    assert socket == [
-        line.replace("socket_mode_enabled: false", "socket_mode_enabled: true")
-        for line in http if not line.strip().startswith(("url:", "request_url:"))
-    ]
 
 
 
