@@ -83,8 +83,8 @@ def answer(app: App, envelope: dict[str, Any]) -> dict[str, Any]:
         log.exception("Socket Mode: envelope %s (%s) failed", ack["envelope_id"], request.type)
         return ack
     if response.status != 200:
-        log.info("Socket Mode: %s envelope answered %s (no listener?)", request.type,
-                 response.status)
+        log.info("Socket Mode: %s envelope acked without an answer (Bolt said %s: no "
+                 "listener, or refused)", request.type, response.status)
         return ack
     if response.body and request.accepts_response_payload:
         content_type = response.headers.get("content-type", [""])[0]

@@ -106,8 +106,8 @@ def test_reconnects_back_off_while_slack_refuses_and_resume_when_it_answers(
         server.refuse_connections = False
         server.wait_connected(2)
         assert answered(server)
-    # 0 + ~0.2 + ~0.4 + ~0.8 + ~1.0 ...: a handful of tries, each one logged line
-    assert 3 <= tries <= 8, tries
+    # waits of 0, ~0.2, ~0.4, ~0.8, then ~1 s: a handful of tries, each one logged line
+    assert 3 <= tries <= 10, tries  # a busy loop: hundreds
     assert [int(line.split("attempt ")[1].split(",")[0].split(")")[0])
             for line in lines[:tries]] == list(range(1, tries + 1))
     assert all("could not connect" in line for line in lines[1:tries])
