@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -40,6 +42,9 @@ from marvin.store.teams import default_team
 log = logging.getLogger("marvin.scheduler")
 
 PRUNE_INTERVAL_SECONDS = 3600  # run history retention is applied hourly (and at start)
+RELEASED = "released at shutdown by"
+"""A released slot claim's owner starts so: no process, alive or dead, so it is free to
+take at once (its `claimed_at` is set back beyond any lease)."""
 
 RunScheduled = Callable[[str, dict[str, Any], dt.datetime], object]
 """``run(flow_name, parameters, scheduled_time)``"""
@@ -128,6 +133,9 @@ class FlowScheduler:
         self.lease = dt.timedelta(seconds=settings.delivery_lease_seconds)
         self._scheduler = BackgroundScheduler(timezone=dt.UTC)
         self._teams: list[Team] = []
+        self._stopping = False
+        self._runs_changed = threading.Condition()
+        self._runs: dict[int, SlotClaim | None] = {}  # runs in progress: their slot claims
 
     @property
     def running(self) -> bool:
@@ -153,9 +161,50 @@ class FlowScheduler:
             )
         self._scheduler.start()
 
-    def shutdown(self) -> None:
+    def shutdown(self, wait: bool = True) -> None:
+        """Stop; `wait` for the runs in progress (False: leave them, the process ends)."""
+        self._stopping = True
         if self._scheduler.running:
-            self._scheduler.shutdown(wait=True)
+            self._scheduler.shutdown(wait=wait)
+
+    def stop_firing(self) -> None:
+        """Start no new run (jobs paused, catch-up cut short); runs in progress go on."""
+        self._stopping = True
+        if self._scheduler.running:
+            self._scheduler.pause()
+
+    def wait_for_runs(self, timeout: float) -> int:
+        """Wait up to `timeout` seconds for the runs in progress; how many still run."""
+        with self._runs_changed:
+            self._runs_changed.wait_for(lambda: not self._runs, timeout)
+            return len(self._runs)
+
+    def release_slots(self) -> int:
+        """Give back the slot claims of the runs still in progress, so another replica (or
+        this one restarted) runs those slots at once; how many were released."""
+        with self._runs_changed:
+            claims = [claim for claim in self._runs.values() if claim is not None]
+        released = 0
+        for claim in claims:
+            free = replace(claim, owner=f"{RELEASED} {claim.owner}",
+                           claimed_at=claim.claimed_at - self.lease - dt.timedelta(days=1))
+            try:
+                released += bool(self.store.swap_slot_claim(claim, free))
+            except StoreError as exc:  # its lease still frees it, later
+                log.warning("%s: cannot release slot %s: %s", claim.job, claim.slot, exc)
+        return released
+
+    @contextmanager
+    def _in_progress(self, claim: SlotClaim | None) -> Iterator[None]:
+        key = threading.get_ident()
+        with self._runs_changed:
+            self._runs[key] = claim
+        try:
+            yield
+        finally:
+            with self._runs_changed:
+                self._runs.pop(key, None)
+                self._runs_changed.notify_all()
 
     def jobs(self) -> list[Any]:
         return [j for j in self._scheduler.get_jobs() if not j.id.startswith("marvin:")]
@@ -209,6 +258,9 @@ class FlowScheduler:
         params = dict(slot.parameter_defaults)
         job = f"{flow_name}:{params.get('team', '')}"
         at = dt.datetime.fromtimestamp(slot.start_time.timestamp(), dt.UTC)
+        if self._stopping:
+            log.info("%s: slot %s not started: shutting down", job, at)
+            return False
         try:
             claim = self._claim(job, at)
         except StoreError as exc:
@@ -220,7 +272,8 @@ class FlowScheduler:
             if claim is None:
                 log.info("%s: slot %s already ran or is running elsewhere; skipped", job, at)
                 return False
-        started = self._run_safely(flow_name, params, slot.start_time)
+        with self._in_progress(claim):
+            started = self._run_safely(flow_name, params, slot.start_time)
         if claim is not None and started:  # else a restart may try it again
             try:
                 if not self.store.swap_slot_claim(claim, replace(claim, done=True)):

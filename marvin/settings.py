@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     delivery_lease_seconds: int = Field(
         300, ge=1, le=86_400, validation_alias=_env("MARVIN_DELIVERY_LEASE_SECONDS")
     )
+    shutdown_grace_seconds: float = Field(
+        20, ge=0, le=3600, validation_alias=_env("MARVIN_SHUTDOWN_GRACE_SECONDS")
+    )
     misfire_grace_seconds: int = Field(
         3600, ge=1, validation_alias=_env("MARVIN_MISFIRE_GRACE_SECONDS")
     )

@@ -71,6 +71,13 @@ def test_http_mode_needs_the_signing_secret_and_says_socket_mode_would_not() -> 
     assert "SLACK_APP_TOKEN for Socket Mode" in str(raised.value)
 
 
+def test_the_shutdown_grace_defaults_to_20_s_and_is_never_negative() -> None:
+    assert load_settings().shutdown_grace_seconds == 20
+    assert load_settings(shutdown_grace_seconds="2.5").shutdown_grace_seconds == 2.5
+    with pytest.raises(SettingsError, match="MARVIN_SHUTDOWN_GRACE_SECONDS|shutdown_grace"):
+        load_settings(shutdown_grace_seconds="-1")
+
+
 @pytest.mark.parametrize("value", ["#" + "c" * 81, "#a b"])
 def test_a_channel_too_long_or_with_spaces_is_refused(value: str) -> None:
     with pytest.raises(SettingsError, match="MARVIN_STANDUP_CHANNEL|standup_channel"):

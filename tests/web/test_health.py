@@ -14,11 +14,15 @@ from typing import Any, cast
 
 import httpx
 
+from marvin.slack.socket_mode import SocketStatus
 from marvin.store.base import Store, StoreError, time_left
 from marvin.store.sqlite.store import SqliteStore
 from marvin.testing.server import serve_in_thread
+from marvin.testing.slack_api import SlackStandIn
+from marvin.testing.socket_server import FakeSocketServer
 from marvin.web.http import HEALTH_DEADLINE, build_web_app
 from marvin.web.serve import HEALTH_STORE_BUDGET, check_health
+from tests.support.socket_mode import connected
 
 DOCKER_PROBE_TIMEOUT = 4.0  # seconds: the Dockerfile's HEALTHCHECK urlopen timeout
 
@@ -84,3 +88,32 @@ def test_healthz_answers_503_before_the_probe_gives_up_when_the_store_hangs() ->
             assert "health check took over 2 s" in response.json()["error"]
     finally:
         frozen.release.set()
+
+
+def test_in_socket_mode_a_socket_down_is_a_503(
+    standin: SlackStandIn, sqlite_store: SqliteStore
+) -> None:
+    """The real connection's status, read through /healthz as the probe reads it."""
+    with FakeSocketServer() as server, connected(standin, server, sqlite_store) as socket:
+        web = build_web_app(None, lambda: check_health(sqlite_store, lambda: True,
+                                                       socket.status))
+        with serve_in_thread(web) as (url, _stop):
+            up = httpx.get(f"{url}/healthz", timeout=DOCKER_PROBE_TIMEOUT)
+            assert up.status_code == 200
+            assert up.json()["ok"] is True and up.json()["socket"]["connected"] is True
+            assert 0 <= up.json()["socket"]["last_message_age_s"] < 60
+
+            server.refuse_connections = True
+            server.close_connection()
+            down = httpx.get(f"{url}/healthz", timeout=DOCKER_PROBE_TIMEOUT)
+            while down.status_code == 200:  # until the loss is seen (at once: a close)
+                down = httpx.get(f"{url}/healthz", timeout=DOCKER_PROBE_TIMEOUT)
+    assert down.status_code == 503
+    assert down.json()["socket"]["connected"] is False
+    assert down.json() | {"socket": None} == {"ok": False, "store": True, "scheduler": True,
+                                              "socket": None}
+
+
+def test_before_its_first_message_the_socket_age_is_unknown() -> None:
+    assert SocketStatus(False, None).as_dict() == {"connected": False,
+                                                   "last_message_age_s": None}
