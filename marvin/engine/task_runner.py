@@ -218,7 +218,15 @@ def _execute(plan: TaskPlan, task_run: TaskRun, kwargs: dict[str, Any]) -> None:
         finally:
             current_task_run.reset(token)
         wants_retry = (new.is_failed() and not final) or isinstance(new, Retrying)
-        if wants_retry and task_run.run_count <= task.max_retries:
+        retries_left = task_run.run_count <= task.max_retries
+        if wants_retry and retries_left and new.is_failed():
+            # As in Prefect 1, an attempt that will be retried passes through Failed, so
+            # handlers (and on_failure) see every failed attempt; one turning it into a
+            # non-failed state ends the run there.
+            new = set_state(task, task_run, new, handlers)
+            if not new.is_failed():
+                return
+        if wants_retry and retries_left:
             delay = task.retry_delay
             now = clock.now()
             retrying = set_state(
