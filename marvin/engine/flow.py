@@ -16,6 +16,8 @@ inputs, cycles, duplicate parameters) are reported here, before anything runs.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from marvin.engine.context import building_flow
 from marvin.engine.task import Parameter, Task, failure_handler, unmapped
 
@@ -53,8 +55,9 @@ class FlowValidationError(ValueError):
     """The flow's graph is wrong (a cycle, a missing or unknown input, ...)."""
 
 
-_COLLECTIONS = (list, tuple, set, frozenset, dict)
-"""Literals that may hold tasks: checked (and wrapped in a task when they do) on binding."""
+_COLLECTIONS = (list, tuple, set, frozenset, dict, Collection)
+"""Values that may hold tasks: checked (and wrapped in a task when they do) on binding."""
+_TEXT = (str, bytes, bytearray, range)
 
 
 class Edge:
@@ -220,7 +223,7 @@ class Flow:
         for key, value in (keyword_tasks or {}).items():
             is_mapped = mapped and not isinstance(value, unmapped)
             value = value.value if isinstance(value, unmapped) else value
-            if isinstance(value, _COLLECTIONS):
+            if isinstance(value, _COLLECTIONS) and not isinstance(value, _TEXT):
                 from marvin.engine.literals import collection_input
 
                 value = collection_input(value, self, task.slug, key)

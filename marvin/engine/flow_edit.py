@@ -49,18 +49,27 @@ def update(flow: Flow, other: Flow, merge_parameters: bool = False) -> None:
 
 
 def replace(flow: Flow, old: Task, new: Any) -> None:
-    """Put `new` (a task, or a constant wrapped in a task) everywhere `old` was."""
+    """Put `new` everywhere `old` was: its inputs, its downstream tasks, its place among
+    the reference tasks. A plain value becomes a constant task, which keeps only the
+    state-only upstream edges (it has no inputs)."""
     if old not in flow.tasks:
         raise ValueError(f"Task {old!r} was not found in flow {flow.name!r}")
-    if not isinstance(new, Task):
+    constant = not isinstance(new, Task)
+    if constant:
         new = _Constant(new)
     if new in flow.tasks:
         raise FlowValidationError(f"Flow {flow.name!r}: {new!r} is already in the flow")
-    incoming = list(flow.upstream_edges(old))
+    incoming = [e for e in flow.upstream_edges(old) if not (constant and e.key is not None)]
     outgoing = list(flow.downstream_edges(old))
     references = [new if t is old else t for t in flow._reference_tasks]
-    constants = flow.constants.pop(old, None)
-    mapped_constants = flow.mapped_constants.pop(old, None)
+    constants = None if constant else flow.constants.get(old)
+    mapped_constants = None if constant else flow.mapped_constants.get(old)
+    inputs = (
+        [e.key for e in incoming if e.key] + list(constants or ()) + list(mapped_constants or ())
+    )
+    flow._check_inputs(new, dict.fromkeys(inputs))  # before changing anything
+    flow.constants.pop(old, None)
+    flow.mapped_constants.pop(old, None)
     _remove(flow, old)
     flow.add_task(new)
     for e in incoming:

@@ -16,6 +16,8 @@ task as a Task object, which never works.
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
+
 from marvin.engine.flow import FlowValidationError
 from marvin.engine.task import Task
 
@@ -64,9 +66,9 @@ def _holds_task(value: Any, depth: int = 0) -> bool:
         return True
     if depth > 50:  # a self-referencing literal: nothing a task could use anyway
         return False
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return any(_holds_task(k, depth + 1) or _holds_task(v, depth + 1) for k, v in value.items())
-    if isinstance(value, (list, tuple, set, frozenset)):
+    if isinstance(value, Collection) and not isinstance(value, (str, bytes, bytearray, range)):
         return any(_holds_task(v, depth + 1) for v in value)
     return False
 
