@@ -2,12 +2,15 @@
 
 Run: ``python -m bench.engine_bench`` (add ``--markdown`` for docs/benchmarks.md).
 
-Workloads (issue #2):
-  W1  list(range(N)) -> mapped x+1 -> mapped y*2 -> sum, N = 100, 1,000, 10,000
-  W2  a chain of 200 tasks
-  W3  N = 1,000 mapped with SKIP on even items, and a downstream map that skips too
+Workloads, each at N = 100, 1,000 and 10,000 (per-task cost must stay flat in N):
+  W1  list(range(N)) -> mapped x+1 -> mapped y*2 -> sum
+  W2  a chain of N copies of one task (run only; the flow is built once)
+  W3  N mapped with SKIP on even items, and a downstream map that skips too
+  B   the W2 chain built and run from scratch ("build+run", target <= 20 us per task at
+      N = 10,000) and built only ("build only")
 Overhead per task run = (median engine time - median plain-loop time) / task runs,
-with states and run records kept (every TaskRun, its states and history).
+with states and run records kept (every TaskRun, its states and history). Build rows
+have no plain loop: their cost is the whole time per task.
 
 ``--dask`` (needs the extra: ``pip install 'marvin-standup[dask]'``) instead compares,
 in one run, W1 N = 1,000 and 10,000 on `DaskExecutor` (a LocalCluster of 2 worker
@@ -96,6 +99,29 @@ def w2_plain(length: int = 200) -> Callable[[], object]:
         return value
 
     return run
+
+
+def build_rows(sizes: list[int], repeat: int) -> list[Row]:
+    """The W2 chain built (and run) from scratch, per task."""
+    rows = []
+    for n in sizes:
+        times = max(3, repeat if n < 10000 else repeat // 2)
+
+        def build(n: int = n) -> object:
+            return w2_flow(n)[0]
+
+        def build_and_run(n: int = n) -> object:
+            run = w2_flow(n)[0].run()
+            assert run.state.is_successful(), run.state
+            return run
+
+        for label, fn in (("build only", build), ("build+run", build_and_run)):
+            fn()  # warm up
+            seconds = median_seconds(fn, times)
+            rows.append(
+                Row(f"B chain N={n:,} {label}", "local", n, seconds * 1e3, 0.0, seconds / n * 1e6)
+            )
+    return rows
 
 
 def w3_flow(n: int = 1000) -> tuple[Flow, int]:
@@ -311,6 +337,24 @@ def _print_table(header: list[str], table: list[list[str]], markdown: bool) -> N
             print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
 
 
+def print_flatness(rows: list[Row]) -> None:
+    """Per-task cost at the largest N over the smallest, per workload and executor."""
+    import re
+
+    groups: dict[tuple[str, str], list[Row]] = {}
+    for r in rows:
+        groups.setdefault((re.sub(r" N=[\d,]+", "", r.workload), r.executor), []).append(r)
+    print()
+    for (family, executor), group in groups.items():
+        small, large = group[0], group[-1]
+        if len(group) > 1 and small.overhead_us > 0:
+            ratio = large.overhead_us / small.overhead_us
+            print(
+                f"flat? {family} ({executor}): {large.overhead_us:.1f} µs/task at the largest N,"
+                f" {small.overhead_us:.1f} at the smallest: {ratio:.2f}x"
+            )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
@@ -329,15 +373,18 @@ def main(argv: list[str] | None = None) -> int:
 
     sizes = [100, 1000] if args.quick else [100, 1000, 10000]
     rows: list[Row] = []
+    workloads = [
+        ("W1", w1_flow, w1_plain),
+        ("W2 chain", w2_flow, w2_plain),
+        ("W3 SKIP", w3_flow, w3_plain),
+    ]
     for executor in ["local"] if args.quick else ["local", "threads"]:
-        for n in sizes:
-            flow, runs = w1_flow(n)
-            repeat = max(3, args.repeat if n < 10000 else args.repeat // 2)
-            rows.append(measure(f"W1 N={n:,}", flow, runs, w1_plain(n), repeat, executor))
-        flow, runs = w2_flow()
-        rows.append(measure("W2 chain 200", flow, runs, w2_plain(), args.repeat, executor))
-        flow, runs = w3_flow()
-        rows.append(measure("W3 N=1,000 SKIP", flow, runs, w3_plain(), args.repeat, executor))
+        for name, make_flow, make_plain in workloads:
+            for n in sizes:
+                flow, runs = make_flow(n)
+                repeat = max(3, args.repeat if n < 10000 else args.repeat // 2)
+                rows.append(measure(f"{name} N={n:,}", flow, runs, make_plain(n), repeat, executor))
+    rows += build_rows(sizes, args.repeat)
     times = import_time_ms()
 
     header = [
@@ -362,6 +409,7 @@ def main(argv: list[str] | None = None) -> int:
         for r in rows
     ]
     _print_table(header, table, args.markdown)
+    print_flatness(rows)
     print(
         f"\nimport marvin.engine: {times['import']:.1f} ms median wall time, bytecode cached "
         f"(bare interpreter {times['bare']:.1f} ms: the engine adds "

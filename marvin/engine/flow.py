@@ -116,6 +116,8 @@ class Flow:
         self._slugs: dict[str, Task] = {}
         self._copies: dict[str, int] = {}  # name -> last suffix tried: slugs in O(1) per add
         self._sorted: list[Task] | None = None
+        self._terminal: list[Task] | None = None
+        self._valid = False
         self._version: str | None = None
         self._tokens: list[Token[Flow | None]] = []
         self.case_stack: list[Task] = []  # active `case` blocks (see control.py)
@@ -160,7 +162,7 @@ class Flow:
         self.tasks[task] = None
         self._upstream[task] = []
         self._downstream[task] = []
-        self._sorted = self._version = None
+        self.changed()
         for case_task in self.case_stack:
             if case_task is not task:
                 self.add_edge(case_task, task)
@@ -170,8 +172,10 @@ class Flow:
         self, upstream: Task, downstream: Task, key: str | None = None, mapped: bool = False
     ) -> Edge:
         """Make `downstream` depend on `upstream` (for its input `key`, if given)."""
-        self.add_task(upstream)
-        self.add_task(downstream)
+        if upstream not in self.tasks:
+            self.add_task(upstream)
+        if downstream not in self.tasks:
+            self.add_task(downstream)
         # A new task has no downstream edges yet: no walk needed (the common case).
         if upstream is downstream or (
             self._downstream[downstream] and self._reaches(downstream, upstream)
@@ -188,7 +192,7 @@ class Flow:
         self.edges.append(edge)
         self._upstream[downstream].append(edge)
         self._downstream[upstream].append(edge)
-        self._sorted = self._version = None
+        self.changed()
         return edge
 
     def set_dependencies(
@@ -223,7 +227,11 @@ class Flow:
         for key, value in (keyword_tasks or {}).items():
             is_mapped = mapped and not isinstance(value, unmapped)
             value = value.value if isinstance(value, unmapped) else value
-            if isinstance(value, _COLLECTIONS) and not isinstance(value, _TEXT):
+            if (
+                not isinstance(value, Task)
+                and isinstance(value, _COLLECTIONS)
+                and not isinstance(value, _TEXT)
+            ):
                 from marvin.engine.literals import collection_input
 
                 value = collection_input(value, self, task.slug, key)
@@ -238,7 +246,7 @@ class Flow:
                 self.mapped_constants.setdefault(task, {})[key] = list(value)
             else:
                 self.constants.setdefault(task, {})[key] = value
-        self._sorted = self._version = None
+        self.changed()
 
     def _check_inputs(self, task: Task, inputs: Mapping[str, Any]) -> None:
         signature = task.signature()
@@ -313,8 +321,17 @@ class Flow:
         except KeyError:
             raise ValueError(f"Task {task!r} was not found in flow {self.name!r}") from None
 
+    def changed(self) -> None:
+        """Forget what was derived from the graph (order, terminal tasks, validity,
+        version): called by every method that changes it. Cached because each run
+        needs them and recomputing them per run is a pass over every task."""
+        self._sorted = self._terminal = self._version = None
+        self._valid = False
+
     def terminal_tasks(self) -> list[Task]:
-        return [t for t in self.tasks if not self._downstream[t]]
+        if self._terminal is None:
+            self._terminal = [t for t in self.tasks if not self._downstream[t]]
+        return list(self._terminal)
 
     def root_tasks(self) -> list[Task]:
         return [t for t in self.tasks if not self._upstream[t]]
@@ -333,7 +350,12 @@ class Flow:
 
     def is_mapped(self, task: Task) -> bool:
         """Whether the task runs once per item (any mapped input or mapped constant)."""
-        return task in self.mapped_constants or any(e.mapped for e in self._upstream[task])
+        if task in self.mapped_constants:
+            return True
+        for e in self._upstream[task]:
+            if e.mapped:
+                return True
+        return False
 
     def sorted_tasks(self) -> list[Task]:
         """Tasks in a topological order that keeps insertion order among equals."""
@@ -366,6 +388,8 @@ class Flow:
 
     def validate(self) -> None:
         """Check every task gets each required input; raise FlowValidationError if not."""
+        if self._valid:
+            return
         problems = []
         for t in self.tasks:
             if isinstance(t, Parameter):
@@ -377,6 +401,7 @@ class Flow:
                 problems.append(f"{t.slug!r} is missing input(s): {', '.join(missing)}")
         if problems:
             raise FlowValidationError(f"Flow {self.name!r}: " + "; ".join(problems))
+        self._valid = True
 
     def check_parameters(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """Resolve run-time parameters against defaults; reject unknown and missing ones."""

@@ -94,7 +94,7 @@ def _remove(flow: Flow, task: Task) -> None:
     del flow.tasks[task], flow._upstream[task], flow._downstream[task]
     if flow._slugs.get(task.slug) is task:
         del flow._slugs[task.slug]
-    flow._sorted = flow._version = None
+    flow.changed()
 
 
 def copy_flow(flow: Flow) -> Flow:

@@ -163,9 +163,12 @@ def run_task(plan: TaskPlan, map_index: int | None, *upstream: Any) -> TaskRun:
 def check_upstream(task: Task, states: list[State], resumed: bool, clock: Clock) -> State | None:
     """The state a run ends in without running, or None when it should run."""
     if states:
-        if not all(s.is_finished() for s in states):
-            return Pending("Upstream tasks have not finished", timestamp=clock.now())
-        if task.skip_on_upstream_skip and any(s.is_skipped() for s in states):
+        skipped = False
+        for s in states:  # one pass, no generators: this runs once per task run
+            if not isinstance(s, Finished):
+                return Pending("Upstream tasks have not finished", timestamp=clock.now())
+            skipped = skipped or isinstance(s, Skipped)
+        if skipped and task.skip_on_upstream_skip:
             return Skipped("Upstream task was skipped", timestamp=clock.now())
     trigger = task.trigger
     if trigger is manual_only:
