@@ -112,6 +112,7 @@ class Flow:
         self.mapped_constants: dict[Task, dict[str, Any]] = {}
         self._upstream: dict[Task, list[Edge]] = {}
         self._downstream: dict[Task, list[Edge]] = {}
+        self._keys: dict[Task, set[str]] = {}  # input names given by edges, per task
         self._reference_tasks: list[Task] = []
         self._slugs: dict[str, Task] = {}
         self._copies: dict[str, int] = {}  # name -> last suffix tried: slugs in O(1) per add
@@ -184,10 +185,13 @@ class Flow:
                 f"Flow {self.name!r}: making {downstream.slug!r} depend on {upstream.slug!r} "
                 "would create a cycle"
             )
-        if key is not None and any(e.key == key for e in self._upstream[downstream]):
-            raise FlowValidationError(
-                f"Flow {self.name!r}: input {key!r} of {downstream.slug!r} is already set"
-            )
+        if key is not None:
+            keys = self._keys.setdefault(downstream, set())  # a set: a List of N items
+            if key in keys:  # would otherwise rescan its N edges per added item
+                raise FlowValidationError(
+                    f"Flow {self.name!r}: input {key!r} of {downstream.slug!r} is already set"
+                )
+            keys.add(key)
         edge = Edge(upstream, downstream, key, mapped)
         self.edges.append(edge)
         self._upstream[downstream].append(edge)

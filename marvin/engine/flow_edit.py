@@ -90,8 +90,11 @@ def _remove(flow: Flow, task: Task) -> None:
             flow.downstream_edges(e.upstream).remove(e)
         if e.downstream is not task:
             flow.upstream_edges(e.downstream).remove(e)
+            if e.key is not None:
+                flow._keys[e.downstream].discard(e.key)
     flow.edges = [e for e in flow.edges if e not in gone]
     del flow.tasks[task], flow._upstream[task], flow._downstream[task]
+    flow._keys.pop(task, None)
     if flow._slugs.get(task.slug) is task:
         del flow._slugs[task.slug]
     flow.changed()
@@ -112,6 +115,7 @@ def copy_flow(flow: Flow) -> Flow:
     new.mapped_constants = {t: dict(v) for t, v in flow.mapped_constants.items()}
     new._upstream = {t: list(v) for t, v in flow._upstream.items()}
     new._downstream = {t: list(v) for t, v in flow._downstream.items()}
+    new._keys = {t: set(v) for t, v in flow._keys.items()}
     new._reference_tasks = list(flow._reference_tasks)
     new._slugs = dict(flow._slugs)
     new._copies = dict(flow._copies)

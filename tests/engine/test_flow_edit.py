@@ -117,3 +117,15 @@ def test_replace_with_a_task_lacking_an_input_changes_nothing() -> None:
     with pytest.raises(FlowValidationError, match="'x'"):
         flow.replace(old, one.copy())
     assert old in flow.tasks and flow.run().result(old) == 42
+
+
+def test_replace_frees_the_input_names_of_the_removed_task() -> None:
+    # After a replace, the new task's inputs can be rewired like any other's.
+    with Flow("r") as flow:
+        a = one()
+        old = inc(a)
+    new = inc.copy()
+    flow.replace(old, new)
+    with pytest.raises(FlowValidationError, match="already set"):
+        flow.add_edge(one.copy(), new, key="x")  # taken over from `old`
+    assert flow.run().result(new) == 2
