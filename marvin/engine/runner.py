@@ -265,12 +265,11 @@ def _submit_mapped(
 def _given_states(flow: Flow, task_states: Mapping[Task, State]) -> dict[Task, State]:
     """The finished states among `task_states` (others run as usual); unknown tasks raise."""
     from marvin.engine.flow import FlowValidationError
-    from marvin.engine.state import State as StateClass
 
     for task, state in task_states.items():
         if task not in flow.tasks:
             raise FlowValidationError(f"task_states: {task!r} is not in flow {flow.name!r}")
-        if not isinstance(state, StateClass):
+        if not isinstance(state, State):
             raise FlowValidationError(f"task_states: {task!r} got {state!r}, not a State")
     return {t: s for t, s in task_states.items() if s.is_finished()}
 
@@ -288,6 +287,8 @@ def _from_given(
             child = TaskRun(task, i, run)
             child.state = child_state
             child.history.append(child_state)
+            if recorder is not None:
+                record_safely(recorder.task_run_finished, child)
             children.append(executor.submit(_finished, child))
         return _Mapped(task_run, children)
     if recorder is not None:

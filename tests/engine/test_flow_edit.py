@@ -5,16 +5,7 @@ from __future__ import annotations
 import pytest
 
 from marvin.engine import Flow, FlowValidationError, Parameter, task
-
-
-@task
-def one() -> int:
-    return 1
-
-
-@task
-def inc(x: int) -> int:
-    return x + 1
+from tests.engine.small_tasks import inc, one
 
 
 @task

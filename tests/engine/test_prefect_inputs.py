@@ -9,16 +9,7 @@ from typing import Any
 import pytest
 
 from marvin.engine import FAIL, Flow, FlowValidationError, Task, task, unmapped
-
-
-@task
-def one() -> int:
-    return 1
-
-
-@task
-def two() -> int:
-    return 2
+from tests.engine.small_tasks import one, two
 
 
 @task
@@ -106,9 +97,7 @@ def test_unmapped_collections_of_tasks_are_wrapped_too() -> None:
     assert flow.run().result(p) == [1, 2]
 
 
-@pytest.mark.parametrize(
-    "make", [lambda t: deque([t]), lambda t: namedtuple("Pair", "x y")(t, 1)]
-)
+@pytest.mark.parametrize("make", [lambda t: deque([t]), lambda t: namedtuple("Pair", "x y")(t, 1)])
 def test_a_task_inside_another_container_is_refused_at_build_time(make: Any) -> None:
     # Prefect 1 would pass the Task object itself as a constant and fail at run time;
     # Marvin says so while building.

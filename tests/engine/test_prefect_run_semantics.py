@@ -24,16 +24,7 @@ from marvin.engine import (
     manual_only,
     task,
 )
-
-
-@task
-def one() -> int:
-    return 1
-
-
-@task
-def inc(x: int) -> int:
-    return x + 1
+from tests.engine.small_tasks import inc, one
 
 
 @task(trigger=always_run, skip_on_upstream_skip=False)

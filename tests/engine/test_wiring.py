@@ -6,16 +6,7 @@ from __future__ import annotations
 import pytest
 
 from marvin.engine import Flow, FlowValidationError, Parameter, task
-
-
-@task
-def one() -> int:
-    return 1
-
-
-@task
-def two() -> int:
-    return 2
+from tests.engine.small_tasks import one, two
 
 
 @task
