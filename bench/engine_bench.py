@@ -101,11 +101,19 @@ def w2_plain(length: int = 200) -> Callable[[], object]:
     return run
 
 
+def repeats_for(n: int, repeat: int) -> int:
+    """More runs for small flows: a 100-task run lasts about a millisecond, so one
+    scheduler hiccup on a shared machine would otherwise decide its median."""
+    if n >= 10000:
+        return max(3, repeat // 2)
+    return max(3, min(50, repeat * 1000 // n))
+
+
 def build_rows(sizes: list[int], repeat: int) -> list[Row]:
     """The W2 chain built (and run) from scratch, per task."""
     rows = []
     for n in sizes:
-        times = max(3, repeat if n < 10000 else repeat // 2)
+        times = repeats_for(n, repeat)
 
         def build(n: int = n) -> object:
             return w2_flow(n)[0]
@@ -382,7 +390,7 @@ def main(argv: list[str] | None = None) -> int:
         for name, make_flow, make_plain in workloads:
             for n in sizes:
                 flow, runs = make_flow(n)
-                repeat = max(3, args.repeat if n < 10000 else args.repeat // 2)
+                repeat = repeats_for(n, args.repeat)
                 rows.append(measure(f"{name} N={n:,}", flow, runs, make_plain(n), repeat, executor))
     rows += build_rows(sizes, args.repeat)
     times = import_time_ms()
