@@ -110,22 +110,26 @@ def repeats_for(n: int, repeat: int) -> int:
 
 
 def build_rows(sizes: list[int], repeat: int) -> list[Row]:
-    """The W2 chain built (and run) from scratch, per task."""
+    """The W2 chain built (and run) from scratch, per task; sizes taken in turns."""
+
+    def build(n: int) -> Callable[[], object]:
+        return lambda: w2_flow(n)[0]
+
+    def build_and_run(n: int) -> Callable[[], object]:
+        def run() -> object:
+            result = w2_flow(n)[0].run()
+            assert result.state.is_successful(), result.state
+            return result
+
+        return run
+
     rows = []
-    for n in sizes:
-        times = repeats_for(n, repeat)
-
-        def build(n: int = n) -> object:
-            return w2_flow(n)[0]
-
-        def build_and_run(n: int = n) -> object:
-            run = w2_flow(n)[0].run()
-            assert run.state.is_successful(), run.state
-            return run
-
-        for label, fn in (("build only", build), ("build+run", build_and_run)):
+    for label, make in (("build only", build), ("build+run", build_and_run)):
+        fns = [make(n) for n in sizes]
+        for fn in fns:
             fn()  # warm up
-            seconds = median_seconds(fn, times)
+        medians = interleaved_medians(fns, [repeats_for(n, repeat) for n in sizes])
+        for n, seconds in zip(sizes, medians, strict=True):
             rows.append(
                 Row(f"B chain N={n:,} {label}", "local", n, seconds * 1e3, 0.0, seconds / n * 1e6)
             )
@@ -166,36 +170,65 @@ class Row:
     bytes_per_run: float | None = None
 
 
-def measure(
-    name: str, flow: Flow, runs: int, plain: Callable[[], object], repeat: int, executor: str
-) -> Row:
-    def engine() -> object:
-        ex = ThreadExecutor(8) if executor == "threads" else LocalExecutor()
-        result = flow.run(executor=ex)
-        assert not result.state.is_failed(), result.state
-        return result
+def interleaved_medians(fns: list[Callable[[], object]], repeats: list[int]) -> list[float]:
+    """Median seconds of each function, their runs taken in turns: load on a shared
+    machine changes over minutes, and runs of one size taken back to back would carry
+    that change into the size-to-size comparison that flatness is about."""
+    times: list[list[float]] = [[] for _ in fns]
+    for round_ in range(max(repeats)):
+        for fn, wanted, kept in zip(fns, repeats, times, strict=True):
+            if round_ < wanted:
+                gc.collect()
+                start = time.perf_counter()
+                fn()
+                kept.append(time.perf_counter() - start)
+    return [statistics.median(t) for t in times]
 
-    engine()  # warm up
-    engine_s = median_seconds(engine, repeat)
-    plain_s = median_seconds(plain, repeat * 5)
-    bytes_per_run = None
-    if executor == "local":
-        gc.collect()
-        tracemalloc.start()
-        kept = engine()  # keep the records alive: memory of a run *with* its records
-        current, _peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        bytes_per_run = current / runs
-        del kept
-    return Row(
-        name,
-        executor,
-        runs,
-        engine_s * 1e3,
-        plain_s * 1e3,
-        (engine_s - plain_s) / runs * 1e6,
-        bytes_per_run,
-    )
+
+def measure_sizes(
+    name: str,
+    make_flow: Callable[[int], tuple[Flow, int]],
+    make_plain: Callable[[int], Callable[[], object]],
+    sizes: list[int],
+    repeat: int,
+    executor: str,
+) -> list[Row]:
+    """One row per size, the sizes measured in turns (see `interleaved_medians`)."""
+    built = [make_flow(n) for n in sizes]
+
+    def engine_of(flow: Flow) -> Callable[[], object]:
+        def engine() -> object:
+            ex = ThreadExecutor(8) if executor == "threads" else LocalExecutor()
+            result = flow.run(executor=ex)
+            assert not result.state.is_failed(), result.state
+            return result
+
+        return engine
+
+    engines = [engine_of(flow) for flow, _ in built]
+    for engine in engines:
+        engine()  # warm up
+    repeats = [repeats_for(n, repeat) for n in sizes]
+    engine_s = interleaved_medians(engines, repeats)
+    plain_s = [median_seconds(make_plain(n), r * 5) for n, r in zip(sizes, repeats, strict=True)]
+    rows = []
+    for n, (_, runs), engine, e_s, p_s in zip(
+        sizes, built, engines, engine_s, plain_s, strict=True
+    ):
+        bytes_per_run = None
+        if executor == "local":
+            gc.collect()
+            tracemalloc.start()
+            kept = engine()  # keep the records alive: memory of a run *with* its records
+            current, _peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            bytes_per_run = current / runs
+            del kept
+        overhead = (e_s - p_s) / runs * 1e6
+        rows.append(
+            Row(f"{name} N={n:,}", executor, runs, e_s * 1e3, p_s * 1e3, overhead, bytes_per_run)
+        )
+    return rows
 
 
 FIRST_FLOW = (
@@ -381,17 +414,14 @@ def main(argv: list[str] | None = None) -> int:
 
     sizes = [100, 1000] if args.quick else [100, 1000, 10000]
     rows: list[Row] = []
-    workloads = [
+    workloads: list[tuple[str, Callable[[int], tuple[Flow, int]], Callable[[int], Any]]] = [
         ("W1", w1_flow, w1_plain),
         ("W2 chain", w2_flow, w2_plain),
         ("W3 SKIP", w3_flow, w3_plain),
     ]
     for executor in ["local"] if args.quick else ["local", "threads"]:
         for name, make_flow, make_plain in workloads:
-            for n in sizes:
-                flow, runs = make_flow(n)
-                repeat = repeats_for(n, args.repeat)
-                rows.append(measure(f"{name} N={n:,}", flow, runs, make_plain(n), repeat, executor))
+            rows += measure_sizes(name, make_flow, make_plain, sizes, args.repeat, executor)
     rows += build_rows(sizes, args.repeat)
     times = import_time_ms()
 
