@@ -137,6 +137,7 @@ class Task(TaskOperators):
             if not hasattr(new, key):
                 raise AttributeError(f"{type(self).__name__} has no attribute {key!r}")
             setattr(new, key, value)
+        new.slug = new.name  # a new task, in no flow yet: the flow it joins names it
         return new
 
     def named_inputs(self, *args: Any, **kwargs: Any) -> dict[str, Any]:

@@ -120,3 +120,14 @@ def test_replace_frees_the_input_names_of_the_removed_task() -> None:
     with pytest.raises(FlowValidationError, match="already set"):
         flow.add_edge(one.copy(), new, key="x")  # taken over from `old`
     assert flow.run().result(new) == 2
+
+
+def test_copies_get_numbered_slugs_around_names_already_taken() -> None:
+    # Slugs resume where the last copy stopped (O(1) per add) and still skip any slug a
+    # task was explicitly named with.
+    with Flow("slugs") as flow:
+        taken = inc.copy(name="inc-3")
+        flow.add_task(taken)
+        copies = [inc(i) for i in range(4)]
+    assert [t.slug for t in copies] == ["inc", "inc-2", "inc-4", "inc-5"]
+    assert taken.slug == "inc-3"
