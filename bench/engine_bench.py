@@ -128,11 +128,10 @@ def build_rows(sizes: list[int], repeat: int) -> list[Row]:
         fns = [make(n) for n in sizes]
         for fn in fns:
             fn()  # warm up
-        medians = interleaved_medians(fns, [repeats_for(n, repeat) for n in sizes])
-        for n, seconds in zip(sizes, medians, strict=True):
-            rows.append(
-                Row(f"B chain N={n:,} {label}", "local", n, seconds * 1e3, 0.0, seconds / n * 1e6)
-            )
+        walls, cpus = interleaved_medians(fns, [repeats_for(n, repeat) for n in sizes])
+        for n, wall, cpu in zip(sizes, walls, cpus, strict=True):
+            name = f"B chain N={n:,} {label}"
+            rows.append(Row(name, "local", n, wall * 1e3, 0.0, wall / n * 1e6, None, cpu / n * 1e6))
     return rows
 
 
@@ -168,21 +167,30 @@ class Row:
     plain_ms: float
     overhead_us: float
     bytes_per_run: float | None = None
+    cpu_us: float | None = None  # CPU time per task run (engine; no plain loop taken off)
 
 
-def interleaved_medians(fns: list[Callable[[], object]], repeats: list[int]) -> list[float]:
-    """Median seconds of each function, their runs taken in turns: load on a shared
-    machine changes over minutes, and runs of one size taken back to back would carry
-    that change into the size-to-size comparison that flatness is about."""
-    times: list[list[float]] = [[] for _ in fns]
+def interleaved_medians(
+    fns: list[Callable[[], object]], repeats: list[int]
+) -> tuple[list[float], list[float]]:
+    """Median wall and CPU seconds of each function, their runs taken in turns.
+
+    Load on a shared machine changes over minutes: runs of one size taken back to back
+    would carry that change into the size-to-size comparison flatness is about. CPU
+    time (this process, all threads) is kept too: a 1 ms run often fits in one
+    scheduler slice while a 300 ms run is always preempted by the other tenants, so
+    wall time alone penalises the big runs for the machine, not for the engine."""
+    walls: list[list[float]] = [[] for _ in fns]
+    cpus: list[list[float]] = [[] for _ in fns]
     for round_ in range(max(repeats)):
-        for fn, wanted, kept in zip(fns, repeats, times, strict=True):
+        for fn, wanted, wall, cpu in zip(fns, repeats, walls, cpus, strict=True):
             if round_ < wanted:
                 gc.collect()
-                start = time.perf_counter()
+                start, start_cpu = time.perf_counter(), time.process_time()
                 fn()
-                kept.append(time.perf_counter() - start)
-    return [statistics.median(t) for t in times]
+                cpu.append(time.process_time() - start_cpu)
+                wall.append(time.perf_counter() - start)
+    return [statistics.median(t) for t in walls], [statistics.median(t) for t in cpus]
 
 
 def measure_sizes(
@@ -209,11 +217,11 @@ def measure_sizes(
     for engine in engines:
         engine()  # warm up
     repeats = [repeats_for(n, repeat) for n in sizes]
-    engine_s = interleaved_medians(engines, repeats)
+    engine_s, cpu_s = interleaved_medians(engines, repeats)
     plain_s = [median_seconds(make_plain(n), r * 5) for n, r in zip(sizes, repeats, strict=True)]
     rows = []
-    for n, (_, runs), engine, e_s, p_s in zip(
-        sizes, built, engines, engine_s, plain_s, strict=True
+    for n, (_, runs), engine, e_s, p_s, c_s in zip(
+        sizes, built, engines, engine_s, plain_s, cpu_s, strict=True
     ):
         bytes_per_run = None
         if executor == "local":
@@ -226,7 +234,16 @@ def measure_sizes(
             del kept
         overhead = (e_s - p_s) / runs * 1e6
         rows.append(
-            Row(f"{name} N={n:,}", executor, runs, e_s * 1e3, p_s * 1e3, overhead, bytes_per_run)
+            Row(
+                f"{name} N={n:,}",
+                executor,
+                runs,
+                e_s * 1e3,
+                p_s * 1e3,
+                overhead,
+                bytes_per_run,
+                c_s / runs * 1e6,
+            )
         )
     return rows
 
@@ -388,11 +405,11 @@ def print_flatness(rows: list[Row]) -> None:
     print()
     for (family, executor), group in groups.items():
         small, large = group[0], group[-1]
-        if len(group) > 1 and small.overhead_us > 0:
-            ratio = large.overhead_us / small.overhead_us
+        if len(group) > 1 and small.overhead_us > 0 and small.cpu_us and large.cpu_us:
             print(
-                f"flat? {family} ({executor}): {large.overhead_us:.1f} µs/task at the largest N,"
-                f" {small.overhead_us:.1f} at the smallest: {ratio:.2f}x"
+                f"flat? {family} ({executor}), largest N / smallest N per task: wall "
+                f"{large.overhead_us / small.overhead_us:.2f}x, CPU "
+                f"{large.cpu_us / small.cpu_us:.2f}x"
             )
 
 
@@ -433,6 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         "plain loop ms",
         "overhead µs/task run",
         "bytes/task run kept",
+        "CPU µs/task run",
     ]
     table = [
         [
@@ -443,6 +461,7 @@ def main(argv: list[str] | None = None) -> int:
             f"{r.plain_ms:.3f}",
             f"{r.overhead_us:.1f}",
             f"{r.bytes_per_run:,.0f}" if r.bytes_per_run else "-",
+            f"{r.cpu_us:.1f}" if r.cpu_us is not None else "-",
         ]
         for r in rows
     ]
