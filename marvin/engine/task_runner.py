@@ -163,9 +163,12 @@ def run_task(plan: TaskPlan, map_index: int | None, *upstream: Any) -> TaskRun:
 def check_upstream(task: Task, states: list[State], resumed: bool, clock: Clock) -> State | None:
     """The state a run ends in without running, or None when it should run."""
     if states:
-        if not all(s.is_finished() for s in states):
-            return Pending("Upstream tasks have not finished", timestamp=clock.now())
-        if task.skip_on_upstream_skip and any(s.is_skipped() for s in states):
+        skipped = False
+        for s in states:  # one pass, no generators: this runs once per task run
+            if not isinstance(s, Finished):
+                return Pending("Upstream tasks have not finished", timestamp=clock.now())
+            skipped = skipped or isinstance(s, Skipped)
+        if skipped and task.skip_on_upstream_skip:
             return Skipped("Upstream task was skipped", timestamp=clock.now())
     trigger = task.trigger
     if trigger is manual_only:
@@ -218,7 +221,15 @@ def _execute(plan: TaskPlan, task_run: TaskRun, kwargs: dict[str, Any]) -> None:
         finally:
             current_task_run.reset(token)
         wants_retry = (new.is_failed() and not final) or isinstance(new, Retrying)
-        if wants_retry and task_run.run_count <= task.max_retries:
+        retries_left = task_run.run_count <= task.max_retries
+        if wants_retry and retries_left and new.is_failed():
+            # As in Prefect 1, an attempt that will be retried passes through Failed, so
+            # handlers (and on_failure) see every failed attempt; one turning it into a
+            # non-failed state ends the run there.
+            new = set_state(task, task_run, new, handlers)
+            if not new.is_failed():
+                return
+        if wants_retry and retries_left:
             delay = task.retry_delay
             now = clock.now()
             retrying = set_state(
