@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from marvin.engine.clock import Clock
     from marvin.engine.executors import Executor
     from marvin.engine.records import FlowRun, Recorder
+    from marvin.engine.results import Result
     from marvin.engine.schedules import Schedule
     from marvin.engine.state import State
     from marvin.engine.task import StateHandler
@@ -119,9 +120,11 @@ class Flow:
         schedule: Schedule | None = None,
         state_handlers: Sequence[StateHandler] | None = None,
         on_failure: Callable[[Any, State], None] | None = None,
+        result: Result | None = None,
     ) -> None:
         self.name = name
         self.schedule = schedule
+        self.result = result  # where tasks without their own `result` checkpoint
         self.state_handlers: list[StateHandler] = list(state_handlers or [])
         if on_failure is not None:
             self.state_handlers.append(failure_handler(on_failure))
@@ -273,7 +276,14 @@ class Flow:
         return [t for t in self.tasks if not self._upstream[t]]
 
     def reference_tasks(self) -> list[Task]:
-        return list(self._reference_tasks) or self.terminal_tasks()
+        if self._reference_tasks:
+            return list(self._reference_tasks)
+        chosen: list[Task] = []
+        for task in self.terminal_tasks():
+            # A resource's cleanup is terminal, but the block's own tasks decide the state.
+            stand_ins = getattr(task, "reference_stand_ins", None)
+            chosen.extend(stand_ins(self) if stand_ins is not None else [task])
+        return chosen
 
     def parameters(self) -> list[Parameter]:
         return [t for t in self.tasks if isinstance(t, Parameter)]
