@@ -408,6 +408,14 @@ class Flow:
             run_id=run_id,
         )
 
+    def visualize(
+        self, run: FlowRun | None = None, *, format: str = "svg", filename: str | None = None
+    ) -> str:
+        """The graph as SVG (the dashboard's picture) or Mermaid, coloured by `run`."""
+        from marvin.engine.visualize import visualize
+
+        return visualize(self, run, format=format, filename=filename)
+
     def to_mermaid(self, run: FlowRun | None = None) -> str:
         """The graph as Mermaid text, coloured by state when given a run."""
         from marvin.engine.visualize import to_mermaid
