@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import ChannelRef, Delivery, DeliveryKind, Member, SlotClaim, Team, Update
-from marvin.store.base import check_update_size
+from marvin.store.base import check_result, check_update_size
 from marvin.store.sqlite.connection import SqliteDatabase, busy_wait_within_deadline
 from marvin.store.sqlite.schema import create_store_tables
 
@@ -228,6 +228,18 @@ class SqliteStore(SqliteDatabase):
 
     def forget_channel(self, name: str) -> None:
         self._write("forget_channel", "DELETE FROM channels WHERE name = ?", name)
+
+    # Task results -------------------------------------------------------------
+    def save_result(self, location: str, data: bytes) -> None:
+        check_result(location, data)
+        self._write(
+            "save_result", "INSERT OR REPLACE INTO results VALUES (?, ?, ?)", location,
+            bytes(data), _iso(dt.datetime.now(dt.UTC)),
+        )
+
+    def load_result(self, location: str) -> bytes | None:
+        rows = self._read("load_result", "SELECT data FROM results WHERE location = ?", location)
+        return bytes(rows[0][0]) if rows else None
 
     # Seen requests (replay guard) --------------------------------------------
     def remember_request(self, key: str, at: dt.datetime, expires: dt.datetime) -> bool:
