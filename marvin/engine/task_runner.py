@@ -184,7 +184,8 @@ def run_task(plan: TaskPlan, map_index: int | None, *upstream: Any) -> TaskRun:
             kwargs[key] = value
     early = check_upstream(task, states, plan.resumed, plan.clock)
     if early is None and plan.resumed:  # a person let a paused run go on (Prefect's Resume)
-        set_state(task, task_run, Resume("Resumed", timestamp=plan.clock.now()), ())
+        resumed = Resume("Resumed", timestamp=plan.clock.now())
+        set_state(task, task_run, resumed, task.state_handlers)
     if early is None and (plan.before or plan.after):
         _run_with_steps(plan, task_run, kwargs)
     elif early is not None:
