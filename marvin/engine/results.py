@@ -90,6 +90,16 @@ class MemoryResult(BaseResult):
         self._values: dict[str, bytes] = {}
         self._lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        # Picklable (Dask ships tasks to workers); each process then has its own values.
+        state = dict(self.__dict__)
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
+
     def exists(self, location: str) -> bool:
         with self._lock:
             return location in self._values

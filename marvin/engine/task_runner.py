@@ -120,7 +120,9 @@ class TaskPlan:
 
             self.before, self.after = task_steps.steps_for(task, self.result)
             if task.log_stdout:
-                self.fn = task_steps.stdout_logged(self.fn)
+                from marvin.engine.stdout_log import stdout_logged
+
+                self.fn = stdout_logged(self.fn)
 
 
 def set_state(

@@ -1,4 +1,4 @@
-"""The optional steps around a task call: run name, target, cache, checkpoint, stdout.
+"""The optional steps around a task call: run name, target, cache, checkpoint.
 
 Example (what `TaskPlan` builds once per task and flow run)::
 
@@ -14,7 +14,6 @@ runs) and a Failed state for a checkpoint the task asked for.
 
 from __future__ import annotations
 
-from marvin.engine.context import current_task_run
 from marvin.engine.results import MemoryResult, format_location
 from marvin.engine.serializers import PickleSerializer
 from marvin.engine.state import Cached, Failed
@@ -33,9 +32,9 @@ if TYPE_CHECKING:
     BeforeStep = Callable[["StepRun"], State | None]
     AfterStep = Callable[["StepRun", State], State]
 
-__all__ = ["StepRun", "steps_for", "stdout_logged", "template_context", "process_cache"]
+__all__ = ["StepRun", "steps_for", "template_context", "process_cache"]
 
-_WARNING, _INFO = 30, 20
+_WARNING = 30
 _CACHE_ENTRIES = 10  # cached results kept per key, newest first (one per distinct input)
 
 process_cache = MemoryResult(serializer=PickleSerializer())
@@ -265,26 +264,3 @@ def steps_for(
     if task.cache_for is not None:
         after.append(cache_result)
     return tuple(before), tuple(after)
-
-
-def stdout_logged(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """`log_stdout`: what the task prints becomes INFO log lines on its run.
-
-    `print` writes to the process-wide sys.stdout, so with a ThreadExecutor lines of
-    tasks running at the same moment can land on each other's run (as in Prefect 1)."""
-
-    def call(**kwargs: Any) -> Any:
-        import contextlib
-        import io
-
-        buffer = io.StringIO()
-        try:
-            with contextlib.redirect_stdout(buffer):
-                return fn(**kwargs)
-        finally:
-            task_run = current_task_run.get()
-            if task_run is not None:
-                for line in buffer.getvalue().splitlines():
-                    task_run.add_log(_INFO, line)
-
-    return call

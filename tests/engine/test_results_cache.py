@@ -55,6 +55,16 @@ def test_result_contract(make: Any, tmp_path: Path) -> None:
         result.read("missing")
 
 
+def test_a_memory_result_can_be_shipped_to_another_process() -> None:
+    import pickle
+
+    result = MemoryResult()
+    result.write("a", 1)
+    copy = pickle.loads(pickle.dumps(result))
+    copy.write("b", 2)
+    assert copy.read("a") == 1 and not result.exists("b")
+
+
 def test_local_result_stays_inside_its_directory(tmp_path: Path) -> None:
     result = LocalResult(tmp_path / "r")
     with pytest.raises(ValueError, match="outside"):

@@ -19,6 +19,7 @@ from marvin.engine import (
     FakeClock,
     Flow,
     Parameter,
+    ThreadExecutor,
     resource_manager,
     task,
     unmapped,
@@ -92,6 +93,27 @@ def test_log_stdout_keeps_prints_as_log_lines() -> None:
         t = chatty()
     task_run = flow.run().task_run(t)
     assert [(e.level, e.message) for e in task_run.logs] == [("INFO", "hello"), ("INFO", "world")]
+
+
+def test_log_stdout_keeps_each_threads_prints_on_its_own_run(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # Tasks printing at the same moment in threads: each run keeps its own lines, and
+    # prints outside any capturing task still reach stdout.
+    @task(log_stdout=True)
+    def shout(n: int) -> int:
+        for i in range(50):
+            print(f"{n}:{i}")
+        return n
+
+    with Flow("stdout-threads") as flow:
+        out = shout.map(list(range(8)))
+    run = flow.run(executor=ThreadExecutor(8))
+    for child in run.task_run(out).children or []:
+        n = child.result
+        assert [e.message for e in child.logs] == [f"{n}:{i}" for i in range(50)]
+    print("after the run")
+    assert capsys.readouterr().out == "after the run\n"
 
 
 @task
