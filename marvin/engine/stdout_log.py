@@ -62,20 +62,26 @@ def _route_stdout() -> None:
                 sys.stdout = _RoutedStdout(sys.stdout)  # type: ignore[assignment,unused-ignore]
 
 
-def stdout_logged(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """`fn`, with what it prints kept as INFO lines on the current task run."""
+class stdout_logged:  # noqa: N801 - used like a function wrapper
+    """`fn`, with what it prints kept as INFO lines on the current task run.
 
-    def call(**kwargs: Any) -> Any:
+    A class rather than a closure so it pickles by reference (Dask ships it to workers;
+    a closure would drag this module's context variable along)."""
+
+    __slots__ = ("fn",)
+
+    def __init__(self, fn: Callable[..., Any]) -> None:
+        self.fn = fn
+
+    def __call__(self, **kwargs: Any) -> Any:
         _route_stdout()
         buffer: list[str] = []
         token = _buffer.set(buffer)
         try:
-            return fn(**kwargs)
+            return self.fn(**kwargs)
         finally:
             _buffer.reset(token)
             task_run = current_task_run.get()
             if task_run is not None:
                 for line in "".join(buffer).splitlines():
                     task_run.add_log(_INFO, line)
-
-    return call
