@@ -83,10 +83,11 @@ def _count_trigger(
     what: str, counts: Callable[[State], bool], at_least: float | None, at_most: float | None
 ) -> Trigger:
     """A trigger met when the number of upstream states `counts` accepts lies within
-    [at_least, at_most]; a float bound is a fraction of the upstream states."""
+    [at_least, at_most]; a bound below 1 is a fraction of the upstream states (as in
+    Prefect 1: 0.5 is half of them, 2 is two)."""
 
     def bound(value: float | None, total: int) -> float | None:
-        return value * total if isinstance(value, float) else value
+        return value * total if value is not None and value < 1 else value
 
     def trigger(upstream: Sequence[State]) -> bool:
         n, total = sum(1 for s in upstream if counts(s)), len(upstream)
@@ -107,8 +108,9 @@ def _count_trigger(
 
 
 def some_failed(at_least: float | None = None, at_most: float | None = None) -> Trigger:
-    """Run when the number of failed upstream runs is within bounds: an int is a count,
-    a float a fraction (``some_failed(at_most=0.1)``: at most a tenth failed)."""
+    """Run when the number of failed upstream runs is within bounds: a bound of 1 or
+    more is a count, one below 1 a fraction (``some_failed(at_most=0.1)``: at most a
+    tenth failed)."""
     return _count_trigger("failed", lambda s: s.is_failed(), at_least, at_most)
 
 

@@ -1,7 +1,7 @@
 """Counting triggers, TRIGGERFAIL/VALIDATIONFAIL signals and the Cancelled/Resume states.
 
 Pinned against Prefect 1.4: prefect.triggers.some_failed/some_successful (ints are
-counts, floats fractions, unmet raises TRIGGERFAIL), prefect.engine.signals and
+counts, bounds below 1 fractions, unmet raises TRIGGERFAIL), prefect.engine.signals and
 prefect.engine.state (Cancelled is Finished but neither failed nor successful; a resumed
 manual_only task passes through Resume and runs).
 """
@@ -57,11 +57,12 @@ def run_after(trigger: Any, failures: int, successes: int) -> State:
         (some_failed(at_least=2), 1, 2, False),
         (some_failed(at_most=1), 1, 3, True),
         (some_failed(at_most=1), 2, 2, False),
-        (some_failed(at_least=0.5), 2, 2, True),  # a float is a fraction of upstreams
+        (some_failed(at_least=0.5), 2, 2, True),  # below 1: a fraction of upstreams
         (some_failed(at_least=0.5), 1, 3, False),
         (some_successful(at_least=1, at_most=2), 1, 2, True),
         (some_successful(at_least=1, at_most=2), 0, 3, False),
         (some_successful(at_most=0.25), 3, 1, True),
+        (some_failed(at_least=1.0), 1, 3, True),  # 1.0 is a count (one), not "all"
     ],
 )
 def test_counting_triggers(trigger: Any, failures: int, successes: int, runs: bool) -> None:
