@@ -55,7 +55,7 @@ class CompareValue(Task):
     """SKIPs unless its input equals `expected`: the gate of a `case` block."""
 
     def __init__(self, expected: Any) -> None:
-        super().__init__(name=f"case({expected!r})")
+        super().__init__(name=f"case({expected!r})", checkpoint=False)  # a gate, not data
         self.expected = expected
 
     def run(self, value: Any) -> Any:
@@ -64,10 +64,11 @@ class CompareValue(Task):
         return value
 
 
-def _gate(flow: Flow, condition: Task, value: Any) -> Task:
-    """A CompareValue task fed by `condition`: the gate of one branch."""
+def _gate(flow: Flow, condition: Task, value: Any, mapped: bool = False) -> Task:
+    """A CompareValue task fed by `condition`: the gate of one branch (one per item
+    when `mapped`)."""
     gate = CompareValue(value)
-    flow.add_edge(condition, gate, key="value")
+    flow.add_edge(condition, gate, key="value", mapped=mapped)
     return gate
 
 
@@ -90,30 +91,43 @@ class case:  # noqa: N801 - a context manager used like a keyword
         self._flow.case_stack.pop()
 
 
-def switch(condition: Task, cases: Mapping[Any, Task], flow: Flow | None = None) -> None:
+def switch(
+    condition: Task, cases: Mapping[Any, Task], flow: Flow | None = None, mapped: bool = False
+) -> None:
     """Run only the task in `cases` whose key equals `condition`'s result; the others
     (and what depends on them) are skipped. The tasks already exist: `switch` only
-    gates them, as Prefect 1's does."""
+    gates them, as Prefect 1's does. With ``mapped=True`` the condition is a mapped
+    task and each branch is gated item by item (child i runs when condition i matches).
+    """
     flow = _active_flow("switch(...)", flow)
     for value, branch in cases.items():
-        flow.add_edge(_gate(flow, condition, value), branch)
+        flow.add_edge(_gate(flow, condition, value, mapped), branch, mapped=mapped)
 
 
 class AsBool(Task):
     """The truth of its input: the condition `ifelse` switches on."""
 
     def __init__(self) -> None:
-        super().__init__(name="as_bool")
+        super().__init__(name="as_bool", checkpoint=False)
 
     def run(self, value: Any) -> bool:
         return bool(value)
 
 
-def ifelse(condition: Task, true_task: Task, false_task: Task, flow: Flow | None = None) -> None:
-    """Run `true_task` when `condition`'s result is truthy, else `false_task`."""
+def ifelse(
+    condition: Task,
+    true_task: Task | None,
+    false_task: Task | None,
+    flow: Flow | None = None,
+    mapped: bool = False,
+) -> None:
+    """Run `true_task` when `condition`'s result is truthy, else `false_task` (either
+    may be None: nothing runs on that side); `mapped` as for `switch`."""
     flow = _active_flow("ifelse(...)", flow)
-    flag = AsBool()(condition, flow=flow)
-    switch(flag, {True: true_task, False: false_task}, flow=flow)
+    cases = {flag: t for flag, t in ((True, true_task), (False, false_task)) if t is not None}
+    if cases:
+        flag = (AsBool().map if mapped else AsBool())(condition, flow=flow)
+        switch(flag, cases, flow=flow, mapped=mapped)
 
 
 class Merge(Task):

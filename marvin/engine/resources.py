@@ -41,7 +41,9 @@ class ResourceInit(Task):
     """Builds the manager object (the decorated class called with its arguments)."""
 
     def __init__(self, resource_class: Callable[..., Any], name: str) -> None:
-        super().__init__(name=f"{name}.init")
+        # The manager and its resource live for one run (a client, a directory): never
+        # checkpointed, even when the flow has a result.
+        super().__init__(name=f"{name}.init", checkpoint=False)
         self.resource_class = resource_class
 
     def run(self, **kwargs: Any) -> Any:
@@ -69,7 +71,10 @@ class ResourceCleanup(Task):
 
     def __init__(self, name: str) -> None:
         super().__init__(
-            name=f"{name}.cleanup", trigger=cleanup_trigger, skip_on_upstream_skip=False
+            name=f"{name}.cleanup",
+            trigger=cleanup_trigger,
+            skip_on_upstream_skip=False,
+            checkpoint=False,
         )
 
     def run(self, mgr: Any, resource: Any) -> None:
@@ -124,7 +129,7 @@ class ResourceManager:
         except TypeError as exc:
             raise TypeError(f"resource {self.name!r}: {exc}") from None
         init = ResourceInit(self.resource_class, self.name)(flow=flow, **bound.arguments)
-        setup = ResourceSetup(name=f"{self.name}.setup")(mgr=init, flow=flow)
+        setup = ResourceSetup(name=f"{self.name}.setup", checkpoint=False)(mgr=init, flow=flow)
         return ResourceBlock(flow, init, setup, self.name)
 
 

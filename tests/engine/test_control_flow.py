@@ -83,6 +83,33 @@ def test_ifelse_follows_the_truth_of_the_condition(flag: Any, ran: list[str]) ->
     assert run.result(joined) == ran[0]
 
 
+@task
+def is_even(x: int) -> bool:
+    return x % 2 == 0
+
+
+def test_a_mapped_ifelse_gates_each_item() -> None:
+    # Prefect 1 `ifelse(..., mapped=True)` / `switch(..., mapped=True)`: the compare
+    # task is mapped over the condition and each branch child follows its own item.
+    with Flow("ifelse-map") as flow:
+        xs = value([1, 2, 3, 4])
+        evens, odds = double.map(xs), inc.map(xs)
+        ifelse(is_even.map(xs), evens, odds, mapped=True)
+        joined = merge(evens, odds, mapped=True)
+    run = flow.run()
+    assert [c.state.name for c in run.task_run(evens).children or []] == [
+        "Skipped", "Success", "Skipped", "Success"]
+    assert run.result(joined) == [2, 4, 4, 8]
+
+
+def test_ifelse_with_one_side_only() -> None:
+    with Flow("one-side") as flow:
+        yes = mark("yes")
+        ifelse(value(0), yes, None)
+    run = flow.run()
+    assert run.task_run(yes).state.is_skipped() and RAN == []
+
+
 def test_switch_outside_a_flow_is_refused() -> None:
     with pytest.raises(ValueError, match="inside `with Flow"):
         switch(value, {1: mark})

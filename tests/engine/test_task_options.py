@@ -18,6 +18,7 @@ from marvin.engine import (
     DateTimeParameter,
     FakeClock,
     Flow,
+    LocalResult,
     Parameter,
     ThreadExecutor,
     resource_manager,
@@ -186,6 +187,18 @@ def test_cleanup_runs_when_the_block_fails_and_the_flow_still_fails() -> None:
     run = flow.run()
     assert EVENTS == ["setup db", "use -1", "cleanup session:db"]
     assert run.state.is_failed()
+
+
+def test_a_flow_result_does_not_checkpoint_the_resource(tmp_path: Any) -> None:
+    # The manager object and its resource are not data: a flow-wide result keeps the
+    # block's results, never them (JSON could not store them anyway).
+    with Flow("resource-kept", result=LocalResult(tmp_path)) as flow:
+        with Session("db") as session:
+            use(session, 1)
+    run = flow.run()
+    assert run.state.is_successful()
+    kept = sorted(p.parent.name for p in tmp_path.rglob("*") if p.is_file())
+    assert kept == ["use"]
 
 
 def test_no_cleanup_when_setup_failed() -> None:
