@@ -228,7 +228,13 @@ def cache_result(run: StepRun, state: State) -> State:
     entry["expires"] = expires
     try:
         kept = [e for e in _cached_entries(result, location) if e.get("expires", 0) > now]
-        result.write(location, [entry, *kept[: _CACHE_ENTRIES - 1]])
+        kept = kept[: _CACHE_ENTRIES - 1]
+        try:
+            result.write(location, [entry, *kept])
+        except (TypeError, ValueError):
+            # Inputs or parameters the serializer cannot store (a datetime in JSON):
+            # keep the result without them, so input validators never match it.
+            result.write(location, [{**entry, "inputs": None, "parameters": None}, *kept])
     except Exception as exc:  # the work is done; only later runs lose the shortcut
         run.warn(f"result could not be cached at {location}: {type(exc).__name__}: {exc}")
         return state

@@ -194,6 +194,25 @@ def test_mapped_children_cache_their_own_items() -> None:
     assert CALLS == [2, 3]
 
 
+def test_inputs_json_cannot_store_are_left_out_of_the_cache_entry() -> None:
+    # duration_only still reuses the result; all_inputs never matches an entry
+    # without inputs, so a cached result is never taken for different inputs.
+    @task(cache_for=60, result=MemoryResult(), checkpoint=False)
+    def weekday(when: Any) -> int:
+        CALLS.append(1)
+        return int(when.isoweekday())
+
+    strict = weekday.copy(cache_validator=all_inputs, cache_key="strict")
+    when = pendulum.datetime(2026, 3, 4)
+    with Flow("dt-cache") as flow:
+        a, b = weekday(when), strict(when)
+    clock = FakeClock(start=START)
+    flow.run(clock=clock)
+    run = flow.run(clock=clock)
+    assert run.task_run(a).state.is_cached() and run.result(b) == 3
+    assert len(CALLS) == 3  # weekday once, strict twice
+
+
 def test_an_unserializable_result_still_succeeds_uncached() -> None:
     @task(cache_for=60, result=MemoryResult(), checkpoint=False)  # JSON: no object()
     def make() -> Any:
