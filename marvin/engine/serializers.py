@@ -63,10 +63,16 @@ class PickleSerializer(JSONSerializer):
 
 
 class CloudpickleSerializer(PickleSerializer):
-    """cloudpickle (installed with the dask extra): lambdas and local classes too."""
+    """cloudpickle (installed with the dask extra): lambdas and local classes too.
+    Reading needs only pickle; writing without cloudpickle installed is an ImportError
+    that says how to install it."""
 
     def serialize(self, value: Any) -> bytes:
-        import cloudpickle  # type: ignore[import-untyped,unused-ignore]
-
+        try:
+            import cloudpickle  # type: ignore[import-untyped,unused-ignore]
+        except ImportError:
+            raise ImportError(
+                "CloudpickleSerializer needs cloudpickle: pip install 'marvin-standup[dask]'"
+            ) from None
         data: bytes = cloudpickle.dumps(value)
         return data
