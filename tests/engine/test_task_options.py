@@ -9,6 +9,7 @@ block did, provided setup succeeded.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pendulum
@@ -51,6 +52,37 @@ def test_retry_on_retries_only_the_listed_exception_types() -> None:
     run = flow.run(clock=FakeClock())
     assert run.task_run(net).state.is_successful() and run.task_run(net).run_count == 3
     assert run.task_run(bug).state.is_failed() and run.task_run(bug).run_count == 1
+
+
+@pytest.mark.parametrize(("retry_on", "runs"), [(TimeoutError, 2), (ValueError, 1)])
+def test_retry_on_sees_a_timeout_as_timeout_error(retry_on: type, runs: int) -> None:
+    release = threading.Event()
+
+    @task(timeout=0.05, max_retries=1, retry_on=retry_on)
+    def hangs() -> None:
+        release.wait(5)
+
+    with Flow("timeout-retry-on") as flow:
+        t = hangs()
+    try:
+        task_run = flow.run(clock=FakeClock()).task_run(t)
+    finally:
+        release.set()
+    assert task_run.state.name == "TimedOut" and task_run.run_count == runs
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"cache_for": -1}, "cache_for must be positive"),
+        ({"cache_validator": lambda *a: True}, "cache_validator needs cache_for"),
+    ],
+)
+def test_bad_cache_options_are_refused_when_the_task_is_made(
+    options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ValueError, match=message):
+        task(lambda: 1, **options)
 
 
 def test_task_run_name_from_a_template_and_from_a_callable() -> None:
