@@ -71,10 +71,10 @@ class StepRun:
 
 
 def template_context(task_run: TaskRun, inputs: dict[str, Any]) -> dict[str, Any]:
-    """Names a location or run-name template may use: the task's inputs, then the run's
-    (which win on a clash): flow_name, flow_run_id, task_name, task_slug, map_index,
-    task_full_name, parameters, date (the scheduled start, else now), today, yesterday,
-    tomorrow (YYYY-MM-DD)."""
+    """Names a location or run-name template may use, as in Prefect 1: the flow's
+    parameters, then the run's (flow_name, flow_run_id, task_name, task_slug, map_index,
+    task_full_name, parameters, date: the scheduled start, else now; today, yesterday,
+    tomorrow: YYYY-MM-DD), then the task's inputs; a later one wins on a clash."""
     import pendulum
 
     flow_run = task_run.flow_run
@@ -82,7 +82,7 @@ def template_context(task_run: TaskRun, inputs: dict[str, Any]) -> dict[str, Any
     if stamp is None:
         stamp = flow_run.clock.now() if flow_run.clock is not None else pendulum.now().timestamp()
     date = pendulum.from_timestamp(stamp)
-    context = dict(inputs)
+    context = dict(flow_run.parameters)
     context.update(
         flow_name=flow_run.flow_name,
         flow_run_id=flow_run.id,
@@ -96,6 +96,7 @@ def template_context(task_run: TaskRun, inputs: dict[str, Any]) -> dict[str, Any
         yesterday=date.subtract(days=1).to_date_string(),
         tomorrow=date.add(days=1).to_date_string(),
     )
+    context.update(inputs)
     return context
 
 

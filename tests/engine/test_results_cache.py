@@ -250,6 +250,21 @@ def test_target_skips_the_task_when_its_result_exists(tmp_path: Path) -> None:
     assert CALLS == ["core", "core"]
 
 
+def test_templates_see_parameters_and_inputs_win_on_a_clash() -> None:
+    # Prefect 1 formats targets with {**parameters, **context, **inputs}.
+    result = MemoryResult()
+
+    @task(result=result, target="{channel}/{date}/{today}")
+    def post(date: str) -> str:
+        return date
+
+    with Flow("clash") as flow:
+        Parameter("channel", default="#general")
+        post("any-day")
+    flow.run(clock=FakeClock(start=START))
+    assert result.exists("#general/any-day/2026-03-02")
+
+
 def test_checkpoint_writes_to_the_flows_result_unless_turned_off(tmp_path: Path) -> None:
     @task
     def kept() -> int:
