@@ -38,8 +38,9 @@ _WARNING = 30
 _CACHE_ENTRIES = 10  # cached results kept per key, newest first (one per distinct input)
 
 process_cache = MemoryResult(serializer=PickleSerializer())
-"""Where `cache_for` keeps results when the task has no `result`: this process's
-memory, shared by every run of every flow in it (as Prefect 1's in-process caches)."""
+"""Where `cache_for` keeps results when neither the task nor its flow has a `result`:
+this process's memory, shared by every run of every flow in it (as Prefect 1's
+in-process caches)."""
 
 
 class StepRun:
@@ -136,7 +137,7 @@ def _cache_place(run: StepRun) -> tuple[Result, str]:
     key = task.cache_key or f"{task_run.flow_run.flow_name}/{task.slug}"
     if task_run.map_index is not None:  # each child caches its own item's result
         key = f"{key}[{task_run.map_index}]"
-    return (task.result or process_cache), f"cache/{key}"
+    return (run.plan.result or process_cache), f"cache/{key}"
 
 
 def _cached_entries(result: Result, location: str) -> list[dict[str, Any]]:
