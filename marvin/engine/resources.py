@@ -96,15 +96,17 @@ class ResourceBlock:
         self._first = len(self.flow.tasks)
         return self.setup
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, exc_type: object, *exc: object) -> None:
+        if exc_type is not None:  # building the block failed: the error says enough
+            return
         flow = self.flow
         block = list(flow.tasks)[self._first :]
         inside = set(block)
         cleanup = ResourceCleanup(self.name)(mgr=self.init, resource=self.setup, flow=flow)
         for task in block:
-            if not any(e.upstream in inside or e.upstream is self.setup
-                       for e in flow.upstream_edges(task)):
-                flow.add_edge(self.setup, task)
+            ups = flow.upstream_edges(task)
+            if not any(e.upstream in inside or e.upstream is self.setup for e in ups):
+                flow.add_edge(self.setup, task)  # starts the block: waits for the resource
             if not any(e.downstream in inside for e in flow.downstream_edges(task)):
                 flow.add_edge(task, cleanup)
         self.cleanup = cleanup
