@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from marvin.engine.clock import Clock
     from marvin.engine.executors import Executor
     from marvin.engine.records import FlowRun, Recorder
+    from marvin.engine.results import Result
     from marvin.engine.schedules import Schedule
     from marvin.engine.state import State
     from marvin.engine.task import StateHandler
@@ -99,10 +100,12 @@ class Flow:
         state_handlers: Sequence[StateHandler] | None = None,
         on_failure: Callable[[Any, State], None] | None = None,
         terminal_state_handler: TerminalStateHandler | None = None,
+        result: Result | None = None,
     ) -> None:
         self.name = name
         self.terminal_state_handler = terminal_state_handler
         self.schedule = schedule
+        self.result = result  # where tasks without their own `result` checkpoint
         self.state_handlers: list[StateHandler] = list(state_handlers or [])
         if on_failure is not None:
             self.state_handlers.append(failure_handler(on_failure))
@@ -341,7 +344,14 @@ class Flow:
         return [t for t in self.tasks if not self._upstream[t]]
 
     def reference_tasks(self) -> list[Task]:
-        return list(self._reference_tasks) or self.terminal_tasks()
+        if self._reference_tasks:
+            return list(self._reference_tasks)
+        chosen: list[Task] = []
+        for task in self.terminal_tasks():
+            # A resource's cleanup is terminal, but the block's own tasks decide the state.
+            stand_ins = getattr(task, "reference_stand_ins", None)
+            chosen.extend(stand_ins(self) if stand_ins is not None else [task])
+        return chosen
 
     def parameters(self) -> list[Parameter]:
         return [t for t in self.tasks if isinstance(t, Parameter)]
@@ -464,6 +474,14 @@ class Flow:
             run_id=run_id,
             task_states=task_states,
         )
+
+    def visualize(
+        self, run: FlowRun | None = None, *, format: str = "svg", filename: str | None = None
+    ) -> str:
+        """The graph as SVG (the dashboard's picture) or Mermaid, coloured by `run`."""
+        from marvin.engine.visualize import visualize
+
+        return visualize(self, run, format=format, filename=filename)
 
     def to_mermaid(self, run: FlowRun | None = None) -> str:
         """The graph as Mermaid text, coloured by state when given a run."""

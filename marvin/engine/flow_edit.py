@@ -108,6 +108,7 @@ def copy_flow(flow: Flow) -> Flow:
         schedule=flow.schedule,
         state_handlers=flow.state_handlers,
         terminal_state_handler=flow.terminal_state_handler,
+        result=flow.result,
     )
     new.tasks = dict(flow.tasks)
     new.edges = list(flow.edges)

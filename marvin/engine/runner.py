@@ -29,6 +29,7 @@ from marvin.engine.executors import LocalExecutor
 from marvin.engine.flow import is_mappable
 from marvin.engine.records import FlowRun, TaskRun
 from marvin.engine.state import (
+    Cancelled,
     Failed,
     Mapped,
     Paused,
@@ -162,7 +163,7 @@ def _submit_all(
             continue
         if isinstance(task, Parameter):
             task_run = TaskRun(task, None, run)
-            set_state(task, task_run, Success("Parameter", values[task.name], clock.now()), ())
+            set_state(task, task_run, _parameter_state(task, values[task.name], clock), ())
             if plan_recorder is not None:
                 record_safely(plan_recorder.task_run_finished, task_run)
             nodes[task] = _Single(executor.submit(_finished, task_run))
@@ -171,7 +172,14 @@ def _submit_all(
         mapped_constants = flow.mapped_constants.get(task, {})
         keys = tuple(e.key for e in edges) + tuple(mapped_constants)
         plan = TaskPlan(
-            task, run, clock, plan_recorder, keys, flow.constants.get(task, {}), task in resume
+            task,
+            run,
+            clock,
+            plan_recorder,
+            keys,
+            flow.constants.get(task, {}),
+            task in resume,
+            flow.result,
         )
         if flow.is_mapped(task):
             nodes[task] = _submit_mapped(plan, edges, mapped_constants, nodes, executor, clock)
@@ -179,6 +187,15 @@ def _submit_all(
             upstream = [_whole(nodes[e.upstream]) for e in edges]
             nodes[task] = _Single(executor.submit(run_task, plan, None, *upstream))
     return nodes
+
+
+def _parameter_state(param: Parameter, value: Any, clock: Clock) -> State:
+    """Success with the parameter's value as tasks receive it, or Failed when the
+    parameter rejects it (e.g. a DateTimeParameter given "not a date")."""
+    try:
+        return Success("Parameter", param.cast(value), clock.now())
+    except Exception as exc:
+        return failed_state(f"Parameter {param.name!r} rejected {value!r}", exc, clock.now())
 
 
 def _whole(node: _Node) -> Any:
@@ -410,4 +427,7 @@ def _flow_state(flow: Flow, by_task: Mapping[Task, TaskRun], clock: Clock) -> St
         return Failed(f"{len(failed)} reference task run(s) failed: {shown}{more}", timestamp=now)
     if not all(s.is_finished() for s in states):
         return Paused("Some reference tasks are waiting (paused or pending)", timestamp=now)
+    cancelled = sum(1 for s in states if s.is_cancelled())
+    if cancelled:  # neither failed nor successful: stopped on purpose
+        return Cancelled(f"{cancelled} reference task run(s) were cancelled", timestamp=now)
     return Success("All reference tasks succeeded", timestamp=now)

@@ -28,7 +28,9 @@ if TYPE_CHECKING:
     from datetime import timedelta
     from typing import Any, TypeVar
 
+    from marvin.engine.cache_validators import CacheValidator
     from marvin.engine.flow import Flow
+    from marvin.engine.results import LocationTemplate, Result
     from marvin.engine.state import State
     from marvin.engine.triggers import Trigger
 
@@ -37,7 +39,7 @@ if TYPE_CHECKING:
 
     F = TypeVar("F", bound=Callable[..., Any])
 
-__all__ = ["Task", "task", "unmapped", "Parameter"]
+__all__ = ["Task", "task", "unmapped", "Parameter", "DateTimeParameter"]
 
 
 def _seconds(value: float | timedelta | None) -> float | None:
@@ -88,6 +90,15 @@ class Task(TaskOperators):
         on_failure: Callable[[Any, State], None] | None = None,
         tags: Iterable[str] = (),
         nout: int | None = None,
+        retry_on: type[BaseException] | Iterable[type[BaseException]] | None = None,
+        task_run_name: LocationTemplate | None = None,
+        log_stdout: bool = False,
+        cache_for: float | timedelta | None = None,
+        cache_validator: CacheValidator | None = None,
+        cache_key: str | None = None,
+        result: Result | None = None,
+        checkpoint: bool | None = None,
+        target: LocationTemplate | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, got {max_retries}")
@@ -109,6 +120,22 @@ class Task(TaskOperators):
         if nout is not None and nout < 0:
             raise ValueError(f"nout must be >= 0, got {nout}")
         self.nout = nout  # how many results unpacking the task gives: `a, b = pair()`
+        # Run options (see task_steps.py: each adds one step around the call).
+        if isinstance(retry_on, type):
+            retry_on = (retry_on,)
+        self.retry_on = None if retry_on is None else tuple(retry_on)
+        self.task_run_name = task_run_name
+        self.log_stdout = log_stdout
+        self.cache_for = _seconds(cache_for)
+        if self.cache_for is not None and self.cache_for <= 0:
+            raise ValueError(f"cache_for must be positive, got {self.cache_for}")
+        if cache_validator is not None and self.cache_for is None:
+            raise ValueError("cache_validator needs cache_for (how long a result stays valid)")
+        self.cache_validator = cache_validator
+        self.cache_key = cache_key
+        self.result = result
+        self.checkpoint = checkpoint
+        self.target = target
 
     # The callable ------------------------------------------------------------
     def run(self, *args: Any, **kwargs: Any) -> Any:
@@ -298,6 +325,15 @@ def task(  # noqa: F811 - an overload (ruff cannot see through the run-time shim
     on_failure: Callable[[Any, State], None] | None = None,
     tags: Iterable[str] = (),
     nout: int | None = None,
+    retry_on: type[BaseException] | Iterable[type[BaseException]] | None = None,
+    task_run_name: LocationTemplate | None = None,
+    log_stdout: bool = False,
+    cache_for: float | timedelta | None = None,
+    cache_validator: CacheValidator | None = None,
+    cache_key: str | None = None,
+    result: Result | None = None,
+    checkpoint: bool | None = None,
+    target: LocationTemplate | None = None,
 ) -> Callable[[F], FunctionTask]: ...
 
 
@@ -329,9 +365,35 @@ class Parameter(Task):
     def run(self) -> Any:
         return self.default
 
+    def cast(self, value: Any) -> Any:
+        """The value tasks receive for a given run-time value; raise to reject it."""
+        return value
+
     def copy(self, **overrides: Any) -> Task:
         # A parameter is one input per flow: using it twice must not create two.
         return self
 
     def __repr__(self) -> str:
         return f"<Parameter: {self.name}>"
+
+
+class DateTimeParameter(Parameter):
+    """A parameter given as an ISO 8601 string (or a datetime) that tasks receive as a
+    pendulum DateTime; a string that is not a date fails the parameter's run."""
+
+    def cast(self, value: Any) -> Any:
+        if value is None and not self.required:
+            return None
+        import pendulum
+
+        if isinstance(value, str):
+            parsed = pendulum.parse(value)
+            if not isinstance(parsed, pendulum.DateTime):
+                raise ValueError(f"parameter {self.name!r}: {value!r} is not a date and time")
+            return parsed
+        if hasattr(value, "tzinfo") and hasattr(value, "hour"):  # a datetime.datetime
+            return pendulum.instance(value)
+        raise TypeError(f"parameter {self.name!r}: expected an ISO 8601 string, got {value!r}")
+
+    def __repr__(self) -> str:
+        return f"<DateTimeParameter: {self.name}>"

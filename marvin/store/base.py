@@ -85,6 +85,25 @@ def time_left(op: str) -> float | None:
     return left
 
 
+MAX_RESULT_BYTES = 1_000_000
+"""The largest task result a store keeps: a Firestore document holds at most 1 MiB."""
+MAX_RESULT_LOCATION = 1_000
+"""The longest result location, in characters (a Firestore id holds at most 1,500 bytes)."""
+
+
+def check_result(location: str, data: bytes) -> None:
+    """Refuse, before writing, a result a store cannot keep whole (ValueError)."""
+    if not location or len(location) > MAX_RESULT_LOCATION:
+        raise ValueError(
+            f"result location must be 1 to {MAX_RESULT_LOCATION} characters, got {len(location)}"
+        )
+    if len(data) > MAX_RESULT_BYTES:
+        raise ValueError(
+            f"result at {location!r} is {len(data):,} bytes; the store keeps at most "
+            f"{MAX_RESULT_BYTES:,}"
+        )
+
+
 @runtime_checkable
 class Store(Protocol):
     """Persistence for teams, members, updates and deliveries."""
@@ -197,6 +216,14 @@ class Store(Protocol):
     def swap_slot_claim(self, expected: SlotClaim | None, new: SlotClaim) -> bool:
         """Compare-and-set: store `new` for ``new.job`` only if what is stored for that job
         is exactly `expected` (None: nothing stored yet); True when this caller's write won."""
+
+    # Task results (the engine's caching and targets, via marvin.store.results) -----
+    def save_result(self, location: str, data: bytes) -> None:
+        """Store `data` (a serialized task result, at most `MAX_RESULT_BYTES`) at
+        `location`, replacing what was there."""
+
+    def load_result(self, location: str) -> bytes | None:
+        """The data stored at `location`, or None when there is none."""
 
     def close(self) -> None:
         """Release connections; the store is unusable afterwards."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from marvin.engine import Flow, FlowValidationError, Parameter, task
+from marvin.engine.results import MemoryResult
 from tests.engine.small_tasks import inc, one
 
 
@@ -131,3 +132,8 @@ def test_copies_get_numbered_slugs_around_names_already_taken() -> None:
         copies = [inc(i) for i in range(4)]
     assert [t.slug for t in copies] == ["inc", "inc-2", "inc-4", "inc-5"]
     assert taken.slug == "inc-3"
+
+
+def test_copy_keeps_where_the_flow_checkpoints() -> None:
+    result = MemoryResult()
+    assert Flow("f", result=result).copy().result is result

@@ -22,7 +22,7 @@ from marvin.domain.models import (
     Team,
     Update,
 )
-from marvin.store.base import check_update_size
+from marvin.store.base import check_result, check_update_size
 from marvin.store.fields import (
     answers_from_list,
     answers_to_list,
@@ -255,6 +255,18 @@ class SqliteStore(UpdateWrites, SqliteDatabase):
 
     def forget_channel(self, name: str) -> None:
         self._write("forget_channel", "DELETE FROM channels WHERE name = ?", name)
+
+    # Task results -------------------------------------------------------------
+    def save_result(self, location: str, data: bytes) -> None:
+        check_result(location, data)
+        self._write(
+            "save_result", "INSERT OR REPLACE INTO results VALUES (?, ?, ?)", location,
+            bytes(data), _iso(dt.datetime.now(dt.UTC)),
+        )
+
+    def load_result(self, location: str) -> bytes | None:
+        rows = self._read("load_result", "SELECT data FROM results WHERE location = ?", location)
+        return bytes(rows[0][0]) if rows else None
 
     # Seen requests (replay guard) --------------------------------------------
     def remember_request(self, key: str, at: dt.datetime, expires: dt.datetime) -> bool:
