@@ -39,11 +39,12 @@ HOME_EDIT_UPDATE = "home.edit_update"
 HOME_JOIN = "home.join"
 HOME_LEAVE = "home.leave"
 HOME_EDIT_SCHEDULE = "home.edit_schedule"
+HOME_EDIT_QUESTIONS = "home.edit_questions"
 
 MAX_NAMES = 30  # names listed before "and N more": a long list is unreadable anyway
 MAX_JOIN_BUTTONS = 5  # more teams than that: one select menu instead of a row of buttons
 MAX_SELECT_OPTIONS = 100  # Slack's limit for a static_select
-BLOCKS_PER_TEAM = 2  # an admin's view of one team: its section and a divider
+BLOCKS_PER_TEAM = 3  # an admin's view of one team: schedule, questions, a divider
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,8 @@ def _admin_section(store: Store, settings: Settings, room: int) -> list[dict[str
         count = len(store.list_members(name))
         blocks.append({**_section(_schedule_text(team, count)),
                        "accessory": _button("Edit schedule", HOME_EDIT_SCHEDULE, name)})
+        blocks.append({**_section(_questions_text(team)),
+                       "accessory": _button("Edit questions", HOME_EDIT_QUESTIONS, name)})
         blocks.append({"type": "divider"})
     if len(names) > fits:
         blocks.append(_context(f"{len(names) - fits} more team(s) not shown: "
@@ -200,6 +203,16 @@ def _schedule_text(team: Team, members: int) -> str:
         f"{format_days(team.days)}: reminder {team.reminder_time}, standup "
         f"{team.standup_time} ({escape_mrkdwn(team.timezone)}) in {escape_mrkdwn(team.channel)}"
     )
+
+
+def _questions_text(team: Team) -> str:
+    lines = []
+    for number, question in enumerate(team.questions, 1):
+        marks = [m for m, on in (("optional", not question.required),
+                                 ("blockers", question.blockers)) if on]
+        shown = f"{number}. {escape_mrkdwn(question.label)}"
+        lines.append(shown + (f" _({', '.join(marks)})_" if marks else ""))
+    return clip("*Questions*\n" + "\n".join(lines), MAX_SECTION_TEXT)
 
 
 # Blocks ----------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from marvin.domain.models import Answer, Member, Team, Update
 from marvin.domain.standup import reminder_text
 from marvin.interactions.app_home import Viewer, home_view
 from marvin.interactions.reminder_dm import answered_blocks, reminder_blocks
+from marvin.interactions.questions_modal import questions_modal
 from marvin.interactions.schedule_modal import schedule_modal
 from marvin.interactions.update_modal import update_view
 from marvin.store.sqlite.store import SqliteStore
@@ -69,6 +70,17 @@ count as admins: an admin Marvin cannot confirm is not an admin.
   fit are counted in one line ("N more team(s) not shown: `marvin team list`").
 
 Alice, an admin in New York, in team `default` (standup 09:00 UTC), having answered:
+"""
+
+QUESTIONS = """## The questions modal
+
+Opened with `views.open` from **Edit questions** (admins only). One slot per possible
+question (10), in order: a label (blank: no question there) and two checkboxes,
+*Optional* and *Blockers question*. A slot that held a question keeps that question's id
+(in the view's private metadata), so answers already given stay with it when its label
+is reworded; a new slot gets an id no question of the team has had. Checked as `marvin
+team questions` checks: at least one question, labels of at most 150 characters; what
+is wrong is answered under the slot, and nothing is saved.
 """
 
 SCHEDULE = """## The schedule modal
@@ -136,6 +148,8 @@ def render() -> str:
         SCHEDULE,
         _json(schedule_modal(Team(name="platform", timezone="Europe/Berlin",
                                   channel="#platform"))),
+        QUESTIONS,
+        _json(questions_modal(Team(name="platform"))),
     ]
     return "\n".join(sections) + "\n" + digest_modes.render()  # "Digest modes" comes last
 
