@@ -10,6 +10,7 @@ from marvin.domain.models import Member, Update
 from marvin.domain.run_names import STANDUP_DATE_TASK
 from marvin.domain.standup import (
     active_standup_date,
+    is_reminder_needed,
     last_standup_date,
     parse_date,
     standup_instant,
@@ -64,3 +65,9 @@ def get_team(team: str) -> list[Member]:
 @task(max_retries=2, retry_delay=STORE_RETRY_DELAY)
 def get_updates(team: str, date: str) -> list[Update]:
     return services().store.list_updates(team, date)
+
+
+def still_to_post(member: Member, updates: list[Update]) -> bool:
+    """Whether `member` still has to post for this date and takes part in it: the one rule
+    reminders and nudges share (today: no update yet, and no "Skip today")."""
+    return is_reminder_needed(member, updates)

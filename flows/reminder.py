@@ -1,10 +1,12 @@
 """The reminder flow: before standup, DM every member who has not posted yet.
 
-Reads like the seed's positive code: get the date, the team and the updates; decide per
-member whether a reminder is needed (SKIP when they posted, or chose "Skip today"); the
-DM carries "Write my update" and "Skip today" buttons for that date; send the reminders (skipped
-along with their upstream); report. The reminders are the reference tasks, so a failed
-report does not fail the run and one failed reminder does (and alerts).
+Reads like the seed's positive code: get the date, the team (in a team that reminds each
+member in their own zone, only the members whose zone this run is for: `zone`) and the
+updates; decide per member whether a reminder is needed (SKIP when they posted, or chose
+"Skip today"); the DM carries "Write my update" and "Skip today" buttons for that date;
+send the reminders (skipped along with their upstream); report. The reminders are the
+reference tasks, so a failed report does not fail the run and one failed reminder does
+(and alerts).
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flows.alerts import alert_on_failure
-from flows.common import get_standup_date, get_team, get_updates
+from flows.common import get_standup_date, get_team, get_updates, still_to_post
+from flows.member_zones import members_in_zone
 from flows.services import services
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import DEFAULT_TEAM, Member, Update
 from marvin.domain.run_names import REMINDER_FLOW, REMINDER_NEEDED_TASK
 from marvin.domain.slack_fit import clip
 from marvin.domain.slack_limits import ADVISED_MESSAGE_TEXT
-from marvin.domain.standup import is_reminder_needed as needs_reminder
 from marvin.domain.standup import reminder_text
 from marvin.engine import SKIP, Flow, Parameter, get_context, task, unmapped
 from marvin.interactions.reminder_dm import reminder_blocks
@@ -27,7 +29,7 @@ from marvin.interactions.reminder_dm import reminder_blocks
 
 @task(name=REMINDER_NEEDED_TASK)
 def is_reminder_needed(member: Member, updates: list[Update]) -> Member:
-    if not needs_reminder(member, updates):
+    if not still_to_post(member, updates):
         raise SKIP(f"{member.user_id} already posted or skipped the day")
     return member
 
@@ -61,11 +63,13 @@ with Flow(REMINDER_FLOW, on_failure=alert_on_failure) as flow:
     team = Parameter("team", default=DEFAULT_TEAM)
     date = Parameter("date", default=None)
     force = Parameter("force", default=False)
+    zone = Parameter("zone", default=None)  # scheduled per zone; None: every member
 
     standup_date = get_standup_date(team, date)
     members = get_team(team)
+    due = members_in_zone(team, zone, members)
     updates = get_updates(team, standup_date)
-    needed = is_reminder_needed.map(members, unmapped(updates))
+    needed = is_reminder_needed.map(due, unmapped(updates))
     reminders = send_reminder.map(needed, unmapped(team), unmapped(standup_date), unmapped(force))
     report(reminders)
 

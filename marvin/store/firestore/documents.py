@@ -20,13 +20,17 @@ from marvin.store.firestore.client import utc
 def team_doc(team: Team) -> dict[str, Any]:
     return {"name": team.name, "timezone": team.timezone, "standup_time": team.standup_time,
             "reminder_time": team.reminder_time, "days": list(team.days), "channel": team.channel,
-            "questions": questions_to_list(team.questions)}
+            "questions": questions_to_list(team.questions), "reminder_zone": team.reminder_zone,
+            "nudge_before": team.nudge_before}
 
 
 def team_from_doc(d: dict[str, Any]) -> Team:
     return Team(name=d["name"], timezone=d["timezone"], standup_time=d["standup_time"],
                 reminder_time=d["reminder_time"], days=tuple(d["days"]), channel=d["channel"],
-                questions=questions_from_list(d.get("questions")))
+                questions=questions_from_list(d.get("questions")),
+                # Missing in documents written before: everyone in the team's zone, no nudges.
+                reminder_zone=d.get("reminder_zone") or "team",
+                nudge_before=int(d.get("nudge_before") or 0))
 
 
 def member_from_doc(d: dict[str, Any]) -> Member:
