@@ -21,7 +21,8 @@ def test_each_flow_is_found_by_the_name_it_records_runs_under() -> None:
 
 
 def test_an_unknown_flow_names_the_known_ones() -> None:
-    with pytest.raises(ValueError, match="unknown flow 'nope': expected one of reminder, standup, nudge"):
+    expected = "unknown flow 'nope': expected one of reminder, standup, nudge"
+    with pytest.raises(ValueError, match=expected):
         get_flow("nope")
 
 
