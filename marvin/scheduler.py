@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
@@ -46,6 +47,9 @@ from marvin.store.teams import default_team
 log = logging.getLogger("marvin.scheduler")
 
 PRUNE_INTERVAL_SECONDS = 3600  # run history retention is applied hourly (and at start)
+# The members' zones are read again at most this often (and whenever the teams change):
+# on Firestore each read costs a document per member, and zones change rarely.
+ZONE_SYNC_SECONDS = 1800
 
 RunScheduled = Callable[[str, dict[str, Any], dt.datetime], object]
 """``run(flow_name, parameters, scheduled_time)``"""
@@ -175,9 +179,11 @@ class FlowScheduler:
         run: RunScheduled,
         now: Callable[[], dt.datetime],
         history: RunHistory | None = None,
+        zone_sync_seconds: float = ZONE_SYNC_SECONDS,
     ) -> None:
         self.store = store
         self.history = history
+        self.zone_sync = zone_sync_seconds
         self.settings = settings
         self.run = run
         self.now = now
@@ -185,6 +191,7 @@ class FlowScheduler:
         self.lease = dt.timedelta(seconds=settings.delivery_lease_seconds)
         self._scheduler = BackgroundScheduler(timezone=dt.UTC)
         self._plan: tuple[list[Team], dict[str, tuple[str, ...]]] = ([], {})
+        self._zones_read: float | None = None  # time.monotonic() of the last zones read
 
     @property
     def running(self) -> bool:
@@ -218,7 +225,14 @@ class FlowScheduler:
         return [j for j in self._scheduler.get_jobs() if not j.id.startswith("marvin:")]
 
     def _plan_now(self) -> tuple[list[Team], dict[str, tuple[str, ...]]]:
+        """The teams, and their members' zones: read again when the teams changed or
+        `zone_sync_seconds` have passed, else as last read."""
         teams = teams_to_schedule(self.store, self.settings)
+        read = self._zones_read
+        if teams == self._plan[0] and read is not None \
+                and time.monotonic() - read < self.zone_sync:
+            return teams, self._plan[1]
+        self._zones_read = time.monotonic()
         return teams, member_zones(self.store, teams)
 
     def _sync_jobs(self) -> None:
@@ -259,7 +273,8 @@ class FlowScheduler:
         during downtime), or whose run died with its process; returns what it ran."""
         now = self.now()
         ran: list[tuple[str, dt.datetime]] = []
-        teams, zones = self._plan_now()
+        teams = teams_to_schedule(self.store, self.settings)
+        zones = member_zones(self.store, teams)  # fresh: catch-up runs rarely
         for team in teams:
             for flow_name, clock in team_jobs(team, zones.get(team.name, ())).values():
                 due = Schedule([clock]).runs_between(now - self.grace, now)

@@ -55,7 +55,8 @@ def test_the_jobs_follow_the_members_zones(store: SqliteStore) -> None:
     store.save_team(PACIFIC)
     for user in ("U0101", "U0102"):
         store.save_member(Member(user, team="pacific"))
-    scheduler = FlowScheduler(store, make_settings(), run=FakeRun(), now=lambda: MONDAY)
+    scheduler = FlowScheduler(store, make_settings(), run=FakeRun(), now=lambda: MONDAY,
+                              zone_sync_seconds=0)
 
     def reminder_jobs() -> list[str]:
         scheduler._sync_jobs()
@@ -74,5 +75,21 @@ def test_the_jobs_follow_the_members_zones(store: SqliteStore) -> None:
         assert reminder_jobs() == ["reminder:pacific@Pacific/Kiritimati",
                                    "reminder:pacific@Pacific/Pago_Pago",
                                    "reminder:pacific@UTC"]
+    finally:
+        scheduler.shutdown()
+
+
+def test_the_members_zones_are_not_read_every_minute(store: SqliteStore) -> None:
+    store.save_team(PACIFIC)
+    store.save_member(Member("U0101", team="pacific"))
+    scheduler = FlowScheduler(store, make_settings(), run=FakeRun(), now=lambda: MONDAY)
+    scheduler.start(catch_up=False)
+    try:
+        store.save_member_zone("U0101", "Pacific/Kiritimati", MONDAY)
+        scheduler._sync_jobs()  # within ZONE_SYNC_SECONDS of start: the zones as read then
+        assert "reminder:pacific@Pacific/Kiritimati" not in {j.id for j in scheduler.jobs()}
+        store.save_team(Team("another"))  # the teams changed: everything is read again
+        scheduler._sync_jobs()
+        assert "reminder:pacific@Pacific/Kiritimati" in {j.id for j in scheduler.jobs()}
     finally:
         scheduler.shutdown()
