@@ -13,16 +13,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flows.alerts import alert_on_failure
-from flows.common import STORE_RETRY_DELAY, get_standup_date, get_team, get_updates, still_to_post
+from flows.common import (
+    STORE_RETRY_DELAY,
+    count_sent,
+    dm_once,
+    get_standup_date,
+    get_team,
+    get_updates,
+    still_to_post,
+)
 from flows.services import services
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import DEFAULT_TEAM, Member, Update
 from marvin.domain.nudge import nudge_text
 from marvin.domain.run_names import NUDGE_FLOW
-from marvin.domain.slack_fit import clip
-from marvin.domain.slack_limits import ADVISED_MESSAGE_TEXT
-from marvin.engine import SKIP, Flow, Parameter, get_context, task, unmapped
-from marvin.interactions.reminder_dm import reminder_blocks
+from marvin.engine import SKIP, Flow, Parameter, task, unmapped
 
 
 @task(max_retries=2, retry_delay=STORE_RETRY_DELAY)
@@ -44,24 +49,14 @@ def is_nudge_needed(member: Member, updates: list[Update], nudges_off: list[str]
 @task(max_retries=3, retry_delay=timedelta(seconds=5))
 def send_nudge(member: Member, team: str, date: str, force: bool = False) -> str:
     """DM one member, at most once per standup date (even across retries and replicas)."""
-    s = services()
-    user = member.user_id
-    text = clip(nudge_text(member, s.team(team), date), ADVISED_MESSAGE_TEXT)
-    with s.outbox.claim(DeliveryKey.nudge(team, date, user), force=force) as out:
-        out.post_dm(user, text, reminder_blocks(text, date))
-    if s.dry_run:
-        return f"would nudge {user}"
-    get_context().logger.info("nudged %s for %s", user, date)
-    return f"nudged {user}"
+    text = nudge_text(member, services().team(team), date)
+    return dm_once(DeliveryKey.nudge(team, date, member.user_id), text, force,
+                   "nudge", "nudged")
 
 
 @task(skip_on_upstream_skip=False)
 def report(nudges: list[str | None] | None) -> str:
-    nudges = nudges or []  # None when the nudges were skipped as a whole
-    sent = [n for n in nudges if n]
-    summary = f"{len(sent)} nudge(s) sent, {len(nudges) - len(sent)} not needed"
-    get_context().logger.info(summary)
-    return summary
+    return count_sent(nudges, "nudge")
 
 
 with Flow(NUDGE_FLOW, on_failure=alert_on_failure) as flow:

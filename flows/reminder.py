@@ -14,17 +14,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flows.alerts import alert_on_failure
-from flows.common import get_standup_date, get_team, get_updates, still_to_post
+from flows.common import (
+    count_sent,
+    dm_once,
+    get_standup_date,
+    get_team,
+    get_updates,
+    still_to_post,
+)
 from flows.member_zones import members_in_zone
 from flows.services import services
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import DEFAULT_TEAM, Member, Update
 from marvin.domain.run_names import REMINDER_FLOW, REMINDER_NEEDED_TASK
-from marvin.domain.slack_fit import clip
-from marvin.domain.slack_limits import ADVISED_MESSAGE_TEXT
 from marvin.domain.standup import reminder_text
-from marvin.engine import SKIP, Flow, Parameter, get_context, task, unmapped
-from marvin.interactions.reminder_dm import reminder_blocks
+from marvin.engine import SKIP, Flow, Parameter, task, unmapped
 
 
 @task(name=REMINDER_NEEDED_TASK)
@@ -37,26 +41,14 @@ def is_reminder_needed(member: Member, updates: list[Update]) -> Member:
 @task(max_retries=3, retry_delay=timedelta(seconds=5))
 def send_reminder(member: Member, team: str, date: str, force: bool = False) -> str:
     """DM one member, at most once per standup date (even across retries and replicas)."""
-    s = services()
-    user = member.user_id
-    # Built from checked parts and short; clipped all the same so no team setting can
-    # make it a message Slack refuses.
-    text = clip(reminder_text(member, s.team(team), date), ADVISED_MESSAGE_TEXT)
-    with s.outbox.claim(DeliveryKey.reminder(team, date, user), force=force) as out:
-        out.post_dm(user, text, reminder_blocks(text, date))
-    if s.dry_run:
-        return f"would remind {user}"
-    get_context().logger.info("reminded %s for %s", user, date)
-    return f"reminded {user}"
+    text = reminder_text(member, services().team(team), date)
+    return dm_once(DeliveryKey.reminder(team, date, member.user_id), text, force,
+                   "remind", "reminded")
 
 
 @task(skip_on_upstream_skip=False)
 def report(reminders: list[str | None] | None) -> str:
-    reminders = reminders or []  # None when the reminders were skipped as a whole
-    sent = [r for r in reminders if r]
-    summary = f"{len(sent)} reminder(s) sent, {len(reminders) - len(sent)} not needed"
-    get_context().logger.info(summary)
-    return summary
+    return count_sent(reminders, "reminder")
 
 
 with Flow(REMINDER_FLOW, on_failure=alert_on_failure) as flow:
