@@ -77,9 +77,9 @@ def team_clocks(team: Team) -> dict[str, CronClock]:
     }
     nudge = nudge_slot(team)
     if nudge is not None:
-        time, days = nudge
+        at, days = nudge
         clocks[NUDGE_FLOW] = CronClock.daily_at(
-            time, days=days, timezone=team.timezone, parameter_defaults=params
+            at, days=days, timezone=team.timezone, parameter_defaults=params
         )
     return clocks
 
