@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -74,12 +74,18 @@ def print_schedule(console: Console, runs: Sequence[UpcomingRun]) -> None:
             Text(item.run.start_time.format("ddd YYYY-MM-DD HH:mm zz")),
             Text(item.run.start_time.in_timezone("UTC").format("YYYY-MM-DD HH:mm")),
             Text(item.flow),
-            Text(str(item.run.parameter_defaults.get("team", ""))),
+            Text(_scheduled_for(item.run.parameter_defaults)),
         ]
         for item in runs
     ]
-    print_table(console, "upcoming runs", ("when (team's time)", "UTC", "flow", "team"), rows,
+    print_table(console, "upcoming runs", ("when (local time)", "UTC", "flow", "team"), rows,
                 wrap="team")
+
+
+def _scheduled_for(params: Mapping[str, object]) -> str:
+    """The team a run is for, and the members' zone for a reminder in one."""
+    team, zone = str(params.get("team", "")), params.get("zone")
+    return f"{team} (members in {zone})" if zone else team
 
 
 def print_teams(console: Console, teams: Sequence[tuple[Team, list[Member]]]) -> None:
@@ -91,8 +97,10 @@ def print_teams(console: Console, teams: Sequence[tuple[Team, list[Member]]]) ->
         cells = (
             team.name,
             team.timezone,
-            team.reminder_time,
-            team.standup_time,
+            team.reminder_time + (" (each member's zone)" if team.reminder_zone == "member"
+                                  else ""),
+            team.standup_time + (f" (nudge {team.nudge_before} min before)"
+                                 if team.nudge_before else ""),
             format_days(team.days),
             team.channel,
             team.digest_mode,

@@ -23,6 +23,7 @@ from marvin.domain.names import check_team_name
 from marvin.domain.slack_fit import fit_with_note
 from marvin.domain.slack_limits import MAX_EPHEMERAL_ANSWER
 from marvin.domain.standup import format_date, is_skipped
+from marvin.interactions.nudge_choice import nudge_choice
 from marvin.interactions.update_date import UpdateDate, update_date
 from marvin.interactions.update_writes import AppendText, save_update
 from marvin.settings import Settings
@@ -50,6 +51,8 @@ HELP = (
     "cleared)\n"
     "• `/standup join [team]`: take part in standup (team `default` unless you name one)\n"
     "• `/standup leave`: stop taking part (no more reminders)\n"
+    "• `/standup nudges off` (or `on`): no short nudge DM just before standup "
+    "(or have it again)\n"
     "• `/standup help`: this message\n"
     "The reminder DM has buttons too: *Write my update* opens the form, *Skip today* "
     "stops the reminders for that standup and shows you as skipped in the digest."
@@ -88,7 +91,7 @@ class Reply:
 
 @dataclass(frozen=True)
 class Command:
-    action: str  # "form", "update", "show", "clear", "help", "join", "leave"
+    action: str  # "form", "update", "show", "clear", "help", "join", "leave", "nudges"
     argument: str = ""
 
 
@@ -121,8 +124,8 @@ def parse_command(text: str) -> Command:
         return Command("form")
     if lowered in _KEYWORDS and not rest.strip():
         return Command(lowered)
-    if lowered == "join" and len(rest.split()) <= 1:
-        return Command("join", rest.strip())
+    if lowered in ("join", "nudges") and len(rest.split()) <= 1:
+        return Command(lowered, rest.strip())
     return Command("update", text)
 
 
@@ -326,7 +329,13 @@ def _leave(request: StandupRequest) -> Reply:
     return Reply("You have left standup: no more reminders. `/standup join` to come back.")
 
 
+def _nudges(request: StandupRequest) -> Reply:
+    text, ok = nudge_choice(request.store, request.user_id, request.command.argument)
+    return Reply(text, ok)
+
+
 _ACTIONS: dict[str, Callable[[StandupRequest], Reply]] = {
+    "nudges": _nudges,
     "update": _update,
     "show": _show,
     "clear": _clear,

@@ -10,13 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Protocol, runtime_checkable
 
 from marvin.domain.delivery_key import DeliveryKey
-from marvin.domain.models import Answer, ChannelRef, Delivery, Member, SlotClaim, Team, Update
+from marvin.domain.models import (
+    Answer,
+    ChannelRef,
+    Delivery,
+    Member,
+    MemberPrefs,
+    SlotClaim,
+    Team,
+    Update,
+)
 from marvin.engine.context import bind
 
 
@@ -135,6 +144,20 @@ class Store(Protocol):
 
     def list_members(self, team: str, *, include_former: bool = False) -> list[Member]:
         """Current members of one team (and former ones if asked), sorted by user id."""
+
+    # Member preferences (a Slack zone cache, the nudge choice) --------------
+    def get_member_prefs(self, user_id: str) -> MemberPrefs | None:
+        """What is kept about `user_id`, if anything."""
+
+    def list_member_prefs(self, user_ids: Sequence[str]) -> list[MemberPrefs]:
+        """What is kept about each of `user_ids` that has anything kept, in their order."""
+
+    def save_member_zone(self, user_id: str, tz: str | None, fetched_at: dt.datetime) -> None:
+        """Keep the zone Slack gave for `user_id` (None: its profile has none) and when it
+        was fetched, leaving the nudge choice as it is."""
+
+    def set_nudges(self, user_id: str, on: bool) -> None:
+        """Whether `user_id` gets nudges, leaving the zone as it is."""
 
     # Updates ---------------------------------------------------------------
     def append_update(

@@ -1,6 +1,8 @@
 """`FirestoreStore`: teams, members, updates and channels as documents, with claims.py's records.
 
-Layout: ``teams/{name}`` (with ``questions``, an array of maps; missing: the defaults),
+Layout: ``teams/{name}`` (with ``questions``, an array of maps; missing: the defaults;
+``reminder_zone`` and ``nudge_before``, missing: "team" and 0), ``member_prefs/{user_id}``
+(member_prefs.py),
 ``members/{user_id}``, ``updates/{team}__{date}__{user_id}`` (fields team, date, user_id,
 entries, answers (array of maps), skipped, updated_at, write_id; missing: none, false) and
 ``deliveries/{kind}__{team}__{date}__{target}``, ``seen_requests/{key}`` (field expires_at:
@@ -42,6 +44,7 @@ from marvin.store.firestore.documents import (
     update_fields,
     update_from_doc,
 )
+from marvin.store.firestore.member_prefs import MemberPrefsDocuments
 from marvin.store.update_writes import Change, UpdateWrites, stamped
 
 CAS_ATTEMPTS = 30  # compare-and-set rounds before giving up under contention
@@ -51,7 +54,7 @@ CAS_ATTEMPTS = 30  # compare-and-set rounds before giving up under contention
 _MAYBE_APPLIED = (gexc.DeadlineExceeded, gexc.InternalServerError, gexc.Unknown)
 
 
-class FirestoreStore(UpdateWrites, ClaimDocuments):
+class FirestoreStore(UpdateWrites, MemberPrefsDocuments, ClaimDocuments):
     """`Store` on Cloud Firestore (or its emulator); safe to share between threads."""
 
     def _delete_existing(self, ref: Any) -> bool:

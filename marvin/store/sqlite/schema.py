@@ -12,17 +12,18 @@ import sqlite3
 
 from marvin.store.base import StoreError
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # 2: members.joined_on and members.left_on; 3: questions, answers, skip; 4: teams.digest_mode
-# and teams.late_until; 5: updates.first_posted_at. Each upgrade checks for its columns
-# rather than the version, so they apply in any order.
+# and teams.late_until; 5: updates.first_posted_at; 6: teams.reminder_zone,
+# teams.nudge_before, member_prefs. Each upgrade checks for its columns rather than
+# the version, so they apply in any order.
 
 _STORE_TABLES = """
 CREATE TABLE IF NOT EXISTS teams (
     name TEXT PRIMARY KEY, timezone TEXT NOT NULL, standup_time TEXT NOT NULL,
     reminder_time TEXT NOT NULL, days TEXT NOT NULL, channel TEXT NOT NULL,
     questions TEXT, digest_mode TEXT NOT NULL DEFAULT 'message',
-    late_until TEXT NOT NULL DEFAULT 'reminder');
+    late_until TEXT NOT NULL DEFAULT 'reminder', reminder_zone TEXT, nudge_before INTEGER);
 CREATE TABLE IF NOT EXISTS members (
     user_id TEXT PRIMARY KEY, team TEXT NOT NULL, name TEXT NOT NULL,
     joined_on TEXT, left_on TEXT);
@@ -36,6 +37,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
     team TEXT NOT NULL, date TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL,
     claimed_at TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0, detail TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (team, date, kind, target));
+CREATE TABLE IF NOT EXISTS member_prefs (
+    user_id TEXT PRIMARY KEY, tz TEXT, tz_fetched_at TEXT, nudges INTEGER NOT NULL DEFAULT 1);
 CREATE TABLE IF NOT EXISTS channels (
     name TEXT PRIMARY KEY, id TEXT NOT NULL, is_private INTEGER NOT NULL DEFAULT 0);
 
@@ -119,7 +122,9 @@ def _add_questions(db: sqlite3.Connection) -> None:
     """Schema 2 to 3: teams gain their questions (NULL: the defaults), updates their
     answers (NULL: none) and whether the member skipped the date."""
     added = {
-        "teams": {"questions": "TEXT"},
+        "teams": {"questions": "TEXT",
+                  "reminder_zone": "TEXT", "nudge_before": "INTEGER"},  # schema 6; NULL: as
+        # before ("team", no nudges)
         "updates": {"answers": "TEXT", "skipped": "INTEGER NOT NULL DEFAULT 0",
                     "first_posted_at": "TEXT"},  # schema 5; NULL: not kept then
     }

@@ -30,20 +30,20 @@ from marvin.store.fields import (
     questions_to_list,
 )
 from marvin.store.sqlite.connection import SqliteDatabase, busy_wait_within_deadline
+from marvin.store.sqlite.member_prefs import MemberPrefsRows
 from marvin.store.sqlite.schema import create_store_tables
 from marvin.store.update_writes import Change, UpdateWrites, stamped
 
 _MEMBER_COLUMNS = "user_id, team, name, joined_on, left_on"
-_TEAM_COLUMNS = (
-    "name, timezone, standup_time, reminder_time, days, channel, questions, digest_mode, late_until"
-)
+_TEAM_COLUMNS = ("name, timezone, standup_time, reminder_time, days, channel, questions, "
+                 "digest_mode, late_until, reminder_zone, nudge_before")
 _UPDATE_COLUMNS = "team, date, user_id, entries, updated_at, answers, skipped, first_posted_at"
 _DELIVERY_COLUMNS = "kind, team, date, target, claimed_at, sent, detail"
 _DELIVERY_WHERE = "team = ? AND date = ? AND kind = ? AND target = ?"
 _SLOT_COLUMNS = "job, slot, owner, claimed_at, done"
 
 
-class SqliteStore(UpdateWrites, SqliteDatabase):
+class SqliteStore(UpdateWrites, MemberPrefsRows, SqliteDatabase):
     """`Store` on one SQLite file (or ``:memory:``); safe across threads and processes."""
 
     def _setup(self) -> None:
@@ -57,21 +57,17 @@ class SqliteStore(UpdateWrites, SqliteDatabase):
         with super()._errors(op), busy_wait_within_deadline(self._conn, f"SQLite {op}"):
             yield
 
-    def _write(self, op: str, sql: str, *params: object) -> int:
-        """One statement in autocommit mode; returns the number of rows it changed."""
-        with self._errors(op):
-            return self._conn.execute(sql, params).rowcount
-
     # Teams -----------------------------------------------------------------
     def save_team(self, team: Team) -> None:
         """Create or replace a team by name."""
         self._write(
             "save_team",
             f"INSERT OR REPLACE INTO teams ({_TEAM_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             team.name, team.timezone, team.standup_time, team.reminder_time,
             json.dumps(list(team.days)), team.channel,
             json.dumps(questions_to_list(team.questions)), team.digest_mode, team.late_until,
+            team.reminder_zone, team.nudge_before,
         )
 
     def get_team(self, name: str) -> Team | None:
@@ -318,11 +314,13 @@ def _delivery_where(key: DeliveryKey) -> tuple[str, str, str, str]:
 
 def _team(row: tuple[object, ...]) -> Team:
     (name, timezone, standup_time, reminder_time, days, channel, questions, digest_mode,
-     late_until) = row
+     late_until, zone, nudge) = row
     return Team(str(name), str(timezone), str(standup_time), str(reminder_time),
                 tuple(json.loads(str(days))), str(channel),
                 questions_from_list(json.loads(str(questions)) if questions else None),
-                str(digest_mode), str(late_until))
+                digest_mode=str(digest_mode), late_until=str(late_until),
+                reminder_zone=str(zone or "team"),  # NULL: stored before, as then
+                nudge_before=int(str(nudge or 0)))
 
 
 def _member(row: tuple[object, ...]) -> Member:
