@@ -28,6 +28,8 @@ _TARGET_ARGS = {
     "complete_delivery": 1,
     "release_delivery": 1,
     "list_deliveries": 2,
+    "list_updates_between": 3,
+    "list_deliveries_between": 3,
 }
 
 
