@@ -55,11 +55,21 @@ CSS = (
     "padding:8px;overflow-x:auto;text-align:center}.graph svg{max-width:100%;height:auto}"
     "form{margin:8px 0 12px}"
     "input{font:inherit;padding:3px 6px}pre{margin:0;white-space:pre-wrap}"
-    "a{color:#1d4ed8}header a+a{margin-left:16px}" + _BADGES
+    "a{color:#1d4ed8}header a+a{margin-left:16px}"
+    ".calendar{display:flex;flex-wrap:wrap;gap:16px}.cal-month h3{font-size:13px;margin:4px 0}"
+    ".cal-grid{display:grid;grid-template-columns:repeat(7,40px);gap:3px}"
+    ".cal-day,.cal-off,.cal-pad{height:36px;border-radius:4px;font-size:12px;text-align:center;"
+    "line-height:1.2;padding-top:3px;box-sizing:border-box}.cal-day{color:#111827;"
+    "text-decoration:none;border:1px solid #d1d5db}.cal-day small{display:block;font-size:10px}"
+    ".cal-off{color:#9ca3af;background:#f3f4f6}.digest{background:#fff;border:1px solid "
+    "#e5e7eb;padding:8px 16px;margin:8px 0}.digest h3{font-size:15px;margin:6px 0}"
+    "pre.msg{font:inherit;margin:6px 0}" + _BADGES
 )
 
+
 def page(title: str, body: str, status: int = 200, headers: dict[str, str] | None = None,
-          ) -> HTMLResponse:
+         ) -> HTMLResponse:
+    """A whole dashboard page around `body` (trusted HTML: escape what goes in it)."""
     html = (
         f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{escape(title)}'
         f' · Marvin</title><meta name="viewport" content="width=device-width,initial-scale=1">'
