@@ -134,8 +134,8 @@ def _first_post_chart(offsets: Sequence[int]) -> str:
         index = min(max((minutes + SPREAD) // BUCKET, 0), len(edges) - 1)
         counts[index] += 1
     labels = [f"{e:+d}" if e else "0" for e in edges]
-    return bar_chart("first-posts", "First posts, minutes after the reminder time (15-minute "
-                     f"bars; the end bars hold everything beyond ±{SPREAD})", labels,
+    # the end bars hold everything beyond ±SPREAD, so no post is left out
+    return bar_chart("first-posts", "First posts, minutes after the reminder time", labels,
                      [Series("first posts", counts, POSTED)])
 
 
