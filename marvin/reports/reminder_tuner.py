@@ -18,6 +18,7 @@ who skipped a day are not taking part that day.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -132,9 +133,11 @@ def tune_reminder(
             continue
         used += 1
         standup = standup_instant(team, date)
-        for offset in offsets:
+        times = sorted(p for p in posts if p is not None)
+        never = len(posts) - len(times)
+        for offset in offsets:  # who had not posted by then: a binary search per candidate
             at = standup - dt.timedelta(minutes=offset)
-            needed[offset] += sum(1 for p in posts if p is None or p > at)
+            needed[offset] += never + len(times) - bisect.bisect_right(times, at)
     curve = tuple(Candidate(o, _label(team, o), needed[o], used) for o in offsets)
     current = next(c for c in curve if c.minutes_before == current_offset)
     goal = current.mean if target is None else target
