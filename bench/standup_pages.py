@@ -94,16 +94,23 @@ def _iso(at: dt.datetime | None) -> str | None:
     return at.isoformat() if at else None
 
 
+def _seed_through_the_api(store: Store, history: RunHistory, people: list[Member],
+                          runs: list[FlowRunRecord]) -> None:
+    """The team, its members and the run records (few): written the ordinary way."""
+    try:
+        store.save_team(TEAM)
+        for member in people:
+            store.save_member(member)
+        for run in runs:
+            history.save_flow_run(run)
+    finally:
+        store.close()
+        history.close()
+
+
 def seed_sqlite(path: str, members: int, days: int) -> int:
     people, updates, sent, runs = _seed_rows(members, days)
-    store, history = SqliteStore(path), SqliteHistory(path)
-    store.save_team(TEAM)
-    for member in people:
-        store.save_member(member)
-    for run in runs:
-        history.save_flow_run(run)
-    store.close()
-    history.close()
+    _seed_through_the_api(SqliteStore(path), SqliteHistory(path), people, runs)
     with sqlite3.connect(path) as db:  # the layout SqliteStore writes (marvin/store/sqlite)
         db.executemany(
             "INSERT INTO updates (team, date, user_id, entries, updated_at, answers, skipped, "
@@ -120,14 +127,8 @@ def seed_sqlite(path: str, members: int, days: int) -> int:
 
 def seed_firestore(project: str, members: int, days: int) -> int:
     people, updates, sent, runs = _seed_rows(members, days)
-    store, history = FirestoreStore(project=project), FirestoreHistory(project=project)
-    store.save_team(TEAM)
-    for member in people:
-        store.save_member(member)
-    for run in runs:
-        history.save_flow_run(run)
-    store.close()
-    history.close()
+    _seed_through_the_api(FirestoreStore(project=project), FirestoreHistory(project=project),
+                          people, runs)
     client = build_client(project)
     docs: list[tuple[Any, dict[str, Any]]] = []
     for u in updates:  # the layout FirestoreStore writes (marvin/store/firestore)
@@ -150,6 +151,8 @@ def seed_firestore(project: str, members: int, days: int) -> int:
 
 @contextmanager
 def opened(backend: str, members: int, days: int) -> Iterator[tuple[Store, RunHistory, int]]:
+    store: Store
+    history: RunHistory
     if backend == "sqlite":
         with tempfile.TemporaryDirectory() as tmp:
             path = str(Path(tmp) / "bench.db")
