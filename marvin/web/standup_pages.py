@@ -26,7 +26,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from marvin.domain.clock import utc_now
-from marvin.domain.models import Member, Team, Update
+from marvin.domain.models import DEFAULT_TEAM, Member, Team, Update
 from marvin.domain.names import check_team_name
 from marvin.domain.run_names import REMINDER_FLOW, STANDUP_FLOW
 from marvin.domain.standup import active_standup_date, parse_date
@@ -212,7 +212,7 @@ def _render_date(store: Store, history: RunHistory, team: Team, date: str) -> st
         for flow in (REMINDER_FLOW, STANDUP_FLOW):
             runs += [r for r in history.list_flow_runs(flow=flow, since=since,
                                                        limit=RUNS_AROUND_A_DATE)
-                     if r.parameters.get("team", team.name) == team.name]
+                     if r.parameters.get("team", DEFAULT_TEAM) == team.name]
     record = DateRecord(team, date, store.list_members(team.name, include_former=True),
                         store.list_updates(team.name, date), deliveries, runs)
     return date_page(record)

@@ -14,9 +14,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from starlette.applications import Starlette
+
 from flows import get_flow
 from flows.services import Services, use_services
-from marvin.domain.models import DEFAULT_TEAM, Member
+from marvin.domain.models import DEFAULT_TEAM, Member, Team
 from marvin.engine import FakeClock, FlowRun, ThreadExecutor
 from marvin.history.recorder import HistoryRecorder, recording
 from marvin.store import Store
@@ -70,9 +72,6 @@ def seed(store: Store, history: RunHistory, standin: SlackStandIn) -> tuple[Flow
 @contextmanager
 def standup_site(store: Store, history: RunHistory, standin: SlackStandIn) -> Iterator[Site]:
     reminder, standup = seed(store, history, standin)
-    from starlette.applications import Starlette
-
-    from marvin.domain.models import Team
     app = Starlette(routes=standup_routes(store, history, TOKEN, Team()))
     with serve_in_thread(app) as (url, _stop):
         yield Site(url, reminder, standup, standin)

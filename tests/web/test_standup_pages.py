@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from typing import cast
 
 import httpx
 import pytest
+from starlette.applications import Starlette
 
 from marvin.delivery.records import Sent, read_detail
-from marvin.domain.models import DEFAULT_TEAM, DeliveryKind
-from marvin.store import Store
+from marvin.domain.models import DEFAULT_TEAM, DeliveryKind, Team
+from marvin.store import Store, StoreError
 from marvin.store.sqlite.history import SqliteHistory
+from marvin.testing.server import serve_in_thread
 from marvin.testing.slack_api import SlackStandIn
 from marvin.web.standup_date_page import permalink
+from marvin.web.standup_pages import standup_routes
 from tests.reliability.conftest import DATE
 from tests.web.standup_site import XSS, Site, standup_site
 from tests.web.test_dashboard import TOKEN
@@ -113,3 +117,42 @@ def test_the_pages_need_the_dashboard_token(site: Site) -> None:
     for path in ("/standups", TEAM_PAGE, f"/standups/{DEFAULT_TEAM}/{DATE}"):
         assert get(site, path, token=None).status_code == 401
         assert get(site, path, token="wrong").status_code == 401
+
+
+class _DownStore:
+    """A store that knows the default team's members but cannot read any updates."""
+
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self.inner, name)
+
+    def list_updates_between(self, *args: object) -> object:
+        raise StoreError("Firestore list_updates_between failed: 503 unavailable")
+
+    def list_deliveries(self, *args: object) -> object:
+        raise StoreError("Firestore list_deliveries failed: 503 unavailable")
+
+
+@pytest.mark.parametrize("path", [TEAM_PAGE, f"/standups/{DEFAULT_TEAM}/{DATE}"])
+def test_a_store_that_does_not_answer_is_a_503_page_saying_so(
+    sqlite_store: Store, sqlite_history: SqliteHistory, path: str
+) -> None:
+    app = Starlette(routes=standup_routes(cast(Store, _DownStore(sqlite_store)), sqlite_history,
+                                          TOKEN, Team()))
+    with serve_in_thread(app) as (url, _stop):
+        r = httpx.get(f"{url}{path}&token={TOKEN}" if "?" in path else
+                      f"{url}{path}?token={TOKEN}", timeout=20)
+    assert r.status_code == 503
+    assert "the store did not answer" in r.text and "Traceback" not in r.text
+
+
+@pytest.mark.parametrize("token", [None, "", "  "])
+def test_the_pages_are_off_without_a_dashboard_token(
+    sqlite_store: Store, sqlite_history: SqliteHistory, token: str | None
+) -> None:
+    app = Starlette(routes=standup_routes(sqlite_store, sqlite_history, token, Team()))
+    with serve_in_thread(app) as (url, _stop):
+        r = httpx.get(f"{url}/standups?token=", timeout=20)
+    assert r.status_code == 404 and "dashboard disabled" in r.text
