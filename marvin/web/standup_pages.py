@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from html import escape
 from urllib.parse import quote
 
@@ -194,9 +195,13 @@ def _team_page(team: Team, start: str, end: str, members: Sequence[Member],
 def _render_team(store: Store, team: Team, since: str | None, until: str | None) -> str:
     start, end = _range(team, since, until)
     dates = standup_days(team, start, end)
-    members = store.list_members(team.name, include_former=True)
-    updates = store.list_updates_between(team.name, start, end)
-    deliveries = store.list_deliveries_between(team.name, start, end)
+    with ThreadPoolExecutor(3, thread_name_prefix="marvin-pages") as reads:
+        # at once: on Firestore each is a round trip that mostly waits
+        asked_members = reads.submit(store.list_members, team.name, include_former=True)
+        asked_updates = reads.submit(store.list_updates_between, team.name, start, end)
+        asked_deliveries = reads.submit(store.list_deliveries_between, team.name, start, end)
+        members, updates = asked_members.result(), asked_updates.result()
+        deliveries = asked_deliveries.result()
     days = standup_overview(team, members, updates, deliveries, dates)
     over = days_over(team, dates, utc_now())
     tuning = tune_reminder(team, members, updates, over)
@@ -205,16 +210,21 @@ def _render_team(store: Store, team: Team, since: str | None, until: str | None)
 
 
 def _render_date(store: Store, history: RunHistory, team: Team, date: str) -> str:
-    deliveries = store.list_deliveries(team.name, date)
-    runs = []
-    if deliveries:  # the runs that may hold the claims: started up to a day before
-        since = min(d.claimed_at for d in deliveries) - dt.timedelta(days=1)
-        for flow in (REMINDER_FLOW, STANDUP_FLOW):
-            runs += [r for r in history.list_flow_runs(flow=flow, since=since,
-                                                       limit=RUNS_AROUND_A_DATE)
-                     if r.parameters.get("team", DEFAULT_TEAM) == team.name]
-    record = DateRecord(team, date, store.list_members(team.name, include_former=True),
-                        store.list_updates(team.name, date), deliveries, runs)
+    with ThreadPoolExecutor(4, thread_name_prefix="marvin-pages") as reads:
+        # at once: on Firestore each is a round trip that mostly waits
+        asked_members = reads.submit(store.list_members, team.name, include_former=True)
+        asked_updates = reads.submit(store.list_updates, team.name, date)
+        deliveries = store.list_deliveries(team.name, date)
+        asked_runs = []
+        if deliveries:  # the runs that may hold the claims: started up to a day before
+            since = min(d.claimed_at for d in deliveries) - dt.timedelta(days=1)
+            asked_runs = [reads.submit(history.list_flow_runs, flow=flow, since=since,
+                                       limit=RUNS_AROUND_A_DATE)
+                          for flow in (REMINDER_FLOW, STANDUP_FLOW)]
+        runs = [r for asked in asked_runs for r in asked.result()
+                if r.parameters.get("team", DEFAULT_TEAM) == team.name]
+        record = DateRecord(team, date, asked_members.result(), asked_updates.result(),
+                            deliveries, runs)
     return date_page(record)
 
 
