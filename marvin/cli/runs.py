@@ -15,7 +15,7 @@ from rich.text import Text
 
 from flows import FLOW_NAMES
 from marvin.app import open_marvin
-from marvin.cli.input import check_choice, option_value
+from marvin.cli.input import bad_option, check_choice, option_value
 from marvin.cli.output import console, err, print_run_detail, print_run_list, print_team_stats
 from marvin.cli.tune import print_tuning, team_tuning
 from marvin.domain.clock import utc_now
@@ -100,6 +100,8 @@ def stats_command(
 
     since = option_value("--since", check_date, since) if since is not None else None
     until = option_value("--until", check_date, until) if until is not None else None
+    if target is not None and not tune_reminder:
+        raise bad_option("--target", "only with --tune-reminder")
     with open_marvin(load_settings()) as marvin:
         store, settings = marvin.store, marvin.settings
         if team is not None:

@@ -62,5 +62,7 @@ def test_tune_reminder_with_a_target_and_bad_input(cli: Cli, store: SqliteStore)
     assert nothing.returncode == 0 and "no day to replay yet" in nothing.stdout
 
     bad = cli("stats", "--tune-reminder", "--team", "eng", "--target", "-1")
-    assert bad.returncode == 2
-    assert "Error" in bad.stderr or "Invalid value" in bad.stderr
+    assert bad.returncode == 2 and "Invalid value for '--target'" in bad.stderr
+    alone = cli("stats", "--team", "eng", "--target", "1")
+    assert alone.returncode == 2
+    assert "Invalid value for '--target': only with --tune-reminder" in alone.stderr
