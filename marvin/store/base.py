@@ -187,6 +187,10 @@ class Store(Protocol):
     def list_updates(self, team: str, date: str) -> list[Update]:
         """All updates of a team for a date in ONE query, sorted by user id."""
 
+    def list_updates_between(self, team: str, since: str, until: str) -> list[Update]:
+        """All updates of a team for the dates `since` to `until` (inclusive) in ONE
+        query, sorted by (date, user id): what the standup pages read."""
+
     def clear_update(self, team: str, date: str, user_id: str) -> Update | None:
         """Delete a member's update for a date; returns what was deleted (None if nothing)."""
 
@@ -215,6 +219,10 @@ class Store(Protocol):
 
     def list_deliveries(self, team: str, date: str) -> list[Delivery]:
         """Deliveries of a team for a date, sorted by (kind, target)."""
+
+    def list_deliveries_between(self, team: str, since: str, until: str) -> list[Delivery]:
+        """Deliveries of a team for the dates `since` to `until` (inclusive) in ONE query,
+        sorted by (date, kind, target)."""
 
     # Channels (a cache of Slack's name -> id) ---------------------------------
     def save_channel(self, channel: ChannelRef) -> None:

@@ -188,6 +188,12 @@ class FirestoreStore(UpdateWrites, MemberPrefsDocuments, ClaimDocuments):
             docs = self._query("updates", team=team, date=date)
         return sorted((update_from_doc(d) for d in docs), key=lambda u: u.user_id)
 
+    def list_updates_between(self, team: str, since: str, until: str) -> list[Update]:
+        """One query on the (team, date) composite index, sorted by (date, user id)."""
+        with self._errors("list_updates_between"):
+            docs = self._date_range("updates", team, since, until)
+        return sorted((update_from_doc(d) for d in docs), key=lambda u: (u.date, u.user_id))
+
     def clear_update(self, team: str, date: str, user_id: str) -> Update | None:
         """Delete exactly the version read (compare-and-set), and return it.
 

@@ -162,6 +162,16 @@ class SqliteStore(UpdateWrites, MemberPrefsRows, SqliteDatabase):
         )
         return [_update(r) for r in rows]
 
+    def list_updates_between(self, team: str, since: str, until: str) -> list[Update]:
+        """One range scan of the primary key (team, date, user_id)."""
+        rows = self._read(
+            "list_updates_between",
+            f"SELECT {_UPDATE_COLUMNS} FROM updates WHERE team = ? AND date >= ? AND date <= ? "
+            "ORDER BY date, user_id",
+            team, since, until,
+        )
+        return [_update(r) for r in rows]
+
     def clear_update(self, team: str, date: str, user_id: str) -> Update | None:
         """Delete a member's update for a date; returns what was deleted (None if nothing)."""
         with self._transaction("clear_update") as db:
@@ -232,6 +242,16 @@ class SqliteStore(UpdateWrites, MemberPrefsRows, SqliteDatabase):
             f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE team = ? AND date = ? "
             "ORDER BY kind, target",
             team, date,
+        )
+        return [_delivery(r) for r in rows]
+
+    def list_deliveries_between(self, team: str, since: str, until: str) -> list[Delivery]:
+        """One range scan of the primary key (team, date, kind, target)."""
+        rows = self._read(
+            "list_deliveries_between",
+            f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE team = ? AND date >= ? "
+            "AND date <= ? ORDER BY date, kind, target",
+            team, since, until,
         )
         return [_delivery(r) for r in rows]
 
