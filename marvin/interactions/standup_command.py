@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from marvin.domain.digest import escape_mrkdwn, update_body
 from marvin.domain.models import DEFAULT_TEAM, Member, Team
@@ -23,6 +24,7 @@ from marvin.domain.names import check_team_name
 from marvin.domain.slack_fit import fit_with_note
 from marvin.domain.slack_limits import MAX_EPHEMERAL_ANSWER
 from marvin.domain.standup import format_date, is_skipped
+from marvin.interactions.standup_history import is_history_command, standup_history
 from marvin.interactions.update_date import UpdateDate, update_date
 from marvin.interactions.update_writes import AppendText, save_update
 from marvin.settings import Settings
@@ -48,6 +50,8 @@ HELP = (
     "• `/standup show`: see what you have posted so far\n"
     "• `/standup clear`: delete your update for the next standup (and see what was "
     "cleared)\n"
+    "• `/standup history [@person] [N]`: the last N updates (default 5, at most 30) of "
+    "yourself or of someone in your team\n"
     "• `/standup join [team]`: take part in standup (team `default` unless you name one)\n"
     "• `/standup leave`: stop taking part (no more reminders)\n"
     "• `/standup help`: this message\n"
@@ -79,16 +83,18 @@ class Reply:
 
     `posted_digests` are the (team, date) of digests already in Slack that the command
     changed an update of: the caller brings them up to date (`marvin.delivery.digest_sync`)
-    after answering, off the request's thread."""
+    after answering, off the request's thread. `blocks`, when any, are the answer and
+    `text` its fallback."""
 
     text: str
     ok: bool = True
     posted_digests: tuple[tuple[str, str], ...] = ()
+    blocks: tuple[dict[str, Any], ...] = field(default=())
 
 
 @dataclass(frozen=True)
 class Command:
-    action: str  # "form", "update", "show", "clear", "help", "join", "leave"
+    action: str  # "form", "update", "show", "clear", "help", "join", "leave", "history"
     argument: str = ""
 
 
@@ -123,6 +129,8 @@ def parse_command(text: str) -> Command:
         return Command(lowered)
     if lowered == "join" and len(rest.split()) <= 1:
         return Command("join", rest.strip())
+    if lowered == "history" and is_history_command(rest):
+        return Command("history", rest.strip())
     return Command("update", text)
 
 
@@ -326,7 +334,13 @@ def _leave(request: StandupRequest) -> Reply:
     return Reply("You have left standup: no more reminders. `/standup join` to come back.")
 
 
+def _history(request: StandupRequest) -> Reply:
+    answer = standup_history(request.store, request.user_id, request.command.argument)
+    return Reply(answer.text, ok=answer.ok, blocks=answer.blocks)
+
+
 _ACTIONS: dict[str, Callable[[StandupRequest], Reply]] = {
+    "history": _history,
     "update": _update,
     "show": _show,
     "clear": _clear,

@@ -51,6 +51,10 @@ QUERIES: dict[QueryShape, str] = {
     _RUNS.where(_KEY, ">=").where(_KEY, "<"): "RunHistory.get_run (an id prefix)",
     QueryShape("task_runs"): "RunHistory.get_run, delete_runs_before (a run's task runs)",
     QueryShape("events"): "RunHistory.get_run, delete_runs_before (a run's events)",
+    QueryShape("updates").where("team", "==").where("user_id", "==").order_by("date", DESC):
+        "Store.list_member_updates",
+    QueryShape("updates").where("team", "==").where("date", ">=").where("date", "<=")
+    .order_by("date", ASC).order_by("user_id", ASC): "Store.iter_team_updates",
 }
 """Every query the Firestore backend makes, with who makes it."""
 

@@ -32,6 +32,7 @@ CREATE TABLE IF NOT EXISTS updates (
     entries TEXT NOT NULL, updated_at TEXT, answers TEXT,
     skipped INTEGER NOT NULL DEFAULT 0, first_posted_at TEXT,
     PRIMARY KEY (team, date, user_id));
+CREATE INDEX IF NOT EXISTS updates_by_member ON updates (team, user_id, date);
 CREATE TABLE IF NOT EXISTS deliveries (
     team TEXT NOT NULL, date TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL,
     claimed_at TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0, detail TEXT NOT NULL DEFAULT '',

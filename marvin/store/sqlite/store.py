@@ -41,6 +41,8 @@ _UPDATE_COLUMNS = "team, date, user_id, entries, updated_at, answers, skipped, f
 _DELIVERY_COLUMNS = "kind, team, date, target, claimed_at, sent, detail"
 _DELIVERY_WHERE = "team = ? AND date = ? AND kind = ? AND target = ?"
 _SLOT_COLUMNS = "job, slot, owner, claimed_at, done"
+UPDATE_PAGE = 1000
+"""Updates read per query by `iter_team_updates`."""
 
 
 class SqliteStore(UpdateWrites, SqliteDatabase):
@@ -165,6 +167,36 @@ class SqliteStore(UpdateWrites, SqliteDatabase):
             team, date,
         )
         return [_update(r) for r in rows]
+
+    def list_member_updates(self, team: str, user_id: str, *, limit: int) -> list[Update]:
+        """A member's latest `limit` updates, newest first (the `updates_by_member` index)."""
+        rows = self._read(
+            "list_member_updates",
+            f"SELECT {_UPDATE_COLUMNS} FROM updates WHERE team = ? AND user_id = ? "
+            "ORDER BY date DESC LIMIT ?",
+            team, user_id, max(0, limit),
+        )
+        return [_update(r) for r in rows]
+
+    def iter_team_updates(
+        self, team: str, since: str | None = None, until: str | None = None
+    ) -> Iterator[Update]:
+        """Keyset pages of `UPDATE_PAGE` rows on the primary key: the lock is never held
+        between pages, and a write in between is never blocked by a long export."""
+        # Rows come after (date, user id) = `after`: the first page from just before `since`.
+        after: tuple[str, str] = (since or "", "")
+        last = until or "9999-12-31"
+        while True:
+            rows = self._read(
+                "iter_team_updates",
+                f"SELECT {_UPDATE_COLUMNS} FROM updates WHERE team = ? "
+                "AND (date, user_id) > (?, ?) AND date <= ? ORDER BY date, user_id LIMIT ?",
+                team, *after, last, UPDATE_PAGE,
+            )
+            yield from (_update(row) for row in rows)
+            if len(rows) < UPDATE_PAGE:
+                return
+            after = (str(rows[-1][1]), str(rows[-1][2]))
 
     def clear_update(self, team: str, date: str, user_id: str) -> Update | None:
         """Delete a member's update for a date; returns what was deleted (None if nothing)."""
