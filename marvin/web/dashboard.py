@@ -107,7 +107,7 @@ def _authorized(request: Request, token: bytes) -> bool:
     return any(hmac.compare_digest(o.encode(), token) for o in offered)
 
 
-def _guard(token: str | None, handler: Handler) -> Handler:
+def guard(token: str | None, handler: Handler) -> Handler:
     secret = token.encode() if token and token.strip() else None  # "" must not open it
 
     async def guarded(request: Request) -> Response:
@@ -310,6 +310,6 @@ def dashboard_routes(history: RunHistory, token: str | None) -> list[Route]:
         return _page(f"{detail.run.flow} run", _run_page(detail))
 
     return [
-        Route("/runs", _guard(token, run_list), methods=["GET"]),
-        Route("/runs/{run_id}", _guard(token, run_detail), methods=["GET"]),
+        Route("/runs", guard(token, run_list), methods=["GET"]),
+        Route("/runs/{run_id}", guard(token, run_detail), methods=["GET"]),
     ]

@@ -20,6 +20,7 @@ from marvin.slack.app import dispatch
 from marvin.store.base import Store, deadline
 from marvin.store.firestore.indexes import QUERIES, missing_indexes
 from marvin.store.run_history import RunHistory
+from marvin.web.api import api_routes
 from marvin.web.dashboard import dashboard_routes
 from marvin.web.http import SlackHandler, build_web_app
 from marvin.web.shutdown import finish_runs
@@ -85,7 +86,7 @@ def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None)
                 slack_handler,
                 functools.partial(check_health, marvin.store, lambda: scheduler.running,
                                   socket.status if socket is not None else None),
-                extra_routes=_dashboard_routes(settings, marvin.history),
+                extra_routes=_dashboard_routes(settings, marvin.history, marvin.store),
                 slack_threads=settings.slack_thread_count(),
             )
             scheduler.start()
@@ -172,9 +173,9 @@ def slack_requests(
         socket.close()
 
 
-def _dashboard_routes(settings: Settings, history: RunHistory) -> list[Route]:
+def _dashboard_routes(settings: Settings, history: RunHistory, store: Store) -> list[Route]:
     token = settings.dashboard_token.get_secret_value() if settings.dashboard_token else None
     log.info(
         "runs dashboard at /runs" if token else "runs dashboard off: set MARVIN_DASHBOARD_TOKEN"
     )
-    return dashboard_routes(history, token)
+    return dashboard_routes(history, token) + api_routes(store, settings, token)
