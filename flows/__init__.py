@@ -1,15 +1,16 @@
-"""Marvin's flows: the reminder and the standup, written on `marvin.engine`."""
+"""Marvin's flows: the reminder, the standup and the weekly report, written on
+`marvin.engine`."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from marvin.domain.run_names import REMINDER_FLOW, STANDUP_FLOW
+from marvin.domain.run_names import REMINDER_FLOW, STANDUP_FLOW, WEEKLY_REPORT_FLOW
 
 if TYPE_CHECKING:
     from marvin.engine import Flow
 
-FLOW_NAMES = (REMINDER_FLOW, STANDUP_FLOW)
+FLOW_NAMES = (REMINDER_FLOW, STANDUP_FLOW, WEEKLY_REPORT_FLOW)
 
 
 def get_flow(name: str) -> Flow:
@@ -22,4 +23,8 @@ def get_flow(name: str) -> Flow:
         from flows.standup import flow as standup
 
         return standup
+    if name == WEEKLY_REPORT_FLOW:
+        from flows.weekly_report import flow as weekly_report
+
+        return weekly_report
     raise ValueError(f"unknown flow {name!r}: expected one of {', '.join(FLOW_NAMES)}")

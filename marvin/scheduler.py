@@ -29,7 +29,8 @@ from apscheduler.triggers.base import BaseTrigger
 
 from flows import FLOW_NAMES
 from marvin.domain.models import DEFAULT_TEAM, SlotClaim, Team
-from marvin.domain.run_names import REMINDER_FLOW, STANDUP_FLOW
+from marvin.domain.run_names import REMINDER_FLOW, STANDUP_FLOW, WEEKLY_REPORT_FLOW
+from marvin.domain.weekly import report_slot
 from marvin.engine.schedules import CronClock, Schedule, ScheduledRun
 from marvin.history.recovery import close_dead_runs
 from marvin.history.retention import prune_runs
@@ -59,9 +60,10 @@ def teams_to_schedule(store: Store, settings: Settings) -> list[Team]:
 
 
 def team_clocks(team: Team) -> dict[str, CronClock]:
-    """The reminder and standup clocks of one team (parameter `team` set to its name)."""
+    """The reminder and standup clocks of one team (parameter `team` set to its name), and
+    its weekly report's when that is on."""
     params = {"team": team.name}
-    return {
+    clocks = {
         REMINDER_FLOW: CronClock.daily_at(
             team.reminder_time, days=team.days, timezone=team.timezone, parameter_defaults=params
         ),
@@ -69,6 +71,12 @@ def team_clocks(team: Team) -> dict[str, CronClock]:
             team.standup_time, days=team.days, timezone=team.timezone, parameter_defaults=params
         ),
     }
+    slot = report_slot(team.weekly_report)
+    if slot is not None:
+        day, time = slot
+        clocks[WEEKLY_REPORT_FLOW] = CronClock.daily_at(
+            time, days=(day,), timezone=team.timezone, parameter_defaults=params)
+    return clocks
 
 
 def flow_schedules(teams: list[Team]) -> dict[str, Schedule]:

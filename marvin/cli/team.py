@@ -18,6 +18,7 @@ from marvin.domain.late_window import parse_late_until
 from marvin.domain.models import DEFAULT_TEAM, Member, Team
 from marvin.domain.names import check_channel, check_team_name, check_zone
 from marvin.domain.standup import is_user_id, parse_days, parse_hhmm
+from marvin.domain.weekly import parse_weekly_report
 from marvin.settings import load_settings
 from marvin.store.teams import UnknownTeamError, default_team, membership_date, resolve_team
 
@@ -90,6 +91,11 @@ def team_set(
         typer.Option(help="late updates join the posted digest until: reminder, off, or "
                      "a duration after standup time such as 2h"),
     ] = None,
+    weekly_report: Annotated[
+        str | None,
+        typer.Option(help="post a weekly report to the channel: off, or a day and time "
+                     "such as 'fri 16:00'"),
+    ] = None,
 ) -> None:
     """Create or change a team's schedule and channel."""
     option_value("NAME", check_team_name, name)
@@ -103,6 +109,9 @@ def team_set(
             current = replace(default_team(settings), name=name)
         updated = _changed_team(current, timezone, standup_time, reminder_time, days, channel)
         updated = _changed_digest(updated, digest_mode, late_until)
+        if weekly_report is not None:
+            updated = replace(updated, weekly_report=option_value(
+                "--weekly-report", parse_weekly_report, weekly_report))
         if channel is not None:  # checked with Slack when Slack is configured
             check_channels(marvin, [("--channel", channel)])
         marvin.store.save_team(updated)

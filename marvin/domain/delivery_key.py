@@ -32,6 +32,10 @@ class DeliveryKey:
     def digest(cls, team: str, date: str, channel: str) -> DeliveryKey:
         return cls(DeliveryKind.DIGEST, team, date, channel)
 
+    @classmethod
+    def weekly_report(cls, team: str, monday: str, channel: str) -> DeliveryKey:
+        return cls(DeliveryKind.REPORT, team, monday, channel)
+
     def __str__(self) -> str:
         return f"{self.kind.value}/{self.team}/{self.date}/{self.target}"
 
@@ -40,6 +44,8 @@ class DeliveryKey:
         """How an error about this delivery starts."""
         if self.kind is DeliveryKind.REMINDER:
             return f"could not remind {self.target}"
+        if self.kind is DeliveryKind.REPORT:
+            return f"could not post the weekly report to {self.target}"
         return f"could not post the digest to {self.target}"
 
     @property
@@ -47,4 +53,6 @@ class DeliveryKey:
         """Why a task skips a delivery that went out before."""
         if self.kind is DeliveryKind.REMINDER:
             return f"{self.target} was already reminded for {self.date}"
+        if self.kind is DeliveryKind.REPORT:
+            return f"the weekly report of {self.date} was already posted to {self.target}"
         return f"the digest for {self.date} was already posted to {self.target}"

@@ -52,6 +52,9 @@ class Team:
     # Until when an update after standup time still joins the digest already posted
     # (`marvin.domain.late_window`): "reminder", "off" or a duration such as "2h".
     late_until: str = "reminder"
+    # When the weekly report is posted to `channel`: "off" or a day and time, "fri 16:00"
+    # (`marvin.domain.weekly`).
+    weekly_report: str = "off"
 
 
 @dataclass(frozen=True)
@@ -136,6 +139,7 @@ class DeliveryKind(StrEnum):
 
     REMINDER = "reminder"  # target: a Slack user id
     DIGEST = "digest"  # target: a channel
+    REPORT = "report"  # the weekly report, dated by its week's Monday; target: a channel
 
 
 @dataclass(frozen=True)

@@ -57,3 +57,10 @@ def test_bad_options_are_one_line_and_write_nothing(cli: Cli) -> None:  # noqa: 
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     assert cli("export", "--team", "nope").returncode == 2
     assert not out.exists() and not (cli.cwd / "x.csv.partial").exists()
+
+
+def test_team_set_weekly_report_is_checked_and_listed(cli: Cli) -> None:  # noqa: F811
+    assert cli("team", "set", "ops", "--weekly-report", "Friday 16:00").returncode == 0
+    assert "fri 16:00" in cli("team", "list").stdout
+    bad = cli("team", "set", "ops", "--weekly-report", "someday")
+    assert bad.returncode == 2 and "--weekly-report" in bad.stderr and "fri 16:00" in bad.stderr

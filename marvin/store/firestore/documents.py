@@ -21,7 +21,8 @@ def team_doc(team: Team) -> dict[str, Any]:
     return {"name": team.name, "timezone": team.timezone, "standup_time": team.standup_time,
             "reminder_time": team.reminder_time, "days": list(team.days), "channel": team.channel,
             "questions": questions_to_list(team.questions),
-            "digest_mode": team.digest_mode, "late_until": team.late_until}
+            "digest_mode": team.digest_mode, "late_until": team.late_until,
+            "weekly_report": team.weekly_report}
 
 
 def team_from_doc(d: dict[str, Any]) -> Team:
@@ -30,7 +31,8 @@ def team_from_doc(d: dict[str, Any]) -> Team:
                 questions=questions_from_list(d.get("questions")),
                 # teams written before these settings existed: as Marvin behaved then
                 digest_mode=d.get("digest_mode", "message"),
-                late_until=d.get("late_until", "reminder"))
+                late_until=d.get("late_until", "reminder"),
+                weekly_report=d.get("weekly_report", "off"))
 
 
 def member_from_doc(d: dict[str, Any]) -> Member:

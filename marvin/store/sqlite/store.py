@@ -35,7 +35,8 @@ from marvin.store.update_writes import Change, UpdateWrites, stamped
 
 _MEMBER_COLUMNS = "user_id, team, name, joined_on, left_on"
 _TEAM_COLUMNS = (
-    "name, timezone, standup_time, reminder_time, days, channel, questions, digest_mode, late_until"
+    "name, timezone, standup_time, reminder_time, days, channel, questions, digest_mode, "
+    "late_until, weekly_report"
 )
 _UPDATE_COLUMNS = "team, date, user_id, entries, updated_at, answers, skipped, first_posted_at"
 _DELIVERY_COLUMNS = "kind, team, date, target, claimed_at, sent, detail"
@@ -70,10 +71,11 @@ class SqliteStore(UpdateWrites, SqliteDatabase):
         self._write(
             "save_team",
             f"INSERT OR REPLACE INTO teams ({_TEAM_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             team.name, team.timezone, team.standup_time, team.reminder_time,
             json.dumps(list(team.days)), team.channel,
             json.dumps(questions_to_list(team.questions)), team.digest_mode, team.late_until,
+            team.weekly_report,
         )
 
     def get_team(self, name: str) -> Team | None:
@@ -350,11 +352,11 @@ def _delivery_where(key: DeliveryKey) -> tuple[str, str, str, str]:
 
 def _team(row: tuple[object, ...]) -> Team:
     (name, timezone, standup_time, reminder_time, days, channel, questions, digest_mode,
-     late_until) = row
+     late_until, weekly_report) = row
     return Team(str(name), str(timezone), str(standup_time), str(reminder_time),
                 tuple(json.loads(str(days))), str(channel),
                 questions_from_list(json.loads(str(questions)) if questions else None),
-                str(digest_mode), str(late_until))
+                str(digest_mode), str(late_until), str(weekly_report))
 
 
 def _member(row: tuple[object, ...]) -> Member:
