@@ -71,6 +71,10 @@ NOT_CONFIRMED = (
     ":warning: Marvin could not confirm the change: its database stopped answering "
     "mid-write. Check with `/standup show` in a minute."
 )
+NOT_READ = (
+    ":warning: Marvin could not read the history in time: its database did not answer. "
+    "Please try again in a minute."
+)
 UNCONFIRMED = (
     ":warning: Marvin could not confirm that your update was saved: its database stopped "
     "answering mid-write. Check with `/standup show` in a minute before posting it again."
@@ -170,6 +174,8 @@ def _answer(request: StandupRequest, budget: float) -> Reply:
             return _act(request)
     except StoreError as exc:  # OutcomeUnknown too: a write went out, its answer did not
         unknown = isinstance(exc, OutcomeUnknown)
+        if request.command.action == "history":
+            return Reply(NOT_READ, ok=False)
         if request.command.action == "update":
             return Reply(UNCONFIRMED if unknown else NOT_SAVED, ok=False)
         return Reply(NOT_CONFIRMED if unknown else NOT_CHANGED, ok=False)

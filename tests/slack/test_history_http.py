@@ -7,8 +7,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+import pytest
+
 from marvin.domain.models import Answer, Member, Team
+from marvin.interactions.standup_command import NOT_READ
 from marvin.interactions.standup_history import MAX_COUNT
+from marvin.store.base import StoreError
 from marvin.testing.signing import signed_headers, slash_command_body
 from marvin.testing.slack_limits_check import check_message
 from tests.slack.test_app_http import SECRET, Marvin, healthy, marvin  # noqa: F401 (fixtures)
@@ -88,3 +92,15 @@ def test_long_history_fits_one_answer_and_says_what_was_left_out(marvin: Marvin)
                                   AT + dt.timedelta(days=day))
     payload = history(marvin, f"<@U0002> {MAX_COUNT}")  # within limits: checked in `history`
     assert "Older updates did not fit" in shown(payload)
+
+
+def test_a_store_that_does_not_answer_says_so_in_time(
+    marvin: Marvin, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed(marvin)
+
+    def down(*_args: object, **_kwargs: object) -> list[object]:
+        raise StoreError("down")
+
+    monkeypatch.setattr(marvin.store, "list_member_updates", down)
+    assert shown(history(marvin, "")) == NOT_READ
