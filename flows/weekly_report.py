@@ -18,7 +18,7 @@ from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import DEFAULT_TEAM, DeliveryKind, Member, Update
 from marvin.domain.quiet_digest import without_mentions
 from marvin.domain.run_names import WEEKLY_REPORT_FLOW
-from marvin.domain.standup import local_today
+from marvin.domain.standup import last_standup_date
 from marvin.domain.weekly import week_of
 from marvin.engine import Flow, Parameter, get_context, task
 from marvin.reports.weekly_report import (
@@ -31,10 +31,11 @@ from marvin.reports.weekly_report import (
 
 @task
 def get_report_date(team: str, date: str | None = None) -> str:
-    """The last date the report counts: `date`, or the run's day in the team's zone."""
+    """The last date the report counts: `date`, or the latest standup whose time has come
+    (a report set before Monday's standup reports the week just ended)."""
     if date:
         return check_date(date)
-    return local_today(services().team(team), run_time())
+    return last_standup_date(services().team(team), run_time())
 
 
 @task(max_retries=2, retry_delay=STORE_RETRY_DELAY)

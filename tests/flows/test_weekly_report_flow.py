@@ -102,3 +102,14 @@ def test_the_report_has_its_own_clock_only_when_on() -> None:
         "weekly_report"]
     after = dt.datetime(2026, 6, 8, tzinfo=dt.UTC)
     assert clock.next_after(after) == dt.datetime(2026, 6, 12, 14, 0, tzinfo=dt.UTC)
+
+
+def test_before_mondays_standup_the_report_is_of_the_week_just_ended(
+    store: Store, standin: SlackStandIn, make_services: MakeServices, clock: FixedClock
+) -> None:
+    seed(store)
+    clock.at = dt.datetime(2026, 6, 15, 8, 0, tzinfo=dt.UTC)  # Monday, before 09:00
+    run = run_flow("weekly_report", {"team": TEAM}, make_services(), executor=LocalExecutor())
+    assert run.state.is_successful(), run.state
+    [report] = standin.posted_messages("#general")
+    assert report["blocks"][0]["text"]["text"] == "Weekly report: week of Monday 8 June"
