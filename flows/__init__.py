@@ -1,15 +1,16 @@
-"""Marvin's flows: the reminder, the standup and the nudge, written on `marvin.engine`."""
+"""Marvin's flows: the reminder, the standup, the nudge and the weekly report, written on
+`marvin.engine`."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from marvin.domain.run_names import NUDGE_FLOW, REMINDER_FLOW, STANDUP_FLOW
+from marvin.domain.run_names import NUDGE_FLOW, REMINDER_FLOW, STANDUP_FLOW, WEEKLY_REPORT_FLOW
 
 if TYPE_CHECKING:
     from marvin.engine import Flow
 
-FLOW_NAMES = (REMINDER_FLOW, STANDUP_FLOW, NUDGE_FLOW)
+FLOW_NAMES = (REMINDER_FLOW, STANDUP_FLOW, NUDGE_FLOW, WEEKLY_REPORT_FLOW)
 
 
 def get_flow(name: str) -> Flow:
@@ -26,4 +27,8 @@ def get_flow(name: str) -> Flow:
         from flows.nudge import flow as nudge
 
         return nudge
+    if name == WEEKLY_REPORT_FLOW:
+        from flows.weekly_report import flow as weekly_report
+
+        return weekly_report
     raise ValueError(f"unknown flow {name!r}: expected one of {', '.join(FLOW_NAMES)}")

@@ -90,7 +90,7 @@ def _scheduled_for(params: Mapping[str, object]) -> str:
 
 def print_teams(console: Console, teams: Sequence[tuple[Team, list[Member]]]) -> None:
     headers = ("team", "time zone", "reminder", "standup", "days", "channel", "digest",
-               "late until", "members")
+               "late until", "weekly report", "members")
     rows = []
     for team, members in teams:
         names = ", ".join(f"{m.name} ({m.user_id})" if m.name else m.user_id for m in members)
@@ -105,6 +105,7 @@ def print_teams(console: Console, teams: Sequence[tuple[Team, list[Member]]]) ->
             team.channel,
             team.digest_mode,
             team.late_until,
+            team.weekly_report,
             names or "-",
         )
         rows.append([Text(cell) for cell in cells])  # user text: never read as markup

@@ -19,6 +19,7 @@ from marvin.domain.models import DEFAULT_TEAM, Member, Team
 from marvin.domain.names import check_channel, check_team_name, check_zone
 from marvin.domain.nudge import MAX_NUDGE_BEFORE, check_nudge_before
 from marvin.domain.standup import is_user_id, parse_days, parse_hhmm
+from marvin.domain.weekly import parse_weekly_report
 from marvin.domain.zones import check_reminder_zone
 from marvin.settings import load_settings
 from marvin.store.teams import UnknownTeamError, default_team, membership_date, resolve_team
@@ -103,6 +104,11 @@ def team_set(
         typer.Option(help="minutes before standup for a short nudge DM to who has not "
                      f"posted (0 = no nudges, at most {MAX_NUDGE_BEFORE})"),
     ] = None,
+    weekly_report: Annotated[
+        str | None,
+        typer.Option(help="post a weekly report to the channel: off, or a day and time "
+                     "such as 'fri 16:00'"),
+    ] = None,
 ) -> None:
     """Create or change a team's schedule, channel, reminder zones and nudges."""
     option_value("NAME", check_team_name, name)
@@ -122,6 +128,9 @@ def team_set(
         if nudge_before is not None:
             updated = replace(updated, nudge_before=option_value(
                 "--nudge-before", lambda v: check_nudge_before(int(v)), str(nudge_before)))
+        if weekly_report is not None:
+            updated = replace(updated, weekly_report=option_value(
+                "--weekly-report", parse_weekly_report, weekly_report))
         if channel is not None:  # checked with Slack when Slack is configured
             check_channels(marvin, [("--channel", channel)])
         marvin.store.save_team(updated)

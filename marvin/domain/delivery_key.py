@@ -37,6 +37,10 @@ class DeliveryKey:
     def digest(cls, team: str, date: str, channel: str) -> DeliveryKey:
         return cls(DeliveryKind.DIGEST, team, date, channel)
 
+    @classmethod
+    def weekly_report(cls, team: str, monday: str, channel: str) -> DeliveryKey:
+        return cls(DeliveryKind.REPORT, team, monday, channel)
+
     def __str__(self) -> str:
         return f"{self.kind.value}/{self.team}/{self.date}/{self.target}"
 
@@ -47,6 +51,8 @@ class DeliveryKey:
             return f"could not remind {self.target}"
         if self.kind is DeliveryKind.NUDGE:
             return f"could not nudge {self.target}"
+        if self.kind is DeliveryKind.REPORT:
+            return f"could not post the weekly report to {self.target}"
         return f"could not post the digest to {self.target}"
 
     @property
@@ -56,4 +62,6 @@ class DeliveryKey:
             return f"{self.target} was already reminded for {self.date}"
         if self.kind is DeliveryKind.NUDGE:
             return f"{self.target} was already nudged for {self.date}"
+        if self.kind is DeliveryKind.REPORT:
+            return f"the weekly report of {self.date} was already posted to {self.target}"
         return f"the digest for {self.date} was already posted to {self.target}"

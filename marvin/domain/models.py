@@ -56,6 +56,9 @@ class Team:
     # `reminder_time` in each member's own zone (the digest stays in `timezone`).
     reminder_zone: str = "team"
     nudge_before: int = 0  # minutes before standup for the nudge DM; 0: no nudges
+    # When the weekly report is posted to `channel`: "off" or a day and time, "fri 16:00"
+    # (`marvin.domain.weekly`).
+    weekly_report: str = "off"
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,7 @@ class DeliveryKind(StrEnum):
     REMINDER = "reminder"  # target: a Slack user id
     DIGEST = "digest"  # target: a channel
     NUDGE = "nudge"  # target: a Slack user id; the shorter DM shortly before standup
+    REPORT = "report"  # the weekly report, dated by its week's Monday; target: a channel
 
 
 @dataclass(frozen=True)

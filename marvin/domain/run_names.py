@@ -14,11 +14,13 @@ __all__ = [
     "REMINDER_NEEDED_TASK",
     "STANDUP_DATE_TASK",
     "STANDUP_FLOW",
+    "WEEKLY_REPORT_FLOW",
 ]
 
 REMINDER_FLOW = "reminder"
 STANDUP_FLOW = "standup"
 NUDGE_FLOW = "nudge"
+WEEKLY_REPORT_FLOW = "weekly_report"
 #: Decides which standup a reminder run is for; its result is that date (YYYY-MM-DD).
 STANDUP_DATE_TASK = "get_standup_date"
 #: Mapped over the team; a child that ran (not skipped) is a member who needed a reminder.

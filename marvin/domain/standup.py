@@ -174,6 +174,11 @@ def _local_today(team: Team, now: dt.datetime) -> dt.date:
     return pendulum.instance(now).in_timezone(_zone(team)).date()
 
 
+def local_today(team: Team, now: dt.datetime) -> str:
+    """Today's date (YYYY-MM-DD) in the team's time zone at `now`: where reports end."""
+    return _local_today(team, now).isoformat()
+
+
 # Times and days (settings, `marvin team add`) ------------------------------------------------
 
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from marvin.domain.digest import escape_mrkdwn, update_body
 from marvin.domain.models import DEFAULT_TEAM, Member, Team
@@ -24,6 +25,7 @@ from marvin.domain.slack_fit import fit_with_note
 from marvin.domain.slack_limits import MAX_EPHEMERAL_ANSWER
 from marvin.domain.standup import format_date, is_skipped
 from marvin.interactions.nudge_choice import nudge_choice
+from marvin.interactions.standup_history import is_history_command, standup_history
 from marvin.interactions.update_date import UpdateDate, update_date
 from marvin.interactions.update_writes import AppendText, save_update
 from marvin.settings import Settings
@@ -49,6 +51,8 @@ HELP = (
     "• `/standup show`: see what you have posted so far\n"
     "• `/standup clear`: delete your update for the next standup (and see what was "
     "cleared)\n"
+    "• `/standup history [@person] [N]`: the last N updates (default 5, at most 30) of "
+    "yourself or of someone in your team\n"
     "• `/standup join [team]`: take part in standup (team `default` unless you name one)\n"
     "• `/standup leave`: stop taking part (no more reminders)\n"
     "• `/standup nudges off` (or `on`): no short nudge DM just before standup "
@@ -70,6 +74,10 @@ NOT_CONFIRMED = (
     ":warning: Marvin could not confirm the change: its database stopped answering "
     "mid-write. Check with `/standup show` in a minute."
 )
+NOT_READ = (
+    ":warning: Marvin could not read the history in time: its database did not answer. "
+    "Please try again in a minute."
+)
 UNCONFIRMED = (
     ":warning: Marvin could not confirm that your update was saved: its database stopped "
     "answering mid-write. Check with `/standup show` in a minute before posting it again."
@@ -82,16 +90,18 @@ class Reply:
 
     `posted_digests` are the (team, date) of digests already in Slack that the command
     changed an update of: the caller brings them up to date (`marvin.delivery.digest_sync`)
-    after answering, off the request's thread."""
+    after answering, off the request's thread. `blocks`, when any, are the answer and
+    `text` its fallback."""
 
     text: str
     ok: bool = True
     posted_digests: tuple[tuple[str, str], ...] = ()
+    blocks: tuple[dict[str, Any], ...] = field(default=())
 
 
 @dataclass(frozen=True)
 class Command:
-    action: str  # "form", "update", "show", "clear", "help", "join", "leave", "nudges"
+    action: str  # "form", "update", "show", "clear", "help", "join", "leave", "nudges", "history"
     argument: str = ""
 
 
@@ -126,6 +136,8 @@ def parse_command(text: str) -> Command:
         return Command(lowered)
     if lowered in ("join", "nudges") and len(rest.split()) <= 1:
         return Command(lowered, rest.strip())
+    if lowered == "history" and is_history_command(rest):
+        return Command("history", rest.strip())
     return Command("update", text)
 
 
@@ -165,6 +177,8 @@ def _answer(request: StandupRequest, budget: float) -> Reply:
             return _act(request)
     except StoreError as exc:  # OutcomeUnknown too: a write went out, its answer did not
         unknown = isinstance(exc, OutcomeUnknown)
+        if request.command.action == "history":
+            return Reply(NOT_READ, ok=False)
         if request.command.action == "update":
             return Reply(UNCONFIRMED if unknown else NOT_SAVED, ok=False)
         return Reply(NOT_CONFIRMED if unknown else NOT_CHANGED, ok=False)
@@ -334,7 +348,13 @@ def _nudges(request: StandupRequest) -> Reply:
     return Reply(text, ok)
 
 
+def _history(request: StandupRequest) -> Reply:
+    answer = standup_history(request.store, request.user_id, request.command.argument)
+    return Reply(answer.text, ok=answer.ok, blocks=answer.blocks)
+
+
 _ACTIONS: dict[str, Callable[[StandupRequest], Reply]] = {
+    "history": _history,
     "nudges": _nudges,
     "update": _update,
     "show": _show,

@@ -194,6 +194,16 @@ class Store(Protocol):
     def clear_update(self, team: str, date: str, user_id: str) -> Update | None:
         """Delete a member's update for a date; returns what was deleted (None if nothing)."""
 
+    def list_member_updates(self, team: str, user_id: str, *, limit: int) -> list[Update]:
+        """A member's latest `limit` updates in a team, newest date first, in ONE query
+        (an index serves it: `/standup history` answers within Slack's 3 s)."""
+
+    def iter_team_updates(
+        self, team: str, since: str | None = None, until: str | None = None
+    ) -> Iterator[Update]:
+        """A team's updates with `since` <= date <= `until` (None: no bound), sorted by
+        (date, user id), read page by page: memory stays flat however many there are."""
+
     # Deliveries (idempotency) ------------------------------------------------
     def claim_delivery(self, key: DeliveryKey, at: dt.datetime, owner: str = "") -> bool:
         """Atomically claim the right to send; False when anyone already claimed it.

@@ -11,11 +11,12 @@ from marvin.domain.run_names import (
     REMINDER_NEEDED_TASK,
     STANDUP_DATE_TASK,
     STANDUP_FLOW,
+    WEEKLY_REPORT_FLOW,
 )
 
 
 def test_each_flow_is_found_by_the_name_it_records_runs_under() -> None:
-    assert FLOW_NAMES == (REMINDER_FLOW, STANDUP_FLOW, NUDGE_FLOW)
+    assert FLOW_NAMES == (REMINDER_FLOW, STANDUP_FLOW, NUDGE_FLOW, WEEKLY_REPORT_FLOW)
     for name in FLOW_NAMES:
         assert get_flow(name).name == name
 

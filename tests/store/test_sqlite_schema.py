@@ -86,6 +86,7 @@ def test_teams_saved_before_digest_settings_keep_working(db_path: str) -> None:
     try:
         assert store.get_team("ops") == Team("ops", "UTC", "09:00", "08:30", (0, 1), "#ops")
         assert store.get_team("ops").digest_mode == "message"  # type: ignore[union-attr]
+        assert store.get_team("ops").weekly_report == "off"  # type: ignore[union-attr]
         store.save_team(Team("ops", late_until="off"))
         assert store.list_teams() == [Team("ops", late_until="off")]
     finally:

@@ -22,7 +22,8 @@ def team_doc(team: Team) -> dict[str, Any]:
             "reminder_time": team.reminder_time, "days": list(team.days), "channel": team.channel,
             "questions": questions_to_list(team.questions),
             "digest_mode": team.digest_mode, "late_until": team.late_until,
-            "reminder_zone": team.reminder_zone, "nudge_before": team.nudge_before}
+            "reminder_zone": team.reminder_zone, "nudge_before": team.nudge_before,
+            "weekly_report": team.weekly_report}
 
 
 def team_from_doc(d: dict[str, Any]) -> Team:
@@ -34,7 +35,8 @@ def team_from_doc(d: dict[str, Any]) -> Team:
                 late_until=d.get("late_until", "reminder"),
                 # Missing in documents written before: everyone in the team's zone, no nudges.
                 reminder_zone=d.get("reminder_zone") or "team",
-                nudge_before=int(d.get("nudge_before") or 0))
+                nudge_before=int(d.get("nudge_before") or 0),
+                weekly_report=d.get("weekly_report", "off"))
 
 
 def member_from_doc(d: dict[str, Any]) -> Member:

@@ -55,6 +55,10 @@ QUERIES: dict[QueryShape, str] = {
         "Store.list_updates_between (the standup pages)",
     QueryShape("deliveries").where("team", "==").where("date", ">=").where("date", "<="):
         "Store.list_deliveries_between (the standup pages)",
+    QueryShape("updates").where("team", "==").where("user_id", "==").order_by("date", DESC):
+        "Store.list_member_updates",
+    QueryShape("updates").where("team", "==").where("date", ">=").where("date", "<=")
+    .order_by("date", ASC).order_by("user_id", ASC): "Store.iter_team_updates",
 }
 """Every query the Firestore backend makes, with who makes it."""
 

@@ -44,10 +44,12 @@ from marvin.store.firestore.documents import (
     update_fields,
     update_from_doc,
 )
+from marvin.store.firestore.indexes import ASC, DESC
 from marvin.store.firestore.member_prefs import MemberPrefsDocuments
 from marvin.store.update_writes import Change, UpdateWrites, stamped
 
 CAS_ATTEMPTS = 30  # compare-and-set rounds before giving up under contention
+UPDATE_PAGE = 500  # documents per query when a team's updates are read page by page
 
 # A write that failed with one of these may still have been applied: Firestore documents
 # DEADLINE_EXCEEDED as "the operation may have completed", and the others say nothing.
@@ -193,6 +195,35 @@ class FirestoreStore(UpdateWrites, MemberPrefsDocuments, ClaimDocuments):
         with self._errors("list_updates_between"):
             docs = self._date_range("updates", team, since, until)
         return sorted((update_from_doc(d) for d in docs), key=lambda u: (u.date, u.user_id))
+    def list_member_updates(self, team: str, user_id: str, *, limit: int) -> list[Update]:
+        """A member's latest `limit` updates, newest first: one query on the composite
+        index (team, user_id, date descending)."""
+        if limit <= 0:
+            return []
+        query = (self._collection("updates").where("team", "==", team)
+                 .where("user_id", "==", user_id).order_by("date", DESC).limit(limit))
+        with self._errors("list_member_updates"):
+            snaps = self._stream(query, self._read)
+        return [update_from_doc(snap.to_dict()) for snap in snaps]
+
+    def iter_team_updates(
+        self, team: str, since: str | None = None, until: str | None = None
+    ) -> Iterator[Update]:
+        """Pages of `UPDATE_PAGE` documents on the composite index (team, date, user_id),
+        each page a query of its own that resumes after the last document read."""
+        query = (self._collection("updates").where("team", "==", team)
+                 .where("date", ">=", since or "").where("date", "<=", until or "9999-12-31")
+                 .order_by("date", ASC).order_by("user_id", ASC))
+        page = query.limit(UPDATE_PAGE)
+        while True:
+            with self._errors("iter_team_updates"):
+                docs = [snap.to_dict() for snap in self._stream(page, self._read)]
+            yield from (update_from_doc(d) for d in docs)
+            if len(docs) < UPDATE_PAGE:
+                return
+            last = docs[-1]
+            page = query.start_after({"date": last["date"], "user_id": last["user_id"]}
+                                     ).limit(UPDATE_PAGE)
 
     def clear_update(self, team: str, date: str, user_id: str) -> Update | None:
         """Delete exactly the version read (compare-and-set), and return it.

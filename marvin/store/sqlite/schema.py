@@ -12,18 +12,20 @@ import sqlite3
 
 from marvin.store.base import StoreError
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # 2: members.joined_on and members.left_on; 3: questions, answers, skip; 4: teams.digest_mode
 # and teams.late_until; 5: updates.first_posted_at; 6: teams.reminder_zone,
-# teams.nudge_before, member_prefs. Each upgrade checks for its columns rather than
-# the version, so they apply in any order.
+# teams.nudge_before, member_prefs; 7: teams.weekly_report and the index
+# updates_by_member. Each upgrade checks for its columns rather than the version, so
+# they apply in any order.
 
 _STORE_TABLES = """
 CREATE TABLE IF NOT EXISTS teams (
     name TEXT PRIMARY KEY, timezone TEXT NOT NULL, standup_time TEXT NOT NULL,
     reminder_time TEXT NOT NULL, days TEXT NOT NULL, channel TEXT NOT NULL,
     questions TEXT, digest_mode TEXT NOT NULL DEFAULT 'message',
-    late_until TEXT NOT NULL DEFAULT 'reminder', reminder_zone TEXT, nudge_before INTEGER);
+    late_until TEXT NOT NULL DEFAULT 'reminder', reminder_zone TEXT, nudge_before INTEGER,
+    weekly_report TEXT NOT NULL DEFAULT 'off');
 CREATE TABLE IF NOT EXISTS members (
     user_id TEXT PRIMARY KEY, team TEXT NOT NULL, name TEXT NOT NULL,
     joined_on TEXT, left_on TEXT);
@@ -33,6 +35,7 @@ CREATE TABLE IF NOT EXISTS updates (
     entries TEXT NOT NULL, updated_at TEXT, answers TEXT,
     skipped INTEGER NOT NULL DEFAULT 0, first_posted_at TEXT,
     PRIMARY KEY (team, date, user_id));
+CREATE INDEX IF NOT EXISTS updates_by_member ON updates (team, user_id, date);
 CREATE TABLE IF NOT EXISTS deliveries (
     team TEXT NOT NULL, date TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL,
     claimed_at TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0, detail TEXT NOT NULL DEFAULT '',
@@ -138,6 +141,8 @@ def _add_questions(db: sqlite3.Connection) -> None:
 _TEAM_DIGEST_COLUMNS = {
     "digest_mode": "ALTER TABLE teams ADD COLUMN digest_mode TEXT NOT NULL DEFAULT 'message'",
     "late_until": "ALTER TABLE teams ADD COLUMN late_until TEXT NOT NULL DEFAULT 'reminder'",
+    # schema 6: off, as every team was before
+    "weekly_report": "ALTER TABLE teams ADD COLUMN weekly_report TEXT NOT NULL DEFAULT 'off'",
 }
 
 

@@ -36,11 +36,13 @@ from marvin.store.update_writes import Change, UpdateWrites, stamped
 
 _MEMBER_COLUMNS = "user_id, team, name, joined_on, left_on"
 _TEAM_COLUMNS = ("name, timezone, standup_time, reminder_time, days, channel, questions, "
-                 "digest_mode, late_until, reminder_zone, nudge_before")
+                 "digest_mode, late_until, reminder_zone, nudge_before, weekly_report")
 _UPDATE_COLUMNS = "team, date, user_id, entries, updated_at, answers, skipped, first_posted_at"
 _DELIVERY_COLUMNS = "kind, team, date, target, claimed_at, sent, detail"
 _DELIVERY_WHERE = "team = ? AND date = ? AND kind = ? AND target = ?"
 _SLOT_COLUMNS = "job, slot, owner, claimed_at, done"
+UPDATE_PAGE = 1000
+"""Updates read per query by `iter_team_updates`."""
 
 
 class SqliteStore(UpdateWrites, MemberPrefsRows, SqliteDatabase):
@@ -63,11 +65,11 @@ class SqliteStore(UpdateWrites, MemberPrefsRows, SqliteDatabase):
         self._write(
             "save_team",
             f"INSERT OR REPLACE INTO teams ({_TEAM_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             team.name, team.timezone, team.standup_time, team.reminder_time,
             json.dumps(list(team.days)), team.channel,
             json.dumps(questions_to_list(team.questions)), team.digest_mode, team.late_until,
-            team.reminder_zone, team.nudge_before,
+            team.reminder_zone, team.nudge_before, team.weekly_report,
         )
 
     def get_team(self, name: str) -> Team | None:
@@ -171,6 +173,36 @@ class SqliteStore(UpdateWrites, MemberPrefsRows, SqliteDatabase):
             team, since, until,
         )
         return [_update(r) for r in rows]
+
+    def list_member_updates(self, team: str, user_id: str, *, limit: int) -> list[Update]:
+        """A member's latest `limit` updates, newest first (the `updates_by_member` index)."""
+        rows = self._read(
+            "list_member_updates",
+            f"SELECT {_UPDATE_COLUMNS} FROM updates WHERE team = ? AND user_id = ? "
+            "ORDER BY date DESC LIMIT ?",
+            team, user_id, max(0, limit),
+        )
+        return [_update(r) for r in rows]
+
+    def iter_team_updates(
+        self, team: str, since: str | None = None, until: str | None = None
+    ) -> Iterator[Update]:
+        """Keyset pages of `UPDATE_PAGE` rows on the primary key: the lock is never held
+        between pages, and a write in between is never blocked by a long export."""
+        # Rows come after (date, user id) = `after`: the first page from just before `since`.
+        after: tuple[str, str] = (since or "", "")
+        last = until or "9999-12-31"
+        while True:
+            rows = self._read(
+                "iter_team_updates",
+                f"SELECT {_UPDATE_COLUMNS} FROM updates WHERE team = ? "
+                "AND (date, user_id) > (?, ?) AND date <= ? ORDER BY date, user_id LIMIT ?",
+                team, *after, last, UPDATE_PAGE,
+            )
+            yield from (_update(row) for row in rows)
+            if len(rows) < UPDATE_PAGE:
+                return
+            after = (str(rows[-1][1]), str(rows[-1][2]))
 
     def clear_update(self, team: str, date: str, user_id: str) -> Update | None:
         """Delete a member's update for a date; returns what was deleted (None if nothing)."""
@@ -334,13 +366,13 @@ def _delivery_where(key: DeliveryKey) -> tuple[str, str, str, str]:
 
 def _team(row: tuple[object, ...]) -> Team:
     (name, timezone, standup_time, reminder_time, days, channel, questions, digest_mode,
-     late_until, zone, nudge) = row
+     late_until, zone, nudge, weekly_report) = row
     return Team(str(name), str(timezone), str(standup_time), str(reminder_time),
                 tuple(json.loads(str(days))), str(channel),
                 questions_from_list(json.loads(str(questions)) if questions else None),
                 digest_mode=str(digest_mode), late_until=str(late_until),
                 reminder_zone=str(zone or "team"),  # NULL: stored before, as then
-                nudge_before=int(str(nudge or 0)))
+                nudge_before=int(str(nudge or 0)), weekly_report=str(weekly_report))
 
 
 def _member(row: tuple[object, ...]) -> Member:
