@@ -47,6 +47,8 @@ class Team:
     days: tuple[int, ...] = (0, 1, 2, 3, 4)  # ISO weekday - 1: Monday is 0, Sunday is 6
     channel: str = "#general"
     questions: tuple[Question, ...] = DEFAULT_QUESTIONS
+    lead: str = ""  # a Slack user id told of blockers by DM ("" : nobody)
+    blockers_channel: str = ""  # where blockers are posted ("" : nowhere)
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,16 @@ class Member:
     name: str = ""
     joined_on: str | None = None
     left_on: str | None = None
+    inactive_since: str | None = None
+    inactive_reason: str = ""
+
+    @property
+    def is_active(self) -> bool:
+        """Reachable in Slack: `inactive_since` (YYYY-MM-DD, the UTC day Marvin learned the
+        account was deactivated, deleted or cannot be DMed; `inactive_reason` says which)
+        is None. An inactive member is neither reminded nor listed as missing, but stays
+        in the team, so an account that comes back is reminded again."""
+        return self.inactive_since is None
 
     @property
     def is_current(self) -> bool:

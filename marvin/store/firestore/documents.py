@@ -20,19 +20,30 @@ from marvin.store.firestore.client import utc
 def team_doc(team: Team) -> dict[str, Any]:
     return {"name": team.name, "timezone": team.timezone, "standup_time": team.standup_time,
             "reminder_time": team.reminder_time, "days": list(team.days), "channel": team.channel,
-            "questions": questions_to_list(team.questions)}
+            "questions": questions_to_list(team.questions), "lead": team.lead,
+            "blockers_channel": team.blockers_channel}
 
 
 def team_from_doc(d: dict[str, Any]) -> Team:
     return Team(name=d["name"], timezone=d["timezone"], standup_time=d["standup_time"],
                 reminder_time=d["reminder_time"], days=tuple(d["days"]), channel=d["channel"],
-                questions=questions_from_list(d.get("questions")))
+                questions=questions_from_list(d.get("questions")),
+                lead=d.get("lead") or "", blockers_channel=d.get("blockers_channel") or "")
+
+
+def member_doc(member: Member) -> dict[str, Any]:
+    return {"user_id": member.user_id, "team": member.team, "name": member.name,
+            "joined_on": member.joined_on, "left_on": member.left_on,
+            "inactive_since": member.inactive_since, "inactive_reason": member.inactive_reason}
 
 
 def member_from_doc(d: dict[str, Any]) -> Member:
-    # Documents written before members had dates lack both fields: always, still.
+    # Documents written before members had dates lack both fields: always, still; before
+    # deactivation was kept, the inactive fields: active.
     return Member(user_id=d["user_id"], team=d["team"], name=d["name"],
-                  joined_on=d.get("joined_on"), left_on=d.get("left_on"))
+                  joined_on=d.get("joined_on"), left_on=d.get("left_on"),
+                  inactive_since=d.get("inactive_since"),
+                  inactive_reason=d.get("inactive_reason") or "")
 
 
 def update_from_doc(d: dict[str, Any]) -> Update:

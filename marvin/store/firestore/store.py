@@ -35,6 +35,7 @@ from marvin.store.base import OutcomeUnknown, StoreError, check_update_size
 from marvin.store.firestore.claims import ClaimDocuments
 from marvin.store.firestore.client import LOST_RACE, utc
 from marvin.store.firestore.documents import (
+    member_doc,
     member_from_doc,
     team_doc,
     team_from_doc,
@@ -86,8 +87,7 @@ class FirestoreStore(UpdateWrites, ClaimDocuments):
     # Members ---------------------------------------------------------------
     def save_member(self, member: Member) -> None:
         """Create or replace a member by user id."""
-        data = {"user_id": member.user_id, "team": member.team, "name": member.name,
-                "joined_on": member.joined_on, "left_on": member.left_on}
+        data = member_doc(member)
         with self._errors("save_member"):
             self._doc("members", member.user_id).set(data, **self._write)
 

@@ -12,17 +12,18 @@ import sqlite3
 
 from marvin.store.base import StoreError
 
-SCHEMA_VERSION = 5  # 2: members.joined_on and members.left_on; 3: questions, answers, skip;
-# 5: updates.first_posted_at
+SCHEMA_VERSION = 6  # 2: members.joined_on and members.left_on; 3: questions, answers, skip;
+# 5: updates.first_posted_at; 6: members.inactive_since/_reason, teams.lead/blockers_channel
 
 _STORE_TABLES = """
 CREATE TABLE IF NOT EXISTS teams (
     name TEXT PRIMARY KEY, timezone TEXT NOT NULL, standup_time TEXT NOT NULL,
     reminder_time TEXT NOT NULL, days TEXT NOT NULL, channel TEXT NOT NULL,
-    questions TEXT);
+    questions TEXT, lead TEXT NOT NULL DEFAULT '', blockers_channel TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS members (
     user_id TEXT PRIMARY KEY, team TEXT NOT NULL, name TEXT NOT NULL,
-    joined_on TEXT, left_on TEXT);
+    joined_on TEXT, left_on TEXT, inactive_since TEXT,
+    inactive_reason TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS members_by_team ON members (team, user_id);
 CREATE TABLE IF NOT EXISTS updates (
     team TEXT NOT NULL, date TEXT NOT NULL, user_id TEXT NOT NULL,
@@ -109,9 +110,13 @@ def _add_member_dates(db: sqlite3.Connection) -> None:
 
 def _add_questions(db: sqlite3.Connection) -> None:
     """Schema 2 to 3: teams gain their questions (NULL: the defaults), updates their
-    answers (NULL: none) and whether the member skipped the date."""
+    answers (NULL: none) and whether the member skipped the date; later columns alike."""
     added = {
-        "teams": {"questions": "TEXT"},
+        # schema 6: the team's lead and blockers channel ('': none), a member's
+        # deactivation (NULL: active)
+        "teams": {"questions": "TEXT", "lead": "TEXT NOT NULL DEFAULT ''",
+                  "blockers_channel": "TEXT NOT NULL DEFAULT ''"},
+        "members": {"inactive_since": "TEXT", "inactive_reason": "TEXT NOT NULL DEFAULT ''"},
         "updates": {"answers": "TEXT", "skipped": "INTEGER NOT NULL DEFAULT 0",
                     "first_posted_at": "TEXT"},  # schema 5; NULL: not kept then
     }
