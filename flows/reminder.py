@@ -1,7 +1,9 @@
 """The reminder flow: before standup, DM every member who has not posted yet.
 
 Reads like the seed's positive code: get the date, the team and the updates; decide per
-member whether a reminder is needed (SKIP when they posted, or chose "Skip today"); the
+member whether a reminder is needed (SKIP when they posted, chose "Skip today", or Slack
+cannot reach them: a refusal that says the account is gone SKIPs too, and publishes
+``slack.account_inactive`` for the `member_inactive` automation); the
 DM carries "Write my update" and "Skip today" buttons for that date; send the reminders (skipped
 along with their upstream); report. The reminders are the reference tasks, so a failed
 report does not fail the run and one failed reminder does (and alerts).
@@ -15,18 +17,24 @@ from flows.alerts import alert_on_failure
 from flows.common import get_standup_date, get_team, get_updates
 from flows.services import services
 from marvin.domain.delivery_key import DeliveryKey
+from marvin.domain.events import ACCOUNT_INACTIVE, GONE_ERRORS, Event
 from marvin.domain.models import DEFAULT_TEAM, Member, Update
 from marvin.domain.run_names import REMINDER_FLOW, REMINDER_NEEDED_TASK
 from marvin.domain.slack_fit import clip
 from marvin.domain.slack_limits import ADVISED_MESSAGE_TEXT
 from marvin.domain.standup import is_reminder_needed as needs_reminder
 from marvin.domain.standup import reminder_text
-from marvin.engine import SKIP, Flow, Parameter, get_context, task, unmapped
+from marvin.engine import FAIL, SKIP, Flow, Parameter, get_context, task, unmapped
+from marvin.history.events import publish
 from marvin.interactions.reminder_dm import reminder_blocks
+from marvin.slack.protocol import SlackError
 
 
 @task(name=REMINDER_NEEDED_TASK)
 def is_reminder_needed(member: Member, updates: list[Update]) -> Member:
+    if not member.is_active:
+        raise SKIP(f"{member.user_id} is inactive in Slack ({member.inactive_reason}) "
+                   f"since {member.inactive_since}")
     if not needs_reminder(member, updates):
         raise SKIP(f"{member.user_id} already posted or skipped the day")
     return member
@@ -40,12 +48,33 @@ def send_reminder(member: Member, team: str, date: str, force: bool = False) -> 
     # Built from checked parts and short; clipped all the same so no team setting can
     # make it a message Slack refuses.
     text = clip(reminder_text(member, s.team(team), date), ADVISED_MESSAGE_TEXT)
-    with s.outbox.claim(DeliveryKey.reminder(team, date, user), force=force) as out:
-        out.post_dm(user, text, reminder_blocks(text, date))
+    try:
+        with s.outbox.claim(DeliveryKey.reminder(team, date, user), force=force) as out:
+            out.post_dm(user, text, reminder_blocks(text, date))
+    except FAIL as failed:
+        gone = gone_error(failed)
+        if gone is None:
+            raise
+        # Not this run's failure (nor tomorrow's): the automation marks the member
+        # inactive and tells the admins once, after this run.
+        event_id = f"{get_context().flow_run_id}/{user}"
+        publish(Event(ACCOUNT_INACTIVE, event_id, team, user, s.now(), {"reason": gone}))
+        raise SKIP(f"Slack cannot reach {user} ({gone}): to be marked inactive") from None
     if s.dry_run:
         return f"would remind {user}"
     get_context().logger.info("reminded %s for %s", user, date)
     return f"reminded {user}"
+
+
+def gone_error(failure: BaseException) -> str | None:
+    """The Slack error behind `failure` when it means the member cannot be reached for
+    good (`GONE_ERRORS`), else None."""
+    cause: BaseException | None = failure
+    while cause is not None:
+        if isinstance(cause, SlackError):
+            return cause.error if cause.error in GONE_ERRORS else None
+        cause = cause.__cause__ or cause.__context__
+    return None
 
 
 @task(skip_on_upstream_skip=False)

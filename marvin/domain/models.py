@@ -85,9 +85,11 @@ class Member:
 
     def belongs_on(self, date: str) -> bool:
         """Whether the member was in the team for the standup on `date` (YYYY-MM-DD;
-        ISO dates order as strings)."""
+        ISO dates order as strings), and reachable: from the day they were marked inactive
+        they are not counted missing (nor reminded) until they come back."""
         joined = self.joined_on is None or self.joined_on <= date
-        return joined and (self.left_on is None or date < self.left_on)
+        reachable = self.inactive_since is None or date < self.inactive_since
+        return joined and reachable and (self.left_on is None or date < self.left_on)
 
 
 @dataclass(frozen=True)
@@ -143,6 +145,7 @@ class DeliveryKind(StrEnum):
 
     REMINDER = "reminder"  # target: a Slack user id
     DIGEST = "digest"  # target: a channel
+    NOTICE = "notice"  # target: "<about>:<to>", e.g. a member gone and the admin told
 
 
 @dataclass(frozen=True)

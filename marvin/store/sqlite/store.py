@@ -91,7 +91,8 @@ class SqliteStore(UpdateWrites, SqliteDatabase):
     def save_member(self, member: Member) -> None:
         """Create or replace a member by user id."""
         self._write("save_member",
-                    f"INSERT OR REPLACE INTO members ({_MEMBER_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    f"INSERT OR REPLACE INTO members ({_MEMBER_COLUMNS}) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
                     member.user_id, member.team, member.name, member.joined_on, member.left_on,
                     member.inactive_since, member.inactive_reason)
 
