@@ -1,7 +1,8 @@
 """Every write of a person's update, in one function: `/standup <text>`, the modal, "Skip today".
 
 Whatever must follow a change to an update (keeping a posted digest true, say) has one
-place to go: `save_update`. SDK-free: it writes to the store and returns what is stored.
+place to go: `save_update`. SDK-free: it writes to the store and returns what is stored,
+and publishes ``standup.blocker_reported`` when the answers saved name a blocker.
 
 Example::
 
@@ -13,7 +14,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from marvin.domain.events import blocker_reported
 from marvin.domain.models import Answer, Update
+from marvin.history.events import publish
 from marvin.store.base import Store
 
 
@@ -53,5 +56,9 @@ def save_update(
     if isinstance(change, AppendText):
         return store.append_update(team, date, user_id, change.text, at)
     if isinstance(change, ReplaceAnswers):
-        return store.save_answers(team, date, user_id, change.answers, at)
+        update = store.save_answers(team, date, user_id, change.answers, at)
+        if any(a.blockers and a.text.strip() for a in update.answers):
+            # The same event id for every edit of this update: escalated once.
+            publish(blocker_reported(team, date, user_id, at))
+        return update
     return store.set_skipped(team, date, user_id, change.skipped, at)
