@@ -20,6 +20,7 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from marvin.domain.standup import is_user_id
+from marvin.interactions.member_events import team_joined, user_changed
 from marvin.interactions.standup_command import command_field, handle_standup, parse_command
 from marvin.interactions.update_form import open_form
 from marvin.settings import Settings
@@ -72,3 +73,26 @@ def register(
             ack(response_type="ephemeral", text=SORRY)
 
     register_interactivity(app, store, settings, now, calls)
+    register_user_events(app, store, now)
+
+
+def register_user_events(app: App, store: Store, now: Callable[[], Any]) -> None:
+    """``user_change`` and ``team_join``: events for the automations (deactivated, back,
+    joined). Slack retries an event that is not acked in 3 s: a store that fails is
+    logged, and the retry (same event id) may try again."""
+
+    @app.event("user_change")
+    def user_change(event: dict[str, Any], body: dict[str, Any]) -> None:
+        try:
+            user_changed(store, event.get("user"), _event_id(body), now())
+        except Exception:
+            log.exception("user_change %s not handled", _event_id(body))
+
+    @app.event("team_join")
+    def team_join(event: dict[str, Any], body: dict[str, Any]) -> None:
+        team_joined(event.get("user"), _event_id(body), now())
+
+
+def _event_id(body: dict[str, Any]) -> str:
+    event_id = body.get("event_id")
+    return event_id if isinstance(event_id, str) and event_id else "unknown"

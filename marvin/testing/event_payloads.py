@@ -17,7 +17,7 @@ import secrets
 import time
 from typing import Any
 
-__all__ = ["JSON_CONTENT_TYPE", "app_home_opened", "event_body"]
+__all__ = ["JSON_CONTENT_TYPE", "app_home_opened", "event_body", "team_join", "user_change"]
 
 JSON_CONTENT_TYPE = "application/json"
 TEAM_ID = "T1"
@@ -26,15 +26,16 @@ API_APP_ID = "A1"
 Payload = dict[str, Any]
 
 
-def event_body(event: Payload, *, team_id: str = TEAM_ID) -> bytes:
-    """An ``event_callback`` envelope around `event`, as Slack POSTs it."""
+def event_body(event: Payload, *, team_id: str = TEAM_ID, event_id: str | None = None) -> bytes:
+    """An ``event_callback`` envelope around `event`, as Slack POSTs it (Slack's retries of
+    one event carry the same `event_id`)."""
     envelope = {
         "token": "verification-token",
         "team_id": team_id,
         "api_app_id": API_APP_ID,
         "event": event,
         "type": "event_callback",
-        "event_id": f"Ev{secrets.token_hex(5).upper()}",
+        "event_id": event_id or f"Ev{secrets.token_hex(5).upper()}",
         "event_time": int(time.time()),
         "authorizations": [{"enterprise_id": None, "team_id": team_id, "user_id": "UMARVIN",
                             "is_bot": True, "is_enterprise_install": False}],
@@ -50,3 +51,23 @@ def app_home_opened(user_id: str, *, tab: str = "home", view: Payload | None = N
     if view is not None:
         event["view"] = view
     return event
+
+
+def _user(user_id: str, deleted: bool) -> Payload:
+    """A user object as ``users.info`` and the user events carry it (the fields Marvin reads
+    and a few it does not)."""
+    return {"id": user_id, "team_id": TEAM_ID, "name": user_id.lower(), "deleted": deleted,
+            "real_name": f"User {user_id}", "tz": "UTC", "tz_offset": 0, "is_bot": False,
+            "profile": {"real_name": f"User {user_id}", "display_name": user_id.lower()}}
+
+
+def user_change(user_id: str, *, deleted: bool = False) -> Payload:
+    """The ``user_change`` event: a profile changed, or the account was (de)activated."""
+    return {"type": "user_change", "user": _user(user_id, deleted),
+            "cache_ts": int(time.time()), "event_ts": f"{time.time():.6f}"}
+
+
+def team_join(user_id: str) -> Payload:
+    """The ``team_join`` event: someone joined the workspace."""
+    return {"type": "team_join", "user": _user(user_id, False),
+            "event_ts": f"{time.time():.6f}"}

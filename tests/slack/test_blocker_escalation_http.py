@@ -33,6 +33,7 @@ from tests.slack.test_app_http import (  # noqa: F401  (fixtures)
 from tests.slack.test_update_modal_http import join, open_modal, opened_view, submit
 
 LEAD = "U0LEAD"
+ADMIN = "U0ADMIN"
 CHANNEL = "#blockers"
 
 
@@ -40,7 +41,8 @@ CHANNEL = "#blockers"
 def automated(marvin: Marvin, tmp_path: object) -> Iterator[SqliteHistory]:
     """Events published by the app run their automations at once, recorded in a history."""
     history = SqliteHistory(f"{tmp_path}/history.db")
-    services = build_services(make_settings(marvin.slack.url), marvin.store, now=lambda: NOW)
+    settings = make_settings(marvin.slack.url, admins=ADMIN)
+    services = build_services(settings, marvin.store, now=lambda: NOW)
 
     def run(flow: str, params: dict[str, object]) -> FlowRun:
         return run_flow(flow, params, services, executor=LocalExecutor(), history=history)
