@@ -80,11 +80,23 @@ def team_set(
     reminder_time: Annotated[str | None, typer.Option(help="HH:MM")] = None,
     days: Annotated[str | None, typer.Option(help="e.g. mon-fri, mon,wed,fri")] = None,
     channel: Annotated[str | None, typer.Option(help="digest channel, e.g. #general")] = None,
+    lead: Annotated[
+        str | None,
+        typer.Option(help="Slack user id DMed each blocker reported ('' for nobody)"),
+    ] = None,
+    blockers_channel: Annotated[
+        str | None,
+        typer.Option(help="channel each blocker reported is posted to ('' for none)"),
+    ] = None,
 ) -> None:
-    """Create or change a team's schedule and channel."""
+    """Create or change a team's schedule, channel, lead and blockers channel."""
     option_value("NAME", check_team_name, name)
     if channel is not None:
         option_value("--channel", check_channel, channel)
+    if lead and not is_user_id(lead):
+        raise bad_option("--lead", f"expected a Slack user id like U0123ABC, got {lead!r}")
+    if blockers_channel:
+        option_value("--blockers-channel", check_channel, blockers_channel)
     with open_marvin(load_settings()) as marvin:
         settings = marvin.settings
         try:
@@ -92,8 +104,16 @@ def team_set(
         except UnknownTeamError:  # a new team starts from the settings' schedule
             current = replace(default_team(settings), name=name)
         updated = _changed_team(current, timezone, standup_time, reminder_time, days, channel)
-        if channel is not None:  # checked with Slack when Slack is configured
-            check_channels(marvin, [("--channel", channel)])
+        updated = replace(
+            updated,
+            lead=updated.lead if lead is None else lead,
+            blockers_channel=(updated.blockers_channel if blockers_channel is None
+                              else blockers_channel),
+        )
+        checks: list[tuple[str, str | None]] = [(option, value) for option, value in
+                  (("--channel", channel), ("--blockers-channel", blockers_channel)) if value]
+        if checks:  # checked with Slack when Slack is configured
+            check_channels(marvin, checks)
         marvin.store.save_team(updated)
     console.print(f"saved team {name}")
 

@@ -10,6 +10,7 @@ same thing (a blocker saved, then edited) carry the same id on purpose.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 ACCOUNT_INACTIVE = "slack.account_inactive"
@@ -55,3 +56,12 @@ def blocker_reported(team: str, date: str, user_id: str, at: dt.datetime) -> Eve
     """Once per member and standup date, however often the update is edited."""
     return Event(BLOCKER_REPORTED, f"{team}/{date}/{user_id}", team, user_id, at,
                  {"date": date})
+
+
+def trigger_of(parameters: Mapping[str, object]) -> str:
+    """What started a run, from its recorded parameters: ``<event type> <event id>`` for an
+    automation, "" for a run started on schedule or by hand."""
+    event, event_id = parameters.get("event"), parameters.get("event_id")
+    if not isinstance(event, str) or not event:
+        return ""
+    return f"{event} {event_id}" if isinstance(event_id, str) and event_id else event

@@ -9,7 +9,7 @@ time zone, not an instant); instants are time-zone aware ``datetime`` objects.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 DEFAULT_TEAM = "default"
@@ -51,7 +51,7 @@ class Team:
     blockers_channel: str = ""  # where blockers are posted ("" : nowhere)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Member:
     """A Slack user taking part in standup; keyed by Slack user id, never by name.
 
@@ -69,6 +69,13 @@ class Member:
     left_on: str | None = None
     inactive_since: str | None = None
     inactive_reason: str = ""
+
+    def __repr__(self) -> str:
+        # Fields left at their defaults are left out: a run's recorded result (a list of
+        # members, cut to a summary's length) then names as many members as it can.
+        shown = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)
+                 if f.name in ("user_id", "team") or getattr(self, f.name) != f.default]
+        return f"Member({', '.join(shown)})"
 
     @property
     def is_active(self) -> bool:
