@@ -31,6 +31,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
 from marvin.domain.durations import format_duration
+from marvin.domain.events import trigger_of
 from marvin.store.run_history import RunHistory
 from marvin.store.run_records import EventRecord, FlowRunRecord, RunDetail, TaskRunRecord
 from marvin.web.graph_svg import FAILED_STATES, STATE_COLORS, render_svg, text_color
@@ -151,6 +152,12 @@ def _params(params: dict[str, Any]) -> str:
     ) or '<span class="muted">—</span>'
 
 
+def _trigger(params: dict[str, Any]) -> str:
+    """The event that started an automation's run; a dash for a scheduled or manual run."""
+    trigger = trigger_of(params)
+    return f"<code>{escape(trigger)}</code>" if trigger else '<span class="muted">—</span>'
+
+
 def _table(heads: Iterable[str], rows: Iterable[str], empty: str) -> str:
     body = "".join(rows)
     if not body:
@@ -167,6 +174,7 @@ def _list_page(runs: list[FlowRunRecord], flow: str | None, limit: int) -> str:
         f'<td class="num">{format_duration(r.started_at, r.ended_at, _NOT_TIMED)}</td>'
         f'<td><a class="mono" href="/runs/{escape(quote(r.id, safe=""))}">{escape(r.id[:12])}</a>'
         "</td>"
+        f'<td class="wrap">{_trigger(r.parameters)}</td>'
         f'<td class="wrap">{_params(r.parameters)}</td></tr>'
         for r in runs
     )
@@ -176,8 +184,8 @@ def _list_page(runs: list[FlowRunRecord], flow: str | None, limit: int) -> str:
         f'<form method="get" action="/runs"><label>flow <input name="flow" value="'
         f'{escape(flow or "")}"></label> <label>limit <input name="limit" type="number" min="1"'
         f' max="{MAX_LIMIT}" value="{limit}"></label> <button type="submit">filter</button></form>'
-        + _table(["Flow", "State", "Started (UTC)", "Duration", "Run", "Parameters"], rows,
-                 "no runs recorded yet")
+        + _table(["Flow", "State", "Started (UTC)", "Duration", "Run", "Triggered by",
+                  "Parameters"], rows, "no runs recorded yet")
     )
 
 
@@ -244,6 +252,7 @@ def _run_page(d: RunDetail) -> str:
         f"<dt>started</dt><dd>{_time(r.started_at)}</dd><dt>ended</dt><dd>{_time(r.ended_at)}"
         f"</dd><dt>duration</dt><dd>{format_duration(r.started_at, r.ended_at, _NOT_TIMED)}</dd>"
         f"<dt>version</dt><dd><code>{escape(r.version)}</code></dd>"
+        f"<dt>triggered by</dt><dd>{_trigger(r.parameters)}</dd>"
         f"<dt>parameters</dt><dd>{_params(r.parameters)}</dd></dl>"
     )
     graph = f'<h2>Graph</h2><div class="graph">{render_svg(r.graph, states, counts)}</div>'
