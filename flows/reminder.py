@@ -27,7 +27,7 @@ from marvin.domain.standup import reminder_text
 from marvin.engine import FAIL, SKIP, Flow, Parameter, get_context, task, unmapped
 from marvin.history.events import publish
 from marvin.interactions.reminder_dm import reminder_blocks
-from marvin.slack.protocol import SlackError
+from marvin.slack.protocol import SlackError, UserStatus
 
 
 @task(name=REMINDER_NEEDED_TASK)
@@ -53,7 +53,7 @@ def send_reminder(member: Member, team: str, date: str, force: bool = False) -> 
             out.post_dm(user, text, reminder_blocks(text, date))
     except FAIL as failed:
         gone = gone_error(failed)
-        if gone is None:
+        if gone is None or not confirmed_gone(user, gone):
             raise
         # Not this run's failure (nor tomorrow's): the automation marks the member
         # inactive and tells the admins once, after this run.
@@ -75,6 +75,19 @@ def gone_error(failure: BaseException) -> str | None:
             return cause.error if cause.error in GONE_ERRORS else None
         cause = cause.__cause__ or cause.__context__
     return None
+
+
+def confirmed_gone(user: str, error: str) -> bool:
+    """Whether `error` is about the member. ``account_inactive`` is also Slack's answer to a
+    token whose workspace or bot user was deleted, which refuses every call: a member is
+    marked only when ``users.info`` says the account is deactivated or unknown. Had the
+    token been refused, every member would have been marked; now the run fails and alerts."""
+    if error != "account_inactive":
+        return True
+    try:
+        return services().chat.user_status(user) is not UserStatus.ACTIVE
+    except SlackError:
+        return False
 
 
 @task(skip_on_upstream_skip=False)

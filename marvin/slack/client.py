@@ -60,6 +60,7 @@ from marvin.slack.protocol import (
     ChatAPI,
     MessageSearch,
     SlackError,
+    UserStatus,
 )
 
 __all__ = ["CallEvent", "SlackWebChat", "build_retry_handlers", "build_web_client"]
@@ -357,6 +358,23 @@ class SlackWebChat(ChatAPI):
             channel_id,
             lambda: self._client.conversations_join(channel=channel_id),
         )
+
+    def user_status(self, user_id: str) -> UserStatus:
+        """``users.info``: whether a member's account exists and is active.
+
+        Raises:
+            SlackError: any refusal other than ``user_not_found``.
+        """
+        try:
+            response = self._call(
+                "users.info", user_id, lambda: self._client.users_info(user=user_id)
+            )
+        except SlackError as exc:
+            if exc.error == "user_not_found":
+                return UserStatus.UNKNOWN
+            raise
+        user = response.get("user") or {}
+        return UserStatus.DEACTIVATED if user.get("deleted") else UserStatus.ACTIVE
 
     def _call(
         self, method: str, target: str, send: Callable[[], SlackResponse], *, keyed: bool = False

@@ -266,3 +266,11 @@ class ChatAPI(Protocol):
             SlackError: The channel cannot be joined (private, archived, missing scope).
         """
         ...
+
+    def user_status(self, user_id: str) -> UserStatus:
+        """``users.info``: whether a member's account is active, deactivated or unknown.
+
+        Raises:
+            SlackError: any refusal other than ``user_not_found`` (a refused token, say).
+        """
+        ...

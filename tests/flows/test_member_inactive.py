@@ -45,7 +45,9 @@ def test_an_inactive_account_is_dropped_and_the_admins_told_once_over_two_days(
     tmp_path: Path,
 ) -> None:
     add_members(store)
-    standin.fail_for_channel("U0003", "account_inactive")
+    # The DM refused as Slack may, and users.info confirming the account is deactivated.
+    standin.fail_for_channel("U0003", "account_inactive", methods=("conversations.open",))
+    standin.world.delete_user("U0003")
     services = make_services(alert_channel=ALERTS, admins=ADMIN)
     history = SqliteHistory(str(tmp_path / "history.db"))
 
@@ -123,3 +125,44 @@ def test_a_failing_automation_does_not_fail_the_run_that_met_the_member(
 
     assert run.state.is_successful(), run.state
     assert store.get_member("U0003").inactive_reason == "user_not_found"  # type: ignore[union-attr]
+
+
+def test_a_deactivated_account_is_user_disabled_and_dropped_without_asking_again(
+    store: Store, standin: SlackStandIn, make_services: MakeServices,
+) -> None:
+    add_members(store)
+    standin.world.delete_user("U0004")  # conversations.open: user_disabled
+
+    run = run_flow("reminder", {"team": TEAM}, make_services(admins=ADMIN))
+
+    assert run.state.is_successful(), run.state
+    assert store.get_member("U0004").inactive_reason == "user_disabled"  # type: ignore[union-attr]
+    assert standin.calls_to("users.info") == []  # only account_inactive needs confirming
+
+
+def test_account_inactive_for_the_token_itself_marks_nobody_and_fails_the_run(
+    store: Store, standin: SlackStandIn, make_services: MakeServices,
+) -> None:
+    """Slack's ``account_inactive`` also means "this token's workspace or bot user was
+    deleted": then users.info is refused too, and no member is taken for gone."""
+    add_members(store, ("U0001", "U0003"))
+    for user in ("U0001", "U0003"):
+        standin.fail_for_channel(user, "account_inactive")  # every call, users.info too
+
+    run = run_flow("reminder", {"team": TEAM}, make_services(alert_channel=ALERTS))
+
+    assert run.state.is_failed()
+    assert all(m.is_active for m in store.list_members(TEAM))
+    [alert] = standin.posted_messages(ALERTS)
+    assert "account_inactive" in alert["text"]
+
+
+def test_account_inactive_for_an_active_account_is_not_taken_for_gone(
+    store: Store, standin: SlackStandIn, make_services: MakeServices,
+) -> None:
+    add_members(store, ("U0001",))
+    standin.fail_for_channel("U0001", "account_inactive", methods=("conversations.open",))
+
+    run = run_flow("reminder", {"team": TEAM}, make_services())
+
+    assert run.state.is_failed() and store.get_member("U0001").is_active  # type: ignore[union-attr]

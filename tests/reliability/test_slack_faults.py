@@ -41,7 +41,7 @@ UNREACHABLE = {
 #: member -> Slack's error for an account that is gone: skipped and marked inactive
 GONE = {
     "U0003": "user_not_found",  # conversations.open (and its DM channel)
-    "U0006": "account_inactive",  # conversations.open (and its DM channel)
+    "U0006": "account_inactive",  # conversations.open; users.info says deactivated
 }
 REACHABLE = tuple(u for u in MEMBERS if u not in POSTED and u not in UNREACHABLE
                   and u not in GONE)
@@ -82,8 +82,11 @@ def test_reminders_survive_transient_and_permanent_faults_then_a_rerun_completes
     store: Store, standin: SlackStandIn, tally: Counter[str]
 ) -> None:
     seed(store)
-    for target, error in (*UNREACHABLE.values(), *GONE.items()):
+    for target, error in UNREACHABLE.values():
         standin.fail_for_channel(target, error)
+    standin.fail_for_channel("U0003", "user_not_found")
+    standin.fail_for_channel("U0006", "account_inactive", methods=("conversations.open",))
+    standin.world.delete_user("U0006")
     standin.fail_next("chat.postMessage", 1, status=429, retry_after=1)
     standin.fail_next("chat.postMessage", 1, status=503)
     standin.fail_next("conversations.open", 1, status=500)
