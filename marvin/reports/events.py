@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from marvin.domain.events import trigger_of
 from marvin.store.run_history import RunHistory
 
-SCAN_RUNS = 200
+SCAN_RUNS = 50
 """The newest runs read for events (each read is one run's events)."""
 
 
