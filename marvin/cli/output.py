@@ -159,6 +159,11 @@ def _task_label(task_run: TaskRunRecord) -> str:
     return task_run.task if task_run.map_index is None else f"  └ [{task_run.map_index}]"
 
 
+def _went_well(outcome: str) -> bool:
+    """A call that succeeded, or an event the run published (``event:<id>``)."""
+    return outcome == "ok" or outcome.startswith("event:")
+
+
 def print_run_detail(console: Console, detail: RunDetail) -> None:
     """One run: its header, task runs (mapped children indented, logs under each) and events."""
     run = detail.run
@@ -200,7 +205,7 @@ def print_run_detail(console: Console, detail: RunDetail) -> None:
             Text(event.system),
             Text(event.method),
             Text(event.target),
-            Text(event.outcome, style="" if event.outcome == "ok" else "red"),
+            Text(event.outcome, style="" if _went_well(event.outcome) else "red"),
             Text(f"{event.duration_ms:.1f}"),
         ]
         for event in detail.events
