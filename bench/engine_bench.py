@@ -2,12 +2,15 @@
 
 Run: ``python -m bench.engine_bench`` (add ``--markdown`` for docs/benchmarks.md).
 
-Workloads (issue #2):
-  W1  list(range(N)) -> mapped x+1 -> mapped y*2 -> sum, N = 100, 1,000, 10,000
-  W2  a chain of 200 tasks
-  W3  N = 1,000 mapped with SKIP on even items, and a downstream map that skips too
+Workloads, each at N = 100, 1,000 and 10,000 (per-task cost must stay flat in N):
+  W1  list(range(N)) -> mapped x+1 -> mapped y*2 -> sum
+  W2  a chain of N copies of one task (run only; the flow is built once)
+  W3  N mapped with SKIP on even items, and a downstream map that skips too
+  B   the W2 chain built and run from scratch ("build+run", target <= 20 us per task at
+      N = 10,000) and built only ("build only")
 Overhead per task run = (median engine time - median plain-loop time) / task runs,
-with states and run records kept (every TaskRun, its states and history).
+with states and run records kept (every TaskRun, its states and history). Build rows
+have no plain loop: their cost is the whole time per task.
 
 ``--dask`` (needs the extra: ``pip install 'marvin-standup[dask]'``) instead compares,
 in one run, W1 N = 1,000 and 10,000 on `DaskExecutor` (a LocalCluster of 2 worker
@@ -98,6 +101,40 @@ def w2_plain(length: int = 200) -> Callable[[], object]:
     return run
 
 
+def repeats_for(n: int, repeat: int) -> int:
+    """More runs for small flows: a 100-task run lasts about a millisecond, so one
+    scheduler hiccup on a shared machine would otherwise decide its median."""
+    if n >= 10000:
+        return max(3, repeat // 2)
+    return max(3, min(50, repeat * 1000 // n))
+
+
+def build_rows(sizes: list[int], repeat: int) -> list[Row]:
+    """The W2 chain built (and run) from scratch, per task; sizes taken in turns."""
+
+    def build(n: int) -> Callable[[], object]:
+        return lambda: w2_flow(n)[0]
+
+    def build_and_run(n: int) -> Callable[[], object]:
+        def run() -> object:
+            result = w2_flow(n)[0].run()
+            assert result.state.is_successful(), result.state
+            return result
+
+        return run
+
+    rows = []
+    for label, make in (("build only", build), ("build+run", build_and_run)):
+        fns = [make(n) for n in sizes]
+        for fn in fns:
+            fn()  # warm up
+        walls, cpus = interleaved_medians(fns, [repeats_for(n, repeat) for n in sizes])
+        for n, wall, cpu in zip(sizes, walls, cpus, strict=True):
+            name = f"B chain N={n:,} {label}"
+            rows.append(Row(name, "local", n, wall * 1e3, 0.0, wall / n * 1e6, None, cpu / n * 1e6))
+    return rows
+
+
 def w3_flow(n: int = 1000) -> tuple[Flow, int]:
     with Flow("w3-skip") as flow:
         inc.map(skip_even.map(numbers(n)))
@@ -130,38 +167,85 @@ class Row:
     plain_ms: float
     overhead_us: float
     bytes_per_run: float | None = None
+    cpu_us: float | None = None  # CPU time per task run (engine; no plain loop taken off)
 
 
-def measure(
-    name: str, flow: Flow, runs: int, plain: Callable[[], object], repeat: int, executor: str
-) -> Row:
-    def engine() -> object:
-        ex = ThreadExecutor(8) if executor == "threads" else LocalExecutor()
-        result = flow.run(executor=ex)
-        assert not result.state.is_failed(), result.state
-        return result
+def interleaved_medians(
+    fns: list[Callable[[], object]], repeats: list[int]
+) -> tuple[list[float], list[float]]:
+    """Median wall and CPU seconds of each function, their runs taken in turns.
 
-    engine()  # warm up
-    engine_s = median_seconds(engine, repeat)
-    plain_s = median_seconds(plain, repeat * 5)
-    bytes_per_run = None
-    if executor == "local":
-        gc.collect()
-        tracemalloc.start()
-        kept = engine()  # keep the records alive: memory of a run *with* its records
-        current, _peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        bytes_per_run = current / runs
-        del kept
-    return Row(
-        name,
-        executor,
-        runs,
-        engine_s * 1e3,
-        plain_s * 1e3,
-        (engine_s - plain_s) / runs * 1e6,
-        bytes_per_run,
-    )
+    Load on a shared machine changes over minutes: runs of one size taken back to back
+    would carry that change into the size-to-size comparison flatness is about. CPU
+    time (this process, all threads) is kept too: a 1 ms run often fits in one
+    scheduler slice while a 300 ms run is always preempted by the other tenants, so
+    wall time alone penalises the big runs for the machine, not for the engine."""
+    walls: list[list[float]] = [[] for _ in fns]
+    cpus: list[list[float]] = [[] for _ in fns]
+    for round_ in range(max(repeats)):
+        for fn, wanted, wall, cpu in zip(fns, repeats, walls, cpus, strict=True):
+            if round_ < wanted:
+                gc.collect()
+                start, start_cpu = time.perf_counter(), time.process_time()
+                fn()
+                cpu.append(time.process_time() - start_cpu)
+                wall.append(time.perf_counter() - start)
+    return [statistics.median(t) for t in walls], [statistics.median(t) for t in cpus]
+
+
+def measure_sizes(
+    name: str,
+    make_flow: Callable[[int], tuple[Flow, int]],
+    make_plain: Callable[[int], Callable[[], object]],
+    sizes: list[int],
+    repeat: int,
+    executor: str,
+) -> list[Row]:
+    """One row per size, the sizes measured in turns (see `interleaved_medians`)."""
+    built = [make_flow(n) for n in sizes]
+
+    def engine_of(flow: Flow) -> Callable[[], object]:
+        def engine() -> object:
+            ex = ThreadExecutor(8) if executor == "threads" else LocalExecutor()
+            result = flow.run(executor=ex)
+            assert not result.state.is_failed(), result.state
+            return result
+
+        return engine
+
+    engines = [engine_of(flow) for flow, _ in built]
+    for engine in engines:
+        engine()  # warm up
+    repeats = [repeats_for(n, repeat) for n in sizes]
+    engine_s, cpu_s = interleaved_medians(engines, repeats)
+    plain_s = [median_seconds(make_plain(n), r * 5) for n, r in zip(sizes, repeats, strict=True)]
+    rows = []
+    for n, (_, runs), engine, e_s, p_s, c_s in zip(
+        sizes, built, engines, engine_s, plain_s, cpu_s, strict=True
+    ):
+        bytes_per_run = None
+        if executor == "local":
+            gc.collect()
+            tracemalloc.start()
+            kept = engine()  # keep the records alive: memory of a run *with* its records
+            current, _peak = tracemalloc.get_traced_memory()
+            tracemalloc.stop()
+            bytes_per_run = current / runs
+            del kept
+        overhead = (e_s - p_s) / runs * 1e6
+        rows.append(
+            Row(
+                f"{name} N={n:,}",
+                executor,
+                runs,
+                e_s * 1e3,
+                p_s * 1e3,
+                overhead,
+                bytes_per_run,
+                c_s / runs * 1e6,
+            )
+        )
+    return rows
 
 
 FIRST_FLOW = (
@@ -311,6 +395,24 @@ def _print_table(header: list[str], table: list[list[str]], markdown: bool) -> N
             print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
 
 
+def print_flatness(rows: list[Row]) -> None:
+    """Per-task cost at the largest N over the smallest, per workload and executor."""
+    import re
+
+    groups: dict[tuple[str, str], list[Row]] = {}
+    for r in rows:
+        groups.setdefault((re.sub(r" N=[\d,]+", "", r.workload), r.executor), []).append(r)
+    print()
+    for (family, executor), group in groups.items():
+        small, large = group[0], group[-1]
+        if len(group) > 1 and small.overhead_us > 0 and small.cpu_us and large.cpu_us:
+            print(
+                f"flat? {family} ({executor}), largest N / smallest N per task: wall "
+                f"{large.overhead_us / small.overhead_us:.2f}x, CPU "
+                f"{large.cpu_us / small.cpu_us:.2f}x"
+            )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
@@ -329,15 +431,15 @@ def main(argv: list[str] | None = None) -> int:
 
     sizes = [100, 1000] if args.quick else [100, 1000, 10000]
     rows: list[Row] = []
+    workloads: list[tuple[str, Callable[[int], tuple[Flow, int]], Callable[[int], Any]]] = [
+        ("W1", w1_flow, w1_plain),
+        ("W2 chain", w2_flow, w2_plain),
+        ("W3 SKIP", w3_flow, w3_plain),
+    ]
     for executor in ["local"] if args.quick else ["local", "threads"]:
-        for n in sizes:
-            flow, runs = w1_flow(n)
-            repeat = max(3, args.repeat if n < 10000 else args.repeat // 2)
-            rows.append(measure(f"W1 N={n:,}", flow, runs, w1_plain(n), repeat, executor))
-        flow, runs = w2_flow()
-        rows.append(measure("W2 chain 200", flow, runs, w2_plain(), args.repeat, executor))
-        flow, runs = w3_flow()
-        rows.append(measure("W3 N=1,000 SKIP", flow, runs, w3_plain(), args.repeat, executor))
+        for name, make_flow, make_plain in workloads:
+            rows += measure_sizes(name, make_flow, make_plain, sizes, args.repeat, executor)
+    rows += build_rows(sizes, args.repeat)
     times = import_time_ms()
 
     header = [
@@ -348,6 +450,7 @@ def main(argv: list[str] | None = None) -> int:
         "plain loop ms",
         "overhead µs/task run",
         "bytes/task run kept",
+        "CPU µs/task run",
     ]
     table = [
         [
@@ -358,10 +461,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{r.plain_ms:.3f}",
             f"{r.overhead_us:.1f}",
             f"{r.bytes_per_run:,.0f}" if r.bytes_per_run else "-",
+            f"{r.cpu_us:.1f}" if r.cpu_us is not None else "-",
         ]
         for r in rows
     ]
     _print_table(header, table, args.markdown)
+    print_flatness(rows)
     print(
         f"\nimport marvin.engine: {times['import']:.1f} ms median wall time, bytecode cached "
         f"(bare interpreter {times['bare']:.1f} ms: the engine adds "

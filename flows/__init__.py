@@ -1,5 +1,5 @@
-"""Marvin's flows, written on `marvin.engine`: the reminder and the standup (on schedule)
-and the automations (started by an event, `flows/automations.py`)."""
+"""Marvin's flows, written on `marvin.engine`: the reminder, the standup and the nudge (on
+schedule) and the automations (started by an event, `flows/automations.py`)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from marvin.domain.run_names import (
     ESCALATE_BLOCKER_FLOW,
     MEMBER_ACTIVE_FLOW,
     MEMBER_INACTIVE_FLOW,
+    NUDGE_FLOW,
     REMINDER_FLOW,
     STANDUP_FLOW,
 )
@@ -16,7 +17,7 @@ from marvin.domain.run_names import (
 if TYPE_CHECKING:
     from marvin.engine import Flow
 
-SCHEDULED_FLOWS = (REMINDER_FLOW, STANDUP_FLOW)
+SCHEDULED_FLOWS = (REMINDER_FLOW, STANDUP_FLOW, NUDGE_FLOW)
 """Run on each team's schedule, or by hand with `marvin run`."""
 AUTOMATIONS = (MEMBER_INACTIVE_FLOW, MEMBER_ACTIVE_FLOW, ESCALATE_BLOCKER_FLOW)
 """Started by an event (`flows/automations.py` RULES), with the event as parameters."""
@@ -33,6 +34,10 @@ def get_flow(name: str) -> Flow:
         from flows.standup import flow as standup
 
         return standup
+    if name == NUDGE_FLOW:
+        from flows.nudge import flow as nudge
+
+        return nudge
     if name == MEMBER_INACTIVE_FLOW:
         from flows.member_inactive import flow as member_inactive
 

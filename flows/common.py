@@ -1,20 +1,28 @@
-"""Tasks both flows share: which standup a run is about, who is on the team, what they said."""
+"""What the flows share: which standup a run is about, who is on the team, what they said,
+who still has to post, and a DM with the reminder's buttons sent at most once (skipped, and
+the member's account reported gone, when Slack says it is: `flows.account_gone`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from datetime import timedelta
 
+from flows.account_gone import skip_if_gone
 from flows.services import services
+from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import Member, Update
 from marvin.domain.run_names import STANDUP_DATE_TASK
+from marvin.domain.slack_fit import clip
+from marvin.domain.slack_limits import ADVISED_MESSAGE_TEXT
 from marvin.domain.standup import (
     active_standup_date,
+    is_reminder_needed,
     last_standup_date,
     parse_date,
     standup_instant,
 )
-from marvin.engine import SKIP, get_context, task
+from marvin.engine import FAIL, SKIP, get_context, task
+from marvin.interactions.reminder_dm import reminder_blocks
 
 STORE_RETRY_DELAY = timedelta(seconds=2)  # a blip in the store is worth two more tries
 
@@ -64,3 +72,40 @@ def get_team(team: str) -> list[Member]:
 @task(max_retries=2, retry_delay=STORE_RETRY_DELAY)
 def get_updates(team: str, date: str) -> list[Update]:
     return services().store.list_updates(team, date)
+
+
+def still_to_post(member: Member, updates: list[Update]) -> bool:
+    """Whether `member` still has to post for this date and takes part in it: the one rule
+    reminders and nudges share (today: no update yet, and no "Skip today")."""
+    return is_reminder_needed(member, updates)
+
+
+def dm_once(key: DeliveryKey, text: str, force: bool, verb: str, done: str) -> str:
+    """DM `key.target` (a member) `text` with the reminder's buttons for `key.date`, at most
+    once per key (even across retries and replicas); says what happened, e.g. "reminded U1"
+    (`done`) or, in a dry run, "would remind U1" (`verb`). SKIPs when Slack says the
+    member's account is gone (`skip_if_gone`)."""
+    s = services()
+    user = key.target
+    # Built from checked parts and short; clipped all the same so no team setting can
+    # make it a message Slack refuses.
+    text = clip(text, ADVISED_MESSAGE_TEXT)
+    try:
+        with s.outbox.claim(key, force=force) as out:
+            out.post_dm(user, text, reminder_blocks(text, key.date))
+    except FAIL as failed:
+        skip_if_gone(failed, key.team, user)
+        raise
+    if s.dry_run:
+        return f"would {verb} {user}"
+    get_context().logger.info("%s %s for %s", done, user, key.date)
+    return f"{done} {user}"
+
+
+def count_sent(results: list[str | None] | None, what: str) -> str:
+    """"2 reminder(s) sent, 1 not needed": a mapped send's results (None: skipped)."""
+    results = results or []  # None when the sends were skipped as a whole
+    sent = [r for r in results if r]
+    summary = f"{len(sent)} {what}(s) sent, {len(results) - len(sent)} not needed"
+    get_context().logger.info(summary)
+    return summary

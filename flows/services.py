@@ -22,6 +22,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from marvin.delivery.outbox import Outbox
 from marvin.domain.clock import utc_now
@@ -47,9 +48,10 @@ class Services:
         """The stored team, or for `default` the one described by the MARVIN_* settings."""
         return resolve_team(self.store, self.settings, name)
 
-    @property
+    @cached_property
     def outbox(self) -> Outbox:
-        """Sends each reminder and digest at most once, through these services."""
+        """Sends each reminder and digest at most once, through these services: one per
+        services, so shutdown can hand over every claim its runs hold."""
         return Outbox(
             self.store, self.chat, self.now, self.settings.delivery_lease_seconds,
             dry_run=self.dry_run,

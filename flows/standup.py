@@ -13,12 +13,19 @@ from datetime import timedelta
 from flows.alerts import alert_on_failure
 from flows.common import get_digest_date, get_team, get_updates
 from flows.services import services
+from marvin.delivery.digest_edits import DigestEditor, current_members
+from marvin.delivery.digest_sync import sync_digest
+from marvin.delivery.digest_thread import mark_thread, sync_thread, thread_mark
+from marvin.delivery.records import Sent, read_detail
+from marvin.delivery.settle import Unfinished
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.digest import digest_messages
-from marvin.domain.models import DEFAULT_TEAM, Member, Update
+from marvin.domain.digest_modes import THREAD
+from marvin.domain.digest_thread import thread_parent
+from marvin.domain.models import DEFAULT_TEAM, Member, Team, Update
 from marvin.domain.quiet_digest import without_mentions
 from marvin.domain.run_names import STANDUP_FLOW
-from marvin.engine import Flow, Parameter, get_context, task
+from marvin.engine import SKIP, Flow, Parameter, get_context, task
 
 
 @task(max_retries=3, retry_delay=timedelta(seconds=5))
@@ -30,20 +37,86 @@ def post_digest(
     channel: str | None = None,
     force: bool = False,
 ) -> str:
-    """Post the digest, at most once per channel and date (even across retries and replicas)."""
+    """Post the digest, at most once per channel and date (even across retries and replicas).
+
+    Posted before, to the team's channel: it is brought up to date instead (edits Slack
+    refused earlier are tried again), and the run is skipped as before.
+    """
     s = services()
     the_team = s.team(team)
     channel = channel or the_team.channel
-    members = [m for m in members if m.belongs_on(date)]  # joined later: not missing
-    messages = digest_messages(the_team, date, updates, members)
-    if channel != the_team.channel:  # by hand elsewhere (#testing): name people, never ping
-        messages = without_mentions(messages, members)
-    with s.outbox.claim(DeliveryKey.digest(team, date, channel), force=force) as out:
-        out.post_parts(channel, messages)
-    sent = len(out.sent.timestamps) or len(messages)  # halves count as messages
-    summary = f"posted {len(updates)} update(s) to {channel} in {sent} message(s)"
+    members = current_members(members, date)  # joined later: not missing
+    editor = DigestEditor(s.store, s.chat, s.outbox)
+    own_channel = channel == the_team.channel
+    if _as_thread(editor, the_team, date, channel, force):
+        summary = _post_thread(editor, the_team, date, channel, updates, members, force)
+    else:
+        messages = digest_messages(the_team, date, updates, members)
+        if not own_channel:  # by hand elsewhere (#testing): name people, never ping
+            messages = without_mentions(messages, members)
+        key = DeliveryKey.digest(team, date, channel)
+        try:
+            with editor.outbox.claim(key, force=force) as out:
+                out.post_parts(channel, messages)
+        except SKIP as skip:
+            raise SKIP(_synced(skip, editor, the_team, date, own_channel)) from None
+        sent = len(out.sent.timestamps) or len(messages)  # halves count as messages
+        summary = f"posted {len(updates)} update(s) to {channel} in {sent} message(s)"
     get_context().logger.info(summary)
     return summary
+
+
+def _as_thread(editor: DigestEditor, team: Team, date: str, channel: str, force: bool) -> bool:
+    """Thread or message: the team's mode, except for a digest already out (not forced),
+    which keeps the layout it was posted in."""
+    key = DeliveryKey.digest(team.name, date, channel)
+    posted = editor.record_of(key)
+    if force or posted is None or not posted.sent:
+        return team.digest_mode == THREAD
+    return editor.record_of(thread_mark(team.name, date, channel)) is not None
+
+
+def _post_thread(
+    editor: DigestEditor, team: Team, date: str, channel: str, updates: list[Update],
+    members: list[Member], force: bool,
+) -> str:
+    """The parent summary once, then every reply it lacks (each once: after a crash
+    between two replies, a re-run posts only the missing ones)."""
+    own_channel = channel == team.channel
+    shape = (lambda m: m) if own_channel else (lambda m: without_mentions(m, members))
+    parent = shape([thread_parent(team, date, updates, members)])
+    key = DeliveryKey.digest(team.name, date, channel)
+    skipped: SKIP | None = None
+    mark_thread(editor, team.name, date, channel)
+    try:
+        with editor.outbox.claim(key, force=force) as out:
+            out.post_parts(channel, parent)
+        sent = out.sent
+    except SKIP as skip:  # the parent is out: post the replies it may lack
+        record = editor.record_of(key)
+        state = read_detail(record) if record is not None else None
+        if not isinstance(state, Sent):  # being posted by a live process right now
+            raise
+        sent, skipped = state, skip
+    channel_id = editor.channel_id(sent, channel)
+    result = sync_thread(editor, team, date, channel, channel_id, updates, members,
+                         parent=sent, transform=shape, force=force)
+    if result.unsent:  # the task's retry posts what is missing (refused edits can wait)
+        raise Unfinished(f"{key.failed}: {result.summary}")
+    if skipped is not None and not (result.edited or result.posted):
+        raise skipped
+    return f"posted {len(updates)} update(s) to {channel} as a thread: {result.summary}"
+
+
+def _synced(
+    skip: SKIP, editor: DigestEditor, team: Team, date: str, own_channel: bool
+) -> str:
+    """Why the run skips, and what bringing the posted digest up to date did."""
+    if not own_channel:
+        return str(skip)
+    result = sync_digest(editor, team, date)
+    changed = result.edited or result.posted or result.failed or result.unsent
+    return f"{skip}; brought up to date: {result.summary}" if changed else str(skip)
 
 
 with Flow(STANDUP_FLOW, on_failure=alert_on_failure) as flow:

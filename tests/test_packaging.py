@@ -66,8 +66,10 @@ def test_every_third_party_import_is_a_declared_dependency() -> None:
             if module in ("marvin", "flows", "__future__"):
                 continue
             names = {canonicalize_name(d) for d in distributions.get(module, [module])}
-            # only the Dask executor may import an optional extra (and says how to get it)
-            allowed = declared | (optional if path.name == "dask_executor.py" else set())
+            # only the Dask executor and the opt-in cloudpickle serializer may import an
+            # optional extra (and each says how to get it)
+            extras_ok = path.name in ("dask_executor.py", "serializers.py")
+            allowed = declared | (optional if extras_ok else set())
             if not names & allowed:
                 missing.append(f"{path.relative_to(ROOT)}: {module}")
     assert missing == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from marvin.settings import SettingsError, load_settings
+from marvin.store.teams import default_team
 
 BAD_TOKENS = [
     ("slack_bot_token", "xoxp-1234-5678-abcdef", "SLACK_BOT_TOKEN", "xoxb-", "a user token"),
@@ -71,6 +72,13 @@ def test_http_mode_needs_the_signing_secret_and_says_socket_mode_would_not() -> 
     assert "SLACK_APP_TOKEN for Socket Mode" in str(raised.value)
 
 
+def test_the_shutdown_grace_defaults_to_20_s_and_is_never_negative() -> None:
+    assert load_settings().shutdown_grace_seconds == 20
+    assert load_settings(shutdown_grace_seconds="2.5").shutdown_grace_seconds == 2.5
+    with pytest.raises(SettingsError, match="MARVIN_SHUTDOWN_GRACE_SECONDS|shutdown_grace"):
+        load_settings(shutdown_grace_seconds="-1")
+
+
 @pytest.mark.parametrize("value", ["#" + "c" * 81, "#a b"])
 def test_a_channel_too_long_or_with_spaces_is_refused(value: str) -> None:
     with pytest.raises(SettingsError, match="MARVIN_STANDUP_CHANNEL|standup_channel"):
@@ -87,3 +95,22 @@ def test_admins_are_user_ids_separated_by_commas_or_spaces() -> None:
 def test_an_admin_that_is_not_a_user_id_is_refused_by_name(value: str) -> None:
     with pytest.raises(SettingsError, match="MARVIN_ADMINS: expected Slack user ids"):
         load_settings(admins=value)
+
+
+def test_the_default_teams_reminder_zone_and_nudges_come_from_the_settings() -> None:
+    team = default_team(load_settings(reminder_zone="member", nudge_before=15))
+    assert (team.reminder_zone, team.nudge_before) == ("member", 15)
+    assert (default_team(load_settings()).reminder_zone,
+            default_team(load_settings()).nudge_before) == ("team", 0)
+
+
+@pytest.mark.parametrize(("field", "value", "name"), [
+    ("reminder_zone", "everyone", "MARVIN_REMINDER_ZONE|reminder_zone"),
+    ("nudge_before", 721, "MARVIN_NUDGE_BEFORE|nudge_before"),
+    ("nudge_before", -1, "MARVIN_NUDGE_BEFORE|nudge_before"),
+])
+def test_a_bad_reminder_zone_or_nudge_is_refused_by_name(
+    field: str, value: object, name: str
+) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_settings(**{field: value})

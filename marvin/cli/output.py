@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -75,11 +75,11 @@ def print_schedule(console: Console, runs: Sequence[UpcomingRun]) -> None:
             Text(item.run.start_time.format("ddd YYYY-MM-DD HH:mm zz")),
             Text(item.run.start_time.in_timezone("UTC").format("YYYY-MM-DD HH:mm")),
             Text(item.flow),
-            Text(str(item.run.parameter_defaults.get("team", ""))),
+            Text(_scheduled_for(item.run.parameter_defaults)),
         ]
         for item in runs
     ]
-    print_table(console, "upcoming runs", ("when (team's time)", "UTC", "flow", "team"), rows,
+    print_table(console, "upcoming runs", ("when (local time)", "UTC", "flow", "team"), rows,
                 wrap="team")
 
 
@@ -92,19 +92,29 @@ def _member_label(member: Member) -> str:
     return f"{member.name} ({shown})" if member.name else shown
 
 
+def _scheduled_for(params: Mapping[str, object]) -> str:
+    """The team a run is for, and the members' zone for a reminder in one."""
+    team, zone = str(params.get("team", "")), params.get("zone")
+    return f"{team} (members in {zone})" if zone else team
+
+
 def print_teams(console: Console, teams: Sequence[tuple[Team, list[Member]]]) -> None:
-    headers = ("team", "time zone", "reminder", "standup", "days", "channel", "lead",
-               "blockers", "members")
+    headers = ("team", "time zone", "reminder", "standup", "days", "channel", "digest",
+               "late until", "lead", "blockers", "members")
     rows = []
     for team, members in teams:
         names = ", ".join(_member_label(m) for m in members)
         cells = (
             team.name,
             team.timezone,
-            team.reminder_time,
-            team.standup_time,
+            team.reminder_time + (" (each member's zone)" if team.reminder_zone == "member"
+                                  else ""),
+            team.standup_time + (f" (nudge {team.nudge_before} min before)"
+                                 if team.nudge_before else ""),
             format_days(team.days),
             team.channel,
+            team.digest_mode,
+            team.late_until,
             team.lead or "-",
             team.blockers_channel or "-",
             names or "-",

@@ -13,9 +13,13 @@ from marvin.cli.input import bad_option, option_value
 from marvin.cli.output import console, err, print_teams
 from marvin.cli.questions import team_questions
 from marvin.domain.clock import utc_now
+from marvin.domain.digest_modes import parse_digest_mode
+from marvin.domain.late_window import parse_late_until
 from marvin.domain.models import DEFAULT_TEAM, Member, Team
 from marvin.domain.names import check_channel, check_team_name, check_zone
+from marvin.domain.nudge import MAX_NUDGE_BEFORE, check_nudge_before
 from marvin.domain.standup import is_user_id, parse_days, parse_hhmm
+from marvin.domain.zones import check_reminder_zone
 from marvin.settings import load_settings
 from marvin.store.teams import UnknownTeamError, default_team, membership_date, resolve_team
 
@@ -80,6 +84,25 @@ def team_set(
     reminder_time: Annotated[str | None, typer.Option(help="HH:MM")] = None,
     days: Annotated[str | None, typer.Option(help="e.g. mon-fri, mon,wed,fri")] = None,
     channel: Annotated[str | None, typer.Option(help="digest channel, e.g. #general")] = None,
+    digest_mode: Annotated[
+        str | None, typer.Option(help="message (one digest) or thread (a reply per person)")
+    ] = None,
+    late_until: Annotated[
+        str | None,
+        typer.Option(help="late updates join the posted digest until: reminder, off, or "
+                     "a duration after standup time such as 2h"),
+    ] = None,
+    reminder_zone: Annotated[
+        str | None,
+        typer.Option(help="team: remind everyone at --reminder-time in the team's zone; "
+                     "member: in each member's own Slack zone (the digest stays in the "
+                     "team's)"),
+    ] = None,
+    nudge_before: Annotated[
+        int | None,
+        typer.Option(help="minutes before standup for a short nudge DM to who has not "
+                     f"posted (0 = no nudges, at most {MAX_NUDGE_BEFORE})"),
+    ] = None,
     lead: Annotated[
         str | None,
         typer.Option(help="Slack user id DMed each blocker reported ('' for nobody)"),
@@ -89,7 +112,8 @@ def team_set(
         typer.Option(help="channel each blocker reported is posted to ('' for none)"),
     ] = None,
 ) -> None:
-    """Create or change a team's schedule, channel, lead and blockers channel."""
+    """Create or change a team's schedule, channel, digest, reminder zones, nudges, lead
+    and blockers channel."""
     option_value("NAME", check_team_name, name)
     if channel is not None:
         option_value("--channel", check_channel, channel)
@@ -104,6 +128,13 @@ def team_set(
         except UnknownTeamError:  # a new team starts from the settings' schedule
             current = replace(default_team(settings), name=name)
         updated = _changed_team(current, timezone, standup_time, reminder_time, days, channel)
+        updated = _changed_digest(updated, digest_mode, late_until)
+        if reminder_zone is not None:
+            updated = replace(updated, reminder_zone=option_value(
+                "--reminder-zone", check_reminder_zone, reminder_zone))
+        if nudge_before is not None:
+            updated = replace(updated, nudge_before=option_value(
+                "--nudge-before", lambda v: check_nudge_before(int(v)), str(nudge_before)))
         updated = replace(
             updated,
             lead=updated.lead if lead is None else lead,
@@ -140,4 +171,16 @@ def _changed_team(
         channel=channel or team.channel,
         standup_time=times.get("standup_time", team.standup_time),
         reminder_time=times.get("reminder_time", team.reminder_time),
+    )
+
+
+def _changed_digest(team: Team, digest_mode: str | None, late_until: str | None) -> Team:
+    if digest_mode is not None:
+        digest_mode = option_value("--digest-mode", parse_digest_mode, digest_mode)
+    if late_until is not None:
+        late_until = option_value("--late-until", parse_late_until, late_until)
+    return replace(
+        team,
+        digest_mode=digest_mode or team.digest_mode,
+        late_until=late_until or team.late_until,
     )

@@ -14,17 +14,20 @@ holds the same way for both, across retries, re-runs, replicas and crashes::
   first asks Slack what went out (`marvin.delivery.lookup`) and sends only the rest;
   after a post that timed out, it asks whether the post went through.
 - settle: `marvin.delivery.settle` decides what becomes of the claim and how the task ends.
+- stop: on shutdown `hand_over_all` hands every claim still in hand over to the next
+  sender at once (it asks Slack first) and refuses any further post or claim.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 from marvin.delivery.channels import ChannelProblem, ready_channel
 from marvin.delivery.lookup import already_sent, look_since
@@ -55,6 +58,10 @@ class Claim:
     taking_over: bool = False
 
 
+class ShuttingDown(Exception):
+    """Marvin is stopping: this send is left to the process that takes the claim over."""
+
+
 class Outbox:
     """Sends Marvin's messages at most once each, through `chat`, claims kept in `store`."""
 
@@ -62,9 +69,24 @@ class Outbox:
         self, store: Store, chat: ChatAPI, now: Callable[[], dt.datetime],
         lease_seconds: float, *, dry_run: bool = False,
     ) -> None:
-        self.store, self.chat, self.now = store, chat, now
+        self.store, self.now = store, now
+        self.chat = cast(ChatAPI, _StoppableChat(chat, self))
         self.lease = dt.timedelta(seconds=lease_seconds)
         self.dry_run = dry_run
+        self.stopping: str | None = None  # why no more is sent, once shutting down
+        self._held: list[Claim] = []
+        self._held_lock = threading.Lock()
+
+    def hand_over_all(self, why: str) -> int:
+        """Shutting down: refuse every further claim and post, and hand each claim still
+        in hand over (resumable at once by any process, which asks Slack what went
+        out first). Returns how many were handed over."""
+        with self._held_lock:
+            self.stopping = why
+            held, self._held = self._held, []
+        for claim in held:
+            self._hand_over(claim, ShuttingDown(why))
+        return len(held)
 
     def claim(self, key: DeliveryKey, *, force: bool = False) -> Sending:
         """A `with` block that sends `key` once: entering claims it (SKIP: already sent)."""
@@ -76,16 +98,34 @@ class Outbox:
         Raises:
             SKIP: it was sent (or is being sent, by a live process) already.
         """
+        if self.stopping is not None:
+            raise ShuttingDown(self.stopping)
         now, owner = self.now(), claim_owner(_task_run_id())
         if self.store.claim_delivery(key, now, owner):
-            return Claim(key, owner, now)
+            return self._hold(Claim(key, owner, now))
         if force:
             return Claim(key, owner, now, held=False)
         earlier = self._take_over(key, now, owner)
         if earlier is None:
             raise SKIP(key.already)
         # An earlier attempt stopped between claiming and settling: send what Slack lacks.
-        return Claim(key, owner, earlier.claimed_at, taking_over=True)
+        return self._hold(Claim(key, owner, earlier.claimed_at, taking_over=True))
+
+    def _hold(self, claim: Claim) -> Claim:
+        with self._held_lock:
+            self._held.append(claim)
+        if self.stopping is not None:  # stopped while claiming: hand_over_all missed it
+            self.hand_over_all(self.stopping)
+            raise ShuttingDown(self.stopping)
+        return claim
+
+    def _release_hold(self, claim: Claim) -> bool:
+        """Forget `claim` as in hand; False when shutdown has handed it over already."""
+        with self._held_lock:
+            if claim in self._held:
+                self._held.remove(claim)
+                return True
+        return not claim.held and not claim.taking_over
 
     def _take_over(self, key: DeliveryKey, now: dt.datetime, owner: str) -> Delivery | None:
         current = next(
@@ -107,7 +147,12 @@ class Outbox:
     def apply(
         self, claim: Claim, action: ClaimAction, sent: Sent, why: BaseException | None
     ) -> None:
-        """The settle step's store side: complete, release or hand the claim over."""
+        """The settle step's store side: complete, release or hand the claim over.
+
+        A claim shutdown handed over already is only ever completed (its message went
+        out after all): released or handed over again, its next sender could lose it."""
+        if not self._release_hold(claim) and action is not ClaimAction.COMPLETE:
+            return
         if action is ClaimAction.COMPLETE:
             self.store.complete_delivery(claim.key, detail=sent.detail)
         elif action is ClaimAction.RELEASE:
@@ -193,7 +238,29 @@ class Sending:
         self._check = partial(self._find_single, channel, messages)
         target = self._ready(channel)
         sender = PartSender(self.chat, target, key, self._finder(target))
-        self.sent = Sent(target, tuple(sender.send(messages)))
+        self.sent = Sent(target, tuple(sender.send(messages)), tuple(sender.parts))
+
+    def post_replies(
+        self, channel_id: str, thread_ts: str, messages: Sequence[DigestMessage]
+    ) -> None:
+        """Post `messages` as replies in the thread of `thread_ts` in `channel_id`, like
+        `post_parts`; taking over, the thread (not the channel's history, where replies
+        are not) says which are out."""
+        key = str(self.key)
+        self._check = partial(self._find_single_reply, channel_id, thread_ts, messages)
+        find = None
+        if self.claim is not None and self.claim.taking_over:
+            find = partial(self.chat.find_reply, channel_id, thread_ts)
+        sender = PartSender(self.chat, channel_id, key, find, thread_ts=thread_ts)
+        self.sent = Sent(channel_id, tuple(sender.send(messages)), tuple(sender.parts))
+
+    def _find_single_reply(
+        self, channel_id: str, thread_ts: str, messages: Sequence[DigestMessage], since: float
+    ) -> MessageSearch:
+        """Whether a timed-out single-message reply went out (several: unknown)."""
+        if len(messages) != 1:
+            return MessageSearch.unknown("the reply has several parts; some may be out")
+        return self.chat.find_reply(channel_id, thread_ts, part_key(str(self.key), 0))
 
     def _ready(self, channel: str) -> str:
         """The id of `channel`, resolved and joined once (its name in a dry run)."""
@@ -238,6 +305,22 @@ class Sending:
 
     def _find(self, channel_id: str, key: str, *, since: float) -> MessageSearch:
         return self.chat.find_message(channel_id, key, since)
+
+
+class _StoppableChat:
+    """`chat`, refusing to post once the outbox is shutting down: after a claim is handed
+    over, its next sender alone may post its messages."""
+
+    def __init__(self, chat: ChatAPI, outbox: Outbox) -> None:
+        self._chat, self._outbox = chat, outbox
+
+    def post_message(self, *args: Any, **kwargs: Any) -> Any:
+        if self._outbox.stopping is not None:
+            raise ShuttingDown(self._outbox.stopping)
+        return self._chat.post_message(*args, **kwargs)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._chat, name)
 
 
 def _task_run_id() -> str | None:

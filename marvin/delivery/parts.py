@@ -17,6 +17,8 @@ is in the channel: the takeover halves it the same way and sends only what is mi
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Sequence
 
 from marvin.delivery.lookup import DeliveryUnknown, already_sent
@@ -31,6 +33,29 @@ MAX_DEPTH = 6
 def part_key(key: str, part: int) -> str:
     """The delivery key of a digest's part `part`."""
     return f"{key}#{part}"
+
+
+def fingerprint(message: DigestMessage) -> str:
+    """What a message shows, in 16 hex digits: its blocks (its text when it has none).
+    The fallback text is left out on purpose: it carries the digest's counts, which
+    change with every new update, while only a part whose blocks changed needs an edit."""
+    shown = json.dumps(message.blocks, sort_keys=True) if message.blocks else message.text
+    return hashlib.sha256(shown.encode("utf-8")).hexdigest()[:16]
+
+
+def message_at(messages: Sequence[DigestMessage], path: str) -> DigestMessage | None:
+    """The message a path names (``1``: part 1; ``1.0``: its first half, halved as
+    `halve` does), or None when the digest has no such part or it cannot be halved."""
+    first, *halves = path.split(".")
+    if not first.isdigit() or int(first) >= len(messages):
+        return None
+    message: DigestMessage | None = messages[int(first)]
+    for half in halves:
+        pair = halve(message) if message is not None else None
+        if pair is None or half not in ("0", "1"):
+            return None
+        message = pair[int(half)]
+    return message
 
 
 class PartlySent(Exception):
@@ -48,15 +73,18 @@ class PartSender:
 
     Attributes:
         posted: the ``ts`` of every message out so far (found or posted), in order.
+        parts: for each of them, ``path=fingerprint`` (`marvin.delivery.records.Sent`).
         current: the delivery key being sent when a call failed.
     """
 
     def __init__(
         self, chat: ChatAPI, channel: str, key: str,
-        find: Callable[[str], MessageSearch] | None = None,
+        find: Callable[[str], MessageSearch] | None = None, *, thread_ts: str | None = None,
     ) -> None:
         self.chat, self.channel, self.key, self.find = chat, channel, key, find
+        self.thread_ts = thread_ts  # replies in this thread
         self.posted: list[str] = []
+        self.parts: list[str] = []
         self.current = ""
 
     def send(self, messages: Sequence[DigestMessage]) -> list[str]:
@@ -82,9 +110,10 @@ class PartSender:
 
     def _send(self, key: str, message: DigestMessage) -> None:
         self.current = key
+        path = key[len(self.key) + 1 :]
         found = self._found(key)
-        if found:  # an earlier attempt posted it
-            self.posted.append(found)
+        if found:  # an earlier attempt posted it (what it showed then is unknown)
+            self._out(found, f"{path}=")
             return
         halves = halve(message)
         if halves is not None and self._was_halved(key):
@@ -94,16 +123,22 @@ class PartSender:
         # is everything after it, and there is nothing more to look for.
         self.find = None
         try:
-            ts = self.chat.post_message(self.channel, message.text, message.blocks, key=key)
+            ts = self.chat.post_message(
+                self.channel, message.text, message.blocks, key=key, thread_ts=self.thread_ts)
         except SlackError as exc:
             if exc.error not in TOO_BIG_ERRORS:
                 raise
             if halves is not None:
                 self._send_halves(key, halves)
                 return
-            plain = as_plain_text(message)
-            ts = self.chat.post_message(self.channel, plain.text, key=key)
+            message = as_plain_text(message)
+            ts = self.chat.post_message(
+                self.channel, message.text, key=key, thread_ts=self.thread_ts)
+        self._out(ts, f"{path}={fingerprint(message)}")
+
+    def _out(self, ts: str, part: str) -> None:
         self.posted.append(ts)
+        self.parts.append(part)
 
     def _send_halves(self, key: str, halves: tuple[DigestMessage, DigestMessage]) -> None:
         for index, half in enumerate(halves):

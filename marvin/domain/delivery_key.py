@@ -4,7 +4,8 @@ The stores name a claimed delivery by it; the Outbox (`marvin.delivery`) sends b
 
 Every message Marvin sends carries its key in Slack's message metadata, so Marvin can
 later ask Slack whether it went out. Messages already in Slack carry these exact strings,
-so their spelling never changes: ``reminder/default/2026-11-23/U1``, and for a digest's
+so their spelling never changes: ``reminder/default/2026-11-23/U1`` (a nudge:
+``nudge/default/2026-11-23/U1``), and for a digest's
 parts ``digest/default/2026-11-23/#general#0`` (`marvin.delivery.parts` adds the suffixes).
 """
 
@@ -29,6 +30,10 @@ class DeliveryKey:
         return cls(DeliveryKind.REMINDER, team, date, user_id)
 
     @classmethod
+    def nudge(cls, team: str, date: str, user_id: str) -> DeliveryKey:
+        return cls(DeliveryKind.NUDGE, team, date, user_id)
+
+    @classmethod
     def digest(cls, team: str, date: str, channel: str) -> DeliveryKey:
         return cls(DeliveryKind.DIGEST, team, date, channel)
 
@@ -48,6 +53,8 @@ class DeliveryKey:
             return f"could not remind {self.target}"
         if self.kind is DeliveryKind.NOTICE:
             return f"could not send the notice {self.target}"
+        if self.kind is DeliveryKind.NUDGE:
+            return f"could not nudge {self.target}"
         return f"could not post the digest to {self.target}"
 
     @property
@@ -57,4 +64,6 @@ class DeliveryKey:
             return f"{self.target} was already reminded for {self.date}"
         if self.kind is DeliveryKind.NOTICE:
             return f"the notice {self.target} for {self.date} was already sent"
+        if self.kind is DeliveryKind.NUDGE:
+            return f"{self.target} was already nudged for {self.date}"
         return f"the digest for {self.date} was already posted to {self.target}"

@@ -304,3 +304,34 @@ def _section(block_id: str, text: str) -> dict[str, Any]:
 def _context(block_id: str, text: str) -> dict[str, Any]:
     mrkdwn = {"type": "mrkdwn", "text": text, "verbatim": True}
     return {"type": "context", "block_id": block_id, "elements": [mrkdwn]}
+
+
+# Shared with thread mode (`marvin.domain.digest_thread`) -----------------------------------
+
+
+def digest_title(team: Team, date: str) -> str:
+    """The digest's heading, e.g. "Standup for Monday 23 November (ops)" (plain text)."""
+    title = f"Standup for {format_date(date)}"
+    return title if team.name == DEFAULT_TEAM else f"{title} ({team.name})"
+
+
+def mention(user_id: str) -> str:
+    """How the digest names a person: a mention for a real user id, else harmless text."""
+    return _who(user_id)
+
+
+def check_records(
+    team: Team, date: str, updates: Sequence[Update], members: Sequence[Member]
+) -> None:
+    """ValueError for an update or member of another team or date."""
+    _check(team, date, updates, members)
+
+
+def header_block(title: str, *, continued: bool) -> dict[str, Any]:
+    """A digest header (plain text, clipped), "(continued)" when asked."""
+    return _header(title, continued=continued)
+
+
+def section_block(block_id: str, text: str) -> dict[str, Any]:
+    """A verbatim mrkdwn section, as every digest section is."""
+    return _section(block_id, text)

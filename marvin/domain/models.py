@@ -47,6 +47,15 @@ class Team:
     days: tuple[int, ...] = (0, 1, 2, 3, 4)  # ISO weekday - 1: Monday is 0, Sunday is 6
     channel: str = "#general"
     questions: tuple[Question, ...] = DEFAULT_QUESTIONS
+    # "message": one digest, in parts; "thread": a summary with one threaded reply per person.
+    digest_mode: str = "message"
+    # Until when an update after standup time still joins the digest already posted
+    # (`marvin.domain.late_window`): "reminder", "off" or a duration such as "2h".
+    late_until: str = "reminder"
+    # "team": everyone is reminded at `reminder_time` in `timezone`; "member": at
+    # `reminder_time` in each member's own zone (the digest stays in `timezone`).
+    reminder_zone: str = "team"
+    nudge_before: int = 0  # minutes before standup for the nudge DM; 0: no nudges
     lead: str = ""  # a Slack user id told of blockers by DM ("" : nobody)
     blockers_channel: str = ""  # where blockers are posted ("" : nowhere)
 
@@ -97,6 +106,20 @@ class Member:
         joined = self.joined_on is None or self.joined_on <= date
         reachable = self.inactive_since is None or date < self.inactive_since
         return joined and reachable and (self.left_on is None or date < self.left_on)
+
+
+@dataclass(frozen=True)
+class MemberPrefs:
+    """What Marvin keeps about one Slack user besides their membership: their time zone
+    as Slack last said (`tz`, None: unknown or not set in their profile) and when it was
+    fetched, and whether they want nudges. Kept apart from `Member` because each field is
+    written by someone else (a run, a Slack event, the person) and must not overwrite the
+    others."""
+
+    user_id: str
+    tz: str | None = None
+    tz_fetched_at: dt.datetime | None = None
+    nudges: bool = True
 
 
 @dataclass(frozen=True)
@@ -152,6 +175,7 @@ class DeliveryKind(StrEnum):
 
     REMINDER = "reminder"  # target: a Slack user id
     DIGEST = "digest"  # target: a channel
+    NUDGE = "nudge"  # target: a Slack user id; the shorter DM shortly before standup
     NOTICE = "notice"  # target: "<about>:<to>", e.g. a member gone and the admin told
 
 
@@ -166,7 +190,7 @@ class Delivery:
     claimed_at: dt.datetime
     sent: bool = False
     # By state (read in one place, marvin.delivery.records): the owner while claimed,
-    # "resumable: why" once handed over, "[CHANNEL_ID:]ts[,ts...]" once sent.
+    # "resumable: why" once handed over, "[CHANNEL_ID:]ts[,ts...][;parts]" once sent.
     detail: str = ""
 
     def may_be_reclaimed(self, older_than: dt.datetime, if_owner: str | None) -> bool:

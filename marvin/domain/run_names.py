@@ -12,6 +12,7 @@ __all__ = [
     "ESCALATE_BLOCKER_FLOW",
     "MEMBER_ACTIVE_FLOW",
     "MEMBER_INACTIVE_FLOW",
+    "NUDGE_FLOW",
     "REMINDER_FLOW",
     "REMINDER_NEEDED_TASK",
     "STANDUP_DATE_TASK",
@@ -20,6 +21,7 @@ __all__ = [
 
 REMINDER_FLOW = "reminder"
 STANDUP_FLOW = "standup"
+NUDGE_FLOW = "nudge"
 #: Automations (flows started by an event, `flows/automations.py`).
 MEMBER_INACTIVE_FLOW = "member_inactive"
 MEMBER_ACTIVE_FLOW = "member_active"

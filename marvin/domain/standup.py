@@ -29,6 +29,7 @@ __all__ = [
     "last_standup_date",
     "next_standup_date",
     "standup_instant",
+    "local_instant",
     "parse_hhmm",
     "parse_days",
     "format_days",
@@ -68,8 +69,14 @@ def standup_instant(team: Team, date: str) -> dt.datetime:
     schedule agree on DST days. The result is normalised to a real local time (02:30 on a
     spring-forward night comes back as 03:30).
     """
+    return local_instant(team, date, team.standup_time)
+
+
+def local_instant(team: Team, date: str, hhmm: str) -> dt.datetime:
+    """The aware instant of wall time `hhmm` on ``date`` in the team's zone, DST handled as
+    `standup_instant` says (it is this with the standup time)."""
     day, zone = parse_date(date), _zone(team)
-    hour, minute = parse_hhmm(team.standup_time)
+    hour, minute = parse_hhmm(hhmm)
     wall = dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=zone)
     return wall.astimezone(dt.UTC).astimezone(zone)
 

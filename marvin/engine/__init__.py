@@ -24,14 +24,28 @@ from marvin.engine.context import TaskContext, get_context
 from marvin.engine.executors import Executor, LocalExecutor, ThreadExecutor
 from marvin.engine.flow import Edge, Flow, FlowValidationError
 from marvin.engine.records import FlowRun, LogEntry, Recorder, TaskRun
-from marvin.engine.signals import FAIL, PAUSE, RETRY, SKIP, SUCCESS, Signal
+from marvin.engine.signals import (
+    FAIL,
+    LOOP,
+    PAUSE,
+    RETRY,
+    SKIP,
+    SUCCESS,
+    TRIGGERFAIL,
+    VALIDATIONFAIL,
+    Signal,
+)
 from marvin.engine.state import (
     ALL_STATES,
+    Cached,
+    Cancelled,
     Failed,
     Finished,
+    Looped,
     Mapped,
     Paused,
     Pending,
+    Resume,
     Retrying,
     Running,
     Scheduled,
@@ -40,8 +54,9 @@ from marvin.engine.state import (
     Success,
     TimedOut,
     TriggerFailed,
+    ValidationFailed,
 )
-from marvin.engine.task import Parameter, Task, task, unmapped
+from marvin.engine.task import DateTimeParameter, Parameter, Task, task, unmapped
 from marvin.engine.triggers import (
     all_failed,
     all_finished,
@@ -51,24 +66,41 @@ from marvin.engine.triggers import (
     any_successful,
     manual_only,
     not_all_skipped,
+    some_failed,
+    some_successful,
 )
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-    from marvin.engine.control import case, merge
+    from marvin.engine.control import apply_map, case, flatten, ifelse, merge, switch
+    from marvin.engine.resources import resource_manager
+    from marvin.engine.results import LocalResult, MemoryResult, Result
     from marvin.engine.schedules import CronClock, Schedule, ScheduledRun
+    from marvin.engine.serializers import (
+        CloudpickleSerializer,
+        JSONSerializer,
+        PickleSerializer,
+        Serializer,
+    )
 
 __all__ = [
     "ALL_STATES",
     "FAIL",
+    "LOOP",
     "PAUSE",
     "RETRY",
     "SKIP",
     "SUCCESS",
+    "TRIGGERFAIL",
+    "VALIDATIONFAIL",
+    "Cached",
+    "Cancelled",
     "Clock",
+    "CloudpickleSerializer",
     "CronClock",
+    "DateTimeParameter",
     "Edge",
     "Executor",
     "Failed",
@@ -77,18 +109,26 @@ __all__ = [
     "Flow",
     "FlowRun",
     "FlowValidationError",
+    "JSONSerializer",
     "LocalExecutor",
+    "LocalResult",
     "LogEntry",
+    "Looped",
     "Mapped",
+    "MemoryResult",
     "Parameter",
     "Paused",
     "Pending",
+    "PickleSerializer",
     "Recorder",
+    "Result",
+    "Resume",
     "Retrying",
     "Running",
     "Schedule",
-    "ScheduledRun",
     "Scheduled",
+    "ScheduledRun",
+    "Serializer",
     "Signal",
     "Skipped",
     "State",
@@ -100,20 +140,39 @@ __all__ = [
     "ThreadExecutor",
     "TimedOut",
     "TriggerFailed",
+    "ValidationFailed",
     "all_failed",
     "all_finished",
     "all_successful",
     "always_run",
     "any_failed",
     "any_successful",
+    "apply_map",
     "case",
+    "flatten",
     "get_context",
+    "ifelse",
     "manual_only",
     "merge",
     "not_all_skipped",
+    "resource_manager",
+    "some_failed",
+    "some_successful",
+    "switch",
     "task",
     "unmapped",
 ]
+
+
+_LAZY = {
+    **dict.fromkeys(("apply_map", "case", "flatten", "ifelse", "merge", "switch"), "control"),
+    "resource_manager": "resources",
+    **dict.fromkeys(("LocalResult", "MemoryResult", "Result"), "results"),
+    **dict.fromkeys(
+        ("CloudpickleSerializer", "JSONSerializer", "PickleSerializer", "Serializer"),
+        "serializers",
+    ),
+}
 
 
 def __getattr__(name: str) -> Any:
@@ -122,8 +181,9 @@ def __getattr__(name: str) -> Any:
         from marvin.engine import schedules
 
         return getattr(schedules, name)
-    if name in ("case", "merge"):  # conditional logic: loaded on first use
-        from marvin.engine import control
+    module = _LAZY.get(name)
+    if module is not None:  # loaded on first use
+        import importlib
 
-        return getattr(control, name)
+        return getattr(importlib.import_module(f"marvin.engine.{module}"), name)
     raise AttributeError(f"module 'marvin.engine' has no attribute {name!r}")

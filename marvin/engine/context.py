@@ -85,6 +85,29 @@ class TaskContext:
         return self._task_run.run_count
 
     @property
+    def task_loop_result(self) -> Any:
+        """What the previous iteration passed to LOOP(result=...); None on the first."""
+        loop = self._last_loop()
+        return None if loop is None else loop.result
+
+    @property
+    def task_loop_count(self) -> int:
+        """1 on the first iteration of a looping task, 2 after one LOOP, ..."""
+        loop = self._last_loop()
+        return 1 if loop is None else loop.loop_count + 1
+
+    def _last_loop(self) -> Any:
+        for state in reversed(self._task_run.history):
+            if state.is_looped():
+                return state
+        return None
+
+    @property
+    def resume(self) -> bool:
+        """Whether a person resumed this run (a task that PAUSEd may now go on)."""
+        return any(state.name == "Resume" for state in self._task_run.history)
+
+    @property
     def parameters(self) -> dict[str, Any]:
         return dict(self._task_run.flow_run.parameters)
 

@@ -16,6 +16,8 @@ inputs, cycles, duplicate parameters) are reported here, before anything runs.
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from marvin.engine.context import building_flow
 from marvin.engine.task import Parameter, Task, failure_handler, unmapped
 
@@ -28,9 +30,13 @@ if TYPE_CHECKING:
     from marvin.engine.clock import Clock
     from marvin.engine.executors import Executor
     from marvin.engine.records import FlowRun, Recorder
+    from marvin.engine.results import Result
     from marvin.engine.schedules import Schedule
     from marvin.engine.state import State
     from marvin.engine.task import StateHandler
+
+    TerminalStateHandler = Callable[["Flow", State, set[State]], State | None]
+    """``(flow, state, reference_task_states) -> State | None``: the flow's final say."""
 
 __all__ = ["Flow", "Edge", "FlowValidationError", "is_mappable"]
 
@@ -50,45 +56,9 @@ class FlowValidationError(ValueError):
     """The flow's graph is wrong (a cycle, a missing or unknown input, ...)."""
 
 
-def _stable_repr(value: object) -> str:
-    """A repr that is the same in every process: sets and dicts in sorted order, and
-    objects without a value-based repr (``<Foo object at 0x...>``) by their type only."""
-    if isinstance(value, (str, bytes, int, float, bool, type(None))):
-        return repr(value)
-    if isinstance(value, (list, tuple)):
-        return f"{type(value).__name__}[{','.join(_stable_repr(v) for v in value)}]"
-    if isinstance(value, (set, frozenset)):
-        return f"set[{','.join(sorted(_stable_repr(v) for v in value))}]"
-    if isinstance(value, dict):
-        items = sorted(f"{_stable_repr(k)}:{_stable_repr(v)}" for k, v in value.items())
-        return f"dict[{','.join(items)}]"
-    text = repr(value)
-    return type(value).__qualname__ if " at 0x" in text else text
-
-
-_SOURCES: dict[str, list[str]] = {}
-
-
-def _source_of(fn: Callable[..., Any]) -> str:
-    """A function's source text, read from its file by the code object's line range.
-
-    Cheaper than `inspect.getsource` (which imports ast, tokenize and more); falls back
-    to the qualified name for callables without Python source."""
-    func = getattr(fn, "__func__", fn)
-    code = getattr(func, "__code__", None)
-    if code is None:
-        return getattr(fn, "__qualname__", type(fn).__qualname__)
-    lines = _SOURCES.get(code.co_filename)
-    if lines is None:
-        try:
-            with open(code.co_filename, encoding="utf-8") as handle:
-                lines = handle.read().splitlines()
-        except (OSError, UnicodeDecodeError):
-            lines = []
-        _SOURCES[code.co_filename] = lines
-    last = max((line for _, _, line in code.co_lines() if line is not None), default=0)
-    text = "\n".join(lines[code.co_firstlineno - 1 : last])
-    return text or code.co_qualname
+_COLLECTIONS = (list, tuple, set, frozenset, dict, Collection)
+"""Values that may hold tasks: checked (and wrapped in a task when they do) on binding."""
+_TEXT = (str, bytes, bytearray, range)
 
 
 class Edge:
@@ -103,6 +73,16 @@ class Edge:
         self.downstream = downstream
         self.key = key
         self.mapped = mapped
+
+    @property
+    def upstream_task(self) -> Task:
+        """Prefect 1's name for `upstream`."""
+        return self.upstream
+
+    @property
+    def downstream_task(self) -> Task:
+        """Prefect 1's name for `downstream`."""
+        return self.downstream
 
     def __repr__(self) -> str:
         arrow = "=map=>" if self.mapped else "->"
@@ -119,9 +99,13 @@ class Flow:
         schedule: Schedule | None = None,
         state_handlers: Sequence[StateHandler] | None = None,
         on_failure: Callable[[Any, State], None] | None = None,
+        terminal_state_handler: TerminalStateHandler | None = None,
+        result: Result | None = None,
     ) -> None:
         self.name = name
+        self.terminal_state_handler = terminal_state_handler
         self.schedule = schedule
+        self.result = result  # where tasks without their own `result` checkpoint
         self.state_handlers: list[StateHandler] = list(state_handlers or [])
         if on_failure is not None:
             self.state_handlers.append(failure_handler(on_failure))
@@ -131,9 +115,13 @@ class Flow:
         self.mapped_constants: dict[Task, dict[str, Any]] = {}
         self._upstream: dict[Task, list[Edge]] = {}
         self._downstream: dict[Task, list[Edge]] = {}
+        self._keys: dict[Task, set[str]] = {}  # input names given by edges, per task
         self._reference_tasks: list[Task] = []
         self._slugs: dict[str, Task] = {}
+        self._copies: dict[str, int] = {}  # name -> last suffix tried: slugs in O(1) per add
         self._sorted: list[Task] | None = None
+        self._terminal: list[Task] | None = None
+        self._valid = False
         self._version: str | None = None
         self._tokens: list[Token[Flow | None]] = []
         self.case_stack: list[Task] = []  # active `case` blocks (see control.py)
@@ -160,17 +148,25 @@ class Flow:
                     f"Flow {self.name!r} already has a task or parameter named {task.name!r}"
                 )
             task.slug = task.name
+        elif task.slug != task.name and task.slug not in self._slugs:
+            pass  # named by another flow (`update`, `copy`): one slug for the task everywhere
         else:
-            slug, n = task.name, 1
-            while slug in self._slugs:
+            # Resume numbering where the last copy of this name stopped: scanning from 1
+            # made building a chain of N copies quadratic.
+            slug, n = task.name, self._copies.get(task.name, 1)
+            if n > 1 or slug in self._slugs:
                 n += 1
                 slug = f"{task.name}-{n}"
+                while slug in self._slugs:
+                    n += 1
+                    slug = f"{task.name}-{n}"
+            self._copies[task.name] = n
             task.slug = slug
         self._slugs[task.slug] = task
         self.tasks[task] = None
         self._upstream[task] = []
         self._downstream[task] = []
-        self._sorted = self._version = None
+        self.changed()
         for case_task in self.case_stack:
             if case_task is not task:
                 self.add_edge(case_task, task)
@@ -180,22 +176,30 @@ class Flow:
         self, upstream: Task, downstream: Task, key: str | None = None, mapped: bool = False
     ) -> Edge:
         """Make `downstream` depend on `upstream` (for its input `key`, if given)."""
-        self.add_task(upstream)
-        self.add_task(downstream)
-        if upstream is downstream or self._reaches(downstream, upstream):
+        if upstream not in self.tasks:
+            self.add_task(upstream)
+        if downstream not in self.tasks:
+            self.add_task(downstream)
+        # A new task has no downstream edges yet: no walk needed (the common case).
+        if upstream is downstream or (
+            self._downstream[downstream] and self._reaches(downstream, upstream)
+        ):
             raise FlowValidationError(
                 f"Flow {self.name!r}: making {downstream.slug!r} depend on {upstream.slug!r} "
                 "would create a cycle"
             )
-        if key is not None and any(e.key == key for e in self._upstream[downstream]):
-            raise FlowValidationError(
-                f"Flow {self.name!r}: input {key!r} of {downstream.slug!r} is already set"
-            )
+        if key is not None:
+            keys = self._keys.setdefault(downstream, set())  # a set: a List of N items
+            if key in keys:  # would otherwise rescan its N edges per added item
+                raise FlowValidationError(
+                    f"Flow {self.name!r}: input {key!r} of {downstream.slug!r} is already set"
+                )
+            keys.add(key)
         edge = Edge(upstream, downstream, key, mapped)
         self.edges.append(edge)
         self._upstream[downstream].append(edge)
         self._downstream[upstream].append(edge)
-        self._sorted = self._version = None
+        self.changed()
         return edge
 
     def set_dependencies(
@@ -215,18 +219,29 @@ class Flow:
         if keyword_tasks:
             self._check_inputs(task, keyword_tasks)
         for up in upstream_tasks or ():
-            # State-only edges are never mapped: each child waits for all of `up`.
+            # Like Prefect 1, a mapped task's state-only upstream is mapped too (child i
+            # waits for child i) unless wrapped in `unmapped`; a task that is not mapped
+            # itself is waited for as a whole (Prefect 1 would map over its result).
+            is_mapped = mapped and not isinstance(up, unmapped)
             up = up.value if isinstance(up, unmapped) else up
             if not isinstance(up, Task):
                 raise FlowValidationError(
                     f"Task {task.slug!r}: upstream_tasks must be tasks, got {up!r}"
                 )
-            self.add_edge(up, task, None, False)
+            self.add_edge(up, task, None, is_mapped and up in self.tasks and self.is_mapped(up))
         for down in downstream_tasks or ():
             self.add_edge(task, down)
         for key, value in (keyword_tasks or {}).items():
             is_mapped = mapped and not isinstance(value, unmapped)
             value = value.value if isinstance(value, unmapped) else value
+            if (
+                not isinstance(value, Task)
+                and isinstance(value, _COLLECTIONS)
+                and not isinstance(value, _TEXT)
+            ):
+                from marvin.engine.literals import collection_input
+
+                value = collection_input(value, self, task.slug, key)
             if isinstance(value, Task):
                 self.add_edge(value, task, key, is_mapped)
             elif is_mapped and isinstance(value, (str, bytes, bytearray, dict)):
@@ -238,11 +253,13 @@ class Flow:
                 self.mapped_constants.setdefault(task, {})[key] = list(value)
             else:
                 self.constants.setdefault(task, {})[key] = value
-        self._sorted = self._version = None
+        self.changed()
 
     def _check_inputs(self, task: Task, inputs: Mapping[str, Any]) -> None:
         signature = task.signature()
         if signature.var_keyword:
+            return
+        if all(name in signature.names for name in inputs):
             return
         unknown = sorted(set(inputs) - set(signature.names))
         if unknown:
@@ -259,6 +276,29 @@ class Flow:
                 raise FlowValidationError(f"Reference task {t!r} is not in flow {self.name!r}")
         self._reference_tasks = tasks
 
+    # Editing the graph (Prefect 1's imperative helpers, in flow_edit.py) -------------
+    def chain(self, *tasks: Task) -> list[Edge]:
+        """Make each task depend on the one before it (state only); returns the edges."""
+        return [self.add_edge(up, down) for up, down in zip(tasks, tasks[1:], strict=False)]
+
+    def update(self, flow: Flow, merge_parameters: bool = False) -> None:
+        """Add every task, edge and constant of `flow` to this flow."""
+        from marvin.engine.flow_edit import update
+
+        update(self, flow, merge_parameters)
+
+    def replace(self, old: Task, new: Any) -> None:
+        """Put `new` where `old` is: same edges, inputs and reference-task role."""
+        from marvin.engine.flow_edit import replace
+
+        replace(self, old, new)
+
+    def copy(self) -> Flow:
+        """A new flow with the same tasks (the same objects) and its own graph."""
+        from marvin.engine.flow_edit import copy_flow
+
+        return copy_flow(self)
+
     # Reading the graph ---------------------------------------------------------
     def upstream_edges(self, task: Task) -> list[Edge]:
         return self._upstream[task]
@@ -266,14 +306,52 @@ class Flow:
     def downstream_edges(self, task: Task) -> list[Edge]:
         return self._downstream[task]
 
+    def edges_to(self, task: Task) -> set[Edge]:
+        """The edges ending at `task` (Prefect 1's `flow.edges_to`)."""
+        return set(self._edges_of(self._upstream, task))
+
+    def edges_from(self, task: Task) -> set[Edge]:
+        """The edges starting at `task` (Prefect 1's `flow.edges_from`)."""
+        return set(self._edges_of(self._downstream, task))
+
+    def upstream_tasks(self, task: Task) -> set[Task]:
+        """The tasks `task` depends on, for data or state."""
+        return {e.upstream for e in self._edges_of(self._upstream, task)}
+
+    def downstream_tasks(self, task: Task) -> set[Task]:
+        """The tasks that depend on `task`."""
+        return {e.downstream for e in self._edges_of(self._downstream, task)}
+
+    def _edges_of(self, table: dict[Task, list[Edge]], task: Task) -> list[Edge]:
+        try:
+            return table[task]
+        except KeyError:
+            raise ValueError(f"Task {task!r} was not found in flow {self.name!r}") from None
+
+    def changed(self) -> None:
+        """Forget what was derived from the graph (order, terminal tasks, validity,
+        version): called by every method that changes it. Cached because each run
+        needs them and recomputing them per run is a pass over every task."""
+        self._sorted = self._terminal = self._version = None
+        self._valid = False
+
     def terminal_tasks(self) -> list[Task]:
-        return [t for t in self.tasks if not self._downstream[t]]
+        if self._terminal is None:
+            self._terminal = [t for t in self.tasks if not self._downstream[t]]
+        return list(self._terminal)
 
     def root_tasks(self) -> list[Task]:
         return [t for t in self.tasks if not self._upstream[t]]
 
     def reference_tasks(self) -> list[Task]:
-        return list(self._reference_tasks) or self.terminal_tasks()
+        if self._reference_tasks:
+            return list(self._reference_tasks)
+        chosen: list[Task] = []
+        for task in self.terminal_tasks():
+            # A resource's cleanup is terminal, but the block's own tasks decide the state.
+            stand_ins = getattr(task, "reference_stand_ins", None)
+            chosen.extend(stand_ins(self) if stand_ins is not None else [task])
+        return chosen
 
     def parameters(self) -> list[Parameter]:
         return [t for t in self.tasks if isinstance(t, Parameter)]
@@ -286,7 +364,12 @@ class Flow:
 
     def is_mapped(self, task: Task) -> bool:
         """Whether the task runs once per item (any mapped input or mapped constant)."""
-        return task in self.mapped_constants or any(e.mapped for e in self._upstream[task])
+        if task in self.mapped_constants:
+            return True
+        for e in self._upstream[task]:
+            if e.mapped:
+                return True
+        return False
 
     def sorted_tasks(self) -> list[Task]:
         """Tasks in a topological order that keeps insertion order among equals."""
@@ -319,6 +402,8 @@ class Flow:
 
     def validate(self) -> None:
         """Check every task gets each required input; raise FlowValidationError if not."""
+        if self._valid:
+            return
         problems = []
         for t in self.tasks:
             if isinstance(t, Parameter):
@@ -330,6 +415,7 @@ class Flow:
                 problems.append(f"{t.slug!r} is missing input(s): {', '.join(missing)}")
         if problems:
             raise FlowValidationError(f"Flow {self.name!r}: " + "; ".join(problems))
+        self._valid = True
 
     def check_parameters(self, values: Mapping[str, Any]) -> dict[str, Any]:
         """Resolve run-time parameters against defaults; reject unknown and missing ones."""
@@ -352,25 +438,10 @@ class Flow:
     def version(self) -> str:
         """A short hash of the flow's code and shape: changes when a task's code changes."""
         if self._version is None:
-            self._version = self._compute_version()
+            from marvin.engine.flow_version import flow_version
+
+            self._version = flow_version(self)
         return self._version
-
-    def _compute_version(self) -> str:
-        import zlib
-
-        parts = [self.name]
-        for t in self.sorted_tasks():
-            parts.append(f"{t.slug}\0{_source_of(t.fn)}")
-        for e in self.edges:
-            parts.append(f"{e.upstream.slug}>{e.downstream.slug}:{e.key}:{e.mapped}")
-        for kind, table in (("const", self.constants), ("mapped", self.mapped_constants)):
-            for t, values in table.items():
-                parts.append(f"{kind}:{t.slug}:{_stable_repr(values)}")
-        for p in self.parameters():
-            parts.append(f"param:{p.name}:{_stable_repr(p.default)}:{p.required}")
-        data = "\0".join(parts).encode()
-        # Two 32-bit checksums: a 64-bit label that needs no hashlib (OpenSSL) import.
-        return f"{zlib.crc32(data):08x}{zlib.adler32(data):08x}"[:12]
 
     # Running ------------------------------------------------------------------
     def run(
@@ -383,8 +454,13 @@ class Flow:
         scheduled_start_time: float | None = None,
         resume: Iterable[Task] = (),
         run_id: str | None = None,
+        task_states: Mapping[Task, State] | None = None,
     ) -> FlowRun:
-        """Run the flow in this process and return its record (see `runner.run_flow`)."""
+        """Run the flow in this process and return its record (see `runner.run_flow`).
+
+        `task_states` starts tasks from given states, as Prefect 1's does: a task given a
+        finished state does not run again and passes that state (and result) downstream.
+        """
         from marvin.engine.runner import run_flow
 
         return run_flow(
@@ -396,7 +472,16 @@ class Flow:
             scheduled_start_time=scheduled_start_time,
             resume=resume,
             run_id=run_id,
+            task_states=task_states,
         )
+
+    def visualize(
+        self, run: FlowRun | None = None, *, format: str = "svg", filename: str | None = None
+    ) -> str:
+        """The graph as SVG (the dashboard's picture) or Mermaid, coloured by `run`."""
+        from marvin.engine.visualize import visualize
+
+        return visualize(self, run, format=format, filename=filename)
 
     def to_mermaid(self, run: FlowRun | None = None) -> str:
         """The graph as Mermaid text, coloured by state when given a run."""

@@ -58,6 +58,7 @@ class TaskRun:
         "logs",
         "run_count",
         "children",
+        "run_name",
     )
 
     def __init__(self, task: Task, map_index: int | None, flow_run: FlowRun) -> None:
@@ -69,6 +70,7 @@ class TaskRun:
         self.logs: list[LogEntry] = []
         self.run_count = 0
         self.children: list[TaskRun] | None = None
+        self.run_name: str | None = None  # from the task's `task_run_name`, if it has one
 
     @property
     def id(self) -> str:
@@ -78,6 +80,8 @@ class TaskRun:
 
     @property
     def name(self) -> str:
+        if self.run_name is not None:
+            return self.run_name
         return self.task.name if self.map_index is None else f"{self.task.name}[{self.map_index}]"
 
     @property

@@ -29,10 +29,12 @@ from marvin.engine.executors import LocalExecutor
 from marvin.engine.flow import is_mappable
 from marvin.engine.records import FlowRun, TaskRun
 from marvin.engine.state import (
+    Cancelled,
     Failed,
     Mapped,
     Paused,
     Running,
+    State,
     Success,
 )
 from marvin.engine.task import Parameter
@@ -55,7 +57,6 @@ if TYPE_CHECKING:
     from marvin.engine.executors import Executor
     from marvin.engine.flow import Edge, Flow
     from marvin.engine.records import Recorder
-    from marvin.engine.state import State
     from marvin.engine.task import Task
 
 __all__ = ["run_flow"]
@@ -98,11 +99,17 @@ def run_flow(
     scheduled_start_time: float | None = None,
     resume: Iterable[Task] = (),
     run_id: str | None = None,
+    task_states: Mapping[Task, State] | None = None,
 ) -> FlowRun:
     """Run `flow` and return its record. Wiring and parameter errors raise before
     anything runs (FlowValidationError); after that, nothing raises: every problem is
-    a state."""
+    a state.
+
+    `task_states` gives tasks a starting state: a finished one is kept (the task does
+    not run, downstream tasks get its result); any other one runs the task as usual.
+    """
     flow.validate()
+    given = _given_states(flow, task_states or {})
     values = flow.check_parameters(parameters)
     clock = clock or SystemClock()
     executor = executor or LocalExecutor()
@@ -118,10 +125,12 @@ def run_flow(
     try:
         with executor:
             nodes = _submit_all(
-                flow, run, values, executor, clock, recorder, frozenset(resume), remote
+                flow, run, values, executor, clock, recorder, frozenset(resume), remote, given
             )
             by_task = _collect(nodes, executor, run, recorder, clock, remote)
         final = _flow_state(flow, by_task, clock)
+        if flow.terminal_state_handler is not None:
+            final = _terminal_say(flow, final, by_task)
     except Exception as exc:  # an engine bug or a broken executor: still a state
         from marvin.engine.logs import engine_logger
 
@@ -143,14 +152,18 @@ def _submit_all(
     recorder: Recorder | None,
     resume: frozenset[Task],
     remote: bool,
+    given: Mapping[Task, State],
 ) -> dict[Task, _Node]:
     nodes: dict[Task, _Node] = {}
     # Remotely, task runs finish in other processes: record them here, when collected.
     plan_recorder = None if remote else recorder
     for task in flow.sorted_tasks():
+        if given and task in given:
+            nodes[task] = _from_given(task, given[task], run, executor, plan_recorder)
+            continue
         if isinstance(task, Parameter):
             task_run = TaskRun(task, None, run)
-            set_state(task, task_run, Success("Parameter", values[task.name], clock.now()), ())
+            set_state(task, task_run, _parameter_state(task, values[task.name], clock), ())
             if plan_recorder is not None:
                 record_safely(plan_recorder.task_run_finished, task_run)
             nodes[task] = _Single(executor.submit(_finished, task_run))
@@ -159,7 +172,14 @@ def _submit_all(
         mapped_constants = flow.mapped_constants.get(task, {})
         keys = tuple(e.key for e in edges) + tuple(mapped_constants)
         plan = TaskPlan(
-            task, run, clock, plan_recorder, keys, flow.constants.get(task, {}), task in resume
+            task,
+            run,
+            clock,
+            plan_recorder,
+            keys,
+            flow.constants.get(task, {}),
+            task in resume,
+            flow.result,
         )
         if flow.is_mapped(task):
             nodes[task] = _submit_mapped(plan, edges, mapped_constants, nodes, executor, clock)
@@ -167,6 +187,15 @@ def _submit_all(
             upstream = [_whole(nodes[e.upstream]) for e in edges]
             nodes[task] = _Single(executor.submit(run_task, plan, None, *upstream))
     return nodes
+
+
+def _parameter_state(param: Parameter, value: Any, clock: Clock) -> State:
+    """Success with the parameter's value as tasks receive it, or Failed when the
+    parameter rejects it (e.g. a DateTimeParameter given "not a date")."""
+    try:
+        return Success("Parameter", param.cast(value), clock.now())
+    except Exception as exc:
+        return failed_state(f"Parameter {param.name!r} rejected {value!r}", exc, clock.now())
 
 
 def _whole(node: _Node) -> Any:
@@ -195,6 +224,12 @@ def _submit_mapped(
     providers: list[tuple[int, Edge, State]] = []  # (index in sources, edge, its state)
     for edge in edges:
         node = nodes[edge.upstream]
+        if edge.key is None and isinstance(node, _Single):
+            # A state-only upstream that ended as a whole (it could not map, or is not
+            # mapped): every child waits for that one state.
+            upstream_states.append(executor.result(node.handle).state)
+            sources.append((None, node.handle))
+            continue
         if isinstance(node, _Mapped):
             if edge.mapped:
                 sources.append((node.children, None))
@@ -242,6 +277,56 @@ def _submit_mapped(
         upstream = [whole if items is None else items[i] for items, whole in sources]
         children.append(executor.submit(run_task, plan, i, *upstream))
     return _Mapped(parent, children)
+
+
+def _given_states(flow: Flow, task_states: Mapping[Task, State]) -> dict[Task, State]:
+    """The finished states among `task_states` (others run as usual); unknown tasks raise."""
+    from marvin.engine.flow import FlowValidationError
+
+    for task, state in task_states.items():
+        if task not in flow.tasks:
+            raise FlowValidationError(f"task_states: {task!r} is not in flow {flow.name!r}")
+        if not isinstance(state, State):
+            raise FlowValidationError(f"task_states: {task!r} got {state!r}, not a State")
+    return {t: s for t, s in task_states.items() if s.is_finished()}
+
+
+def _from_given(
+    task: Task, state: State, run: FlowRun, executor: Executor, recorder: Recorder | None
+) -> _Node:
+    """A task run that keeps its given state; a given Mapped state brings its children."""
+    task_run = TaskRun(task, None, run)
+    task_run.state = state
+    task_run.history.append(state)
+    if isinstance(state, Mapped):
+        children = []
+        for i, child_state in enumerate(state.children):
+            child = TaskRun(task, i, run)
+            child.state = child_state
+            child.history.append(child_state)
+            if recorder is not None:
+                record_safely(recorder.task_run_finished, child)
+            children.append(executor.submit(_finished, child))
+        return _Mapped(task_run, children)
+    if recorder is not None:
+        record_safely(recorder.task_run_finished, task_run)
+    return _Single(executor.submit(_finished, task_run))
+
+
+def _terminal_say(flow: Flow, state: State, by_task: Mapping[Task, TaskRun]) -> State:
+    """Let the flow's terminal_state_handler replace its final state (Prefect 1's hook);
+    a handler that raises or returns something else keeps `state`."""
+    handler = flow.terminal_state_handler
+    assert handler is not None
+    references = {by_task[t].state for t in flow.reference_tasks()}
+    try:
+        replaced = handler(flow, state, references)
+    except Exception:
+        from marvin.engine.logs import engine_logger
+
+        engine_logger().exception("terminal_state_handler of flow %s raised", flow.name)
+        return state
+    return replaced if isinstance(replaced, State) else state
 
 
 def _parent_ends(plan: TaskPlan, executor: Executor, state: State) -> _Single:
@@ -315,13 +400,25 @@ def _result(
         return task_run
 
 
-def _flow_state(flow: Flow, by_task: Mapping[Task, TaskRun], clock: Clock) -> State:
-    """The flow follows its reference tasks; a mapped reference task counts every child."""
+def _runs_of(tasks: Iterable[Task], by_task: Mapping[Task, TaskRun]) -> list[TaskRun]:
     runs: list[TaskRun] = []
-    for task in flow.reference_tasks():
+    for task in tasks:
         task_run = by_task[task]
         runs.extend(task_run.children if task_run.children is not None else [task_run])
+    return runs
+
+
+def _flow_state(flow: Flow, by_task: Mapping[Task, TaskRun], clock: Clock) -> State:
+    """The flow follows its reference tasks; a mapped reference task counts every child.
+
+    A failed reference task fails the flow (so alerts fire) even while others wait.
+    Otherwise, as in Prefect 1, the flow is not done while a terminal or reference task
+    waits (paused, manual_only): it ends Paused where Prefect 1 stays Running, because
+    `run` has returned and nothing will happen until someone resumes it.
+    """
+    runs = _runs_of(flow.reference_tasks(), by_task)
     states = [r.state for r in runs]
+    states += [r.state for r in _runs_of(flow.terminal_tasks(), by_task)]
     now = clock.now()
     failed = [r for r in runs if r.state.is_failed()]
     if failed:
@@ -330,4 +427,7 @@ def _flow_state(flow: Flow, by_task: Mapping[Task, TaskRun], clock: Clock) -> St
         return Failed(f"{len(failed)} reference task run(s) failed: {shown}{more}", timestamp=now)
     if not all(s.is_finished() for s in states):
         return Paused("Some reference tasks are waiting (paused or pending)", timestamp=now)
+    cancelled = sum(1 for s in states if s.is_cancelled())
+    if cancelled:  # neither failed nor successful: stopped on purpose
+        return Cancelled(f"{cancelled} reference task run(s) were cancelled", timestamp=now)
     return Success("All reference tasks succeeded", timestamp=now)

@@ -13,13 +13,33 @@ into ``Skipped("why")`` with one lookup and no special cases.
 
 from __future__ import annotations
 
-from marvin.engine.state import Failed, Paused, Retrying, Skipped, State, Success
+from marvin.engine.state import (
+    Failed,
+    Looped,
+    Paused,
+    Retrying,
+    Skipped,
+    State,
+    Success,
+    TriggerFailed,
+    ValidationFailed,
+)
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["Signal", "SKIP", "FAIL", "SUCCESS", "RETRY", "PAUSE"]
+__all__ = [
+    "Signal",
+    "SKIP",
+    "FAIL",
+    "TRIGGERFAIL",
+    "VALIDATIONFAIL",
+    "SUCCESS",
+    "RETRY",
+    "PAUSE",
+    "LOOP",
+]
 
 
 class Signal(Exception):
@@ -46,6 +66,19 @@ class FAIL(Signal):
     state_class = Failed
 
 
+class TRIGGERFAIL(FAIL):
+    """Raised by a trigger to say why it was not met: the run ends TriggerFailed."""
+
+    state_class = TriggerFailed
+
+
+class VALIDATIONFAIL(FAIL):
+    """The task ran but its result is not valid: the run ends ValidationFailed,
+    without retries (as every FAIL)."""
+
+    state_class = ValidationFailed
+
+
 class SUCCESS(Signal):
     """Stop here and mark the run Success with `result`."""
 
@@ -62,3 +95,10 @@ class PAUSE(Signal):
     """Stop and wait for a person; the run ends Paused."""
 
     state_class = Paused
+
+
+class LOOP(Signal):
+    """Run the task again with `result` as ``get_context().task_loop_result``: a loop
+    whose iterations are states of one task run (Looped), not new tasks in the graph."""
+
+    state_class = Looped

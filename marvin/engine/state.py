@@ -25,14 +25,19 @@ __all__ = [
     "Pending",
     "Scheduled",
     "Retrying",
+    "Resume",
     "Paused",
     "Running",
     "Finished",
     "Success",
     "Skipped",
     "Mapped",
+    "Cached",
+    "Looped",
+    "Cancelled",
     "Failed",
     "TriggerFailed",
+    "ValidationFailed",
     "TimedOut",
 ]
 
@@ -97,6 +102,15 @@ class State:
     def is_failed(self) -> bool:
         return isinstance(self, Failed)
 
+    def is_cached(self) -> bool:
+        return isinstance(self, Cached)
+
+    def is_looped(self) -> bool:
+        return isinstance(self, Looped)
+
+    def is_cancelled(self) -> bool:
+        return isinstance(self, Cancelled)
+
     def __repr__(self) -> str:
         return f"<{self.name}: {self.message!r}>" if self.message else f"<{self.name}>"
 
@@ -140,6 +154,13 @@ class Retrying(Scheduled):
     ):
         super().__init__(message, result, timestamp, start_time)
         self.run_count = run_count
+
+
+class Resume(Scheduled):
+    """A paused run a person let go on: it runs now, whatever its trigger says."""
+
+    __slots__ = ()
+    color = "#818cf8"
 
 
 class Paused(Pending):
@@ -217,6 +238,57 @@ class Mapped(Success):
         self.children: list[State] = children if children is not None else []
 
 
+class Cached(Success):
+    """Finished with a result kept from an earlier run (`cache_for`) or found at the
+    task's `target`: the task's code did not run this time.
+
+    `cached_inputs`/`cached_parameters` are what the result was computed from, and
+    `cache_expiration` (epoch seconds, None for targets) when it stops being valid.
+    """
+
+    __slots__ = ("cached_inputs", "cached_parameters", "cache_expiration")
+    color = "#4ade80"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        result: Any = None,
+        timestamp: float = 0.0,
+        cached_inputs: dict[str, Any] | None = None,
+        cached_parameters: dict[str, Any] | None = None,
+        cache_expiration: float | None = None,
+    ):
+        super().__init__(message, result, timestamp)
+        self.cached_inputs = cached_inputs
+        self.cached_parameters = cached_parameters
+        self.cache_expiration = cache_expiration
+
+
+class Looped(Finished):
+    """One iteration of a task that raised LOOP; it runs again with `result` as
+    ``get_context().task_loop_result``. `loop_count` is 1 after the first iteration."""
+
+    __slots__ = ("loop_count",)
+    color = "#2dd4bf"
+
+    def __init__(
+        self,
+        message: str | None = None,
+        result: Any = None,
+        timestamp: float = 0.0,
+        loop_count: int = 1,
+    ):
+        super().__init__(message, result, timestamp)
+        self.loop_count = loop_count
+
+
+class Cancelled(Finished):
+    """Stopped on purpose before it finished its work (neither a success nor a failure)."""
+
+    __slots__ = ()
+    color = "#6b7280"
+
+
 class Failed(Finished):
     """Finished with an error; `exception` and `traceback` keep what went wrong."""
 
@@ -243,6 +315,13 @@ class TriggerFailed(Failed):
     color = "#f97316"
 
 
+class ValidationFailed(Failed):
+    """Ran, but its result did not pass validation (a VALIDATIONFAIL signal)."""
+
+    __slots__ = ()
+    color = "#dc2626"
+
+
 class TimedOut(Failed):
     """Ran longer than the task's timeout."""
 
@@ -251,7 +330,8 @@ class TimedOut(Failed):
 
 
 ALL_STATES: tuple[type[State], ...] = (
-    State, Pending, Scheduled, Retrying, Paused, Running, Finished,
-    Success, Skipped, Mapped, Failed, TriggerFailed, TimedOut,
+    State, Pending, Scheduled, Retrying, Resume, Paused, Running, Finished,
+    Success, Skipped, Mapped, Cached, Looped, Cancelled,
+    Failed, TriggerFailed, ValidationFailed, TimedOut,
 )
 """Every state class, the base first: for what must name them all, e.g. a colour legend."""

@@ -17,10 +17,9 @@ twice in a graph.
 
 from __future__ import annotations
 
-import itertools
-
 from marvin.engine.context import building_flow
 from marvin.engine.signature import Signature
+from marvin.engine.task_operators import TaskOperators
 from marvin.engine.triggers import all_successful
 
 TYPE_CHECKING = False
@@ -29,7 +28,9 @@ if TYPE_CHECKING:
     from datetime import timedelta
     from typing import Any, TypeVar
 
+    from marvin.engine.cache_validators import CacheValidator
     from marvin.engine.flow import Flow
+    from marvin.engine.results import LocationTemplate, Result
     from marvin.engine.state import State
     from marvin.engine.triggers import Trigger
 
@@ -38,9 +39,7 @@ if TYPE_CHECKING:
 
     F = TypeVar("F", bound=Callable[..., Any])
 
-__all__ = ["Task", "task", "unmapped", "Parameter"]
-
-_ids = itertools.count(1)
+__all__ = ["Task", "task", "unmapped", "Parameter", "DateTimeParameter"]
 
 
 def _seconds(value: float | timedelta | None) -> float | None:
@@ -71,8 +70,12 @@ class unmapped:  # noqa: N801 - lower case, as users write it next to `.map(...)
         self.value = value
 
 
-class Task:
-    """A unit of work. Subclass and override `run`, or use the `@task` decorator."""
+class Task(TaskOperators):
+    """A unit of work. Subclass and override `run`, or use the `@task` decorator.
+
+    Tasks compare and hash by identity (``==`` is ``is``), as in Prefect 1: a flow keeps
+    them in dicts and sets. See `TaskOperators` for ``t[0]``, ``a + b``, ``a > b``.
+    """
 
     def __init__(
         self,
@@ -86,6 +89,16 @@ class Task:
         state_handlers: Sequence[StateHandler] | None = None,
         on_failure: Callable[[Any, State], None] | None = None,
         tags: Iterable[str] = (),
+        nout: int | None = None,
+        retry_on: type[BaseException] | Iterable[type[BaseException]] | None = None,
+        task_run_name: LocationTemplate | None = None,
+        log_stdout: bool = False,
+        cache_for: float | timedelta | None = None,
+        cache_validator: CacheValidator | None = None,
+        cache_key: str | None = None,
+        result: Result | None = None,
+        checkpoint: bool | None = None,
+        target: LocationTemplate | None = None,
     ) -> None:
         if max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, got {max_retries}")
@@ -104,7 +117,25 @@ class Task:
         if on_failure is not None:
             self.state_handlers.append(failure_handler(on_failure))
         self.tags = frozenset(tags)
-        self._id = next(_ids)
+        if nout is not None and nout < 0:
+            raise ValueError(f"nout must be >= 0, got {nout}")
+        self.nout = nout  # how many results unpacking the task gives: `a, b = pair()`
+        # Run options (see task_steps.py: each adds one step around the call).
+        if isinstance(retry_on, type):
+            retry_on = (retry_on,)
+        self.retry_on = None if retry_on is None else tuple(retry_on)
+        self.task_run_name = task_run_name
+        self.log_stdout = log_stdout
+        self.cache_for = _seconds(cache_for)
+        if self.cache_for is not None and self.cache_for <= 0:
+            raise ValueError(f"cache_for must be positive, got {self.cache_for}")
+        if cache_validator is not None and self.cache_for is None:
+            raise ValueError("cache_validator needs cache_for (how long a result stays valid)")
+        self.cache_validator = cache_validator
+        self.cache_key = cache_key
+        self.result = result
+        self.checkpoint = checkpoint
+        self.target = target
 
     # The callable ------------------------------------------------------------
     def run(self, *args: Any, **kwargs: Any) -> Any:
@@ -129,16 +160,76 @@ class Task:
         new = object.__new__(type(self))
         new.__dict__.update(self.__dict__)
         new.state_handlers = list(self.state_handlers)
-        new._id = next(_ids)
         for key, value in overrides.items():
             if not hasattr(new, key):
                 raise AttributeError(f"{type(self).__name__} has no attribute {key!r}")
             setattr(new, key, value)
+        new.slug = new.name  # a new task, in no flow yet: the flow it joins names it
         return new
 
-    def bind(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    def named_inputs(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """Name every input by the function's signature; unknown inputs are an error now."""
         return self.signature().bind(self.name, args, kwargs)
+
+    def bind(
+        self,
+        *args: Any,
+        mapped: bool = False,
+        upstream_tasks: Iterable[Any] | None = None,
+        flow: Flow | None = None,
+        **kwargs: Any,
+    ) -> Task:
+        """Add *this* task (not a copy) to the flow, wired to its inputs; returns it.
+
+        Prefect 1's imperative `Task.bind`: calling a task is ``task.copy().bind(...)``.
+        """
+        flow = self._active_flow(flow, "bound")
+        inputs = self.named_inputs(*args, **kwargs)
+        flow.set_dependencies(
+            self, upstream_tasks=upstream_tasks, keyword_tasks=inputs, mapped=mapped
+        )
+        return self
+
+    def set_upstream(
+        self, task: Any, flow: Flow | None = None, key: str | None = None, mapped: bool = False
+    ) -> Task:
+        """Make this task depend on `task` (as its input `key`, when given); returns self."""
+        flow = self._active_flow(flow, "wired")
+        if key is None:
+            flow.set_dependencies(self, upstream_tasks=[task], mapped=mapped)
+        else:
+            flow.set_dependencies(self, keyword_tasks={key: task}, mapped=mapped)
+        return self
+
+    def set_downstream(
+        self, task: Task, flow: Flow | None = None, key: str | None = None, mapped: bool = False
+    ) -> Task:
+        """Make `task` depend on this one (through its input `key`, if given); returns self."""
+        task.set_upstream(self, flow=self._active_flow(flow, "wired"), key=key, mapped=mapped)
+        return self
+
+    def set_dependencies(
+        self,
+        flow: Flow | None = None,
+        upstream_tasks: Iterable[Any] | None = None,
+        downstream_tasks: Iterable[Task] | None = None,
+        keyword_tasks: dict[str, Any] | None = None,
+        mapped: bool = False,
+    ) -> Task:
+        """`Flow.set_dependencies` for this task, in the given or the active flow."""
+        self._active_flow(flow, "wired").set_dependencies(
+            self, upstream_tasks, downstream_tasks, keyword_tasks, mapped
+        )
+        return self
+
+    def _active_flow(self, flow: Flow | None, what: str) -> Flow:
+        flow = flow or building_flow.get()
+        if flow is None:
+            raise ValueError(
+                f"Task {self.name!r} was {what} outside a flow: build flows inside "
+                "`with Flow(...)` or pass flow=..., or call `.fn(...)` to run the plain function"
+            )
+        return flow
 
     def __call__(
         self,
@@ -172,13 +263,8 @@ class Task:
         flow: Flow | None,
         mapped: bool,
     ) -> Task:
-        flow = flow or building_flow.get()
-        if flow is None:
-            raise ValueError(
-                f"Task {self.name!r} was called outside a flow: build flows inside "
-                "`with Flow(...)`, or call `.fn(...)` to run the plain function"
-            )
-        inputs = self.bind(*args, **kwargs)
+        flow = self._active_flow(flow, "called")
+        inputs = self.named_inputs(*args, **kwargs)  # before copying: errors name `self`
         new = self.copy()
         flow.set_dependencies(
             new, upstream_tasks=upstream_tasks, keyword_tasks=inputs, mapped=mapped
@@ -187,12 +273,6 @@ class Task:
 
     def __repr__(self) -> str:
         return f"<Task: {self.slug}>"
-
-    def __hash__(self) -> int:
-        return self._id
-
-    def __eq__(self, other: object) -> bool:
-        return self is other
 
 
 class FunctionTask(Task):
@@ -244,6 +324,16 @@ def task(  # noqa: F811 - an overload (ruff cannot see through the run-time shim
     state_handlers: Sequence[StateHandler] | None = None,
     on_failure: Callable[[Any, State], None] | None = None,
     tags: Iterable[str] = (),
+    nout: int | None = None,
+    retry_on: type[BaseException] | Iterable[type[BaseException]] | None = None,
+    task_run_name: LocationTemplate | None = None,
+    log_stdout: bool = False,
+    cache_for: float | timedelta | None = None,
+    cache_validator: CacheValidator | None = None,
+    cache_key: str | None = None,
+    result: Result | None = None,
+    checkpoint: bool | None = None,
+    target: LocationTemplate | None = None,
 ) -> Callable[[F], FunctionTask]: ...
 
 
@@ -275,9 +365,35 @@ class Parameter(Task):
     def run(self) -> Any:
         return self.default
 
+    def cast(self, value: Any) -> Any:
+        """The value tasks receive for a given run-time value; raise to reject it."""
+        return value
+
     def copy(self, **overrides: Any) -> Task:
         # A parameter is one input per flow: using it twice must not create two.
         return self
 
     def __repr__(self) -> str:
         return f"<Parameter: {self.name}>"
+
+
+class DateTimeParameter(Parameter):
+    """A parameter given as an ISO 8601 string (or a datetime) that tasks receive as a
+    pendulum DateTime; a string that is not a date fails the parameter's run."""
+
+    def cast(self, value: Any) -> Any:
+        if value is None and not self.required:
+            return None
+        import pendulum
+
+        if isinstance(value, str):
+            parsed = pendulum.parse(value)
+            if not isinstance(parsed, pendulum.DateTime):
+                raise ValueError(f"parameter {self.name!r}: {value!r} is not a date and time")
+            return parsed
+        if hasattr(value, "tzinfo") and hasattr(value, "hour"):  # a datetime.datetime
+            return pendulum.instance(value)
+        raise TypeError(f"parameter {self.name!r}: expected an ISO 8601 string, got {value!r}")
+
+    def __repr__(self) -> str:
+        return f"<DateTimeParameter: {self.name}>"

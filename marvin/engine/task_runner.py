@@ -19,8 +19,10 @@ from marvin.engine.signals import FAIL, PAUSE, RETRY, Signal
 from marvin.engine.state import (
     Failed,
     Finished,
+    Looped,
     Paused,
     Pending,
+    Resume,
     Retrying,
     Running,
     Skipped,
@@ -38,7 +40,9 @@ if TYPE_CHECKING:
 
     from marvin.engine.clock import Clock
     from marvin.engine.records import FlowRun, Recorder
+    from marvin.engine.results import Result
     from marvin.engine.task import StateHandler, Task
+    from marvin.engine.task_steps import AfterStep, BeforeStep
 
 __all__ = ["Const", "TaskPlan", "run_task", "set_state", "failed_state", "check_upstream"]
 
@@ -69,7 +73,19 @@ class Const:
 class TaskPlan:
     """Everything the children of one task share within one flow run."""
 
-    __slots__ = ("task", "fn", "flow_run", "clock", "recorder", "keys", "constants", "resumed")
+    __slots__ = (
+        "task",
+        "fn",
+        "flow_run",
+        "clock",
+        "recorder",
+        "keys",
+        "constants",
+        "resumed",
+        "result",
+        "before",
+        "after",
+    )
 
     def __init__(
         self,
@@ -80,6 +96,7 @@ class TaskPlan:
         keys: tuple[str | None, ...],
         constants: dict[str, Any],
         resumed: bool,
+        flow_result: Result | None = None,
     ) -> None:
         self.task = task
         self.fn = task.fn
@@ -89,6 +106,23 @@ class TaskPlan:
         self.keys = keys
         self.constants = constants
         self.resumed = resumed
+        self.result = task.result or flow_result
+        self.before: tuple[BeforeStep, ...] = ()
+        self.after: tuple[AfterStep, ...] = ()
+        if (
+            self.result is not None
+            or task.cache_for is not None
+            or task.target is not None
+            or task.task_run_name is not None
+            or task.log_stdout
+        ):  # options add steps around the call; a plain task pays for none of them
+            from marvin.engine import task_steps
+
+            self.before, self.after = task_steps.steps_for(task, self.result)
+            if task.log_stdout:
+                from marvin.engine.stdout_log import stdout_logged
+
+                self.fn = stdout_logged(self.fn)
 
 
 def set_state(
@@ -151,7 +185,12 @@ def run_task(plan: TaskPlan, map_index: int | None, *upstream: Any) -> TaskRun:
         if key is not None:
             kwargs[key] = value
     early = check_upstream(task, states, plan.resumed, plan.clock)
-    if early is not None:
+    if early is None and plan.resumed:  # a person let a paused run go on (Prefect's Resume)
+        resumed = Resume("Resumed", timestamp=plan.clock.now())
+        set_state(task, task_run, resumed, task.state_handlers)
+    if early is None and (plan.before or plan.after):
+        _run_with_steps(plan, task_run, kwargs)
+    elif early is not None:
         set_state(task, task_run, early, task.state_handlers)
     else:
         _execute(plan, task_run, kwargs)
@@ -163,9 +202,12 @@ def run_task(plan: TaskPlan, map_index: int | None, *upstream: Any) -> TaskRun:
 def check_upstream(task: Task, states: list[State], resumed: bool, clock: Clock) -> State | None:
     """The state a run ends in without running, or None when it should run."""
     if states:
-        if not all(s.is_finished() for s in states):
-            return Pending("Upstream tasks have not finished", timestamp=clock.now())
-        if task.skip_on_upstream_skip and any(s.is_skipped() for s in states):
+        skipped = False
+        for s in states:  # one pass, no generators: this runs once per task run
+            if not isinstance(s, Finished):
+                return Pending("Upstream tasks have not finished", timestamp=clock.now())
+            skipped = skipped or isinstance(s, Skipped)
+        if skipped and task.skip_on_upstream_skip:
             return Skipped("Upstream task was skipped", timestamp=clock.now())
     trigger = task.trigger
     if trigger is manual_only:
@@ -190,6 +232,42 @@ def check_upstream(task: Task, states: list[State], resumed: bool, clock: Clock)
         f"Trigger {getattr(trigger, '__name__', trigger)!s} was not met by the upstream states",
         timestamp=clock.now(),
     )
+
+
+def _run_with_steps(plan: TaskPlan, task_run: TaskRun, kwargs: dict[str, Any]) -> None:
+    """The call wrapped in the steps its options ask for (see task_steps.py)."""
+    from marvin.engine.task_steps import StepRun
+
+    task, step_run = plan.task, StepRun(plan, task_run, kwargs)
+    for before in plan.before:
+        try:
+            early = before(step_run)
+        except Exception as exc:  # a step is engine code: a bug in it is still a state
+            early = failed_state(f"Step {before.__name__} raised", exc, plan.clock.now())
+        if early is not None:
+            set_state(task, task_run, early, task.state_handlers)
+            return
+    _execute(plan, task_run, kwargs)
+    for after in plan.after:
+        state = task_run.state
+        try:
+            new = after(step_run, state)
+        except Exception as exc:
+            new = failed_state(f"Step {after.__name__} raised", exc, plan.clock.now())
+        if new is not state:
+            set_state(task, task_run, new, task.state_handlers)
+
+
+def _retryable(task: Task, state: State) -> bool:
+    """`retry_on`: only failures from these exception types are retried (a timeout
+    counts as TimeoutError); without it every non-FAIL failure is."""
+    retry_on = task.retry_on
+    if retry_on is None:
+        return True
+    error = getattr(state, "exception", None)
+    if isinstance(state, TimedOut):
+        return any(issubclass(TimeoutError, kind) for kind in retry_on)
+    return isinstance(error, retry_on)
 
 
 def _execute(plan: TaskPlan, task_run: TaskRun, kwargs: dict[str, Any]) -> None:
@@ -217,8 +295,24 @@ def _execute(plan: TaskPlan, task_run: TaskRun, kwargs: dict[str, Any]) -> None:
             new = failed_state("Task raised", exc, clock.now())
         finally:
             current_task_run.reset(token)
-        wants_retry = (new.is_failed() and not final) or isinstance(new, Retrying)
-        if wants_retry and task_run.run_count <= task.max_retries:
+        if isinstance(new, Looped):  # LOOP: the same run goes round again, retries renewed
+            previous = _last_loop(task_run)
+            new.loop_count = 1 if previous is None else previous.loop_count + 1
+            set_state(task, task_run, new, handlers)
+            task_run.run_count = 0
+            continue
+        wants_retry = (
+            new.is_failed() and not final and _retryable(task, new)
+        ) or isinstance(new, Retrying)
+        retries_left = task_run.run_count <= task.max_retries
+        if wants_retry and retries_left and new.is_failed():
+            # As in Prefect 1, an attempt that will be retried passes through Failed, so
+            # handlers (and on_failure) see every failed attempt; one turning it into a
+            # non-failed state ends the run there.
+            new = set_state(task, task_run, new, handlers)
+            if not new.is_failed():
+                return
+        if wants_retry and retries_left:
             delay = task.retry_delay
             now = clock.now()
             retrying = set_state(
@@ -243,6 +337,13 @@ def _execute(plan: TaskPlan, task_run: TaskRun, kwargs: dict[str, Any]) -> None:
             )
         set_state(task, task_run, new, handlers)
         return
+
+
+def _last_loop(task_run: TaskRun) -> Looped | None:
+    for state in reversed(task_run.history):
+        if isinstance(state, Looped):
+            return state
+    return None
 
 
 def _signal_state(sig: Signal, now: float) -> State:

@@ -29,6 +29,8 @@ __all__ = [
     "all_failed",
     "manual_only",
     "not_all_skipped",
+    "some_failed",
+    "some_successful",
 ]
 
 
@@ -75,3 +77,43 @@ def not_all_skipped(upstream: Sequence[State]) -> bool:
 
         raise SKIP("All upstream tasks were skipped")
     return all(s.is_successful() for s in upstream)
+
+
+def _count_trigger(
+    what: str, counts: Callable[[State], bool], at_least: float | None, at_most: float | None
+) -> Trigger:
+    """A trigger met when the number of upstream states `counts` accepts lies within
+    [at_least, at_most]; a bound below 1 is a fraction of the upstream states (as in
+    Prefect 1: 0.5 is half of them, 2 is two)."""
+
+    def bound(value: float | None, total: int) -> float | None:
+        return value * total if value is not None and value < 1 else value
+
+    def trigger(upstream: Sequence[State]) -> bool:
+        n, total = sum(1 for s in upstream if counts(s)), len(upstream)
+        low, high = bound(at_least, total), bound(at_most, total)
+        if (low is not None and n < low) or (high is not None and n > high):
+            from marvin.engine.signals import TRIGGERFAIL
+
+            raise TRIGGERFAIL(
+                f"Trigger {trigger.__name__} was not met: {n} of {total} upstream {what}"
+            )
+        return True
+
+    shown = ", ".join(
+        f"{k}={v!r}" for k, v in (("at_least", at_least), ("at_most", at_most)) if v is not None
+    )
+    trigger.__name__ = f"some_{what}({shown})"
+    return trigger
+
+
+def some_failed(at_least: float | None = None, at_most: float | None = None) -> Trigger:
+    """Run when the number of failed upstream runs is within bounds: a bound of 1 or
+    more is a count, one below 1 a fraction (``some_failed(at_most=0.1)``: at most a
+    tenth failed)."""
+    return _count_trigger("failed", lambda s: s.is_failed(), at_least, at_most)
+
+
+def some_successful(at_least: float | None = None, at_most: float | None = None) -> Trigger:
+    """Run when the number of successful upstream runs is within bounds (as `some_failed`)."""
+    return _count_trigger("successful", lambda s: s.is_successful(), at_least, at_most)

@@ -1,14 +1,15 @@
-"""Draw a flow as Mermaid text: the engine's own dependency-free picture of a flow.
+"""Pictures of a flow: its graph as data, as SVG (`visualize`) and as Mermaid text.
 
 Example::
 
-    print(flow.to_mermaid())          # graph shape
-    print(flow.to_mermaid(run))       # coloured by each task's state in that run
+    svg = flow.visualize(run)          # the dashboard's SVG, coloured by that run
+    flow.visualize(filename="flow.svg")
+    print(flow.to_mermaid(run))        # Mermaid text for docs and GitHub
 
-Mermaid is plain text that GitHub and docs render, so the engine needs no graphics
-library and does no layout (Mermaid's renderer does). The runs dashboard must work
-offline without scripts, so it draws recorded graphs as SVG in `marvin.web.graph_svg`,
-the one place that lays a graph out.
+`flow_graph` is the flow's shape as JSON-friendly data: the run history stores it and
+the dashboard draws the stored copy with the same renderer (`graph_svg.render_svg`), so
+a flow looks the same here and there. Mermaid needs no layout of ours (its renderer
+does it).
 """
 
 from __future__ import annotations
@@ -20,11 +21,55 @@ from typing import TYPE_CHECKING
 from marvin.engine.state import Failed
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from marvin.engine.flow import Flow
     from marvin.engine.records import FlowRun, TaskRun
     from marvin.engine.state import State
 
-__all__ = ["to_mermaid"]
+__all__ = ["flow_graph", "run_states", "visualize", "to_mermaid"]
+
+
+def flow_graph(flow: Flow) -> dict[str, Any]:
+    """The flow's shape as JSON-friendly data (what the run history stores)."""
+    return {
+        "nodes": [{"slug": t.slug, "mapped": flow.is_mapped(t)} for t in flow.sorted_tasks()],
+        "edges": [
+            {"from": e.upstream.slug, "to": e.downstream.slug, "key": e.key, "mapped": e.mapped}
+            for e in flow.edges
+        ],
+    }
+
+
+def run_states(run: FlowRun) -> tuple[dict[str, str], dict[str, int]]:
+    """Each task's state name (a mapped task: its first failed child) and child counts."""
+    from marvin.engine.graph_svg import graph_states
+
+    return graph_states((r.task.slug, r.map_index, r.state.name) for r in run.all_task_runs())
+
+
+def visualize(
+    flow: Flow,
+    run: FlowRun | None = None,
+    *,
+    format: str = "svg",
+    filename: str | None = None,
+) -> str:
+    """The flow as SVG (the dashboard's picture) or Mermaid text, coloured by `run`'s
+    states when given; also written to `filename` when given."""
+    if format == "svg":
+        from marvin.engine.graph_svg import render_svg
+
+        states, counts = run_states(run) if run is not None else ({}, {})
+        text = render_svg(flow_graph(flow), states, counts)
+    elif format == "mermaid":
+        text = to_mermaid(flow, run)
+    else:
+        raise ValueError(f"visualize: format must be 'svg' or 'mermaid', got {format!r}")
+    if filename is not None:
+        with open(filename, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    return text
 
 
 def _node_ids(flow: Flow) -> dict[str, str]:

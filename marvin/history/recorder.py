@@ -30,6 +30,7 @@ from typing import Any
 
 from marvin.engine import Finished, Flow, FlowRun, Running, Task, TaskRun
 from marvin.engine.context import bind
+from marvin.engine.visualize import flow_graph
 from marvin.history.record_caps import capped_logs, capped_text
 from marvin.history.redact import Redactor
 from marvin.store.liveness import this_process
@@ -53,17 +54,6 @@ def position_of(index: int, map_index: int | None) -> int:
 
 def _time(ts: float | None) -> dt.datetime | None:
     return None if ts is None else dt.datetime.fromtimestamp(ts, dt.UTC)
-
-
-def flow_graph(flow: Flow) -> dict[str, Any]:
-    """The flow's shape as JSON-friendly data (what the dashboard draws)."""
-    return {
-        "nodes": [{"slug": t.slug, "mapped": flow.is_mapped(t)} for t in flow.sorted_tasks()],
-        "edges": [
-            {"from": e.upstream.slug, "to": e.downstream.slug, "key": e.key, "mapped": e.mapped}
-            for e in flow.edges
-        ],
-    }
 
 
 class HistoryRecorder:

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 
 from marvin.store.base import StoreError
-from marvin.store.liveness import is_dead_here
+from marvin.store.liveness import is_dead_here, this_process
 from marvin.store.run_history import RunHistory
 from marvin.store.run_records import FlowRunRecord
 
@@ -28,17 +29,33 @@ def close_dead_runs(history: RunHistory, now: dt.datetime) -> list[FlowRunRecord
     """Mark as Failed every "Running" run whose process is known to be dead; returns them.
 
     Housekeeping, never the caller's main job: a store failure is logged, not raised."""
-    closed: list[FlowRunRecord] = []
-    try:
-        for run in history.list_unfinished():
-            if run.runner and is_dead_here(run.runner):
-                ended = replace(run, state="Failed", message=CRASHED.format(runner=run.runner),
-                                ended_at=now)
-                history.save_flow_run(ended)
-                closed.append(ended)
-    except StoreError as exc:
-        log.warning("could not close runs whose process died: %s", exc)
+    closed = _close_runs(history, now, lambda run: bool(run.runner) and is_dead_here(run.runner),
+                         lambda run: CRASHED.format(runner=run.runner), "whose process died")
     if closed:
         log.warning("closed %d run(s) whose process died: %s", len(closed),
                     ", ".join(r.id for r in closed))
+    return closed
+
+
+def close_own_runs(history: RunHistory, now: dt.datetime, why: str) -> list[FlowRunRecord]:
+    """Mark as Failed, saying `why`, every "Running" run of this process: it is stopping
+    before they end (shutdown). Never raises: a store failure is logged."""
+    me = this_process()
+    return _close_runs(history, now, lambda run: run.runner == me, lambda run: why,
+                       "of this process")
+
+
+def _close_runs(
+    history: RunHistory, now: dt.datetime, which: Callable[[FlowRunRecord], bool],
+    message: Callable[[FlowRunRecord], str], whose: str,
+) -> list[FlowRunRecord]:
+    closed: list[FlowRunRecord] = []
+    try:
+        for run in history.list_unfinished():
+            if which(run):
+                ended = replace(run, state="Failed", message=message(run), ended_at=now)
+                history.save_flow_run(ended)
+                closed.append(ended)
+    except StoreError as exc:
+        log.warning("could not close runs %s: %s", whose, exc)
     return closed

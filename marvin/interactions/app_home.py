@@ -25,12 +25,12 @@ from marvin.domain.models import DEFAULT_TEAM, Member, Team, Update
 from marvin.domain.slack_fit import clip
 from marvin.domain.slack_limits import MAX_BLOCKS_PER_VIEW, MAX_SECTION_TEXT
 from marvin.domain.standup import (
-    active_standup_date,
     format_date,
     format_days,
     is_blank_update,
     standup_instant,
 )
+from marvin.interactions.update_date import update_date
 from marvin.settings import Settings
 from marvin.store.base import Store
 from marvin.store.teams import UnknownTeamError, resolve_team
@@ -39,11 +39,12 @@ HOME_EDIT_UPDATE = "home.edit_update"
 HOME_JOIN = "home.join"
 HOME_LEAVE = "home.leave"
 HOME_EDIT_SCHEDULE = "home.edit_schedule"
+HOME_EDIT_QUESTIONS = "home.edit_questions"
 
 MAX_NAMES = 30  # names listed before "and N more": a long list is unreadable anyway
 MAX_JOIN_BUTTONS = 5  # more teams than that: one select menu instead of a row of buttons
 MAX_SELECT_OPTIONS = 100  # Slack's limit for a static_select
-BLOCKS_PER_TEAM = 2  # an admin's view of one team: its section and a divider
+BLOCKS_PER_TEAM = 3  # an admin's view of one team: schedule, questions, a divider
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ def _team_of(store: Store, settings: Settings, member: Member | None) -> Team | 
 def _your_standup(
     store: Store, team: Team, member: Member, viewer: Viewer, now: dt.datetime
 ) -> list[dict[str, Any]]:
-    date = active_standup_date(team, now)
+    date = update_date(store, team, now).date
     updates = store.list_updates(team.name, date)
     mine = next((u for u in updates if u.user_id == member.user_id), None)
     has_update = mine is not None and not is_blank_update(mine)
@@ -188,6 +189,8 @@ def _admin_section(store: Store, settings: Settings, room: int) -> list[dict[str
         text = _schedule_text(team, len(members)) + _inactive_text(members)
         blocks.append({**_section(text),
                        "accessory": _button("Edit schedule", HOME_EDIT_SCHEDULE, name)})
+        blocks.append({**_section(_questions_text(team)),
+                       "accessory": _button("Edit questions", HOME_EDIT_QUESTIONS, name)})
         blocks.append({"type": "divider"})
     if len(names) > fits:
         blocks.append(_context(f"{len(names) - fits} more team(s) not shown: "
@@ -211,6 +214,16 @@ def _schedule_text(team: Team, members: int) -> str:
         f"{format_days(team.days)}: reminder {team.reminder_time}, standup "
         f"{team.standup_time} ({escape_mrkdwn(team.timezone)}) in {escape_mrkdwn(team.channel)}"
     )
+
+
+def _questions_text(team: Team) -> str:
+    lines = []
+    for number, question in enumerate(team.questions, 1):
+        marks = [m for m, on in (("optional", not question.required),
+                                 ("blockers", question.blockers)) if on]
+        shown = f"{number}. {escape_mrkdwn(question.label)}"
+        lines.append(shown + (f" _({', '.join(marks)})_" if marks else ""))
+    return clip("*Questions*\n" + "\n".join(lines), MAX_SECTION_TEXT)
 
 
 # Blocks ----------------------------------------------------------------------------------------

@@ -15,18 +15,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from marvin.domain.digest import escape_mrkdwn, update_body
 from marvin.domain.models import DEFAULT_TEAM, Member, Team
 from marvin.domain.names import check_team_name
 from marvin.domain.slack_fit import fit_with_note
 from marvin.domain.slack_limits import MAX_EPHEMERAL_ANSWER
-from marvin.domain.standup import (
-    active_standup_date,
-    format_date,
-    is_skipped,
-)
+from marvin.domain.standup import format_date, is_skipped
+from marvin.interactions.nudge_choice import nudge_choice
+from marvin.interactions.update_date import UpdateDate, update_date
 from marvin.interactions.update_writes import AppendText, save_update
 from marvin.settings import Settings
 from marvin.store.base import OutcomeUnknown, Store, StoreError, UpdateFull, deadline
@@ -53,6 +51,8 @@ HELP = (
     "cleared)\n"
     "• `/standup join [team]`: take part in standup (team `default` unless you name one)\n"
     "• `/standup leave`: stop taking part (no more reminders)\n"
+    "• `/standup nudges off` (or `on`): no short nudge DM just before standup "
+    "(or have it again)\n"
     "• `/standup help`: this message\n"
     "The reminder DM has buttons too: *Write my update* opens the form, *Skip today* "
     "stops the reminders for that standup and shows you as skipped in the digest."
@@ -78,15 +78,20 @@ UNCONFIRMED = (
 
 @dataclass(frozen=True)
 class Reply:
-    """An ephemeral answer to the person who typed the command."""
+    """An ephemeral answer to the person who typed the command.
+
+    `posted_digests` are the (team, date) of digests already in Slack that the command
+    changed an update of: the caller brings them up to date (`marvin.delivery.digest_sync`)
+    after answering, off the request's thread."""
 
     text: str
     ok: bool = True
+    posted_digests: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
 class Command:
-    action: str  # "form", "update", "show", "clear", "help", "join", "leave"
+    action: str  # "form", "update", "show", "clear", "help", "join", "leave", "nudges"
     argument: str = ""
 
 
@@ -119,8 +124,8 @@ def parse_command(text: str) -> Command:
         return Command("form")
     if lowered in _KEYWORDS and not rest.strip():
         return Command(lowered)
-    if lowered == "join" and len(rest.split()) <= 1:
-        return Command("join", rest.strip())
+    if lowered in ("join", "nudges") and len(rest.split()) <= 1:
+        return Command(lowered, rest.strip())
     return Command("update", text)
 
 
@@ -148,7 +153,7 @@ def handle_standup(
     command = parse_command(text)
     reply = _answer(StandupRequest(store, settings, user_id, user_name, command, now), budget)
     note = CUT_SHORT.format(limit=MAX_EPHEMERAL_ANSWER)
-    return Reply(fit_with_note(reply.text, MAX_EPHEMERAL_ANSWER, note), reply.ok)
+    return replace(reply, text=fit_with_note(reply.text, MAX_EPHEMERAL_ANSWER, note))
 
 
 def _answer(request: StandupRequest, budget: float) -> Reply:
@@ -190,9 +195,9 @@ def _member(request: StandupRequest) -> tuple[Member, bool]:
     return member, True
 
 
-def _team_and_date(request: StandupRequest, member: Member) -> tuple[Team, str]:
+def _team_and_date(request: StandupRequest, member: Member) -> tuple[Team, UpdateDate]:
     team = resolve_team(request.store, request.settings, member.team)
-    return team, active_standup_date(team, request.now)
+    return team, update_date(request.store, team, request.now)
 
 
 def _update(request: StandupRequest) -> Reply:
@@ -204,7 +209,8 @@ def _update(request: StandupRequest) -> Reply:
             ok=False,
         )
     member, joined = _member(request)
-    team, date = _team_and_date(request, member)
+    team, when = _team_and_date(request, member)
+    date = when.date
     try:
         update = save_update(request.store, team.name, date, member.user_id, AppendText(text),
                              request.now)
@@ -216,24 +222,30 @@ def _update(request: StandupRequest) -> Reply:
             ok=False,
         )
     parts = len(update.entries)
-    lines = [
-        f"Thanks! Saved your update for *{format_date(date)}*"
-        + (f" (part {parts})" if parts > 1 else "")
-        + f". It will be posted to {escape_mrkdwn(team.channel)} at {team.standup_time} "
-        f"({team.timezone})."
-    ]
+    part = f" (part {parts})" if parts > 1 else ""
+    if when.late:
+        lines = [
+            f"Thanks! Added your update{part} to {when.describe(team)}: the digest in "
+            f"{escape_mrkdwn(team.channel)} is being updated."
+        ]
+    else:
+        lines = [
+            f"Thanks! Saved your update for *{format_date(date)}*{part}. It will be posted "
+            f"to {escape_mrkdwn(team.channel)} at {team.standup_time} ({team.timezone})."
+        ]
     if joined:
         lines.append(
             f"You have joined team *{escape_mrkdwn(team.name)}*: `/standup leave` to stop."
         )
-    return Reply("\n".join(lines))
+    return Reply("\n".join(lines), posted_digests=((team.name, date),) if when.late else ())
 
 
 def _show(request: StandupRequest) -> Reply:
     member = request.store.get_member(request.user_id)
     if member is None:
         return Reply("You are not in a standup team yet: `/standup join` or just post an update.")
-    team, date = _team_and_date(request, member)
+    team, when = _team_and_date(request, member)
+    date = when.date
     update = request.store.get_update(team.name, date, member.user_id)
     if update is not None and is_skipped(update):
         return Reply(f"You are skipping standup on *{format_date(date)}* (the reminder's "
@@ -254,6 +266,7 @@ def _clear(request: StandupRequest) -> Reply:
     if DEFAULT_TEAM not in teams:
         teams.append(DEFAULT_TEAM)
     cleared_lines = []
+    posted: list[tuple[str, str]] = []
     own_date = None
     for name in teams:
         try:
@@ -262,10 +275,13 @@ def _clear(request: StandupRequest) -> Reply:
             if member is not None and name == member.team:
                 raise
             continue
-        date = active_standup_date(team, request.now)
+        target = update_date(store, team, request.now)
+        date = target.date
         own_date = own_date or date
         cleared = store.clear_update(team.name, date, user_id)
         if cleared is not None:
+            if target.late:
+                posted.append((team.name, date))
             where = f" (team {escape_mrkdwn(team.name)})" if len(teams) > 1 else ""
             cleared_lines.append(
                 f"Cleared your update for *{format_date(date)}*{where}. It was:\n"
@@ -274,7 +290,7 @@ def _clear(request: StandupRequest) -> Reply:
     if not cleared_lines:
         when = f" for *{format_date(own_date)}*" if own_date else ""
         return Reply(f"You had no update{when}; nothing to clear.")
-    return Reply("\n".join(cleared_lines))
+    return Reply("\n".join(cleared_lines), posted_digests=tuple(posted))
 
 
 def _join(request: StandupRequest) -> Reply:
@@ -313,7 +329,13 @@ def _leave(request: StandupRequest) -> Reply:
     return Reply("You have left standup: no more reminders. `/standup join` to come back.")
 
 
+def _nudges(request: StandupRequest) -> Reply:
+    text, ok = nudge_choice(request.store, request.user_id, request.command.argument)
+    return Reply(text, ok)
+
+
 _ACTIONS: dict[str, Callable[[StandupRequest], Reply]] = {
+    "nudges": _nudges,
     "update": _update,
     "show": _show,
     "clear": _clear,

@@ -21,8 +21,9 @@ from typing import Any
 
 from marvin.domain.digest import escape_mrkdwn
 from marvin.domain.models import Member, Team
-from marvin.domain.standup import active_standup_date, format_date, parse_date
+from marvin.domain.standup import format_date, parse_date
 from marvin.interactions.standup_command import STORE_BUDGET
+from marvin.interactions.update_date import update_date
 from marvin.interactions.update_modal import (
     Form,
     NotOurForm,
@@ -83,8 +84,9 @@ def open_form(
             found = _member_team(store, settings, user_id)
             if found is None:
                 return Opening(text=NOT_A_MEMBER)
-            team, date = found[1], active_standup_date(found[1], now)
-            expired = "" if button_date is None else button_expired(team, button_date, now)
+            team, date = found[1], update_date(store, found[1], now).date
+            expired = "" if button_date is None else button_expired(store, team, button_date,
+                                                                     now)
             if expired:
                 return Opening(text=expired)
             return Opening(view=update_view(team, date, store.get_update(team.name, date,
@@ -139,7 +141,7 @@ def skip_day(
             if found is None:
                 return "You are no longer in a standup team, so there is nothing to skip."
             team = found[1]
-            expired = button_expired(team, date, now)
+            expired = button_expired(store, team, date, now)
             if expired:
                 return expired
             save_update(store, team.name, date, user_id, MarkSkipped(), now)
@@ -152,14 +154,14 @@ def skip_day(
             "and the digest shows you as skipped. Changed your mind? `/standup` still works.")
 
 
-def button_expired(team: Team, date: str, now: dt.datetime) -> str:
+def button_expired(store: Store, team: Team, date: str, now: dt.datetime) -> str:
     """Why a reminder button for `date` no longer applies ("" while it does): it is only
     good for the standup it reminded of, the one an update would go to now."""
     try:
         parse_date(date)
     except ValueError:
         return "This button does not say which standup it is for; use `/standup` instead."
-    active = active_standup_date(team, now)
+    active = update_date(store, team, now).date
     if date == active:
         return ""
     return (f"This reminder was for *{format_date(date)}*; its buttons no longer apply. "
@@ -175,7 +177,7 @@ def _save(store: Store, settings: Settings, user_id: str, form: Form, now: dt.da
     if form.team != team.name:
         return _errors(form, f"This form was for team {form.team}, but you are now in team "
                              f"{team.name}. Close it and open a new one with /standup.")
-    date = active_standup_date(team, now)
+    date = update_date(store, team, now).date
     if form.date != date:
         return _errors(form, f"This form was for {format_date(form.date)}, which has passed. "
                              "Copy your text, close it and open a new one with /standup.")

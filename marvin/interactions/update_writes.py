@@ -2,22 +2,34 @@
 
 Whatever must follow a change to an update (keeping a posted digest true, say) has one
 place to go: `save_update`. SDK-free: it writes to the store and returns what is stored,
-and publishes ``standup.blocker_reported`` when the answers saved name a blocker.
+and publishes ``standup.blocker_reported`` when the answers saved name a blocker. A caller
+that must act after the writes of a request (the Slack listener syncing a posted digest
+once it has answered) collects them with `saves_noted`, a ``with`` block, so no code in
+between has to pass them along.
 
 Example::
 
-    update = save_update(store, "eng", "2026-11-18", "U123", AppendText("shipped"), now)
+    with saves_noted() as saved:
+        update = save_update(store, "eng", "2026-11-18", "U123", AppendText("shipped"), now)
+    saved   # [("eng", "2026-11-18")]
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from marvin.domain.events import blocker_reported
 from marvin.domain.models import Answer, Update
+from marvin.engine.context import bind
 from marvin.history.events import publish
 from marvin.store.base import Store
+
+_noted: ContextVar[list[tuple[str, str]] | None] = ContextVar("marvin_saves_noted",
+                                                              default=None)
 
 
 @dataclass(frozen=True)
@@ -54,11 +66,23 @@ def save_update(
         StoreError: the store failed (`OutcomeUnknown`: it may have written).
     """
     if isinstance(change, AppendText):
-        return store.append_update(team, date, user_id, change.text, at)
-    if isinstance(change, ReplaceAnswers):
+        update = store.append_update(team, date, user_id, change.text, at)
+    elif isinstance(change, ReplaceAnswers):
         update = store.save_answers(team, date, user_id, change.answers, at)
         if any(a.blockers and a.text.strip() for a in update.answers):
             # The same event id for every edit of this update: escalated once.
             publish(blocker_reported(team, date, user_id, at))
-        return update
-    return store.set_skipped(team, date, user_id, change.skipped, at)
+    else:
+        update = store.set_skipped(team, date, user_id, change.skipped, at)
+    noted = _noted.get()
+    if noted is not None and (team, date) not in noted:
+        noted.append((team, date))
+    return update
+
+
+@contextmanager
+def saves_noted() -> Iterator[list[tuple[str, str]]]:
+    """The (team, date) of every update `save_update` wrote inside the block."""
+    noted: list[tuple[str, str]] = []
+    with bind(_noted, noted):
+        yield noted

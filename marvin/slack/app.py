@@ -24,13 +24,15 @@ from marvin.interactions.standup_command import (
 )
 from marvin.interactions.update_form import unsaved_form
 from marvin.settings import Settings, SettingsError
-from marvin.slack.client import build_web_client
+from marvin.slack.client import SlackWebChat, build_web_client
+from marvin.slack.digest_sync_runner import DigestSyncRunner
 from marvin.slack.home import register_home
 from marvin.slack.inbound import check_form, check_signature_header
 from marvin.slack.interaction_calls import InteractionCalls
 from marvin.slack.interactivity import register_fallbacks
 from marvin.slack.listeners import register
 from marvin.slack.replays import ALREADY_RECEIVED, ReplayGuard
+from marvin.slack.user_events import register_user_events
 from marvin.store.base import Store, StoreError, deadline
 
 log = logging.getLogger("marvin.slack")
@@ -74,8 +76,12 @@ def build_app(
             f"cannot reach Slack at {settings.slack_api_url} (SLACK_API_URL): {reason}"
         ) from None
     calls = InteractionCalls(token, settings.slack_api_url)
-    register(app, store, settings, now, calls)
+    chat = SlackWebChat(token, settings.slack_api_url)
+    digest_sync = DigestSyncRunner(store, settings, chat, now)
+    app.marvin_digest_sync = digest_sync  # type: ignore[attr-defined]
+    register(app, store, settings, now, calls, digest_sync)
     register_home(app, store, settings, now, calls)
+    register_user_events(app, store, now)
     register_fallbacks(app, calls)  # last: Bolt runs the first listener that matches
     if signing_secret is not None:  # HTTP requests can be told from forgeries
         verifier = SignatureVerifier(signing_secret)

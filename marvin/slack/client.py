@@ -265,8 +265,10 @@ class SlackWebChat(ChatAPI):
         text: str,
         blocks: list[dict[str, Any]] | None = None,
         key: str | None = None,
+        thread_ts: str | None = None,
     ) -> str:
-        """Post to a channel or DM (``chat.postMessage``) and return the message ``ts``.
+        """Post to a channel or DM (``chat.postMessage``) and return the message ``ts``;
+        with `thread_ts`, as a reply in that message's thread.
 
         `key` goes into the message's metadata (event type ``marvin_delivery``), so a
         later run can find the message with `find_message`.
@@ -280,11 +282,36 @@ class SlackWebChat(ChatAPI):
             "chat.postMessage",
             channel,
             lambda: self._client.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, metadata=metadata
+                channel=channel, text=text, blocks=blocks, metadata=metadata,
+                thread_ts=thread_ts,
             ),
             keyed=key is not None,
         )
         return str(response["ts"])
+
+    def update_message(
+        self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        """``chat.update``. Slack keeps a message's old blocks when an update carries none
+        (slack-sdk #523), so a text-only update sends an empty list to drop them."""
+        self._call(
+            "chat.update",
+            channel,
+            lambda: self._client.chat_update(
+                channel=channel, ts=ts, text=text, blocks=blocks if blocks is not None else []
+            ),
+        )
+
+    def find_reply(self, channel: str, thread_ts: str, key: str) -> MessageSearch:
+        """Read the thread of `thread_ts` (``conversations.replies``), page by page, for our
+        reply with `key`. ABSENT only when the whole thread was read."""
+        return self._search(
+            "conversations.replies", channel, key,
+            lambda cursor: self._client.conversations_replies(
+                channel=channel, ts=thread_ts, include_all_metadata=True, limit=HISTORY_PAGE,
+                cursor=cursor or None,
+            ),
+        )
 
     def find_message(self, channel: str, key: str, since: float) -> MessageSearch:
         """Read the channel's history after `since` (Slack filters by ``oldest``, by its own
@@ -293,17 +320,22 @@ class SlackWebChat(ChatAPI):
         ABSENT only when every page was read; an answer without ``messages``, ``has_more``
         without a cursor, too many pages or a failed call leave it UNKNOWN.
         """
+        return self._search(
+            "conversations.history", channel, key,
+            lambda cursor: self._client.conversations_history(
+                channel=channel, oldest=f"{since:.6f}", include_all_metadata=True,
+                limit=HISTORY_PAGE, cursor=cursor or None,
+            ),
+        )
+
+    def _search(
+        self, method: str, channel: str, key: str, read: Callable[[str], SlackResponse]
+    ) -> MessageSearch:
+        """Page through `read(cursor)`'s messages for our message with `key`."""
         cursor = ""
         for _ in range(MAX_HISTORY_PAGES):
             try:
-                response = self._call(
-                    "conversations.history",
-                    channel,
-                    lambda c=cursor: self._client.conversations_history(  # type: ignore[misc]
-                        channel=channel, oldest=f"{since:.6f}", include_all_metadata=True,
-                        limit=HISTORY_PAGE, cursor=c or None,
-                    ),
-                )
+                response = self._call(method, channel, lambda c=cursor: read(c))  # type: ignore[misc]
             except SlackError as exc:
                 return MessageSearch.unknown(
                     f"could not read its history ({exc.error})", permanent=exc.permanent
@@ -360,21 +392,26 @@ class SlackWebChat(ChatAPI):
         )
 
     def user_status(self, user_id: str) -> UserStatus:
-        """``users.info``: whether a member's account exists and is active.
-
-        Raises:
-            SlackError: any refusal other than ``user_not_found``.
-        """
+        """``users.info``: whether a member's account exists and is active (raises
+        `SlackError` for any refusal other than ``user_not_found``)."""
         try:
-            response = self._call(
-                "users.info", user_id, lambda: self._client.users_info(user=user_id)
-            )
+            user = self._user_info(user_id)
         except SlackError as exc:
             if exc.error == "user_not_found":
                 return UserStatus.UNKNOWN
             raise
-        user = response.get("user") or {}
         return UserStatus.DEACTIVATED if user.get("deleted") else UserStatus.ACTIVE
+
+    def user_zone(self, user_id: str) -> str | None:
+        """``users.info``'s ``tz`` for `user_id` (None when the profile has none)."""
+        zone = self._user_info(user_id).get("tz")
+        return zone if isinstance(zone, str) and zone else None
+
+    def _user_info(self, user_id: str) -> dict[str, Any]:
+        """``users.info``'s ``user`` object ({} when Slack's answer has none)."""
+        response = self._call("users.info", user_id, lambda: self._client.users_info(user=user_id))
+        user = response.get("user")
+        return user if isinstance(user, dict) else {}
 
     def _call(
         self, method: str, target: str, send: Callable[[], SlackResponse], *, keyed: bool = False

@@ -49,11 +49,13 @@ class DryRunChat:
         text: str,
         blocks: list[dict[str, Any]] | None = None,
         key: str | None = None,
+        thread_ts: str | None = None,
     ) -> str:
         """Record and print the message; return a fake, increasing ``ts``."""
         with self._lock:
             self.sent.append((channel, text, blocks))
-            self._out.write(_describe(channel, text, blocks) + "\n")
+            where = channel if thread_ts is None else f"{channel} (thread {thread_ts})"
+            self._out.write(_describe(where, text, blocks) + "\n")
             self._out.flush()
             return f"0000000000.{len(self.sent):06d}"
 
@@ -65,6 +67,18 @@ class DryRunChat:
         """A dry run sends nothing, so there is never an earlier message to find."""
         return MessageSearch.absent()
 
+    def update_message(
+        self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Print the edit instead of making it."""
+        with self._lock:
+            self._out.write(_describe(f"{channel} (edit {ts})", text, blocks) + "\n")
+            self._out.flush()
+
+    def find_reply(self, channel: str, thread_ts: str, key: str) -> MessageSearch:
+        """A dry run sends nothing, so there is never an earlier reply to find."""
+        return MessageSearch.absent()
+
     def list_channels(self) -> list[ChannelInfo]:
         """A dry run asks Slack nothing: channels are shown as configured."""
         return []
@@ -74,6 +88,10 @@ class DryRunChat:
 
     def join_channel(self, channel_id: str) -> None:
         """Nothing to join without Slack."""
+
+    def user_zone(self, user_id: str) -> str | None:
+        """A dry run asks Slack nothing: the zone is unknown (the team's is used)."""
+        return None
 
 
 def _describe(channel: str, text: str, blocks: list[dict[str, Any]] | None) -> str:

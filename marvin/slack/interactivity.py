@@ -19,7 +19,9 @@ from marvin.interactions.reminder_dm import answered_blocks
 from marvin.interactions.ui_ids import SKIP_TODAY, UPDATE_MODAL, WRITE_UPDATE
 from marvin.interactions.update_form import open_form, skip_day, submit_form
 from marvin.interactions.update_modal import message_view
+from marvin.interactions.update_writes import saves_noted
 from marvin.settings import Settings
+from marvin.slack.digest_sync_runner import DigestSyncRunner
 from marvin.slack.inbound import payload_problem
 from marvin.slack.interaction_calls import InteractionCalls
 from marvin.store.base import Store
@@ -37,9 +39,15 @@ SORRY = ("Something went wrong on Marvin's side; nothing was saved. Please submi
 
 
 def register_interactivity(
-    app: App, store: Store, settings: Settings, now: Callable[[], Any], calls: InteractionCalls
+    app: App, store: Store, settings: Settings, now: Callable[[], Any], calls: InteractionCalls,
+    digest_sync: DigestSyncRunner | None = None,
 ) -> None:
-    """Attach the listeners for the reminder's buttons and the update modal."""
+    """Attach the listeners for the reminder's buttons and the update modal; after a save,
+    `digest_sync` brings an already posted digest up to date."""
+
+    def sync_after(saved: list[tuple[str, str]]) -> None:
+        if digest_sync is not None and saved:  # after the ack: Slack waits for nothing
+            digest_sync.after_save_if_posted(saved)
 
     @app.middleware
     def refuse_malformed(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
@@ -66,16 +74,22 @@ def register_interactivity(
     def skip_today(ack: Ack, body: dict[str, Any]) -> None:
         ack()
         user, (channel, ts), date = _user(body), _container(body), _action_value(body)
-        said = skip_day(store, settings, user, date, now())
+        with saves_noted() as saved:
+            said = skip_day(store, settings, user, date, now())
         calls.update_message(channel, ts, said, answered_blocks(said))
+        sync_after(saved)
 
     @app.view(UPDATE_MODAL)
     def submitted(ack: Ack, body: dict[str, Any]) -> None:
         try:
-            ack(**submit_form(store, settings, _user(body), body.get("view"), now()))
+            with saves_noted() as saved:
+                answer = submit_form(store, settings, _user(body), body.get("view"), now())
+            ack(**answer)
         except Exception:  # never a traceback, and the modal (with its text) stays open
             log.exception("update form submission failed")
             ack(response_action="errors", errors={_first_input(body): SORRY})
+            return
+        sync_after(saved)
 
 
 def register_fallbacks(app: App, calls: InteractionCalls) -> None:

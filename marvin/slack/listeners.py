@@ -20,10 +20,10 @@ from typing import Any
 from slack_bolt import Ack, App
 
 from marvin.domain.standup import is_user_id
-from marvin.interactions.member_events import team_joined, user_changed
 from marvin.interactions.standup_command import command_field, handle_standup, parse_command
 from marvin.interactions.update_form import open_form
 from marvin.settings import Settings
+from marvin.slack.digest_sync_runner import DigestSyncRunner
 from marvin.slack.interaction_calls import InteractionCalls
 from marvin.slack.interactivity import NOT_OPENED, register_interactivity
 from marvin.store.base import Store
@@ -34,9 +34,11 @@ SORRY = ":warning: Something went wrong on Marvin's side; nothing was saved. Ple
 
 
 def register(
-    app: App, store: Store, settings: Settings, now: Callable[[], Any], calls: InteractionCalls
+    app: App, store: Store, settings: Settings, now: Callable[[], Any], calls: InteractionCalls,
+    digest_sync: DigestSyncRunner | None = None,
 ) -> None:
-    """Attach Marvin's listeners to a Bolt app."""
+    """Attach Marvin's listeners to a Bolt app; `digest_sync` brings posted digests up to
+    date after a save (None: they are not edited)."""
 
     @app.command("/standup")
     def standup(ack: Ack, command: dict[str, Any]) -> None:
@@ -68,31 +70,10 @@ def register(
                 now=now(),
             )
             ack(response_type="ephemeral", text=reply.text)
+            if digest_sync is not None and reply.posted_digests:  # after the answer
+                digest_sync.after_save(reply.posted_digests)
         except Exception:  # never a traceback in Slack
             log.exception("/standup failed for %s", command.get("user_id"))
             ack(response_type="ephemeral", text=SORRY)
 
-    register_interactivity(app, store, settings, now, calls)
-    register_user_events(app, store, now)
-
-
-def register_user_events(app: App, store: Store, now: Callable[[], Any]) -> None:
-    """``user_change`` and ``team_join``: events for the automations (deactivated, back,
-    joined). Slack retries an event that is not acked in 3 s: a store that fails is
-    logged, and the retry (same event id) may try again."""
-
-    @app.event("user_change")
-    def user_change(event: dict[str, Any], body: dict[str, Any]) -> None:
-        try:
-            user_changed(store, event.get("user"), _event_id(body), now())
-        except Exception:
-            log.exception("user_change %s not handled", _event_id(body))
-
-    @app.event("team_join")
-    def team_join(event: dict[str, Any], body: dict[str, Any]) -> None:
-        team_joined(event.get("user"), _event_id(body), now())
-
-
-def _event_id(body: dict[str, Any]) -> str:
-    event_id = body.get("event_id")
-    return event_id if isinstance(event_id, str) and event_id else "unknown"
+    register_interactivity(app, store, settings, now, calls, digest_sync)

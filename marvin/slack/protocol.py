@@ -35,6 +35,12 @@ PERMANENT_ERRORS: frozenset[str] = frozenset(
         "restricted_action_read_only_channel",
         "restricted_action_thread_only_channel",
         "restricted_action_non_threadable_channel",
+        # the message (chat.update, a reply's parent)
+        "message_not_found",
+        "cant_update_message",
+        "edit_window_closed",
+        "thread_not_found",
+        "invalid_thread_ts",
         # credentials and permissions
         "invalid_auth",
         "not_authed",
@@ -221,8 +227,10 @@ class ChatAPI(Protocol):
         text: str,
         blocks: list[dict[str, Any]] | None = None,
         key: str | None = None,
+        thread_ts: str | None = None,
     ) -> str:
         """Post a message; `text` is also the notification/fallback text when blocks are given.
+        With `thread_ts` (a parent message's ts in `channel`) it is a reply in that thread.
 
         Returns:
             The message ``ts``, Slack's id for the message within the channel.
@@ -240,6 +248,25 @@ class ChatAPI(Protocol):
         whether the message already went out, so it neither sends it twice nor loses it.
         Never raises for Slack's answers: a history it cannot read in full is UNKNOWN.
         """
+        ...
+
+    def update_message(
+        self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        """Replace a message this app posted (``chat.update``): `channel` must be its id (not
+        a name) and `blocks` replace the old ones wholesale (None: a text-only message).
+
+        Raises:
+            SlackError: ``message_not_found``, ``cant_update_message``, ``edit_window_closed``
+                or any other failure; the message is as it was.
+        """
+        ...
+
+    def find_reply(self, channel: str, thread_ts: str, key: str) -> MessageSearch:
+        """Whether a reply this app posted in the thread of `thread_ts` in `channel` (an id)
+        carries delivery `key`: replies are not in the channel's history, so a thread's
+        sends are looked up in the thread (``conversations.replies``), every page of it.
+        Never raises for Slack's answers: a thread it cannot read in full is UNKNOWN."""
         ...
 
     def list_channels(self) -> list[ChannelInfo]:
@@ -272,5 +299,21 @@ class ChatAPI(Protocol):
 
         Raises:
             SlackError: any refusal other than ``user_not_found`` (a refused token, say).
+        """
+        ...
+
+
+@runtime_checkable
+class UserZones(Protocol):
+    """Where a member's time zone comes from: their Slack profile (``users.info``).
+
+    Apart from `ChatAPI` because only per-member reminder zones need it; a chat that
+    cannot tell (a dry run) answers None, and the member falls back to the team's zone."""
+
+    def user_zone(self, user_id: str) -> str | None:
+        """The IANA zone of `user_id`'s Slack profile; None when the profile has none.
+
+        Raises:
+            SlackError: Slack could not be asked, or does not know the user.
         """
         ...

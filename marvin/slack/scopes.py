@@ -25,13 +25,15 @@ REQUIRED_SCOPES: tuple[str, ...] = (
 )
 
 # Scopes by conversation kind: public channel, private channel, DM, group DM.
+_HISTORY = {
+    "public": "channels:history",
+    "private": "groups:history",
+    "im": "im:history",
+    "mpim": "mpim:history",
+}
 _BY_KIND = {
-    "conversations.history": {
-        "public": "channels:history",
-        "private": "groups:history",
-        "im": "im:history",
-        "mpim": "mpim:history",
-    },
+    "conversations.history": _HISTORY,
+    "conversations.replies": _HISTORY,  # a thread is read with its channel's history scope
     "conversations.info": {
         "public": "channels:read",
         "private": "groups:read",
@@ -49,7 +51,7 @@ _FIXED = {
     "auth.test": (),
     "chat.postMessage": ("chat:write",),
     "chat.postEphemeral": ("chat:write",),
-    "chat.update": ("chat:write",),
+    "chat.update": ("chat:write",),  # only the bot's own messages
     "conversations.open": ("im:write",),
     "conversations.join": ("channels:join",),
     "users.info": ("users:read",),

@@ -10,13 +10,22 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Protocol, runtime_checkable
 
 from marvin.domain.delivery_key import DeliveryKey
-from marvin.domain.models import Answer, ChannelRef, Delivery, Member, SlotClaim, Team, Update
+from marvin.domain.models import (
+    Answer,
+    ChannelRef,
+    Delivery,
+    Member,
+    MemberPrefs,
+    SlotClaim,
+    Team,
+    Update,
+)
 from marvin.engine.context import bind
 
 
@@ -85,6 +94,25 @@ def time_left(op: str) -> float | None:
     return left
 
 
+MAX_RESULT_BYTES = 1_000_000
+"""The largest task result a store keeps: a Firestore document holds at most 1 MiB."""
+MAX_RESULT_LOCATION = 1_000
+"""The longest result location, in characters (a Firestore id holds at most 1,500 bytes)."""
+
+
+def check_result(location: str, data: bytes) -> None:
+    """Refuse, before writing, a result a store cannot keep whole (ValueError)."""
+    if not location or len(location) > MAX_RESULT_LOCATION:
+        raise ValueError(
+            f"result location must be 1 to {MAX_RESULT_LOCATION} characters, got {len(location)}"
+        )
+    if len(data) > MAX_RESULT_BYTES:
+        raise ValueError(
+            f"result at {location!r} is {len(data):,} bytes; the store keeps at most "
+            f"{MAX_RESULT_BYTES:,}"
+        )
+
+
 @runtime_checkable
 class Store(Protocol):
     """Persistence for teams, members, updates and deliveries."""
@@ -116,6 +144,20 @@ class Store(Protocol):
 
     def list_members(self, team: str, *, include_former: bool = False) -> list[Member]:
         """Current members of one team (and former ones if asked), sorted by user id."""
+
+    # Member preferences (a Slack zone cache, the nudge choice) --------------
+    def get_member_prefs(self, user_id: str) -> MemberPrefs | None:
+        """What is kept about `user_id`, if anything."""
+
+    def list_member_prefs(self, user_ids: Sequence[str]) -> list[MemberPrefs]:
+        """What is kept about each of `user_ids` that has anything kept, in their order."""
+
+    def save_member_zone(self, user_id: str, tz: str | None, fetched_at: dt.datetime) -> None:
+        """Keep the zone Slack gave for `user_id` (None: its profile has none) and when it
+        was fetched, leaving the nudge choice as it is."""
+
+    def set_nudges(self, user_id: str, on: bool) -> None:
+        """Whether `user_id` gets nudges, leaving the zone as it is."""
 
     # Updates ---------------------------------------------------------------
     def append_update(
@@ -197,6 +239,14 @@ class Store(Protocol):
     def swap_slot_claim(self, expected: SlotClaim | None, new: SlotClaim) -> bool:
         """Compare-and-set: store `new` for ``new.job`` only if what is stored for that job
         is exactly `expected` (None: nothing stored yet); True when this caller's write won."""
+
+    # Task results (the engine's caching and targets, via marvin.store.results) -----
+    def save_result(self, location: str, data: bytes) -> None:
+        """Store `data` (a serialized task result, at most `MAX_RESULT_BYTES`) at
+        `location`, replacing what was there."""
+
+    def load_result(self, location: str) -> bytes | None:
+        """The data stored at `location`, or None when there is none."""
 
     def close(self) -> None:
         """Release connections; the store is unusable afterwards."""

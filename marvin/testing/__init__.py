@@ -8,6 +8,10 @@ Like httpx's test transport, these are part of the package rather than of ``test
   users, granted scopes, history pages), keeping Slack's own rules.
 - `marvin.testing.signing`: builds incoming Slack requests (slash commands) and signs
   them exactly as Slack does, for the ``/slack/events`` endpoint.
+- `marvin.testing.socket_server.FakeSocketServer`: Slack's Socket Mode endpoint (hello,
+  envelopes, acks, refreshes, closed and silently dropped connections), reached through
+  the stand-in's ``apps.connections.open``; `marvin.testing.socket_envelopes` builds the
+  envelopes as Slack sends them.
 
 Nothing here is imported by Marvin's runtime code.
 """

@@ -53,21 +53,27 @@ def app_home_opened(user_id: str, *, tab: str = "home", view: Payload | None = N
     return event
 
 
-def _user(user_id: str, deleted: bool) -> Payload:
+def _user(user_id: str, *, tz: str | None = "UTC", deleted: bool = False) -> Payload:
     """A user object as ``users.info`` and the user events carry it (the fields Marvin reads
-    and a few it does not)."""
-    return {"id": user_id, "team_id": TEAM_ID, "name": user_id.lower(), "deleted": deleted,
-            "real_name": f"User {user_id}", "tz": "UTC", "tz_offset": 0, "is_bot": False,
-            "profile": {"real_name": f"User {user_id}", "display_name": user_id.lower()}}
+    and a few it does not; no ``tz`` key when `tz` is None, as for a profile without one)."""
+    user: Payload = {"id": user_id, "team_id": TEAM_ID, "name": user_id.lower(),
+                     "deleted": deleted, "real_name": f"User {user_id}", "is_bot": False,
+                     "profile": {"real_name": f"User {user_id}",
+                                 "display_name": user_id.lower()},
+                     "updated": int(time.time())}
+    if tz is not None:
+        user |= {"tz": tz, "tz_label": tz, "tz_offset": 0}
+    return user
 
 
-def user_change(user_id: str, *, deleted: bool = False) -> Payload:
-    """The ``user_change`` event: a profile changed, or the account was (de)activated."""
-    return {"type": "user_change", "user": _user(user_id, deleted),
+def user_change(user_id: str, *, tz: str | None = "UTC", deleted: bool = False) -> Payload:
+    """The ``user_change`` event: the whole user object after a profile change (a new time
+    zone, say) or after the account was deactivated or reactivated."""
+    return {"type": "user_change", "user": _user(user_id, tz=tz, deleted=deleted),
             "cache_ts": int(time.time()), "event_ts": f"{time.time():.6f}"}
 
 
 def team_join(user_id: str) -> Payload:
     """The ``team_join`` event: someone joined the workspace."""
-    return {"type": "team_join", "user": _user(user_id, False),
+    return {"type": "team_join", "user": _user(user_id),
             "event_ts": f"{time.time():.6f}"}

@@ -347,6 +347,11 @@ class SlackStandIn:
             channel_id, refused = self.world.post_target(str(params.get("channel", "")))
             if refused is not None:
                 return _error(refused)
+            if "thread_ts" in params:
+                root, refused = self.world.thread_root(str(channel_id), params["thread_ts"])
+                if refused is not None:
+                    return _error(refused)
+                params = {**params, "thread_ts": root}
         if method == "conversations.open" and (gone := self.world.dm_refusal(params)):
             return _error(gone)
         result = answer(method, params, self._next_ts)

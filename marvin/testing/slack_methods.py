@@ -92,6 +92,8 @@ def _chat_post_message(params: Params, next_ts: NextTs) -> Answer:
         message["blocks"] = params["blocks"]
     ts = next_ts()
     message["ts"] = ts
+    if params.get("thread_ts"):  # checked and made the thread's parent ts by the caller
+        message["thread_ts"] = params["thread_ts"]
     return {"ok": True, "channel": channel, "ts": ts, "message": message}
 
 

@@ -17,6 +17,15 @@ answering):
 - ``conversations.history`` and ``conversations.list`` come in pages (``limit``,
   ``has_more``, ``response_metadata.next_cursor``); ``oldest`` is exclusive unless
   ``inclusive``; message metadata only with ``include_all_metadata``.
+- Replies (``thread_ts``) are not in ``conversations.history``: only in
+  ``conversations.replies`` of their parent, which answers the parent first, then the
+  replies, in pages; for a ts that is a reply it answers just that message (bolt-python
+  #783); an unknown ts is ``thread_not_found``. A ``thread_ts`` that is not a ts is
+  ``invalid_thread_ts``; one naming no message, ``thread_not_found``.
+- ``chat.update`` takes a channel id (a name is ``channel_not_found``, slack-sdk #696) and
+  the ts of a message the bot posted (``message_not_found``, ``cant_update_message``);
+  given blocks replace the old ones wholesale, none keep them (slack-sdk #523);
+  ``edit_window_closed`` when the workspace forbids edits (`edits_allowed`).
 
 Example:
     >>> world = SlackWorld()
@@ -29,6 +38,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,8 +52,10 @@ BOT_USER_ID = "UMARVIN"
 DEFAULT_CHANNELS = ("general", "random", "testing", "alerts")
 ANSWERED_HERE = frozenset(
     {"conversations.history", "conversations.list", "conversations.info",
-     "conversations.join", "users.info", "chat.update", *VIEW_METHODS}
+     "conversations.join", "conversations.replies", "users.info", "chat.update",
+     *VIEW_METHODS}
 )
+_TS = re.compile(r"[0-9]{1,12}\.[0-9]{6}")
 MAX_HISTORY_LIMIT = 999
 MAX_LIST_LIMIT = 1000
 
@@ -79,8 +91,10 @@ class SlackWorld:
         self._deleted_users: set[str] = set()
         self._unknown_users: set[str] = set()
         self._user_traits: dict[str, Answer] = {}  # users.info fields a test set
+        self._no_tz: set[str] = set()  # users.info without tz fields
         self._messages: dict[str, list[Answer]] = {}  # channel id -> oldest first
         self.views = ViewDesk()  # trigger ids, open modals and Home tabs
+        self.edits_allowed = True  # False: the workspace forbids editing messages
         for name in DEFAULT_CHANNELS:
             self.add_channel(name)
 
@@ -138,6 +152,10 @@ class SlackWorld:
             traits["tz"] = tz
         self._user_traits[user_id] = traits
 
+    def drop_tz(self, user_id: str) -> None:
+        """A profile without a time zone: ``users.info`` answers it with no ``tz`` field."""
+        self._no_tz.add(user_id)
+
     def add_chatter(self, ref: str, count: int, ts: Callable[[], str]) -> None:
         """`count` messages by someone else in a channel (a busy #general)."""
         channel_id = self.channel(ref).id
@@ -162,8 +180,21 @@ class SlackWorld:
         return list(self._messages.get(channel_id, []))
 
     def record(self, channel_id: str, message: Answer) -> None:
-        """Keep a posted message for ``conversations.history``."""
+        """Keep a posted message for ``conversations.history`` (or its thread's replies)."""
         self._messages.setdefault(channel_id, []).append(message)
+
+    def thread_root(self, channel_id: str, thread_ts: object) -> tuple[str | None, str | None]:
+        """``(parent ts, None)`` for a reply's ``thread_ts``, else ``(None, error)``. A reply
+        to a reply goes to the thread of its parent, as in Slack's clients."""
+        if not isinstance(thread_ts, str) or not _TS.fullmatch(thread_ts):
+            return None, "invalid_thread_ts"
+        message = self._find(channel_id, thread_ts)
+        if message is None:
+            return None, "thread_not_found"
+        return str(message.get("thread_ts") or message["ts"]), None
+
+    def _find(self, channel_id: str, ts: str) -> Answer | None:
+        return next((m for m in self._messages.get(channel_id, []) if m["ts"] == ts), None)
 
     # -- Slack's rules -------------------------------------------------------------------
 
@@ -210,12 +241,14 @@ class SlackWorld:
             return self._users_info(str(params.get("user", "")))
         if method in VIEW_METHODS:
             return self.views.answer(method, params, self._is_user)
-        if method == "chat.update":
-            return self._update(params)
         if method == "conversations.list":
             return self._list(params)
         channel_id = str(params.get("channel", ""))
         if channel_id.startswith("D"):  # the bot's DM with a member: always open to it
+            if method == "chat.update":
+                return self._update(params, channel_id)
+            if method == "conversations.replies":
+                return self._replies(params, None)
             if method == "conversations.join":
                 return _error("method_not_supported_for_channel_type")
             if method == "conversations.info":
@@ -226,6 +259,10 @@ class SlackWorld:
             return _error("channel_not_found")
         if method == "conversations.history":
             return self._history(params, channel)
+        if method == "conversations.replies":
+            return self._replies(params, channel)
+        if method == "chat.update":
+            return self._update(params, channel_id)
         if method == "conversations.info":
             return {"ok": True, "channel": channel.info()}
         return self._join(channel)
@@ -268,21 +305,62 @@ class SlackWorld:
         except ValueError:
             return _error("invalid_arguments")
         inclusive = _true(params.get("inclusive"))
-        with_metadata = _true(params.get("include_all_metadata"))
         if start is None:
             return _error("invalid_cursor")
         matching = [
             m for m in reversed(self._messages.get(channel_id, []))
-            if (float(m["ts"]) >= oldest if inclusive else float(m["ts"]) > oldest)
+            if m.get("thread_ts", m["ts"]) == m["ts"]  # replies are only in their thread
+            and (float(m["ts"]) >= oldest if inclusive else float(m["ts"]) > oldest)
             and (latest is None or float(m["ts"]) <= latest)
         ]
-        page = [
-            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
-            for m in matching[start : start + limit]
-        ]
-        more = start + limit < len(matching)
-        return {"ok": True, "messages": page, "has_more": more, "pin_count": 0,
-                "response_metadata": {"next_cursor": _cursor(start + limit) if more else ""}}
+        return {"ok": True, **_page(matching, start, limit, params), "pin_count": 0}
+
+    def _replies(self, params: Answer, channel: WorldChannel | None) -> Answer:
+        """A thread, parent first, in pages; just the message for a reply's ts."""
+        channel_id = str(params.get("channel", ""))
+        if channel is not None and BOT_USER_ID not in channel.members:
+            return _error("not_in_channel")
+        ts = params.get("ts")
+        if not ts:
+            return _error("invalid_arguments")
+        message = self._find(channel_id, str(ts))
+        if message is None:
+            return _error("thread_not_found")
+        if message.get("thread_ts", ts) != ts:
+            thread = [message]  # a reply's ts: Slack answers with that reply alone
+        else:
+            thread = [m for m in self._messages[channel_id]
+                      if m["ts"] == ts or m.get("thread_ts") == ts]
+        try:
+            limit = _limit(params, 1000, MAX_LIST_LIMIT)
+        except ValueError:
+            return _error("invalid_arguments")
+        start = _offset(params)
+        if start is None:
+            return _error("invalid_cursor")
+        return {"ok": True, **_page(thread, start, limit, params)}
+
+    def _update(self, params: Answer, channel_id: str) -> Answer:
+        """``chat.update`` of a message the bot posted (the size checks came first)."""
+        ts = params.get("ts")
+        message = self._find(channel_id, str(ts)) if ts else None
+        if message is None:
+            return _error("message_not_found")
+        if message.get("user") != BOT_USER_ID:
+            return _error("cant_update_message")
+        if not self.edits_allowed:
+            return _error("edit_window_closed")
+        if not (params.get("text") or params.get("blocks")):
+            return _error("no_text")
+        message["text"] = params.get("text", "")
+        if "blocks" in params:  # replaced wholesale; an update without blocks keeps them
+            if params["blocks"]:
+                message["blocks"] = params["blocks"]
+            else:
+                message.pop("blocks", None)
+        message["edited"] = {"user": BOT_USER_ID, "ts": ts}
+        return {"ok": True, "channel": channel_id, "ts": ts, "text": message["text"],
+                "message": {k: v for k, v in message.items() if k != "metadata"}}
 
     def _list(self, params: Answer) -> Answer:
         types = {t.strip() for t in str(params.get("types") or "public_channel").split(",")}
@@ -305,27 +383,6 @@ class SlackWorld:
         return {"ok": True, "channels": page,
                 "response_metadata": {"next_cursor": _cursor(start + limit) if more else ""}}
 
-    def _update(self, params: Answer) -> Answer:
-        """``chat.update``: only a message this bot posted, by channel id and ts."""
-        channel, ts = str(params.get("channel", "")), str(params.get("ts", ""))
-        if not channel:
-            return _error("channel_not_found")
-        if not (params.get("text") or params.get("blocks")):
-            return _error("no_text")
-        for message in self._messages.get(channel, []):
-            if message["ts"] == ts:
-                if message.get("user") != BOT_USER_ID:
-                    return _error("cant_update_message")
-                message["text"] = params.get("text", "")
-                if params.get("blocks"):
-                    message["blocks"] = params["blocks"]
-                else:
-                    message.pop("blocks", None)
-                message["edited"] = {"user": BOT_USER_ID, "ts": ts}
-                return {"ok": True, "channel": channel, "ts": ts,
-                        "text": message["text"], "message": dict(message)}
-        return _error("message_not_found")
-
     def _is_user(self, user: str) -> bool:
         return bool(user) and user not in self._unknown_users and user.startswith(("U", "W"))
 
@@ -334,17 +391,34 @@ class SlackWorld:
             return _error("user_not_found")
         name = user.lower()
         profile = {"real_name": f"User {user}", "display_name": name}
-        return {"ok": True, "user": {
+        found: Answer = {
             "id": user, "team_id": "T1", "name": name, "real_name": profile["real_name"],
             "deleted": user in self._deleted_users, "is_bot": user == BOT_USER_ID,
             "tz": "UTC", "tz_label": "Coordinated Universal Time", "tz_offset": 0,
             "is_admin": False, "is_owner": False, "is_primary_owner": False,
             "profile": profile, **self._user_traits.get(user, {}),
-        }}
+        }
+        if user in self._no_tz:
+            for key in ("tz", "tz_label", "tz_offset"):
+                found.pop(key)
+        return {"ok": True, "user": found}
 
 
 def _error(code: str) -> Answer:
     return {"ok": False, "error": code}
+
+
+def _page(messages: list[Answer], start: int, limit: int, params: Answer) -> Answer:
+    """One page of messages as ``conversations.history``/``replies`` answer it: metadata
+    only with ``include_all_metadata``, a cursor while more follow."""
+    with_metadata = _true(params.get("include_all_metadata"))
+    page = [
+        m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+        for m in messages[start : start + limit]
+    ]
+    more = start + limit < len(messages)
+    return {"messages": page, "has_more": more,
+            "response_metadata": {"next_cursor": _cursor(start + limit) if more else ""}}
 
 
 def _true(value: object) -> bool:

@@ -32,9 +32,9 @@ from starlette.routing import Route
 
 from marvin.domain.durations import format_duration
 from marvin.domain.events import trigger_of
+from marvin.engine.graph_svg import STATE_COLORS, graph_states, render_svg, text_color
 from marvin.store.run_history import RunHistory
 from marvin.store.run_records import EventRecord, FlowRunRecord, RunDetail, TaskRunRecord
-from marvin.web.graph_svg import FAILED_STATES, STATE_COLORS, render_svg, text_color
 
 __all__ = ["dashboard_routes"]
 
@@ -194,17 +194,7 @@ def _task_label(t: TaskRunRecord) -> str:
 
 
 def _graph_states(tasks: list[TaskRunRecord]) -> tuple[dict[str, str], dict[str, int]]:
-    """Each task's state for the graph; a mapped task shows its first failed child."""
-    states: dict[str, str] = {}
-    counts: dict[str, int] = {}
-    for t in tasks:
-        if t.map_index is None:
-            states.setdefault(t.task, t.state)
-        else:
-            counts[t.task] = counts.get(t.task, 0) + 1
-            if t.state in FAILED_STATES and states.get(t.task) not in FAILED_STATES:
-                states[t.task] = t.state
-    return states, counts
+    return graph_states((t.task, t.map_index, t.state) for t in tasks)
 
 
 def _task_rows(tasks: list[TaskRunRecord], anchor: dict[str, int]) -> Iterable[str]:

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -20,11 +22,13 @@ from marvin.store.firestore.indexes import QUERIES, missing_indexes
 from marvin.store.run_history import RunHistory
 from marvin.web.dashboard import dashboard_routes
 from marvin.web.http import SlackHandler, build_web_app
+from marvin.web.shutdown import finish_runs
 
 if TYPE_CHECKING:
     from starlette.routing import Route
 
     from marvin.slack.app import App
+    from marvin.slack.socket_mode import SocketMode, SocketStatus, SocketTiming
 
 log = logging.getLogger("marvin.web.serve")
 
@@ -34,22 +38,40 @@ after 4 s and counts that as a failure without reading anything: a dead or froze
 must be reported as a 503 well before then (`marvin.web.http` also cuts the check at 2 s)."""
 
 
-def check_health(store: Store, scheduler_running: Callable[[], bool]) -> dict[str, Any]:
-    """The /healthz report: one store round trip under `HEALTH_STORE_BUDGET`, and the
-    scheduler; never raises."""
+HEALTH_PROBE_TEAM = "marvin-health-probe"
+"""The team /healthz reads (it need not exist): a round trip that costs one read."""
+
+
+def check_health(
+    store: Store,
+    scheduler_running: Callable[[], bool],
+    socket: Callable[[], SocketStatus] | None = None,
+) -> dict[str, Any]:
+    """The /healthz report: one store round trip under `HEALTH_STORE_BUDGET`, the
+    scheduler, and in Socket Mode the socket (not ok while it is down); never raises."""
     try:
         with deadline(HEALTH_STORE_BUDGET):
-            store.list_teams()
+            # one document, whatever the number of teams: the probe runs every 30 s, and
+            # on Firestore each document read is billed
+            store.get_team(HEALTH_PROBE_TEAM)
         store_ok = True
     except Exception as exc:  # report, do not raise: this is the health check
         log.warning("health check: store unreachable: %s", exc)
         store_ok = False
     running = scheduler_running()
-    return {"ok": store_ok and running, "store": store_ok, "scheduler": running}
+    report: dict[str, Any] = {"ok": store_ok and running, "store": store_ok,
+                              "scheduler": running}
+    if socket is not None:
+        status = socket()
+        report["socket"] = status.as_dict()
+        report["ok"] = report["ok"] and status.connected
+    return report
 
 
 def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None) -> None:
-    """Run until interrupted. Fails fast (SettingsError) when Slack settings are missing.
+    """Run until interrupted (Ctrl-C or SIGTERM), then stop gracefully: no new requests
+    or runs, runs in progress given MARVIN_SHUTDOWN_GRACE_SECONDS (`finish_runs`). Fails
+    fast (SettingsError) when Slack settings are missing.
 
     Args:
         preflight: checks the configuration against the store and Slack once Slack has
@@ -57,16 +79,18 @@ def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None)
     """
     import uvicorn
 
+    finished = True
     with open_marvin(settings) as marvin:
         bolt = marvin.bolt()
         if preflight is not None:
             preflight(marvin)
         scheduler = marvin.scheduler()
         warn_missing_indexes(marvin.history)
-        with slack_requests(bolt, settings) as slack_handler:
+        with slack_requests(bolt, settings) as (slack_handler, socket):
             web = build_web_app(
                 slack_handler,
-                functools.partial(check_health, marvin.store, lambda: scheduler.running),
+                functools.partial(check_health, marvin.store, lambda: scheduler.running,
+                                  socket.status if socket is not None else None),
                 extra_routes=_dashboard_routes(settings, marvin.history),
                 slack_threads=settings.slack_thread_count(),
             )
@@ -74,9 +98,26 @@ def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None)
             try:
                 with sigterm_ends_serving():
                     uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")
-            finally:
-                scheduler.shutdown()
+            finally:  # HTTP stopped accepting; now the socket, then the runs
+                scheduler.stop_firing()
+                if socket is not None:
+                    socket.close()
+                    log.info("Socket Mode connection closed")
+                finished = finish_runs(scheduler, marvin.services.outbox, marvin.history,
+                                       settings.shutdown_grace_seconds, marvin.now)
+                scheduler.shutdown(wait=finished)
                 log.info("scheduler shut down")
+    if not finished:
+        _exit_now()
+
+
+def _exit_now() -> None:
+    """End the process although run threads are still inside a call (their sends are
+    handed over and they can post nothing more): the interpreter would wait for them."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 INDEX_CHECK_BUDGET = 10.0  # seconds for the start-up index check: a slow store delays start
@@ -115,23 +156,26 @@ def sigterm_ends_serving() -> Iterator[None]:
 
 
 def _note_sigterm(signum: int, frame: FrameType | None) -> None:
-    log.info("SIGTERM: stopped serving; closing the scheduler and Slack's connection")
+    log.info("SIGTERM: stopped serving; closing Slack's connection, then finishing runs")
 
 
 @contextmanager
-def slack_requests(bolt: App, settings: Settings) -> Iterator[SlackHandler | None]:
+def slack_requests(
+    bolt: App, settings: Settings, timing: SocketTiming | None = None
+) -> Iterator[tuple[SlackHandler | None, SocketMode | None]]:
     """How Slack's requests reach the Bolt app: over Socket Mode when an app token is set
-    (connected for the block; no HTTP handler), else as HTTP requests (the handler)."""
+    (the connection, kept for the block; no HTTP handler), else as HTTP requests (the
+    handler; no connection)."""
     if not settings.socket_mode or settings.slack_app_token is None:
-        yield functools.partial(dispatch, bolt)
+        yield functools.partial(dispatch, bolt), None
         return
     from marvin.slack.socket_mode import start_socket_mode
 
-    socket_handler = start_socket_mode(bolt, settings.slack_app_token.get_secret_value())
+    socket = start_socket_mode(bolt, settings.slack_app_token.get_secret_value(), timing)
     try:
-        yield None
+        yield None, socket
     finally:
-        socket_handler.close()  # type: ignore[no-untyped-call]
+        socket.close()
 
 
 def _dashboard_routes(settings: Settings, history: RunHistory) -> list[Route]:

@@ -99,19 +99,20 @@ def test_team_add_list_and_set(cli: Cli) -> None:
     listed = cli("team", "list")
     assert listed.returncode == 0, listed.stderr
     [row] = table_rows(listed.stdout)
-    assert re.match(r"│ default +│ UTC +│ 08:30 +│ 09:00 +│ mon-fri +│ #general +│ - +│ - +│ "
-                    r"Ann \(U0001\)", row)
+    assert re.match(r"│ default +│ UTC +│ 08:30 +│ 09:00 +│ mon-fri +│ #general +│ message +"
+                    r"│ reminder +│ - +│ - +│ Ann \(U0001\)", row)
 
     saved = cli("team", "set", "eng", "--timezone", "Europe/London", "--standup-time", "10:00",
-                "--days", "mon-thu", "--channel", "#eng", SLACK_BOT_TOKEN=None)  # no Slack
+                "--days", "mon-thu", "--channel", "#eng", "--digest-mode", "Thread",
+                "--late-until", "90m", SLACK_BOT_TOKEN=None)  # no Slack
     assert saved.returncode == 0, saved.stderr
     assert saved.stdout.strip() == "saved team eng"
 
     listed = cli("team", "list")
     rows = table_rows(listed.stdout)
     assert len(rows) == 2
-    assert re.match(r"│ eng +│ Europe/London +│ 08:30 +│ 10:00 +│ mon-thu +│ #eng +│ - +│ - +│ - ",
-                    rows[1])
+    assert re.match(r"│ eng +│ Europe/London +│ 08:30 +│ 10:00 +│ mon-thu +│ #eng +│ thread +"
+                    r"│ 90m +│ - +│ - +│ - ", rows[1])
 
 
 def test_schedule_prints_the_next_runs(cli: Cli) -> None:
@@ -201,6 +202,8 @@ def test_a_bad_setting_is_reported_on_one_line(cli: Cli) -> None:
         (("team", "set", "eng", "--timezone", "Mars/Phobos"), {}, "'--timezone'", "'Mars/Phobos'"),
         (("team", "set", "eng", "--standup-time", "25:99"), {}, "'--standup-time'", "'25:99'"),
         (("team", "set", "eng", "--days", "someday"), {}, "'--days'", None),
+        (("team", "set", "eng", "--digest-mode", "threads"), {}, "'--digest-mode'", "'threads'"),
+        (("team", "set", "eng", "--late-until", "soon"), {}, "'--late-until'", "'soon'"),
         (("team", "add", "x1"), {}, "'USER_ID'", "'x1'"),
         (("schedule", "--next", "0"), {}, "'--next'", None),
         (("run", "nope"), {}, "'FLOW'", "'nope'"),
@@ -208,7 +211,8 @@ def test_a_bad_setting_is_reported_on_one_line(cli: Cli) -> None:
         (("team", "list"), {"MARVIN_STANDUP_TIME": "25:99"}, "MARVIN_STANDUP_TIME", "'25:99'"),
     ],
     ids=["serve-unconfigured", "date-not-a-standup-day", "unknown-flow", "unknown-zone",
-         "bad-time", "bad-days", "bad-user-id", "typer-range", "bad-flow-argument",
+         "bad-time", "bad-days", "bad-digest-mode", "bad-late-window", "bad-user-id",
+         "typer-range", "bad-flow-argument",
          "unknown-option", "bad-setting"],
 )
 def test_every_error_is_one_line_naming_the_option_and_exit_2(

@@ -41,7 +41,7 @@ class FakeChat:
 
     def post_message(
         self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None,
-        key: str | None = None,
+        key: str | None = None, thread_ts: str | None = None,
     ) -> str:
         ts = f"{len(self.posts) + 1}.000100"
         self.posts.append(text)

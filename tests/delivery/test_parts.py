@@ -8,8 +8,8 @@ from typing import Any, cast
 import pytest
 
 from marvin.delivery.lookup import DeliveryUnknown
-from marvin.delivery.parts import PartlySent, PartSender, part_key
-from marvin.domain.digest import DigestMessage
+from marvin.delivery.parts import PartlySent, PartSender, fingerprint, message_at, part_key
+from marvin.domain.digest import DigestMessage, halve
 from marvin.slack.protocol import ChatAPI, MessageSearch, SlackError
 
 KEY = "digest/default/2026-11-23/#general"
@@ -30,7 +30,7 @@ class FakeChat:
 
     def post_message(
         self, channel: str, text: str, blocks: list[dict[str, Any]] | None = None,
-        key: str | None = None,
+        key: str | None = None, thread_ts: str | None = None,
     ) -> str:
         if key in self.refuse:
             raise self.refuse.pop(key)
@@ -90,3 +90,30 @@ def test_a_failure_before_anything_went_out_is_the_send_s_own() -> None:
 
 def test_a_digest_part_key_adds_the_part_number() -> None:
     assert part_key(KEY, 2) == "digest/default/2026-11-23/#general#2"
+
+
+def test_a_part_is_recorded_with_its_path_and_what_it_showed() -> None:
+    chat = FakeChat(refuse={f"{KEY}#0": TOO_BIG})
+    parts = sender(chat)
+    parts.send(TWO)
+    halves = halve(TWO[0])
+    assert halves is not None
+    assert parts.parts == [f"0.0={fingerprint(halves[0])}", f"0.1={fingerprint(halves[1])}",
+                           f"1={fingerprint(TWO[1])}"]
+
+
+def test_message_at_follows_a_path_through_halves() -> None:
+    halves = halve(TWO[0])
+    assert message_at(TWO, "1") == TWO[1]
+    assert halves is not None and message_at(TWO, "0.1") == halves[1]
+    assert message_at(TWO, "2") is None  # the digest got shorter
+    assert message_at(TWO, "1.0") is None  # one block cannot be halved
+    assert message_at(TWO, "x") is None
+
+
+def test_the_fingerprint_is_what_the_blocks_show_not_the_fallback_text() -> None:
+    assert fingerprint(DigestMessage("a", [section("x")])) == fingerprint(
+        DigestMessage("b", [section("x")]))
+    assert fingerprint(DigestMessage("a", [section("x")])) != fingerprint(
+        DigestMessage("a", [section("y")]))
+    assert fingerprint(DigestMessage("plain")) != fingerprint(DigestMessage("other"))

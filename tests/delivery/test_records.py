@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from marvin.delivery.records import Claimed, HandedOver, Sent, read_detail
+from marvin.delivery.records import Claimed, HandedOver, PostedMessage, Sent, read_detail
 from marvin.domain.models import Delivery, DeliveryKind
 
 AT = dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC)
@@ -43,7 +43,23 @@ def test_each_state_reads_from_its_detail(
         HandedOver("http_500"),
         Sent("C0123ABCD", ("1.000100", "2.000200")),
         Sent(None, ("1.000100",)),
+        Sent("C0123ABCD", ("1.000100", "2.000200", "3.000300"),
+             ("0=0123456789abcdef", "1.0=", "1.1=fedcba9876543210")),
     ],
 )
 def test_what_is_written_reads_back_the_same(state: Claimed | HandedOver | Sent) -> None:
     assert read_detail(stored(state.detail, isinstance(state, Sent))) == state
+
+
+def test_each_posted_message_has_its_part_and_fingerprint() -> None:
+    sent = read_detail(stored("C1:1.000100,2.000200;0=aa,1.0=", sent=True))
+    assert isinstance(sent, Sent)
+    assert sent.posted() == [PostedMessage("1.000100", "0", "aa"),
+                             PostedMessage("2.000200", "1.0", "")]
+
+
+def test_a_record_without_parts_is_one_message_per_part_of_unknown_content() -> None:
+    """Digests sent before parts were kept: each is edited on its next sync."""
+    sent = read_detail(stored("C1:1.000100,2.000200", sent=True))
+    assert isinstance(sent, Sent)
+    assert sent.posted() == [PostedMessage("1.000100", "0"), PostedMessage("2.000200", "1")]

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -24,6 +25,7 @@ from marvin.engine import (
     Flow,
     FlowRun,
     LocalExecutor,
+    LocalResult,
     Parameter,
     TaskRun,
     all_finished,
@@ -319,3 +321,31 @@ def test_the_engine_imports_without_dask() -> None:
         "assert not loaded, loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# Task options in worker processes ---------------------------------------------------------
+def test_task_options_work_in_worker_processes(
+    dask_executor: DaskExecutor, tmp_path: Path
+) -> None:
+    # Steps travel with the task: names, printed lines, targets and caches in a
+    # LocalResult (a shared directory) behave on workers as they do in this process.
+    @task(log_stdout=True, task_run_name="greet-{name}")
+    def greet(name: str) -> str:
+        print(f"hello {name}")
+        return name
+
+    @task(result=LocalResult(tmp_path), target="sizes/{n}.json", cache_for=60)
+    def size(n: int) -> int:
+        return n * 10
+
+    with Flow("options-on-dask") as flow:
+        greeted = greet.map(["ann", "bob"])
+        sized = size.map([1, 2])
+    first = flow.run(executor=dask_executor)
+    kids = first.task_run(greeted).children or []
+    assert [k.name for k in kids] == ["greet-ann", "greet-bob"]
+    assert [[e.message for e in k.logs] for k in kids] == [["hello ann"], ["hello bob"]]
+    assert first.result(sized) == [10, 20]
+    again = flow.run(executor=dask_executor)
+    assert [k.state.name for k in again.task_run(sized).children or []] == ["Cached", "Cached"]
+    assert again.result(sized) == [10, 20]

@@ -377,7 +377,7 @@ def test_repr() -> None:
 
 
 def test_version_reads_exactly_the_task_source() -> None:
-    from marvin.engine.flow import _source_of
+    from marvin.engine.flow_version import source_of as _source_of
 
     def sample(x: int) -> int:
         y = x + 1

@@ -64,9 +64,12 @@ def test_task_handler_sees_retries() -> None:
     with Flow("h") as flow:
         flaky()
     flow.run(clock=FakeClock())
+    # Prefect 1's TaskRunner: the failed attempt is Failed first, then check_for_retry
+    # moves it to Retrying; handlers are called on both transitions.
     assert seen == [
         ("Pending", "Running"),
-        ("Running", "Retrying"),
+        ("Running", "Failed"),
+        ("Failed", "Retrying"),
         ("Retrying", "Running"),
         ("Running", "Success"),
     ]
@@ -135,7 +138,8 @@ def test_handler_replacing_retrying_stops_the_retries() -> None:
     clock = FakeClock()
     tr = flow.run(clock=clock).task_run(f)
     assert calls == [1]
-    assert [s.name for s in tr.history] == ["Running", "Failed"]
+    # The attempt's own Failed (Prefect 1 enters it before Retrying), then the handler's.
+    assert [s.name for s in tr.history] == ["Running", "Failed", "Failed"]
     assert tr.state.message == "not retrying today"
     assert clock.slept == []
 
@@ -158,18 +162,22 @@ def test_handler_replacing_running_prevents_the_run() -> None:
     assert tr.state.name == "Skipped" and tr.state.message == "vetoed"
 
 
-def test_on_failure_called_once_with_the_failed_state() -> None:
+def test_on_failure_sees_every_failed_attempt_and_ends_with_the_final_state() -> None:
+    # Prefect 1: each failed attempt enters Failed before Retrying, and on_failure is a
+    # state handler, so it is called once per attempt (here 1 run + 2 retries).
     calls: list[tuple[Any, State]] = []
+    flow_calls: list[State] = []
 
     @task(max_retries=2, on_failure=lambda t, s: calls.append((t, s)))
     def always_fails() -> None:
         raise ConnectionError("down")
 
-    with Flow("f") as flow:
+    with Flow("f", on_failure=lambda f, s: flow_calls.append(s)) as flow:
         t = always_fails()
     run = flow.run(clock=FakeClock())
-    assert len(calls) == 1
-    obj, state = calls[0]
+    assert len(calls) == 3
+    assert len(flow_calls) == 1  # the flow's handler (Marvin's alert) fires once, at the end
+    obj, state = calls[-1]
     assert obj is t
     assert state is run.task_run(t).state
     assert isinstance(state, Failed)

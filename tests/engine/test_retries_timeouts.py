@@ -50,7 +50,10 @@ def test_retries_until_success_without_sleeping() -> None:
     assert attempts == [1, 2, 3]
     assert tr.run_count == 3
     assert clock.slept == [30.0, 30.0]
-    assert names(tr) == ["Running", "Retrying", "Running", "Retrying", "Running", "Success"]
+    # Prefect 1: a retried attempt enters Failed, then Retrying.
+    assert names(tr) == [
+        "Running", "Failed", "Retrying", "Running", "Failed", "Retrying", "Running", "Success"
+    ]
 
 
 def test_retrying_states_carry_the_right_start_time() -> None:
@@ -193,8 +196,8 @@ def test_timed_out_runs_are_retried(release: threading.Event) -> None:
 
     clock = FakeClock()
     tr = run_one(slow_then_fast, clock)
-    assert names(tr) == ["Running", "Retrying", "Running", "Success"]
-    assert "timed out" in (tr.history[1].message or "")
+    assert names(tr) == ["Running", "TimedOut", "Retrying", "Running", "Success"]
+    assert "timed out" in (tr.history[2].message or "")
     assert tr.result == "fast"
     assert attempts == [1, 2]
     assert clock.slept == [7.0]

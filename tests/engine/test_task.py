@@ -250,10 +250,10 @@ def test_positional_only_inputs_work_or_are_rejected_when_building() -> None:
     assert flow.run().result(x) == 3
 
 
-def test_bind_names_positional_inputs() -> None:
+def test_named_inputs_names_positional_inputs() -> None:
     t = task(send_reminder)
-    assert t.bind("U1") == {"member": "U1"}
-    assert t.bind("U1", text="x") == {"member": "U1", "text": "x"}
+    assert t.named_inputs("U1") == {"member": "U1"}
+    assert t.named_inputs("U1", text="x") == {"member": "U1", "text": "x"}
 
 
 def test_unknown_input_error_is_a_flow_validation_error_in_the_imperative_api() -> None:

@@ -9,6 +9,7 @@ from marvin.domain.run_names import (
     ESCALATE_BLOCKER_FLOW,
     MEMBER_ACTIVE_FLOW,
     MEMBER_INACTIVE_FLOW,
+    NUDGE_FLOW,
     REMINDER_FLOW,
     REMINDER_NEEDED_TASK,
     STANDUP_DATE_TASK,
@@ -17,7 +18,7 @@ from marvin.domain.run_names import (
 
 
 def test_each_flow_is_found_by_the_name_it_records_runs_under() -> None:
-    assert SCHEDULED_FLOWS == (REMINDER_FLOW, STANDUP_FLOW)
+    assert SCHEDULED_FLOWS == (REMINDER_FLOW, STANDUP_FLOW, NUDGE_FLOW)
     assert FLOW_NAMES == (*SCHEDULED_FLOWS, MEMBER_INACTIVE_FLOW, MEMBER_ACTIVE_FLOW,
                           ESCALATE_BLOCKER_FLOW)
     for name in FLOW_NAMES:
@@ -25,7 +26,7 @@ def test_each_flow_is_found_by_the_name_it_records_runs_under() -> None:
 
 
 def test_an_unknown_flow_names_the_known_ones() -> None:
-    known = "reminder, standup, member_inactive"
+    known = "reminder, standup, nudge, member_inactive"
     with pytest.raises(ValueError, match=f"unknown flow 'nope': expected one of {known}"):
         get_flow("nope")
 

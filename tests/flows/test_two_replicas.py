@@ -106,3 +106,30 @@ def test_the_digest_is_posted_exactly_once_in_total(
     assert len(posted) == len(DATES)
     assert [date in str(m["blocks"]) for m, date in zip(posted, ("8 June", "9 June", "10 June"),
                                                         strict=True)] == [True] * len(DATES)
+
+
+def test_a_thread_digest_is_posted_exactly_once_in_total(
+    open_store_again: Callable[[], Store],
+    store: Store,
+    standin: SlackStandIn,
+    make_services: MakeServices,
+    clock: FixedClock,
+) -> None:
+    """Each reply is its own claim: whichever replica claims one posts it, the other
+    leaves it (or finds it posted), and neither fails for the other's work."""
+    from marvin.domain.models import Team
+
+    clock.at = STANDUP_AT
+    store.save_team(Team(TEAM, digest_mode="thread"))
+    add_members(store, MEMBERS[:6])
+    for user in MEMBERS[:6]:
+        post_update(store, user, f"news from {user}", date=DATES[0])
+    replicas = two_replicas(open_store_again, standin, make_services)
+
+    runs = run_together("standup", {"team": TEAM, "date": DATES[0]}, replicas)
+
+    assert all(run.state.is_successful() for run in runs), [run.state for run in runs]
+    assert all(not run.task_run("post_digest").state.is_failed() for run in runs)
+    keys = Counter(m["metadata"]["event_payload"]["key"] for m in standin.posted_messages())
+    base = f"digest/{TEAM}/{DATES[0]}/#general"
+    assert keys == Counter([f"{base}#0", *(f"{base}#r.{user}#0" for user in MEMBERS[:6])])

@@ -78,10 +78,11 @@ def test_prefill_comes_from_the_stored_answers_or_the_values_given() -> None:
     assert "initial_value" not in inputs[1]["element"]
 
 
-def test_a_button_is_only_good_for_its_own_date() -> None:
-    assert button_expired(Team(), DATE, NOW) == ""
-    assert "was for *Tuesday 17 November*" in button_expired(Team(), "2026-11-17", NOW)
-    assert "does not say which standup" in button_expired(Team(), "garbage", NOW)
+def test_a_button_is_only_good_for_its_own_date(sqlite_store: SqliteStore) -> None:
+    assert button_expired(sqlite_store, Team(), DATE, NOW) == ""
+    assert "was for *Tuesday 17 November*" in button_expired(sqlite_store, Team(), "2026-11-17",
+                                                             NOW)
+    assert "does not say which standup" in button_expired(sqlite_store, Team(), "garbage", NOW)
 
 
 def test_skip_with_a_dead_store_says_it_did_not_happen(

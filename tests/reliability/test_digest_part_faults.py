@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any, cast
 
 from flows.services import Services
+from marvin.delivery.records import read_detail
 from marvin.domain.models import DeliveryKind
 from marvin.engine import ThreadExecutor
 from marvin.slack.protocol import ChatAPI
@@ -115,7 +116,7 @@ def test_a_second_part_that_fails_is_posted_by_the_tasks_retry(
     assert len(headers) == 2, headers
     assert standin.posted_messages(ALERTS) == []
     (digest,) = [d for d in store.list_deliveries(TEAM, DATE) if d.kind == DeliveryKind.DIGEST]
-    assert digest.sent and len(digest.detail.split(",")) == 2  # both parts' ts
+    assert digest.sent and len(read_detail(digest).timestamps) == 2  # both parts' ts
 
 
 def test_a_second_part_failing_past_every_retry_is_posted_by_a_rerun(

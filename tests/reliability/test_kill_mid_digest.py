@@ -50,6 +50,43 @@ def open_test_store(env: dict[str, str]) -> Store:
     return open_store(env["MARVIN_STORE"], project=env.get("GOOGLE_CLOUD_PROJECT"))
 
 
+def marvin_env(slack: SlackStandIn, home: Path, store_env: dict[str, str]) -> dict[str, str]:
+    """A `marvin` subprocess's environment: the stand-in's Slack, the test's store."""
+    return {
+        "PATH": os.environ.get("PATH", ""), "HOME": str(home),
+        "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack.url,
+        "MARVIN_EXECUTOR": "local", "MARVIN_TIMEZONE": "UTC",
+        "MARVIN_STANDUP_DAYS": "daily", **store_env,
+    }
+
+
+def kill_then_rerun(
+    slack: SlackStandIn, cwd: Path, store_env: dict[str, str], posts: int
+) -> subprocess.CompletedProcess[str]:
+    """`marvin run standup --channel '#testing'`, SIGKILLed as soon as `posts` posts reached
+    #testing (the last one accepted, its answer held back by the stand-in's latency), then
+    run again to the end; returns the re-run."""
+    slack.set_latency(POST_LATENCY, "chat.postMessage")
+    env = marvin_env(slack, cwd, store_env)
+    command = marvin("run", "standup", "--channel", "#testing", "--date", DATE)
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + WAIT
+        while len(slack.posted_messages("#testing")) < posts and time.monotonic() < deadline:
+            if proc.poll() is not None:
+                pytest.fail(f"marvin run ended ({proc.returncode}) before posting")
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait(timeout=10)
+    assert len(slack.posted_messages("#testing")) == posts
+    slack.set_latency(0)
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=WAIT)
+
+
 def test_a_digest_killed_mid_post_is_on_slack_once_after_the_rerun(
     store_env: dict[str, str], tmp_path: Path, tally: Counter[str]
 ) -> None:
@@ -62,31 +99,7 @@ def test_a_digest_killed_mid_post_is_on_slack_once_after_the_rerun(
     finally:
         store.close()
     with SlackStandIn() as slack:
-        slack.set_latency(POST_LATENCY, "chat.postMessage")
-        env = {
-            "PATH": os.environ.get("PATH", ""), "HOME": str(tmp_path),
-            "SLACK_BOT_TOKEN": TOKEN, "SLACK_API_URL": slack.url,
-            "MARVIN_EXECUTOR": "local", "MARVIN_TIMEZONE": "UTC",
-            "MARVIN_STANDUP_DAYS": "daily", **store_env,
-        }
-        command = marvin("run", "standup", "--channel", "#testing", "--date", DATE)
-        proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        try:
-            deadline = time.monotonic() + WAIT
-            while not slack.posted_messages("#testing") and time.monotonic() < deadline:
-                if proc.poll() is not None:
-                    pytest.fail(f"marvin run ended ({proc.returncode}) before posting")
-                time.sleep(0.01)
-            proc.send_signal(signal.SIGKILL)  # the post is in Slack; its answer never arrives
-        finally:
-            proc.kill()
-            proc.wait(timeout=10)
-        assert len(slack.posted_messages("#testing")) == 1
-        slack.set_latency(0)
-
-        rerun = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True,
-                               timeout=WAIT)
+        rerun = kill_then_rerun(slack, tmp_path, store_env, 1)
         posted = slack.posted_messages("#testing")
         reads = slack.calls_to("conversations.history")
         testing = slack.world.channel_id("#testing")

@@ -23,6 +23,7 @@ from typing import Any, cast
 import pytest
 
 from flows.services import Services
+from marvin.delivery.records import read_detail
 from marvin.domain.models import DeliveryKind
 from marvin.engine import ThreadExecutor
 from marvin.slack.protocol import ChatAPI
@@ -143,7 +144,7 @@ def test_a_part_slack_refuses_as_too_long_goes_out_in_halves(
     assert sent == ["0.0", "0.1"] + [str(n) for n in range(1, len(sent) - 1)]
     assert_complete(standin, texts, tally)
     (digest,) = [d for d in store.list_deliveries(TEAM, DATE) if d.kind == DeliveryKind.DIGEST]
-    assert digest.sent and len(digest.detail.split(",")) == len(sent)
+    assert digest.sent and len(read_detail(digest).timestamps) == len(sent)
 
 
 class FaultAfterPosts:

@@ -69,3 +69,18 @@ def test_other_user_events_start_nothing(marvin: Marvin, automated: SqliteHistor
 
     assert automated.list_flow_runs() == []
     assert marvin.store.get_member(USER).is_active  # type: ignore[union-attr]
+
+
+def test_one_user_change_keeps_the_zone_and_marks_the_member(
+    marvin: Marvin, automated: SqliteHistory
+) -> None:
+    # Bolt runs only the first listener that matches: one listener must do both.
+    marvin.store.save_member(Member(USER, DEFAULT_TEAM, "alice", joined_on=DATE))
+
+    send(marvin, event_body(user_change(USER, tz="Pacific/Kiritimati", deleted=True)))
+
+    prefs = marvin.store.get_member_prefs(USER)
+    assert prefs is not None and prefs.tz == "Pacific/Kiritimati"
+    member = marvin.store.get_member(USER)
+    assert member is not None and not member.is_active
+    assert [r.flow for r in automated.list_flow_runs()] == ["member_inactive"]

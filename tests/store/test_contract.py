@@ -52,6 +52,13 @@ def test_team_round_trips_every_field(store: Store) -> None:
     assert store.get_team("nope") is None
 
 
+def test_team_digest_settings_round_trip(store: Store) -> None:
+    team = Team("ops", digest_mode="thread", late_until="90m")
+    store.save_team(team)
+    assert store.get_team("ops") == team
+    assert store.list_teams() == [team]
+
+
 def test_save_team_replaces_by_name(store: Store) -> None:
     store.save_team(Team("ops", channel="#old"))
     store.save_team(Team("ops", timezone="Asia/Tokyo", days=(5,), channel="#new"))

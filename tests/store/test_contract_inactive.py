@@ -36,17 +36,17 @@ def test_a_team_keeps_its_lead_and_blockers_channel(store: Store) -> None:
     assert store.get_team("ops") == team and store.list_teams() == [team]
 
 
-def test_a_schema_5_file_gains_the_inactive_and_lead_columns(tmp_path: Path) -> None:
+def test_a_schema_6_file_gains_the_inactive_and_lead_columns(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
     SqliteStore(str(path)).close()
-    with sqlite3.connect(path) as raw:  # as a schema-5 file had it
+    with sqlite3.connect(path) as raw:  # as a schema-6 file had it
         for table, column in (("members", "inactive_since"), ("members", "inactive_reason"),
                               ("teams", "lead"), ("teams", "blockers_channel")):
             raw.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
         raw.execute("INSERT INTO members (user_id, team, name) VALUES ('U1', 'ops', 'Ann')")
         raw.execute("INSERT INTO teams (name, timezone, standup_time, reminder_time, days, "
                     "channel) VALUES ('ops', 'UTC', '09:00', '08:30', '[0]', '#ops')")
-        raw.execute("PRAGMA user_version = 5")
+        raw.execute("PRAGMA user_version = 6")
     raw.close()
     store = SqliteStore(str(path))
     try:

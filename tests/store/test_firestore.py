@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from marvin.domain.delivery_key import DeliveryKey
-from marvin.domain.models import Member
+from marvin.domain.models import Member, Team
 from marvin.store import OutcomeUnknown, StoreError, deadline
 from marvin.store.firestore.client import DEFAULT_TIMEOUT, doc_id
 from marvin.store.firestore.store import FirestoreStore
@@ -180,3 +180,20 @@ def test_members_written_without_dates_keep_working(
     assert firestore_store.remove_member("U1", "2026-11-24")
     assert firestore_store.list_members("ops", include_former=True) == [
         Member("U1", "ops", "Arthur", left_on="2026-11-24")]
+
+
+def test_teams_written_without_digest_settings_keep_working(
+    firestore_store: FirestoreStore, firestore_project: str
+) -> None:
+    """Documents from before digest modes and late windows: a message digest, late
+    updates until the next reminder."""
+    from google.cloud import firestore
+
+    raw = firestore.Client(project=firestore_project)
+    raw.collection("teams").document(doc_id("ops")).set(
+        {"name": "ops", "timezone": "UTC", "standup_time": "09:00", "reminder_time": "08:30",
+         "days": [0, 1], "channel": "#ops"})
+
+    team = firestore_store.get_team("ops")
+    assert team == Team("ops", "UTC", "09:00", "08:30", (0, 1), "#ops")
+    assert (team.digest_mode, team.late_until) == ("message", "reminder")  # type: ignore[union-attr]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from marvin.domain.models import Member
+from marvin.domain.models import Member, Team
 from marvin.store import StoreError
 from marvin.store.sqlite.history import SqliteHistory
 from marvin.store.sqlite.schema import SCHEMA_VERSION
@@ -67,5 +67,26 @@ def test_the_history_alone_leaves_the_schema_version_to_the_store(db_path: str) 
     try:
         store.save_member(Member("U1", "ops"))
         assert store.get_member("U1") == Member("U1", "ops")
+    finally:
+        store.close()
+
+
+def test_teams_saved_before_digest_settings_keep_working(db_path: str) -> None:
+    """A team row from before digest modes and late windows: a message digest, late
+    updates until the next reminder (whatever upgrades other releases added meanwhile)."""
+    with sqlite3.connect(db_path) as raw:
+        raw.execute("CREATE TABLE teams (name TEXT PRIMARY KEY, timezone TEXT NOT NULL, "
+                    "standup_time TEXT NOT NULL, reminder_time TEXT NOT NULL, "
+                    "days TEXT NOT NULL, channel TEXT NOT NULL)")
+        raw.execute("INSERT INTO teams VALUES ('ops', 'UTC', '09:00', '08:30', '[0, 1]', '#ops')")
+        raw.execute("PRAGMA user_version = 3")
+    raw.close()
+
+    store = SqliteStore(db_path)
+    try:
+        assert store.get_team("ops") == Team("ops", "UTC", "09:00", "08:30", (0, 1), "#ops")
+        assert store.get_team("ops").digest_mode == "message"  # type: ignore[union-attr]
+        store.save_team(Team("ops", late_until="off"))
+        assert store.list_teams() == [Team("ops", late_until="off")]
     finally:
         store.close()

@@ -15,10 +15,12 @@ from typing import Any
 from marvin.domain.models import Answer, Member, Team, Update
 from marvin.domain.standup import reminder_text
 from marvin.interactions.app_home import Viewer, home_view
+from marvin.interactions.questions_modal import questions_modal
 from marvin.interactions.reminder_dm import answered_blocks, reminder_blocks
 from marvin.interactions.schedule_modal import schedule_modal
 from marvin.interactions.update_modal import update_view
 from marvin.store.sqlite.store import SqliteStore
+from tests.support import digest_modes_doc as digest_modes
 from tests.support.settings import stand_in_settings
 
 DATE = "2026-11-18"
@@ -68,6 +70,17 @@ count as admins: an admin Marvin cannot confirm is not an admin.
   fit are counted in one line ("N more team(s) not shown: `marvin team list`").
 
 Alice, an admin in New York, in team `default` (standup 09:00 UTC), having answered:
+"""
+
+QUESTIONS = """## The questions modal
+
+Opened with `views.open` from **Edit questions** (admins only). One slot per possible
+question (10), in order: a label (blank: no question there) and two checkboxes,
+*Optional* and *Blockers question*. A slot that held a question keeps that question's id
+(in the view's private metadata), so answers already given stay with it when its label
+is reworded; a new slot gets an id no question of the team has had. Checked as `marvin
+team questions` checks: at least one question, labels of at most 150 characters; what
+is wrong is answered under the slot, and nothing is saved.
 """
 
 SCHEDULE = """## The schedule modal
@@ -135,8 +148,10 @@ def render() -> str:
         SCHEDULE,
         _json(schedule_modal(Team(name="platform", timezone="Europe/Berlin",
                                   channel="#platform"))),
+        QUESTIONS,
+        _json(questions_modal(Team(name="platform"))),
     ]
-    return "\n".join(sections)
+    return "\n".join(sections) + "\n" + digest_modes.render()  # "Digest modes" comes last
 
 
 if __name__ == "__main__":

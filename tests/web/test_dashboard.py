@@ -210,6 +210,22 @@ def test_list_filters_by_flow_and_limits(base_url: str, recorded: Recorded) -> N
 
 
 # One run ----------------------------------------------------------------------------
+def test_the_dashboard_draws_a_run_as_flow_visualize_does(tmp_path: Path) -> None:
+    # One renderer: the SVG on the run page is exactly `flow.visualize(run)`.
+    history = make_history(tmp_path)
+    try:
+        recorder = HistoryRecorder(history, reminder_flow)
+        clock = FakeClock(start=1_767_254_400.0, tick=0.25)
+        with recording(recorder):
+            run = reminder_flow.run({"note": "hi"}, clock=clock, recorder=recorder)
+        app = Starlette(routes=dashboard_routes(history, TOKEN))
+        with serve_in_thread(app) as (url, _stop):
+            page = get(url + f"/runs/{run.id}", params={"token": TOKEN}).text
+    finally:
+        history.close()
+    assert page[page.index("<svg") : page.index("</svg>") + 6] == reminder_flow.visualize(run)
+
+
 def test_run_page_shows_graph_tasks_children_logs_and_events(
     base_url: str, recorded: Recorded
 ) -> None:

@@ -14,28 +14,37 @@ from typing import Any, cast
 
 import httpx
 
+from marvin.slack.socket_mode import SocketStatus
 from marvin.store.base import Store, StoreError, time_left
 from marvin.store.sqlite.store import SqliteStore
 from marvin.testing.server import serve_in_thread
+from marvin.testing.slack_api import SlackStandIn
+from marvin.testing.socket_server import FakeSocketServer
 from marvin.web.http import HEALTH_DEADLINE, build_web_app
 from marvin.web.serve import HEALTH_STORE_BUDGET, check_health
+from tests.support.socket_mode import connected
 
 DOCKER_PROBE_TIMEOUT = 4.0  # seconds: the Dockerfile's HEALTHCHECK urlopen timeout
 
 
 class BudgetSpy:
-    """Passes every call through, noting the deadline each `list_teams` was given."""
+    """Passes every call through, noting the deadline each store call was given."""
 
     def __init__(self, inner: Store) -> None:
         self.inner = inner
         self.budgets: list[float | None] = []
-
-    def list_teams(self) -> Any:
-        self.budgets.append(time_left("list_teams"))
-        return self.inner.list_teams()
+        self.calls: list[str] = []
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
+        method = getattr(self.inner, name)
+
+        def noted(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(name)
+            self.budgets.append(time_left(name))
+            return method(*args, **kwargs)
+
+        return noted
+
 
 
 class FrozenStore:
@@ -58,6 +67,7 @@ def test_the_store_is_probed_under_a_deadline_of_at_most_2_s(sqlite_store: Sqlit
     report = check_health(cast(Store, spy), lambda: True)
 
     assert report == {"ok": True, "store": True, "scheduler": True}
+    assert spy.calls == ["get_team"]  # one document, however many teams: one billed read
     (budget,) = spy.budgets
     assert budget is not None and 0 < budget <= HEALTH_STORE_BUDGET <= 2.0
 
@@ -84,3 +94,32 @@ def test_healthz_answers_503_before_the_probe_gives_up_when_the_store_hangs() ->
             assert "health check took over 2 s" in response.json()["error"]
     finally:
         frozen.release.set()
+
+
+def test_in_socket_mode_a_socket_down_is_a_503(
+    standin: SlackStandIn, sqlite_store: SqliteStore
+) -> None:
+    """The real connection's status, read through /healthz as the probe reads it."""
+    with FakeSocketServer() as server, connected(standin, server, sqlite_store) as socket:
+        web = build_web_app(None, lambda: check_health(sqlite_store, lambda: True,
+                                                       socket.status))
+        with serve_in_thread(web) as (url, _stop):
+            up = httpx.get(f"{url}/healthz", timeout=DOCKER_PROBE_TIMEOUT)
+            assert up.status_code == 200
+            assert up.json()["ok"] is True and up.json()["socket"]["connected"] is True
+            assert 0 <= up.json()["socket"]["last_message_age_s"] < 60
+
+            server.refuse_connections = True
+            server.close_connection()
+            down = httpx.get(f"{url}/healthz", timeout=DOCKER_PROBE_TIMEOUT)
+            while down.status_code == 200:  # until the loss is seen (at once: a close)
+                down = httpx.get(f"{url}/healthz", timeout=DOCKER_PROBE_TIMEOUT)
+    assert down.status_code == 503
+    assert down.json()["socket"]["connected"] is False
+    assert down.json() | {"socket": None} == {"ok": False, "store": True, "scheduler": True,
+                                              "socket": None}
+
+
+def test_before_its_first_message_the_socket_age_is_unknown() -> None:
+    assert SocketStatus(False, None).as_dict() == {"connected": False,
+                                                   "last_message_age_s": None}

@@ -8,97 +8,28 @@ the member who has not posted gets one DM, the one who has gets none.
 
 from __future__ import annotations
 
-import datetime as dt
-import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
-from marvin.domain.models import Member, Team
-from marvin.domain.standup import active_standup_date
 from marvin.store import open_history, open_store
 from marvin.testing.signing import signed_headers, slash_command_body
 from marvin.testing.slack_api import SlackStandIn
+from tests.support.serve_process import TOKEN, serving
 
 SECRET = "serve-signing-secret"
-TOKEN = "xoxb-serve-test-token"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[tuple[str, SlackStandIn, Path, subprocess.Popen[str]]]:
-    db = tmp_path / "marvin.db"
-    now = dt.datetime.now(dt.UTC)
-    # A team zone where it is about noon now, so "2 minutes ago" and "in 2 hours" are the
-    # same local day whatever the time of day in UTC (Etc/GMT-N is UTC+N).
-    offset = 12 - now.hour
-    zone = "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
-    local = now.astimezone(ZoneInfo(zone))
-    reminder = (local - dt.timedelta(minutes=2)).strftime("%H:%M")  # a slot just missed
-    standup = (local + dt.timedelta(hours=2)).strftime("%H:%M")
-    store = open_store(f"sqlite:///{db}")
-    store.save_member(Member("U0SILENT", "default", "silent"))
-    store.save_member(Member("U0POSTED", "default", "posted"))
-
-    team = Team(timezone=zone, standup_time=standup, reminder_time=reminder,
-                days=(0, 1, 2, 3, 4, 5, 6))
-    store.append_update("default", active_standup_date(team, now), "U0POSTED", "done", now)
-    store.close()
-    port = free_port()
-    with SlackStandIn() as slack:
-        env = {
-            "PATH": os.environ.get("PATH", ""),
-            "HOME": str(tmp_path),
-            "SLACK_BOT_TOKEN": TOKEN,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.url,
-            "MARVIN_STORE": f"sqlite:///{db}",
-            "MARVIN_PORT": str(port),
-            "MARVIN_TIMEZONE": zone,
-            "MARVIN_STANDUP_TIME": standup,
-            "MARVIN_REMINDER_TIME": reminder,
-            "MARVIN_STANDUP_DAYS": "daily",
-            "MARVIN_MISFIRE_GRACE_SECONDS": "600",
-        }
-        process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "marvin"), "--verbose", "serve"],
-            cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert process.poll() is None, process.stdout.read() if process.stdout else ""
-                time.sleep(0.1)
-            else:
-                pytest.fail("marvin serve did not become healthy in 30 s")
-            yield base, slack, db, process
-        finally:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:  # pragma: no cover - a hang is a failure
-                process.kill()
-                pytest.fail("marvin serve did not stop on SIGTERM")
+    with SlackStandIn() as slack, serving(tmp_path, slack.url,
+                                          {"SLACK_SIGNING_SECRET": SECRET}) as (base, db, process):
+        yield base, slack, db, process
 
 
 def post_standup(base: str, text: str, user: str, secret: str = SECRET) -> httpx.Response:

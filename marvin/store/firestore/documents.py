@@ -20,14 +20,23 @@ from marvin.store.firestore.client import utc
 def team_doc(team: Team) -> dict[str, Any]:
     return {"name": team.name, "timezone": team.timezone, "standup_time": team.standup_time,
             "reminder_time": team.reminder_time, "days": list(team.days), "channel": team.channel,
-            "questions": questions_to_list(team.questions), "lead": team.lead,
-            "blockers_channel": team.blockers_channel}
+            "questions": questions_to_list(team.questions),
+            "digest_mode": team.digest_mode, "late_until": team.late_until,
+            "reminder_zone": team.reminder_zone, "nudge_before": team.nudge_before,
+            "lead": team.lead, "blockers_channel": team.blockers_channel}
 
 
 def team_from_doc(d: dict[str, Any]) -> Team:
     return Team(name=d["name"], timezone=d["timezone"], standup_time=d["standup_time"],
                 reminder_time=d["reminder_time"], days=tuple(d["days"]), channel=d["channel"],
                 questions=questions_from_list(d.get("questions")),
+                # teams written before these settings existed: as Marvin behaved then
+                digest_mode=d.get("digest_mode", "message"),
+                late_until=d.get("late_until", "reminder"),
+                # Missing in documents written before: everyone in the team's zone, no nudges.
+                reminder_zone=d.get("reminder_zone") or "team",
+                nudge_before=int(d.get("nudge_before") or 0),
+                # ... and before leads and blockers channels: nobody, nowhere.
                 lead=d.get("lead") or "", blockers_channel=d.get("blockers_channel") or "")
 
 

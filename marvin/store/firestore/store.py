@@ -1,10 +1,14 @@
 """`FirestoreStore`: teams, members, updates and channels as documents, with claims.py's records.
 
-Layout: ``teams/{name}`` (with ``questions``, an array of maps; missing: the defaults),
-``members/{user_id}``, ``updates/{team}__{date}__{user_id}`` (fields team, date, user_id,
+Layout: ``teams/{name}`` (with ``questions``, an array of maps; missing: the defaults;
+``reminder_zone`` and ``nudge_before``, missing: "team" and 0; ``lead`` and
+``blockers_channel``, missing: ""), ``member_prefs/{user_id}`` (member_prefs.py),
+``members/{user_id}`` (``inactive_since``, ``inactive_reason``; missing: active),
+``updates/{team}__{date}__{user_id}`` (fields team, date, user_id,
 entries, answers (array of maps), skipped, updated_at, write_id; missing: none, false) and
 ``deliveries/{kind}__{team}__{date}__{target}``, ``seen_requests/{key}`` (field expires_at:
-give it a TTL policy on a real project) and ``slot_claims/{job}``.
+give it a TTL policy on a real project), ``slot_claims/{job}`` and ``results/{location}``
+(fields location, data as bytes, written_at: task results kept for caching and targets).
 Document ids come from `doc_id` (client.py, which owns the connection and its errors);
 the documents' fields are documents.py's.
 
@@ -31,7 +35,7 @@ from typing import Any
 from google.api_core import exceptions as gexc
 
 from marvin.domain.models import ChannelRef, Member, Team, Update
-from marvin.store.base import OutcomeUnknown, StoreError, check_update_size
+from marvin.store.base import OutcomeUnknown, StoreError, check_result, check_update_size
 from marvin.store.firestore.claims import ClaimDocuments
 from marvin.store.firestore.client import LOST_RACE, utc
 from marvin.store.firestore.documents import (
@@ -42,6 +46,7 @@ from marvin.store.firestore.documents import (
     update_fields,
     update_from_doc,
 )
+from marvin.store.firestore.member_prefs import MemberPrefsDocuments
 from marvin.store.update_writes import Change, UpdateWrites, stamped
 
 CAS_ATTEMPTS = 30  # compare-and-set rounds before giving up under contention
@@ -51,7 +56,7 @@ CAS_ATTEMPTS = 30  # compare-and-set rounds before giving up under contention
 _MAYBE_APPLIED = (gexc.DeadlineExceeded, gexc.InternalServerError, gexc.Unknown)
 
 
-class FirestoreStore(UpdateWrites, ClaimDocuments):
+class FirestoreStore(UpdateWrites, MemberPrefsDocuments, ClaimDocuments):
     """`Store` on Cloud Firestore (or its emulator); safe to share between threads."""
 
     def _delete_existing(self, ref: Any) -> bool:
@@ -242,6 +247,24 @@ class FirestoreStore(UpdateWrites, ClaimDocuments):
     def forget_channel(self, name: str) -> None:
         with self._errors("forget_channel"):
             self._doc("channels", name).delete(**self._write)
+
+    # Task results -------------------------------------------------------------
+    def save_result(self, location: str, data: bytes) -> None:
+        check_result(location, data)
+        doc = {"location": location, "data": bytes(data), "written_at": utc(_now())}
+        with self._errors("save_result"):
+            self._doc("results", location).set(doc, **self._write)
+
+    def load_result(self, location: str) -> bytes | None:
+        with self._errors("load_result"):
+            snap = self._doc("results", location).get(**self._read)
+        if not snap.exists:
+            return None
+        return bytes(snap.to_dict()["data"])
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
 
 def _backoff(attempt: int) -> None:
     """Jittered pause after a lost race, so contenders stop colliding in lockstep."""

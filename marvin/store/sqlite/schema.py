@@ -12,14 +12,20 @@ import sqlite3
 
 from marvin.store.base import StoreError
 
-SCHEMA_VERSION = 6  # 2: members.joined_on and members.left_on; 3: questions, answers, skip;
-# 5: updates.first_posted_at; 6: members.inactive_since/_reason, teams.lead/blockers_channel
+SCHEMA_VERSION = 7
+# 2: members.joined_on and members.left_on; 3: questions, answers, skip; 4: teams.digest_mode
+# and teams.late_until; 5: updates.first_posted_at; 6: teams.reminder_zone,
+# teams.nudge_before, member_prefs; 7: teams.lead and teams.blockers_channel,
+# members.inactive_since and members.inactive_reason. Each upgrade checks for its columns
+# rather than the version, so they apply in any order.
 
 _STORE_TABLES = """
 CREATE TABLE IF NOT EXISTS teams (
     name TEXT PRIMARY KEY, timezone TEXT NOT NULL, standup_time TEXT NOT NULL,
     reminder_time TEXT NOT NULL, days TEXT NOT NULL, channel TEXT NOT NULL,
-    questions TEXT, lead TEXT NOT NULL DEFAULT '', blockers_channel TEXT NOT NULL DEFAULT '');
+    questions TEXT, digest_mode TEXT NOT NULL DEFAULT 'message',
+    late_until TEXT NOT NULL DEFAULT 'reminder', reminder_zone TEXT, nudge_before INTEGER,
+    lead TEXT NOT NULL DEFAULT '', blockers_channel TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS members (
     user_id TEXT PRIMARY KEY, team TEXT NOT NULL, name TEXT NOT NULL,
     joined_on TEXT, left_on TEXT, inactive_since TEXT,
@@ -34,6 +40,8 @@ CREATE TABLE IF NOT EXISTS deliveries (
     team TEXT NOT NULL, date TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL,
     claimed_at TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0, detail TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (team, date, kind, target));
+CREATE TABLE IF NOT EXISTS member_prefs (
+    user_id TEXT PRIMARY KEY, tz TEXT, tz_fetched_at TEXT, nudges INTEGER NOT NULL DEFAULT 1);
 CREATE TABLE IF NOT EXISTS channels (
     name TEXT PRIMARY KEY, id TEXT NOT NULL, is_private INTEGER NOT NULL DEFAULT 0);
 
@@ -43,7 +51,11 @@ CREATE INDEX IF NOT EXISTS seen_requests_by_expiry ON seen_requests (expires_at)
 CREATE TABLE IF NOT EXISTS slot_claims (
     job TEXT PRIMARY KEY, slot TEXT NOT NULL, owner TEXT NOT NULL, claimed_at TEXT NOT NULL,
     done INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS results (
+    location TEXT PRIMARY KEY, data BLOB NOT NULL, written_at TEXT NOT NULL);
 """
+# `results` needs no schema version: a new table, created on open; a release that does
+# not know it leaves it alone.
 
 _HISTORY_TABLES = """
 CREATE TABLE IF NOT EXISTS flow_runs (
@@ -88,6 +100,7 @@ def create_store_tables(db: sqlite3.Connection, path: str) -> None:
     _run_script(db, _STORE_TABLES)
     _add_member_dates(db)
     _add_questions(db)
+    _add_team_digest_settings(db)
     db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
@@ -112,9 +125,10 @@ def _add_questions(db: sqlite3.Connection) -> None:
     """Schema 2 to 3: teams gain their questions (NULL: the defaults), updates their
     answers (NULL: none) and whether the member skipped the date; later columns alike."""
     added = {
-        # schema 6: the team's lead and blockers channel ('': none), a member's
-        # deactivation (NULL: active)
-        "teams": {"questions": "TEXT", "lead": "TEXT NOT NULL DEFAULT ''",
+        # schema 6: NULL: as before ("team", no nudges); schema 7: the team's lead and
+        # blockers channel ('': none), a member's deactivation (NULL: active)
+        "teams": {"questions": "TEXT", "reminder_zone": "TEXT", "nudge_before": "INTEGER",
+                  "lead": "TEXT NOT NULL DEFAULT ''",
                   "blockers_channel": "TEXT NOT NULL DEFAULT ''"},
         "members": {"inactive_since": "TEXT", "inactive_reason": "TEXT NOT NULL DEFAULT ''"},
         "updates": {"answers": "TEXT", "skipped": "INTEGER NOT NULL DEFAULT 0",
@@ -125,6 +139,20 @@ def _add_questions(db: sqlite3.Connection) -> None:
         for column, kind in columns.items():
             if column not in have:
                 db.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+
+
+_TEAM_DIGEST_COLUMNS = {
+    "digest_mode": "ALTER TABLE teams ADD COLUMN digest_mode TEXT NOT NULL DEFAULT 'message'",
+    "late_until": "ALTER TABLE teams ADD COLUMN late_until TEXT NOT NULL DEFAULT 'reminder'",
+}
+
+
+def _add_team_digest_settings(db: sqlite3.Connection) -> None:
+    """Schema 4: teams gain their digest mode and late window (defaults: as before)."""
+    columns = _columns_of(db, "teams")
+    for column, statement in _TEAM_DIGEST_COLUMNS.items():
+        if column not in columns:
+            db.execute(statement)
 
 
 def _run_script(db: sqlite3.Connection, script: str) -> None:

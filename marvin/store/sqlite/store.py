@@ -22,7 +22,7 @@ from marvin.domain.models import (
     Team,
     Update,
 )
-from marvin.store.base import check_update_size
+from marvin.store.base import check_result, check_update_size
 from marvin.store.fields import (
     answers_from_list,
     answers_to_list,
@@ -30,19 +30,20 @@ from marvin.store.fields import (
     questions_to_list,
 )
 from marvin.store.sqlite.connection import SqliteDatabase, busy_wait_within_deadline
+from marvin.store.sqlite.member_prefs import MemberPrefsRows
 from marvin.store.sqlite.schema import create_store_tables
 from marvin.store.update_writes import Change, UpdateWrites, stamped
 
 _MEMBER_COLUMNS = "user_id, team, name, joined_on, left_on, inactive_since, inactive_reason"
-_TEAM_COLUMNS = ("name, timezone, standup_time, reminder_time, days, channel, questions, lead, "
-                 "blockers_channel")
+_TEAM_COLUMNS = ("name, timezone, standup_time, reminder_time, days, channel, questions, "
+                 "digest_mode, late_until, reminder_zone, nudge_before, lead, blockers_channel")
 _UPDATE_COLUMNS = "team, date, user_id, entries, updated_at, answers, skipped, first_posted_at"
 _DELIVERY_COLUMNS = "kind, team, date, target, claimed_at, sent, detail"
 _DELIVERY_WHERE = "team = ? AND date = ? AND kind = ? AND target = ?"
 _SLOT_COLUMNS = "job, slot, owner, claimed_at, done"
 
 
-class SqliteStore(UpdateWrites, SqliteDatabase):
+class SqliteStore(UpdateWrites, MemberPrefsRows, SqliteDatabase):
     """`Store` on one SQLite file (or ``:memory:``); safe across threads and processes."""
 
     def _setup(self) -> None:
@@ -56,26 +57,22 @@ class SqliteStore(UpdateWrites, SqliteDatabase):
         with super()._errors(op), busy_wait_within_deadline(self._conn, f"SQLite {op}"):
             yield
 
-    def _write(self, op: str, sql: str, *params: object) -> int:
-        """One statement in autocommit mode; returns the number of rows it changed."""
-        with self._errors(op):
-            return self._conn.execute(sql, params).rowcount
-
     # Teams -----------------------------------------------------------------
     def save_team(self, team: Team) -> None:
         """Create or replace a team by name."""
         self._write(
-            "save_team", f"INSERT OR REPLACE INTO teams ({_TEAM_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", team.name,
-            team.timezone, team.standup_time, team.reminder_time, json.dumps(list(team.days)),
-            team.channel, json.dumps(questions_to_list(team.questions)), team.lead,
-            team.blockers_channel,
+            "save_team",
+            f"INSERT OR REPLACE INTO teams ({_TEAM_COLUMNS}) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            team.name, team.timezone, team.standup_time, team.reminder_time,
+            json.dumps(list(team.days)), team.channel,
+            json.dumps(questions_to_list(team.questions)), team.digest_mode, team.late_until,
+            team.reminder_zone, team.nudge_before, team.lead, team.blockers_channel,
         )
 
     def get_team(self, name: str) -> Team | None:
         """The team called `name`, if any."""
-        rows = self._read("get_team", f"SELECT {_TEAM_COLUMNS} FROM teams WHERE name = ?",
-                          name)
+        rows = self._read("get_team", f"SELECT {_TEAM_COLUMNS} FROM teams WHERE name = ?", name)
         return _team(rows[0]) if rows else None
 
     def list_teams(self) -> list[Team]:
@@ -257,6 +254,18 @@ class SqliteStore(UpdateWrites, SqliteDatabase):
     def forget_channel(self, name: str) -> None:
         self._write("forget_channel", "DELETE FROM channels WHERE name = ?", name)
 
+    # Task results -------------------------------------------------------------
+    def save_result(self, location: str, data: bytes) -> None:
+        check_result(location, data)
+        self._write(
+            "save_result", "INSERT OR REPLACE INTO results VALUES (?, ?, ?)", location,
+            bytes(data), _iso(dt.datetime.now(dt.UTC)),
+        )
+
+    def load_result(self, location: str) -> bytes | None:
+        rows = self._read("load_result", "SELECT data FROM results WHERE location = ?", location)
+        return bytes(rows[0][0]) if rows else None
+
     # Seen requests (replay guard) --------------------------------------------
     def remember_request(self, key: str, at: dt.datetime, expires: dt.datetime) -> bool:
         """Drop expired notes, then INSERT: the primary key lets one caller win."""
@@ -306,11 +315,15 @@ def _delivery_where(key: DeliveryKey) -> tuple[str, str, str, str]:
 
 
 def _team(row: tuple[object, ...]) -> Team:
-    name, timezone, standup_time, reminder_time, days, channel, questions, lead, blockers = row
+    (name, timezone, standup_time, reminder_time, days, channel, questions, digest_mode,
+     late_until, zone, nudge, lead, blockers) = row
     return Team(str(name), str(timezone), str(standup_time), str(reminder_time),
                 tuple(json.loads(str(days))), str(channel),
                 questions_from_list(json.loads(str(questions)) if questions else None),
-                str(lead or ""), str(blockers or ""))
+                digest_mode=str(digest_mode), late_until=str(late_until),
+                reminder_zone=str(zone or "team"),  # NULL: stored before, as then
+                nudge_before=int(str(nudge or 0)),
+                lead=str(lead or ""), blockers_channel=str(blockers or ""))
 
 
 def _member(row: tuple[object, ...]) -> Member:

@@ -1,4 +1,4 @@
-"""`render_svg`: a pure function from a recorded graph and states to valid SVG."""
+"""`render_svg`: a pure function from a graph and states to valid SVG; `flow.visualize`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from marvin.engine import Failed, Mapped, Skipped, Success, TimedOut
-from marvin.web.graph_svg import NOT_RUN_COLOR, STATE_COLORS, render_svg, text_color
+from marvin.engine.graph_svg import NOT_RUN_COLOR, STATE_COLORS, render_svg, text_color
 
 NS = {"svg": "http://www.w3.org/2000/svg"}
 
@@ -90,7 +90,7 @@ def test_nodes_are_filled_by_the_engine_state_colours() -> None:
 
 
 def test_unknown_state_names_get_the_base_colour() -> None:
-    found = nodes(parse(render_svg(REMINDER, {"team": "Cancelled"})))
+    found = nodes(parse(render_svg(REMINDER, {"team": "Exploded"})))
     assert found["team"].get("fill") == STATE_COLORS["State"]
 
 
@@ -140,3 +140,33 @@ def test_text_colour_reads_on_dark_and_light_fills() -> None:
     assert text_color(TimedOut.color) == "#ffffff"
     assert text_color(Skipped.color) == "#111827"
     assert text_color("not-a-colour") == "#111827"
+
+
+def test_visualize_draws_the_flow_coloured_by_a_run(tmp_path: Any) -> None:
+    from marvin.engine import FAIL, Flow, task
+    from marvin.engine.visualize import flow_graph
+
+    @task
+    def members() -> list[str]:
+        return ["ann", "cy"]
+
+    @task
+    def remind(member: str) -> str:
+        if member == "cy":
+            raise FAIL("no")
+        return member
+
+    with Flow("pic") as flow:
+        remind.map(members())
+    shape = flow.visualize()
+    assert shape == render_svg(flow_graph(flow), {})
+    assert 'data-state=""' in shape  # nothing ran yet
+    run = flow.run()
+    svg = flow.visualize(run, filename=str(tmp_path / "pic.svg"))
+    nodes = {g.findtext("svg:text", namespaces=NS): g.get("data-state")
+             for g in parse(svg).iterfind(".//svg:g", NS)}
+    assert nodes == {"members": "Success", "remind ×2": "Failed"}
+    assert (tmp_path / "pic.svg").read_text(encoding="utf-8") == svg
+    assert flow.visualize(run, format="mermaid") == flow.to_mermaid(run)
+    with pytest.raises(ValueError, match="svg' or 'mermaid"):
+        flow.visualize(format="png")

@@ -1,10 +1,11 @@
-"""Draw a recorded flow graph as inline SVG, coloured by each task's state.
+"""Draw a flow graph as inline SVG, coloured by each task's state: Marvin's one renderer.
 
 Example::
 
-    svg = render_svg(run.graph, {"get_team": "Success", "send_reminder": "Failed"},
+    svg = render_svg(flow_graph(flow), {"get_team": "Success", "send_reminder": "Failed"},
                      counts={"send_reminder": 3})
 
+`flow.visualize(run)` and the runs dashboard (from a recorded run) both draw with it.
 The dashboard must render offline with no scripts, so the layout is done here, in a
 few lines: a node's layer is its longest path from a root, each layer is one row, and
 edges are simple cubic curves (dashed when they carry mapped input). Flows are small
@@ -14,13 +15,20 @@ in a readable order. Every label is escaped: slugs are user-chosen.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
 
-from marvin.engine import ALL_STATES, Failed
+from marvin.engine.state import ALL_STATES, Failed
 
-__all__ = ["NOT_RUN_COLOR", "STATE_COLORS", "FAILED_STATES", "render_svg", "text_color"]
+__all__ = [
+    "NOT_RUN_COLOR",
+    "STATE_COLORS",
+    "FAILED_STATES",
+    "graph_states",
+    "render_svg",
+    "text_color",
+]
 
 STATE_COLORS: dict[str, str] = {cls.__name__: cls.color for cls in ALL_STATES}
 """Fill colour per state class name, straight from the engine's State tree."""
@@ -42,6 +50,23 @@ def text_color(fill: str) -> str:
     except ValueError:
         return "#111827"
     return "#111827" if 0.299 * r + 0.587 * g + 0.114 * b > 140 else "#ffffff"
+
+
+def graph_states(
+    runs: Iterable[tuple[str, int | None, str]],
+) -> tuple[dict[str, str], dict[str, int]]:
+    """Each node's state and each mapped node's child count, from (slug, map_index,
+    state name) per task run: a mapped task shows its first failed child, else its own."""
+    states: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    for slug, map_index, state in runs:
+        if map_index is None:
+            states.setdefault(slug, state)
+        else:
+            counts[slug] = counts.get(slug, 0) + 1
+            if state in FAILED_STATES and states.get(slug) not in FAILED_STATES:
+                states[slug] = state
+    return states, counts
 
 
 def _layers(slugs: list[str], edges: list[tuple[str, str]]) -> dict[str, int]:
