@@ -1,11 +1,13 @@
 """What the flows share: which standup a run is about, who is on the team, what they said,
-who still has to post, and a DM with the reminder's buttons sent at most once."""
+who still has to post, and a DM with the reminder's buttons sent at most once (skipped, and
+the member's account reported gone, when Slack says it is: `flows.account_gone`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from datetime import timedelta
 
+from flows.account_gone import skip_if_gone
 from flows.services import services
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import Member, Update
@@ -19,7 +21,7 @@ from marvin.domain.standup import (
     parse_date,
     standup_instant,
 )
-from marvin.engine import SKIP, get_context, task
+from marvin.engine import FAIL, SKIP, get_context, task
 from marvin.interactions.reminder_dm import reminder_blocks
 
 STORE_RETRY_DELAY = timedelta(seconds=2)  # a blip in the store is worth two more tries
@@ -81,14 +83,19 @@ def still_to_post(member: Member, updates: list[Update]) -> bool:
 def dm_once(key: DeliveryKey, text: str, force: bool, verb: str, done: str) -> str:
     """DM `key.target` (a member) `text` with the reminder's buttons for `key.date`, at most
     once per key (even across retries and replicas); says what happened, e.g. "reminded U1"
-    (`done`) or, in a dry run, "would remind U1" (`verb`)."""
+    (`done`) or, in a dry run, "would remind U1" (`verb`). SKIPs when Slack says the
+    member's account is gone (`skip_if_gone`)."""
     s = services()
     user = key.target
     # Built from checked parts and short; clipped all the same so no team setting can
     # make it a message Slack refuses.
     text = clip(text, ADVISED_MESSAGE_TEXT)
-    with s.outbox.claim(key, force=force) as out:
-        out.post_dm(user, text, reminder_blocks(text, key.date))
+    try:
+        with s.outbox.claim(key, force=force) as out:
+            out.post_dm(user, text, reminder_blocks(text, key.date))
+    except FAIL as failed:
+        skip_if_gone(failed, key.team, user)
+        raise
     if s.dry_run:
         return f"would {verb} {user}"
     get_context().logger.info("%s %s for %s", done, user, key.date)

@@ -3,15 +3,18 @@
 Scheduled `nudge_before` minutes before the team's standup (`marvin.domain.nudge`), for
 teams that set it. The same shape as the reminder flow: the standup date still ahead, the
 team, their updates and nudge choices; per member, SKIP those who posted or skipped the
-day (the reminders' rule, `still_to_post`) or turned nudges off; send each nudge through
-its own delivery claim (``nudge/TEAM/DATE/USER``), so a member is nudged at most once per
-date across retries, re-runs and replicas, whatever happened to their reminder.
+day (the reminders' rule, `still_to_post`), are marked inactive, or turned nudges off; send
+each nudge through its own delivery claim (``nudge/TEAM/DATE/USER``), so a member is nudged
+at most once per date across retries, re-runs and replicas, whatever happened to their
+reminder. A refusal that says the account is gone SKIPs, as for the reminder
+(`flows.account_gone`).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
+from flows.account_gone import skip_inactive
 from flows.alerts import alert_on_failure
 from flows.common import (
     STORE_RETRY_DELAY,
@@ -39,6 +42,7 @@ def get_nudges_off(members: list[Member]) -> list[str]:
 
 @task
 def is_nudge_needed(member: Member, updates: list[Update], nudges_off: list[str]) -> Member:
+    skip_inactive(member)
     if member.user_id in nudges_off:
         raise SKIP(f"{member.user_id} turned nudges off")
     if not still_to_post(member, updates):

@@ -2,9 +2,11 @@
 
 Reads like the seed's positive code: get the date, the team (in a team that reminds each
 member in their own zone, only the members whose zone this run is for: `zone`) and the
-updates; decide per member whether a reminder is needed (SKIP when they posted, or chose
-"Skip today"); the DM carries "Write my update" and "Skip today" buttons for that date;
-send the reminders (skipped along with their upstream); report. The reminders are the
+updates; decide per member whether a reminder is needed (SKIP when they posted, chose
+"Skip today", or are marked inactive); the DM carries "Write my update" and "Skip today"
+buttons for that date; send the reminders (skipped along with their upstream; a refusal
+that says the account is gone SKIPs too, and publishes ``slack.account_inactive`` for the
+`member_inactive` automation: `flows.account_gone`); report. The reminders are the
 reference tasks, so a failed report does not fail the run and one failed reminder does
 (and alerts).
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from flows.account_gone import skip_inactive
 from flows.alerts import alert_on_failure
 from flows.common import (
     count_sent,
@@ -33,6 +36,7 @@ from marvin.engine import SKIP, Flow, Parameter, task, unmapped
 
 @task(name=REMINDER_NEEDED_TASK)
 def is_reminder_needed(member: Member, updates: list[Update]) -> Member:
+    skip_inactive(member)
     if not still_to_post(member, updates):
         raise SKIP(f"{member.user_id} already posted or skipped the day")
     return member

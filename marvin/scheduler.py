@@ -32,7 +32,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
-from flows import FLOW_NAMES
+from flows import SCHEDULED_FLOWS
 from marvin.domain.models import DEFAULT_TEAM, SlotClaim, Team
 from marvin.domain.nudge import nudge_slot
 from marvin.domain.run_names import NUDGE_FLOW, REMINDER_FLOW, STANDUP_FLOW, WEEKLY_REPORT_FLOW
@@ -138,7 +138,7 @@ def flow_schedules(
     teams: list[Team], zones: Mapping[str, Sequence[str]] | None = None
 ) -> dict[str, Schedule]:
     """One Schedule per flow, with a clock per team (per zone for member-zoned reminders)."""
-    clocks: dict[str, list[CronClock]] = {name: [] for name in FLOW_NAMES}
+    clocks: dict[str, list[CronClock]] = {name: [] for name in SCHEDULED_FLOWS}
     for team in teams:
         for flow_name, clock in team_jobs(team, (zones or {}).get(team.name, ())).values():
             clocks[flow_name].append(clock)

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from flows import FLOW_NAMES
+from flows import SCHEDULED_FLOWS
 from marvin.app import Marvin, open_marvin
 from marvin.cli.channel_check import check_channels
 from marvin.cli.input import bad_option, check_choice, check_standup_day, option_value
@@ -38,7 +38,7 @@ def serve() -> None:
 
 
 def run_command(
-    flow: Annotated[str, typer.Argument(help=" or ".join(FLOW_NAMES))],
+    flow: Annotated[str, typer.Argument(help=" or ".join(SCHEDULED_FLOWS))],
     channel: Annotated[
         str | None, typer.Option(help="standup and weekly_report: where to post (default "
                                  "#testing by hand)")
@@ -55,7 +55,7 @@ def run_command(
     """Run a flow now, off-schedule; exit 0 when its reference tasks succeed."""
     from flows.common import check_date
 
-    check_choice("FLOW", flow, FLOW_NAMES)
+    check_choice("FLOW", flow, SCHEDULED_FLOWS)
     if date is not None:
         date = option_value("--date", check_date, date)
     params: dict[str, object] = {"team": team, "date": date, "force": force}

@@ -109,11 +109,24 @@ def team_set(
         typer.Option(help="post a weekly report to the channel: off, or a day and time "
                      "such as 'fri 16:00'"),
     ] = None,
+    lead: Annotated[
+        str | None,
+        typer.Option(help="Slack user id DMed each blocker reported ('' for nobody)"),
+    ] = None,
+    blockers_channel: Annotated[
+        str | None,
+        typer.Option(help="channel each blocker reported is posted to ('' for none)"),
+    ] = None,
 ) -> None:
-    """Create or change a team's schedule, channel, reminder zones and nudges."""
+    """Create or change a team's schedule, channel, digest, reminder zones, nudges, lead
+    and blockers channel."""
     option_value("NAME", check_team_name, name)
     if channel is not None:
         option_value("--channel", check_channel, channel)
+    if lead and not is_user_id(lead):
+        raise bad_option("--lead", f"expected a Slack user id like U0123ABC, got {lead!r}")
+    if blockers_channel:
+        option_value("--blockers-channel", check_channel, blockers_channel)
     with open_marvin(load_settings()) as marvin:
         settings = marvin.settings
         try:
@@ -131,8 +144,16 @@ def team_set(
         if weekly_report is not None:
             updated = replace(updated, weekly_report=option_value(
                 "--weekly-report", parse_weekly_report, weekly_report))
-        if channel is not None:  # checked with Slack when Slack is configured
-            check_channels(marvin, [("--channel", channel)])
+        updated = replace(
+            updated,
+            lead=updated.lead if lead is None else lead,
+            blockers_channel=(updated.blockers_channel if blockers_channel is None
+                              else blockers_channel),
+        )
+        checks: list[tuple[str, str | None]] = [(option, value) for option, value in
+                  (("--channel", channel), ("--blockers-channel", blockers_channel)) if value]
+        if checks:  # checked with Slack when Slack is configured
+            check_channels(marvin, checks)
         marvin.store.save_team(updated)
     console.print(f"saved team {name}")
 

@@ -41,6 +41,12 @@ class DeliveryKey:
     def weekly_report(cls, team: str, monday: str, channel: str) -> DeliveryKey:
         return cls(DeliveryKind.REPORT, team, monday, channel)
 
+    @classmethod
+    def notice(cls, team: str, date: str, about: str, to: str) -> DeliveryKey:
+        """A notice about `about` (a member) to `to` (an admin, a lead, a channel), sent
+        once for `date` (the day the member was marked inactive, a blocker's standup)."""
+        return cls(DeliveryKind.NOTICE, team, date, f"{about}:{to}")
+
     def __str__(self) -> str:
         return f"{self.kind.value}/{self.team}/{self.date}/{self.target}"
 
@@ -49,6 +55,8 @@ class DeliveryKey:
         """How an error about this delivery starts."""
         if self.kind is DeliveryKind.REMINDER:
             return f"could not remind {self.target}"
+        if self.kind is DeliveryKind.NOTICE:
+            return f"could not send the notice {self.target}"
         if self.kind is DeliveryKind.NUDGE:
             return f"could not nudge {self.target}"
         if self.kind is DeliveryKind.REPORT:
@@ -60,6 +68,8 @@ class DeliveryKey:
         """Why a task skips a delivery that went out before."""
         if self.kind is DeliveryKind.REMINDER:
             return f"{self.target} was already reminded for {self.date}"
+        if self.kind is DeliveryKind.NOTICE:
+            return f"the notice {self.target} for {self.date} was already sent"
         if self.kind is DeliveryKind.NUDGE:
             return f"{self.target} was already nudged for {self.date}"
         if self.kind is DeliveryKind.REPORT:

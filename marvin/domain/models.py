@@ -9,7 +9,7 @@ time zone, not an instant); instants are time-zone aware ``datetime`` objects.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 DEFAULT_TEAM = "default"
@@ -59,9 +59,11 @@ class Team:
     # When the weekly report is posted to `channel`: "off" or a day and time, "fri 16:00"
     # (`marvin.domain.weekly`).
     weekly_report: str = "off"
+    lead: str = ""  # a Slack user id told of blockers by DM ("" : nobody)
+    blockers_channel: str = ""  # where blockers are posted ("" : nowhere)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Member:
     """A Slack user taking part in standup; keyed by Slack user id, never by name.
 
@@ -77,6 +79,23 @@ class Member:
     name: str = ""
     joined_on: str | None = None
     left_on: str | None = None
+    inactive_since: str | None = None
+    inactive_reason: str = ""
+
+    def __repr__(self) -> str:
+        # Fields left at their defaults are left out: a run's recorded result (a list of
+        # members, cut to a summary's length) then names as many members as it can.
+        shown = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)
+                 if f.name in ("user_id", "team") or getattr(self, f.name) != f.default]
+        return f"Member({', '.join(shown)})"
+
+    @property
+    def is_active(self) -> bool:
+        """Reachable in Slack: `inactive_since` (YYYY-MM-DD, the UTC day Marvin learned the
+        account was deactivated, deleted or cannot be DMed; `inactive_reason` says which)
+        is None. An inactive member is neither reminded nor listed as missing, but stays
+        in the team, so an account that comes back is reminded again."""
+        return self.inactive_since is None
 
     @property
     def is_current(self) -> bool:
@@ -85,9 +104,11 @@ class Member:
 
     def belongs_on(self, date: str) -> bool:
         """Whether the member was in the team for the standup on `date` (YYYY-MM-DD;
-        ISO dates order as strings)."""
+        ISO dates order as strings), and reachable: from the day they were marked inactive
+        they are not counted missing (nor reminded) until they come back."""
         joined = self.joined_on is None or self.joined_on <= date
-        return joined and (self.left_on is None or date < self.left_on)
+        reachable = self.inactive_since is None or date < self.inactive_since
+        return joined and reachable and (self.left_on is None or date < self.left_on)
 
 
 @dataclass(frozen=True)
@@ -159,6 +180,7 @@ class DeliveryKind(StrEnum):
     DIGEST = "digest"  # target: a channel
     NUDGE = "nudge"  # target: a Slack user id; the shorter DM shortly before standup
     REPORT = "report"  # the weekly report, dated by its week's Monday; target: a channel
+    NOTICE = "notice"  # target: "<about>:<to>", e.g. a member gone and the admin told
 
 
 @dataclass(frozen=True)

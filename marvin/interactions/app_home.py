@@ -185,8 +185,9 @@ def _admin_section(store: Store, settings: Settings, room: int) -> list[dict[str
     fits = max(0, (room - 2) // BLOCKS_PER_TEAM)  # the header and a possible "more" line
     for name in names[:fits]:
         team = resolve_team(store, settings, name)
-        count = len(store.list_members(name))
-        blocks.append({**_section(_schedule_text(team, count)),
+        members = store.list_members(name)
+        text = _schedule_text(team, len(members)) + _inactive_text(members)
+        blocks.append({**_section(text),
                        "accessory": _button("Edit schedule", HOME_EDIT_SCHEDULE, name)})
         blocks.append({**_section(_questions_text(team)),
                        "accessory": _button("Edit questions", HOME_EDIT_QUESTIONS, name)})
@@ -195,6 +196,16 @@ def _admin_section(store: Store, settings: Settings, room: int) -> list[dict[str
         blocks.append(_context(f"{len(names) - fits} more team(s) not shown: "
                                "`marvin team list` shows them all."))
     return blocks
+
+
+def _inactive_text(members: Sequence[Member]) -> str:
+    """The members Slack cannot reach (not reminded, not missing), for admins to act on."""
+    inactive = [f"<@{m.user_id}>" for m in members if not m.is_active]
+    if not inactive:
+        return ""
+    shown = ", ".join(inactive[:MAX_NAMES])
+    more = f" and {len(inactive) - MAX_NAMES} more" if len(inactive) > MAX_NAMES else ""
+    return f"\n:bust_in_silhouette: inactive in Slack (not reminded): {shown}{more}"
 
 
 def _schedule_text(team: Team, members: int) -> str:

@@ -100,7 +100,7 @@ def test_team_add_list_and_set(cli: Cli) -> None:
     assert listed.returncode == 0, listed.stderr
     [row] = table_rows(listed.stdout)
     assert re.match(r"│ default +│ UTC +│ 08:30 +│ 09:00 +│ mon-fri +│ #general +│ message +"
-                    r"│ reminder +│ off +│ Ann \(U0001\)", row)
+                    r"│ reminder +│ off +│ - +│ - +│ Ann \(U0001\)", row)
 
     saved = cli("team", "set", "eng", "--timezone", "Europe/London", "--standup-time", "10:00",
                 "--days", "mon-thu", "--channel", "#eng", "--digest-mode", "Thread",
@@ -112,7 +112,7 @@ def test_team_add_list_and_set(cli: Cli) -> None:
     rows = table_rows(listed.stdout)
     assert len(rows) == 2
     assert re.match(r"│ eng +│ Europe/London +│ 08:30 +│ 10:00 +│ mon-thu +│ #eng +│ thread +"
-                    r"│ 90m +│ off +│ - ", rows[1])
+                    r"│ 90m +│ off +│ - +│ - +│ - ", rows[1])
 
 
 def test_schedule_prints_the_next_runs(cli: Cli) -> None:

@@ -23,7 +23,8 @@ def team_doc(team: Team) -> dict[str, Any]:
             "questions": questions_to_list(team.questions),
             "digest_mode": team.digest_mode, "late_until": team.late_until,
             "reminder_zone": team.reminder_zone, "nudge_before": team.nudge_before,
-            "weekly_report": team.weekly_report}
+            "weekly_report": team.weekly_report,
+            "lead": team.lead, "blockers_channel": team.blockers_channel}
 
 
 def team_from_doc(d: dict[str, Any]) -> Team:
@@ -36,13 +37,24 @@ def team_from_doc(d: dict[str, Any]) -> Team:
                 # Missing in documents written before: everyone in the team's zone, no nudges.
                 reminder_zone=d.get("reminder_zone") or "team",
                 nudge_before=int(d.get("nudge_before") or 0),
-                weekly_report=d.get("weekly_report", "off"))
+                weekly_report=d.get("weekly_report", "off"),
+                # ... and before leads and blockers channels: nobody, nowhere.
+                lead=d.get("lead") or "", blockers_channel=d.get("blockers_channel") or "")
+
+
+def member_doc(member: Member) -> dict[str, Any]:
+    return {"user_id": member.user_id, "team": member.team, "name": member.name,
+            "joined_on": member.joined_on, "left_on": member.left_on,
+            "inactive_since": member.inactive_since, "inactive_reason": member.inactive_reason}
 
 
 def member_from_doc(d: dict[str, Any]) -> Member:
-    # Documents written before members had dates lack both fields: always, still.
+    # Documents written before members had dates lack both fields: always, still; before
+    # deactivation was kept, the inactive fields: active.
     return Member(user_id=d["user_id"], team=d["team"], name=d["name"],
-                  joined_on=d.get("joined_on"), left_on=d.get("left_on"))
+                  joined_on=d.get("joined_on"), left_on=d.get("left_on"),
+                  inactive_since=d.get("inactive_since"),
+                  inactive_reason=d.get("inactive_reason") or "")
 
 
 def update_from_doc(d: dict[str, Any]) -> Update:

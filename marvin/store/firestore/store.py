@@ -1,9 +1,10 @@
 """`FirestoreStore`: teams, members, updates and channels as documents, with claims.py's records.
 
 Layout: ``teams/{name}`` (with ``questions``, an array of maps; missing: the defaults;
-``reminder_zone`` and ``nudge_before``, missing: "team" and 0), ``member_prefs/{user_id}``
-(member_prefs.py),
-``members/{user_id}``, ``updates/{team}__{date}__{user_id}`` (fields team, date, user_id,
+``reminder_zone`` and ``nudge_before``, missing: "team" and 0; ``lead`` and
+``blockers_channel``, missing: ""), ``member_prefs/{user_id}`` (member_prefs.py),
+``members/{user_id}`` (``inactive_since``, ``inactive_reason``; missing: active),
+``updates/{team}__{date}__{user_id}`` (fields team, date, user_id,
 entries, answers (array of maps), skipped, updated_at, write_id; missing: none, false) and
 ``deliveries/{kind}__{team}__{date}__{target}``, ``seen_requests/{key}`` (field expires_at:
 give it a TTL policy on a real project), ``slot_claims/{job}`` and ``results/{location}``
@@ -38,6 +39,7 @@ from marvin.store.base import OutcomeUnknown, StoreError, check_result, check_up
 from marvin.store.firestore.claims import ClaimDocuments
 from marvin.store.firestore.client import LOST_RACE, utc
 from marvin.store.firestore.documents import (
+    member_doc,
     member_from_doc,
     team_doc,
     team_from_doc,
@@ -92,8 +94,7 @@ class FirestoreStore(UpdateWrites, MemberPrefsDocuments, ClaimDocuments):
     # Members ---------------------------------------------------------------
     def save_member(self, member: Member) -> None:
         """Create or replace a member by user id."""
-        data = {"user_id": member.user_id, "team": member.team, "name": member.name,
-                "joined_on": member.joined_on, "left_on": member.left_on}
+        data = member_doc(member)
         with self._errors("save_member"):
             self._doc("members", member.user_id).set(data, **self._write)
 

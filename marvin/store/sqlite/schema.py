@@ -12,12 +12,13 @@ import sqlite3
 
 from marvin.store.base import StoreError
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 # 2: members.joined_on and members.left_on; 3: questions, answers, skip; 4: teams.digest_mode
 # and teams.late_until; 5: updates.first_posted_at; 6: teams.reminder_zone,
 # teams.nudge_before, member_prefs; 7: teams.weekly_report and the index
-# updates_by_member. Each upgrade checks for its columns rather than the version, so
-# they apply in any order.
+# updates_by_member; 8: teams.lead and teams.blockers_channel, members.inactive_since and
+# members.inactive_reason. Each upgrade checks for its columns rather than the version,
+# so they apply in any order.
 
 _STORE_TABLES = """
 CREATE TABLE IF NOT EXISTS teams (
@@ -25,10 +26,12 @@ CREATE TABLE IF NOT EXISTS teams (
     reminder_time TEXT NOT NULL, days TEXT NOT NULL, channel TEXT NOT NULL,
     questions TEXT, digest_mode TEXT NOT NULL DEFAULT 'message',
     late_until TEXT NOT NULL DEFAULT 'reminder', reminder_zone TEXT, nudge_before INTEGER,
-    weekly_report TEXT NOT NULL DEFAULT 'off');
+    weekly_report TEXT NOT NULL DEFAULT 'off', lead TEXT NOT NULL DEFAULT '',
+    blockers_channel TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS members (
     user_id TEXT PRIMARY KEY, team TEXT NOT NULL, name TEXT NOT NULL,
-    joined_on TEXT, left_on TEXT);
+    joined_on TEXT, left_on TEXT, inactive_since TEXT,
+    inactive_reason TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS members_by_team ON members (team, user_id);
 CREATE TABLE IF NOT EXISTS updates (
     team TEXT NOT NULL, date TEXT NOT NULL, user_id TEXT NOT NULL,
@@ -123,11 +126,14 @@ def _add_member_dates(db: sqlite3.Connection) -> None:
 
 def _add_questions(db: sqlite3.Connection) -> None:
     """Schema 2 to 3: teams gain their questions (NULL: the defaults), updates their
-    answers (NULL: none) and whether the member skipped the date."""
+    answers (NULL: none) and whether the member skipped the date; later columns alike."""
     added = {
-        "teams": {"questions": "TEXT",
-                  "reminder_zone": "TEXT", "nudge_before": "INTEGER"},  # schema 6; NULL: as
-        # before ("team", no nudges)
+        # schema 6: NULL: as before ("team", no nudges); schema 7: the team's lead and
+        # blockers channel ('': none), a member's deactivation (NULL: active)
+        "teams": {"questions": "TEXT", "reminder_zone": "TEXT", "nudge_before": "INTEGER",
+                  "lead": "TEXT NOT NULL DEFAULT ''",
+                  "blockers_channel": "TEXT NOT NULL DEFAULT ''"},
+        "members": {"inactive_since": "TEXT", "inactive_reason": "TEXT NOT NULL DEFAULT ''"},
         "updates": {"answers": "TEXT", "skipped": "INTEGER NOT NULL DEFAULT 0",
                     "first_posted_at": "TEXT"},  # schema 5; NULL: not kept then
     }

@@ -34,9 +34,10 @@ from marvin.store.sqlite.member_prefs import MemberPrefsRows
 from marvin.store.sqlite.schema import create_store_tables
 from marvin.store.update_writes import Change, UpdateWrites, stamped
 
-_MEMBER_COLUMNS = "user_id, team, name, joined_on, left_on"
+_MEMBER_COLUMNS = "user_id, team, name, joined_on, left_on, inactive_since, inactive_reason"
 _TEAM_COLUMNS = ("name, timezone, standup_time, reminder_time, days, channel, questions, "
-                 "digest_mode, late_until, reminder_zone, nudge_before, weekly_report")
+                 "digest_mode, late_until, reminder_zone, nudge_before, weekly_report, lead, "
+                 "blockers_channel")
 _UPDATE_COLUMNS = "team, date, user_id, entries, updated_at, answers, skipped, first_posted_at"
 _DELIVERY_COLUMNS = "kind, team, date, target, claimed_at, sent, detail"
 _DELIVERY_WHERE = "team = ? AND date = ? AND kind = ? AND target = ?"
@@ -65,11 +66,12 @@ class SqliteStore(UpdateWrites, MemberPrefsRows, SqliteDatabase):
         self._write(
             "save_team",
             f"INSERT OR REPLACE INTO teams ({_TEAM_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             team.name, team.timezone, team.standup_time, team.reminder_time,
             json.dumps(list(team.days)), team.channel,
             json.dumps(questions_to_list(team.questions)), team.digest_mode, team.late_until,
-            team.reminder_zone, team.nudge_before, team.weekly_report,
+            team.reminder_zone, team.nudge_before, team.weekly_report, team.lead,
+            team.blockers_channel,
         )
 
     def get_team(self, name: str) -> Team | None:
@@ -90,8 +92,10 @@ class SqliteStore(UpdateWrites, MemberPrefsRows, SqliteDatabase):
     def save_member(self, member: Member) -> None:
         """Create or replace a member by user id."""
         self._write("save_member",
-                    f"INSERT OR REPLACE INTO members ({_MEMBER_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
-                    member.user_id, member.team, member.name, member.joined_on, member.left_on)
+                    f"INSERT OR REPLACE INTO members ({_MEMBER_COLUMNS}) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    member.user_id, member.team, member.name, member.joined_on, member.left_on,
+                    member.inactive_since, member.inactive_reason)
 
     def get_member(self, user_id: str) -> Member | None:
         """The current member with this Slack user id, if any."""
@@ -366,20 +370,23 @@ def _delivery_where(key: DeliveryKey) -> tuple[str, str, str, str]:
 
 def _team(row: tuple[object, ...]) -> Team:
     (name, timezone, standup_time, reminder_time, days, channel, questions, digest_mode,
-     late_until, zone, nudge, weekly_report) = row
+     late_until, zone, nudge, weekly_report, lead, blockers) = row
     return Team(str(name), str(timezone), str(standup_time), str(reminder_time),
                 tuple(json.loads(str(days))), str(channel),
                 questions_from_list(json.loads(str(questions)) if questions else None),
                 digest_mode=str(digest_mode), late_until=str(late_until),
                 reminder_zone=str(zone or "team"),  # NULL: stored before, as then
-                nudge_before=int(str(nudge or 0)), weekly_report=str(weekly_report))
+                nudge_before=int(str(nudge or 0)), weekly_report=str(weekly_report),
+                lead=str(lead or ""), blockers_channel=str(blockers or ""))
 
 
 def _member(row: tuple[object, ...]) -> Member:
-    user_id, team, name, joined_on, left_on = row
+    user_id, team, name, joined_on, left_on, inactive_since, inactive_reason = row
     return Member(str(user_id), str(team), str(name),
                   None if joined_on is None else str(joined_on),
-                  None if left_on is None else str(left_on))
+                  None if left_on is None else str(left_on),
+                  None if inactive_since is None else str(inactive_since),
+                  str(inactive_reason or ""))
 
 
 def _update(row: tuple[object, ...]) -> Update:
