@@ -52,6 +52,8 @@ def test_every_query_the_backend_makes_is_declared_and_every_declared_one_is_mad
         store.list_updates("ops", "2026-03-02")
         store.claim_delivery(DeliveryKey(DeliveryKind.REMINDER, "ops", "2026-03-02", "U1"), T0)
         store.list_deliveries("ops", "2026-03-02")
+        store.list_absences("U1")
+        store.absences_from("2026-03-02")
         history.save_flow_run(flow_run())
         history.save_task_runs([task_run(0)])
         history.save_events([event(0)])

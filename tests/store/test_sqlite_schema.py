@@ -88,5 +88,7 @@ def test_teams_saved_before_digest_settings_keep_working(db_path: str) -> None:
         assert store.get_team("ops").digest_mode == "message"  # type: ignore[union-attr]
         store.save_team(Team("ops", late_until="off"))
         assert store.list_teams() == [Team("ops", late_until="off")]
+        assert store.get_team("ops").holidays == ""  # type: ignore[union-attr]
+        assert store.absences_from("2026-01-01") == []
     finally:
         store.close()

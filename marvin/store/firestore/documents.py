@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from marvin.domain.models import Delivery, DeliveryKind, Member, SlotClaim, Team, Update
+from marvin.domain.models import Absence, Delivery, DeliveryKind, Member, SlotClaim, Team, Update
 from marvin.store.fields import (
     answers_from_list,
     answers_to_list,
+    holidays_from_list,
+    holidays_to_list,
     questions_from_list,
     questions_to_list,
 )
@@ -21,7 +23,9 @@ def team_doc(team: Team) -> dict[str, Any]:
     return {"name": team.name, "timezone": team.timezone, "standup_time": team.standup_time,
             "reminder_time": team.reminder_time, "days": list(team.days), "channel": team.channel,
             "questions": questions_to_list(team.questions),
-            "digest_mode": team.digest_mode, "late_until": team.late_until}
+            "digest_mode": team.digest_mode, "late_until": team.late_until,
+            "holidays": team.holidays,
+            "custom_holidays": holidays_to_list(team.custom_holidays)}
 
 
 def team_from_doc(d: dict[str, Any]) -> Team:
@@ -30,7 +34,19 @@ def team_from_doc(d: dict[str, Any]) -> Team:
                 questions=questions_from_list(d.get("questions")),
                 # teams written before these settings existed: as Marvin behaved then
                 digest_mode=d.get("digest_mode", "message"),
-                late_until=d.get("late_until", "reminder"))
+                late_until=d.get("late_until", "reminder"),
+                holidays=d.get("holidays", ""),
+                custom_holidays=holidays_from_list(d.get("custom_holidays")))
+
+
+def absence_doc(absence: Absence) -> dict[str, Any]:
+    return {"user_id": absence.user_id, "start": absence.start, "end": absence.end,
+            "reason": absence.reason}
+
+
+def absence_from_doc(d: dict[str, Any]) -> Absence:
+    return Absence(user_id=d["user_id"], start=d["start"], end=d["end"],
+                   reason=d.get("reason", ""))
 
 
 def member_from_doc(d: dict[str, Any]) -> Member:

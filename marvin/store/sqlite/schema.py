@@ -12,9 +12,10 @@ import sqlite3
 
 from marvin.store.base import StoreError
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # 2: members.joined_on and members.left_on; 3: questions, answers, skip; 4: teams.digest_mode
-# and teams.late_until; 5: updates.first_posted_at. Each upgrade checks for its columns
+# and teams.late_until; 5: updates.first_posted_at; 6: teams.holidays and
+# teams.custom_holidays, and the absences table. Each upgrade checks for its columns
 # rather than the version, so they apply in any order.
 
 _STORE_TABLES = """
@@ -22,7 +23,8 @@ CREATE TABLE IF NOT EXISTS teams (
     name TEXT PRIMARY KEY, timezone TEXT NOT NULL, standup_time TEXT NOT NULL,
     reminder_time TEXT NOT NULL, days TEXT NOT NULL, channel TEXT NOT NULL,
     questions TEXT, digest_mode TEXT NOT NULL DEFAULT 'message',
-    late_until TEXT NOT NULL DEFAULT 'reminder');
+    late_until TEXT NOT NULL DEFAULT 'reminder', holidays TEXT NOT NULL DEFAULT '',
+    custom_holidays TEXT NOT NULL DEFAULT '[]');
 CREATE TABLE IF NOT EXISTS members (
     user_id TEXT PRIMARY KEY, team TEXT NOT NULL, name TEXT NOT NULL,
     joined_on TEXT, left_on TEXT);
@@ -36,6 +38,10 @@ CREATE TABLE IF NOT EXISTS deliveries (
     team TEXT NOT NULL, date TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL,
     claimed_at TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0, detail TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (team, date, kind, target));
+CREATE TABLE IF NOT EXISTS absences (
+    user_id TEXT NOT NULL, start TEXT NOT NULL, "end" TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '', PRIMARY KEY (user_id, start));
+CREATE INDEX IF NOT EXISTS absences_by_end ON absences ("end");
 CREATE TABLE IF NOT EXISTS channels (
     name TEXT PRIMARY KEY, id TEXT NOT NULL, is_private INTEGER NOT NULL DEFAULT 0);
 
@@ -133,11 +139,16 @@ def _add_questions(db: sqlite3.Connection) -> None:
 _TEAM_DIGEST_COLUMNS = {
     "digest_mode": "ALTER TABLE teams ADD COLUMN digest_mode TEXT NOT NULL DEFAULT 'message'",
     "late_until": "ALTER TABLE teams ADD COLUMN late_until TEXT NOT NULL DEFAULT 'reminder'",
+    # schema 6: no holidays, as before
+    "holidays": "ALTER TABLE teams ADD COLUMN holidays TEXT NOT NULL DEFAULT ''",
+    "custom_holidays": "ALTER TABLE teams ADD COLUMN custom_holidays TEXT NOT NULL "
+                       "DEFAULT '[]'",
 }
 
 
 def _add_team_digest_settings(db: sqlite3.Connection) -> None:
-    """Schema 4: teams gain their digest mode and late window (defaults: as before)."""
+    """Schema 4 and 6: teams gain their digest mode, late window and holidays (defaults:
+    as before)."""
     columns = _columns_of(db, "teams")
     for column, statement in _TEAM_DIGEST_COLUMNS.items():
         if column not in columns:
