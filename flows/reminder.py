@@ -1,7 +1,8 @@
 """The reminder flow: before standup, DM every member who has not posted yet.
 
-Reads like the seed's positive code: get the date, the team and the updates; decide per
-member whether a reminder is needed (SKIP when they posted, or chose "Skip today"); the
+Reads like the seed's positive code: get the date (none on a team holiday), the team, the
+updates and who is away; decide per member whether a reminder is needed (SKIP when they
+posted, are away or chose "Skip today"); the
 DM carries "Write my update" and "Skip today" buttons for that date; send the reminders (skipped
 along with their upstream); report. The reminders are the reference tasks, so a failed
 report does not fail the run and one failed reminder does (and alerts).
@@ -12,10 +13,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flows.alerts import alert_on_failure
-from flows.common import get_standup_date, get_team, get_updates
+from flows.common import get_absences, get_standup_date, get_team, get_updates
 from flows.services import services
+from marvin.domain.availability import is_taking_part
 from marvin.domain.delivery_key import DeliveryKey
-from marvin.domain.models import DEFAULT_TEAM, Member, Update
+from marvin.domain.models import DEFAULT_TEAM, Absence, Member, Update
 from marvin.domain.run_names import REMINDER_FLOW, REMINDER_NEEDED_TASK
 from marvin.domain.slack_fit import clip
 from marvin.domain.slack_limits import ADVISED_MESSAGE_TEXT
@@ -26,9 +28,14 @@ from marvin.interactions.reminder_dm import reminder_blocks
 
 
 @task(name=REMINDER_NEEDED_TASK)
-def is_reminder_needed(member: Member, updates: list[Update]) -> Member:
+def is_reminder_needed(
+    member: Member, updates: list[Update], absences: list[Absence], date: str
+) -> Member:
+    update = next((u for u in updates if u.user_id == member.user_id), None)
+    if not is_taking_part(member, date, absences, update):
+        raise SKIP(f"{member.user_id} is away or skipped the day")
     if not needs_reminder(member, updates):
-        raise SKIP(f"{member.user_id} already posted or skipped the day")
+        raise SKIP(f"{member.user_id} already posted")
     return member
 
 
@@ -65,7 +72,9 @@ with Flow(REMINDER_FLOW, on_failure=alert_on_failure) as flow:
     standup_date = get_standup_date(team, date)
     members = get_team(team)
     updates = get_updates(team, standup_date)
-    needed = is_reminder_needed.map(members, unmapped(updates))
+    absences = get_absences(standup_date)
+    needed = is_reminder_needed.map(members, unmapped(updates), unmapped(absences),
+                                    unmapped(standup_date))
     reminders = send_reminder.map(needed, unmapped(team), unmapped(standup_date), unmapped(force))
     report(reminders)
 

@@ -1,0 +1,133 @@
+"""Time off and team holidays in the flows, end to end on both stores and the stand-in.
+
+Four members on the default team (UTC, mon-fri, 09:00, reminders at 08:30); Monday
+8 June 2026 is the standup. U0002 posted; U0003 is away; U0004 chose "Skip today".
+"""
+
+from __future__ import annotations
+
+import json
+
+from flows.common import skip_holiday
+from marvin.app import run_flow
+from marvin.domain.models import DEFAULT_TEAM, Absence, Holiday, Team
+from marvin.engine import FlowRun, LocalExecutor
+from marvin.store import Store
+from marvin.testing.slack_api import SlackStandIn
+from tests.flows.conftest import (
+    DATE,
+    REMINDER_AT,
+    STANDUP_AT,
+    TEAM,
+    FixedClock,
+    MakeServices,
+    add_members,
+    post_update,
+)
+from tests.flows.test_reminder_flow import child, dm_opened_for
+from tests.flows.test_standup_flow import texts
+
+REASON = "<!here> & parental leave"
+
+
+def seed(store: Store) -> None:
+    add_members(store)
+    post_update(store, "U0002", "Reviews, then the release notes.")
+    store.save_absence(Absence("U0003", "2026-06-01", "2026-06-12", REASON))
+    store.save_absence(Absence("U0001", "2026-06-09", "2026-06-09", "tomorrow only"))
+    store.set_skipped(TEAM, DATE, "U0004", True, REMINDER_AT)
+
+
+def holiday_team(store: Store, **fields: object) -> None:
+    """The default team as the settings have it, with 8 June as a custom holiday."""
+    store.save_team(Team(DEFAULT_TEAM, "UTC", "09:00", "08:30", (0, 1, 2, 3, 4), "#general",
+                         custom_holidays=(Holiday(DATE, "Founders' day"),), **fields))
+
+
+def run(name: str, make_services: MakeServices) -> FlowRun:
+    return run_flow(name, {"team": TEAM}, make_services(), executor=LocalExecutor())
+
+
+def test_away_and_skipping_members_get_no_reminder(
+    store: Store, standin: SlackStandIn, make_services: MakeServices
+) -> None:
+    seed(store)
+
+    result = run("reminder", make_services)
+
+    assert result.state.is_successful(), result.state
+    assert dm_opened_for(standin) == ["U0001"]  # away tomorrow, not today
+    for user_id in ("U0003", "U0004"):
+        needed = child(result, "is_reminder_needed", user_id).state
+        assert needed.is_skipped() and "away or skipped" in str(needed.message)
+
+
+def test_no_reminders_on_a_team_holiday(
+    store: Store, standin: SlackStandIn, make_services: MakeServices
+) -> None:
+    add_members(store)
+    holiday_team(store)
+
+    result = run("reminder", make_services)
+
+    date_task = result.task_run("get_standup_date").state
+    assert date_task.is_skipped()
+    assert date_task.message == f"{DATE} is a team holiday (Founders' day): no reminders"
+    assert standin.calls_to("chat.postMessage") == []
+
+
+def test_the_digest_lists_who_is_away_with_their_reason_escaped(
+    store: Store, standin: SlackStandIn, make_services: MakeServices, clock: FixedClock
+) -> None:
+    clock.at = STANDUP_AT
+    seed(store)
+
+    result = run("standup", make_services)
+
+    assert result.state.is_successful(), result.state
+    [message] = standin.posted_messages("#general")
+    everything = texts(message)
+    assert message["text"] == (
+        "Standup for Monday 8 June: 1 posted, 1 missing, 1 skipped, 1 away")
+    assert "Away: <@U0003> (&lt;!here&gt; &amp; parental leave)" in everything
+    assert "No update from: <@U0001>" in everything
+    assert "<!here>" not in json.dumps(message)
+
+
+def test_a_thread_digest_lists_who_is_away_too(
+    store: Store, standin: SlackStandIn, make_services: MakeServices, clock: FixedClock
+) -> None:
+    clock.at = STANDUP_AT
+    seed(store)
+    store.save_team(Team(DEFAULT_TEAM, "UTC", "09:00", "08:30", (0, 1, 2, 3, 4), "#general",
+                         digest_mode="thread"))
+
+    result = run("standup", make_services)
+
+    assert result.state.is_successful(), result.state
+    parent = standin.posted_messages("#general")[0]
+    summary = " ".join(texts(parent))
+    assert "*1 away:* <@U0003> (&lt;!here&gt; &amp; parental leave)" in summary
+    assert "*1 missing:* <@U0001>" in summary
+    assert "<!here>" not in json.dumps(parent)
+
+
+def test_no_digest_on_a_team_holiday(
+    store: Store, standin: SlackStandIn, make_services: MakeServices, clock: FixedClock
+) -> None:
+    clock.at = STANDUP_AT
+    add_members(store)
+    post_update(store, "U0002", "for Friday")
+    holiday_team(store)
+
+    result = run("standup", make_services)
+
+    date_task = result.task_run("get_digest_date").state
+    assert date_task.is_skipped()
+    assert "(Founders' day): no digest" in str(date_task.message)
+    assert standin.calls_to("chat.postMessage") == []
+
+
+def test_a_working_day_passes_the_holiday_check() -> None:
+    team = Team(custom_holidays=(Holiday(DATE, "Founders' day"),))
+    assert skip_holiday(team, "2026-06-09", "digest") == "2026-06-09"
