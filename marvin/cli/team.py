@@ -1,4 +1,5 @@
-"""`marvin team [list|add|remove|set|questions]`: teams, their schedules and their members."""
+"""`marvin team [list|add|remove|set|questions|holiday]`: teams, their schedules and their
+members."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import typer
 
 from marvin.app import open_marvin
 from marvin.cli.channel_check import check_channels
+from marvin.cli.holidays import holiday_app
 from marvin.cli.input import bad_option, option_value
 from marvin.cli.output import console, err, print_teams
 from marvin.cli.questions import team_questions
@@ -18,11 +20,13 @@ from marvin.domain.late_window import parse_late_until
 from marvin.domain.models import DEFAULT_TEAM, Member, Team
 from marvin.domain.names import check_channel, check_team_name, check_zone
 from marvin.domain.standup import is_user_id, parse_days, parse_hhmm
+from marvin.domain.team_holidays import parse_calendar
 from marvin.settings import load_settings
 from marvin.store.teams import UnknownTeamError, default_team, membership_date, resolve_team
 
 team_app = typer.Typer(help="Teams and their members.", no_args_is_help=True)
 team_app.command("questions")(team_questions)
+team_app.add_typer(holiday_app, name="holiday")
 
 
 @team_app.command("list")
@@ -90,11 +94,17 @@ def team_set(
         typer.Option(help="late updates join the posted digest until: reminder, off, or "
                      "a duration after standup time such as 2h"),
     ] = None,
+    holidays: Annotated[
+        str | None,
+        typer.Option(help="public holidays of a country, optionally a subdivision: US, GB-ENG, "
+                     "DE-BY; none to have none (own days: marvin team holiday add)"),
+    ] = None,
 ) -> None:
     """Create or change a team's schedule and channel."""
     option_value("NAME", check_team_name, name)
     if channel is not None:
         option_value("--channel", check_channel, channel)
+    calendar = None if holidays is None else option_value("--holidays", parse_calendar, holidays)
     with open_marvin(load_settings()) as marvin:
         settings = marvin.settings
         try:
@@ -103,6 +113,8 @@ def team_set(
             current = replace(default_team(settings), name=name)
         updated = _changed_team(current, timezone, standup_time, reminder_time, days, channel)
         updated = _changed_digest(updated, digest_mode, late_until)
+        if calendar is not None:
+            updated = replace(updated, holidays=calendar)
         if channel is not None:  # checked with Slack when Slack is configured
             check_channels(marvin, [("--channel", channel)])
         marvin.store.save_team(updated)
