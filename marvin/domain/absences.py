@@ -18,14 +18,23 @@ from dataclasses import dataclass
 
 from marvin.domain.standup import DAY_NAMES, format_date, parse_date
 
-__all__ = ["MAX_AWAY_DAYS", "MAX_REASON", "AwayRequest", "looks_like_dates", "parse_away",
-           "parse_day"]
+__all__ = ["MAX_AWAY_DAYS", "MAX_REASON", "AwayError", "AwayRequest", "check_away",
+           "looks_like_dates", "parse_away", "parse_day"]
 
 MAX_AWAY_DAYS = 366
 MAX_REASON = 200  # a line in the digest; longer reasons are refused, not cut
 _FULL_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _RELATIVE = {"today": 0, "tomorrow": 1}
 _DAY_WORD = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}|[a-z]+")
+
+
+class AwayError(ValueError):
+    """Time off that cannot be taken; `field` says which part is wrong ("start", "end" or
+    "reason"), so a form can show the message under it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -98,15 +107,17 @@ def check_away(start: dt.date, end: dt.date, reason: str, today: dt.date) -> Awa
     """The checks `parse_away` applies, for dates that came from elsewhere (a modal)."""
     reason = " ".join(reason.split())
     if end < start:
-        raise ValueError(f"the end, {end.isoformat()}, is before the start, "
-                         f"{start.isoformat()}")
+        raise AwayError("end", f"the end, {end.isoformat()}, is before the start, "
+                        f"{start.isoformat()}")
     if (end - start).days + 1 > MAX_AWAY_DAYS:
-        raise ValueError(f"that is {(end - start).days + 1} days; time off is at most "
-                         f"{MAX_AWAY_DAYS} days at a time")
+        raise AwayError("end", f"that is {(end - start).days + 1} days; time off is at most "
+                        f"{MAX_AWAY_DAYS} days at a time")
     if start < today:
-        raise ValueError(f"{start.isoformat()} is in the past (today is {today.isoformat()})")
+        raise AwayError("start", f"{start.isoformat()} is in the past (today is "
+                        f"{today.isoformat()})")
     if len(reason) > MAX_REASON:
-        raise ValueError(f"the reason is {len(reason)} characters; at most {MAX_REASON}")
+        raise AwayError("reason", f"the reason is {len(reason)} characters; at most "
+                        f"{MAX_REASON}")
     return AwayRequest(start.isoformat(), end.isoformat(), reason)
 
 
