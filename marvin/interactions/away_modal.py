@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from marvin.domain.absences import MAX_REASON, AwayError, AwayRequest, check_away, parse_day
+from marvin.interactions.view_state import field_error, input_text, submitted_values
 
 __all__ = ["AWAY_VIEW", "AwaySubmission", "away_modal", "read_away"]
 
@@ -48,42 +49,25 @@ def away_modal() -> dict[str, Any]:
 def read_away(view: dict[str, Any], today: dt.date) -> AwaySubmission:
     """The submitted time off, checked as `/standup away` checks it (`today` is the
     member's local date)."""
-    values = _values(view)
+    values = submitted_values(view)
     errors: dict[str, str] = {}
-    start = _day(errors, START, _text(values, START), today)
-    last = _text(values, END).strip()
+    start = _day(errors, START, input_text(values, START), today)
+    last = input_text(values, END).strip()
     end = _day(errors, END, last, today) if last else start
     if start is None or end is None:
         return AwaySubmission(None, errors)
     try:
-        return AwaySubmission(check_away(start, end, _text(values, REASON), today), {})
+        return AwaySubmission(check_away(start, end, input_text(values, REASON), today), {})
     except AwayError as exc:
-        return AwaySubmission(None, {_FIELDS[exc.field]: _sentence(str(exc))})
+        return AwaySubmission(None, {_FIELDS[exc.field]: field_error(str(exc))})
 
 
 def _day(errors: dict[str, str], block: str, text: str, today: dt.date) -> dt.date | None:
     try:
         return parse_day(text, today)
     except ValueError as exc:
-        errors[block] = _sentence(str(exc))
+        errors[block] = field_error(str(exc))
         return None
-
-
-def _sentence(message: str) -> str:
-    return (message[:1].upper() + message[1:])[:150]  # Slack shows short field errors
-
-
-def _values(view: dict[str, Any]) -> dict[str, Any]:
-    state = view.get("state")
-    values = state.get("values") if isinstance(state, dict) else None
-    return values if isinstance(values, dict) else {}
-
-
-def _text(values: dict[str, Any], block: str) -> str:
-    element = values.get(block, {})
-    element = element.get(block) if isinstance(element, dict) else None
-    value = element.get("value") if isinstance(element, dict) else None
-    return value if isinstance(value, str) else ""
 
 
 def _input(block_id: str, label: str, most: int, *, optional: bool = False) -> dict[str, Any]:

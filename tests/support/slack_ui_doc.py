@@ -15,8 +15,8 @@ from typing import Any
 from marvin.domain.models import Absence, Answer, Member, Team, Update
 from marvin.domain.standup import reminder_text
 from marvin.interactions.app_home import Viewer, home_view
-from marvin.interactions.reminder_dm import answered_blocks, reminder_blocks
 from marvin.interactions.away_modal import away_modal
+from marvin.interactions.reminder_dm import answered_blocks, reminder_blocks
 from marvin.interactions.schedule_modal import schedule_modal
 from marvin.interactions.update_modal import update_view
 from marvin.store.sqlite.store import SqliteStore
