@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from marvin.domain.late_window import late_window_end
 from marvin.domain.models import Holiday, Team
 from marvin.domain.standup import active_standup_date, last_standup_date, next_standup_date
 from marvin.domain.team_holidays import check_holiday_name, holiday_name, parse_calendar
@@ -76,3 +77,11 @@ def test_a_year_of_holidays_is_an_error_not_a_hang() -> None:
 def test_custom_holiday_names_must_be_short_and_not_blank(name: str) -> None:
     with pytest.raises(ValueError):
         check_holiday_name(name)
+
+
+def test_the_late_window_runs_over_a_holiday_to_the_next_reminder() -> None:
+    """Friday's digest takes late updates until Tuesday's reminder when Monday is off."""
+    end = late_window_end(UK, "2026-08-28")
+    assert end == dt.datetime(2026, 9, 1, 8, 30, tzinfo=LONDON)
+    plain = late_window_end(Team("uk", timezone="Europe/London"), "2026-08-28")
+    assert plain == dt.datetime(2026, 8, 31, 8, 30, tzinfo=LONDON)
