@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from flows.common import skip_holiday
 from marvin.app import run_flow
 from marvin.domain.models import DEFAULT_TEAM, Absence, Holiday, Team
@@ -76,40 +78,30 @@ def test_no_reminders_on_a_team_holiday(
     assert standin.calls_to("chat.postMessage") == []
 
 
+@pytest.mark.parametrize(
+    ("mode", "away", "missing"),
+    [("message", "Away: <@U0003> (&lt;!here&gt; &amp; parental leave)",
+      "No update from: <@U0001>"),
+     ("thread", "*1 away:* <@U0003> (&lt;!here&gt; &amp; parental leave)",
+      "*1 missing:* <@U0001>")],
+)
 def test_the_digest_lists_who_is_away_with_their_reason_escaped(
-    store: Store, standin: SlackStandIn, make_services: MakeServices, clock: FixedClock
-) -> None:
-    clock.at = STANDUP_AT
-    seed(store)
-
-    result = run("standup", make_services)
-
-    assert result.state.is_successful(), result.state
-    [message] = standin.posted_messages("#general")
-    everything = texts(message)
-    assert message["text"] == (
-        "Standup for Monday 8 June: 1 posted, 1 missing, 1 skipped, 1 away")
-    assert "Away: <@U0003> (&lt;!here&gt; &amp; parental leave)" in everything
-    assert "No update from: <@U0001>" in everything
-    assert "<!here>" not in json.dumps(message)
-
-
-def test_a_thread_digest_lists_who_is_away_too(
-    store: Store, standin: SlackStandIn, make_services: MakeServices, clock: FixedClock
+    store: Store, standin: SlackStandIn, make_services: MakeServices, clock: FixedClock,
+    mode: str, away: str, missing: str,
 ) -> None:
     clock.at = STANDUP_AT
     seed(store)
     store.save_team(Team(DEFAULT_TEAM, "UTC", "09:00", "08:30", (0, 1, 2, 3, 4), "#general",
-                         digest_mode="thread"))
+                         digest_mode=mode))
 
     result = run("standup", make_services)
 
     assert result.state.is_successful(), result.state
-    parent = standin.posted_messages("#general")[0]
-    summary = " ".join(texts(parent))
-    assert "*1 away:* <@U0003> (&lt;!here&gt; &amp; parental leave)" in summary
-    assert "*1 missing:* <@U0001>" in summary
-    assert "<!here>" not in json.dumps(parent)
+    first = standin.posted_messages("#general")[0]  # the digest, or the thread's parent
+    assert first["text"] == "Standup for Monday 8 June: 1 posted, 1 missing, 1 skipped, 1 away"
+    shown = "\n".join(texts(first))
+    assert away in shown and missing in shown
+    assert "<!here>" not in json.dumps(first)
 
 
 def test_no_digest_on_a_team_holiday(
