@@ -1,4 +1,8 @@
-"""Scheduling: each team's reminder and standup flows at its local times, on its days.
+"""Scheduling: each team's reminder, standup and nudge flows at its local times, on its days.
+
+A team that reminds each member in their own zone (``reminder_zone = member``) has one
+reminder job per distinct zone of its members, not one per member: each run gets its
+`zone` and reminds only the members in it. Its standup and nudge stay in the team's zone.
 
 Example::
 
@@ -19,7 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -29,7 +34,9 @@ from apscheduler.triggers.base import BaseTrigger
 
 from flows import FLOW_NAMES
 from marvin.domain.models import DEFAULT_TEAM, SlotClaim, Team
-from marvin.domain.run_names import REMINDER_FLOW, STANDUP_FLOW
+from marvin.domain.nudge import nudge_slot
+from marvin.domain.run_names import NUDGE_FLOW, REMINDER_FLOW, STANDUP_FLOW
+from marvin.domain.zones import member_zone, reminder_zones
 from marvin.engine.schedules import CronClock, Schedule, ScheduledRun
 from marvin.history.recovery import close_dead_runs
 from marvin.history.retention import prune_runs
@@ -45,6 +52,9 @@ PRUNE_INTERVAL_SECONDS = 3600  # run history retention is applied hourly (and at
 RELEASED = "released at shutdown by"
 """A released slot claim's owner starts so: no process, alive or dead, so it is free to
 take at once (its `claimed_at` is set back beyond any lease)."""
+# The members' zones are read again at most this often (and whenever the teams change):
+# on Firestore each read costs a document per member, and zones change rarely.
+ZONE_SYNC_SECONDS = 1800
 
 RunScheduled = Callable[[str, dict[str, Any], dt.datetime], object]
 """``run(flow_name, parameters, scheduled_time)``"""
@@ -59,9 +69,10 @@ def teams_to_schedule(store: Store, settings: Settings) -> list[Team]:
 
 
 def team_clocks(team: Team) -> dict[str, CronClock]:
-    """The reminder and standup clocks of one team (parameter `team` set to its name)."""
+    """The reminder and standup clocks of one team in the team's zone, and its nudge clock
+    when it has nudges (parameter `team` set to its name)."""
     params = {"team": team.name}
-    return {
+    clocks = {
         REMINDER_FLOW: CronClock.daily_at(
             team.reminder_time, days=team.days, timezone=team.timezone, parameter_defaults=params
         ),
@@ -69,13 +80,60 @@ def team_clocks(team: Team) -> dict[str, CronClock]:
             team.standup_time, days=team.days, timezone=team.timezone, parameter_defaults=params
         ),
     }
+    nudge = nudge_slot(team)
+    if nudge is not None:
+        at, days = nudge
+        clocks[NUDGE_FLOW] = CronClock.daily_at(
+            at, days=days, timezone=team.timezone, parameter_defaults=params
+        )
+    return clocks
 
 
-def flow_schedules(teams: list[Team]) -> dict[str, Schedule]:
-    """One Schedule per flow, with a clock per team."""
+def job_id(flow_name: str, params: Mapping[str, Any]) -> str:
+    """A scheduled job's id, also its slot claim's: ``flow:team``, and ``@zone`` for a
+    reminder in one of a team's member zones."""
+    job = f"{flow_name}:{params.get('team', '')}"
+    zone = params.get("zone")
+    return f"{job}@{zone}" if zone else job
+
+
+def team_jobs(team: Team, zones: Sequence[str] = ()) -> dict[str, tuple[str, CronClock]]:
+    """Every job of one team by id: (flow, clock). A team that reminds each member in
+    their own zone has one reminder job per distinct zone (`zones`, the members' zones:
+    the scheduler fires per zone, not per member), each run given its `zone`."""
+    jobs = {job_id(flow, {"team": team.name}): (flow, clock)
+            for flow, clock in team_clocks(team).items()}
+    if team.reminder_zone == "member":
+        del jobs[job_id(REMINDER_FLOW, {"team": team.name})]
+        for zone in reminder_zones(team, zones):
+            params = {"team": team.name, "zone": zone}
+            clock = CronClock.daily_at(
+                team.reminder_time, days=team.days, timezone=zone, parameter_defaults=params
+            )
+            jobs[job_id(REMINDER_FLOW, params)] = (REMINDER_FLOW, clock)
+    return jobs
+
+
+def member_zones(store: Store, teams: list[Team]) -> dict[str, tuple[str, ...]]:
+    """The zones members of each "member"-zoned team are reminded in (as kept in the
+    store; the reminder runs refresh them from Slack, the `user_change` event sooner)."""
+    zones: dict[str, tuple[str, ...]] = {}
+    for team in teams:
+        if team.reminder_zone != "member":
+            continue
+        members = store.list_members(team.name)
+        kept = {p.user_id: p for p in store.list_member_prefs([m.user_id for m in members])}
+        zones[team.name] = tuple(member_zone(team, kept.get(m.user_id)) for m in members)
+    return zones
+
+
+def flow_schedules(
+    teams: list[Team], zones: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, Schedule]:
+    """One Schedule per flow, with a clock per team (per zone for member-zoned reminders)."""
     clocks: dict[str, list[CronClock]] = {name: [] for name in FLOW_NAMES}
     for team in teams:
-        for flow_name, clock in team_clocks(team).items():
+        for flow_name, clock in team_jobs(team, (zones or {}).get(team.name, ())).values():
             clocks[flow_name].append(clock)
     return {name: Schedule(c) for name, c in clocks.items() if c}
 
@@ -86,11 +144,14 @@ class UpcomingRun:
     run: ScheduledRun
 
 
-def upcoming(teams: list[Team], n: int, after: dt.datetime) -> list[UpcomingRun]:
+def upcoming(
+    teams: list[Team], n: int, after: dt.datetime,
+    zones: Mapping[str, Sequence[str]] | None = None,
+) -> list[UpcomingRun]:
     """The next `n` runs of all flows of all teams, in time order."""
     runs = [
         UpcomingRun(flow, run)
-        for flow, schedule in flow_schedules(teams).items()
+        for flow, schedule in flow_schedules(teams, zones).items()
         for run in schedule.next(n, after=after)
     ]
     runs.sort(key=lambda r: (r.run.start_time, r.flow))
@@ -123,9 +184,11 @@ class FlowScheduler:
         run: RunScheduled,
         now: Callable[[], dt.datetime],
         history: RunHistory | None = None,
+        zone_sync_seconds: float = ZONE_SYNC_SECONDS,
     ) -> None:
         self.store = store
         self.history = history
+        self.zone_sync = zone_sync_seconds
         self.settings = settings
         self.run = run
         self.now = now
@@ -136,6 +199,8 @@ class FlowScheduler:
         self._stopping = False
         self._runs_changed = threading.Condition()
         self._runs: dict[int, SlotClaim | None] = {}  # runs in progress: their slot claims
+        self._plan: tuple[list[Team], dict[str, tuple[str, ...]]] = ([], {})
+        self._zones_read: float | None = None  # time.monotonic() of the last zones read
 
     @property
     def running(self) -> bool:
@@ -209,27 +274,39 @@ class FlowScheduler:
     def jobs(self) -> list[Any]:
         return [j for j in self._scheduler.get_jobs() if not j.id.startswith("marvin:")]
 
-    def _sync_jobs(self) -> None:
-        """(Re)create one job per team and flow when the teams changed."""
+    def _plan_now(self) -> tuple[list[Team], dict[str, tuple[str, ...]]]:
+        """The teams, and their members' zones: read again when the teams changed or
+        `zone_sync_seconds` have passed, else as last read."""
         teams = teams_to_schedule(self.store, self.settings)
-        if teams == self._teams:
+        read = self._zones_read
+        if teams == self._plan[0] and read is not None \
+                and time.monotonic() - read < self.zone_sync:
+            return teams, self._plan[1]
+        self._zones_read = time.monotonic()
+        return teams, member_zones(self.store, teams)
+
+    def _sync_jobs(self) -> None:
+        """(Re)create one job per team and flow (and member zone) when they changed."""
+        plan = self._plan_now()
+        if plan == self._plan:
             return
         for job in self.jobs():
             job.remove()
+        teams, zones = plan
         for team in teams:
-            for flow_name, clock in team_clocks(team).items():
+            for job, (flow_name, clock) in team_jobs(team, zones.get(team.name, ())).items():
                 self._scheduler.add_job(
                     self._fire,
                     ClockTrigger(clock),
                     args=[flow_name, clock],
-                    id=f"{flow_name}:{team.name}",
+                    id=job,
                     name=f"{flow_name} for team {team.name}",
                     misfire_grace_time=int(self.grace.total_seconds()),
                     coalesce=True,
                     max_instances=1,
                     replace_existing=True,
                 )
-        self._teams = teams
+        self._plan = plan
         log.info("scheduled %d team(s): %s", len(teams), ", ".join(t.name for t in teams))
 
     def _fire(self, flow_name: str, clock: CronClock) -> None:
@@ -246,8 +323,10 @@ class FlowScheduler:
         during downtime), or whose run died with its process; returns what it ran."""
         now = self.now()
         ran: list[tuple[str, dt.datetime]] = []
-        for team in teams_to_schedule(self.store, self.settings):
-            for flow_name, clock in team_clocks(team).items():
+        teams = teams_to_schedule(self.store, self.settings)
+        zones = member_zones(self.store, teams)  # fresh: catch-up runs rarely
+        for team in teams:
+            for flow_name, clock in team_jobs(team, zones.get(team.name, ())).values():
                 due = Schedule([clock]).runs_between(now - self.grace, now)
                 if due and self._run_slot(flow_name, due[-1]):
                     ran.append((flow_name, due[-1].start_time))
@@ -256,7 +335,7 @@ class FlowScheduler:
     def _run_slot(self, flow_name: str, slot: ScheduledRun) -> bool:
         """Run `slot` if this process wins its claim; mark it done after. False: skipped."""
         params = dict(slot.parameter_defaults)
-        job = f"{flow_name}:{params.get('team', '')}"
+        job = job_id(flow_name, params)
         at = dt.datetime.fromtimestamp(slot.start_time.timestamp(), dt.UTC)
         if self._stopping:
             log.info("%s: slot %s not started: shutting down", job, at)

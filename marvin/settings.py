@@ -28,6 +28,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from marvin.domain.names import check_channel
+from marvin.domain.nudge import MAX_NUDGE_BEFORE
 from marvin.domain.standup import is_user_id
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
@@ -70,6 +71,12 @@ class Settings(BaseSettings):
     reminder_time: str = Field("08:30", validation_alias=_env("MARVIN_REMINDER_TIME"))
     standup_days: str = Field("mon-fri", validation_alias=_env("MARVIN_STANDUP_DAYS"))
     standup_channel: str = Field("#general", validation_alias=_env("MARVIN_STANDUP_CHANNEL"))
+    reminder_zone: Literal["team", "member"] = Field(
+        "team", validation_alias=_env("MARVIN_REMINDER_ZONE")
+    )
+    nudge_before: int = Field(
+        0, ge=0, le=MAX_NUDGE_BEFORE, validation_alias=_env("MARVIN_NUDGE_BEFORE")
+    )
     alert_channel: str | None = Field(None, validation_alias=_env("MARVIN_ALERT_CHANNEL"))
 
     host: str = Field("127.0.0.1", validation_alias=_env("MARVIN_HOST"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from marvin.settings import SettingsError, load_settings
+from marvin.store.teams import default_team
 
 BAD_TOKENS = [
     ("slack_bot_token", "xoxp-1234-5678-abcdef", "SLACK_BOT_TOKEN", "xoxb-", "a user token"),
@@ -94,3 +95,22 @@ def test_admins_are_user_ids_separated_by_commas_or_spaces() -> None:
 def test_an_admin_that_is_not_a_user_id_is_refused_by_name(value: str) -> None:
     with pytest.raises(SettingsError, match="MARVIN_ADMINS: expected Slack user ids"):
         load_settings(admins=value)
+
+
+def test_the_default_teams_reminder_zone_and_nudges_come_from_the_settings() -> None:
+    team = default_team(load_settings(reminder_zone="member", nudge_before=15))
+    assert (team.reminder_zone, team.nudge_before) == ("member", 15)
+    assert (default_team(load_settings()).reminder_zone,
+            default_team(load_settings()).nudge_before) == ("team", 0)
+
+
+@pytest.mark.parametrize(("field", "value", "name"), [
+    ("reminder_zone", "everyone", "MARVIN_REMINDER_ZONE|reminder_zone"),
+    ("nudge_before", 721, "MARVIN_NUDGE_BEFORE|nudge_before"),
+    ("nudge_before", -1, "MARVIN_NUDGE_BEFORE|nudge_before"),
+])
+def test_a_bad_reminder_zone_or_nudge_is_refused_by_name(
+    field: str, value: object, name: str
+) -> None:
+    with pytest.raises(SettingsError, match=name):
+        load_settings(**{field: value})

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
@@ -74,12 +74,18 @@ def print_schedule(console: Console, runs: Sequence[UpcomingRun]) -> None:
             Text(item.run.start_time.format("ddd YYYY-MM-DD HH:mm zz")),
             Text(item.run.start_time.in_timezone("UTC").format("YYYY-MM-DD HH:mm")),
             Text(item.flow),
-            Text(str(item.run.parameter_defaults.get("team", ""))),
+            Text(_scheduled_for(item.run.parameter_defaults)),
         ]
         for item in runs
     ]
-    print_table(console, "upcoming runs", ("when (team's time)", "UTC", "flow", "team"), rows,
+    print_table(console, "upcoming runs", ("when (local time)", "UTC", "flow", "team"), rows,
                 wrap="team")
+
+
+def _scheduled_for(params: Mapping[str, object]) -> str:
+    """The team a run is for, and the members' zone for a reminder in one."""
+    team, zone = str(params.get("team", "")), params.get("zone")
+    return f"{team} (members in {zone})" if zone else team
 
 
 def print_teams(console: Console, teams: Sequence[tuple[Team, list[Member]]]) -> None:
@@ -91,9 +97,11 @@ def print_teams(console: Console, teams: Sequence[tuple[Team, list[Member]]]) ->
         cells = (
             team.name,
             team.timezone,
-            team.reminder_time,
-            team.standup_time,
-            format_days(team.days),
+            team.reminder_time + (" (each member's zone)" if team.reminder_zone == "member"
+                                  else ""),
+            team.standup_time + (f" (nudge {team.nudge_before} min before)"
+                                 if team.nudge_before else ""),
+            format_days(team.days) + _holidays_note(team),
             team.channel,
             team.digest_mode,
             team.late_until,
@@ -101,6 +109,14 @@ def print_teams(console: Console, teams: Sequence[tuple[Team, list[Member]]]) ->
         )
         rows.append([Text(cell) for cell in cells])  # user text: never read as markup
     print_table(console, "teams", headers, rows, wrap="members")
+
+
+def _holidays_note(team: Team) -> str:
+    """" (holidays DE-BY +2 own)": a team's holidays after its days; "" when it has none."""
+    parts = [team.holidays] if team.holidays else []
+    if team.custom_holidays:
+        parts.append(f"+{len(team.custom_holidays)} own")
+    return f" (holidays {' '.join(parts)})" if parts else ""
 
 
 # Run history (`marvin runs`) -------------------------------------------------------------

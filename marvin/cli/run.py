@@ -101,9 +101,11 @@ def _standup_by_hand(marvin: Marvin, team: Team, params: dict[str, object], forc
 
 
 def schedule(next: Annotated[int, typer.Option("--next", min=1, max=1000)] = 10) -> None:
-    """Show the next scheduled runs of every team's flows."""
-    from marvin.scheduler import teams_to_schedule, upcoming
+    """Show the next scheduled runs of every team's flows (reminders per member zone)."""
+    from marvin.scheduler import member_zones, teams_to_schedule, upcoming
 
     with open_marvin(load_settings()) as marvin:
-        runs = upcoming(teams_to_schedule(marvin.store, marvin.settings), next, after=utc_now())
+        teams = teams_to_schedule(marvin.store, marvin.settings)
+        zones = member_zones(marvin.store, teams)
+        runs = upcoming(teams, next, after=utc_now(), zones=zones)
     print_schedule(console, runs)

@@ -15,8 +15,9 @@ from rich.text import Text
 
 from flows import FLOW_NAMES
 from marvin.app import open_marvin
-from marvin.cli.input import check_choice, option_value
+from marvin.cli.input import bad_option, check_choice, option_value
 from marvin.cli.output import console, err, print_run_detail, print_run_list, print_team_stats
+from marvin.cli.tune import print_tuning, team_tuning
 from marvin.domain.clock import utc_now
 from marvin.domain.models import Team
 from marvin.history.retention import prune_runs, retention_cutoff
@@ -87,6 +88,11 @@ def stats_command(
     since: Annotated[str | None, typer.Option(help="first date YYYY-MM-DD")] = None,
     until: Annotated[str | None, typer.Option(help="last date YYYY-MM-DD (default: today)")] = None,
     daily: Annotated[bool, typer.Option("--daily", help="also show each standup day")] = False,
+    tune_reminder: Annotated[bool, typer.Option(
+        "--tune-reminder", help="replay first posts against other reminder times")] = False,
+    target: Annotated[float | None, typer.Option(
+        min=0, help="with --tune-reminder: reminders per day to keep within "
+        "(default: what the current time needs)")] = None,
 ) -> None:
     """Participation, reminders needed and digest size (default: the last 30 days)."""
     from flows.common import check_date
@@ -94,6 +100,8 @@ def stats_command(
 
     since = option_value("--since", check_date, since) if since is not None else None
     until = option_value("--until", check_date, until) if until is not None else None
+    if target is not None and not tune_reminder:
+        raise bad_option("--target", "only with --tune-reminder")
     with open_marvin(load_settings()) as marvin:
         store, settings = marvin.store, marvin.settings
         if team is not None:
@@ -101,6 +109,14 @@ def stats_command(
         else:
             teams = teams_to_schedule(store, settings)
         ranges = {t.name: _range(t, since, until) for t in teams}
+        if tune_reminder:
+            for number, one in enumerate(teams):
+                start, end = ranges[one.name]
+                if number:
+                    console.print()
+                print_tuning(console, one, team_tuning(store, one, start, end, target),
+                             start, end)
+            return
         earliest = min(start for start, _ in ranges.values())
         runs = reminder_runs(marvin.history_without_dead_runs(), set(ranges), earliest)
         for number, one in enumerate(teams):

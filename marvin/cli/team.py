@@ -19,8 +19,10 @@ from marvin.domain.digest_modes import parse_digest_mode
 from marvin.domain.late_window import parse_late_until
 from marvin.domain.models import DEFAULT_TEAM, Member, Team
 from marvin.domain.names import check_channel, check_team_name, check_zone
+from marvin.domain.nudge import MAX_NUDGE_BEFORE, check_nudge_before
 from marvin.domain.standup import is_user_id, parse_days, parse_hhmm
 from marvin.domain.team_holidays import parse_calendar
+from marvin.domain.zones import check_reminder_zone
 from marvin.settings import load_settings
 from marvin.store.teams import UnknownTeamError, default_team, membership_date, resolve_team
 
@@ -99,8 +101,19 @@ def team_set(
         typer.Option(help="public holidays of a country, optionally a subdivision: US, GB-ENG, "
                      "DE-BY; none to have none (own days: marvin team holiday add)"),
     ] = None,
+    reminder_zone: Annotated[
+        str | None,
+        typer.Option(help="team: remind everyone at --reminder-time in the team's zone; "
+                     "member: in each member's own Slack zone (the digest stays in the "
+                     "team's)"),
+    ] = None,
+    nudge_before: Annotated[
+        int | None,
+        typer.Option(help="minutes before standup for a short nudge DM to who has not "
+                     f"posted (0 = no nudges, at most {MAX_NUDGE_BEFORE})"),
+    ] = None,
 ) -> None:
-    """Create or change a team's schedule and channel."""
+    """Create or change a team's schedule, channel, reminder zones, nudges and holidays."""
     option_value("NAME", check_team_name, name)
     if channel is not None:
         option_value("--channel", check_channel, channel)
@@ -115,6 +128,12 @@ def team_set(
         updated = _changed_digest(updated, digest_mode, late_until)
         if calendar is not None:
             updated = replace(updated, holidays=calendar)
+        if reminder_zone is not None:
+            updated = replace(updated, reminder_zone=option_value(
+                "--reminder-zone", check_reminder_zone, reminder_zone))
+        if nudge_before is not None:
+            updated = replace(updated, nudge_before=option_value(
+                "--nudge-before", lambda v: check_nudge_before(int(v)), str(nudge_before)))
         if channel is not None:  # checked with Slack when Slack is configured
             check_channels(marvin, [("--channel", channel)])
         marvin.store.save_team(updated)

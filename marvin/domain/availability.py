@@ -3,7 +3,7 @@
 A member takes part unless they are away (planned time off covering the date) or chose
 "Skip today" for it without posting. Reminders, nudges, the digest's "missing" list and
 `marvin stats` all ask `is_taking_part`, so they cannot disagree. Which time zone a
-member's dates are in is `member_zone`'s answer alone.
+member's dates are in is `marvin.domain.zones.personal_zone`'s answer alone.
 
 Example::
 
@@ -16,16 +16,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from marvin.domain.models import Absence, Member, Team, Update
+from marvin.domain.models import Absence, Member, Update
 from marvin.domain.standup import is_skipped
 
-__all__ = ["absence_on", "away_on", "is_taking_part", "member_zone"]
-
-
-def member_zone(team: Team, member: Member | None) -> str:
-    """The time zone a member's dates ("away tomorrow") are read in: the team's zone."""
-    del member  # every member is in the team's zone until members carry their own
-    return team.timezone
+__all__ = ["absence_on", "away_on", "is_taking_part"]
 
 
 def absence_on(user_id: str, date: str, absences: Sequence[Absence]) -> Absence | None:

@@ -4,7 +4,8 @@ The stores name a claimed delivery by it; the Outbox (`marvin.delivery`) sends b
 
 Every message Marvin sends carries its key in Slack's message metadata, so Marvin can
 later ask Slack whether it went out. Messages already in Slack carry these exact strings,
-so their spelling never changes: ``reminder/default/2026-11-23/U1``, and for a digest's
+so their spelling never changes: ``reminder/default/2026-11-23/U1`` (a nudge:
+``nudge/default/2026-11-23/U1``), and for a digest's
 parts ``digest/default/2026-11-23/#general#0`` (`marvin.delivery.parts` adds the suffixes).
 """
 
@@ -29,6 +30,10 @@ class DeliveryKey:
         return cls(DeliveryKind.REMINDER, team, date, user_id)
 
     @classmethod
+    def nudge(cls, team: str, date: str, user_id: str) -> DeliveryKey:
+        return cls(DeliveryKind.NUDGE, team, date, user_id)
+
+    @classmethod
     def digest(cls, team: str, date: str, channel: str) -> DeliveryKey:
         return cls(DeliveryKind.DIGEST, team, date, channel)
 
@@ -40,6 +45,8 @@ class DeliveryKey:
         """How an error about this delivery starts."""
         if self.kind is DeliveryKind.REMINDER:
             return f"could not remind {self.target}"
+        if self.kind is DeliveryKind.NUDGE:
+            return f"could not nudge {self.target}"
         return f"could not post the digest to {self.target}"
 
     @property
@@ -47,4 +54,6 @@ class DeliveryKey:
         """Why a task skips a delivery that went out before."""
         if self.kind is DeliveryKind.REMINDER:
             return f"{self.target} was already reminded for {self.date}"
+        if self.kind is DeliveryKind.NUDGE:
+            return f"{self.target} was already nudged for {self.date}"
         return f"the digest for {self.date} was already posted to {self.target}"

@@ -64,6 +64,10 @@ class Team:
     # "" for none; `custom_holidays` are the team's own days off on top.
     holidays: str = ""
     custom_holidays: tuple[Holiday, ...] = ()
+    # "team": everyone is reminded at `reminder_time` in `timezone`; "member": at
+    # `reminder_time` in each member's own zone (the digest stays in `timezone`).
+    reminder_zone: str = "team"
+    nudge_before: int = 0  # minutes before standup for the nudge DM; 0: no nudges
 
 
 @dataclass(frozen=True)
@@ -93,6 +97,20 @@ class Member:
         ISO dates order as strings)."""
         joined = self.joined_on is None or self.joined_on <= date
         return joined and (self.left_on is None or date < self.left_on)
+
+
+@dataclass(frozen=True)
+class MemberPrefs:
+    """What Marvin keeps about one Slack user besides their membership: their time zone
+    as Slack last said (`tz`, None: unknown or not set in their profile) and when it was
+    fetched, and whether they want nudges. Kept apart from `Member` because each field is
+    written by someone else (a run, a Slack event, the person) and must not overwrite the
+    others."""
+
+    user_id: str
+    tz: str | None = None
+    tz_fetched_at: dt.datetime | None = None
+    nudges: bool = True
 
 
 @dataclass(frozen=True)
@@ -163,6 +181,7 @@ class DeliveryKind(StrEnum):
 
     REMINDER = "reminder"  # target: a Slack user id
     DIGEST = "digest"  # target: a channel
+    NUDGE = "nudge"  # target: a Slack user id; the shorter DM shortly before standup
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ look for the same constants: renaming a task here renames it in both places at o
 from __future__ import annotations
 
 __all__ = [
+    "NUDGE_FLOW",
     "REMINDER_FLOW",
     "REMINDER_NEEDED_TASK",
     "STANDUP_DATE_TASK",
@@ -17,6 +18,7 @@ __all__ = [
 
 REMINDER_FLOW = "reminder"
 STANDUP_FLOW = "standup"
+NUDGE_FLOW = "nudge"
 #: Decides which standup a reminder run is for; its result is that date (YYYY-MM-DD).
 STANDUP_DATE_TASK = "get_standup_date"
 #: Mapped over the team; a child that ran (not skipped) is a member who needed a reminder.

@@ -28,6 +28,11 @@ _TARGET_ARGS = {
     "complete_delivery": 1,
     "release_delivery": 1,
     "list_deliveries": 2,
+    "get_member_prefs": 1,
+    "save_member_zone": 1,
+    "set_nudges": 1,
+    "list_updates_between": 3,
+    "list_deliveries_between": 3,
 }
 
 

@@ -44,11 +44,12 @@ HOME_EDIT_SCHEDULE = "home.edit_schedule"
 HOME_AWAY = "home.away"
 HOME_BACK = "home.back"
 MAX_TIME_OFF_LINES = 10  # planned time off listed on the tab; `/standup away` lists all
+HOME_EDIT_QUESTIONS = "home.edit_questions"
 
 MAX_NAMES = 30  # names listed before "and N more": a long list is unreadable anyway
 MAX_JOIN_BUTTONS = 5  # more teams than that: one select menu instead of a row of buttons
 MAX_SELECT_OPTIONS = 100  # Slack's limit for a static_select
-BLOCKS_PER_TEAM = 2  # an admin's view of one team: its section and a divider
+BLOCKS_PER_TEAM = 3  # an admin's view of one team: schedule, questions, a divider
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def _your_standup(
 def _away_section(store: Store, team: Team, member: Member, now: dt.datetime
                   ) -> list[dict[str, Any]]:
     """Planned time off (as `/standup away` lists it), "Plan time off" and "Back"."""
-    planned = planned_time_off(store, member, member_today(team, member, now))
+    planned = planned_time_off(store, member, member_today(store, team, member, now))
     lines = time_off_lines(planned[:MAX_TIME_OFF_LINES])
     if len(planned) > MAX_TIME_OFF_LINES:
         lines.append(f"and {len(planned) - MAX_TIME_OFF_LINES} more: `/standup away` lists all")
@@ -208,6 +209,8 @@ def _admin_section(store: Store, settings: Settings, room: int) -> list[dict[str
         count = len(store.list_members(name))
         blocks.append({**_section(_schedule_text(team, count)),
                        "accessory": _button("Edit schedule", HOME_EDIT_SCHEDULE, name)})
+        blocks.append({**_section(_questions_text(team)),
+                       "accessory": _button("Edit questions", HOME_EDIT_QUESTIONS, name)})
         blocks.append({"type": "divider"})
     if len(names) > fits:
         blocks.append(_context(f"{len(names) - fits} more team(s) not shown: "
@@ -221,6 +224,16 @@ def _schedule_text(team: Team, members: int) -> str:
         f"{format_days(team.days)}: reminder {team.reminder_time}, standup "
         f"{team.standup_time} ({escape_mrkdwn(team.timezone)}) in {escape_mrkdwn(team.channel)}"
     )
+
+
+def _questions_text(team: Team) -> str:
+    lines = []
+    for number, question in enumerate(team.questions, 1):
+        marks = [m for m, on in (("optional", not question.required),
+                                 ("blockers", question.blockers)) if on]
+        shown = f"{number}. {escape_mrkdwn(question.label)}"
+        lines.append(shown + (f" _({', '.join(marks)})_" if marks else ""))
+    return clip("*Questions*\n" + "\n".join(lines), MAX_SECTION_TEXT)
 
 
 # Blocks ----------------------------------------------------------------------------------------

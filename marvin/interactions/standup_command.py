@@ -24,6 +24,7 @@ from marvin.domain.names import check_team_name
 from marvin.domain.slack_fit import fit_with_note
 from marvin.domain.slack_limits import MAX_EPHEMERAL_ANSWER
 from marvin.domain.standup import format_date, is_skipped
+from marvin.interactions.nudge_choice import nudge_choice
 from marvin.interactions.time_off import come_back, list_time_off, take_time_off
 from marvin.interactions.update_date import UpdateDate, update_date
 from marvin.interactions.update_writes import AppendText, save_update
@@ -55,6 +56,8 @@ HELP = (
     "• `/standup away tomorrow`, `/standup away fri`, `/standup away 2026-12-24..2027-01-02 "
     "holidays`: time off (no reminders; the digest lists you as away); `/standup away` "
     "lists it, `/standup back` ends it\n"
+    "• `/standup nudges off` (or `on`): no short nudge DM just before standup "
+    "(or have it again)\n"
     "• `/standup help`: this message\n"
     "The reminder DM has buttons too: *Write my update* opens the form, *Skip today* "
     "stops the reminders for that standup and shows you as skipped in the digest."
@@ -93,7 +96,8 @@ class Reply:
 
 @dataclass(frozen=True)
 class Command:
-    action: str  # "form", "update", "show", "clear", "help", "join", "leave", "away", "back"
+    action: str  # "form", "update", "show", "clear", "help", "join", "leave", "nudges",
+    # "away", "back"
     argument: str = ""
 
 
@@ -126,8 +130,8 @@ def parse_command(text: str) -> Command:
         return Command("form")
     if lowered in _KEYWORDS and not rest.strip():
         return Command(lowered)
-    if lowered == "join" and len(rest.split()) <= 1:
-        return Command("join", rest.strip())
+    if lowered in ("join", "nudges") and len(rest.split()) <= 1:
+        return Command(lowered, rest.strip())
     if lowered == "away" and looks_like_dates(rest.split()[0]):  # "away from my desk": text
         return Command("away", rest.strip())
     return Command("update", text)
@@ -351,9 +355,15 @@ def _time_off(request: StandupRequest) -> Reply:
     return Reply(answer.text, ok=answer.ok)
 
 
+def _nudges(request: StandupRequest) -> Reply:
+    text, ok = nudge_choice(request.store, request.user_id, request.command.argument)
+    return Reply(text, ok)
+
+
 _ACTIONS: dict[str, Callable[[StandupRequest], Reply]] = {
     "away": _time_off,
     "back": _time_off,
+    "nudges": _nudges,
     "update": _update,
     "show": _show,
     "clear": _clear,

@@ -1,7 +1,8 @@
 """Time off, as `/standup away|back` and the App Home's Away section do it: one set of
 functions over the store, so both say and store the same things.
 
-Dates are read in the member's zone (`marvin.domain.availability.member_zone`); the
+Dates are read in the member's own zone (`marvin.domain.zones.personal_zone`: the one
+Slack gave, kept in the store's member prefs, else the team's); the
 rules for what may be asked are `marvin.domain.absences`'.
 
 Example::
@@ -18,9 +19,9 @@ from dataclasses import dataclass
 import pendulum
 
 from marvin.domain.absences import AwayRequest, parse_away
-from marvin.domain.availability import member_zone
 from marvin.domain.digest import escape_mrkdwn
 from marvin.domain.models import Absence, Member, Team
+from marvin.domain.zones import personal_zone
 from marvin.store.base import Store
 
 __all__ = ["TimeOffAnswer", "come_back", "list_time_off", "member_today", "planned_time_off",
@@ -38,9 +39,10 @@ class TimeOffAnswer:
     ok: bool = True
 
 
-def member_today(team: Team, member: Member, now: dt.datetime) -> dt.date:
-    """The member's calendar date at `now`, in their zone."""
-    return pendulum.instance(now).in_timezone(member_zone(team, member)).date()
+def member_today(store: Store, team: Team, member: Member, now: dt.datetime) -> dt.date:
+    """The member's calendar date at `now`, in their own zone when Slack gave one."""
+    zone = personal_zone(team, store.get_member_prefs(member.user_id))
+    return pendulum.instance(now).in_timezone(zone).date()
 
 
 def take_time_off(
@@ -48,7 +50,7 @@ def take_time_off(
 ) -> TimeOffAnswer:
     """`/standup away DAYS [reason]`: store the time off, or say what is wrong with it."""
     try:
-        request = parse_away(text, member_today(team, member, now))
+        request = parse_away(text, member_today(store, team, member, now))
     except ValueError as exc:
         return TimeOffAnswer(f"Nothing was saved: {escape_mrkdwn(str(exc))}.\nFor example: "
                              f"{USAGE}.", ok=False)
@@ -81,7 +83,7 @@ def time_off_lines(absences: list[Absence]) -> list[str]:
 
 def list_time_off(store: Store, team: Team, member: Member, now: dt.datetime) -> TimeOffAnswer:
     """`/standup away` alone: what is planned."""
-    planned = planned_time_off(store, member, member_today(team, member, now))
+    planned = planned_time_off(store, member, member_today(store, team, member, now))
     if not planned:
         return TimeOffAnswer(f"You have no time off planned. {USAGE}.")
     return TimeOffAnswer("\n".join(["Your time off:", *time_off_lines(planned)]))
@@ -90,7 +92,7 @@ def list_time_off(store: Store, team: Team, member: Member, now: dt.datetime) ->
 def come_back(store: Store, team: Team, member: Member, now: dt.datetime) -> TimeOffAnswer:
     """`/standup back`: end the time off under way (from today on you take part), or,
     when none is, cancel the next one planned."""
-    today = member_today(team, member, now)
+    today = member_today(store, team, member, now)
     planned = planned_time_off(store, member, today)
     current = [a for a in planned if a.start <= today.isoformat()]
     if current:

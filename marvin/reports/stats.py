@@ -198,19 +198,28 @@ def reminders_needed_by_date(
     task runs are summarized here the same way. Only complete runs of the reminder flow for
     `team` count: finished, for a known date, and past the mapping of `is_reminder_needed`
     (a run that failed before it says nothing about who had posted). When several runs
-    were for one date, the latest started wins.
+    were for one date, the latest started wins; a team that reminds each member in their
+    own zone has a run per zone (its `zone` parameter), so the latest of each zone counts
+    and they add up, unless a run for every member (no zone: by hand) was made that day.
     """
-    best: dict[str, tuple[dt.datetime, int]] = {}
+    best: dict[tuple[str, str | None], tuple[dt.datetime, int]] = {}
     for item in runs:
         run = item.run if isinstance(item, RunDetail) else item
         found = _reminders_needed(run, _summary_of(item), team)
         if found is None:
             continue
         date, needed = found
+        zone = run.parameters.get("zone")
+        key = (date, zone if isinstance(zone, str) else None)
         started = run.started_at or run.ended_at or _EPOCH
-        if date not in best or started >= best[date][0]:
-            best[date] = (started, needed)
-    return {date: needed for date, (_, needed) in best.items()}
+        if key not in best or started >= best[key][0]:
+            best[key] = (started, needed)
+    whole = {date: needed for (date, zone), (_, needed) in best.items() if zone is None}
+    by_zone: dict[str, int] = {}
+    for (date, zone), (_, needed) in best.items():
+        if zone is not None and date not in whole:
+            by_zone[date] = by_zone.get(date, 0) + needed
+    return whole | by_zone
 
 
 def has_summary(run: FlowRunRecord) -> bool:

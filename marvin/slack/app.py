@@ -32,6 +32,7 @@ from marvin.slack.interaction_calls import InteractionCalls
 from marvin.slack.interactivity import register_fallbacks
 from marvin.slack.listeners import register
 from marvin.slack.replays import ALREADY_RECEIVED, ReplayGuard
+from marvin.slack.user_events import register_user_events
 from marvin.store.base import Store, StoreError, deadline
 
 log = logging.getLogger("marvin.slack")
@@ -80,6 +81,7 @@ def build_app(
     app.marvin_digest_sync = digest_sync  # type: ignore[attr-defined]
     register(app, store, settings, now, calls, digest_sync)
     register_home(app, store, settings, now, calls)
+    register_user_events(app, store, now)
     register_fallbacks(app, calls)  # last: Bolt runs the first listener that matches
     if signing_secret is not None:  # HTTP requests can be told from forgeries
         verifier = SignatureVerifier(signing_secret)

@@ -390,6 +390,15 @@ class SlackWebChat(ChatAPI):
             lambda: self._client.conversations_join(channel=channel_id),
         )
 
+    def user_zone(self, user_id: str) -> str | None:
+        """``users.info``'s ``tz`` for `user_id` (None when the profile has none)."""
+        response = self._call(
+            "users.info", user_id, lambda: self._client.users_info(user=user_id)
+        )
+        user = response.get("user")
+        zone = user.get("tz") if isinstance(user, dict) else None
+        return zone if isinstance(zone, str) and zone else None
+
     def _call(
         self, method: str, target: str, send: Callable[[], SlackResponse], *, keyed: bool = False
     ) -> SlackResponse:

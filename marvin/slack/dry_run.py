@@ -85,6 +85,10 @@ class DryRunChat:
     def join_channel(self, channel_id: str) -> None:
         """Nothing to join without Slack."""
 
+    def user_zone(self, user_id: str) -> str | None:
+        """A dry run asks Slack nothing: the zone is unknown (the team's is used)."""
+        return None
+
 
 def _describe(channel: str, text: str, blocks: list[dict[str, Any]] | None) -> str:
     """The text (the notification) on the first line; a multi-line text continues on

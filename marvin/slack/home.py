@@ -1,4 +1,5 @@
-"""App Home over Slack: publish the Home tab, and answer its buttons and the schedule modal.
+"""App Home over Slack: publish the Home tab, and answer its buttons and modals (schedule,
+questions, time off).
 
 The views are built SDK-free (`marvin.interactions.app_home`, `.schedule_modal`); here
 are only the Slack calls around them. Every handler acks first: a button's trigger_id
@@ -10,17 +11,19 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from marvin.domain.models import Team
 from marvin.domain.names import check_team_name
 from marvin.domain.standup import is_user_id
 from marvin.interactions.app_home import (
     HOME_AWAY,
     HOME_BACK,
+    HOME_EDIT_QUESTIONS,
     HOME_EDIT_SCHEDULE,
     HOME_EDIT_UPDATE,
     HOME_JOIN,
@@ -30,8 +33,17 @@ from marvin.interactions.app_home import (
     home_view,
 )
 from marvin.interactions.away_modal import AWAY_VIEW, START, away_modal, read_away
+from marvin.interactions.questions_modal import (
+    QUESTIONS_VIEW,
+    QuestionsSubmission,
+    label_block,
+    questions_modal,
+    read_questions,
+    submitted_questions_team,
+)
 from marvin.interactions.schedule_modal import (
     SCHEDULE_VIEW,
+    ScheduleSubmission,
     read_schedule,
     schedule_modal,
     submitted_team,
@@ -136,13 +148,26 @@ def register_home(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:
         ack()
-        _open_schedule(home, client, body, str(action.get("value") or ""))
+        _open_admin_modal(home, client, body, str(action.get("value") or ""), SCHEDULE)
+
+    @app.action(HOME_EDIT_QUESTIONS)
+    def edit_questions(
+        ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
+    ) -> None:
+        ack()
+        _open_admin_modal(home, client, body, str(action.get("value") or ""), QUESTIONS)
 
     @app.view(SCHEDULE_VIEW)
     def save_schedule(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
-        _save_schedule(home, ack, client, _user_id(body), view)
+        _save_admin_modal(home, ack, client, _user_id(body), view, SCHEDULE)
+
+    @app.view(QUESTIONS_VIEW)
+    def save_questions(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
+        _save_admin_modal(home, ack, client, _user_id(body), view, QUESTIONS)
 
 
 def _standup_then_publish(home: HomeTab, client: WebClient, body: dict[str, Any],
@@ -200,7 +225,7 @@ def _save_away(home: HomeTab, ack: Ack, client: WebClient, user_id: str,
                     errors={START: "Join a standup team first (`/standup join`)."})
                 return
             team = resolve_team(home.store, home.settings, member.team)
-            submission = read_away(view, member_today(team, member, home.now()))
+            submission = read_away(view, member_today(home.store, team, member, home.now()))
             if submission.request is None:
                 ack(response_action="errors", errors=submission.errors)
                 return
@@ -217,7 +242,23 @@ def _save_away(home: HomeTab, ack: Ack, client: WebClient, user_id: str,
     home.publish(client, home.viewer(client, user_id), Notice(answer.text))
 
 
-def _open_schedule(home: HomeTab, client: WebClient, body: dict[str, Any], team: str) -> None:
+class AdminModal(NamedTuple):
+    """One of the admins' team modals: how to build it, read it back, and name it."""
+
+    build: Callable[[Team], dict[str, Any]]
+    read: Callable[[Team, dict[str, Any]], ScheduleSubmission | QuestionsSubmission]
+    team_of: Callable[[dict[str, Any]], str | None]
+    first_block: str  # where an error about the whole form is shown
+    what: str  # "schedule", "questions"
+
+
+SCHEDULE = AdminModal(schedule_modal, read_schedule, submitted_team, "zone", "schedule")
+QUESTIONS = AdminModal(questions_modal, read_questions, submitted_questions_team,
+                       label_block(1), "questions")
+
+
+def _open_admin_modal(home: HomeTab, client: WebClient, body: dict[str, Any], team: str,
+                      modal: AdminModal) -> None:
     if not _user_id(body):
         return
     viewer = home.viewer(client, _user_id(body))
@@ -228,42 +269,45 @@ def _open_schedule(home: HomeTab, client: WebClient, body: dict[str, Any], team:
         with deadline(HOME_BUDGET):
             the_team = resolve_team(home.store, home.settings, team)
         client.views_open(trigger_id=str(body.get("trigger_id") or ""),
-                          view=schedule_modal(the_team))
+                          view=modal.build(the_team))
     except UnknownTeamError:
         home.publish(client, viewer, Notice(f"Team {team} no longer exists."))
     except (StoreError, SlackApiError, OSError) as exc:
-        log.warning("schedule modal for %s not opened: %s", team, exc)
-        home.publish(client, viewer, Notice("Could not open the schedule; please try again."))
+        log.warning("%s modal for %s not opened: %s", modal.what, team, exc)
+        home.publish(client, viewer, Notice(f"Could not open the {modal.what}; please try "
+                                            "again."))
 
 
-def _save_schedule(home: HomeTab, ack: Ack, client: WebClient, user_id: str,
-                   view: dict[str, Any]) -> None:
-    team = submitted_team(view)
+def _save_admin_modal(home: HomeTab, ack: Ack, client: WebClient, user_id: str,
+                      view: dict[str, Any], modal: AdminModal) -> None:
+    team = modal.team_of(view)
+
+    def refuse(why: str) -> None:
+        ack(response_action="errors", errors={modal.first_block: why})
+
     if not user_id:
-        ack(response_action="errors", errors={"zone": "Marvin could not tell who sent this."})
+        refuse("Marvin could not tell who sent this.")
         return
     viewer = home.viewer(client, user_id)
     if team is None or not viewer.is_admin:
-        why = "This form is not one Marvin can read." if team is None else NOT_ADMIN
-        ack(response_action="errors", errors={"zone": why})
+        refuse("This form is not one Marvin can read." if team is None else NOT_ADMIN)
         return
     try:
         with deadline(HOME_BUDGET):
-            submission = read_schedule(resolve_team(home.store, home.settings, team), view)
+            submission = modal.read(resolve_team(home.store, home.settings, team), view)
             if submission.changed is None:
                 ack(response_action="errors", errors=submission.errors)
                 return
             home.store.save_team(submission.changed)
     except UnknownTeamError:
-        ack(response_action="errors", errors={"zone": f"Team {team} no longer exists."})
+        refuse(f"Team {team} no longer exists.")
         return
     except StoreError as exc:
-        log.warning("schedule of %s not saved: %s", team, exc)
-        ack(response_action="errors", errors={"zone": "Not saved: the store did not answer. "
-                                                      "Please try again."})
+        log.warning("%s of %s not saved: %s", modal.what, team, exc)
+        refuse("Not saved: the store did not answer. Please try again.")
         return
     ack()
-    home.publish(client, viewer, Notice(f"Saved the schedule of team {team}."))
+    home.publish(client, viewer, Notice(f"Saved the {modal.what} of team {team}."))
 
 
 def _user_id(body: dict[str, Any]) -> str:

@@ -293,3 +293,19 @@ class ChatAPI(Protocol):
             SlackError: The channel cannot be joined (private, archived, missing scope).
         """
         ...
+
+
+@runtime_checkable
+class UserZones(Protocol):
+    """Where a member's time zone comes from: their Slack profile (``users.info``).
+
+    Apart from `ChatAPI` because only per-member reminder zones need it; a chat that
+    cannot tell (a dry run) answers None, and the member falls back to the team's zone."""
+
+    def user_zone(self, user_id: str) -> str | None:
+        """The IANA zone of `user_id`'s Slack profile; None when the profile has none.
+
+        Raises:
+            SlackError: Slack could not be asked, or does not know the user.
+        """
+        ...

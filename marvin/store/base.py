@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Protocol, runtime_checkable
@@ -22,6 +22,7 @@ from marvin.domain.models import (
     ChannelRef,
     Delivery,
     Member,
+    MemberPrefs,
     SlotClaim,
     Team,
     Update,
@@ -158,6 +159,19 @@ class Store(Protocol):
     def absences_from(self, date: str) -> list[Absence]:
         """Everyone's time off ending on or after `date` in ONE query, sorted by
         (user id, start): what a run needs to tell who is away."""
+    # Member preferences (a Slack zone cache, the nudge choice) --------------
+    def get_member_prefs(self, user_id: str) -> MemberPrefs | None:
+        """What is kept about `user_id`, if anything."""
+
+    def list_member_prefs(self, user_ids: Sequence[str]) -> list[MemberPrefs]:
+        """What is kept about each of `user_ids` that has anything kept, in their order."""
+
+    def save_member_zone(self, user_id: str, tz: str | None, fetched_at: dt.datetime) -> None:
+        """Keep the zone Slack gave for `user_id` (None: its profile has none) and when it
+        was fetched, leaving the nudge choice as it is."""
+
+    def set_nudges(self, user_id: str, on: bool) -> None:
+        """Whether `user_id` gets nudges, leaving the zone as it is."""
 
     # Updates ---------------------------------------------------------------
     def append_update(
@@ -187,6 +201,10 @@ class Store(Protocol):
     def list_updates(self, team: str, date: str) -> list[Update]:
         """All updates of a team for a date in ONE query, sorted by user id."""
 
+    def list_updates_between(self, team: str, since: str, until: str) -> list[Update]:
+        """All updates of a team for the dates `since` to `until` (inclusive) in ONE
+        query, sorted by (date, user id): what the standup pages read."""
+
     def clear_update(self, team: str, date: str, user_id: str) -> Update | None:
         """Delete a member's update for a date; returns what was deleted (None if nothing)."""
 
@@ -215,6 +233,10 @@ class Store(Protocol):
 
     def list_deliveries(self, team: str, date: str) -> list[Delivery]:
         """Deliveries of a team for a date, sorted by (kind, target)."""
+
+    def list_deliveries_between(self, team: str, since: str, until: str) -> list[Delivery]:
+        """Deliveries of a team for the dates `since` to `until` (inclusive) in ONE query,
+        sorted by (date, kind, target)."""
 
     # Channels (a cache of Slack's name -> id) ---------------------------------
     def save_channel(self, channel: ChannelRef) -> None:

@@ -24,6 +24,8 @@ def default_team(settings: Settings) -> Team:
         reminder_time=settings.reminder_time,
         days=parse_days(settings.standup_days),
         channel=settings.standup_channel,
+        reminder_zone=settings.reminder_zone,
+        nudge_before=settings.nudge_before,
     )
 
 

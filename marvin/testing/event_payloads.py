@@ -17,7 +17,7 @@ import secrets
 import time
 from typing import Any
 
-__all__ = ["JSON_CONTENT_TYPE", "app_home_opened", "event_body"]
+__all__ = ["JSON_CONTENT_TYPE", "app_home_opened", "event_body", "user_change"]
 
 JSON_CONTENT_TYPE = "application/json"
 TEAM_ID = "T1"
@@ -50,3 +50,16 @@ def app_home_opened(user_id: str, *, tab: str = "home", view: Payload | None = N
     if view is not None:
         event["view"] = view
     return event
+
+
+def user_change(user_id: str, *, tz: str | None = "UTC", deleted: bool = False) -> Payload:
+    """The ``user_change`` event: the whole user object after a profile change (no ``tz``
+    key when `tz` is None, as for a profile without one)."""
+    user: Payload = {"id": user_id, "team_id": TEAM_ID, "name": user_id.lower(),
+                     "deleted": deleted, "real_name": f"User {user_id}",
+                     "profile": {"real_name": f"User {user_id}"}, "is_bot": False,
+                     "updated": int(time.time())}
+    if tz is not None:
+        user |= {"tz": tz, "tz_label": tz, "tz_offset": 0}
+    return {"type": "user_change", "user": user, "cache_ts": int(time.time()),
+            "event_ts": f"{time.time():.6f}"}

@@ -91,6 +91,7 @@ class SlackWorld:
         self._deleted_users: set[str] = set()
         self._unknown_users: set[str] = set()
         self._user_traits: dict[str, Answer] = {}  # users.info fields a test set
+        self._no_tz: set[str] = set()  # users.info without tz fields
         self._messages: dict[str, list[Answer]] = {}  # channel id -> oldest first
         self.views = ViewDesk()  # trigger ids, open modals and Home tabs
         self.edits_allowed = True  # False: the workspace forbids editing messages
@@ -150,6 +151,10 @@ class SlackWorld:
         if tz is not None:
             traits["tz"] = tz
         self._user_traits[user_id] = traits
+
+    def drop_tz(self, user_id: str) -> None:
+        """A profile without a time zone: ``users.info`` answers it with no ``tz`` field."""
+        self._no_tz.add(user_id)
 
     def add_chatter(self, ref: str, count: int, ts: Callable[[], str]) -> None:
         """`count` messages by someone else in a channel (a busy #general)."""
@@ -375,13 +380,17 @@ class SlackWorld:
             return _error("user_not_found")
         name = user.lower()
         profile = {"real_name": f"User {user}", "display_name": name}
-        return {"ok": True, "user": {
+        found: Answer = {
             "id": user, "team_id": "T1", "name": name, "real_name": profile["real_name"],
             "deleted": user in self._deleted_users, "is_bot": user == BOT_USER_ID,
             "tz": "UTC", "tz_label": "Coordinated Universal Time", "tz_offset": 0,
             "is_admin": False, "is_owner": False, "is_primary_owner": False,
             "profile": profile, **self._user_traits.get(user, {}),
-        }}
+        }
+        if user in self._no_tz:
+            for key in ("tz", "tz_label", "tz_offset"):
+                found.pop(key)
+        return {"ok": True, "user": found}
 
 
 def _error(code: str) -> Answer:

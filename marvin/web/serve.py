@@ -20,9 +20,11 @@ from marvin.slack.app import dispatch
 from marvin.store.base import Store, deadline
 from marvin.store.firestore.indexes import QUERIES, missing_indexes
 from marvin.store.run_history import RunHistory
+from marvin.store.teams import default_team
 from marvin.web.dashboard import dashboard_routes
 from marvin.web.http import SlackHandler, build_web_app
 from marvin.web.shutdown import finish_runs
+from marvin.web.standup_pages import standup_routes
 
 if TYPE_CHECKING:
     from starlette.routing import Route
@@ -38,6 +40,10 @@ after 4 s and counts that as a failure without reading anything: a dead or froze
 must be reported as a 503 well before then (`marvin.web.http` also cuts the check at 2 s)."""
 
 
+HEALTH_PROBE_TEAM = "marvin-health-probe"
+"""The team /healthz reads (it need not exist): a round trip that costs one read."""
+
+
 def check_health(
     store: Store,
     scheduler_running: Callable[[], bool],
@@ -47,7 +53,9 @@ def check_health(
     scheduler, and in Socket Mode the socket (not ok while it is down); never raises."""
     try:
         with deadline(HEALTH_STORE_BUDGET):
-            store.list_teams()
+            # one document, whatever the number of teams: the probe runs every 30 s, and
+            # on Firestore each document read is billed
+            store.get_team(HEALTH_PROBE_TEAM)
         store_ok = True
     except Exception as exc:  # report, do not raise: this is the health check
         log.warning("health check: store unreachable: %s", exc)
@@ -85,7 +93,7 @@ def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None)
                 slack_handler,
                 functools.partial(check_health, marvin.store, lambda: scheduler.running,
                                   socket.status if socket is not None else None),
-                extra_routes=_dashboard_routes(settings, marvin.history),
+                extra_routes=_dashboard_routes(settings, marvin.store, marvin.history),
                 slack_threads=settings.slack_thread_count(),
             )
             scheduler.start()
@@ -172,9 +180,11 @@ def slack_requests(
         socket.close()
 
 
-def _dashboard_routes(settings: Settings, history: RunHistory) -> list[Route]:
+def _dashboard_routes(settings: Settings, store: Store, history: RunHistory) -> list[Route]:
     token = settings.dashboard_token.get_secret_value() if settings.dashboard_token else None
     log.info(
-        "runs dashboard at /runs" if token else "runs dashboard off: set MARVIN_DASHBOARD_TOKEN"
+        "dashboard at /runs and /standups" if token
+        else "dashboard off: set MARVIN_DASHBOARD_TOKEN"
     )
-    return dashboard_routes(history, token)
+    return [*dashboard_routes(history, token),
+            *standup_routes(store, history, token, default_team(settings))]

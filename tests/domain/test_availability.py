@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from marvin.domain.availability import absence_on, away_on, is_taking_part, member_zone
-from marvin.domain.models import Absence, Member, Team, Update
+from marvin.domain.availability import absence_on, away_on, is_taking_part
+from marvin.domain.models import Absence, Member, MemberPrefs, Team, Update
+from marvin.domain.zones import personal_zone
 
 ALICE, BOB = Member("U1", "ops"), Member("U2", "ops")
 # Over the end of British summer time (25 October 2026) and over the new year.
@@ -39,5 +40,9 @@ def test_away_on_names_each_member_once_with_their_reason() -> None:
     assert absence_on("U1", "2026-10-26", [overlapping, AUTUMN]) == AUTUMN
 
 
-def test_a_members_zone_is_the_teams() -> None:
-    assert member_zone(Team(timezone="Pacific/Kiritimati"), ALICE) == "Pacific/Kiritimati"
+def test_a_members_dates_are_in_their_slack_zone_else_the_teams() -> None:
+    team = Team(timezone="Pacific/Kiritimati")  # reminded in the team's zone
+    assert personal_zone(team, MemberPrefs("U1", tz="Pacific/Pago_Pago")) == "Pacific/Pago_Pago"
+    assert personal_zone(team, MemberPrefs("U1")) == "Pacific/Kiritimati"
+    assert personal_zone(team, MemberPrefs("U1", tz="Mars/Olympus")) == "Pacific/Kiritimati"
+    assert personal_zone(team, None) == "Pacific/Kiritimati"

@@ -6,6 +6,7 @@ Four members on the default team (UTC, mon-fri, 09:00, reminders at 08:30); Mond
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 import pytest
@@ -26,6 +27,7 @@ from tests.flows.conftest import (
     add_members,
     post_update,
 )
+from tests.flows.test_nudge_flow import NUDGE_AT
 from tests.flows.test_reminder_flow import child, dm_opened_for
 from tests.flows.test_standup_flow import texts
 
@@ -50,18 +52,57 @@ def run(name: str, make_services: MakeServices) -> FlowRun:
     return run_flow(name, {"team": TEAM}, make_services(), executor=LocalExecutor())
 
 
-def test_away_and_skipping_members_get_no_reminder(
-    store: Store, standin: SlackStandIn, make_services: MakeServices
+@pytest.mark.parametrize(("flow", "decides", "at"), [
+    ("reminder", "is_reminder_needed", REMINDER_AT), ("nudge", "is_nudge_needed", NUDGE_AT)])
+def test_away_and_skipping_members_get_no_reminder_and_no_nudge(
+    store: Store, standin: SlackStandIn, make_services: MakeServices, clock: FixedClock,
+    flow: str, decides: str, at: dt.datetime,
 ) -> None:
     seed(store)
+    clock.at = at
 
-    result = run("reminder", make_services)
+    result = run(flow, make_services)
 
     assert result.state.is_successful(), result.state
+    assert result.task_run("report").result == f"1 {flow}(s) sent, 3 not needed"
     assert dm_opened_for(standin) == ["U0001"]  # away tomorrow, not today
     for user_id in ("U0003", "U0004"):
-        needed = child(result, "is_reminder_needed", user_id).state
+        needed = child(result, decides, user_id).state
         assert needed.is_skipped() and "away or skipped" in str(needed.message)
+
+
+def test_a_member_already_past_the_holiday_is_reminded_for_the_next_day(
+    store: Store, standin: SlackStandIn, make_services: MakeServices, clock: FixedClock
+) -> None:
+    """Monday is the team's holiday; at 18:30 UTC it is Tuesday 08:30 in Kiritimati, so
+    the run for that zone reminds its member for Tuesday's standup, not nobody."""
+    add_members(store)
+    holiday_team(store, reminder_zone="member")
+    clock.at = dt.datetime(2026, 6, 8, 18, 30, tzinfo=dt.UTC)
+    store.save_member_zone("U0001", "Pacific/Kiritimati", clock.at)
+    params = {"team": TEAM, "zone": "Pacific/Kiritimati"}
+
+    result = run_flow("reminder", params, make_services(), executor=LocalExecutor())
+
+    assert result.state.is_successful(), result.state
+    assert result.task_run("get_standup_date").result == "2026-06-09"
+    assert dm_opened_for(standin) == ["U0001"]
+    team_zone = run_flow("reminder", {"team": TEAM, "zone": "UTC"}, make_services(),
+                         executor=LocalExecutor())
+    assert team_zone.task_run("get_standup_date").state.is_skipped()  # Monday there
+
+
+def test_no_nudges_on_a_team_holiday(
+    store: Store, standin: SlackStandIn, make_services: MakeServices, clock: FixedClock
+) -> None:
+    add_members(store)
+    holiday_team(store, nudge_before=15)
+    clock.at = NUDGE_AT
+
+    result = run("nudge", make_services)
+
+    assert result.task_run("get_standup_date").state.is_skipped()
+    assert standin.calls_to("chat.postMessage") == []
 
 
 def test_no_reminders_on_a_team_holiday(

@@ -6,6 +6,7 @@ import pytest
 
 from flows import FLOW_NAMES, get_flow
 from marvin.domain.run_names import (
+    NUDGE_FLOW,
     REMINDER_FLOW,
     REMINDER_NEEDED_TASK,
     STANDUP_DATE_TASK,
@@ -14,13 +15,14 @@ from marvin.domain.run_names import (
 
 
 def test_each_flow_is_found_by_the_name_it_records_runs_under() -> None:
-    assert FLOW_NAMES == (REMINDER_FLOW, STANDUP_FLOW)
+    assert FLOW_NAMES == (REMINDER_FLOW, STANDUP_FLOW, NUDGE_FLOW)
     for name in FLOW_NAMES:
         assert get_flow(name).name == name
 
 
 def test_an_unknown_flow_names_the_known_ones() -> None:
-    with pytest.raises(ValueError, match="unknown flow 'nope': expected one of reminder, standup"):
+    expected = "unknown flow 'nope': expected one of reminder, standup, nudge"
+    with pytest.raises(ValueError, match=expected):
         get_flow("nope")
 
 

@@ -1,7 +1,7 @@
 """`/standup away|back`: time off as typed, stored as absences, listed, ended early.
 
 Fixed aware clocks (never today): Friday 20 November 2026 in London unless a test says
-otherwise; dates are read in the member's zone (the team's).
+otherwise; dates are read in the member's zone (the team's until Slack gave theirs).
 """
 
 from __future__ import annotations
@@ -103,6 +103,23 @@ def test_dates_are_read_in_the_members_zone_not_utc(sqlite_store: SqliteStore) -
     away(sqlite_store, "away tomorrow..tue", now=now)
     assert sqlite_store.list_absences(USER) == [Absence(USER, "2026-11-01", "2026-11-03")]
     assert "in the past" in away(sqlite_store, "away 2026-10-30", now=now)
+
+
+def test_dates_are_read_in_the_zone_slack_gave_the_member(sqlite_store: SqliteStore) -> None:
+    """A New York team, a member whose Slack zone is Pacific/Kiritimati (UTC+14): at 12:00
+    UTC on Monday 8 June it is already Tuesday for them, whatever the team's reminder
+    mode; a zone Slack never gave, or one that is no zone, leaves the team's."""
+    sqlite_store.save_team(Team("nyc", timezone="America/New_York"))
+    sqlite_store.save_member(Member(USER, "nyc", "alice"))
+    now = dt.datetime(2026, 6, 8, 12, 0, tzinfo=dt.UTC)
+    away(sqlite_store, "away today", now=now)
+    assert sqlite_store.list_absences(USER) == [Absence(USER, "2026-06-08", "2026-06-08")]
+    sqlite_store.save_member_zone(USER, "Pacific/Kiritimati", now)
+    away(sqlite_store, "away today", now=now)
+    assert [a.start for a in sqlite_store.list_absences(USER)] == ["2026-06-08", "2026-06-09"]
+    assert "in the past" in away(sqlite_store, "away 2026-06-08", now=now)
+    sqlite_store.save_member_zone(USER, "Not/AZone", now)
+    assert away(sqlite_store, "away 2026-06-08", now=now).startswith("You are away")
 
 
 def test_away_alone_lists_only_what_is_not_over(store: SqliteStore) -> None:

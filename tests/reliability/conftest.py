@@ -175,3 +175,5 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     opened.close()
 
 
+# The private emulator's fixtures, for the modules that kill or freeze it.
+from tests.reliability.private_emulator import firestore, private_emulator  # noqa: E402,F401

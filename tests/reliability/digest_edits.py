@@ -14,10 +14,16 @@ from typing import Any, cast
 import httpx
 
 from marvin.engine import FlowRun, LocalExecutor
+from marvin.interactions.app_home import HOME_EDIT_UPDATE
 from marvin.slack.app import App, build_app, dispatch
 from marvin.slack.digest_sync_runner import DigestSyncRunner
 from marvin.store import Store
-from marvin.testing.interaction_payloads import interaction_body, view_submission
+from marvin.testing.interaction_payloads import (
+    block_actions_in_view,
+    button_action,
+    interaction_body,
+    view_submission,
+)
 from marvin.testing.server import serve_in_thread
 from marvin.testing.signing import signed_headers, slash_command_body
 from marvin.testing.slack_api import SlackStandIn
@@ -76,11 +82,17 @@ class SlashCommands:
         assert response.status_code == 200, response.text
         return str(response.json()["text"])
 
-    def submit_form(self, user_id: str, answers: dict[str, str | None]) -> dict[str, Any]:
-        """`/standup` with no text (the modal opens), then Save with `answers` by question
-        id; returns the submission's ack."""
+    def submit_form(self, user_id: str, answers: dict[str, str | None], *,
+                    from_home: str | None = None) -> dict[str, Any]:
+        """`/standup` with no text (or, given the date, the Home tab's Edit button) opens
+        the modal, then Save with `answers` by question id; returns the submission's ack."""
         views = self.standin.world.views
-        body = slash_command_body(text="", user_id=user_id, trigger_id=views.issue())
+        if from_home is None:
+            body = slash_command_body(text="", user_id=user_id, trigger_id=views.issue())
+        else:
+            click = button_action(HOME_EDIT_UPDATE, from_home)
+            body = interaction_body(block_actions_in_view(user_id, click, views.issue(),
+                                                          {"id": "VHOME", "type": "home"}))
         opened = self.http.post("/slack/events", content=body,
                                 headers=signed_headers(SIGNING_SECRET, body))
         assert opened.status_code == 200, opened.text

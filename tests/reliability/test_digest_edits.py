@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from marvin.delivery.records import Sent, read_detail
 from marvin.domain.models import DeliveryKind
 from marvin.store import Store
@@ -204,8 +206,9 @@ def test_over_socket_mode_an_edit_updates_the_digest_too(
     assert "late over the socket" in str(edit.params["blocks"])
 
 
+@pytest.mark.parametrize("opened_by", ["/standup", "the Home tab"])
 def test_a_late_answer_in_the_modal_joins_the_posted_digest(
-    store: Store, standin: SlackStandIn
+    store: Store, standin: SlackStandIn, opened_by: str
 ) -> None:
     add_members(store, ("U0001", "U0002"))
     post_update(store, "U0001", "did the first thing")
@@ -213,8 +216,9 @@ def test_a_late_answer_in_the_modal_joins_the_posted_digest(
     standin.reset_calls()
 
     with slash_commands(standin, store, LATER) as slack:
+        home = DATE if opened_by == "the Home tab" else None
         ack = slack.submit_form("U0002", {"q1": "wrote the modal", "q2": "review it",
-                                          "q3": None})
+                                          "q3": None}, from_home=home)
         slack.drain()
 
     assert ack.get("response_action") == "update"  # the "Saved" view

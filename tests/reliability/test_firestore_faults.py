@@ -1,6 +1,7 @@
 """Faults of the store: the Firestore emulator killed (or frozen) under a working Marvin.
 
-This module runs a PRIVATE emulator (its own port, not the session's), because it kills
+These tests run on a PRIVATE emulator (its own port, not the session's; see
+`tests/reliability/private_emulator.py`), because they kill
 it: SIGKILL of the whole JVM (the store is gone: connections refused), then a restart on
 the same port. The emulator keeps its data in memory only, so a restart comes back EMPTY:
 checks that need the data to survive the outage (a re-run must skip what was sent) use a
@@ -18,255 +19,50 @@ seconds. The `/standup` outage runs the production wiring and the default timeou
 from __future__ import annotations
 
 import functools
-import os
-import signal
-import subprocess
-import threading
-import time
-import uuid
 from collections import Counter
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, cast
 
-import httpx
-import pytest
-
-from marvin.app import build_store
 from marvin.domain.digest import digest_messages
-from marvin.domain.models import Update
-from marvin.engine import FlowRun, ThreadExecutor
-from marvin.interactions.standup_command import NOT_SAVED, UNCONFIRMED
-from marvin.slack.app import build_app, dispatch
+from marvin.engine import ThreadExecutor
+from marvin.interactions.standup_command import UNCONFIRMED
 from marvin.store import Store, StoreError
 from marvin.store.firestore.store import FirestoreStore
 from marvin.store.sqlite.store import SqliteStore
 from marvin.store.teams import resolve_team
-from marvin.testing.server import serve_in_thread
-from marvin.testing.signing import signed_headers, slash_command_body
 from marvin.testing.slack_api import SlackStandIn
-from marvin.web.http import build_web_app
-from marvin.web.serve import check_health
 from tests.reliability.conftest import (
     ALERTS,
     DATE,
-    REMINDER_AT,
-    SIGNING_SECRET,
     STANDUP_AT,
     TEAM,
     add_members,
-    make_settings,
     post_update,
-    run,
     services_on,
 )
-from tests.support import firestore_emulator as emulator
+from tests.reliability.private_emulator import (
+    CHANNEL,
+    MEMBERS,
+    NEEDING,
+    OLD,
+    POSTED,
+    SLACK_DEADLINE,
+    Firestore,
+    answer_text,
+    assert_failed_cleanly,
+    dm_counts,
+    run_bounded,
+    serve_standup,
+    standup,
+    wait_until_back,
+    when_first_call,
+)
 from tests.support.firestore_faults import FirestoreFaults
-
-STORE_TIMEOUT = 1.0  # seconds per store call in the flow tests (production: 10)
-WAIT = 30.0  # every other wait is bounded by this
-CHANNEL = "#general"
-SLACK_DEADLINE = 3.0  # seconds Slack waits for a slash command's answer
-
-
-# The private emulator ---------------------------------------------------------------------
-
-
-class Emulator:
-    """A Firestore emulator of this module's own, on a fixed port: kill, restart, freeze."""
-
-    def __init__(self, port: int, log: Path) -> None:
-        self.port, self.log = port, log
-        self.host = f"{emulator.HOST}:{port}"
-        self.proc: subprocess.Popen[bytes] | None = None
-        self.frozen = False
-        self.faults = 0
-
-    def start(self) -> None:
-        self.proc = emulator.start(self.port, log=self.log)
-        emulator.wait_ready(self.host, timeout=60, proc=self.proc)
-
-    @property
-    def up(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def kill(self) -> None:
-        """SIGKILL the JVM (its whole process group): gone, with all its data."""
-        assert self.proc is not None
-        self.thaw()
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-        self.faults += 1
-
-    def freeze(self) -> None:
-        """SIGSTOP the JVM: connections stay open, nothing answers."""
-        assert self.proc is not None and self.up
-        os.killpg(self.proc.pid, signal.SIGSTOP)
-        self.frozen = True
-        self.faults += 1
-        deadline = time.monotonic() + 5  # SIGSTOP is asynchronous: wait for every thread
-        while not _all_threads_stopped(self.proc.pid):
-            assert time.monotonic() < deadline, "the emulator's JVM did not stop"
-            time.sleep(0.01)
-
-    def thaw(self) -> None:
-        if self.frozen and self.proc is not None:
-            os.killpg(self.proc.pid, signal.SIGCONT)
-            self.frozen = False
-
-    def ensure_up(self) -> None:
-        self.thaw()
-        if not self.up:
-            self.start()
-
-    def stop(self) -> None:
-        self.thaw()
-        if self.proc is not None:
-            emulator.stop(self.proc)
-
-
-def _all_threads_stopped(pid: int) -> bool:
-    """Every thread of `pid` is in state T (stopped), per /proc (Linux, as the emulator)."""
-    for stat in Path(f"/proc/{pid}/task").glob("*/stat"):
-        try:
-            state = stat.read_text().rsplit(")", 1)[1].split()[0]
-        except (OSError, IndexError):
-            continue  # a thread that just ended
-        if state not in ("T", "t"):
-            return False
-    return True
-
-
-@pytest.fixture(scope="module")
-def private_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    log = tmp_path_factory.mktemp("private-firestore") / "emulator.log"
-    em = Emulator(emulator.free_port(), log)
-    try:
-        em.start()
-    except emulator.EmulatorError as exc:
-        pytest.fail(str(exc), pytrace=False)
-    try:
-        yield em
-    finally:
-        em.stop()
-
-
-@dataclass
-class Firestore:
-    """This test's project on the private emulator; `connect` opens stores on it."""
-
-    emulator: Emulator
-    project: str
-    opened: list[FirestoreStore]
-
-    def connect(self, timeout: float = STORE_TIMEOUT) -> FirestoreStore:
-        """A store on this project whose calls go through a `FirestoreFaults` (its public
-        ``intercept`` seam; see `answer_lost`)."""
-        store = FirestoreStore(project=self.project, timeout=timeout, intercept=FirestoreFaults())
-        self.opened.append(store)
-        return store
-
-    def warm_up(self) -> None:
-        """The first call into a (re)started JVM takes ~1-4 s: pay it outside any timing."""
-        self.connect(timeout=WAIT).list_teams()
-
-
-@pytest.fixture
-def firestore(
-    private_emulator: Emulator, monkeypatch: pytest.MonkeyPatch, tally: Counter[str]
-) -> Iterator[Firestore]:
-    """A fresh project on the private emulator (restarted if a test killed it)."""
-    private_emulator.ensure_up()
-    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", private_emulator.host)
-    faults_before = private_emulator.faults
-    fs = Firestore(private_emulator, f"faults-{uuid.uuid4().hex[:10]}", [])
-    fs.warm_up()
-    try:
-        yield fs
-    finally:
-        private_emulator.thaw()
-        for store in fs.opened:
-            store.close()
-        tally["faults injected"] += private_emulator.faults - faults_before
-
-
-def wait_until_back(store: Store) -> float:
-    """Poll `store` until a call succeeds (gRPC reconnects with backoff); seconds taken."""
-    started = time.monotonic()
-    while True:
-        try:
-            store.list_teams()
-            return time.monotonic() - started
-        except StoreError:
-            if time.monotonic() - started > WAIT:
-                raise
-            time.sleep(0.1)
-
-
-def when_first_call(slack: SlackStandIn, method: str, channel_prefix: str,
-                    then: Callable[[], None]) -> threading.Thread:
-    """A thread that runs `then` as soon as a `method` call to such a channel reaches Slack."""
-
-    def watch() -> None:
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline:
-            wanted = slack.world.canonical(channel_prefix)  # "#general" is posted to by id
-            if any(slack.world.canonical(str(c.params.get("channel", ""))).startswith(wanted)
-                   for c in slack.calls_to(method)):
-                then()
-                return
-            time.sleep(0.005)
-
-    thread = threading.Thread(target=watch, name="fault-injector", daemon=True)
-    thread.start()
-    return thread
-
-
-def run_bounded(name: str, parameters: dict[str, object], services: Any,
-                executor: Any) -> tuple[FlowRun, float]:
-    """Run a flow in a thread; fail if it hangs past WAIT or if anything escapes it."""
-    result: list[FlowRun] = []
-    escaped: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            result.append(run(name, parameters, services, executor))
-        except BaseException as exc:  # noqa: BLE001 - reported below: nothing may escape
-            escaped.append(exc)
-
-    started = time.monotonic()
-    thread = threading.Thread(target=target, name=f"{name}-run", daemon=True)
-    thread.start()
-    thread.join(WAIT)
-    elapsed = time.monotonic() - started
-    assert not thread.is_alive(), f"the {name} run hung for more than {WAIT:.0f} s"
-    assert not escaped, f"an exception escaped the {name} run: {escaped[0]!r}"
-    return result[0], elapsed
-
-
-def assert_failed_cleanly(flow_run: FlowRun) -> None:
-    """Failed, every task run (mapped children included) finished with a state."""
-    assert flow_run.state.is_failed(), flow_run.state
-    unfinished = [t.name for t in flow_run.all_task_runs() if not t.state.is_finished()]
-    assert unfinished == []
-
-
-def dm_counts(slack: SlackStandIn) -> Counter[str]:
-    return Counter(
-        str(params["channel"]).removeprefix("D")
-        for params in slack.posted_messages()
-        if str(params.get("channel", "")).startswith("D")
-    )
-
 
 # (a) the store dies in the middle of a reminder run -----------------------------------------
 
-MEMBERS = tuple(f"U{5000 + i}" for i in range(5))
-POSTED = MEMBERS[0]
-NEEDING = MEMBERS[1:]
 
 
 def test_store_killed_mid_reminder_run_fails_cleanly_and_reminds_nobody_twice(
@@ -426,210 +222,6 @@ def test_after_a_store_outage_mid_digest_a_rerun_posts_nothing_more(
     assert again.task_run("post_digest").state.is_skipped()
     assert len(standin.posted_messages(CHANNEL)) == parts  # whole, once
 
-
-# (b) + (c) one outage under a server and a scheduler, as `marvin serve` would live it -------
-
-OLD, NEW = "U5200", "U5201"
-
-
-def standup(http: httpx.Client, user: str, text: str) -> tuple[httpx.Response, float]:
-    body = slash_command_body(text=text, user_id=user, user_name=f"name-{user}")
-    started = time.monotonic()
-    response = http.post("/slack/events", content=body,
-                         headers=signed_headers(SIGNING_SECRET, body))
-    return response, time.monotonic() - started
-
-
-def test_healthz_reports_a_frozen_store_before_dockers_probe_gives_up(
-    firestore: Firestore,
-) -> None:
-    """A deadline check: the probe's own 4 s timeout (Dockerfile). Before, /healthz waited
-    out the store's 10 s timeout, and the probe timed out instead of reading the 503."""
-    store = firestore.connect(timeout=10.0)  # the production timeout
-    store.list_teams()
-    web = build_web_app(None, lambda: check_health(store, lambda: True))
-    with serve_in_thread(web) as (url, _stop):
-        firestore.emulator.freeze()
-        try:
-            response = httpx.get(f"{url}/healthz", timeout=4.0)
-        finally:
-            firestore.emulator.thaw()
-        assert response.status_code == 503
-        assert response.json() == {"ok": False, "store": False, "scheduler": True}
-        assert httpx.get(f"{url}/healthz", timeout=WAIT).status_code == 200  # thawed
-
-
-def answer_text(response: httpx.Response) -> str:
-    assert response.status_code == 200, response.text
-    payload = response.json()
-    assert payload["response_type"] == "ephemeral", payload
-    return str(payload["text"])
-
-
-def serve_standup(store: FirestoreStore, standin: SlackStandIn) -> Any:
-    """The real app over HTTP on `store`: a context manager yielding an httpx client."""
-
-    @contextmanager
-    def served() -> Iterator[httpx.Client]:
-        bolt = build_app(make_settings(standin.url), store, lambda: REMINDER_AT)
-        web = build_web_app(functools.partial(dispatch, bolt), lambda: {"ok": True},
-                            slack_threads=16)
-        with (
-            serve_in_thread(web) as (url, _stop),
-            httpx.Client(base_url=url, timeout=WAIT) as http,
-        ):
-            yield http
-
-    return served()
-
-
-@dataclass(frozen=True)
-class Outage:
-    """What one store outage did to `/standup` and to the digest, and how both recovered."""
-
-    standups: dict[str, tuple[httpx.Response, float]]  # user -> (answer, seconds taken)
-    digest_down: FlowRun  # the digest run during the outage
-    digest_down_seconds: float
-    posted_down: list[dict[str, Any]]  # to the digest channel, during the outage
-    alerts_down: list[dict[str, Any]]
-    back_after: float  # seconds from the restart until the running app's store answered
-    standup_after: str  # the answer to a /standup once the store is back
-    updates_after: list[Update]
-    digests_after: list[FlowRun]  # two runs after recovery
-    posted_after: list[dict[str, Any]]
-
-
-@pytest.fixture(scope="module")
-def outage(private_emulator: Emulator) -> Iterator[Outage]:
-    """Kill the store under a `/standup` server wired as `marvin serve` wires it (Firestore,
-    the default 10 s timeout) while the digest flow runs too; restart it (empty) under them.
-    """
-    private_emulator.ensure_up()
-    with (
-        pytest.MonkeyPatch.context() as env,
-        SlackStandIn() as slack,
-    ):
-        env.setenv("FIRESTORE_EMULATOR_HOST", private_emulator.host)
-        project = f"faults-{uuid.uuid4().hex[:10]}"
-        settings = make_settings(slack.url, store="firestore", google_cloud_project=project)
-        app_store = build_store(settings)  # production timeout
-        flow_store = FirestoreStore(project=project, timeout=STORE_TIMEOUT)
-        services = services_on(slack.url, flow_store, at=STANDUP_AT)
-        params: dict[str, object] = {"team": TEAM, "standup_channel": CHANNEL}
-        try:
-            bolt = build_app(settings, app_store, lambda: REMINDER_AT)
-            web = build_web_app(functools.partial(dispatch, bolt), lambda: {"ok": True},
-                                slack_threads=settings.slack_thread_count())
-            with (
-                serve_in_thread(web) as (url, _stop),
-                httpx.Client(base_url=url, timeout=WAIT) as http,
-                ThreadPoolExecutor(2) as pool,
-            ):
-                app_store.list_teams()  # the cold JVM's first call, outside the timings
-                flow_store.list_teams()
-                assert "Thanks" in answer_text(standup(http, OLD, "before the outage")[0])
-
-                private_emulator.kill()
-                pending = {u: pool.submit(standup, http, u, f"{u} during the outage")
-                           for u in (OLD, NEW)}
-                digest_down, digest_down_seconds = run_bounded("standup", params, services,
-                                                               ThreadExecutor(2))
-                standups = {u: future.result(timeout=WAIT) for u, future in pending.items()}
-                posted_down = slack.posted_messages(CHANNEL)
-                alerts_down = slack.posted_messages(ALERTS)
-
-                private_emulator.start()  # empty: the emulator keeps nothing across a restart
-                back_after = wait_until_back(app_store)
-                wait_until_back(flow_store)
-                standup_after = answer_text(standup(http, NEW, "after the outage")[0])
-                updates_after = flow_store.list_updates(TEAM, DATE)
-                add_members(flow_store, MEMBERS)  # data written after the restart
-                post_update(flow_store, MEMBERS[1], "written after the restart")
-                digests_after = [run_bounded("standup", params, services, ThreadExecutor(2))[0]
-                                 for _ in range(2)]
-                posted_after = slack.posted_messages(CHANNEL)
-        finally:
-            app_store.close()
-            flow_store.close()
-    yield Outage(standups, digest_down, digest_down_seconds, posted_down, alerts_down,
-                 back_after, standup_after, updates_after, digests_after, posted_after)
-
-
-def test_standup_while_store_is_down_answers_not_saved(
-    outage: Outage, tally: Counter[str]
-) -> None:
-    tally["faults injected"] += 1
-    tally["slash commands during a store outage"] += len(outage.standups)
-    assert set(outage.standups) == {OLD, NEW}
-    for response, _ in outage.standups.values():
-        text = answer_text(response)
-        assert text == NOT_SAVED
-        assert "Thanks" not in text
-
-
-def test_standup_works_again_once_the_store_is_back(outage: Outage) -> None:
-    """The running app recovers by itself; nothing from the outage resurfaces."""
-    assert outage.back_after < WAIT
-    assert "Thanks" in outage.standup_after
-    assert [(u.user_id, u.entries) for u in outage.updates_after] == [
-        (NEW, ("after the outage",))
-    ]
-
-
-def test_standup_answers_within_slacks_deadline_while_store_is_down(outage: Outage) -> None:
-    """The production wiring keeps the store's 10 s timeout for flows, but `/standup`
-    gives the store `marvin.interactions.standup_command.STORE_BUDGET` (2 s), so the user
-    reads Marvin's "not saved" rather than Slack's own timeout error."""
-    took = {user: round(seconds, 1) for user, (_, seconds) in outage.standups.items()}
-    assert max(took.values()) < SLACK_DEADLINE, f"seconds to answer: {took}"
-
-
-def test_standup_while_store_hangs_answers_not_saved_and_writes_nothing(
-    firestore: Firestore, standin: SlackStandIn
-) -> None:
-    """A frozen store (SIGSTOP) comes back with its data: nothing half-written in it."""
-    store = firestore.connect(timeout=2.0)
-    with serve_standup(store, standin) as http:
-        assert "Thanks" in answer_text(standup(http, OLD, "before")[0])
-        firestore.emulator.freeze()
-        with ThreadPoolExecutor(2) as pool:
-            during = dict(zip((OLD, NEW), pool.map(
-                lambda user: standup(http, user, f"{user} during"), (OLD, NEW)), strict=True))
-        firestore.emulator.thaw()
-        answers = {user: (answer_text(r), round(t, 2)) for user, (r, t) in during.items()}
-        assert all(text == NOT_SAVED for text, _ in answers.values()), answers
-        wait_until_back(store)
-        time.sleep(0.5)  # anything the frozen server had queued is applied by now
-        assert store.get_member(NEW) is None, answers  # not joined either
-        assert [(u.user_id, u.entries) for u in store.list_updates(TEAM, DATE)] == [
-            (OLD, ("before",))
-        ]
-        again = answer_text(standup(http, OLD, "during, again")[0])
-    assert "(part 2)" in again
-    assert store.list_updates(TEAM, DATE)[0].entries == ("before", "during, again")
-
-
-def test_digest_with_store_down_fails_cleanly(outage: Outage, tally: Counter[str]) -> None:
-    tally["runs"] += 1
-    assert_failed_cleanly(outage.digest_down)
-    assert outage.digest_down_seconds < 10, outage.digest_down_seconds
-    assert "Firestore" in str(outage.digest_down.task_run("get_digest_date").state.message)
-    assert outage.posted_down == []
-    assert len(outage.alerts_down) == 1  # the failed run alerts (Slack is fine)
-
-
-def test_digest_after_recovery_is_posted_exactly_once(
-    outage: Outage, tally: Counter[str]
-) -> None:
-    """Re-run twice with data written after the restart: one digest, then a skip."""
-    tally["runs"] += len(outage.digests_after)
-    tally["duplicates"] += max(0, len(outage.posted_after) - 1)
-    tally["messages lost"] += 1 if not outage.posted_after else 0
-    states = [r.task_run("post_digest").state.name for r in outage.digests_after]
-    assert states == ["Success", "Skipped"]
-    assert len(outage.posted_after) == 1
-    blocks = str(outage.posted_after[0]["blocks"])
-    assert "written after the restart" in blocks and "after the outage" in blocks
 
 
 # A write that lands, but whose answer is lost --------------------------------------------------

@@ -4,8 +4,9 @@ Two ``marvin serve`` processes start together on one store file and one Slack st
 each with its own port. The team's clock is set so that a slot was missed two minutes
 before start-up (downtime), so both schedulers' catch-up fires the same slot at the same
 moment: one wins the slot's claim in the store and runs it, the other skips it, and a
-restart afterwards runs nothing again. Two ``marvin run`` processes have no slot claim:
-only the store's delivery claims stand between the team and double messages.
+restart afterwards runs nothing again. Two ``marvin run`` processes (reminder or nudge)
+have no slot claim: only the store's delivery claims stand between the team and double
+messages.
 The time-zone trick is the one of tests/web/test_serve.py: a zone where it is about noon now,
 so "two minutes ago" is today whatever the time in UTC.
 """
@@ -277,8 +278,9 @@ def test_two_serve_processes_run_one_missed_standup_slot_once_and_a_restart_not_
     assert child_states(db, run, "post_digest") == ["Success"]
 
 
-def test_two_marvin_run_reminder_processes_at_once_send_nothing_twice(
-    tmp_path: Path, tally: Counter[str]
+@pytest.mark.parametrize("flow", ["reminder", "nudge"])
+def test_two_marvin_run_processes_at_once_send_nothing_twice(
+    tmp_path: Path, tally: Counter[str], flow: str
 ) -> None:
     date = "2026-06-08"
     db = tmp_path / "marvin.db"
@@ -287,7 +289,7 @@ def test_two_marvin_run_reminder_processes_at_once_send_nothing_twice(
         slack.set_latency(0.5)
         env = {**base_env(tmp_path, db, slack), "MARVIN_TIMEZONE": "UTC"}
         procs = [
-            subprocess.Popen(marvin("run", "reminder", "--date", date), cwd=tmp_path, env=env,
+            subprocess.Popen(marvin("run", flow, "--date", date), cwd=tmp_path, env=env,
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
             for _ in range(REPLICAS)
         ]
@@ -301,7 +303,7 @@ def test_two_marvin_run_reminder_processes_at_once_send_nothing_twice(
                     proc.kill()
                     proc.wait(timeout=10)
         dms = dm_counts(slack)
-    runs = finished_runs(db, "reminder", REPLICAS)
+    runs = finished_runs(db, flow, REPLICAS)
     tally["runs"] += REPLICAS
     tally["duplicates"] += sum(n - 1 for n in dms.values() if n > 1)
     tally["messages lost"] += sum(1 for user in NEEDING if dms[user] == 0)
@@ -309,5 +311,5 @@ def test_two_marvin_run_reminder_processes_at_once_send_nothing_twice(
     assert [proc.returncode for proc in procs] == [0] * REPLICAS, outputs
     assert overlapped(runs)
     assert dms == Counter({user: 1 for user in NEEDING})
-    sent = [s for r in runs for s in child_states(db, r, "send_reminder")].count("Success")
+    sent = [s for r in runs for s in child_states(db, r, f"send_{flow}")].count("Success")
     assert sent == len(NEEDING)

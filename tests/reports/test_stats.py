@@ -70,6 +70,7 @@ def reminder_run(
     parent_state: str = "Mapped",
     date_param: str | None = None,
     flow: str = "reminder",
+    zone: str | None = None,
 ) -> RunDetail:
     """A recorded reminder run: `needed` children ran, `not_needed` were skipped."""
     tasks = [
@@ -81,7 +82,8 @@ def reminder_run(
     tasks += [task(run_id, "is_reminder_needed", s, i) for i, s in enumerate(states)]
     header = FlowRunRecord(
         id=run_id, flow=flow, version="1", state="Success" if finished else "Running",
-        parameters={"team": team, "date": date_param, "force": False}, message="",
+        parameters={"team": team, "date": date_param, "force": False}
+        | ({"zone": zone} if zone else {}), message="",
         scheduled_at=None, started_at=started,
         ended_at=started + dt.timedelta(seconds=2) if finished else None,
     )
@@ -156,6 +158,18 @@ def test_reminders_needed_come_from_the_latest_complete_run_else_from_who_was_mi
     ]
     assert stats.recorded_days == 3
     assert stats.avg_reminders_needed == pytest.approx(8 / 5)
+
+
+def test_reminders_needed_add_up_over_a_teams_member_zones() -> None:
+    later = T0 + dt.timedelta(hours=1)
+    runs = [
+        reminder_run("k1", "2026-06-01", needed=2, zone="Pacific/Kiritimati"),
+        reminder_run("k2", "2026-06-01", needed=1, zone="Pacific/Kiritimati", started=later),
+        reminder_run("p1", "2026-06-01", needed=3, zone="Pacific/Pago_Pago"),
+        reminder_run("u1", "2026-06-02", needed=1, zone="UTC"),
+        reminder_run("h2", "2026-06-02", needed=4, started=later),  # by hand: every member
+    ]
+    assert reminders_needed_by_date("eng", runs) == {"2026-06-01": 4, "2026-06-02": 4}
 
 
 def test_participation_per_member_and_on_average() -> None:

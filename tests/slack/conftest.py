@@ -74,3 +74,6 @@ def firestore_store(firestore_project: str) -> Iterator[FirestoreStore]:
     db.close()
 
 
+
+
+from tests.slack.home_harness import home  # noqa: E402,F401  (the Home tab fixture)

@@ -9,7 +9,7 @@ from typing import Any
 from marvin.domain.models import DEFAULT_TEAM, Absence, Member
 from marvin.interactions.app_home import HOME_AWAY, HOME_BACK
 from marvin.interactions.away_modal import AWAY_VIEW, END, REASON, START
-from tests.slack.test_app_home import ALICE, Home, action_ids, home, texts  # noqa: F401
+from tests.slack.home_harness import ALICE, Home, action_ids, texts
 from tests.slack.test_app_http import USER, Marvin, healthy, marvin  # noqa: F401
 
 # Both modules' clock: Wednesday 18 November 2026, 08:00 UTC (the default team is in UTC).
@@ -37,7 +37,7 @@ def test_away_back_and_the_list_as_slash_commands(marvin: Marvin) -> None:  # no
     assert marvin.answer("away from the keyboard").startswith("Thanks! Saved your update")
 
 
-def test_the_home_tab_lists_time_off_and_plans_more_in_a_modal(home: Home) -> None:  # noqa: F811
+def test_the_home_tab_lists_time_off_and_plans_more_in_a_modal(home: Home) -> None:
     home.store.save_member(Member(ALICE, DEFAULT_TEAM, "alice"))
     view = home.open_tab(ALICE)
     assert "No time off planned." in texts(view)
@@ -56,7 +56,7 @@ def test_the_home_tab_lists_time_off_and_plans_more_in_a_modal(home: Home) -> No
     assert HOME_BACK in action_ids(home.tab(ALICE))
 
 
-def test_mistakes_in_the_modal_come_back_under_their_fields(home: Home) -> None:  # noqa: F811
+def test_mistakes_in_the_modal_come_back_under_their_fields(home: Home) -> None:
     home.store.save_member(Member(ALICE, DEFAULT_TEAM, "alice"))
     home.open_tab(ALICE)
     home.click(ALICE, HOME_AWAY, DEFAULT_TEAM)
@@ -70,7 +70,7 @@ def test_mistakes_in_the_modal_come_back_under_their_fields(home: Home) -> None:
     assert home.store.list_absences(ALICE) == []
 
 
-def test_back_on_the_home_tab_ends_time_off_under_way(home: Home) -> None:  # noqa: F811
+def test_back_on_the_home_tab_ends_time_off_under_way(home: Home) -> None:
     home.store.save_member(Member(ALICE, DEFAULT_TEAM, "alice"))
     home.store.save_absence(Absence(ALICE, "2026-11-16", "2026-11-20", "flu"))
     assert "flu" in texts(home.open_tab(ALICE))

@@ -54,6 +54,8 @@ def test_every_query_the_backend_makes_is_declared_and_every_declared_one_is_mad
         store.list_deliveries("ops", "2026-03-02")
         store.list_absences("U1")
         store.absences_from("2026-03-02")
+        store.list_updates_between("ops", "2026-03-01", "2026-03-31")
+        store.list_deliveries_between("ops", "2026-03-01", "2026-03-31")
         history.save_flow_run(flow_run())
         history.save_task_runs([task_run(0)])
         history.save_events([event(0)])
@@ -103,7 +105,8 @@ def test_a_query_added_without_its_index_fails_the_check() -> None:
 
 
 def test_an_index_removed_or_in_the_wrong_order_fails_the_check() -> None:
-    assert len(problems(QUERIES, {**CONFIG, "indexes": []})) == 2  # by flow, with and without since
+    # runs by flow (with and without since), updates and deliveries by team and date range
+    assert len(problems(QUERIES, {**CONFIG, "indexes": []})) == 4
     reversed_order = {"indexes": [{"collectionGroup": "flow_runs", "queryScope": "COLLECTION",
                                    "fields": [{"fieldPath": "flow", "order": "ASCENDING"},
                                               {"fieldPath": "started_at", "order": "ASCENDING"}]}]}
@@ -154,7 +157,7 @@ def test_a_missing_index_is_found_by_running_its_query_once(firestore_project: s
     finally:
         history.close()
     composite = [shape for shape in QUERIES if composite_index(shape) is not None]
-    assert faults.calls["query"] == len(composite) == 2  # each composite query, once
+    assert faults.calls["query"] == len(composite) == 4  # each composite query, once
     assert [m.query for m in missing] == composite[:1]
     assert missing[0].command == (
         f"gcloud firestore indexes composite create --project={firestore_project} "

@@ -16,6 +16,7 @@ from marvin.domain.models import Absence, Answer, Member, Team, Update
 from marvin.domain.standup import reminder_text
 from marvin.interactions.app_home import Viewer, home_view
 from marvin.interactions.away_modal import away_modal
+from marvin.interactions.questions_modal import questions_modal
 from marvin.interactions.reminder_dm import answered_blocks, reminder_blocks
 from marvin.interactions.schedule_modal import schedule_modal
 from marvin.interactions.update_modal import update_view
@@ -82,6 +83,17 @@ Opened with `views.open` from **Plan time off** on the Home tab. The fields take
 empty for one day) and are checked by the same rules (`marvin/domain/absences.py`): an end
 before the start, more than 366 days, a day in the past or a reason over 200 characters
 is answered with `response_action: "errors"` under its field, and nothing is saved.
+"""
+
+QUESTIONS = """## The questions modal
+
+Opened with `views.open` from **Edit questions** (admins only). One slot per possible
+question (10), in order: a label (blank: no question there) and two checkboxes,
+*Optional* and *Blockers question*. A slot that held a question keeps that question's id
+(in the view's private metadata), so answers already given stay with it when its label
+is reworded; a new slot gets an id no question of the team has had. Checked as `marvin
+team questions` checks: at least one question, labels of at most 150 characters; what
+is wrong is answered under the slot, and nothing is saved.
 """
 
 SCHEDULE = """## The schedule modal
@@ -152,6 +164,8 @@ def render() -> str:
         SCHEDULE,
         _json(schedule_modal(Team(name="platform", timezone="Europe/Berlin",
                                   channel="#platform"))),
+        QUESTIONS,
+        _json(questions_modal(Team(name="platform"))),
     ]
     return "\n".join(sections) + "\n" + digest_modes.render()  # "Digest modes" comes last
 

@@ -28,18 +28,23 @@ DOCKER_PROBE_TIMEOUT = 4.0  # seconds: the Dockerfile's HEALTHCHECK urlopen time
 
 
 class BudgetSpy:
-    """Passes every call through, noting the deadline each `list_teams` was given."""
+    """Passes every call through, noting the deadline each store call was given."""
 
     def __init__(self, inner: Store) -> None:
         self.inner = inner
         self.budgets: list[float | None] = []
-
-    def list_teams(self) -> Any:
-        self.budgets.append(time_left("list_teams"))
-        return self.inner.list_teams()
+        self.calls: list[str] = []
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
+        method = getattr(self.inner, name)
+
+        def noted(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(name)
+            self.budgets.append(time_left(name))
+            return method(*args, **kwargs)
+
+        return noted
+
 
 
 class FrozenStore:
@@ -62,6 +67,7 @@ def test_the_store_is_probed_under_a_deadline_of_at_most_2_s(sqlite_store: Sqlit
     report = check_health(cast(Store, spy), lambda: True)
 
     assert report == {"ok": True, "store": True, "scheduler": True}
+    assert spy.calls == ["get_team"]  # one document, however many teams: one billed read
     (budget,) = spy.budgets
     assert budget is not None and 0 < budget <= HEALTH_STORE_BUDGET <= 2.0
 

@@ -98,6 +98,13 @@ class ClaimDocuments(FirestoreClient):
             docs = self._query("deliveries", team=team, date=date)
         return sorted((delivery_from_doc(d) for d in docs), key=lambda d: (d.kind.value, d.target))
 
+    def list_deliveries_between(self, team: str, since: str, until: str) -> list[Delivery]:
+        """One query on the (team, date) composite index, sorted by (date, kind, target)."""
+        with self._errors("list_deliveries_between"):
+            docs = self._date_range("deliveries", team, since, until)
+        return sorted((delivery_from_doc(d) for d in docs),
+                      key=lambda d: (d.date, d.kind.value, d.target))
+
     # Seen requests (replay guard) --------------------------------------------
     def remember_request(self, key: str, at: dt.datetime, expires: dt.datetime) -> bool:
         """``create()`` wins once; an expired note is replaced under an update-time

@@ -230,6 +230,14 @@ class FirestoreClient:
             query = query.where(field, "==", value)
         return [snap.to_dict() for snap in self._stream(query, self._read)]
 
+    def _date_range(self, collection: str, team: str, since: str, until: str,
+                    ) -> list[dict[str, Any]]:
+        """ONE query: a team's documents dated `since` to `until` (ISO dates order as
+        strings); needs the (team, date) composite index of ``firestore.indexes.json``."""
+        query = (self._collection(collection).where("team", "==", team)
+                 .where("date", ">=", since).where("date", "<=", until))
+        return [snap.to_dict() for snap in self._stream(query, self._read)]
+
     def _rpc(self, call: FirestoreCall, proceed: Callable[[], Any]) -> Any:
         """Make `call` (through the interceptor, if any), again after a jittered pause when
         it failed with a `NOT_APPLIED` error: at most `CALL_ATTEMPTS` times, and never past

@@ -25,7 +25,8 @@ def team_doc(team: Team) -> dict[str, Any]:
             "questions": questions_to_list(team.questions),
             "digest_mode": team.digest_mode, "late_until": team.late_until,
             "holidays": team.holidays,
-            "custom_holidays": holidays_to_list(team.custom_holidays)}
+            "custom_holidays": holidays_to_list(team.custom_holidays),
+            "reminder_zone": team.reminder_zone, "nudge_before": team.nudge_before}
 
 
 def team_from_doc(d: dict[str, Any]) -> Team:
@@ -36,7 +37,10 @@ def team_from_doc(d: dict[str, Any]) -> Team:
                 digest_mode=d.get("digest_mode", "message"),
                 late_until=d.get("late_until", "reminder"),
                 holidays=d.get("holidays", ""),
-                custom_holidays=holidays_from_list(d.get("custom_holidays")))
+                custom_holidays=holidays_from_list(d.get("custom_holidays")),
+                # Missing in documents written before: everyone in the team's zone, no nudges.
+                reminder_zone=d.get("reminder_zone") or "team",
+                nudge_before=int(d.get("nudge_before") or 0))
 
 
 def absence_doc(absence: Absence) -> dict[str, Any]:

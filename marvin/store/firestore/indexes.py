@@ -53,6 +53,10 @@ QUERIES: dict[QueryShape, str] = {
     _RUNS.where(_KEY, ">=").where(_KEY, "<"): "RunHistory.get_run (an id prefix)",
     QueryShape("task_runs"): "RunHistory.get_run, delete_runs_before (a run's task runs)",
     QueryShape("events"): "RunHistory.get_run, delete_runs_before (a run's events)",
+    QueryShape("updates").where("team", "==").where("date", ">=").where("date", "<="):
+        "Store.list_updates_between (the standup pages)",
+    QueryShape("deliveries").where("team", "==").where("date", ">=").where("date", "<="):
+        "Store.list_deliveries_between (the standup pages)",
 }
 """Every query the Firestore backend makes, with who makes it."""
 

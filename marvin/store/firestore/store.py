@@ -1,7 +1,8 @@
 """`FirestoreStore`: teams, members, updates and channels as documents, with claims.py's records.
 
 Layout: ``teams/{name}`` (with ``questions``, an array of maps; missing: the defaults;
-``holidays`` and ``custom_holidays``, missing: none),
+``holidays`` and ``custom_holidays``, missing: none; ``reminder_zone`` and ``nudge_before``,
+missing: "team" and 0), ``member_prefs/{user_id}`` (member_prefs.py),
 ``members/{user_id}``, ``absences/{user_id}__{start}`` (fields user_id, start, end,
 reason: time off), ``updates/{team}__{date}__{user_id}`` (fields team, date, user_id,
 entries, answers (array of maps), skipped, updated_at, write_id; missing: none, false) and
@@ -46,6 +47,7 @@ from marvin.store.firestore.documents import (
     update_fields,
     update_from_doc,
 )
+from marvin.store.firestore.member_prefs import MemberPrefsDocuments
 from marvin.store.update_writes import Change, UpdateWrites, stamped
 
 CAS_ATTEMPTS = 30  # compare-and-set rounds before giving up under contention
@@ -55,7 +57,7 @@ CAS_ATTEMPTS = 30  # compare-and-set rounds before giving up under contention
 _MAYBE_APPLIED = (gexc.DeadlineExceeded, gexc.InternalServerError, gexc.Unknown)
 
 
-class FirestoreStore(UpdateWrites, ClaimDocuments):
+class FirestoreStore(UpdateWrites, MemberPrefsDocuments, ClaimDocuments):
     """`Store` on Cloud Firestore (or its emulator); safe to share between threads."""
 
     def _delete_existing(self, ref: Any) -> bool:
@@ -214,6 +216,12 @@ class FirestoreStore(UpdateWrites, ClaimDocuments):
         with self._errors("list_updates"):
             docs = self._query("updates", team=team, date=date)
         return sorted((update_from_doc(d) for d in docs), key=lambda u: u.user_id)
+
+    def list_updates_between(self, team: str, since: str, until: str) -> list[Update]:
+        """One query on the (team, date) composite index, sorted by (date, user id)."""
+        with self._errors("list_updates_between"):
+            docs = self._date_range("updates", team, since, until)
+        return sorted((update_from_doc(d) for d in docs), key=lambda u: (u.date, u.user_id))
 
     def clear_update(self, team: str, date: str, user_id: str) -> Update | None:
         """Delete exactly the version read (compare-and-set), and return it.

@@ -12,19 +12,20 @@ import sqlite3
 
 from marvin.store.base import StoreError
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # 2: members.joined_on and members.left_on; 3: questions, answers, skip; 4: teams.digest_mode
-# and teams.late_until; 5: updates.first_posted_at; 6: teams.holidays and
-# teams.custom_holidays, and the absences table. Each upgrade checks for its columns
-# rather than the version, so they apply in any order.
+# and teams.late_until; 5: updates.first_posted_at; 6: teams.reminder_zone,
+# teams.nudge_before, member_prefs; 7: teams.holidays and teams.custom_holidays, and the
+# absences table. Each upgrade checks for its columns rather than the version, so they
+# apply in any order.
 
 _STORE_TABLES = """
 CREATE TABLE IF NOT EXISTS teams (
     name TEXT PRIMARY KEY, timezone TEXT NOT NULL, standup_time TEXT NOT NULL,
     reminder_time TEXT NOT NULL, days TEXT NOT NULL, channel TEXT NOT NULL,
     questions TEXT, digest_mode TEXT NOT NULL DEFAULT 'message',
-    late_until TEXT NOT NULL DEFAULT 'reminder', holidays TEXT NOT NULL DEFAULT '',
-    custom_holidays TEXT NOT NULL DEFAULT '[]');
+    late_until TEXT NOT NULL DEFAULT 'reminder', reminder_zone TEXT, nudge_before INTEGER,
+    holidays TEXT NOT NULL DEFAULT '', custom_holidays TEXT NOT NULL DEFAULT '[]');
 CREATE TABLE IF NOT EXISTS members (
     user_id TEXT PRIMARY KEY, team TEXT NOT NULL, name TEXT NOT NULL,
     joined_on TEXT, left_on TEXT);
@@ -42,6 +43,8 @@ CREATE TABLE IF NOT EXISTS absences (
     user_id TEXT NOT NULL, start TEXT NOT NULL, "end" TEXT NOT NULL,
     reason TEXT NOT NULL DEFAULT '', PRIMARY KEY (user_id, start));
 CREATE INDEX IF NOT EXISTS absences_by_end ON absences ("end");
+CREATE TABLE IF NOT EXISTS member_prefs (
+    user_id TEXT PRIMARY KEY, tz TEXT, tz_fetched_at TEXT, nudges INTEGER NOT NULL DEFAULT 1);
 CREATE TABLE IF NOT EXISTS channels (
     name TEXT PRIMARY KEY, id TEXT NOT NULL, is_private INTEGER NOT NULL DEFAULT 0);
 
@@ -125,7 +128,9 @@ def _add_questions(db: sqlite3.Connection) -> None:
     """Schema 2 to 3: teams gain their questions (NULL: the defaults), updates their
     answers (NULL: none) and whether the member skipped the date."""
     added = {
-        "teams": {"questions": "TEXT"},
+        "teams": {"questions": "TEXT",
+                  "reminder_zone": "TEXT", "nudge_before": "INTEGER"},  # schema 6; NULL: as
+        # before ("team", no nudges)
         "updates": {"answers": "TEXT", "skipped": "INTEGER NOT NULL DEFAULT 0",
                     "first_posted_at": "TEXT"},  # schema 5; NULL: not kept then
     }
@@ -139,7 +144,7 @@ def _add_questions(db: sqlite3.Connection) -> None:
 _TEAM_DIGEST_COLUMNS = {
     "digest_mode": "ALTER TABLE teams ADD COLUMN digest_mode TEXT NOT NULL DEFAULT 'message'",
     "late_until": "ALTER TABLE teams ADD COLUMN late_until TEXT NOT NULL DEFAULT 'reminder'",
-    # schema 6: no holidays, as before
+    # schema 7: no holidays, as before
     "holidays": "ALTER TABLE teams ADD COLUMN holidays TEXT NOT NULL DEFAULT ''",
     "custom_holidays": "ALTER TABLE teams ADD COLUMN custom_holidays TEXT NOT NULL "
                        "DEFAULT '[]'",
@@ -147,7 +152,7 @@ _TEAM_DIGEST_COLUMNS = {
 
 
 def _add_team_digest_settings(db: sqlite3.Connection) -> None:
-    """Schema 4 and 6: teams gain their digest mode, late window and holidays (defaults:
+    """Schema 4 and 7: teams gain their digest mode, late window and holidays (defaults:
     as before)."""
     columns = _columns_of(db, "teams")
     for column, statement in _TEAM_DIGEST_COLUMNS.items():

@@ -33,13 +33,14 @@ from marvin.store.fields import (
     questions_to_list,
 )
 from marvin.store.sqlite.connection import SqliteDatabase, busy_wait_within_deadline
+from marvin.store.sqlite.member_prefs import MemberPrefsRows
 from marvin.store.sqlite.schema import create_store_tables
 from marvin.store.update_writes import Change, UpdateWrites, stamped
 
 _MEMBER_COLUMNS = "user_id, team, name, joined_on, left_on"
 _TEAM_COLUMNS = (
     "name, timezone, standup_time, reminder_time, days, channel, questions, digest_mode, "
-    "late_until, holidays, custom_holidays"
+    "late_until, reminder_zone, nudge_before, holidays, custom_holidays"
 )
 _ABSENCE_COLUMNS = 'user_id, start, "end", reason'
 
@@ -49,7 +50,7 @@ _DELIVERY_WHERE = "team = ? AND date = ? AND kind = ? AND target = ?"
 _SLOT_COLUMNS = "job, slot, owner, claimed_at, done"
 
 
-class SqliteStore(UpdateWrites, SqliteDatabase):
+class SqliteStore(UpdateWrites, MemberPrefsRows, SqliteDatabase):
     """`Store` on one SQLite file (or ``:memory:``); safe across threads and processes."""
 
     def _setup(self) -> None:
@@ -63,21 +64,17 @@ class SqliteStore(UpdateWrites, SqliteDatabase):
         with super()._errors(op), busy_wait_within_deadline(self._conn, f"SQLite {op}"):
             yield
 
-    def _write(self, op: str, sql: str, *params: object) -> int:
-        """One statement in autocommit mode; returns the number of rows it changed."""
-        with self._errors(op):
-            return self._conn.execute(sql, params).rowcount
-
     # Teams -----------------------------------------------------------------
     def save_team(self, team: Team) -> None:
         """Create or replace a team by name."""
         self._write(
             "save_team",
             f"INSERT OR REPLACE INTO teams ({_TEAM_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             team.name, team.timezone, team.standup_time, team.reminder_time,
             json.dumps(list(team.days)), team.channel,
             json.dumps(questions_to_list(team.questions)), team.digest_mode, team.late_until,
+            team.reminder_zone, team.nudge_before,
             team.holidays, json.dumps(holidays_to_list(team.custom_holidays)),
         )
 
@@ -198,6 +195,16 @@ class SqliteStore(UpdateWrites, SqliteDatabase):
         )
         return [_update(r) for r in rows]
 
+    def list_updates_between(self, team: str, since: str, until: str) -> list[Update]:
+        """One range scan of the primary key (team, date, user_id)."""
+        rows = self._read(
+            "list_updates_between",
+            f"SELECT {_UPDATE_COLUMNS} FROM updates WHERE team = ? AND date >= ? AND date <= ? "
+            "ORDER BY date, user_id",
+            team, since, until,
+        )
+        return [_update(r) for r in rows]
+
     def clear_update(self, team: str, date: str, user_id: str) -> Update | None:
         """Delete a member's update for a date; returns what was deleted (None if nothing)."""
         with self._transaction("clear_update") as db:
@@ -268,6 +275,16 @@ class SqliteStore(UpdateWrites, SqliteDatabase):
             f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE team = ? AND date = ? "
             "ORDER BY kind, target",
             team, date,
+        )
+        return [_delivery(r) for r in rows]
+
+    def list_deliveries_between(self, team: str, since: str, until: str) -> list[Delivery]:
+        """One range scan of the primary key (team, date, kind, target)."""
+        rows = self._read(
+            "list_deliveries_between",
+            f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE team = ? AND date >= ? "
+            "AND date <= ? ORDER BY date, kind, target",
+            team, since, until,
         )
         return [_delivery(r) for r in rows]
 
@@ -350,12 +367,15 @@ def _delivery_where(key: DeliveryKey) -> tuple[str, str, str, str]:
 
 def _team(row: tuple[object, ...]) -> Team:
     (name, timezone, standup_time, reminder_time, days, channel, questions, digest_mode,
-     late_until, holidays, custom_holidays) = row
+     late_until, zone, nudge, holidays, custom_holidays) = row
     return Team(str(name), str(timezone), str(standup_time), str(reminder_time),
                 tuple(json.loads(str(days))), str(channel),
                 questions_from_list(json.loads(str(questions)) if questions else None),
-                str(digest_mode), str(late_until), str(holidays),
-                holidays_from_list(json.loads(str(custom_holidays))))
+                digest_mode=str(digest_mode), late_until=str(late_until),
+                reminder_zone=str(zone or "team"),  # NULL: stored before, as then
+                nudge_before=int(str(nudge or 0)),
+                holidays=str(holidays),
+                custom_holidays=holidays_from_list(json.loads(str(custom_holidays))))
 
 
 def _absence(row: tuple[object, ...]) -> Absence:
