@@ -111,7 +111,7 @@ def print_teams(console: Console, teams: Sequence[tuple[Team, list[Member]]]) ->
                                   else ""),
             team.standup_time + (f" (nudge {team.nudge_before} min before)"
                                  if team.nudge_before else ""),
-            format_days(team.days),
+            format_days(team.days) + _holidays_note(team),
             team.channel,
             team.digest_mode,
             team.late_until,
@@ -122,6 +122,14 @@ def print_teams(console: Console, teams: Sequence[tuple[Team, list[Member]]]) ->
         )
         rows.append([Text(cell) for cell in cells])  # user text: never read as markup
     print_table(console, "teams", headers, rows, wrap="members")
+
+
+def _holidays_note(team: Team) -> str:
+    """" (holidays DE-BY +2 own)": a team's holidays after its days; "" when it has none."""
+    parts = [team.holidays] if team.holidays else []
+    if team.custom_holidays:
+        parts.append(f"+{len(team.custom_holidays)} own")
+    return f" (holidays {' '.join(parts)})" if parts else ""
 
 
 # Run history (`marvin runs`) -------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""`marvin team [list|add|remove|set|questions]`: teams, their schedules and their members."""
+"""`marvin team [list|add|remove|set|questions|holiday]`: teams, their schedules and their
+members."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import typer
 
 from marvin.app import open_marvin
 from marvin.cli.channel_check import check_channels
+from marvin.cli.holidays import holiday_app
 from marvin.cli.input import bad_option, option_value
 from marvin.cli.output import console, err, print_teams
 from marvin.cli.questions import team_questions
@@ -19,6 +21,7 @@ from marvin.domain.models import DEFAULT_TEAM, Member, Team
 from marvin.domain.names import check_channel, check_team_name, check_zone
 from marvin.domain.nudge import MAX_NUDGE_BEFORE, check_nudge_before
 from marvin.domain.standup import is_user_id, parse_days, parse_hhmm
+from marvin.domain.team_holidays import parse_calendar
 from marvin.domain.weekly import parse_weekly_report
 from marvin.domain.zones import check_reminder_zone
 from marvin.settings import load_settings
@@ -26,6 +29,7 @@ from marvin.store.teams import UnknownTeamError, default_team, membership_date, 
 
 team_app = typer.Typer(help="Teams and their members.", no_args_is_help=True)
 team_app.command("questions")(team_questions)
+team_app.add_typer(holiday_app, name="holiday")
 
 
 @team_app.command("list")
@@ -93,6 +97,11 @@ def team_set(
         typer.Option(help="late updates join the posted digest until: reminder, off, or "
                      "a duration after standup time such as 2h"),
     ] = None,
+    holidays: Annotated[
+        str | None,
+        typer.Option(help="public holidays of a country, optionally a subdivision: US, GB-ENG, "
+                     "DE-BY; none to have none (own days: marvin team holiday add)"),
+    ] = None,
     reminder_zone: Annotated[
         str | None,
         typer.Option(help="team: remind everyone at --reminder-time in the team's zone; "
@@ -118,8 +127,8 @@ def team_set(
         typer.Option(help="channel each blocker reported is posted to ('' for none)"),
     ] = None,
 ) -> None:
-    """Create or change a team's schedule, channel, digest, reminder zones, nudges, lead
-    and blockers channel."""
+    """Create or change a team's schedule, channel, digest, reminder zones, nudges, weekly
+    report, lead, blockers channel and holidays."""
     option_value("NAME", check_team_name, name)
     if channel is not None:
         option_value("--channel", check_channel, channel)
@@ -127,6 +136,7 @@ def team_set(
         raise bad_option("--lead", f"expected a Slack user id like U0123ABC, got {lead!r}")
     if blockers_channel:
         option_value("--blockers-channel", check_channel, blockers_channel)
+    calendar = None if holidays is None else option_value("--holidays", parse_calendar, holidays)
     with open_marvin(load_settings()) as marvin:
         settings = marvin.settings
         try:
@@ -135,6 +145,8 @@ def team_set(
             current = replace(default_team(settings), name=name)
         updated = _changed_team(current, timezone, standup_time, reminder_time, days, channel)
         updated = _changed_digest(updated, digest_mode, late_until)
+        if calendar is not None:
+            updated = replace(updated, holidays=calendar)
         if reminder_zone is not None:
             updated = replace(updated, reminder_zone=option_value(
                 "--reminder-zone", check_reminder_zone, reminder_zone))

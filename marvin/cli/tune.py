@@ -19,7 +19,8 @@ def team_tuning(store: Store, team: Team, start: str, end: str, target: float | 
     dates = days_over(team, standup_days(team, start, end), utc_now())
     updates = store.list_updates_between(team.name, start, end) if dates else []
     members = store.list_members(team.name, include_former=True)
-    return tune_reminder(team, members, updates, dates, target)
+    absences = store.absences_from(start) if dates else []
+    return tune_reminder(team, members, updates, dates, target, absences)
 
 
 def print_tuning(console: Console, team: Team, tuning: Tuning, start: str, end: str) -> None:

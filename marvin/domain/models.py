@@ -37,6 +37,14 @@ DEFAULT_QUESTIONS: tuple[Question, ...] = (
 
 
 @dataclass(frozen=True)
+class Holiday:
+    """A day off for a whole team that its country calendar does not know (YYYY-MM-DD)."""
+
+    date: str
+    name: str = "Team holiday"
+
+
+@dataclass(frozen=True)
 class Team:
     """A group that stands up together: one time zone, one schedule, one digest channel."""
 
@@ -52,6 +60,10 @@ class Team:
     # Until when an update after standup time still joins the digest already posted
     # (`marvin.domain.late_window`): "reminder", "off" or a duration such as "2h".
     late_until: str = "reminder"
+    # Public holidays: an ISO country code with an optional subdivision ("US", "DE-BY"),
+    # "" for none; `custom_holidays` are the team's own days off on top.
+    holidays: str = ""
+    custom_holidays: tuple[Holiday, ...] = ()
     # "team": everyone is reminded at `reminder_time` in `timezone`; "member": at
     # `reminder_time` in each member's own zone (the digest stays in `timezone`).
     reminder_zone: str = "team"
@@ -159,6 +171,21 @@ class Update:
     def text(self) -> str:
         """The entries as one message: `/standup` appends, as the original Marvin did."""
         return "\n".join(self.entries)
+
+
+@dataclass(frozen=True)
+class Absence:
+    """Planned time off: a member is away from `start` to `end`, both included
+    (YYYY-MM-DD, dates in the member's zone). Keyed by (user id, start)."""
+
+    user_id: str
+    start: str
+    end: str
+    reason: str = ""
+
+    def covers(self, date: str) -> bool:
+        """Whether the member is away on `date` (ISO dates order as strings)."""
+        return self.start <= date <= self.end
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ Built as Block Kit JSON from the store alone (no Slack calls), for `views.publis
 
 - your update for your team's active standup date, with a button to write or edit it;
 - your team, its next standup in your own time zone, and who has posted so far;
+- your time off, with buttons to plan more (a small modal) and to come back;
 - Join (when you are in no team) or Leave;
 - for admins, every team's schedule with a button that opens its edit modal.
 
@@ -30,6 +31,7 @@ from marvin.domain.standup import (
     is_blank_update,
     standup_instant,
 )
+from marvin.interactions.time_off import member_today, planned_time_off, time_off_lines
 from marvin.interactions.update_date import update_date
 from marvin.settings import Settings
 from marvin.store.base import Store
@@ -39,6 +41,9 @@ HOME_EDIT_UPDATE = "home.edit_update"
 HOME_JOIN = "home.join"
 HOME_LEAVE = "home.leave"
 HOME_EDIT_SCHEDULE = "home.edit_schedule"
+HOME_AWAY = "home.away"
+HOME_BACK = "home.back"
+MAX_TIME_OFF_LINES = 10  # planned time off listed on the tab; `/standup away` lists all
 HOME_EDIT_QUESTIONS = "home.edit_questions"
 
 MAX_NAMES = 30  # names listed before "and N more": a long list is unreadable anyway
@@ -118,7 +123,23 @@ def _your_standup(
         _context(_posted_so_far(store, team, date, updates)),
         {"type": "actions", "elements": [_leave_button(team)]},
         {"type": "divider"},
+        *_away_section(store, team, member, now),
     ]
+
+
+def _away_section(store: Store, team: Team, member: Member, now: dt.datetime
+                  ) -> list[dict[str, Any]]:
+    """Planned time off (as `/standup away` lists it), "Plan time off" and "Back"."""
+    planned = planned_time_off(store, member, member_today(store, team, member, now))
+    lines = time_off_lines(planned[:MAX_TIME_OFF_LINES])
+    if len(planned) > MAX_TIME_OFF_LINES:
+        lines.append(f"and {len(planned) - MAX_TIME_OFF_LINES} more: `/standup away` lists all")
+    text = "\n".join(["*Away*", *lines]) if lines else "*Away*\nNo time off planned."
+    buttons = [_button("Plan time off", HOME_AWAY, team.name)]
+    if planned:
+        buttons.append(_button("Back", HOME_BACK, team.name))
+    return [_section(clip(text, MAX_SECTION_TEXT)), {"type": "actions", "elements": buttons},
+            {"type": "divider"}]
 
 
 def _next_standup(team: Team, date: str, viewer: Viewer) -> str:

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from marvin.domain.absences import looks_like_dates
 from marvin.domain.digest import escape_mrkdwn, update_body
 from marvin.domain.models import DEFAULT_TEAM, Member, Team
 from marvin.domain.names import check_team_name
@@ -26,6 +27,7 @@ from marvin.domain.slack_limits import MAX_EPHEMERAL_ANSWER
 from marvin.domain.standup import format_date, is_skipped
 from marvin.interactions.nudge_choice import nudge_choice
 from marvin.interactions.standup_history import is_history_command, standup_history
+from marvin.interactions.time_off import come_back, list_time_off, take_time_off
 from marvin.interactions.update_date import UpdateDate, update_date
 from marvin.interactions.update_writes import AppendText, save_update
 from marvin.settings import Settings
@@ -55,6 +57,9 @@ HELP = (
     "yourself or of someone in your team\n"
     "• `/standup join [team]`: take part in standup (team `default` unless you name one)\n"
     "• `/standup leave`: stop taking part (no more reminders)\n"
+    "• `/standup away tomorrow`, `/standup away fri`, `/standup away 2026-12-24..2027-01-02 "
+    "holidays`: time off (no reminders; the digest lists you as away); `/standup away` "
+    "lists it, `/standup back` ends it\n"
     "• `/standup nudges off` (or `on`): no short nudge DM just before standup "
     "(or have it again)\n"
     "• `/standup help`: this message\n"
@@ -101,7 +106,8 @@ class Reply:
 
 @dataclass(frozen=True)
 class Command:
-    action: str  # "form", "update", "show", "clear", "help", "join", "leave", "nudges", "history"
+    action: str  # "form", "update", "show", "clear", "help", "join", "leave", "nudges",
+    # "history", "away", "back"
     argument: str = ""
 
 
@@ -121,7 +127,7 @@ class StandupRequest:
         return membership_date(self.store, self.settings, team, self.now)
 
 
-_KEYWORDS = {"show", "clear", "help", "leave"}
+_KEYWORDS = {"show", "clear", "help", "leave", "away", "back"}
 
 
 def parse_command(text: str) -> Command:
@@ -138,6 +144,8 @@ def parse_command(text: str) -> Command:
         return Command(lowered, rest.strip())
     if lowered == "history" and is_history_command(rest):
         return Command("history", rest.strip())
+    if lowered == "away" and looks_like_dates(rest.split()[0]):  # "away from my desk": text
+        return Command("away", rest.strip())
     return Command("update", text)
 
 
@@ -343,6 +351,24 @@ def _leave(request: StandupRequest) -> Reply:
     return Reply("You have left standup: no more reminders. `/standup join` to come back.")
 
 
+def _time_off(request: StandupRequest) -> Reply:
+    """`/standup away [DAYS [reason]]` and `/standup back`."""
+    store = request.store
+    member = store.get_member(request.user_id)
+    if member is None:
+        return Reply("You are not in a standup team, so there is no time off to plan: "
+                     "`/standup join` first.", ok=False)
+    team = resolve_team(store, request.settings, member.team)
+    command = request.command
+    if command.action == "back":
+        answer = come_back(store, team, member, request.now)
+    elif command.argument:
+        answer = take_time_off(store, team, member, command.argument, request.now)
+    else:
+        answer = list_time_off(store, team, member, request.now)
+    return Reply(answer.text, ok=answer.ok)
+
+
 def _nudges(request: StandupRequest) -> Reply:
     text, ok = nudge_choice(request.store, request.user_id, request.command.argument)
     return Reply(text, ok)
@@ -355,6 +381,8 @@ def _history(request: StandupRequest) -> Reply:
 
 _ACTIONS: dict[str, Callable[[StandupRequest], Reply]] = {
     "history": _history,
+    "away": _time_off,
+    "back": _time_off,
     "nudges": _nudges,
     "update": _update,
     "show": _show,

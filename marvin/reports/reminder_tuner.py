@@ -13,7 +13,7 @@ had not would have. People who posted because of the reminder they actually got 
 counted as having needed it at every later candidate, so for times after the current one
 the estimate is an upper bound. Only days where every post's first time is known are
 used (updates stored before first posts were kept are unknown, never guessed); members
-who skipped a day are not taking part that day.
+who skipped a day or were away (time off, posting nothing) are not taking part that day.
 """
 
 from __future__ import annotations
@@ -23,7 +23,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from marvin.domain.models import Member, Team, Update
+from marvin.domain.availability import absence_on
+from marvin.domain.models import Absence, Member, Team, Update
 from marvin.domain.standup import parse_hhmm, standup_instant
 from marvin.reports.participation import DayState, day_state
 
@@ -34,7 +35,7 @@ STEP_MINUTES = 15
 MIN_WINDOW_MINUTES = 180  # candidates reach at least this far before standup
 ASSUMPTION = (
     "a member who had first posted before a candidate time would not have needed a "
-    "reminder at it; one who had not, would have (skipped days do not count)"
+    "reminder at it; one who had not, would have (skipped and away days do not count)"
 )
 
 
@@ -82,7 +83,8 @@ def _label(team: Team, minutes_before: int) -> str:
 
 
 def _day_posts(
-    team: Team, members: Sequence[Member], updates: dict[str, Update], date: str
+    team: Team, members: Sequence[Member], updates: dict[str, Update], date: str,
+    absences: Sequence[Absence],
 ) -> list[dt.datetime | None] | None:
     """For each member taking part on `date`: their first post (None: never posted);
     None for the whole day when a post's time is unknown."""
@@ -91,8 +93,8 @@ def _day_posts(
         if member.team != team.name or not member.belongs_on(date):
             continue
         update = updates.get(member.user_id)
-        state = day_state(update)
-        if state is DayState.SKIPPED:
+        state = day_state(update, away=absence_on(member.user_id, date, absences) is not None)
+        if state in (DayState.SKIPPED, DayState.AWAY):
             continue
         if state is DayState.POSTED:
             assert update is not None
@@ -110,11 +112,13 @@ def tune_reminder(
     updates: Iterable[Update],
     dates: Sequence[str],
     target: float | None = None,
+    absences: Sequence[Absence] = (),
 ) -> Tuning:
     """Replay `dates` (standup dates that are over) for every candidate reminder time,
     every `STEP_MINUTES` from the window's start up to standup; recommend the latest
     candidate whose average reminders needed stays within `target` (default: what the
-    current reminder time needs on the same days)."""
+    current reminder time needs on the same days). Members away on a date (`absences`)
+    are not counted on it."""
     by_date: dict[str, dict[str, Update]] = {}
     for update in updates:
         if update.team == team.name:
@@ -125,7 +129,7 @@ def tune_reminder(
     needed = dict.fromkeys(offsets, 0)
     used = unknown = 0
     for date in dates:
-        posts = _day_posts(team, members, by_date.get(date, {}), date)
+        posts = _day_posts(team, members, by_date.get(date, {}), date, absences)
         if posts is None:
             unknown += 1
             continue

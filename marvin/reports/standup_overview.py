@@ -3,7 +3,7 @@ day, reminders sent per day, and when people first posted relative to the remind
 
 Example::
 
-    days = standup_overview(team, members, updates, deliveries, dates)
+    days = standup_overview(team, members, updates, deliveries, dates, absences)
     offsets = first_post_offsets(team, updates, dates)  # minutes after the reminder
 """
 
@@ -13,7 +13,8 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from marvin.domain.models import Delivery, DeliveryKind, Member, Team, Update
+from marvin.domain.availability import absence_on
+from marvin.domain.models import Absence, Delivery, DeliveryKind, Member, Team, Update
 from marvin.domain.standup import standup_instant
 from marvin.reports.participation import DayState, day_state
 from marvin.reports.reminder_tuner import reminder_offset
@@ -23,18 +24,19 @@ __all__ = ["DayOverview", "first_post_offsets", "reminder_instant", "standup_ove
 
 @dataclass(frozen=True)
 class DayOverview:
-    """One standup date: how many members posted, skipped or missed it, and how many
-    reminders went out (sent reminder deliveries)."""
+    """One standup date: how many members posted, skipped or missed it or were away, and
+    how many reminders went out (sent reminder deliveries)."""
 
     date: str
     posted: int
     skipped: int
     missed: int
     reminders: int
+    away: int = 0
 
     @property
     def members(self) -> int:
-        return self.posted + self.skipped + self.missed
+        return self.posted + self.skipped + self.missed + self.away
 
 
 def reminder_instant(team: Team, date: str) -> dt.datetime:
@@ -48,8 +50,10 @@ def standup_overview(
     updates: Iterable[Update],
     deliveries: Iterable[Delivery],
     dates: Sequence[str],
+    absences: Sequence[Absence] = (),
 ) -> list[DayOverview]:
-    """Per date of `dates`, each member counted on the days they belonged to the team."""
+    """Per date of `dates`, each member counted on the days they belonged to the team
+    (away on the days their time off, from `absences`, covered)."""
     by_date: dict[str, dict[str, Update]] = {}
     for update in updates:
         by_date.setdefault(update.date, {})[update.user_id] = update
@@ -63,9 +67,11 @@ def standup_overview(
         counts = dict.fromkeys(DayState, 0)
         for member in members:
             if member.team == team.name and member.belongs_on(date):
-                counts[day_state(day.get(member.user_id))] += 1
+                away = absence_on(member.user_id, date, absences) is not None
+                counts[day_state(day.get(member.user_id), away=away)] += 1
         days.append(DayOverview(date, counts[DayState.POSTED], counts[DayState.SKIPPED],
-                                counts[DayState.MISSED], reminders.get(date, 0)))
+                                counts[DayState.MISSED], reminders.get(date, 0),
+                                counts[DayState.AWAY]))
     return days
 
 

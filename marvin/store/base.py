@@ -17,6 +17,7 @@ from typing import Protocol, runtime_checkable
 
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import (
+    Absence,
     Answer,
     ChannelRef,
     Delivery,
@@ -145,6 +146,19 @@ class Store(Protocol):
     def list_members(self, team: str, *, include_former: bool = False) -> list[Member]:
         """Current members of one team (and former ones if asked), sorted by user id."""
 
+    # Time off --------------------------------------------------------------
+    def save_absence(self, absence: Absence) -> None:
+        """Create or replace a member's time off by (user id, start)."""
+
+    def delete_absence(self, user_id: str, start: str) -> bool:
+        """Forget the time off starting on `start`; True when it existed."""
+
+    def list_absences(self, user_id: str) -> list[Absence]:
+        """One member's time off, past and planned, sorted by start."""
+
+    def absences_from(self, date: str) -> list[Absence]:
+        """Everyone's time off ending on or after `date` in ONE query, sorted by
+        (user id, start): what a run needs to tell who is away."""
     # Member preferences (a Slack zone cache, the nudge choice) --------------
     def get_member_prefs(self, user_id: str) -> MemberPrefs | None:
         """What is kept about `user_id`, if anything."""

@@ -48,6 +48,7 @@ RUNS_AROUND_A_DATE = 500  # run records read to find which run sent a date's mes
 BUCKET = 15  # minutes per bar of the first-post distribution
 SPREAD = 180  # minutes before/after the reminder it shows; beyond goes in the end bars
 POSTED, SKIPPED, MISSED, REMINDED = "#16a34a", "#9ca3af", "#dc2626", "#2563eb"
+AWAY = "#a78bfa"
 
 
 class BadRequest(ValueError):
@@ -116,8 +117,8 @@ def _calendar(team: Team, days: Sequence[DayOverview]) -> str:
             if day is None:
                 cells.append(f'<div class="cal-off">{int(date[8:])}</div>')
                 continue
-            title = (f"{date}: {day.posted} posted, {day.skipped} skipped, {day.missed} missed"
-                     f", {day.reminders} reminded")
+            title = (f"{date}: {day.posted} posted, {day.away} away, {day.skipped} skipped, "
+                     f"{day.missed} missed, {day.reminders} reminded")
             href = f'/standups/{quote(team.name, safe="")}/{date}'
             cells.append(f'<a class="cal-day" data-date="{date}" href="{escape(href)}" '
                          f'title="{escape(title)}" style="background:{_shade(day)}">'
@@ -171,6 +172,7 @@ def _team_page(team: Team, start: str, end: str, members: Sequence[Member],
     labels = [d.date[5:] for d in days]
     participation = bar_chart("participation", "Participation per standup day", labels, [
         Series("posted", [d.posted for d in days], POSTED),
+        Series("away", [d.away for d in days], AWAY),
         Series("skipped", [d.skipped for d in days], SKIPPED),
         Series("missed", [d.missed for d in days], MISSED)])
     reminders = bar_chart("reminders", "Reminders sent per standup day", labels,
@@ -195,25 +197,27 @@ def _team_page(team: Team, start: str, end: str, members: Sequence[Member],
 def _render_team(store: Store, team: Team, since: str | None, until: str | None) -> str:
     start, end = _range(team, since, until)
     dates = standup_days(team, start, end)
-    with ThreadPoolExecutor(3, thread_name_prefix="marvin-pages") as reads:
+    with ThreadPoolExecutor(4, thread_name_prefix="marvin-pages") as reads:
         # at once: on Firestore each is a round trip that mostly waits
         asked_members = reads.submit(store.list_members, team.name, include_former=True)
         asked_updates = reads.submit(store.list_updates_between, team.name, start, end)
         asked_deliveries = reads.submit(store.list_deliveries_between, team.name, start, end)
+        asked_absences = reads.submit(store.absences_from, start)
         members, updates = asked_members.result(), asked_updates.result()
-        deliveries = asked_deliveries.result()
-    days = standup_overview(team, members, updates, deliveries, dates)
+        deliveries, absences = asked_deliveries.result(), asked_absences.result()
+    days = standup_overview(team, members, updates, deliveries, dates, absences)
     over = days_over(team, dates, utc_now())
-    tuning = tune_reminder(team, members, updates, over)
+    tuning = tune_reminder(team, members, updates, over, absences=absences)
     return _team_page(team, start, end, members, updates, days, tuning,
                       first_post_offsets(team, updates, over))
 
 
 def _render_date(store: Store, history: RunHistory, team: Team, date: str) -> str:
-    with ThreadPoolExecutor(4, thread_name_prefix="marvin-pages") as reads:
+    with ThreadPoolExecutor(5, thread_name_prefix="marvin-pages") as reads:
         # at once: on Firestore each is a round trip that mostly waits
         asked_members = reads.submit(store.list_members, team.name, include_former=True)
         asked_updates = reads.submit(store.list_updates, team.name, date)
+        asked_absences = reads.submit(store.absences_from, date)
         deliveries = store.list_deliveries(team.name, date)
         asked_runs = []
         if deliveries:  # the runs that may hold the claims: started up to a day before
@@ -224,7 +228,7 @@ def _render_date(store: Store, history: RunHistory, team: Team, date: str) -> st
         runs = [r for asked in asked_runs for r in asked.result()
                 if r.parameters.get("team", DEFAULT_TEAM) == team.name]
         record = DateRecord(team, date, asked_members.result(), asked_updates.result(),
-                            deliveries, runs)
+                            deliveries, runs, asked_absences.result())
     return date_page(record)
 
 

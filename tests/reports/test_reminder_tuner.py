@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from marvin.domain.models import Delivery, DeliveryKind, Member, Team, Update
+from marvin.domain.models import Absence, Delivery, DeliveryKind, Member, Team, Update
 from marvin.reports.participation import DayState, day_state
 from marvin.reports.reminder_tuner import days_over, reminder_offset, tune_reminder
 from marvin.reports.standup_overview import first_post_offsets, standup_overview
@@ -104,3 +104,17 @@ def test_first_post_offsets_are_minutes_from_the_reminder() -> None:
     updates = [posted(MON, "U1", "07:30"), posted(MON, "U2", "08:15"),
                Update("eng", MON, "U3", ("unknown",)), posted(TUE, "U1", "08:00")]
     assert first_post_offsets(TEAM, updates, [MON]) == [-30, 15]
+
+
+def test_away_members_are_their_own_state_and_not_counted_by_the_tuner() -> None:
+    off = [Absence("U4", MON, TUE, "holiday")]
+    assert day_state(None, away=True) is DayState.AWAY
+    assert day_state(posted(MON, "U4", None, skipped=True), away=True) is DayState.AWAY
+    assert day_state(posted(MON, "U4", "08:00"), away=True) is DayState.POSTED  # posted anyway
+    updates = [posted(d, u.user_id, "07:00") for d in (MON, TUE) for u in MEMBERS[:3]]
+    with_away = tune_reminder(TEAM, MEMBERS, updates, [MON, TUE], absences=off)
+    without = tune_reminder(TEAM, MEMBERS, updates, [MON, TUE])
+    assert with_away.current.needed == 0 and without.current.needed == 2  # U4 both days
+    days = standup_overview(TEAM, MEMBERS, updates, [], [MON, TUE], off)
+    assert [(d.posted, d.away, d.skipped, d.missed) for d in days] == [(3, 1, 0, 0)] * 2
+    assert days[0].members == 4

@@ -54,6 +54,8 @@ def test_every_query_the_backend_makes_is_declared_and_every_declared_one_is_mad
         list(store.iter_team_updates("ops", since="2026-03-01", until="2026-03-31"))
         store.claim_delivery(DeliveryKey(DeliveryKind.REMINDER, "ops", "2026-03-02", "U1"), T0)
         store.list_deliveries("ops", "2026-03-02")
+        store.list_absences("U1")
+        store.absences_from("2026-03-02")
         store.list_updates_between("ops", "2026-03-01", "2026-03-31")
         store.list_deliveries_between("ops", "2026-03-01", "2026-03-31")
         history.save_flow_run(flow_run())

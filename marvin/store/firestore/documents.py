@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from marvin.domain.models import Delivery, DeliveryKind, Member, SlotClaim, Team, Update
+from marvin.domain.models import Absence, Delivery, DeliveryKind, Member, SlotClaim, Team, Update
 from marvin.store.fields import (
     answers_from_list,
     answers_to_list,
+    holidays_from_list,
+    holidays_to_list,
     questions_from_list,
     questions_to_list,
 )
@@ -24,7 +26,9 @@ def team_doc(team: Team) -> dict[str, Any]:
             "digest_mode": team.digest_mode, "late_until": team.late_until,
             "reminder_zone": team.reminder_zone, "nudge_before": team.nudge_before,
             "weekly_report": team.weekly_report,
-            "lead": team.lead, "blockers_channel": team.blockers_channel}
+            "lead": team.lead, "blockers_channel": team.blockers_channel,
+            "holidays": team.holidays,
+            "custom_holidays": holidays_to_list(team.custom_holidays)}
 
 
 def team_from_doc(d: dict[str, Any]) -> Team:
@@ -34,6 +38,8 @@ def team_from_doc(d: dict[str, Any]) -> Team:
                 # teams written before these settings existed: as Marvin behaved then
                 digest_mode=d.get("digest_mode", "message"),
                 late_until=d.get("late_until", "reminder"),
+                holidays=d.get("holidays", ""),
+                custom_holidays=holidays_from_list(d.get("custom_holidays")),
                 # Missing in documents written before: everyone in the team's zone, no nudges.
                 reminder_zone=d.get("reminder_zone") or "team",
                 nudge_before=int(d.get("nudge_before") or 0),
@@ -46,6 +52,16 @@ def member_doc(member: Member) -> dict[str, Any]:
     return {"user_id": member.user_id, "team": member.team, "name": member.name,
             "joined_on": member.joined_on, "left_on": member.left_on,
             "inactive_since": member.inactive_since, "inactive_reason": member.inactive_reason}
+
+
+def absence_doc(absence: Absence) -> dict[str, Any]:
+    return {"user_id": absence.user_id, "start": absence.start, "end": absence.end,
+            "reason": absence.reason}
+
+
+def absence_from_doc(d: dict[str, Any]) -> Absence:
+    return Absence(user_id=d["user_id"], start=d["start"], end=d["end"],
+                   reason=d.get("reason", ""))
 
 
 def member_from_doc(d: dict[str, Any]) -> Member:

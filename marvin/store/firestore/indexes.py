@@ -39,6 +39,8 @@ QUERIES: dict[QueryShape, str] = {
     QueryShape("teams"): "Store.list_teams",
     QueryShape("members").where("team", "=="): "Store.list_members",
     QueryShape("updates").where("team", "==").where("date", "=="): "Store.list_updates",
+    QueryShape("absences").where("user_id", "=="): "Store.list_absences",
+    QueryShape("absences").where("end", ">="): "Store.absences_from",
     QueryShape("deliveries").where("team", "==").where("date", "=="): "Store.list_deliveries",
     _NEWEST_RUNS: "RunHistory.list_flow_runs()",
     _RUNS.where("flow", "==").order_by("started_at", DESC): "RunHistory.list_flow_runs(flow)",

@@ -2,8 +2,10 @@
 
 Layout: ``teams/{name}`` (with ``questions``, an array of maps; missing: the defaults;
 ``reminder_zone`` and ``nudge_before``, missing: "team" and 0; ``lead`` and
-``blockers_channel``, missing: ""), ``member_prefs/{user_id}`` (member_prefs.py),
+``blockers_channel``, missing: ""; ``holidays`` and ``custom_holidays``, missing: none),
+``member_prefs/{user_id}`` (member_prefs.py),
 ``members/{user_id}`` (``inactive_since``, ``inactive_reason``; missing: active),
+``absences/{user_id}__{start}`` (fields user_id, start, end, reason: time off),
 ``updates/{team}__{date}__{user_id}`` (fields team, date, user_id,
 entries, answers (array of maps), skipped, updated_at, write_id; missing: none, false) and
 ``deliveries/{kind}__{team}__{date}__{target}``, ``seen_requests/{key}`` (field expires_at:
@@ -34,11 +36,13 @@ from typing import Any
 
 from google.api_core import exceptions as gexc
 
-from marvin.domain.models import ChannelRef, Member, Team, Update
+from marvin.domain.models import Absence, ChannelRef, Member, Team, Update
 from marvin.store.base import OutcomeUnknown, StoreError, check_result, check_update_size
 from marvin.store.firestore.claims import ClaimDocuments
 from marvin.store.firestore.client import LOST_RACE, utc
 from marvin.store.firestore.documents import (
+    absence_doc,
+    absence_from_doc,
     member_doc,
     member_from_doc,
     team_doc,
@@ -136,6 +140,32 @@ class FirestoreStore(UpdateWrites, MemberPrefsDocuments, ClaimDocuments):
         return sorted(
             (m for m in members if include_former or m.is_current), key=lambda m: m.user_id
         )
+
+    # Time off --------------------------------------------------------------
+    def save_absence(self, absence: Absence) -> None:
+        """Create or replace a member's time off by (user id, start)."""
+        with self._errors("save_absence"):
+            self._doc("absences", absence.user_id, absence.start).set(
+                absence_doc(absence), **self._write)
+
+    def delete_absence(self, user_id: str, start: str) -> bool:
+        """Forget the time off starting on `start`; True when it existed."""
+        with self._errors("delete_absence"):
+            return self._delete_existing(self._doc("absences", user_id, start))
+
+    def list_absences(self, user_id: str) -> list[Absence]:
+        """One member's time off, sorted by start."""
+        with self._errors("list_absences"):
+            docs = self._query("absences", user_id=user_id)
+        return sorted((absence_from_doc(d) for d in docs), key=lambda a: a.start)
+
+    def absences_from(self, date: str) -> list[Absence]:
+        """Everyone's time off ending on or after `date` (one range query on ``end``,
+        served by its single-field index), sorted by (user id, start)."""
+        query = self._collection("absences").where("end", ">=", date)
+        with self._errors("absences_from"):
+            docs = [snap.to_dict() for snap in self._stream(query, self._read)]
+        return sorted((absence_from_doc(d) for d in docs), key=lambda a: (a.user_id, a.start))
 
     # Updates ---------------------------------------------------------------
     def _rewrite(

@@ -12,13 +12,14 @@ import sqlite3
 
 from marvin.store.base import StoreError
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 # 2: members.joined_on and members.left_on; 3: questions, answers, skip; 4: teams.digest_mode
 # and teams.late_until; 5: updates.first_posted_at; 6: teams.reminder_zone,
 # teams.nudge_before, member_prefs; 7: teams.weekly_report and the index
 # updates_by_member; 8: teams.lead and teams.blockers_channel, members.inactive_since and
-# members.inactive_reason. Each upgrade checks for its columns rather than the version,
-# so they apply in any order.
+# members.inactive_reason; 9: teams.holidays and teams.custom_holidays, and the absences
+# table. Each upgrade checks for its columns rather than the version, so they apply in
+# any order.
 
 _STORE_TABLES = """
 CREATE TABLE IF NOT EXISTS teams (
@@ -27,7 +28,8 @@ CREATE TABLE IF NOT EXISTS teams (
     questions TEXT, digest_mode TEXT NOT NULL DEFAULT 'message',
     late_until TEXT NOT NULL DEFAULT 'reminder', reminder_zone TEXT, nudge_before INTEGER,
     weekly_report TEXT NOT NULL DEFAULT 'off', lead TEXT NOT NULL DEFAULT '',
-    blockers_channel TEXT NOT NULL DEFAULT '');
+    blockers_channel TEXT NOT NULL DEFAULT '', holidays TEXT NOT NULL DEFAULT '',
+    custom_holidays TEXT NOT NULL DEFAULT '[]');
 CREATE TABLE IF NOT EXISTS members (
     user_id TEXT PRIMARY KEY, team TEXT NOT NULL, name TEXT NOT NULL,
     joined_on TEXT, left_on TEXT, inactive_since TEXT,
@@ -43,6 +45,10 @@ CREATE TABLE IF NOT EXISTS deliveries (
     team TEXT NOT NULL, date TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL,
     claimed_at TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0, detail TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (team, date, kind, target));
+CREATE TABLE IF NOT EXISTS absences (
+    user_id TEXT NOT NULL, start TEXT NOT NULL, "end" TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '', PRIMARY KEY (user_id, start));
+CREATE INDEX IF NOT EXISTS absences_by_end ON absences ("end");
 CREATE TABLE IF NOT EXISTS member_prefs (
     user_id TEXT PRIMARY KEY, tz TEXT, tz_fetched_at TEXT, nudges INTEGER NOT NULL DEFAULT 1);
 CREATE TABLE IF NOT EXISTS channels (
@@ -147,13 +153,18 @@ def _add_questions(db: sqlite3.Connection) -> None:
 _TEAM_DIGEST_COLUMNS = {
     "digest_mode": "ALTER TABLE teams ADD COLUMN digest_mode TEXT NOT NULL DEFAULT 'message'",
     "late_until": "ALTER TABLE teams ADD COLUMN late_until TEXT NOT NULL DEFAULT 'reminder'",
-    # schema 6: off, as every team was before
+    # schema 7: off, as every team was before
     "weekly_report": "ALTER TABLE teams ADD COLUMN weekly_report TEXT NOT NULL DEFAULT 'off'",
+    # schema 9: no holidays, as before
+    "holidays": "ALTER TABLE teams ADD COLUMN holidays TEXT NOT NULL DEFAULT ''",
+    "custom_holidays": "ALTER TABLE teams ADD COLUMN custom_holidays TEXT NOT NULL "
+                       "DEFAULT '[]'",
 }
 
 
 def _add_team_digest_settings(db: sqlite3.Connection) -> None:
-    """Schema 4: teams gain their digest mode and late window (defaults: as before)."""
+    """Schema 4 and 7: teams gain their digest mode, late window and holidays (defaults:
+    as before)."""
     columns = _columns_of(db, "teams")
     for column, statement in _TEAM_DIGEST_COLUMNS.items():
         if column not in columns:

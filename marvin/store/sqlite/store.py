@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import (
+    Absence,
     ChannelRef,
     Delivery,
     DeliveryKind,
@@ -26,6 +27,8 @@ from marvin.store.base import check_result, check_update_size
 from marvin.store.fields import (
     answers_from_list,
     answers_to_list,
+    holidays_from_list,
+    holidays_to_list,
     questions_from_list,
     questions_to_list,
 )
@@ -37,7 +40,9 @@ from marvin.store.update_writes import Change, UpdateWrites, stamped
 _MEMBER_COLUMNS = "user_id, team, name, joined_on, left_on, inactive_since, inactive_reason"
 _TEAM_COLUMNS = ("name, timezone, standup_time, reminder_time, days, channel, questions, "
                  "digest_mode, late_until, reminder_zone, nudge_before, weekly_report, lead, "
-                 "blockers_channel")
+                 "blockers_channel, holidays, custom_holidays")
+_ABSENCE_COLUMNS = 'user_id, start, "end", reason'
+
 _UPDATE_COLUMNS = "team, date, user_id, entries, updated_at, answers, skipped, first_posted_at"
 _DELIVERY_COLUMNS = "kind, team, date, target, claimed_at, sent, detail"
 _DELIVERY_WHERE = "team = ? AND date = ? AND kind = ? AND target = ?"
@@ -66,12 +71,13 @@ class SqliteStore(UpdateWrites, MemberPrefsRows, SqliteDatabase):
         self._write(
             "save_team",
             f"INSERT OR REPLACE INTO teams ({_TEAM_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             team.name, team.timezone, team.standup_time, team.reminder_time,
             json.dumps(list(team.days)), team.channel,
             json.dumps(questions_to_list(team.questions)), team.digest_mode, team.late_until,
             team.reminder_zone, team.nudge_before, team.weekly_report, team.lead,
-            team.blockers_channel,
+            team.blockers_channel, team.holidays,
+            json.dumps(holidays_to_list(team.custom_holidays)),
         )
 
     def get_team(self, name: str) -> Team | None:
@@ -125,6 +131,31 @@ class SqliteStore(UpdateWrites, MemberPrefsRows, SqliteDatabase):
             team,
         )
         return [_member(r) for r in rows]
+
+    # Time off --------------------------------------------------------------
+    def save_absence(self, absence: Absence) -> None:
+        """Create or replace a member's time off by (user id, start)."""
+        self._write("save_absence",
+                    f"INSERT OR REPLACE INTO absences ({_ABSENCE_COLUMNS}) VALUES (?, ?, ?, ?)",
+                    absence.user_id, absence.start, absence.end, absence.reason)
+
+    def delete_absence(self, user_id: str, start: str) -> bool:
+        """Forget the time off starting on `start`; True when it existed."""
+        return self._write("delete_absence",
+                           "DELETE FROM absences WHERE user_id = ? AND start = ?",
+                           user_id, start) == 1
+
+    def list_absences(self, user_id: str) -> list[Absence]:
+        """One member's time off, sorted by start."""
+        rows = self._read("list_absences", f"SELECT {_ABSENCE_COLUMNS} FROM absences "
+                          "WHERE user_id = ? ORDER BY start", user_id)
+        return [_absence(r) for r in rows]
+
+    def absences_from(self, date: str) -> list[Absence]:
+        """Everyone's time off ending on or after `date`, sorted by (user id, start)."""
+        rows = self._read("absences_from", f"SELECT {_ABSENCE_COLUMNS} FROM absences "
+                          'WHERE "end" >= ? ORDER BY user_id, start', date)
+        return [_absence(r) for r in rows]
 
     # Updates ---------------------------------------------------------------
     def _rewrite(
@@ -370,14 +401,21 @@ def _delivery_where(key: DeliveryKey) -> tuple[str, str, str, str]:
 
 def _team(row: tuple[object, ...]) -> Team:
     (name, timezone, standup_time, reminder_time, days, channel, questions, digest_mode,
-     late_until, zone, nudge, weekly_report, lead, blockers) = row
+     late_until, zone, nudge, weekly_report, lead, blockers, holidays, custom_holidays) = row
     return Team(str(name), str(timezone), str(standup_time), str(reminder_time),
                 tuple(json.loads(str(days))), str(channel),
                 questions_from_list(json.loads(str(questions)) if questions else None),
                 digest_mode=str(digest_mode), late_until=str(late_until),
                 reminder_zone=str(zone or "team"),  # NULL: stored before, as then
                 nudge_before=int(str(nudge or 0)), weekly_report=str(weekly_report),
-                lead=str(lead or ""), blockers_channel=str(blockers or ""))
+                lead=str(lead or ""), blockers_channel=str(blockers or ""),
+                holidays=str(holidays),
+                custom_holidays=holidays_from_list(json.loads(str(custom_holidays))))
+
+
+def _absence(row: tuple[object, ...]) -> Absence:
+    user_id, start, end, reason = row
+    return Absence(str(user_id), str(start), str(end), str(reason))
 
 
 def _member(row: tuple[object, ...]) -> Member:
