@@ -17,7 +17,7 @@ from marvin.store import Store
 from marvin.store.firestore.history import FirestoreHistory
 from marvin.store.sqlite.store import SqliteStore
 from marvin.testing.slack_api import SlackStandIn
-from tests.cli.test_cli import Cli
+from tests.cli.harness import Cli
 from tests.support.firestore_faults import FirestoreFaults
 
 ROOT = Path(__file__).resolve().parents[2]

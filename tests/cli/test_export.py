@@ -11,7 +11,7 @@ from pathlib import Path
 
 from marvin.domain.models import Answer, Member, Team
 from marvin.store.sqlite.store import SqliteStore
-from tests.cli.test_cli import Cli, cli  # noqa: F401  (the fixture)
+from tests.cli.harness import Cli
 
 AT = dt.datetime(2026, 3, 2, 8, 30, tzinfo=dt.UTC)
 

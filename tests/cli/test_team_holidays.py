@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marvin.domain.models import Holiday, Team
 from marvin.store.sqlite.store import SqliteStore
-from tests.cli.test_cli import Cli, cli  # noqa: F401  (the fixture)
+from tests.cli.harness import Cli
 
 
 def stored_team(runner: Cli, name: str = "eng") -> Team | None:
