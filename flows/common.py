@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import replace
 from datetime import timedelta
 
-from flows.account_gone import skip_if_gone
+from flows.account_gone import skip_if_gone, skip_inactive
 from flows.services import services
 from marvin.domain.availability import is_taking_part
 from marvin.domain.delivery_key import DeliveryKey
@@ -108,6 +108,16 @@ def still_to_post(
     reminders and nudges share (no update yet, not away, no "Skip today")."""
     update = next((u for u in updates if u.user_id == member.user_id), None)
     return is_taking_part(member, date, absences, update) and is_reminder_needed(member, updates)
+
+
+def skip_unless_still_to_post(
+    member: Member, updates: list[Update], absences: list[Absence], date: str
+) -> None:
+    """SKIP a member who is marked inactive or no longer has to post (`still_to_post`):
+    what the reminder and the nudge both check before messaging anyone."""
+    skip_inactive(member)
+    if not still_to_post(member, updates, absences, date):
+        raise SKIP(f"{member.user_id} already posted, is away or skipped the day")
 
 
 def dm_once(key: DeliveryKey, text: str, force: bool, verb: str, done: str) -> str:

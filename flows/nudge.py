@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.account_gone import skip_inactive
 from flows.alerts import alert_on_failure
 from flows.common import (
     STORE_RETRY_DELAY,
@@ -24,7 +23,7 @@ from flows.common import (
     get_standup_date,
     get_team,
     get_updates,
-    still_to_post,
+    skip_unless_still_to_post,
 )
 from flows.services import services
 from marvin.domain.delivery_key import DeliveryKey
@@ -46,11 +45,9 @@ def is_nudge_needed(
     member: Member, updates: list[Update], absences: list[Absence], date: str,
     nudges_off: list[str],
 ) -> Member:
-    skip_inactive(member)
     if member.user_id in nudges_off:
         raise SKIP(f"{member.user_id} turned nudges off")
-    if not still_to_post(member, updates, absences, date):
-        raise SKIP(f"{member.user_id} already posted, is away or skipped the day")
+    skip_unless_still_to_post(member, updates, absences, date)
     return member
 
 

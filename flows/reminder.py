@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flows.account_gone import skip_inactive
 from flows.alerts import alert_on_failure
 from flows.common import (
     count_sent,
@@ -24,7 +23,7 @@ from flows.common import (
     get_standup_date,
     get_team,
     get_updates,
-    still_to_post,
+    skip_unless_still_to_post,
 )
 from flows.member_zones import members_in_zone
 from flows.services import services
@@ -32,16 +31,14 @@ from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import DEFAULT_TEAM, Absence, Member, Update
 from marvin.domain.run_names import REMINDER_FLOW, REMINDER_NEEDED_TASK
 from marvin.domain.standup import reminder_text
-from marvin.engine import SKIP, Flow, Parameter, task, unmapped
+from marvin.engine import Flow, Parameter, task, unmapped
 
 
 @task(name=REMINDER_NEEDED_TASK)
 def is_reminder_needed(
     member: Member, updates: list[Update], absences: list[Absence], date: str
 ) -> Member:
-    skip_inactive(member)
-    if not still_to_post(member, updates, absences, date):
-        raise SKIP(f"{member.user_id} already posted, is away or skipped the day")
+    skip_unless_still_to_post(member, updates, absences, date)
     return member
 
 
