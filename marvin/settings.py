@@ -262,6 +262,17 @@ class Settings(BaseSettings):
         """Slack's requests come over a websocket Marvin opens: SLACK_APP_TOKEN is set."""
         return _is_set(self.slack_app_token)
 
+    def require_signing_secret(self) -> str | None:
+        """SLACK_SIGNING_SECRET, None in Socket Mode, or a SettingsError when it is missing
+        over HTTP (OAuth mode has no bot token to require)."""
+        if _is_set(self.slack_signing_secret):
+            assert self.slack_signing_secret is not None
+            return self.slack_signing_secret.get_secret_value()
+        if self.socket_mode:
+            return None
+        raise SettingsError("SLACK_SIGNING_SECRET must be set to serve Slack's requests "
+                            "(see README, 'Install into many workspaces (OAuth)')")
+
     def require_slack(self) -> tuple[str, str | None]:
         """The bot token and the signing secret, or a SettingsError naming what is missing.
 

@@ -111,6 +111,9 @@ class InstallationRows(Protocol):
         callers with the same state, one at most gets True."""
         ...
 
+    def close(self) -> None:
+        ...
+
 
 class Installations:
     """The installations, tokens encrypted on the way in and decrypted on the way out;
