@@ -262,7 +262,8 @@ class Marvin:
         """Build now what every run needs (the services with their Slack client, the
         executor, the history), so a missing Slack token or an executor that cannot run
         Marvin's flows fails at start-up rather than at the first run."""
-        _ = self.services, self.executor
+        # In OAuth mode there is no one Slack token: each installed workspace has its own.
+        _ = self.executor if self.settings.oauth_mode else (self.services, self.executor)
         if not self.dry_run:
             _ = self.history
 
