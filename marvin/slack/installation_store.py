@@ -99,11 +99,10 @@ class MarvinOAuthStateStore(OAuthStateStore):
         return state
 
     def consume(self, state: str) -> bool:
-        try:
-            return self._installations.consume_state(state, self._now())
-        except StoreError as exc:
-            log.warning("OAuth state not checked, store unreachable: %s", exc)
-            return False
+        """Whether `state` was issued here, is unexpired and unused (now used). A store
+        that cannot tell raises `StoreError`: the page then says "try again", not that
+        the link expired."""
+        return self._installations.consume_state(state, self._now())
 
 
 def record_of(installation: Installation) -> InstallationRecord:

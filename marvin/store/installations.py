@@ -20,6 +20,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Protocol
 
 from marvin.domain.workspace import Workspace
+from marvin.store.installed import InstalledWorkspaces
 from marvin.store.token_cipher import TokenCipher
 
 STATE_LIFETIME = dt.timedelta(minutes=10)
@@ -199,3 +200,7 @@ class Installations:
         assert callable(change)
         return replace(record, **{name: change(value) for name in TOKEN_FIELDS
                                   if (value := getattr(record, name))})
+
+
+def _implements_the_seam(installations: Installations) -> InstalledWorkspaces:
+    return installations  # mypy checks that `Installations` is an `InstalledWorkspaces`

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from marvin.domain.workspace import Workspace
 from marvin.slack.scopes import REQUIRED_SCOPES
+from marvin.store.base import StoreError
 from marvin.testing.event_payloads import app_home_opened
 from tests.slack.oauth_harness import CLIENT_ID, COOKIE, OAuthMarvin, oauth_marvin  # noqa: F401
 
@@ -138,3 +141,20 @@ def test_an_expired_state_is_refused(oauth_marvin: OAuthMarvin) -> None:
     code = oauth_marvin.slack.oauth.authorize("TALPHA")
     response = oauth_marvin.redirect({"code": code, "state": "stale"}, "stale")
     assert response.status_code == 400 and "expired" in response.text
+
+
+def test_a_store_that_fails_during_the_redirect_gets_a_try_again_page(
+    oauth_marvin: OAuthMarvin, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def unreachable(*args: object) -> None:
+        raise StoreError("store unreachable")
+
+    page = oauth_marvin.install_page()
+    code = oauth_marvin.slack.oauth.authorize("TALPHA")
+    monkeypatch.setattr(oauth_marvin.installations.rows, "save_installation", unreachable)
+    response = oauth_marvin.redirect({"code": code, "state": page.state}, page.state)
+    assert response.status_code == 503 and "could not store" in response.text
+    monkeypatch.setattr(oauth_marvin.installations.rows, "consume_state", unreachable)
+    page = oauth_marvin.install_page()
+    unknown = oauth_marvin.redirect({"code": code, "state": page.state}, page.state)
+    assert unknown.status_code == 503 and "try again" in unknown.text  # not "expired"
