@@ -50,6 +50,8 @@ def test_every_query_the_backend_makes_is_declared_and_every_declared_one_is_mad
     try:
         installations.list_installations()
         installations.list_installations("TALPHA")
+        installations.issue_state("s1", T0)
+        installations.consume_state("s1", T0)
         store.save_member(Member("U1", "ops"))
         store.list_teams()
         store.list_members("ops")

@@ -140,6 +140,18 @@ def test_a_state_is_consumed_once_and_only_before_it_expires(
     assert not installations.consume_state("", T0)
 
 
+def test_states_nobody_came_back_with_are_purged(rows: InstallationRows) -> None:
+    installations = Installations(rows, TokenCipher(KEY))
+    for i in range(5):
+        installations.issue_state(f"left-{i}", T0)
+    installations.issue_state("fresh", T0 + dt.timedelta(hours=1))
+    installations.issue_state("used", T0 + dt.timedelta(hours=1))
+    assert installations.consume_state("used", T0 + dt.timedelta(hours=1))
+    for i in range(5):  # gone, not merely expired
+        assert not rows.consume_state(f"left-{i}", T0 - dt.timedelta(days=1))
+    assert installations.consume_state("fresh", T0 + dt.timedelta(hours=1))
+
+
 def test_two_redirects_with_one_state_install_once(installations: Installations) -> None:
     for attempt in range(3):
         installations.issue_state(f"s{attempt}", T0)

@@ -24,6 +24,7 @@ from marvin.store.installations import (
 
 INSTALLATIONS = "slack_installations"
 STATES = "slack_oauth_states"
+PURGE_BATCH = 50  # expired states deleted per consumed one: more than are issued per install
 
 
 class FirestoreInstallations(FirestoreClient):
@@ -65,7 +66,16 @@ class FirestoreInstallations(FirestoreClient):
                 ref.delete(option=self._client.write_option(exists=True), **self._write)
             except gexc.NotFound:  # consumed by another request in between
                 return False
+            self._purge_expired_states(now)
         return bool(utc(snap.to_dict()["expires_at"]) > now)
+
+    def _purge_expired_states(self, now: dt.datetime) -> None:
+        """Delete a batch of states nobody came back with (an install page opened and
+        left), so anonymous visits to /slack/install do not pile up documents."""
+        stale = self._collection(STATES).where("expires_at", "<=", utc(now)).limit(
+            PURGE_BATCH)
+        for snap in self._stream(stale, self._read):
+            self._document(snap.reference).delete(**self._write)
 
 
 def _record(data: dict[str, Any]) -> InstallationRecord:
