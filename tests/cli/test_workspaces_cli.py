@@ -8,11 +8,13 @@ import datetime as dt
 
 import pytest
 from cryptography.fernet import Fernet
+from slack_sdk import WebClient
 
 from marvin.domain.workspace import Workspace
 from marvin.store.installations import InstallationRecord, Installations
 from marvin.store.sqlite.installations import SqliteInstallations
 from marvin.store.token_cipher import TokenCipher, TokenUnreadable
+from marvin.testing.slack_api import SlackStandIn
 from tests.cli.harness import Cli
 
 OLD, NEW = Fernet.generate_key().decode(), Fernet.generate_key().decode()
@@ -65,3 +67,25 @@ def test_without_oauth_settings_the_commands_say_what_to_set(cli: Cli) -> None:
     assert missing_key.returncode == 2
     assert "MARVIN_ENCRYPTION_KEY must be set" in missing_key.stderr
     assert "client-secret-shh" not in missing_key.stderr
+
+
+def test_doctor_checks_each_installed_workspaces_token(cli: Cli, standin: SlackStandIn) -> None:
+    standin.oauth.configure("1111.2222", "client-secret-shh")
+    installations = installed(cli, OLD)
+    for i, team in enumerate(("TALPHA", "TBRAVO")):
+        code = standin.oauth.authorize(team, team_name=f"{team.title()} Inc")
+        token = WebClient(base_url=standin.url).oauth_v2_access(
+            client_id="1111.2222", client_secret="client-secret-shh", code=code)["access_token"]
+        installations.save(InstallationRecord(team, None, False, T0 + dt.timedelta(hours=i),
+                                              bot_token=str(token)))
+    installations.rows.close()
+    standin.oauth.uninstall("TBRAVO")  # and the event never reached Marvin
+
+    result = cli("doctor", SLACK_API_URL=standin.url, SLACK_SIGNING_SECRET="abc123def456",
+                 **oauth_env(OLD))
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "✓ OAuth installs: 2 workspace(s) installed" in result.stdout
+    assert "✓ Workspace TALPHA: token accepted by Slack (Talpha Inc)" in result.stdout
+    assert "✗ Workspace TBRAVO: Slack refused its token (token_revoked)" in result.stdout
+    assert "SLACK_BOT_TOKEN" not in result.stdout and "xoxb" not in result.stdout
