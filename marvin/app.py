@@ -310,7 +310,7 @@ class Marvin:
             worker.shutdown(wait=True)
         installations = self.__dict__.pop("installations", None)
         if installations is not None:
-            installations.rows.close()
+            installations.close()
         for part in ("store", "history"):
             opened = self.__dict__.pop(part, None)
             if opened is not None:

@@ -96,7 +96,7 @@ def _with_oauth_checks(settings: Settings, checks: list[Check]) -> list[Check]:
         kept = [c for c in checks if c.name != "Slack token"]
         return oauth_checks(settings, installations, who_is) + kept
     finally:
-        installations.rows.close()
+        installations.close()
 
 
 def run_checks(

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import logging
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
@@ -121,5 +120,3 @@ def _page(title: str, body: str) -> str:
     return (f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>"
             f"<body><h1>{title}</h1><p>{body}</p></body></html>")
 
-
-OAuthHandler = Callable[[str, str, dict[str, str]], tuple[int, dict[str, str], str]]

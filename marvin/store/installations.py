@@ -158,6 +158,9 @@ class Installations:
                 self.rows.save_installation(replace(
                     record, bot_token="", bot_refresh_token="", bot_token_expires_at=None))
 
+    def close(self) -> None:
+        self.rows.close()
+
     def rotate_key(self) -> int:
         """Encrypt every stored token again with the current key; how many records."""
         rewritten = 0
