@@ -34,7 +34,7 @@ from marvin.history.redact import Redactor
 from marvin.settings import Settings
 from marvin.slack.dry_run import DryRunChat
 from marvin.slack.protocol import ChatAPI
-from marvin.store import Store, open_history, open_store
+from marvin.store import Installations, Store, open_history, open_installations, open_store
 from marvin.store.run_history import RunHistory
 
 if TYPE_CHECKING:
@@ -46,6 +46,14 @@ log = logging.getLogger("marvin.app")
 
 def build_store(settings: Settings) -> Store:
     return open_store(settings.store, project=settings.google_cloud_project)
+
+
+def build_installations(settings: Settings) -> Installations | None:
+    """OAuth mode's installations, next to the store; None in single-token mode."""
+    if not settings.oauth_mode:
+        return None
+    key, previous = settings.require_encryption_keys()
+    return open_installations(settings.store, key, previous, project=settings.google_cloud_project)
 
 
 def build_history(settings: Settings) -> RunHistory:
@@ -188,6 +196,12 @@ class Marvin:
         return build_store(self.settings)
 
     @cached_property
+    def installations(self) -> Installations | None:
+        """The workspaces Marvin was installed into with OAuth (None in single-token mode);
+        also what `InstalledWorkspaces` the runtime reads."""
+        return build_installations(self.settings)
+
+    @cached_property
     def history(self) -> RunHistory:
         return build_history(self.settings)
 
@@ -223,7 +237,7 @@ class Marvin:
         request was answered."""
         from marvin.slack.app import build_app
 
-        app = build_app(self.settings, self.store, self.now)
+        app = build_app(self.settings, self.store, self.now, installations=self.installations)
         if not self.dry_run:
             set_sink(self.automate_later)
             self._sink_set = True
@@ -248,7 +262,8 @@ class Marvin:
         """Build now what every run needs (the services with their Slack client, the
         executor, the history), so a missing Slack token or an executor that cannot run
         Marvin's flows fails at start-up rather than at the first run."""
-        _ = self.services, self.executor
+        # In OAuth mode there is no one Slack token: each installed workspace has its own.
+        _ = self.executor if self.settings.oauth_mode else (self.services, self.executor)
         if not self.dry_run:
             _ = self.history
 
@@ -293,6 +308,9 @@ class Marvin:
         worker = self.__dict__.pop("_automation_worker", None)
         if worker is not None:
             worker.shutdown(wait=True)
+        installations = self.__dict__.pop("installations", None)
+        if installations is not None:
+            installations.close()
         for part in ("store", "history"):
             opened = self.__dict__.pop(part, None)
             if opened is not None:

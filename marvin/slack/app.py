@@ -31,9 +31,11 @@ from marvin.slack.inbound import check_form, check_signature_header
 from marvin.slack.interaction_calls import InteractionCalls
 from marvin.slack.interactivity import register_fallbacks
 from marvin.slack.listeners import register
+from marvin.slack.oauth import oauth_settings
 from marvin.slack.replays import ALREADY_RECEIVED, ReplayGuard
 from marvin.slack.user_events import register_user_events
 from marvin.store.base import Store, StoreError, deadline
+from marvin.store.installations import Installations
 
 log = logging.getLogger("marvin.slack")
 
@@ -44,20 +46,50 @@ def build_app(
     now: Callable[[], Any],
     *,
     token_verification: bool = True,
+    installations: Installations | None = None,
 ) -> App:
     """A Bolt App with Marvin's listeners; SettingsError when Slack settings are missing.
 
     Args:
         token_verification: call `auth.test` at start-up, so a bad token fails at once
             rather than on the first slash command.
+        installations: in OAuth mode (SLACK_CLIENT_ID set), the installed workspaces:
+            Bolt installs into them and finds each request's bot token there.
     """
-    token, signing_secret = settings.require_slack()
     # Bolt reads SLACK_BOT_TOKEN from the environment itself and then warns that our
     # client (which carries that same token) wins: true, expected, and noise in the log.
     logging.getLogger("slack_bolt.App").addFilter(_NotTheClientTokenWarning())
+    token: str | None
+    if settings.oauth_mode:
+        if installations is None:
+            raise SettingsError("OAuth mode (SLACK_CLIENT_ID) needs the installations store")
+        token, signing_secret = None, settings.require_signing_secret()
+        app = build_oauth_app(settings, installations, signing_secret)
+    else:
+        token, signing_secret = settings.require_slack()
+        app = _single_token_app(settings, token, signing_secret, token_verification)
+    calls = InteractionCalls(token, settings.slack_api_url)
+    chat = SlackWebChat(token or "", settings.slack_api_url)
+    digest_sync = DigestSyncRunner(store, settings, chat, now)
+    app.marvin_digest_sync = digest_sync  # type: ignore[attr-defined]
+    register(app, store, settings, now, calls, digest_sync)
+    register_home(app, store, settings, now, calls)
+    register_user_events(app, store, now)
+    register_fallbacks(app, calls)  # last: Bolt runs the first listener that matches
+    if signing_secret is not None:  # HTTP requests can be told from forgeries
+        verifier = SignatureVerifier(signing_secret)
+        app.marvin_verifier = verifier  # type: ignore[attr-defined]
+        app.marvin_replays = ReplayGuard(store, verifier.clock.now)  # type: ignore[attr-defined]
+    return app
+
+
+def _single_token_app(
+    settings: Settings, token: str, signing_secret: str | None, token_verification: bool
+) -> App:
+    """The Bolt App of one workspace, its token checked with ``auth.test`` first."""
     client = build_web_client(token, settings.slack_api_url)
     try:
-        app = App(
+        return App(
             client=client,
             # "" rather than None, or Bolt would read SLACK_SIGNING_SECRET itself; with
             # no secret (Socket Mode) `dispatch` refuses every HTTP request before Bolt
@@ -75,18 +107,21 @@ def build_app(
         raise SettingsError(
             f"cannot reach Slack at {settings.slack_api_url} (SLACK_API_URL): {reason}"
         ) from None
-    calls = InteractionCalls(token, settings.slack_api_url)
-    chat = SlackWebChat(token, settings.slack_api_url)
-    digest_sync = DigestSyncRunner(store, settings, chat, now)
-    app.marvin_digest_sync = digest_sync  # type: ignore[attr-defined]
-    register(app, store, settings, now, calls, digest_sync)
-    register_home(app, store, settings, now, calls)
-    register_user_events(app, store, now)
-    register_fallbacks(app, calls)  # last: Bolt runs the first listener that matches
-    if signing_secret is not None:  # HTTP requests can be told from forgeries
-        verifier = SignatureVerifier(signing_secret)
-        app.marvin_verifier = verifier  # type: ignore[attr-defined]
-        app.marvin_replays = ReplayGuard(store, verifier.clock.now)  # type: ignore[attr-defined]
+
+
+def build_oauth_app(
+    settings: Settings, installations: Installations, signing_secret: str | None
+) -> App:
+    """The Bolt App of many workspaces: Bolt's OAuth flow installs into them, its
+    authorization finds each request's workspace token, and its built-in listeners
+    delete a workspace's tokens on ``app_uninstalled`` and ``tokens_revoked``."""
+    app = App(
+        client=build_web_client(None, settings.slack_api_url),  # a token per request
+        signing_secret=signing_secret or "",
+        oauth_settings=oauth_settings(settings, installations),
+        process_before_response=True,
+    )
+    app.enable_token_revocation_listeners()
     return app
 
 

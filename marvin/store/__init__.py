@@ -13,11 +13,13 @@ import importlib
 from typing import Any
 
 from marvin.store.base import OutcomeUnknown, Store, StoreError, deadline
+from marvin.store.installations import Installations
 from marvin.store.run_history import RunHistory
+from marvin.store.token_cipher import TokenCipher
 
 __all__ = [
-    "OutcomeUnknown", "RunHistory", "Store", "StoreError", "deadline", "open_history",
-    "open_store",
+    "Installations", "OutcomeUnknown", "RunHistory", "Store", "StoreError", "deadline",
+    "open_history", "open_installations", "open_store",
 ]
 
 SQLITE_PREFIX = "sqlite:///"
@@ -55,12 +57,22 @@ def open_history(url: str, *, project: str | None = None) -> RunHistory:
     return history
 
 
+def open_installations(url: str, key: str, previous_key: str | None = None, *,
+                       project: str | None = None) -> Installations:
+    """Open the Slack installations (OAuth mode) next to the store `url` names, their
+    tokens encrypted with `key` (and readable with `previous_key`, during a rotation)."""
+    return Installations(_open("installations", url, project), TokenCipher(key, previous_key))
+
+
 # The class each backend opens per role, as (module, class): imported only when opened.
 _BACKENDS = {
     ("store", "sqlite"): ("marvin.store.sqlite.store", "SqliteStore"),
     ("store", "firestore"): ("marvin.store.firestore.store", "FirestoreStore"),
     ("history", "sqlite"): ("marvin.store.sqlite.history", "SqliteHistory"),
     ("history", "firestore"): ("marvin.store.firestore.history", "FirestoreHistory"),
+    ("installations", "sqlite"): ("marvin.store.sqlite.installations", "SqliteInstallations"),
+    ("installations", "firestore"): (
+        "marvin.store.firestore.installations", "FirestoreInstallations"),
 }
 
 

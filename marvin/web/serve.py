@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from marvin.app import Marvin, open_marvin
 from marvin.settings import Settings
 from marvin.slack.app import dispatch
+from marvin.slack.oauth import handle_oauth
 from marvin.store.base import Store, deadline
 from marvin.store.firestore.indexes import QUERIES, missing_indexes
 from marvin.store.run_history import RunHistory
@@ -96,6 +97,8 @@ def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None)
                                   socket.status if socket is not None else None),
                 extra_routes=_dashboard_routes(settings, marvin.store, marvin.history),
                 slack_threads=settings.slack_thread_count(),
+                oauth_handler=(functools.partial(handle_oauth, bolt)
+                               if settings.oauth_mode else None),
             )
             scheduler.start()
             try:
