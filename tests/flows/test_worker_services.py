@@ -21,12 +21,23 @@ from flows.worker_services import (
     services_here,
     services_opened_here,
 )
+from marvin.app import run_flow
 from marvin.domain.events import Event
 from marvin.domain.workspace import Workspace
+from marvin.engine import Executor
 from marvin.history.events import collecting
 from marvin.history.recorder import emit_event, recording
 from marvin.settings import Settings, SettingsError
-from tests.flows.conftest import REMINDER_AT, FixedClock, make_settings
+from marvin.store import Store
+from marvin.testing.slack_api import SlackStandIn
+from tests.flows.conftest import (
+    REMINDER_AT,
+    TEAM,
+    FixedClock,
+    MakeServices,
+    add_members,
+    make_settings,
+)
 
 
 def settings_in(tmp_path: Path, **overrides: object) -> Settings:
@@ -128,3 +139,16 @@ class Recorded:
 
     def add_event(self, *call: object, at: dt.datetime | None = None) -> None:
         self.calls.append((*call, at))
+
+
+def test_in_process_executors_use_the_parents_services_and_open_none(
+    store: Store, standin: SlackStandIn, make_services: MakeServices, executor: Executor
+) -> None:
+    add_members(store, ("U0001", "U0002"))
+    services = make_services()
+
+    run = run_flow("reminder", {"team": TEAM}, services, executor=executor)
+
+    assert run.state.is_successful(), run.state
+    assert services_opened_here() == []
+    assert len(standin.posted_messages()) == 2
