@@ -3,7 +3,8 @@ on a Dask cluster whose workers build their services from the run's settings.
 
 `marvin serve`'s scheduled runs go through `Marvin.scheduler` (what serve starts), here
 caught up at a fixed time; `marvin run` is the console script, once on the module's
-cluster (MARVIN_DASK_ADDRESS) and once on a LocalCluster of its own.
+cluster (MARVIN_DASK_ADDRESS) and once on a LocalCluster of its own. The workers' stores
+are closed when their cluster closes.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from marvin.app import open_marvin
+from flows.worker_services import services_opened_here
+from marvin.app import open_marvin, run_flow
 from marvin.domain.models import DEFAULT_TEAM, Member
 from marvin.engine.dask_executor import DaskExecutor
 from marvin.store import open_history
@@ -85,3 +87,43 @@ def test_marvin_run_runs_the_reminder_on_dask(
         history.close()
     assert detail is not None
     assert len([e for e in detail.events if e.method == "chat.postMessage"]) == len(MEMBERS)
+
+
+def note_store_closes(path: str) -> int:
+    """In a worker: append this process's id to `path` whenever a SQLite store closes."""
+    import os
+
+    from marvin.store.sqlite.store import SqliteStore
+
+    closing = SqliteStore.close
+
+    def close(self: SqliteStore) -> None:
+        with open(path, "a", encoding="ascii") as noted:
+            noted.write(f"{os.getpid()}\n")
+        closing(self)
+
+    SqliteStore.close = close  # type: ignore[method-assign]
+    return os.getpid()
+
+
+def test_the_workers_close_their_stores_when_the_cluster_closes(
+    tmp_path: Path, standin: SlackStandIn
+) -> None:
+    settings = make_settings(standin.url, store=f"sqlite:///{tmp_path / 'marvin.db'}",
+                             executor="dask")
+    closes = tmp_path / "closes.txt"
+    with open_marvin(settings, now=FixedClock(BEFORE_STANDUP)) as marvin:
+        for user in MEMBERS:
+            marvin.store.save_member(Member(user_id=user, team=DEFAULT_TEAM))
+        with DaskExecutor(n_workers=2, processes=True) as executor:  # its own cluster
+            pids = executor.client.run(note_store_closes, str(closes))
+            run = run_flow("reminder", {"team": DEFAULT_TEAM}, marvin.services,
+                           executor=executor)
+            opened = executor.client.run(services_opened_here)
+            assert not closes.exists()  # reused between runs, open while the worker lives
+
+    assert run.state.is_successful(), run.state
+    workers_with_services = {pids[w] for w, keys in opened.items() if keys}
+    assert workers_with_services  # the tasks ran there
+    closed = [int(line) for line in closes.read_text().split()]
+    assert sorted(closed) == sorted(workers_with_services)  # each once, at teardown

@@ -22,6 +22,7 @@ import pytest
 from flows.services import Services
 from flows.worker_services import services_opened_here
 from marvin.app import build_services, run_flow
+from marvin.domain.run_names import MEMBER_INACTIVE_FLOW
 from marvin.engine import FlowRun, LocalExecutor
 from marvin.engine.dask_executor import DaskExecutor
 from marvin.settings import Settings
@@ -201,3 +202,25 @@ def test_a_worker_killed_mid_fan_out_sends_nothing_twice(
     assert len([t for t in detail.task_runs if t.task == "send_reminder"]) == 1 + len(
         MEMBERS
     )
+
+
+def test_an_event_published_on_a_worker_starts_its_automation_once(
+    parent: tuple[Services, RunHistory], standin: SlackStandIn, dask_executor: DaskExecutor
+) -> None:
+    services, history = parent
+    add_members(services.store, MEMBERS[:3])
+    gone = MEMBERS[1]
+    standin.fail_for_channel(gone, "account_inactive", methods=("conversations.open",))
+    standin.world.delete_user(gone)
+
+    run = run_flow("reminder", {"team": TEAM}, services, executor=dask_executor, history=history)
+
+    assert run.state.is_successful(), run.state
+    member = services.store.get_member(gone)
+    assert member is not None and not member.is_active  # marked by the automation
+    [automation] = history.list_flow_runs(flow=MEMBER_INACTIVE_FLOW)
+    assert automation.state == "Success"
+    assert automation.parameters["event_id"] == f"{run.id}/{gone}"
+    detail = history.get_run(run.id)
+    assert detail is not None
+    assert [e.target for e in detail.events if e.method == "account_inactive"] == [gone]
