@@ -106,6 +106,8 @@ def note_store_closes(path: str) -> int:
     return os.getpid()
 
 
+# A second cluster beside the module's: its scheduler's HTTP port moves, as Dask warns.
+@pytest.mark.filterwarnings("ignore:Port 8787 is already in use")
 def test_the_workers_close_their_stores_when_the_cluster_closes(
     tmp_path: Path, standin: SlackStandIn
 ) -> None:
