@@ -182,19 +182,19 @@ class DaskExecutor:
         future: Future[Any]
         try:
             if plan is not None:  # shared by every child of the task: send it once
-                args = (self._scattered(client, books, plan), *args[1:])
+                args = (self._on_cluster(client, books, plan), *args[1:])
             future = client.submit(_on_worker, fn, *args, key=key, pure=False)
         except Exception as exc:  # e.g. a task whose function holds a lock
             if plan is None:
                 raise
             unsent = _unsendable(plan, args[1] if len(args) > 1 else None, exc)
-            future = client.scatter(unsent, hash=False)
+            future = client.submit(_same, unsent, key=_key(fn, (plan, *args[1:])), pure=False)
         books.position[future.key] = len(books.futures)
         books.futures.append(future)
         return future
 
     @staticmethod
-    def _scattered(client: Any, books: _Submitted, plan: TaskPlan) -> Future[Any]:
+    def _on_cluster(client: Any, books: _Submitted, plan: TaskPlan) -> Future[Any]:
         """The plan (task, function, flow run, clock) on the cluster, pickled once per
         task rather than once per mapped child; workers fetch it once and keep it.
 
@@ -205,7 +205,7 @@ class DaskExecutor:
         if entry is None:
             try:
                 sent: Future[Any] | Exception = client.submit(
-                    _plan, plan, key=f"plan-{plan.task.slug}-{uuid.uuid4().hex}", pure=False
+                    _same, plan, key=f"plan-{plan.task.slug}-{uuid.uuid4().hex}", pure=False
                 )
             except Exception as exc:
                 sent = exc  # so that its other children do not try (and log) again
@@ -258,8 +258,10 @@ def _key(fn: Callable[..., Any], args: tuple[Any, ...]) -> str:
     return f"{getattr(fn, '__name__', 'call')}-{uuid.uuid4().hex}"
 
 
-def _plan(plan: TaskPlan) -> TaskPlan:
-    return plan
+def _same(value: Any) -> Any:
+    """A task returning its input: data the scheduler can compute again if a worker dies
+    (scattered data it cannot)."""
+    return value
 
 
 def _on_worker(fn: Callable[..., Any], *args: Any) -> Any:
