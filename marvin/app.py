@@ -23,16 +23,16 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 from flows import get_flow
 from flows.automations import run_automations
 from flows.services import Services, use_services
+from flows.worker_services import carry_services, open_chat
 from marvin.domain.clock import utc_now
 from marvin.domain.events import Event
 from marvin.engine import Executor, FlowRun, LocalExecutor, ThreadExecutor
 from marvin.history.events import collecting, set_sink
 from marvin.history.observed_store import ObservedStore
-from marvin.history.recorder import HistoryRecorder, emit_event, recording
+from marvin.history.recorder import HistoryRecorder, recording
 from marvin.history.recovery import close_dead_runs
 from marvin.history.redact import Redactor
 from marvin.settings import Settings
-from marvin.slack.dry_run import DryRunChat
 from marvin.slack.protocol import ChatAPI
 from marvin.store import Installations, Store, open_history, open_installations, open_store
 from marvin.store.run_history import RunHistory
@@ -62,25 +62,7 @@ def build_history(settings: Settings) -> RunHistory:
 
 def build_chat(settings: Settings, *, dry_run: bool = False, out: TextIO | None = None) -> ChatAPI:
     """The real Slack client, or a printer for --dry-run (which needs no Slack settings)."""
-    if dry_run:
-        import sys
-
-        return DryRunChat(out or sys.stdout)
-    from marvin.slack.client import SlackWebChat
-
-    token = settings.slack_bot_token
-    if token is None or not token.get_secret_value():
-        from marvin.settings import SettingsError
-
-        raise SettingsError(
-            "SLACK_BOT_TOKEN must be set to send to Slack (see README, 'Slack app setup'); "
-            "use --dry-run to see what would be sent without Slack"
-        )
-    return SlackWebChat(
-        token.get_secret_value(),
-        settings.slack_api_url,
-        on_call=lambda e: emit_event("slack", e.method, e.target, e.outcome, e.duration_s),
-    )
+    return open_chat(settings, dry_run=dry_run, out=out)
 
 
 def build_executor(settings: Settings) -> Executor:
@@ -99,22 +81,6 @@ def build_executor(settings: Settings) -> Executor:
     if settings.executor == "threads":
         return ThreadExecutor(max_workers=settings.max_workers)
     return LocalExecutor()
-
-
-REMOTE_EXECUTOR_UNSUPPORTED = (
-    "MARVIN_EXECUTOR=dask cannot run Marvin's own flows: their tasks take the store and "
-    "the Slack client from the process that starts the run, which Dask workers do not "
-    "share. Use MARVIN_EXECUTOR=threads for them (README, 'Distributed mode')"
-)
-
-
-def check_executor_runs_marvin_flows(executor: Executor) -> None:
-    """Raise SettingsError, before anything runs, for an executor whose workers are
-    other processes (Dask): they cannot see the services set by `use_services`."""
-    if getattr(executor, "runs_remotely", False):
-        from marvin.settings import SettingsError
-
-        raise SettingsError(REMOTE_EXECUTOR_UNSUPPORTED)
 
 
 def build_services(
@@ -150,11 +116,13 @@ def run_flow(
     the automations its published events trigger (`flows/automations.py`; not on a dry run)."""
     flow = get_flow(name)
     executor = executor or build_executor(services.settings)
-    check_executor_runs_marvin_flows(executor)
     recorder = None
     if history is not None:
         recorder = HistoryRecorder(history, flow, Redactor(services.settings.secret_values()))
-    with use_services(services), recording(recorder) if recorder else nullcontext(), \
+    # Dask workers build their own twins of `services` (flows/worker_services.py).
+    remote = carry_services(services) if getattr(executor, "runs_remotely", False) \
+        else nullcontext()
+    with use_services(services), remote, recording(recorder) if recorder else nullcontext(), \
             collecting() as events:
         result = flow.run(
             parameters=parameters,
@@ -218,10 +186,8 @@ class Marvin:
 
     @cached_property
     def executor(self) -> Executor:
-        """The executor of Marvin's flows; SettingsError for one that cannot run them."""
-        executor = build_executor(self.settings)
-        check_executor_runs_marvin_flows(executor)
-        return executor
+        """The executor of Marvin's flows; SettingsError when Dask is not installed."""
+        return build_executor(self.settings)
 
     @cached_property
     def services(self) -> Services:
@@ -260,8 +226,8 @@ class Marvin:
 
     def prepare_runs(self) -> None:
         """Build now what every run needs (the services with their Slack client, the
-        executor, the history), so a missing Slack token or an executor that cannot run
-        Marvin's flows fails at start-up rather than at the first run."""
+        executor, the history), so a missing Slack token or a missing Dask fails at
+        start-up rather than at the first run."""
         # In OAuth mode there is no one Slack token: each installed workspace has its own.
         _ = self.executor if self.settings.oauth_mode else (self.services, self.executor)
         if not self.dry_run:
