@@ -16,6 +16,12 @@ run late within a grace period. Each job's latest slot is claimed in the store b
 runs (`SlotClaim`, compare-and-set): a restarted `marvin serve` catches up only slots that
 never ran (or whose run died with its process), and of two replicas one runs each slot.
 Delivery claims remain the last line: a slot run twice would still send nothing twice.
+Every replica also looks, every `takeover_interval`, for slots whose claimer died or whose
+lease ran out, and takes them over; run history is pruned once per hour in total (the
+prune takes a slot claim too), not once per replica.
+
+With ``MARVIN_SCHEDULER=external`` nothing here fires: `marvin.web.jobs` runs the slot a
+POST /jobs/{flow} asks for through the same `FlowScheduler.run_slot` and its claim.
 """
 
 from __future__ import annotations
@@ -56,6 +62,15 @@ take at once (its `claimed_at` is set back beyond any lease)."""
 # The members' zones are read again at most this often (and whenever the teams change):
 # on Firestore each read costs a document per member, and zones change rarely.
 ZONE_SYNC_SECONDS = 1800
+
+TAKEOVER_SECONDS = 60
+"""How often each replica looks for slots to take over (at most; a shorter delivery lease
+shortens it): a claimer that died on this host, or whose lease ran out elsewhere."""
+PRUNE_JOB = "marvin:prune-runs"  # the prune's slot claim: one replica prunes each hour
+
+ALREADY_RAN = "already ran"
+RUNNING_ELSEWHERE = "running elsewhere"
+SKIPPED = "already ran or is running elsewhere"  # what the log says of a skipped slot
 
 RunScheduled = Callable[[str, dict[str, Any], dt.datetime], object]
 """``run(flow_name, parameters, scheduled_time)``"""
@@ -146,6 +161,29 @@ def flow_schedules(
 
 
 @dataclass(frozen=True)
+class SlotRun:
+    """What became of one slot: `outcome` is ``ran`` (`result`, the run, is set),
+    ``already ran``, ``running elsewhere``, ``not started`` (shutting down) or ``failed to
+    start`` (the run raised before it could be recorded; no `result`)."""
+
+    job: str
+    slot: dt.datetime
+    outcome: str
+    result: object | None = None
+
+    @property
+    def attempted(self) -> bool:
+        """This process claimed the slot and started its run."""
+        return self.outcome in ("ran", "failed to start")
+
+
+def due_slot(clock: CronClock, now: dt.datetime, grace: dt.timedelta) -> ScheduledRun | None:
+    """The latest slot of `clock` in the `grace` period up to `now`, if any."""
+    due = Schedule([clock]).runs_between(now - grace, now)
+    return due[-1] if due else None
+
+
+@dataclass(frozen=True)
 class UpcomingRun:
     flow: str
     run: ScheduledRun
@@ -210,6 +248,12 @@ class FlowScheduler:
         self._zones_read: float | None = None  # time.monotonic() of the last zones read
 
     @property
+    def takeover_interval(self) -> float:
+        """Seconds between two looks for slots to take over: TAKEOVER_SECONDS, or the
+        delivery lease when shorter (a claim cannot be taken over before it anyway)."""
+        return float(min(TAKEOVER_SECONDS, self.settings.delivery_lease_seconds))
+
+    @property
     def running(self) -> bool:
         return bool(self._scheduler.running)
 
@@ -220,6 +264,10 @@ class FlowScheduler:
         )
         if catch_up:  # in the scheduler's thread, so start-up is not held up by it
             self._scheduler.add_job(self.catch_up, id="marvin:catch-up")
+        self._scheduler.add_job(
+            self.take_over, "interval", seconds=self.takeover_interval,
+            id="marvin:take-over", coalesce=True, max_instances=1,
+        )
         if self.history is not None:  # at start (after downtime), then hourly
             self._scheduler.add_job(
                 self.prune_history,
@@ -318,80 +366,114 @@ class FlowScheduler:
 
     def _fire(self, flow_name: str, clock: CronClock) -> None:
         """A job: run the flow for the slot that is due now (a late job keeps its slot)."""
-        now = self.now()
-        due = Schedule([clock]).runs_between(now - self.grace, now)
-        if not due:
+        slot = due_slot(clock, self.now(), self.grace)
+        if slot is None:
             log.warning("%s fired with no slot in the last %s; skipped", flow_name, self.grace)
             return
-        self._run_slot(flow_name, due[-1])
+        self.run_slot(flow_name, slot)
 
-    def catch_up(self) -> list[tuple[str, dt.datetime]]:
+    def catch_up(self, *, claimed_only: bool = False) -> list[tuple[str, dt.datetime]]:
         """Run each clock's latest slot within the grace period that never ran (missed
-        during downtime), or whose run died with its process; returns what it ran."""
+        during downtime), or whose run died with its process; returns what it ran.
+        `claimed_only`: only slots some process claimed and did not finish (`take_over`)."""
         now = self.now()
         ran: list[tuple[str, dt.datetime]] = []
-        teams = teams_to_schedule(self.store, self.settings)
-        zones = member_zones(self.store, teams)  # fresh: catch-up runs rarely
+        if claimed_only:  # every minute on every replica: the zones as last read
+            teams, zones = self._plan_now()
+        else:  # fresh: a full catch-up runs rarely
+            teams = teams_to_schedule(self.store, self.settings)
+            zones = member_zones(self.store, teams)
         for team in teams:
             for flow_name, clock in team_jobs(team, zones.get(team.name, ())).values():
-                due = Schedule([clock]).runs_between(now - self.grace, now)
-                if due and self._run_slot(flow_name, due[-1]):
-                    ran.append((flow_name, due[-1].start_time))
+                slot = due_slot(clock, now, self.grace)
+                if slot is None:
+                    continue
+                if claimed_only and not self._unfinished_claim(flow_name, slot):
+                    continue
+                if self.run_slot(flow_name, slot).attempted:
+                    ran.append((flow_name, slot.start_time))
         return ran
 
-    def _run_slot(self, flow_name: str, slot: ScheduledRun) -> bool:
-        """Run `slot` if this process wins its claim; mark it done after. False: skipped."""
+    def take_over(self) -> list[tuple[str, dt.datetime]]:
+        """Run the due slots whose claimer died (on this host) or whose lease ran out
+        (elsewhere) before finishing: with several replicas, one that is killed mid-run
+        is taken over by the others, not only by its own restart. Never raises."""
+        try:
+            return self.catch_up(claimed_only=True)
+        except Exception:  # a scheduler thread must survive anything; next pass tries again
+            log.exception("looking for slots to take over failed")
+            return []
+
+    def _unfinished_claim(self, flow_name: str, slot: ScheduledRun) -> bool:
+        claim = self.store.get_slot_claim(job_id(flow_name, slot.parameter_defaults))
+        return claim is not None and not claim.done \
+            and claim.slot == dt.datetime.fromtimestamp(slot.start_time.timestamp(), dt.UTC)
+
+    def run_slot(self, flow_name: str, slot: ScheduledRun) -> SlotRun:
+        """Run `slot` if this process wins its claim; mark it done after."""
         params = dict(slot.parameter_defaults)
         job = job_id(flow_name, params)
         at = dt.datetime.fromtimestamp(slot.start_time.timestamp(), dt.UTC)
         if self._stopping:
             log.info("%s: slot %s not started: shutting down", job, at)
-            return False
+            return SlotRun(job, at, "not started")
+        claim: SlotClaim | None
         try:
-            claim = self._claim(job, at)
+            won = self._claim(job, at)
         except StoreError as exc:
             # Run it anyway: its delivery claims still prevent re-sends, and a dead store
             # then fails the run loudly (with the alert) instead of skipping it silently.
             log.warning("%s: cannot claim slot %s (%s); running it", job, at, exc)
             claim = None
         else:
-            if claim is None:
-                log.info("%s: slot %s already ran or is running elsewhere; skipped", job, at)
-                return False
+            if isinstance(won, str):
+                log.info("%s: slot %s %s; skipped", job, at, SKIPPED)
+                return SlotRun(job, at, won)
+            claim = won
         with self._in_progress(claim):
-            started = self._run_safely(flow_name, params, slot.start_time)
-        if claim is not None and started:  # else a restart may try it again
+            started, result = self._run_safely(flow_name, params, slot.start_time)
+        if not started:  # a restart (or another replica, after the lease) tries again
+            return SlotRun(job, at, "failed to start")
+        if claim is not None:
             try:
                 if not self.store.swap_slot_claim(claim, replace(claim, done=True)):
                     log.warning("%s: slot %s was taken over while it ran", job, at)
             except StoreError as exc:
                 log.warning("%s: cannot mark slot %s done: %s", job, at, exc)
-        return True
+        return SlotRun(job, at, "ran", result)
 
-    def _claim(self, job: str, slot: dt.datetime) -> SlotClaim | None:
-        """This process's claim on `slot` of `job`, or None when it must not run it: a
-        later slot was claimed, this one is done, or its claimer may still be running it
-        (alive on this host, or on another host within the lease)."""
+    def _claim(self, job: str, slot: dt.datetime) -> SlotClaim | str:
+        """This process's claim on `slot` of `job`, or why it must not run it: a later
+        slot was claimed or this one is done (``already ran``), or its claimer may still be
+        running it, alive on this host or elsewhere within the lease (``running
+        elsewhere``); a lost compare-and-set is the latter."""
         current = self.store.get_slot_claim(job)
         now = self.now()
         if current is not None and current.slot >= slot:
             if current.slot > slot or current.done:
-                return None
+                return ALREADY_RAN
             expired = current.claimed_at + self.lease <= now and not is_alive_here(current.owner)
             if not (is_dead_here(current.owner) or expired):
-                return None
+                return RUNNING_ELSEWHERE
         claim = SlotClaim(job, slot, this_process(), now)
-        return claim if self.store.swap_slot_claim(current, claim) else None
+        return claim if self.store.swap_slot_claim(current, claim) else RUNNING_ELSEWHERE
 
     def prune_history(self) -> int:
         """Delete runs older than MARVIN_RUN_RETENTION_DAYS, and close runs whose process
-        died (`close_dead_runs`); a failure is logged, not raised."""
+        died (`close_dead_runs`); a failure is logged, not raised. Of several replicas,
+        the one that claims the hour prunes (the others would only repeat its deletes)."""
         if self.history is None:
             return 0
         close_dead_runs(self.history, self.now())
         days = self.settings.run_retention_days
         try:
+            hour = self.now().astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+            claim = self._claim(PRUNE_JOB, hour)
+            if isinstance(claim, str):
+                log.info("run history pruning for %s: %s", hour, claim)
+                return 0
             deleted = prune_runs(self.history, self.now(), days)
+            self.store.swap_slot_claim(claim, replace(claim, done=True))
         except Exception:  # a scheduler thread must survive anything; next hour tries again
             log.exception("pruning run history (older than %d days) failed", days)
             return 0
@@ -399,11 +481,12 @@ class FlowScheduler:
             log.info("pruned %d run(s) older than %d days", deleted, days)
         return deleted
 
-    def _run_safely(self, flow_name: str, params: dict[str, Any], at: dt.datetime) -> bool:
-        """False when the run could not even start (it raised)."""
+    def _run_safely(
+        self, flow_name: str, params: dict[str, Any], at: dt.datetime
+    ) -> tuple[bool, object]:
+        """(True, the run), or (False, None) when it could not even start (it raised)."""
         try:
-            self.run(flow_name, params, at)
+            return True, self.run(flow_name, params, at)
         except Exception:  # a scheduler thread must survive anything a run does
             log.exception("scheduled %s run for %s failed to start", flow_name, params)
-            return False
-        return True
+            return False, None

@@ -32,6 +32,8 @@ from marvin.domain.nudge import MAX_NUDGE_BEFORE
 from marvin.domain.standup import is_user_id
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+GOOGLE_OIDC_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
+"""Google's public keys of the ID tokens Cloud Scheduler signs (PEM certificates by key id)."""
 
 #: Slack's token kinds by prefix, to say what a wrong one is (xoxp- is a user token).
 _TOKEN_KINDS = {"xoxb-": "a bot token", "xapp-": "an app-level token", "xoxp-": "a user token",
@@ -105,6 +107,19 @@ class Settings(BaseSettings):
         3600, ge=1, validation_alias=_env("MARVIN_MISFIRE_GRACE_SECONDS")
     )
     admins: str = Field("", validation_alias=_env("MARVIN_ADMINS"))
+
+    # Replicas and the external scheduler: who fires the slots, and who may ask over HTTP
+    scheduler: Literal["internal", "external"] = Field(
+        "internal", validation_alias=_env("MARVIN_SCHEDULER")
+    )
+    jobs_token: SecretStr | None = Field(None, validation_alias=_env("MARVIN_JOBS_TOKEN"))
+    jobs_audience: str | None = Field(None, validation_alias=_env("MARVIN_JOBS_AUDIENCE"))
+    jobs_service_account: str | None = Field(
+        None, validation_alias=_env("MARVIN_JOBS_SERVICE_ACCOUNT")
+    )
+    jobs_certs_url: str = Field(
+        GOOGLE_OIDC_CERTS_URL, validation_alias=_env("MARVIN_JOBS_CERTS_URL")
+    )
 
     @field_validator("slack_api_url")
     @classmethod
@@ -193,8 +208,20 @@ class Settings(BaseSettings):
     def secret_values(self) -> list[str]:
         """Every configured secret, so run history can redact them wherever they appear."""
         secrets = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token,
-                   self.dashboard_token)
+                   self.dashboard_token, self.jobs_token)
         return [s.get_secret_value() for s in secrets if s is not None]
+
+    def require_jobs_auth(self) -> None:
+        """With MARVIN_SCHEDULER=external, a SettingsError unless POST /jobs can tell its
+        caller: a shared token (MARVIN_JOBS_TOKEN) or Google's ID tokens for an audience."""
+        if self.scheduler == "external" and not (_is_set(self.jobs_token)
+                                                 or self.jobs_audience):
+            raise SettingsError(
+                "MARVIN_SCHEDULER=external needs MARVIN_JOBS_TOKEN (a shared bearer token) "
+                "or MARVIN_JOBS_AUDIENCE (the service URL, for Cloud Scheduler's OIDC "
+                "tokens) so that POST /jobs/{flow} can tell who calls it "
+                "(see docs/deploy-cloud-run.md)"
+            )
 
     @property
     def socket_mode(self) -> bool:
@@ -259,7 +286,8 @@ _ENV_NAMES = {
 
 
 _FIELDS_BY_ENV_NAME = {env: field for field, env in _ENV_NAMES.items()}
-_SECRETS = {"slack_bot_token", "slack_signing_secret", "slack_app_token", "dashboard_token"}
+_SECRETS = {"slack_bot_token", "slack_signing_secret", "slack_app_token", "dashboard_token",
+            "jobs_token"}
 
 
 def load_settings(**overrides: object) -> Settings:
