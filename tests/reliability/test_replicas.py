@@ -116,13 +116,14 @@ def dm_counts(slack: SlackStandIn) -> Counter[str]:
 
 @contextmanager
 def serving(
-    tmp: Path, env: dict[str, str], count: int, name: str = "serve"
+    tmp: Path, env: dict[str, str], count: int, name: str = "serve",
+    ports: list[int] | None = None,
 ) -> Iterator[list[subprocess.Popen[str]]]:
     """`count` ``marvin serve`` processes started back to back, each on a port of its own
-    (logs in ``{name}-{i}.log``); yields once all answer /healthz, stops them with SIGTERM
-    (as a deploy would)."""
+    (`ports`, or free ones; logs in ``{name}-{i}.log``); yields once all answer /healthz,
+    stops them with SIGTERM (as a deploy would)."""
     procs: list[subprocess.Popen[str]] = []
-    ports = [free_port() for _ in range(count)]
+    ports = ports or [free_port() for _ in range(count)]
     try:
         for i, port in enumerate(ports):
             with (tmp / f"{name}-{i}.log").open("w") as log:
