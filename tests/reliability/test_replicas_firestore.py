@@ -6,7 +6,8 @@ start-up, so the three start-up catch-ups race for it; its standup slot is at th
 minute (or the one after, when the next is too close), so the three schedulers' jobs fire
 it at the same moment. Then a replica is SIGKILLed in the
 middle of a slot's run: a surviving replica takes the slot over (its claimer is dead), and
-every member is still reminded exactly once.
+every member is still reminded exactly once. With MARVIN_SCHEDULER=external no replica
+fires anything: POST /jobs/reminder, sent to two replicas at once, runs the slot once.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import datetime as dt
 import signal
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -37,6 +39,7 @@ from tests.reliability.test_replicas import (
 )
 
 REPLICAS = 3
+JOBS_TOKEN = "replicas-jobs-token"
 START_UP_SECONDS = 20  # at most, for three replicas on a busy machine
 MEMBERS = tuple(f"U{5000 + i}" for i in range(8))
 POSTED = MEMBERS[:2]
@@ -173,3 +176,48 @@ def test_a_replica_killed_mid_run_is_taken_over_by_a_survivor_and_nobody_is_remi
     assert done.owner != claim.owner  # a survivor finished the slot
     assert sorted(r.state for r in reminders) == ["Running", "Success"]  # the dead one's record
     assert dms == Counter({user: 1 for user in NEEDING})
+
+
+def test_with_an_external_scheduler_replicas_fire_nothing_and_two_calls_run_the_slot_once(
+    tmp_path: Path, tally: Counter[str], firestore_project: str, firestore_emulator: str
+) -> None:
+    """Cloud Scheduler's call and its retry land on two replicas at once."""
+    clocks = Clocks.around_noon()
+    reminder, standup = clocks.hhmm(-2), clocks.hhmm(120)
+    seed(firestore_project, active_standup_date(clocks.team(reminder, standup), clocks.now))
+    ports = [free_port() for _ in range(2)]
+    with SlackStandIn() as slack:
+        slack.set_latency(0.3)
+        env = {**firestore_env(tmp_path, slack, firestore_project, firestore_emulator),
+               "MARVIN_TIMEZONE": clocks.zone, "MARVIN_REMINDER_TIME": reminder,
+               "MARVIN_STANDUP_TIME": standup, "MARVIN_SCHEDULER": "external",
+               "MARVIN_JOBS_TOKEN": JOBS_TOKEN}
+        with serving(tmp_path, env, 2, ports=ports):
+            health = httpx.get(f"http://127.0.0.1:{ports[0]}/healthz", timeout=5).json()
+            time.sleep(2)  # an internal scheduler would have caught the slot up by now
+            nothing_yet = runs_of(firestore_project, "reminder")
+            with ThreadPoolExecutor(2) as pool:
+                answers = list(pool.map(fire_reminder, ports))
+            refused = httpx.post(f"http://127.0.0.1:{ports[0]}/jobs/reminder",
+                                 json={"team": "default"}, timeout=10)
+        dms = dm_counts(slack)
+    tally["runs"] += 1
+    tally["duplicates"] += sum(n - 1 for n in dms.values() if n > 1)
+    tally["messages lost"] += sum(1 for user in NEEDING if dms[user] == 0)
+
+    assert health == {"ok": True, "store": True, "scheduler": "external"}
+    assert nothing_yet == []
+    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
+    outcomes = [a.json()["runs"][0]["outcome"] for a in answers]
+    assert outcomes.count("ran") == 1
+    assert {*outcomes} - {"ran"} <= {"already ran", "running elsewhere"}
+    (run,) = runs_of(firestore_project, "reminder")
+    ran = next(a.json()["runs"][0] for a in answers if a.json()["runs"][0]["outcome"] == "ran")
+    assert (ran["run_id"], ran["state"]) == (run.id, "Success")
+    assert refused.status_code == 401
+    assert dms == Counter({user: 1 for user in NEEDING})
+
+
+def fire_reminder(port: int) -> httpx.Response:
+    return httpx.post(f"http://127.0.0.1:{port}/jobs/reminder", json={"team": "default"},
+                      headers={"Authorization": f"Bearer {JOBS_TOKEN}"}, timeout=WAIT)
