@@ -32,7 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -49,16 +49,14 @@ from marvin.history.recovery import close_dead_runs
 from marvin.history.retention import prune_runs
 from marvin.settings import Settings
 from marvin.store.base import Store, StoreError
-from marvin.store.liveness import is_alive_here, is_dead_here, this_process
 from marvin.store.run_history import RunHistory
+from marvin.store.slot_claims import RELEASED as RELEASED  # where shutdown's callers look
+from marvin.store.slot_claims import SlotClaims
 from marvin.store.teams import default_team
 
 log = logging.getLogger("marvin.scheduler")
 
 PRUNE_INTERVAL_SECONDS = 3600  # run history retention is applied hourly (and at start)
-RELEASED = "released at shutdown by"
-"""A released slot claim's owner starts so: no process, alive or dead, so it is free to
-take at once (its `claimed_at` is set back beyond any lease)."""
 # The members' zones are read again at most this often (and whenever the teams change):
 # on Firestore each read costs a document per member, and zones change rarely.
 ZONE_SYNC_SECONDS = 1800
@@ -68,8 +66,6 @@ TAKEOVER_SECONDS = 60
 shortens it): a claimer that died on this host, or whose lease ran out elsewhere."""
 PRUNE_JOB = "marvin:prune-runs"  # the prune's slot claim: one replica prunes each hour
 
-ALREADY_RAN = "already ran"
-RUNNING_ELSEWHERE = "running elsewhere"
 SKIPPED = "already ran or is running elsewhere"  # what the log says of a skipped slot
 
 RunScheduled = Callable[[str, dict[str, Any], dt.datetime], object]
@@ -183,6 +179,11 @@ def due_slot(clock: CronClock, now: dt.datetime, grace: dt.timedelta) -> Schedul
     return due[-1] if due else None
 
 
+def slot_time(slot: ScheduledRun) -> dt.datetime:
+    """The slot's start as a UTC datetime, as its claim keeps it."""
+    return dt.datetime.fromtimestamp(slot.start_time.timestamp(), dt.UTC)
+
+
 @dataclass(frozen=True)
 class UpcomingRun:
     flow: str
@@ -238,20 +239,24 @@ class FlowScheduler:
         self.run = run
         self.now = now
         self.grace = dt.timedelta(seconds=settings.misfire_grace_seconds)
-        self.lease = dt.timedelta(seconds=settings.delivery_lease_seconds)
+        self.claims = SlotClaims(store, dt.timedelta(seconds=settings.delivery_lease_seconds),
+                                 lambda: self.now())
         self._scheduler = BackgroundScheduler(timezone=dt.UTC)
         self._teams: list[Team] = []
         self._stopping = False
         self._runs_changed = threading.Condition()
         self._runs: dict[int, SlotClaim | None] = {}  # runs in progress: their slot claims
+        # held while a claim of a run in progress is swapped (renewed, or marked done)
+        self._claim_swap = threading.Lock()
         self._plan: tuple[list[Team], dict[str, tuple[str, ...]]] = ([], {})
         self._zones_read: float | None = None  # time.monotonic() of the last zones read
 
     @property
     def takeover_interval(self) -> float:
-        """Seconds between two looks for slots to take over: TAKEOVER_SECONDS, or the
-        delivery lease when shorter (a claim cannot be taken over before it anyway)."""
-        return float(min(TAKEOVER_SECONDS, self.settings.delivery_lease_seconds))
+        """Seconds between two looks for slots to take over (and renewals of this
+        process's own claims): TAKEOVER_SECONDS, or half the lease when shorter, so a
+        live run's claim is renewed well before its lease would let another take it."""
+        return min(float(TAKEOVER_SECONDS), self.settings.delivery_lease_seconds / 2)
 
     @property
     def running(self) -> bool:
@@ -302,25 +307,36 @@ class FlowScheduler:
     def release_slots(self) -> int:
         """Give back the slot claims of the runs still in progress, so another replica (or
         this one restarted) runs those slots at once; how many were released."""
-        with self._runs_changed:
-            claims = [claim for claim in self._runs.values() if claim is not None]
-        released = 0
-        for claim in claims:
-            free = replace(claim, owner=f"{RELEASED} {claim.owner}",
-                           claimed_at=claim.claimed_at - self.lease - dt.timedelta(days=1))
-            try:
-                released += bool(self.store.swap_slot_claim(claim, free))
-            except StoreError as exc:  # its lease still frees it, later
-                log.warning("%s: cannot release slot %s: %s", claim.job, claim.slot, exc)
-        return released
+        with self._claim_swap:  # not renewed meanwhile
+            with self._runs_changed:
+                claims = [claim for claim in self._runs.values() if claim is not None]
+            return sum(self.claims.release(claim) for claim in claims)
+
+    def renew_claims(self) -> int:
+        """Move the claims of this process's runs in progress to now, so a run longer
+        than the lease is not taken over by a replica on another host (which cannot see
+        that this process lives); how many were renewed."""
+        renewed = 0
+        with self._claim_swap:
+            with self._runs_changed:
+                runs = [(key, claim) for key, claim in self._runs.items() if claim is not None]
+            for key, claim in runs:
+                fresh = self.claims.renew(claim)
+                if fresh is None:
+                    continue
+                with self._runs_changed:
+                    if key in self._runs:
+                        self._runs[key] = fresh
+                renewed += 1
+        return renewed
 
     @contextmanager
-    def _in_progress(self, claim: SlotClaim | None) -> Iterator[None]:
+    def _in_progress(self, claim: SlotClaim | None) -> Iterator[int]:
         key = threading.get_ident()
         with self._runs_changed:
             self._runs[key] = claim
         try:
-            yield
+            yield key
         finally:
             with self._runs_changed:
                 self._runs.pop(key, None)
@@ -397,29 +413,29 @@ class FlowScheduler:
     def take_over(self) -> list[tuple[str, dt.datetime]]:
         """Run the due slots whose claimer died (on this host) or whose lease ran out
         (elsewhere) before finishing: with several replicas, one that is killed mid-run
-        is taken over by the others, not only by its own restart. Never raises."""
+        is taken over by the others, not only by its own restart. Renews this process's
+        own claims first (`renew_claims`). Never raises."""
         try:
+            self.renew_claims()
             return self.catch_up(claimed_only=True)
         except Exception:  # a scheduler thread must survive anything; next pass tries again
             log.exception("looking for slots to take over failed")
             return []
 
     def _unfinished_claim(self, flow_name: str, slot: ScheduledRun) -> bool:
-        claim = self.store.get_slot_claim(job_id(flow_name, slot.parameter_defaults))
-        return claim is not None and not claim.done \
-            and claim.slot == dt.datetime.fromtimestamp(slot.start_time.timestamp(), dt.UTC)
+        return self.claims.unfinished(job_id(flow_name, slot.parameter_defaults), slot_time(slot))
 
     def run_slot(self, flow_name: str, slot: ScheduledRun) -> SlotRun:
         """Run `slot` if this process wins its claim; mark it done after."""
         params = dict(slot.parameter_defaults)
         job = job_id(flow_name, params)
-        at = dt.datetime.fromtimestamp(slot.start_time.timestamp(), dt.UTC)
+        at = slot_time(slot)
         if self._stopping:
             log.info("%s: slot %s not started: shutting down", job, at)
             return SlotRun(job, at, "not started")
         claim: SlotClaim | None
         try:
-            won = self._claim(job, at)
+            won = self.claims.claim(job, at)
         except StoreError as exc:
             # Run it anyway: its delivery claims still prevent re-sends, and a dead store
             # then fails the run loudly (with the alert) instead of skipping it silently.
@@ -430,33 +446,20 @@ class FlowScheduler:
                 log.info("%s: slot %s %s; skipped", job, at, SKIPPED)
                 return SlotRun(job, at, won)
             claim = won
-        with self._in_progress(claim):
+        with self._in_progress(claim) as key:
             started, result = self._run_safely(flow_name, params, slot.start_time)
+            if started and claim is not None:
+                self._mark_done(key)
         if not started:  # a restart (or another replica, after the lease) tries again
             return SlotRun(job, at, "failed to start")
-        if claim is not None:
-            try:
-                if not self.store.swap_slot_claim(claim, replace(claim, done=True)):
-                    log.warning("%s: slot %s was taken over while it ran", job, at)
-            except StoreError as exc:
-                log.warning("%s: cannot mark slot %s done: %s", job, at, exc)
         return SlotRun(job, at, "ran", result)
 
-    def _claim(self, job: str, slot: dt.datetime) -> SlotClaim | str:
-        """This process's claim on `slot` of `job`, or why it must not run it: a later
-        slot was claimed or this one is done (``already ran``), or its claimer may still be
-        running it, alive on this host or elsewhere within the lease (``running
-        elsewhere``); a lost compare-and-set is the latter."""
-        current = self.store.get_slot_claim(job)
-        now = self.now()
-        if current is not None and current.slot >= slot:
-            if current.slot > slot or current.done:
-                return ALREADY_RAN
-            expired = current.claimed_at + self.lease <= now and not is_alive_here(current.owner)
-            if not (is_dead_here(current.owner) or expired):
-                return RUNNING_ELSEWHERE
-        claim = SlotClaim(job, slot, this_process(), now)
-        return claim if self.store.swap_slot_claim(current, claim) else RUNNING_ELSEWHERE
+    def _mark_done(self, key: int) -> None:
+        with self._claim_swap:
+            with self._runs_changed:
+                claim = self._runs.get(key)  # as last renewed
+            if claim is not None:
+                self.claims.mark_done(claim)
 
     def prune_history(self) -> int:
         """Delete runs older than MARVIN_RUN_RETENTION_DAYS, and close runs whose process
@@ -468,12 +471,12 @@ class FlowScheduler:
         days = self.settings.run_retention_days
         try:
             hour = self.now().astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
-            claim = self._claim(PRUNE_JOB, hour)
+            claim = self.claims.claim(PRUNE_JOB, hour)
             if isinstance(claim, str):
                 log.info("run history pruning for %s: %s", hour, claim)
                 return 0
             deleted = prune_runs(self.history, self.now(), days)
-            self.store.swap_slot_claim(claim, replace(claim, done=True))
+            self.claims.mark_done(claim)
         except Exception:  # a scheduler thread must survive anything; next hour tries again
             log.exception("pruning run history (older than %d days) failed", days)
             return 0

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from marvin.domain.models import SlotClaim
-from marvin.scheduler import PRUNE_JOB, TAKEOVER_SECONDS, FlowScheduler
+from marvin.domain.models import SlotClaim, Team
+from marvin.scheduler import PRUNE_JOB, TAKEOVER_SECONDS, FlowScheduler, team_clocks
 from marvin.store import Store
 from marvin.store.liveness import this_process
 from marvin.store.sqlite.history import SqliteHistory
@@ -61,14 +61,14 @@ def test_take_over_survives_a_store_that_fails(store: Store) -> None:
     assert replica.take_over() == []
 
 
-def test_a_started_scheduler_looks_for_slots_to_take_over_at_most_every_lease(
+def test_a_started_scheduler_looks_for_slots_to_take_over_at_most_every_half_lease(
     store: Store,
 ) -> None:
     replica = scheduler(store, at(8, 0), FakeRun(), delivery_lease_seconds=5)
     replica.start(catch_up=False)
     try:
         job = replica._scheduler.get_job("marvin:take-over")
-        assert job is not None and job.trigger.interval == dt.timedelta(seconds=5)
+        assert job is not None and job.trigger.interval == dt.timedelta(seconds=2.5)
     finally:
         replica.shutdown()
     assert scheduler(store, at(8, 0), FakeRun()).takeover_interval == TAKEOVER_SECONDS
@@ -90,3 +90,26 @@ def test_of_two_replicas_one_prunes_each_hour(store: Store, tmp_path: Path) -> N
     claim = store.get_slot_claim(PRUNE_JOB)
     assert claim is not None and claim.done and claim.slot == at(11, 0)
     history.close()
+
+
+def test_a_long_run_renews_its_claim_so_other_hosts_leave_it_and_it_ends_done(
+    store: Store,
+) -> None:
+    """A replica on another host cannot see that this process lives: only a claim renewed
+    within the lease keeps it from taking over a run longer than the lease."""
+    now = [at(8, 30)]
+    seen: list[SlotClaim | None] = []
+
+    def long_run(flow: str, params: dict[str, object], slot: dt.datetime) -> None:
+        now[0] = at(8, 40)  # ten minutes in: twice the lease
+        assert replica.renew_claims() == 1
+        seen.append(store.get_slot_claim(JOB))
+
+    replica = FlowScheduler(store, make_settings(delivery_lease_seconds=300), run=long_run,
+                            now=lambda: now[0])
+    replica._fire("reminder", team_clocks(Team())["reminder"])
+
+    (renewed,) = seen
+    assert renewed is not None and renewed.claimed_at == at(8, 40) and not renewed.done
+    claim = store.get_slot_claim(JOB)
+    assert claim is not None and claim.done and claim.claimed_at == at(8, 40)
