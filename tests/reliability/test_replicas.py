@@ -94,11 +94,17 @@ def base_env(tmp: Path, db: Path, slack: SlackStandIn) -> dict[str, str]:
 
 
 def seed(db: Path, date: str) -> None:
-    store = open_store(f"sqlite:///{db}")
+    seed_store(f"sqlite:///{db}", None, date, MEMBERS, POSTED)
+
+
+def seed_store(url: str, project: str | None, date: str, members: tuple[str, ...],
+               posted: tuple[str, ...]) -> None:
+    """The default team's `members`, of whom `posted` already posted for `date`."""
+    store = open_store(url, project=project)
     try:
-        for user in MEMBERS:
+        for user in members:
             store.save_member(Member(user, DEFAULT_TEAM, f"Member {user}"))
-        for user in POSTED:
+        for user in posted:
             store.append_update(DEFAULT_TEAM, date, user, f"{user} shipped it",
                                 dt.datetime.now(dt.UTC))
     finally:

@@ -12,7 +12,6 @@ fires anything: POST /jobs/reminder, sent to two replicas at once, runs the slot
 
 from __future__ import annotations
 
-import datetime as dt
 import signal
 import time
 from collections import Counter
@@ -21,7 +20,7 @@ from pathlib import Path
 
 import httpx
 
-from marvin.domain.models import DEFAULT_TEAM, Member, SlotClaim
+from marvin.domain.models import SlotClaim
 from marvin.domain.standup import active_standup_date
 from marvin.store import open_history, open_store
 from marvin.store.run_records import FlowRunRecord
@@ -35,6 +34,7 @@ from tests.reliability.test_replicas import (
     base_env,
     dm_counts,
     free_port,
+    seed_store,
     serving,
 )
 
@@ -47,15 +47,7 @@ NEEDING = MEMBERS[2:]
 
 
 def seed(project: str, date: str) -> None:
-    store = open_store("firestore", project=project)
-    try:
-        for user in MEMBERS:
-            store.save_member(Member(user, DEFAULT_TEAM, f"Member {user}"))
-        for user in POSTED:
-            store.append_update(DEFAULT_TEAM, date, user, f"{user} shipped it",
-                                dt.datetime.now(dt.UTC))
-    finally:
-        store.close()
+    seed_store("firestore", project, date, MEMBERS, POSTED)
 
 
 def firestore_env(tmp: Path, slack: SlackStandIn, project: str, emulator: str) -> dict[str, str]:
