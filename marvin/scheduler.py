@@ -262,12 +262,16 @@ class FlowScheduler:
     def running(self) -> bool:
         return bool(self._scheduler.running)
 
-    def start(self, catch_up: bool = True) -> None:
-        self._sync_jobs()
-        self._scheduler.add_job(
-            self._sync_jobs, "interval", seconds=60, id="marvin:sync-teams", coalesce=True
-        )
-        if catch_up:  # in the scheduler's thread, so start-up is not held up by it
+    def start(self, catch_up: bool = True, *, fire: bool = True) -> None:
+        """Start the jobs in a background thread. `fire` False (an external scheduler
+        fires the slots through `run_slot`): only the upkeep runs, renewing this process's
+        claims, taking over slots whose claimer died, and pruning the run history."""
+        if fire:
+            self._sync_jobs()
+            self._scheduler.add_job(
+                self._sync_jobs, "interval", seconds=60, id="marvin:sync-teams", coalesce=True
+            )
+        if catch_up and fire:  # in the scheduler's thread, so start-up is not held up by it
             self._scheduler.add_job(self.catch_up, id="marvin:catch-up")
         self._scheduler.add_job(
             self.take_over, "interval", seconds=self.takeover_interval,

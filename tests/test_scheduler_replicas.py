@@ -113,3 +113,21 @@ def test_a_long_run_renews_its_claim_so_other_hosts_leave_it_and_it_ends_done(
     assert renewed is not None and renewed.claimed_at == at(8, 40) and not renewed.done
     claim = store.get_slot_claim(JOB)
     assert claim is not None and claim.done and claim.claimed_at == at(8, 40)
+
+
+def test_without_firing_a_started_scheduler_only_keeps_up_claims_and_history(
+    store: Store, tmp_path: Path
+) -> None:
+    """With an external scheduler: no flow job, no catch-up; take-over and pruning."""
+    history = SqliteHistory(str(tmp_path / "h.db"))
+    replica = FlowScheduler(store, make_settings(), run=FakeRun(), now=lambda: at(8, 40),
+                            history=history)
+    replica.start(fire=False)
+    try:
+        ids = {job.id for job in replica._scheduler.get_jobs()}
+    finally:
+        replica.shutdown()
+        history.close()
+
+    assert ids <= {"marvin:take-over", "marvin:prune-runs"}  # the prune may have run
+    assert "marvin:take-over" in ids

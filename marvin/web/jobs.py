@@ -11,15 +11,18 @@ With ``MARVIN_SCHEDULER=external`` no replica fires anything by itself; this rou
 the slot due now from the team's stored schedule (a call up to `EARLY_SECONDS` early, or up
 to MARVIN_MISFIRE_GRACE_SECONDS late, finds it; any other call gets 409 and why: a caller
 cannot invent slots) and runs it through `FlowScheduler.run_slot`, the slot claim the
-internal scheduler uses. So a retried or duplicated call runs the slot once: the others
-answer 200 with the outcome ``already ran`` (or ``running elsewhere``), which Cloud
-Scheduler counts as done instead of retrying. The answer comes once the run ended (Cloud
-Scheduler waits up to its attempt deadline; a run that outlives it is not cut short).
+internal scheduler uses. So a retried or duplicated call runs the slot once: once the slot
+is done, the others answer 200 with the outcome ``already ran``, which Cloud Scheduler
+counts as done. While its run is still in progress elsewhere they answer 409 with the
+outcome ``running elsewhere``: Cloud Scheduler retries, and a later retry learns that it
+ran, or takes the slot over if its claimer died (after the claim's lease). The answer comes
+once the run ended (Cloud Scheduler waits up to its attempt deadline; a run that outlives
+it is not cut short).
 
 Statuses: 200 ran or already ran; 400 bad body or unknown team; 401 no or bad credentials;
-404 unknown flow; 409 internal scheduler on, no such schedule, or no slot due now; 413 body
-too large; 503 store unreachable, shutting down, or Google's certificates unreachable (a
-retry may succeed).
+404 unknown flow; 409 internal scheduler on, no such schedule, no slot due now, or the slot
+running elsewhere; 413 body too large; 503 store unreachable, shutting down, the run could
+not start, or Google's certificates unreachable (a retry may succeed).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from marvin.engine.schedules import CronClock, Schedule, ScheduledRun
 from marvin.scheduler import FlowScheduler, SlotRun, member_zones, team_jobs, teams_to_schedule
 from marvin.settings import Settings
 from marvin.store.base import Store, StoreError
+from marvin.store.slot_claims import RUNNING_ELSEWHERE
 from marvin.web.http import read_body
 from marvin.web.jobs_auth import CertsUnavailable, JobsAuth
 
@@ -154,6 +158,15 @@ def slot_json(run: SlotRun) -> dict[str, Any]:
     return out
 
 
+def status_of(runs: list[SlotRun]) -> int:
+    """503 when a slot was not run here and may be on a retry (shutting down, or its run
+    could not start), 409 when one is still running elsewhere, else 200."""
+    outcomes = {run.outcome for run in runs}
+    if outcomes & {"not started", "failed to start"}:
+        return 503
+    return 409 if RUNNING_ELSEWHERE in outcomes else 200
+
+
 def jobs_routes(
     settings: Settings, store: Store, scheduler: FlowScheduler, auth: JobsAuth,
     now: Callable[[], dt.datetime],
@@ -185,9 +198,8 @@ def jobs_routes(
             log.warning("POST /jobs/%s: store unreachable: %s", flow, exc)
             return _error(503, "the store is unreachable; retry later")
         runs = [await run_in_threadpool(scheduler.run_slot, name, slot) for name, slot in slots]
-        started = all(run.outcome not in ("not started", "failed to start") for run in runs)
         return JSONResponse({"flow": flow, "team": job.team, "runs": [slot_json(r) for r in runs]},
-                            status_code=200 if started else 503)
+                            status_code=status_of(runs))
 
     return [Route("/jobs/{flow}", run_job, methods=["POST"])]
 

@@ -108,7 +108,7 @@ class JobsAuth:
     def _id_token_refusal(self, token: str) -> str | None:
         try:
             header = jwt.decode_header(token)  # type: ignore[no-untyped-call]
-        except (ValueError, google_exceptions.GoogleAuthError):
+        except Exception:  # anyone can send anything here: a refusal, never a 500
             return "the ID token cannot be read"
         kid = header.get("kid") if isinstance(header, dict) else None
         certs = self._certs(kid if isinstance(kid, str) else None)
@@ -118,6 +118,8 @@ class JobsAuth:
                 clock_skew_in_seconds=CLOCK_SKEW_SECONDS)
         except (ValueError, google_exceptions.GoogleAuthError) as exc:
             return f"the ID token is not valid: {exc}"
+        except Exception:  # e.g. a header that is JSON but no object: never a 500
+            return "the ID token is not valid"
         if claims.get("iss") not in GOOGLE_ISSUERS:
             return "the ID token was not issued by Google"
         if self.service_account is not None and not (

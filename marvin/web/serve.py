@@ -109,9 +109,8 @@ def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None)
             )
             if external:
                 log.info("MARVIN_SCHEDULER=external: slots run when POST /jobs/{flow} "
-                         "asks (no in-process scheduler)")
-            else:
-                scheduler.start()
+                         "asks; the scheduler only renews claims, takes over and prunes")
+            scheduler.start(fire=not external)
             try:
                 with sigterm_ends_serving():
                     # external: a job's run is a request; uvicorn gives it the grace period

@@ -199,10 +199,10 @@ def test_with_an_external_scheduler_replicas_fire_nothing_and_two_calls_run_the_
 
     assert health == {"ok": True, "store": True, "scheduler": "external"}
     assert nothing_yet == []
-    assert [a.status_code for a in answers] == [200, 200], [a.text for a in answers]
-    outcomes = [a.json()["runs"][0]["outcome"] for a in answers]
-    assert outcomes.count("ran") == 1
-    assert {*outcomes} - {"ran"} <= {"already ran", "running elsewhere"}
+    outcomes = {a.json()["runs"][0]["outcome"]: a.status_code for a in answers}
+    assert len(answers) == 2 and outcomes.pop("ran") == 200, [a.text for a in answers]
+    # the other: still running (409, Cloud Scheduler retries) or done by then (200)
+    assert outcomes in ({"running elsewhere": 409}, {"already ran": 200})
     (run,) = runs_of(firestore_project, "reminder")
     ran = next(a.json()["runs"][0] for a in answers if a.json()["runs"][0]["outcome"] == "ran")
     assert (ran["run_id"], ran["state"]) == (run.id, "Success")

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from marvin.domain.models import Team
+from marvin.domain.models import SlotClaim, Team
 from marvin.store.sqlite.store import SqliteStore
 from marvin.web.jobs import EARLY_SECONDS
 from tests.web.jobs_harness import MONDAY, SLOT, TOKEN, MakeService, Service, post
@@ -211,3 +211,23 @@ def test_no_body_an_authenticated_caller_can_send_gets_a_500(
 @pytest.fixture
 def jobs_at_seven(service: MakeService, store: SqliteStore) -> Service:
     return service(store, SLOT - dt.timedelta(hours=1))
+
+
+def test_a_slot_still_running_elsewhere_answers_409_so_cloud_scheduler_retries(
+    service: MakeService, store: SqliteStore
+) -> None:
+    """Running on another host, within its lease: not run here; a retry comes back later
+    and learns it ran, or takes it over once the lease ran out."""
+    store.swap_slot_claim(None, SlotClaim("reminder:default", SLOT, "another-host:42:4242",
+                                          SLOT))
+    svc = service(store, SLOT + dt.timedelta(seconds=30))
+
+    answer = post(svc, "reminder")
+    svc.clock[0] = SLOT + dt.timedelta(seconds=301)  # the claim's lease (300 s) ran out
+    retried = post(svc, "reminder")
+
+    assert answer.status_code == 409
+    assert answer.json()["runs"][0]["outcome"] == "running elsewhere"
+    assert retried.status_code == 200
+    assert retried.json()["runs"][0]["outcome"] == "ran"
+    assert len(svc.run.calls) == 1

@@ -7,6 +7,7 @@ HTTP in Google's v1 format (``{key id: PEM}``), tokens signed with google-auth's
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import threading
@@ -23,6 +24,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 from google.auth import crypt, jwt
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from marvin.store.sqlite.store import SqliteStore
 from marvin.web.jobs_auth import CertsUnavailable, JobsAuth
@@ -227,3 +230,28 @@ def test_a_route_whose_certificates_are_unreachable_answers_503(
     with httpx.Client() as client:  # a shared token is still no ID token: 401, no fetch
         plain = client.post(f"{svc.url}/jobs/reminder", headers={"Authorization": "Bearer x"})
     assert plain.status_code == 401
+
+
+def b64(value: object) -> str:
+    raw = value if isinstance(value, bytes) else json.dumps(value).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=10),
+                    lambda inner: st.lists(inner, max_size=3)
+                    | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=6)
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(header=st.one_of(JSON, st.fixed_dictionaries({"alg": JSON, "kid": JSON}),
+                        st.binary(max_size=20)),
+       payload=st.one_of(JSON, st.binary(max_size=20)), signature=st.binary(max_size=40))
+def test_no_token_anyone_can_send_raises_instead_of_being_refused(
+    google: Google, header: object, payload: object, signature: bytes
+) -> None:
+    token = f"{b64(header)}.{b64(payload)}.{b64(signature)}"
+
+    refusal = auth(google).refusal(bearer(token))
+
+    assert refusal is not None
