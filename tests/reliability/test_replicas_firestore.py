@@ -1,6 +1,7 @@
 """Three `marvin serve` replicas on one Firestore (the emulator) and one Slack stand-in.
 
-As behind a load balancer: every replica answers Slack's requests and /healthz, and each
+As behind a load balancer: every replica answers Slack's requests and /healthz (a request
+replayed to another replica is refused: the replay guard is in the store), and each
 scheduled slot runs once in total. The team's reminder slot was missed two minutes before
 start-up, so the three start-up catch-ups race for it; its standup slot is at the next
 minute (or the one after, when the next is too close), so the three schedulers' jobs fire
@@ -22,6 +23,7 @@ import httpx
 
 from marvin.domain.models import SlotClaim
 from marvin.domain.standup import active_standup_date
+from marvin.slack.replays import ALREADY_RECEIVED
 from marvin.store import open_history, open_store
 from marvin.store.run_records import FlowRunRecord
 from marvin.testing.signing import signed_headers, slash_command_body
@@ -93,6 +95,14 @@ def ask_each(ports: list[int], user: str) -> list[httpx.Response]:
     return answers
 
 
+def replay_on_another(ports: list[int], user: str) -> list[httpx.Response]:
+    """One signed request sent to the first replica, then replayed to the second."""
+    body = slash_command_body(text="show", user_id=user)
+    headers = signed_headers(SECRET, body)
+    return [httpx.post(f"http://127.0.0.1:{port}/slack/events", content=body, headers=headers,
+                       timeout=10) for port in ports[:2]]
+
+
 def test_three_replicas_run_each_slot_once_and_each_answers_slack_and_healthz(
     tmp_path: Path, tally: Counter[str], firestore_project: str, firestore_emulator: str
 ) -> None:
@@ -112,6 +122,7 @@ def test_three_replicas_run_each_slot_once_and_each_answers_slack_and_healthz(
         with serving(tmp_path, env, REPLICAS, ports=ports):
             health = [httpx.get(f"http://127.0.0.1:{p}/healthz", timeout=5) for p in ports]
             answers = ask_each(ports, POSTED[0])
+            replayed = replay_on_another(ports, POSTED[1])
             wait_until_done(firestore_project, "reminder:default")
             wait_until_done(firestore_project, "standup:default", wait=WAIT + 120)
         dms = dm_counts(slack)
@@ -124,6 +135,8 @@ def test_three_replicas_run_each_slot_once_and_each_answers_slack_and_healthz(
     assert [h.json() for h in health] == [{"ok": True, "store": True, "scheduler": True}] * 3
     assert [a.status_code for a in answers] == [200] * REPLICAS
     assert all(f"{POSTED[0]} shipped it" in a.text for a in answers), [a.text for a in answers]
+    assert f"{POSTED[1]} shipped it" in replayed[0].text
+    assert ALREADY_RECEIVED in replayed[1].text  # the replay guard is the store's, shared
     assert [r.state for r in reminders] == ["Success"]  # one run of each slot in total
     assert [r.state for r in standups] == ["Success"]
     assert dms == Counter({user: 1 for user in NEEDING})
