@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.web.jobs_harness import servers, service
+from tests.web.jobs_harness import jobs_servers, jobs_service
 
-__all__ = ["servers", "service"]
+__all__ = ["jobs_servers", "jobs_service"]

@@ -1,7 +1,7 @@
 """A served POST /jobs route for tests: real HTTP, a real `FlowScheduler` and its slot
 claims, a fake run that notes what it was asked, and a movable clock.
 
-``service(store, now, **settings)`` (the fixture in tests/web/conftest.py) starts one.
+``jobs_service(store, now, **settings)`` (a fixture, see tests/web/conftest.py) starts one.
 """
 
 from __future__ import annotations
@@ -74,14 +74,14 @@ MakeService = Callable[..., Service]
 
 
 @pytest.fixture
-def servers() -> Iterator[ExitStack]:
+def jobs_servers() -> Iterator[ExitStack]:
     with ExitStack() as stack:
         yield stack
 
 
 @pytest.fixture
-def service(servers: ExitStack) -> MakeService:
-    """``service(store, now, **settings)``: a served jobs route at `now` (movable)."""
+def jobs_service(jobs_servers: ExitStack) -> MakeService:
+    """``jobs_service(store, now, **settings)``: a served jobs route at `now` (movable)."""
 
     def start(store: Store, now: dt.datetime, **overrides: Any) -> Service:
         settings_ = make_settings(**overrides)
@@ -91,7 +91,7 @@ def service(servers: ExitStack) -> MakeService:
         scheduler = FlowScheduler(store, settings_, run=run, now=now_fn)
         web = build_web_app(None, lambda: {"ok": True}, extra_routes=jobs_routes(
             settings_, store, scheduler, jobs_auth(settings_), now_fn))
-        url, _stop = servers.enter_context(serve_in_thread(web))
+        url, _stop = jobs_servers.enter_context(serve_in_thread(web))
         return Service(url, run, scheduler, clock)
 
     return start

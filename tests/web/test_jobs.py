@@ -26,9 +26,9 @@ def store(sqlite_store: SqliteStore) -> SqliteStore:
 
 
 def test_a_call_at_the_slot_runs_it_and_a_duplicate_or_retry_answers_already_ran(
-    service: MakeService, store: SqliteStore,
+    jobs_service: MakeService, store: SqliteStore,
 ) -> None:
-    svc = service(store, SLOT + dt.timedelta(seconds=5))
+    svc = jobs_service(store, SLOT + dt.timedelta(seconds=5))
 
     first = post(svc, "reminder")
     svc.clock[0] += dt.timedelta(seconds=40)  # Cloud Scheduler's retry
@@ -45,12 +45,12 @@ def test_a_call_at_the_slot_runs_it_and_a_duplicate_or_retry_answers_already_ran
 
 
 def test_a_call_a_little_early_or_late_finds_its_slot_and_the_body_may_name_it(
-    service: MakeService, store: SqliteStore,
+    jobs_service: MakeService, store: SqliteStore,
 ) -> None:
-    early = service(store, SLOT - dt.timedelta(seconds=EARLY_SECONDS - 1))
+    early = jobs_service(store, SLOT - dt.timedelta(seconds=EARLY_SECONDS - 1))
     assert post(early, "reminder").json()["runs"][0]["slot"] == SLOT.isoformat()
 
-    late = service(store, MONDAY.replace(hour=9, minute=9))  # 9 min after 09:00
+    late = jobs_service(store, MONDAY.replace(hour=9, minute=9))  # 9 min after 09:00
     named = post(late, "standup", {"team": "default", "slot": "2026-06-08T10:00:00+01:00"})
     assert named.status_code == 200, named.text
     assert late.run.calls == [("standup", {"team": "default"}, MONDAY.replace(hour=9))]
@@ -62,9 +62,9 @@ def test_a_call_a_little_early_or_late_finds_its_slot_and_the_body_may_name_it(
     (MONDAY.replace(day=13, hour=8, minute=30), "the next is at 2026-06-15"),  # Saturday
 ])
 def test_a_call_with_no_slot_due_is_refused_with_409_and_why(
-    service: MakeService, store: SqliteStore, now: dt.datetime, why: str
+    jobs_service: MakeService, store: SqliteStore, now: dt.datetime, why: str
 ) -> None:
-    svc = service(store, now)
+    svc = jobs_service(store, now)
 
     answer = post(svc, "reminder")
 
@@ -74,9 +74,9 @@ def test_a_call_with_no_slot_due_is_refused_with_409_and_why(
 
 
 def test_a_named_slot_that_is_not_the_due_one_is_refused(
-    service: MakeService, store: SqliteStore
+    jobs_service: MakeService, store: SqliteStore
 ) -> None:
-    svc = service(store, SLOT)
+    svc = jobs_service(store, SLOT)
 
     answer = post(svc, "reminder", {"team": "default", "slot": "2026-06-08T08:31:00+00:00"})
 
@@ -84,11 +84,11 @@ def test_a_named_slot_that_is_not_the_due_one_is_refused(
 
 
 def test_a_member_zoned_reminder_runs_the_zone_asked_for(
-    service: MakeService, store: SqliteStore
+    jobs_service: MakeService, store: SqliteStore
 ) -> None:
     store.save_team(Team(name="eng", timezone="UTC", reminder_time="08:30",
                          reminder_zone="member", days=(0, 1, 2, 3, 4)))
-    svc = service(store, SLOT)
+    svc = jobs_service(store, SLOT)
 
     answer = post(svc, "reminder", {"team": "eng", "zone": "UTC"})
     missing = post(svc, "reminder", {"team": "eng", "zone": "Asia/Tokyo"})
@@ -106,9 +106,9 @@ def test_a_member_zoned_reminder_runs_the_zone_asked_for(
     ({"Authorization": "Bearer a.b.c"}, "not accepted"),  # no audience: no ID tokens
 ])
 def test_missing_or_bad_credentials_get_401_and_run_nothing(
-    service: MakeService, store: SqliteStore, headers: dict[str, str], why: str
+    jobs_service: MakeService, store: SqliteStore, headers: dict[str, str], why: str
 ) -> None:
-    svc = service(store, SLOT)
+    svc = jobs_service(store, SLOT)
 
     answer = post(svc, "reminder", headers=headers)
 
@@ -131,9 +131,9 @@ def test_missing_or_bad_credentials_get_401_and_run_nothing(
     (b"{" + b" " * 5000 + b"}", 413, "too large"),
 ])
 def test_a_bad_body_gets_a_4xx_that_says_why(
-    service: MakeService, store: SqliteStore, raw: bytes, status: int, why: str
+    jobs_service: MakeService, store: SqliteStore, raw: bytes, status: int, why: str
 ) -> None:
-    svc = service(store, SLOT)
+    svc = jobs_service(store, SLOT)
 
     answer = post(svc, "reminder", raw=raw)
 
@@ -143,16 +143,16 @@ def test_a_bad_body_gets_a_4xx_that_says_why(
 
 
 def test_an_empty_body_means_the_default_team(
-    service: MakeService, store: SqliteStore
+    jobs_service: MakeService, store: SqliteStore
 ) -> None:
-    svc = service(store, SLOT)
+    svc = jobs_service(store, SLOT)
     assert post(svc, "reminder", raw=b"").status_code == 200
 
 
 def test_an_unknown_flow_is_404_and_a_flow_the_team_does_not_schedule_409(
-    service: MakeService, store: SqliteStore,
+    jobs_service: MakeService, store: SqliteStore,
 ) -> None:
-    svc = service(store, SLOT)
+    svc = jobs_service(store, SLOT)
 
     assert post(svc, "member_inactive", headers={}).status_code == 404  # not a scheduled flow
     nudge = post(svc, "nudge")  # the default team has no nudge
@@ -162,9 +162,9 @@ def test_an_unknown_flow_is_404_and_a_flow_the_team_does_not_schedule_409(
 
 
 def test_with_the_internal_scheduler_the_route_answers_409(
-    service: MakeService, store: SqliteStore
+    jobs_service: MakeService, store: SqliteStore
 ) -> None:
-    svc = service(store, SLOT, scheduler="internal")
+    svc = jobs_service(store, SLOT, scheduler="internal")
 
     answer = post(svc, "reminder")
 
@@ -174,9 +174,9 @@ def test_with_the_internal_scheduler_the_route_answers_409(
 
 
 def test_while_shutting_down_or_when_the_run_cannot_start_it_answers_503_for_a_retry(
-    service: MakeService, store: SqliteStore,
+    jobs_service: MakeService, store: SqliteStore,
 ) -> None:
-    svc = service(store, SLOT)
+    svc = jobs_service(store, SLOT)
     svc.run.error = RuntimeError("no Slack client")
     cannot = post(svc, "reminder")
     svc.scheduler.stop_firing()
@@ -209,18 +209,18 @@ def test_no_body_an_authenticated_caller_can_send_gets_a_500(
 
 
 @pytest.fixture
-def jobs_at_seven(service: MakeService, store: SqliteStore) -> Service:
-    return service(store, SLOT - dt.timedelta(hours=1))
+def jobs_at_seven(jobs_service: MakeService, store: SqliteStore) -> Service:
+    return jobs_service(store, SLOT - dt.timedelta(hours=1))
 
 
 def test_a_slot_still_running_elsewhere_answers_409_so_cloud_scheduler_retries(
-    service: MakeService, store: SqliteStore
+    jobs_service: MakeService, store: SqliteStore
 ) -> None:
     """Running on another host, within its lease: not run here; a retry comes back later
     and learns it ran, or takes it over once the lease ran out."""
     store.swap_slot_claim(None, SlotClaim("reminder:default", SLOT, "another-host:42:4242",
                                           SLOT))
-    svc = service(store, SLOT + dt.timedelta(seconds=30))
+    svc = jobs_service(store, SLOT + dt.timedelta(seconds=30))
 
     answer = post(svc, "reminder")
     svc.clock[0] = SLOT + dt.timedelta(seconds=301)  # the claim's lease (300 s) ran out

@@ -198,9 +198,9 @@ def test_unreachable_certificates_raise_certs_unavailable_unless_some_are_cached
 
 
 def test_the_route_runs_a_slot_for_cloud_schedulers_token_and_refuses_others(
-    service: MakeService, sqlite_store: SqliteStore, google: Google, key: Key
+    jobs_service: MakeService, sqlite_store: SqliteStore, google: Google, key: Key
 ) -> None:
-    svc = service(sqlite_store, SLOT, jobs_token=None, jobs_audience=AUDIENCE,
+    svc = jobs_service(sqlite_store, SLOT, jobs_token=None, jobs_audience=AUDIENCE,
                   jobs_service_account=ACCOUNT, jobs_certs_url=google.url)
 
     wrong = post(svc, "reminder", headers={"Authorization": bearer(
@@ -217,10 +217,10 @@ def test_the_route_runs_a_slot_for_cloud_schedulers_token_and_refuses_others(
 
 
 def test_a_route_whose_certificates_are_unreachable_answers_503(
-    service: MakeService, sqlite_store: SqliteStore, google: Google, key: Key
+    jobs_service: MakeService, sqlite_store: SqliteStore, google: Google, key: Key
 ) -> None:
     google.down = True
-    svc = service(sqlite_store, SLOT, jobs_token=None, jobs_audience=AUDIENCE,
+    svc = jobs_service(sqlite_store, SLOT, jobs_token=None, jobs_audience=AUDIENCE,
                   jobs_certs_url=google.url)
 
     answer = post(svc, "reminder", headers={"Authorization": bearer(key.token())})
