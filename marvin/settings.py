@@ -33,6 +33,8 @@ from marvin.domain.nudge import MAX_NUDGE_BEFORE
 from marvin.domain.standup import is_user_id
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+GOOGLE_OIDC_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
+"""Google's public keys of the ID tokens Cloud Scheduler signs (PEM certificates by key id)."""
 
 #: Slack's token kinds by prefix, to say what a wrong one is (xoxp- is a user token).
 _TOKEN_KINDS = {"xoxb-": "a bot token", "xapp-": "an app-level token", "xoxp-": "a user token",
@@ -121,6 +123,18 @@ class Settings(BaseSettings):
     )
     encryption_key_previous: SecretStr | None = Field(
         None, validation_alias=_env("MARVIN_ENCRYPTION_KEY_PREVIOUS")
+    )
+    # Replicas and the external scheduler: who fires the slots, and who may ask over HTTP
+    scheduler: Literal["internal", "external"] = Field(
+        "internal", validation_alias=_env("MARVIN_SCHEDULER")
+    )
+    jobs_token: SecretStr | None = Field(None, validation_alias=_env("MARVIN_JOBS_TOKEN"))
+    jobs_audience: str | None = Field(None, validation_alias=_env("MARVIN_JOBS_AUDIENCE"))
+    jobs_service_account: str | None = Field(
+        None, validation_alias=_env("MARVIN_JOBS_SERVICE_ACCOUNT")
+    )
+    jobs_certs_url: str = Field(
+        GOOGLE_OIDC_CERTS_URL, validation_alias=_env("MARVIN_JOBS_CERTS_URL")
     )
 
     @field_validator("slack_api_url")
@@ -229,7 +243,7 @@ class Settings(BaseSettings):
         """Every configured secret, so run history can redact them wherever they appear."""
         secrets = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token,
                    self.dashboard_token, self.slack_client_secret, self.encryption_key,
-                   self.encryption_key_previous)
+                   self.encryption_key_previous, self.jobs_token)
         return [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
 
     @property
@@ -256,6 +270,18 @@ class Settings(BaseSettings):
         previous = self.encryption_key_previous
         return (self.encryption_key.get_secret_value(),
                 previous.get_secret_value() if _is_set(previous) and previous else None)
+
+    def require_jobs_auth(self) -> None:
+        """With MARVIN_SCHEDULER=external, a SettingsError unless POST /jobs can tell its
+        caller: a shared token (MARVIN_JOBS_TOKEN) or Google's ID tokens for an audience."""
+        if self.scheduler == "external" and not (_is_set(self.jobs_token)
+                                                 or self.jobs_audience):
+            raise SettingsError(
+                "MARVIN_SCHEDULER=external needs MARVIN_JOBS_TOKEN (a shared bearer token) "
+                "or MARVIN_JOBS_AUDIENCE (the service URL, for Cloud Scheduler's OIDC "
+                "tokens) so that POST /jobs/{flow} can tell who calls it "
+                "(see docs/deploy-cloud-run.md)"
+            )
 
     @property
     def socket_mode(self) -> bool:
@@ -340,7 +366,7 @@ _ENV_NAMES = {
 
 _FIELDS_BY_ENV_NAME = {env: field for field, env in _ENV_NAMES.items()}
 _SECRETS = {"slack_bot_token", "slack_signing_secret", "slack_app_token", "dashboard_token",
-            "slack_client_secret", "encryption_key", "encryption_key_previous"}
+            "slack_client_secret", "encryption_key", "encryption_key_previous", "jobs_token"}
 
 
 def load_settings(**overrides: object) -> Settings:
