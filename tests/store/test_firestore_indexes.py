@@ -103,8 +103,9 @@ def test_a_query_added_without_its_index_fails_the_check() -> None:
 
 
 def test_an_index_removed_or_in_the_wrong_order_fails_the_check() -> None:
-    # runs by flow (with and without since), updates and deliveries by team and date range
-    assert len(problems(QUERIES, {**CONFIG, "indexes": []})) == 4
+    # runs by flow (with and without since); updates, deliveries and day summaries by team
+    # and date range
+    assert len(problems(QUERIES, {**CONFIG, "indexes": []})) == 5
     reversed_order = {"indexes": [{"collectionGroup": "flow_runs", "queryScope": "COLLECTION",
                                    "fields": [{"fieldPath": "flow", "order": "ASCENDING"},
                                               {"fieldPath": "started_at", "order": "ASCENDING"}]}]}
@@ -155,7 +156,7 @@ def test_a_missing_index_is_found_by_running_its_query_once(firestore_project: s
     finally:
         history.close()
     composite = [shape for shape in QUERIES if composite_index(shape) is not None]
-    assert faults.calls["query"] == len(composite) == 4  # each composite query, once
+    assert faults.calls["query"] == len(composite) == 5  # each composite query, once
     assert [m.query for m in missing] == composite[:1]
     assert missing[0].command == (
         f"gcloud firestore indexes composite create --project={firestore_project} "

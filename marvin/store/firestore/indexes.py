@@ -55,6 +55,8 @@ QUERIES: dict[QueryShape, str] = {
         "Store.list_updates_between (the standup pages)",
     QueryShape("deliveries").where("team", "==").where("date", ">=").where("date", "<="):
         "Store.list_deliveries_between (the standup pages)",
+    QueryShape("day_summaries").where("team", "==").where("date", ">=").where("date", "<="):
+        "Store.list_day_summaries (the team's standup page, the tuner)",
 }
 """Every query the Firestore backend makes, with who makes it."""
 

@@ -37,6 +37,7 @@ from marvin.domain.models import ChannelRef, Member, Team, Update
 from marvin.store.base import OutcomeUnknown, StoreError, check_result, check_update_size
 from marvin.store.firestore.claims import ClaimDocuments
 from marvin.store.firestore.client import LOST_RACE, utc
+from marvin.store.firestore.day_summaries import DaySummaryDocuments
 from marvin.store.firestore.documents import (
     member_from_doc,
     team_doc,
@@ -54,7 +55,7 @@ CAS_ATTEMPTS = 30  # compare-and-set rounds before giving up under contention
 _MAYBE_APPLIED = (gexc.DeadlineExceeded, gexc.InternalServerError, gexc.Unknown)
 
 
-class FirestoreStore(UpdateWrites, MemberPrefsDocuments, ClaimDocuments):
+class FirestoreStore(UpdateWrites, MemberPrefsDocuments, DaySummaryDocuments, ClaimDocuments):
     """`Store` on Cloud Firestore (or its emulator); safe to share between threads."""
 
     def _delete_existing(self, ref: Any) -> bool:
@@ -151,10 +152,12 @@ class FirestoreStore(UpdateWrites, MemberPrefsDocuments, ClaimDocuments):
         write_id = os.urandom(12).hex()
         maybe_applied = False
         with self._unknown_if(lambda: maybe_applied), self._errors(op):
+            self._mark_stale(team, date)  # before: so a failed mark after still leaves it stale
             for attempt in range(CAS_ATTEMPTS):
                 snap = ref.get(**self._read)
                 current = snap.to_dict() if snap.exists else None
                 if current is not None and current.get("write_id") == write_id:
+                    self._mark_stale_after(team, date)
                     return update_from_doc(current)  # ours landed, though its answer was lost
                 before = update_from_doc(current) if current else Update(team, date, user_id)
                 update = stamped(before, change(before), at)
@@ -173,6 +176,7 @@ class FirestoreStore(UpdateWrites, MemberPrefsDocuments, ClaimDocuments):
                 except _MAYBE_APPLIED:
                     maybe_applied = True  # read again to learn whether it landed
                     continue
+                self._mark_stale_after(team, date)
                 return update
         raise self._gave_up(op, maybe_applied)
 
@@ -202,9 +206,12 @@ class FirestoreStore(UpdateWrites, MemberPrefsDocuments, ClaimDocuments):
         ref = self._doc("updates", team, date, user_id)
         tried: Update | None = None
         with self._unknown_if(lambda: tried is not None), self._errors("clear_update"):
+            self._mark_stale(team, date)
             for attempt in range(CAS_ATTEMPTS):
                 snap = ref.get(**self._read)
                 if not snap.exists:
+                    if tried is not None:
+                        self._mark_stale_after(team, date)
                     return tried
                 try:
                     when = self._client.write_option(last_update_time=snap.update_time)
@@ -215,6 +222,7 @@ class FirestoreStore(UpdateWrites, MemberPrefsDocuments, ClaimDocuments):
                 except _MAYBE_APPLIED:
                     tried = update_from_doc(snap.to_dict())
                     continue
+                self._mark_stale_after(team, date)
                 return update_from_doc(snap.to_dict())
         raise self._gave_up("clear_update", tried is not None)
 

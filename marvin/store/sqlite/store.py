@@ -30,6 +30,7 @@ from marvin.store.fields import (
     questions_to_list,
 )
 from marvin.store.sqlite.connection import SqliteDatabase, busy_wait_within_deadline
+from marvin.store.sqlite.day_summaries import DaySummaryRows, mark_stale
 from marvin.store.sqlite.member_prefs import MemberPrefsRows
 from marvin.store.sqlite.schema import create_store_tables
 from marvin.store.update_writes import Change, UpdateWrites, stamped
@@ -43,7 +44,7 @@ _DELIVERY_WHERE = "team = ? AND date = ? AND kind = ? AND target = ?"
 _SLOT_COLUMNS = "job, slot, owner, claimed_at, done"
 
 
-class SqliteStore(UpdateWrites, MemberPrefsRows, SqliteDatabase):
+class SqliteStore(UpdateWrites, MemberPrefsRows, DaySummaryRows, SqliteDatabase):
     """`Store` on one SQLite file (or ``:memory:``); safe across threads and processes."""
 
     def _setup(self) -> None:
@@ -142,6 +143,7 @@ class SqliteStore(UpdateWrites, MemberPrefsRows, SqliteDatabase):
                  json.dumps(answers_to_list(update.answers)), int(update.skipped),
                  None if update.first_posted_at is None else _iso(update.first_posted_at)),
             )
+            mark_stale(db, team, date)
         return update
 
     def get_update(self, team: str, date: str, user_id: str) -> Update | None:
@@ -180,6 +182,8 @@ class SqliteStore(UpdateWrites, MemberPrefsRows, SqliteDatabase):
                 f"RETURNING {_UPDATE_COLUMNS}",
                 (team, date, user_id),
             ).fetchall()  # fetch all: the statement must finish before COMMIT
+            if rows:
+                mark_stale(db, team, date)
         return _update(rows[0]) if rows else None
 
     # Deliveries --------------------------------------------------------------

@@ -1,0 +1,100 @@
+"""A team's standup dates as `DaySummary` records: computed from the date's updates and
+deliveries (`summarize`), and read for a range of dates with the missing ones computed
+and stored on the way (`day_summaries`), so a page over two years reads one small record
+per date rather than every update.
+
+Example::
+
+    summaries = day_summaries(store, team, standup_days(team, start, end), utc_now())
+
+A date that is still open (its standup time has not come, or late updates may still
+join its digest) is computed live and never stored. A stored summary that a later write
+to one of the date's updates made stale is computed again. Members are counted on the
+days they belonged to the team, as the digest does; a later change of who belonged on a
+past date (a join date moved back) is not seen by summaries already stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from marvin.domain.day_summary import DaySummary, StoredSummary, to_micros
+from marvin.domain.late_window import late_window_end
+from marvin.domain.models import Delivery, DeliveryKind, Member, Team, Update
+from marvin.domain.standup import standup_instant
+from marvin.reports.participation import DayState, day_state
+from marvin.store import Store
+
+__all__ = ["day_summaries", "is_open", "summarize", "summarize_dates"]
+
+
+def is_open(team: Team, date: str, now: dt.datetime) -> bool:
+    """Whether `date` may still change: before its standup time, or in its late window."""
+    return now < max(standup_instant(team, date), late_window_end(team, date))
+
+
+def summarize(team: Team, members: Sequence[Member], updates: Iterable[Update],
+              deliveries: Iterable[Delivery], date: str) -> DaySummary:
+    """`date`'s summary from its updates and deliveries (others are ignored)."""
+    by_user = {u.user_id: u for u in updates if u.date == date and u.team == team.name}
+    counts = dict.fromkeys(DayState, 0)
+    posts, unknown = [], 0
+    for member in members:
+        if member.team != team.name or not member.belongs_on(date):
+            continue
+        update = by_user.get(member.user_id)
+        state = day_state(update)
+        counts[state] += 1
+        if state is DayState.POSTED:
+            assert update is not None
+            if update.first_posted_at is None:
+                unknown += 1
+            else:
+                posts.append(to_micros(update.first_posted_at))
+    sent = [d.kind for d in deliveries if d.date == date and d.sent]
+    return DaySummary(team.name, date, counts[DayState.POSTED], counts[DayState.SKIPPED],
+                      counts[DayState.MISSED], sent.count(DeliveryKind.REMINDER),
+                      sent.count(DeliveryKind.NUDGE), tuple(sorted(posts)), unknown)
+
+
+def summarize_dates(team: Team, members: Sequence[Member], updates: Iterable[Update],
+                    deliveries: Iterable[Delivery], dates: Sequence[str]) -> list[DaySummary]:
+    """`summarize` for each of `dates`, grouping the records by date once."""
+    updates_on: dict[str, list[Update]] = {}
+    for update in updates:
+        updates_on.setdefault(update.date, []).append(update)
+    deliveries_on: dict[str, list[Delivery]] = {}
+    for delivery in deliveries:
+        deliveries_on.setdefault(delivery.date, []).append(delivery)
+    return [summarize(team, members, updates_on.get(d, []), deliveries_on.get(d, []), d)
+            for d in dates]
+
+
+def day_summaries(store: Store, team: Team, dates: Sequence[str], now: dt.datetime,
+                  members: Sequence[Member] | None = None) -> list[DaySummary]:
+    """A summary for each of `dates` (sorted): the stored ones that hold, the others
+    computed from ONE range read of updates and deliveries over the dates lacking one,
+    and stored when the date is closed (a compare-and-set: a summary that lost to an
+    update write is used for this answer but not stored). `members` (former ones
+    included) saves a read when the caller has them."""
+    if not dates:
+        return []
+    stored = {s.date: s for s in store.list_day_summaries(team.name, dates[0], dates[-1])}
+    held = {d: s.summary for d, s in stored.items() if s.summary is not None
+            and not is_open(team, d, now)}
+    wanted = [d for d in dates if d not in held]
+    if wanted:
+        if members is None:
+            members = store.list_members(team.name, include_former=True)
+        updates = store.list_updates_between(team.name, wanted[0], wanted[-1])
+        deliveries = store.list_deliveries_between(team.name, wanted[0], wanted[-1])
+        for summary in summarize_dates(team, members, updates, deliveries, wanted):
+            held[summary.date] = summary
+            if not is_open(team, summary.date, now):
+                _keep(store, summary, stored.get(summary.date))
+    return [held[d] for d in dates]
+
+
+def _keep(store: Store, summary: DaySummary, record: StoredSummary | None) -> None:
+    store.save_day_summary(summary, None if record is None else record.version)

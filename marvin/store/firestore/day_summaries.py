@@ -1,0 +1,82 @@
+"""Firestore documents ``day_summaries/{team}__{date}``: a standup date's `DaySummary`.
+
+Fields ``team``, ``date``, ``stale`` and the summary's counts and ``first_posts``. Every
+write to one of the date's updates sets the document to ``stale`` (before and after the
+update's own write), and a summary is saved with a precondition on the update time it
+was read at: a summary computed from updates read before a late edit never lands after
+it. The version handed out is that update time (RFC 3339), or None: no document.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from google.api_core import exceptions as gexc
+from google.api_core.datetime_helpers import DatetimeWithNanoseconds
+
+from marvin.domain.day_summary import (
+    DaySummary,
+    StoredSummary,
+    summary_from_dict,
+    summary_to_dict,
+)
+from marvin.store.firestore.client import LOST_RACE, FirestoreClient
+
+COLLECTION = "day_summaries"
+log = logging.getLogger(__name__)
+
+
+class DaySummaryDocuments(FirestoreClient):
+    """The `Store` methods for day summaries, and the mark update writes leave."""
+
+    def list_day_summaries(self, team: str, since: str, until: str) -> list[StoredSummary]:
+        """One query on the (team, date) composite index, sorted by date."""
+        with self._errors("list_day_summaries"):
+            query = (self._collection(COLLECTION).where("team", "==", team)
+                     .where("date", ">=", since).where("date", "<=", until))
+            snaps = self._stream(query, self._read)
+        found = []
+        for snap in snaps:
+            d = snap.to_dict()
+            summary = None if d.get("stale") else summary_from_dict(team, d["date"], d)
+            found.append(StoredSummary(d["date"], summary, snap.update_time.rfc3339()))
+        return sorted(found, key=lambda s: s.date)
+
+    def save_day_summary(self, summary: DaySummary, version: str | None) -> bool:
+        """Store `summary` if its document is still at `version` (None: no document);
+        False when an update write came in between (nothing written)."""
+        ref = self._doc(COLLECTION, summary.team, summary.date)
+        data = {"team": summary.team, "date": summary.date, "stale": False,
+                **summary_to_dict(summary)}
+        with self._errors("save_day_summary"):
+            try:
+                if version is None:
+                    ref.create(data, **self._write)
+                else:
+                    # the library's parser keeps nanoseconds; it has no annotations
+                    when = DatetimeWithNanoseconds.from_rfc3339(version)  # type: ignore[no-untyped-call]
+                    ref.update(data, option=self._client.write_option(last_update_time=when),
+                            **self._write)
+            except LOST_RACE:
+                return False
+        return True
+
+    def _mark_stale(self, team: str, date: str) -> None:
+        """The date's summary no longer holds (an update of it is being written)."""
+        self._doc(COLLECTION, team, date).set(_stale(team, date), **self._write)
+
+    def _mark_stale_after(self, team: str, date: str) -> None:
+        """Again once the update is written: a summary saved from updates read between the
+        first mark and the write is undone. The update is written whatever happens here,
+        so a failure is not the caller's (the first mark already left the summary stale,
+        short of that one race)."""
+        try:
+            self._mark_stale(team, date)
+        except gexc.GoogleAPIError:
+            log.warning("could not mark the summary of %s %s stale after an update write",
+                        team, date)
+
+
+def _stale(team: str, date: str) -> dict[str, Any]:
+    return {"team": team, "date": date, "stale": True}
