@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flows.alerts import alert_on_failure
-from flows.common import get_digest_date, get_team, get_updates
+from flows.common import STORE_RETRY_DELAY, get_digest_date, get_team, get_updates
 from flows.services import services
 from marvin.delivery.digest_edits import DigestEditor, current_members
 from marvin.delivery.digest_sync import sync_digest
@@ -25,7 +25,25 @@ from marvin.domain.digest_thread import thread_parent
 from marvin.domain.models import DEFAULT_TEAM, Member, Team, Update
 from marvin.domain.quiet_digest import without_mentions
 from marvin.domain.run_names import STANDUP_FLOW
+from marvin.domain.standup import parse_date
 from marvin.engine import SKIP, Flow, Parameter, get_context, task
+from marvin.reports.day_summaries import day_summaries, is_open
+from marvin.reports.stats import standup_days
+
+
+@task(max_retries=2, retry_delay=STORE_RETRY_DELAY)
+def record_summaries(team: str, date: str) -> str:
+    """Keep the day summaries of `date` and the standup before it, those that are over
+    (late updates may still join `date`'s digest for a while: then only the one before
+    is), for the standup pages and the tuner. Idempotent: a summary already kept and
+    still right is left alone; one made stale by a late edit is written again."""
+    s = services()
+    the_team = s.team(team)
+    dates = standup_days(the_team, (parse_date(date) - timedelta(days=7)).isoformat(), date)
+    now = s.now()
+    kept = [d.date for d in day_summaries(s.store, the_team, dates[-2:], now)
+            if not is_open(the_team, d.date, now)]
+    return f"day summaries of {', '.join(kept)} kept" if kept else "no day over yet to keep"
 
 
 @task(max_retries=3, retry_delay=timedelta(seconds=5))
@@ -129,3 +147,4 @@ with Flow(STANDUP_FLOW, on_failure=alert_on_failure) as flow:
     members = get_team(team)
     updates = get_updates(team, standup_date)
     post_digest(team, standup_date, updates, members, standup_channel, force)
+    record_summaries(team, standup_date)

@@ -26,7 +26,9 @@ from marvin.domain.standup import standup_instant
 from marvin.reports.participation import DayState, day_state
 from marvin.store import Store
 
-__all__ = ["day_summaries", "is_open", "summarize", "summarize_dates"]
+__all__ = ["MAX_SPANS", "day_summaries", "is_open", "summarize", "summarize_dates"]
+
+MAX_SPANS = 4  # separate range reads for the dates lacking a summary, at most
 
 
 def is_open(team: Team, date: str, now: dt.datetime) -> bool:
@@ -87,13 +89,28 @@ def day_summaries(store: Store, team: Team, dates: Sequence[str], now: dt.dateti
     if wanted:
         if members is None:
             members = store.list_members(team.name, include_former=True)
-        updates = store.list_updates_between(team.name, wanted[0], wanted[-1])
-        deliveries = store.list_deliveries_between(team.name, wanted[0], wanted[-1])
-        for summary in summarize_dates(team, members, updates, deliveries, wanted):
-            held[summary.date] = summary
-            if not is_open(team, summary.date, now):
-                _keep(store, summary, stored.get(summary.date))
+        for first, last in _spans(dates, set(wanted)):
+            updates = store.list_updates_between(team.name, first, last)
+            deliveries = store.list_deliveries_between(team.name, first, last)
+            chosen = [d for d in wanted if first <= d <= last]
+            for summary in summarize_dates(team, members, updates, deliveries, chosen):
+                held[summary.date] = summary
+                if not is_open(team, summary.date, now):
+                    _keep(store, summary, stored.get(summary.date))
     return [held[d] for d in dates]
+
+
+def _spans(dates: Sequence[str], wanted: set[str]) -> list[tuple[str, str]]:
+    """The runs of consecutive `dates` in `wanted`, as (first, last): the usual case, the
+    open days at the end, is one short read, not one over the whole range. Past
+    `MAX_SPANS` runs, one span over all of them (reads are round trips)."""
+    spans: list[tuple[str, str]] = []
+    previous = False
+    for date in dates:
+        if date in wanted:
+            spans[-1:] = [(spans[-1][0], date)] if previous else [*spans[-1:], (date, date)]
+        previous = date in wanted
+    return spans if len(spans) <= MAX_SPANS else [(spans[0][0], spans[-1][1])]
 
 
 def _keep(store: Store, summary: DaySummary, record: StoredSummary | None) -> None:
