@@ -58,7 +58,8 @@ _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 def to_micros(at: dt.datetime) -> int:
     """An aware instant as integer microseconds since the epoch (exact, unlike a float)."""
-    return (at - _EPOCH) // dt.timedelta(microseconds=1)
+    since = at - _EPOCH
+    return (since.days * 86_400 + since.seconds) * 1_000_000 + since.microseconds
 
 
 def from_micros(micros: int) -> dt.datetime:
@@ -76,5 +77,5 @@ def summary_to_dict(summary: DaySummary) -> dict[str, Any]:
 def summary_from_dict(team: str, date: str, data: dict[str, Any]) -> DaySummary:
     """Read back `summary_to_dict`; a count missing from an older record reads as 0."""
     counts = {k: int(data.get(k) or 0) for k in _COUNTS}
-    posts = tuple(sorted(int(m) for m in data.get("first_posts") or ()))
+    posts = tuple(sorted(data.get("first_posts") or ()))  # ints (JSON, Firestore); kept sorted
     return DaySummary(team, date, first_posts=posts, **counts)

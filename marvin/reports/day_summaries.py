@@ -20,19 +20,26 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from marvin.domain.day_summary import DaySummary, StoredSummary, to_micros
-from marvin.domain.late_window import late_window_end
+from marvin.domain.late_window import MAX_LATE, late_window_end
 from marvin.domain.models import Delivery, DeliveryKind, Member, Team, Update
 from marvin.domain.standup import standup_instant
 from marvin.reports.participation import DayState, day_state
 from marvin.store import Store
 
-__all__ = ["MAX_SPANS", "day_summaries", "is_open", "summarize", "summarize_dates"]
+__all__ = ["DATES_PER_READ", "MAX_SPANS", "day_summaries", "is_open", "summarize",
+           "summarize_dates"]
 
-MAX_SPANS = 4  # separate range reads for the dates lacking a summary, at most
+MAX_SPANS = 4  # runs of dates lacking a summary read separately, at most
+DATES_PER_READ = 60  # standup dates per range read of updates and deliveries
+# Past this, a date is over whatever the team's settings: a late window ends within a week
+# (`MAX_LATE`, or the next standup's reminder, at most a day before it).
+SURELY_OVER = MAX_LATE + dt.timedelta(days=3)
 
 
 def is_open(team: Team, date: str, now: dt.datetime) -> bool:
     """Whether `date` may still change: before its standup time, or in its late window."""
+    if now.date() - dt.date.fromisoformat(date) > SURELY_OVER:
+        return False  # the quick answer for the many old dates of a long page
     return now < max(standup_instant(team, date), late_window_end(team, date))
 
 
@@ -76,8 +83,8 @@ def summarize_dates(team: Team, members: Sequence[Member], updates: Iterable[Upd
 def day_summaries(store: Store, team: Team, dates: Sequence[str], now: dt.datetime,
                   members: Sequence[Member] | None = None) -> list[DaySummary]:
     """A summary for each of `dates` (sorted): the stored ones that hold, the others
-    computed from ONE range read of updates and deliveries over the dates lacking one,
-    and stored when the date is closed (a compare-and-set: a summary that lost to an
+    computed from range reads of updates and deliveries over the dates lacking one
+    (`_spans`), and stored when the date is closed (a compare-and-set: a summary that lost to an
     update write is used for this answer but not stored). `members` (former ones
     included) saves a read when the caller has them."""
     if not dates:
@@ -101,16 +108,25 @@ def day_summaries(store: Store, team: Team, dates: Sequence[str], now: dt.dateti
 
 
 def _spans(dates: Sequence[str], wanted: set[str]) -> list[tuple[str, str]]:
-    """The runs of consecutive `dates` in `wanted`, as (first, last): the usual case, the
-    open days at the end, is one short read, not one over the whole range. Past
-    `MAX_SPANS` runs, one span over all of them (reads are round trips)."""
-    spans: list[tuple[str, str]] = []
+    """The runs of consecutive `dates` in `wanted`, as (first, last), each of at most
+    `DATES_PER_READ` of them: the usual case, the open days at the end, is one short read,
+    not one over the whole range; past `MAX_SPANS` runs, the wanted dates as one run (reads
+    are round trips). Bounded reads keep each within the store's timeout, and what each
+    computes is kept, so a first page over years of history gets there even if it is
+    interrupted."""
+    runs: list[list[str]] = []
     previous = False
     for date in dates:
         if date in wanted:
-            spans[-1:] = [(spans[-1][0], date)] if previous else [*spans[-1:], (date, date)]
+            if previous:
+                runs[-1].append(date)
+            else:
+                runs.append([date])
         previous = date in wanted
-    return spans if len(spans) <= MAX_SPANS else [(spans[0][0], spans[-1][1])]
+    if len(runs) > MAX_SPANS:
+        runs = [[d for run in runs for d in run]]
+    return [(run[i], run[min(i + DATES_PER_READ, len(run)) - 1])
+            for run in runs for i in range(0, len(run), DATES_PER_READ)]
 
 
 def _keep(store: Store, summary: DaySummary, record: StoredSummary | None) -> None:

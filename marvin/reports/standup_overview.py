@@ -11,12 +11,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from marvin.domain.day_summary import DaySummary
+from marvin.domain.day_summary import DaySummary, to_micros
 from marvin.domain.models import Team
 from marvin.domain.standup import standup_instant
 from marvin.reports.reminder_tuner import reminder_offset
 
 __all__ = ["first_post_offsets", "reminder_instant"]
+
+MINUTE = 60_000_000  # µs
 
 
 def reminder_instant(team: Team, date: str) -> dt.datetime:
@@ -30,6 +32,6 @@ def first_post_offsets(team: Team, summaries: Iterable[DaySummary]) -> list[int]
     out."""
     offsets = []
     for day in summaries:
-        due = reminder_instant(team, day.date)
-        offsets += [int((at - due).total_seconds() // 60) for at in day.first_post_times()]
+        due = to_micros(reminder_instant(team, day.date))
+        offsets += [(at - due) // MINUTE for at in day.first_posts]  # whole minutes, floored
     return offsets

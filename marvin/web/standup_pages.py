@@ -17,6 +17,7 @@ the one date's updates and deliveries, so a team of 200 over two years stays fas
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from html import escape
@@ -134,9 +135,8 @@ def _calendar(team: Team, days: Sequence[DaySummary]) -> str:
 def _first_post_chart(offsets: Sequence[int]) -> str:
     edges = list(range(-SPREAD, SPREAD, BUCKET))
     counts = [0] * len(edges)
-    for minutes in offsets:
-        index = min(max((minutes + SPREAD) // BUCKET, 0), len(edges) - 1)
-        counts[index] += 1
+    for bucket, count in Counter((minutes + SPREAD) // BUCKET for minutes in offsets).items():
+        counts[min(max(bucket, 0), len(edges) - 1)] += count
     labels = [f"{e:+d}" if e else "0" for e in edges]
     # the end bars hold everything beyond ±SPREAD, so no post is left out
     return bar_chart("first-posts", "First posts, minutes after the reminder time", labels,
