@@ -5,6 +5,8 @@ shown at once, and a date page only its own date's updates and deliveries."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import cast
 
 import httpx
@@ -25,15 +27,23 @@ from tests.web.test_dashboard import TOKEN
 SINCE, UNTIL = "2025-06-01", "2026-06-12"  # a year: ~250 standup dates, most without posts
 
 
+@contextmanager
+def counted_site(store: Store, history: SqliteHistory, standin: SlackStandIn,
+                 ) -> Iterator[tuple[str, CountingStore]]:
+    """The seeded standup site, its pages reading the store through a `CountingStore`."""
+    seed(store, history, standin)
+    counted = CountingStore(store)
+    app = Starlette(routes=standup_routes(cast(Store, counted), history, TOKEN, Team()))
+    with serve_in_thread(app) as (url, _stop):
+        yield url, counted
+
+
 def test_the_team_page_reads_one_summary_per_date_and_shows_a_late_edit(
     store: Store, sqlite_history: SqliteHistory, standin: SlackStandIn
 ) -> None:
-    seed(store, sqlite_history, standin)
-    counted = CountingStore(store)
-    app = Starlette(routes=standup_routes(cast(Store, counted), sqlite_history, TOKEN, Team()))
     page = f"/standups/{DEFAULT_TEAM}?since={SINCE}&until={UNTIL}&token={TOKEN}"
     dates = standup_days(Team(), SINCE, UNTIL)
-    with serve_in_thread(app) as (url, _stop):
+    with counted_site(store, sqlite_history, standin) as (url, counted):
         first = httpx.get(url + page, timeout=60)
         assert first.status_code == 200, first.text
         # all over, so all kept; the standup run kept the one before its date already
@@ -58,10 +68,7 @@ def test_the_team_page_reads_one_summary_per_date_and_shows_a_late_edit(
 def test_a_date_page_reads_that_date_only(
     store: Store, sqlite_history: SqliteHistory, standin: SlackStandIn
 ) -> None:
-    seed(store, sqlite_history, standin)
-    counted = CountingStore(store)
-    app = Starlette(routes=standup_routes(cast(Store, counted), sqlite_history, TOKEN, Team()))
-    with serve_in_thread(app) as (url, _stop):
+    with counted_site(store, sqlite_history, standin) as (url, counted):
         r = httpx.get(f"{url}/standups/{DEFAULT_TEAM}/{DATE}?token={TOKEN}", timeout=60)
     assert r.status_code == 200, r.text
     assert counted.calls["list_updates"] == counted.calls["list_deliveries"] == 1

@@ -1,6 +1,7 @@
 """Firestore documents ``day_summaries/{team}__{date}``: a standup date's `DaySummary`.
 
-Fields ``team``, ``date``, ``stale`` and the summary's counts and ``first_posts``. Every
+Fields ``team``, ``date``, ``stale``, the summary's counts and ``first_posts`` (bytes:
+little-endian int64 microseconds; a list of integers also reads). Every
 write to one of the date's updates sets the document to ``stale`` (before and after the
 update's own write), and a summary is saved with a precondition on the update time it
 was read at: a summary computed from updates read before a late edit never lands after
@@ -10,6 +11,7 @@ it. The version handed out is that update time (RFC 3339), or None: no document.
 from __future__ import annotations
 
 import logging
+import struct
 from typing import Any
 
 from google.api_core import exceptions as gexc
@@ -39,6 +41,8 @@ class DaySummaryDocuments(FirestoreClient):
         found = []
         for snap in snaps:
             d = snap.to_dict()
+            if isinstance(d.get("first_posts"), bytes):
+                d["first_posts"] = _unpacked(d["first_posts"])
             summary = None if d.get("stale") else summary_from_dict(team, d["date"], d)
             found.append(StoredSummary(d["date"], summary, snap.update_time.rfc3339()))
         return sorted(found, key=lambda s: s.date)
@@ -49,6 +53,7 @@ class DaySummaryDocuments(FirestoreClient):
         ref = self._doc(COLLECTION, summary.team, summary.date)
         data = {"team": summary.team, "date": summary.date, "stale": False,
                 **summary_to_dict(summary)}
+        data["first_posts"] = _packed(summary.first_posts)
         with self._errors("save_day_summary"):
             try:
                 if version is None:
@@ -76,6 +81,16 @@ class DaySummaryDocuments(FirestoreClient):
         except gexc.GoogleAPIError:
             log.warning("could not mark the summary of %s %s stale after an update write",
                         team, date)
+
+
+def _packed(micros: tuple[int, ...]) -> bytes:
+    """First posts as little-endian int64s: a list of 200 integers per date costs the
+    client a decode each, and a page over two years reads 100,000 of them."""
+    return struct.pack(f"<{len(micros)}q", *micros)
+
+
+def _unpacked(data: bytes) -> list[int]:
+    return list(struct.unpack(f"<{len(data) // 8}q", data))
 
 
 def _stale(team: str, date: str) -> dict[str, Any]:
