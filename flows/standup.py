@@ -3,7 +3,8 @@
 The channel is a parameter: the team's channel (MARVIN_STANDUP_CHANNEL, `#general`) on
 schedule, `#testing` when run by hand with `marvin run standup`. It is posted to by id,
 with the bot a member (`marvin.delivery.channels`), so Slack's history can later prove whether the
-digest went out.
+digest went out. Each run also keeps the day summaries of the standups that are over
+(`record_summaries`), for the standup pages and the reminder-time tuner.
 """
 
 from __future__ import annotations
