@@ -1,15 +1,29 @@
-"""Marvin's flows: the reminder, the standup and the nudge, written on `marvin.engine`."""
+"""Marvin's flows, written on `marvin.engine`: the reminder, the standup, the nudge and
+the weekly report (on schedule) and the automations (started by an event,
+`flows/automations.py`)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from marvin.domain.run_names import NUDGE_FLOW, REMINDER_FLOW, STANDUP_FLOW
+from marvin.domain.run_names import (
+    ESCALATE_BLOCKER_FLOW,
+    MEMBER_ACTIVE_FLOW,
+    MEMBER_INACTIVE_FLOW,
+    NUDGE_FLOW,
+    REMINDER_FLOW,
+    STANDUP_FLOW,
+    WEEKLY_REPORT_FLOW,
+)
 
 if TYPE_CHECKING:
     from marvin.engine import Flow
 
-FLOW_NAMES = (REMINDER_FLOW, STANDUP_FLOW, NUDGE_FLOW)
+SCHEDULED_FLOWS = (REMINDER_FLOW, STANDUP_FLOW, NUDGE_FLOW, WEEKLY_REPORT_FLOW)
+"""Run on each team's schedule, or by hand with `marvin run`."""
+AUTOMATIONS = (MEMBER_INACTIVE_FLOW, MEMBER_ACTIVE_FLOW, ESCALATE_BLOCKER_FLOW)
+"""Started by an event (`flows/automations.py` RULES), with the event as parameters."""
+FLOW_NAMES = SCHEDULED_FLOWS + AUTOMATIONS
 
 
 def get_flow(name: str) -> Flow:
@@ -26,4 +40,20 @@ def get_flow(name: str) -> Flow:
         from flows.nudge import flow as nudge
 
         return nudge
+    if name == WEEKLY_REPORT_FLOW:
+        from flows.weekly_report import flow as weekly_report
+
+        return weekly_report
+    if name == MEMBER_INACTIVE_FLOW:
+        from flows.member_inactive import flow as member_inactive
+
+        return member_inactive
+    if name == MEMBER_ACTIVE_FLOW:
+        from flows.member_active import flow as member_active
+
+        return member_active
+    if name == ESCALATE_BLOCKER_FLOW:
+        from flows.escalate_blocker import flow as escalate_blocker
+
+        return escalate_blocker
     raise ValueError(f"unknown flow {name!r}: expected one of {', '.join(FLOW_NAMES)}")

@@ -2,10 +2,12 @@
 
 Scheduled `nudge_before` minutes before the team's standup (`marvin.domain.nudge`), for
 teams that set it. The same shape as the reminder flow: the standup date still ahead, the
-team, their updates and nudge choices; per member, SKIP those who posted or skipped the
-day (the reminders' rule, `still_to_post`) or turned nudges off; send each nudge through
-its own delivery claim (``nudge/TEAM/DATE/USER``), so a member is nudged at most once per
-date across retries, re-runs and replicas, whatever happened to their reminder.
+team, their updates, who is away and nudge choices; per member, SKIP those who posted,
+are away or skipped the day (the reminders' rule, `still_to_post`), are marked inactive,
+or turned nudges off; send each nudge through its own delivery claim
+(``nudge/TEAM/DATE/USER``), so a member is nudged at most once per date across retries,
+re-runs and replicas, whatever happened to their reminder. A refusal that says the
+account is gone SKIPs, as for the reminder (`flows.account_gone`).
 """
 
 from __future__ import annotations
@@ -17,14 +19,15 @@ from flows.common import (
     STORE_RETRY_DELAY,
     count_sent,
     dm_once,
+    get_absences,
     get_standup_date,
     get_team,
     get_updates,
-    still_to_post,
+    skip_unless_still_to_post,
 )
 from flows.services import services
 from marvin.domain.delivery_key import DeliveryKey
-from marvin.domain.models import DEFAULT_TEAM, Member, Update
+from marvin.domain.models import DEFAULT_TEAM, Absence, Member, Update
 from marvin.domain.nudge import nudge_text
 from marvin.domain.run_names import NUDGE_FLOW
 from marvin.engine import SKIP, Flow, Parameter, task, unmapped
@@ -38,11 +41,13 @@ def get_nudges_off(members: list[Member]) -> list[str]:
 
 
 @task
-def is_nudge_needed(member: Member, updates: list[Update], nudges_off: list[str]) -> Member:
+def is_nudge_needed(
+    member: Member, updates: list[Update], absences: list[Absence], date: str,
+    nudges_off: list[str],
+) -> Member:
     if member.user_id in nudges_off:
         raise SKIP(f"{member.user_id} turned nudges off")
-    if not still_to_post(member, updates):
-        raise SKIP(f"{member.user_id} already posted or skipped the day")
+    skip_unless_still_to_post(member, updates, absences, date)
     return member
 
 
@@ -67,8 +72,10 @@ with Flow(NUDGE_FLOW, on_failure=alert_on_failure) as flow:
     standup_date = get_standup_date(team, date)
     members = get_team(team)
     updates = get_updates(team, standup_date)
+    absences = get_absences(standup_date)
     nudges_off = get_nudges_off(members)
-    needed = is_nudge_needed.map(members, unmapped(updates), unmapped(nudges_off))
+    needed = is_nudge_needed.map(members, unmapped(updates), unmapped(absences),
+                                 unmapped(standup_date), unmapped(nudges_off))
     nudges = send_nudge.map(needed, unmapped(team), unmapped(standup_date), unmapped(force))
     report(nudges)
 

@@ -9,12 +9,13 @@ digest went out. Each run also keeps the day summaries of the standups that are 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 
 from flows.alerts import alert_on_failure
 from flows.common import STORE_RETRY_DELAY, get_digest_date, get_team, get_updates
 from flows.services import services
-from marvin.delivery.digest_edits import DigestEditor, current_members
+from marvin.delivery.digest_edits import DigestEditor, current_members, members_away
 from marvin.delivery.digest_sync import sync_digest
 from marvin.delivery.digest_thread import mark_thread, sync_thread, thread_mark
 from marvin.delivery.records import Sent, read_detail
@@ -65,12 +66,13 @@ def post_digest(
     the_team = s.team(team)
     channel = channel or the_team.channel
     members = current_members(members, date)  # joined later: not missing
+    away = members_away(s.store, members, date)  # listed as away, not missing
     editor = DigestEditor(s.store, s.chat, s.outbox)
     own_channel = channel == the_team.channel
     if _as_thread(editor, the_team, date, channel, force):
-        summary = _post_thread(editor, the_team, date, channel, updates, members, force)
+        summary = _post_thread(editor, the_team, date, channel, updates, members, away, force)
     else:
-        messages = digest_messages(the_team, date, updates, members)
+        messages = digest_messages(the_team, date, updates, members, away)
         if not own_channel:  # by hand elsewhere (#testing): name people, never ping
             messages = without_mentions(messages, members)
         key = DeliveryKey.digest(team, date, channel)
@@ -97,13 +99,13 @@ def _as_thread(editor: DigestEditor, team: Team, date: str, channel: str, force:
 
 def _post_thread(
     editor: DigestEditor, team: Team, date: str, channel: str, updates: list[Update],
-    members: list[Member], force: bool,
+    members: list[Member], away: Mapping[str, str], force: bool,
 ) -> str:
     """The parent summary once, then every reply it lacks (each once: after a crash
     between two replies, a re-run posts only the missing ones)."""
     own_channel = channel == team.channel
     shape = (lambda m: m) if own_channel else (lambda m: without_mentions(m, members))
-    parent = shape([thread_parent(team, date, updates, members)])
+    parent = shape([thread_parent(team, date, updates, members, away)])
     key = DeliveryKey.digest(team.name, date, channel)
     skipped: SKIP | None = None
     mark_thread(editor, team.name, date, channel)
@@ -119,7 +121,7 @@ def _post_thread(
         sent, skipped = state, skip
     channel_id = editor.channel_id(sent, channel)
     result = sync_thread(editor, team, date, channel, channel_id, updates, members,
-                         parent=sent, transform=shape, force=force)
+                         parent=sent, transform=shape, force=force, away=away)
     if result.unsent:  # the task's retry posts what is missing (refused edits can wait)
         raise Unfinished(f"{key.failed}: {result.summary}")
     if skipped is not None and not (result.edited or result.posted):

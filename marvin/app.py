@@ -15,14 +15,18 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from flows import get_flow
+from flows.automations import run_automations
 from flows.services import Services, use_services
 from marvin.domain.clock import utc_now
+from marvin.domain.events import Event
 from marvin.engine import Executor, FlowRun, LocalExecutor, ThreadExecutor
+from marvin.history.events import collecting, set_sink
 from marvin.history.observed_store import ObservedStore
 from marvin.history.recorder import HistoryRecorder, emit_event, recording
 from marvin.history.recovery import close_dead_runs
@@ -134,20 +138,28 @@ def run_flow(
     history: RunHistory | None = None,
 ) -> FlowRun:
     """Run one of Marvin's flows with its services in context, recorded into `history`
-    (when given) with its Slack and store calls as events."""
+    (when given) with its Slack and store calls as events; then, each in a run of its own,
+    the automations its published events trigger (`flows/automations.py`; not on a dry run)."""
     flow = get_flow(name)
     executor = executor or build_executor(services.settings)
     check_executor_runs_marvin_flows(executor)
     recorder = None
     if history is not None:
         recorder = HistoryRecorder(history, flow, Redactor(services.settings.secret_values()))
-    with use_services(services), recording(recorder) if recorder else nullcontext():
-        return flow.run(
+    with use_services(services), recording(recorder) if recorder else nullcontext(), \
+            collecting() as events:
+        result = flow.run(
             parameters=parameters,
             executor=executor,
             scheduled_start_time=scheduled_start.timestamp() if scheduled_start else None,
             recorder=recorder,
         )
+    if events and not services.dry_run:
+        def automation(flow_name: str, params: dict[str, object]) -> FlowRun:
+            return run_flow(flow_name, params, services, executor=executor, history=history)
+
+        run_automations(events, services.store, services.now, automation)
+    return result
 
 
 class Marvin:
@@ -204,10 +216,33 @@ class Marvin:
         )
 
     def bolt(self) -> App:
-        """The Bolt app answering Slack; SettingsError when Slack settings are missing."""
+        """The Bolt app answering Slack; SettingsError when Slack settings are missing.
+
+        Events its listeners publish (a blocker saved, a member deactivated in Slack) run
+        their automations on this process's automation worker, one at a time, after the
+        request was answered."""
         from marvin.slack.app import build_app
 
-        return build_app(self.settings, self.store, self.now)
+        app = build_app(self.settings, self.store, self.now)
+        if not self.dry_run:
+            set_sink(self.automate_later)
+            self._sink_set = True
+        return app
+
+    @cached_property
+    def _automation_worker(self) -> ThreadPoolExecutor:
+        # In-process and one at a time: automations are short and rare; a replica that
+        # dies with one queued loses it, a replica that claimed it first runs it.
+        return ThreadPoolExecutor(max_workers=1, thread_name_prefix="marvin-automation")
+
+    def automate_later(self, event: Event) -> Future[list[FlowRun]]:
+        """Run the automations `event` triggers on the automation worker."""
+        return self._automation_worker.submit(self.automate, event)
+
+    def automate(self, event: Event) -> list[FlowRun]:
+        """Run the automations `event` triggers, now (each at most once per event id)."""
+        self.prepare_runs()
+        return run_automations([event], self.services.store, self.now, self.run_flow)
 
     def prepare_runs(self) -> None:
         """Build now what every run needs (the services with their Slack client, the
@@ -251,7 +286,13 @@ class Marvin:
         )
 
     def close(self) -> None:
-        """Close the store and the history, if they were opened (each only once)."""
+        """Finish queued automations, then close the store and the history, if they were
+        opened (each only once)."""
+        if self.__dict__.pop("_sink_set", False):
+            set_sink(None)
+        worker = self.__dict__.pop("_automation_worker", None)
+        if worker is not None:
+            worker.shutdown(wait=True)
         for part in ("store", "history"):
             opened = self.__dict__.pop(part, None)
             if opened is not None:

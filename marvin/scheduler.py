@@ -32,10 +32,11 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
-from flows import FLOW_NAMES
+from flows import SCHEDULED_FLOWS
 from marvin.domain.models import DEFAULT_TEAM, SlotClaim, Team
 from marvin.domain.nudge import nudge_slot
-from marvin.domain.run_names import NUDGE_FLOW, REMINDER_FLOW, STANDUP_FLOW
+from marvin.domain.run_names import NUDGE_FLOW, REMINDER_FLOW, STANDUP_FLOW, WEEKLY_REPORT_FLOW
+from marvin.domain.weekly import report_slot
 from marvin.domain.zones import member_zone, reminder_zones
 from marvin.engine.schedules import CronClock, Schedule, ScheduledRun
 from marvin.history.recovery import close_dead_runs
@@ -69,8 +70,9 @@ def teams_to_schedule(store: Store, settings: Settings) -> list[Team]:
 
 
 def team_clocks(team: Team) -> dict[str, CronClock]:
-    """The reminder and standup clocks of one team in the team's zone, and its nudge clock
-    when it has nudges (parameter `team` set to its name)."""
+    """The reminder and standup clocks of one team in the team's zone, its nudge clock when
+    it has nudges, and its weekly report's when that is on (parameter `team` set to its
+    name)."""
     params = {"team": team.name}
     clocks = {
         REMINDER_FLOW: CronClock.daily_at(
@@ -86,6 +88,11 @@ def team_clocks(team: Team) -> dict[str, CronClock]:
         clocks[NUDGE_FLOW] = CronClock.daily_at(
             at, days=days, timezone=team.timezone, parameter_defaults=params
         )
+    slot = report_slot(team.weekly_report)
+    if slot is not None:
+        day, at = slot
+        clocks[WEEKLY_REPORT_FLOW] = CronClock.daily_at(
+            at, days=(day,), timezone=team.timezone, parameter_defaults=params)
     return clocks
 
 
@@ -131,7 +138,7 @@ def flow_schedules(
     teams: list[Team], zones: Mapping[str, Sequence[str]] | None = None
 ) -> dict[str, Schedule]:
     """One Schedule per flow, with a clock per team (per zone for member-zoned reminders)."""
-    clocks: dict[str, list[CronClock]] = {name: [] for name in FLOW_NAMES}
+    clocks: dict[str, list[CronClock]] = {name: [] for name in SCHEDULED_FLOWS}
     for team in teams:
         for flow_name, clock in team_jobs(team, (zones or {}).get(team.name, ())).values():
             clocks[flow_name].append(clock)

@@ -8,8 +8,16 @@ import datetime as dt
 
 import pytest
 
+from flows import AUTOMATIONS, SCHEDULED_FLOWS
 from marvin.domain.models import Member, Team
-from marvin.scheduler import FlowScheduler, job_id, member_zones, team_jobs, upcoming
+from marvin.scheduler import (
+    FlowScheduler,
+    flow_schedules,
+    job_id,
+    member_zones,
+    team_jobs,
+    upcoming,
+)
 from marvin.store.sqlite.store import SqliteStore
 from tests.test_scheduler import FakeRun, make_settings
 
@@ -49,6 +57,20 @@ def test_a_team_with_nudges_has_a_nudge_job_before_standup() -> None:
                                                   "Europe/London")
     runs = [r for r in upcoming([team], 3, after=MONDAY) if r.flow == "nudge"]
     assert [r.run.start_time.isoformat() for r in runs] == ["2026-06-08T08:40:00+01:00"]
+
+
+def test_the_scheduler_schedules_the_nudge_but_never_an_automation(store: SqliteStore) -> None:
+    store.save_team(Team("eng", nudge_before=20, weekly_report="fri 16:00"))
+    scheduler = FlowScheduler(store, make_settings(), run=FakeRun(), now=lambda: MONDAY)
+    scheduler.start(catch_up=False)
+    try:
+        flows = {j.id.partition(":")[0] for j in scheduler.jobs()}
+    finally:
+        scheduler.shutdown()
+    assert flows == set(SCHEDULED_FLOWS) == {"reminder", "standup", "nudge", "weekly_report"}
+    assert not flows & set(AUTOMATIONS)
+    team = Team("eng", nudge_before=20, weekly_report="fri 16:00")
+    assert set(flow_schedules([team])) == set(SCHEDULED_FLOWS)
 
 
 def test_the_jobs_follow_the_members_zones(store: SqliteStore) -> None:

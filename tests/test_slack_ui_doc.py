@@ -22,10 +22,10 @@ def test_the_page_is_up_to_date() -> None:
 def test_every_json_in_the_page_is_accepted_by_the_stand_in() -> None:
     page = render().split("\n## Digest modes")[0]  # that section has its own test
     found = [json.loads(m) for m in re.findall(r"```json\n(.*?)\n```", page, re.S)]
-    assert len(found) == 6
-    update_modal, dm, answered, home, schedule, questions = found
+    assert len(found) == 7
+    update_modal, dm, answered, home, away, schedule, questions = found
     assert check_view(update_modal) == [] and check_view(schedule) == []
-    assert check_view(questions) == []
+    assert check_view(away) == [] and check_view(questions) == []
     assert check_view(home, kind="home") == []
     for message in (dm, answered):
         assert check_message({"channel": "D1", **message}) is None

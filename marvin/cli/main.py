@@ -14,6 +14,8 @@ from typing import Annotated
 import typer
 
 from marvin.cli.doctor import doctor
+from marvin.cli.events import events_command
+from marvin.cli.export import export_command
 from marvin.cli.output import err, print_error
 from marvin.cli.run import run_command, schedule, serve
 from marvin.cli.runs import runs_app, stats_command
@@ -36,6 +38,8 @@ app.command("run")(run_command)
 app.command()(doctor)
 app.command()(schedule)
 app.command("stats")(stats_command)
+app.command("export")(export_command)
+app.command("events")(events_command)
 app.add_typer(team_app, name="team")
 app.add_typer(runs_app, name="runs")
 

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from marvin.cli.tables import print_table
 from marvin.domain.durations import format_duration
+from marvin.domain.events import trigger_of
 from marvin.domain.models import Member, Team
 from marvin.domain.standup import format_days
 from marvin.engine import FlowRun, State, TaskRun
@@ -82,6 +83,15 @@ def print_schedule(console: Console, runs: Sequence[UpcomingRun]) -> None:
                 wrap="team")
 
 
+def _member_label(member: Member) -> str:
+    """``name (U1)``; an inactive member says so: ``name (U1, inactive since D: why)``."""
+    details = [member.user_id]
+    if not member.is_active:
+        details.append(f"inactive since {member.inactive_since}: {member.inactive_reason}")
+    shown = ", ".join(details)
+    return f"{member.name} ({shown})" if member.name else shown
+
+
 def _scheduled_for(params: Mapping[str, object]) -> str:
     """The team a run is for, and the members' zone for a reminder in one."""
     team, zone = str(params.get("team", "")), params.get("zone")
@@ -90,10 +100,10 @@ def _scheduled_for(params: Mapping[str, object]) -> str:
 
 def print_teams(console: Console, teams: Sequence[tuple[Team, list[Member]]]) -> None:
     headers = ("team", "time zone", "reminder", "standup", "days", "channel", "digest",
-               "late until", "members")
+               "late until", "weekly report", "lead", "blockers", "members")
     rows = []
     for team, members in teams:
-        names = ", ".join(f"{m.name} ({m.user_id})" if m.name else m.user_id for m in members)
+        names = ", ".join(_member_label(m) for m in members)
         cells = (
             team.name,
             team.timezone,
@@ -101,14 +111,25 @@ def print_teams(console: Console, teams: Sequence[tuple[Team, list[Member]]]) ->
                                   else ""),
             team.standup_time + (f" (nudge {team.nudge_before} min before)"
                                  if team.nudge_before else ""),
-            format_days(team.days),
+            format_days(team.days) + _holidays_note(team),
             team.channel,
             team.digest_mode,
             team.late_until,
+            team.weekly_report,
+            team.lead or "-",
+            team.blockers_channel or "-",
             names or "-",
         )
         rows.append([Text(cell) for cell in cells])  # user text: never read as markup
     print_table(console, "teams", headers, rows, wrap="members")
+
+
+def _holidays_note(team: Team) -> str:
+    """" (holidays DE-BY +2 own)": a team's holidays after its days; "" when it has none."""
+    parts = [team.holidays] if team.holidays else []
+    if team.custom_holidays:
+        parts.append(f"+{len(team.custom_holidays)} own")
+    return f" (holidays {' '.join(parts)})" if parts else ""
 
 
 # Run history (`marvin runs`) -------------------------------------------------------------
@@ -136,7 +157,7 @@ def print_run_list(console: Console, runs: Sequence[FlowRunRecord]) -> None:
     if not runs:
         console.print("no runs recorded")
         return
-    headers = ("id", "flow", "state", "started", "duration", "parameters")
+    headers = ("id", "flow", "state", "started", "duration", "triggered by", "parameters")
     rows = [
         [
             Text(run.id[:12]),
@@ -144,15 +165,22 @@ def print_run_list(console: Console, runs: Sequence[FlowRunRecord]) -> None:
             _state_text(run.state),
             Text(_when(run.started_at)),
             Text(format_duration(run.started_at, run.ended_at)),
+            Text(trigger_of(run.parameters) or "-"),
             Text(format_parameters(run.parameters)),
         ]
         for run in runs
     ]
-    print_table(console, "runs (times in UTC)", headers, rows, wrap="parameters")
+    print_table(console, "runs (times in UTC)", headers, rows,
+                wrap=("triggered by", "parameters"))
 
 
 def _task_label(task_run: TaskRunRecord) -> str:
     return task_run.task if task_run.map_index is None else f"  └ [{task_run.map_index}]"
+
+
+def _went_well(outcome: str) -> bool:
+    """A call that succeeded, or an event the run published (``event:<id>``)."""
+    return outcome == "ok" or outcome.startswith("event:")
 
 
 def print_run_detail(console: Console, detail: RunDetail) -> None:
@@ -167,6 +195,9 @@ def print_run_detail(console: Console, detail: RunDetail) -> None:
         f"{_when(run.scheduled_at)}; version {run.version}"
     ))
     console.print(Text("parameters: " + (format_parameters(run.parameters) or "-")))
+    trigger = trigger_of(run.parameters)
+    if trigger:
+        console.print(Text("triggered by: " + trigger))
     if not detail.task_runs:  # the recorder writes them in batches as the run goes
         console.print("no task runs recorded (yet, if the run is still going)")
         return
@@ -193,7 +224,7 @@ def print_run_detail(console: Console, detail: RunDetail) -> None:
             Text(event.system),
             Text(event.method),
             Text(event.target),
-            Text(event.outcome, style="" if event.outcome == "ok" else "red"),
+            Text(event.outcome, style="" if _went_well(event.outcome) else "red"),
             Text(f"{event.duration_ms:.1f}"),
         ]
         for event in detail.events

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from flows import FLOW_NAMES
+from flows import SCHEDULED_FLOWS
 from marvin.app import Marvin, open_marvin
 from marvin.cli.channel_check import check_channels
 from marvin.cli.input import bad_option, check_choice, check_standup_day, option_value
@@ -19,7 +19,7 @@ from marvin.cli.output import console, print_run, print_schedule
 from marvin.domain.clock import utc_now
 from marvin.domain.models import DEFAULT_TEAM, Team
 from marvin.domain.names import check_channel
-from marvin.domain.run_names import STANDUP_FLOW
+from marvin.domain.run_names import REMINDER_FLOW, STANDUP_FLOW, WEEKLY_REPORT_FLOW
 from marvin.settings import load_settings
 from marvin.store.teams import resolve_team
 
@@ -38,9 +38,10 @@ def serve() -> None:
 
 
 def run_command(
-    flow: Annotated[str, typer.Argument(help=" or ".join(FLOW_NAMES))],
+    flow: Annotated[str, typer.Argument(help=" or ".join(SCHEDULED_FLOWS))],
     channel: Annotated[
-        str | None, typer.Option(help="standup only: where to post (default #testing by hand)")
+        str | None, typer.Option(help="standup and weekly_report: where to post (default "
+                                 "#testing by hand)")
     ] = None,
     date: Annotated[
         str | None,
@@ -54,24 +55,25 @@ def run_command(
     """Run a flow now, off-schedule; exit 0 when its reference tasks succeed."""
     from flows.common import check_date
 
-    check_choice("FLOW", flow, FLOW_NAMES)
+    check_choice("FLOW", flow, SCHEDULED_FLOWS)
     if date is not None:
         date = option_value("--date", check_date, date)
     params: dict[str, object] = {"team": team, "date": date, "force": force}
-    if flow == STANDUP_FLOW:
+    if flow in (STANDUP_FLOW, WEEKLY_REPORT_FLOW):
         params["standup_channel"] = option_value("--channel", check_channel, channel or "#testing")
     elif channel is not None:
-        raise bad_option("--channel", "only the standup flow posts to a channel")
+        raise bad_option("--channel", "only the standup and weekly_report flows post to a "
+                         "channel")
     with open_marvin(load_settings(), dry_run=dry_run) as marvin:
         store = marvin.store  # opened first, so a bad MARVIN_STORE is the first thing said
         if not dry_run:  # a dry run sends nothing, so records nothing
             marvin.history_without_dead_runs()
         the_team = resolve_team(store, marvin.settings, team)
-        if date is not None:
+        if date is not None and flow != WEEKLY_REPORT_FLOW:  # a report's week: any day
             check_standup_day(the_team, date)
         if not dry_run:  # a channel that does not exist is one line now, not a failed run
             checks = [("MARVIN_ALERT_CHANNEL", marvin.settings.alert_channel)]
-            if flow == STANDUP_FLOW and channel is not None:
+            if flow != REMINDER_FLOW and channel is not None:
                 checks.append(("--channel", channel))
             check_channels(marvin, checks)
         if flow == STANDUP_FLOW and not _standup_by_hand(marvin, the_team, params, force):

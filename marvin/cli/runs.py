@@ -141,4 +141,5 @@ def _team_stats(
 ) -> TeamStats:
     updates = {date: store.list_updates(team.name, date) for date in standup_days(team, start, end)}
     members = store.list_members(team.name, include_former=True)  # counted while they belonged
-    return team_stats(team, members, updates, runs, start, end)
+    absences = store.absences_from(start)  # away days are not counted
+    return team_stats(team, members, updates, runs, start, end, absences)

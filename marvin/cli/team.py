@@ -1,4 +1,5 @@
-"""`marvin team [list|add|remove|set|questions]`: teams, their schedules and their members."""
+"""`marvin team [list|add|remove|set|questions|holiday]`: teams, their schedules and their
+members."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import typer
 
 from marvin.app import open_marvin
 from marvin.cli.channel_check import check_channels
+from marvin.cli.holidays import holiday_app
 from marvin.cli.input import bad_option, option_value
 from marvin.cli.output import console, err, print_teams
 from marvin.cli.questions import team_questions
@@ -19,12 +21,15 @@ from marvin.domain.models import DEFAULT_TEAM, Member, Team
 from marvin.domain.names import check_channel, check_team_name, check_zone
 from marvin.domain.nudge import MAX_NUDGE_BEFORE, check_nudge_before
 from marvin.domain.standup import is_user_id, parse_days, parse_hhmm
+from marvin.domain.team_holidays import parse_calendar
+from marvin.domain.weekly import parse_weekly_report
 from marvin.domain.zones import check_reminder_zone
 from marvin.settings import load_settings
 from marvin.store.teams import UnknownTeamError, default_team, membership_date, resolve_team
 
 team_app = typer.Typer(help="Teams and their members.", no_args_is_help=True)
 team_app.command("questions")(team_questions)
+team_app.add_typer(holiday_app, name="holiday")
 
 
 @team_app.command("list")
@@ -92,6 +97,11 @@ def team_set(
         typer.Option(help="late updates join the posted digest until: reminder, off, or "
                      "a duration after standup time such as 2h"),
     ] = None,
+    holidays: Annotated[
+        str | None,
+        typer.Option(help="public holidays of a country, optionally a subdivision: US, GB-ENG, "
+                     "DE-BY; none to have none (own days: marvin team holiday add)"),
+    ] = None,
     reminder_zone: Annotated[
         str | None,
         typer.Option(help="team: remind everyone at --reminder-time in the team's zone; "
@@ -103,11 +113,30 @@ def team_set(
         typer.Option(help="minutes before standup for a short nudge DM to who has not "
                      f"posted (0 = no nudges, at most {MAX_NUDGE_BEFORE})"),
     ] = None,
+    weekly_report: Annotated[
+        str | None,
+        typer.Option(help="post a weekly report to the channel: off, or a day and time "
+                     "such as 'fri 16:00'"),
+    ] = None,
+    lead: Annotated[
+        str | None,
+        typer.Option(help="Slack user id DMed each blocker reported ('' for nobody)"),
+    ] = None,
+    blockers_channel: Annotated[
+        str | None,
+        typer.Option(help="channel each blocker reported is posted to ('' for none)"),
+    ] = None,
 ) -> None:
-    """Create or change a team's schedule, channel, reminder zones and nudges."""
+    """Create or change a team's schedule, channel, digest, reminder zones, nudges, weekly
+    report, lead, blockers channel and holidays."""
     option_value("NAME", check_team_name, name)
     if channel is not None:
         option_value("--channel", check_channel, channel)
+    if lead and not is_user_id(lead):
+        raise bad_option("--lead", f"expected a Slack user id like U0123ABC, got {lead!r}")
+    if blockers_channel:
+        option_value("--blockers-channel", check_channel, blockers_channel)
+    calendar = None if holidays is None else option_value("--holidays", parse_calendar, holidays)
     with open_marvin(load_settings()) as marvin:
         settings = marvin.settings
         try:
@@ -116,14 +145,27 @@ def team_set(
             current = replace(default_team(settings), name=name)
         updated = _changed_team(current, timezone, standup_time, reminder_time, days, channel)
         updated = _changed_digest(updated, digest_mode, late_until)
+        if calendar is not None:
+            updated = replace(updated, holidays=calendar)
         if reminder_zone is not None:
             updated = replace(updated, reminder_zone=option_value(
                 "--reminder-zone", check_reminder_zone, reminder_zone))
         if nudge_before is not None:
             updated = replace(updated, nudge_before=option_value(
                 "--nudge-before", lambda v: check_nudge_before(int(v)), str(nudge_before)))
-        if channel is not None:  # checked with Slack when Slack is configured
-            check_channels(marvin, [("--channel", channel)])
+        if weekly_report is not None:
+            updated = replace(updated, weekly_report=option_value(
+                "--weekly-report", parse_weekly_report, weekly_report))
+        updated = replace(
+            updated,
+            lead=updated.lead if lead is None else lead,
+            blockers_channel=(updated.blockers_channel if blockers_channel is None
+                              else blockers_channel),
+        )
+        checks: list[tuple[str, str | None]] = [(option, value) for option, value in
+                  (("--channel", channel), ("--blockers-channel", blockers_channel)) if value]
+        if checks:  # checked with Slack when Slack is configured
+            check_channels(marvin, checks)
         marvin.store.save_team(updated)
     console.print(f"saved team {name}")
 

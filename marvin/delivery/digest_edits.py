@@ -9,13 +9,14 @@ once. A refused edit is logged and keeps its old fingerprint, so the next sync r
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 from marvin.delivery.channels import ready_channel
 from marvin.delivery.outbox import Outbox
 from marvin.delivery.parts import fingerprint
 from marvin.delivery.records import PostedMessage, Sent, read_detail
+from marvin.domain.availability import away_on
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.digest import DigestMessage, as_plain_text
 from marvin.domain.models import Delivery, Member, Team
@@ -64,6 +65,12 @@ class SyncResult:
 def current_members(members: Sequence[Member], date: str) -> list[Member]:
     """The members the digest of `date` counts (one who joined later is not missing)."""
     return [member for member in members if member.belongs_on(date)]
+
+
+def members_away(store: Store, members: Sequence[Member], date: str) -> Mapping[str, str]:
+    """User id -> reason of the members away on `date`, as the digest lists them (one
+    store query)."""
+    return away_on(members, date, store.absences_from(date))
 
 
 class DigestEditor:

@@ -26,7 +26,12 @@ import logging
 import threading
 
 from marvin.delivery.channels import ChannelProblem
-from marvin.delivery.digest_edits import DigestEditor, SyncResult, current_members
+from marvin.delivery.digest_edits import (
+    DigestEditor,
+    SyncResult,
+    current_members,
+    members_away,
+)
 from marvin.delivery.digest_thread import THREAD_MARK, sync_thread
 from marvin.delivery.parts import message_at
 from marvin.delivery.records import Sent, read_detail
@@ -72,9 +77,11 @@ def sync_digest(sync: DigestEditor, team: Team, date: str) -> SyncResult:
             channel_id = sync.channel_id(sent, team.channel)
             updates = sync.store.list_updates(team.name, date)
             members = current_members(sync.store.list_members(team.name), date)
+            away = members_away(sync.store, members, date)
             if sync.record(team, date, f"{team.channel}{THREAD_MARK}") is not None:
-                return sync_thread(sync, team, date, team.channel, channel_id, updates, members)
-            messages = digest_messages(team, date, updates, members)
+                return sync_thread(sync, team, date, team.channel, channel_id, updates, members,
+                                   away=away)
+            messages = digest_messages(team, date, updates, members, away)
             key = DeliveryKey.digest(team.name, date, team.channel)
             return _sync_parts(sync, key, channel_id, sent, messages, digest_title(team, date))
     except (StoreError, SlackError, ChannelProblem, ValueError) as exc:

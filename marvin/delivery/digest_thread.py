@@ -14,7 +14,7 @@ edited, never deleted: a cleared update's reply says so.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from marvin.delivery.digest_edits import DigestEditor, SyncResult
 from marvin.delivery.parts import message_at
@@ -60,13 +60,15 @@ def sync_thread(
     editor: DigestEditor, team: Team, date: str, channel: str, channel_id: str,
     updates: Sequence[Update], members: Sequence[Member], *,
     parent: Sent | None = None, transform: Transform | None = None, force: bool = False,
+    away: Mapping[str, str] | None = None,
 ) -> SyncResult:
     """Make the thread of the digest posted to `channel` (`channel_id`) say what the
     store says: edit the parent summary, edit or post each person's reply.
 
     `parent` is the parent's delivery as just sent (None: read from its record);
     `transform` is applied to every message (names instead of mentions off the team's
-    channel); `force` posts every reply again (a forced re-post of the whole thread).
+    channel); `force` posts every reply again (a forced re-post of the whole thread);
+    `away` names who is away, with their reasons (`members_away`).
     Raises SlackError or StoreError only for the parent's record or lookups.
     """
     shape = transform or (lambda messages: messages)
@@ -78,7 +80,7 @@ def sync_thread(
             return SyncResult(skipped=f"the digest for {date} is not posted yet")
         parent = state
     parent_ts = parent.timestamps[0]
-    [summary] = shape([thread_parent(team, date, updates, members)])
+    [summary] = shape([thread_parent(team, date, updates, members, away)])
     if force:  # a new thread: nothing in it to edit
         posted, result = parent.posted(), SyncResult()
     else:

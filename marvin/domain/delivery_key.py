@@ -37,23 +37,41 @@ class DeliveryKey:
     def digest(cls, team: str, date: str, channel: str) -> DeliveryKey:
         return cls(DeliveryKind.DIGEST, team, date, channel)
 
+    @classmethod
+    def weekly_report(cls, team: str, monday: str, channel: str) -> DeliveryKey:
+        return cls(DeliveryKind.REPORT, team, monday, channel)
+
+    @classmethod
+    def notice(cls, team: str, date: str, about: str, to: str) -> DeliveryKey:
+        """A notice about `about` (a member) to `to` (an admin, a lead, a channel), sent
+        once for `date` (the day the member was marked inactive, a blocker's standup)."""
+        return cls(DeliveryKind.NOTICE, team, date, f"{about}:{to}")
+
     def __str__(self) -> str:
         return f"{self.kind.value}/{self.team}/{self.date}/{self.target}"
 
     @property
     def failed(self) -> str:
         """How an error about this delivery starts."""
-        if self.kind is DeliveryKind.REMINDER:
-            return f"could not remind {self.target}"
-        if self.kind is DeliveryKind.NUDGE:
-            return f"could not nudge {self.target}"
-        return f"could not post the digest to {self.target}"
+        return _FAILED[self.kind].format(key=self)
 
     @property
     def already(self) -> str:
         """Why a task skips a delivery that went out before."""
-        if self.kind is DeliveryKind.REMINDER:
-            return f"{self.target} was already reminded for {self.date}"
-        if self.kind is DeliveryKind.NUDGE:
-            return f"{self.target} was already nudged for {self.date}"
-        return f"the digest for {self.date} was already posted to {self.target}"
+        return _ALREADY[self.kind].format(key=self)
+
+
+_FAILED = {
+    DeliveryKind.REMINDER: "could not remind {key.target}",
+    DeliveryKind.NOTICE: "could not send the notice {key.target}",
+    DeliveryKind.NUDGE: "could not nudge {key.target}",
+    DeliveryKind.REPORT: "could not post the weekly report to {key.target}",
+    DeliveryKind.DIGEST: "could not post the digest to {key.target}",
+}
+_ALREADY = {
+    DeliveryKind.REMINDER: "{key.target} was already reminded for {key.date}",
+    DeliveryKind.NOTICE: "the notice {key.target} for {key.date} was already sent",
+    DeliveryKind.NUDGE: "{key.target} was already nudged for {key.date}",
+    DeliveryKind.REPORT: "the weekly report of {key.date} was already posted to {key.target}",
+    DeliveryKind.DIGEST: "the digest for {key.date} was already posted to {key.target}",
+}

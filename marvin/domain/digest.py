@@ -18,7 +18,7 @@ Example::
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,6 +71,9 @@ MISSING_PREFIX = "No update from: "
 MISSING_CONTINUED = "No update from (continued): "
 SKIPPED_PREFIX = "Skipped today: "
 SKIPPED_CONTINUED = "Skipped today (continued): "
+AWAY_PREFIX = "Away: "
+AWAY_CONTINUED = "Away (continued): "
+MAX_AWAY_REASON = 80  # a reason is a hint in a list of names; clipped so the list stays short
 BLOCKERS_LABEL = "*:warning: Blockers*"
 #: Characters of one person's blocker quoted in the Blockers section; the whole answer
 #: is in their own section below.
@@ -131,14 +134,17 @@ def blockers_text(updates: Sequence[Update]) -> str:
 
 
 def digest_messages(
-    team: Team, date: str, updates: Sequence[Update], members: Sequence[Member]
+    team: Team, date: str, updates: Sequence[Update], members: Sequence[Member],
+    away: Mapping[str, str] | None = None,
 ) -> list[DigestMessage]:
     """The digest for one team and date, as few messages as Slack's limits allow.
 
     A header for the date; a "Blockers" section when someone answered a blockers question
     with something other than "none" (`marvin.domain.questions.is_blocker`); one section
     per non-blank update (`update_body`), in the given order (a long one runs on over
-    several sections, each ≤ `MAX_SECTION_TEXT`); then who skipped and who has not posted.
+    several sections, each ≤ `MAX_SECTION_TEXT`); then who is away (`away`: user id ->
+    reason, `marvin.domain.availability.away_on`), who skipped and who has not posted;
+    someone away who posted nothing is neither skipped nor missing.
     Past `MAX_BLOCKS_PER_MESSAGE` blocks or `BLOCK_TEXT_BUDGET` characters of block text
     it continues in further messages under a "(continued)" header. An update that fits in
     one message is never split across two; a longer one continues in the next message
@@ -150,8 +156,7 @@ def digest_messages(
     """
     _check(team, date, updates, members)
     posted = [update for update in updates if not is_blank_update(update)]
-    missing = members_missing(members, updates)
-    skipped = members_skipped(members, updates)
+    missing, skipped, away_now = roll_call(members, updates, away)
     title = f"Standup for {format_date(date)}"
     if team.name != DEFAULT_TEAM:
         title += f" ({team.name})"
@@ -172,6 +177,10 @@ def digest_messages(
         )
     if not posted:
         packer.add(_section("empty", NO_UPDATES))
+    if away_now:
+        for block in _people_context(away_now, "away", AWAY_PREFIX, AWAY_CONTINUED,
+                                     reasons=away or {}):
+            packer.add(block)
     if skipped:
         for block in _people_context(skipped, "skipped", SKIPPED_PREFIX, SKIPPED_CONTINUED):
             packer.add(block)
@@ -185,6 +194,8 @@ def digest_messages(
     summary = f"{title}: {len(posted)} posted, {len(missing)} missing"
     if skipped:
         summary += f", {len(skipped)} skipped"
+    if away_now:
+        summary += f", {len(away_now)} away"
     messages = []
     for index, chunk in enumerate(chunks):
         text = summary + (f" (part {index + 1} of {len(chunks)})" if len(chunks) > 1 else "")
@@ -260,14 +271,37 @@ def _who(user_id: str) -> str:
     return clip(plain, MAX_LABEL) if plain else "unknown user"
 
 
+def roll_call(
+    members: Sequence[Member], updates: Sequence[Update], away: Mapping[str, str] | None
+) -> tuple[list[Member], list[Member], list[Member]]:
+    """(missing, skipped, away) for a digest: members away who posted nothing are only
+    away; the rest are missing or skipped as `members_missing` and `members_skipped` say."""
+    posted = {u.user_id for u in updates if not is_blank_update(u)}
+    gone = [m for m in members if m.user_id in (away or {}) and m.user_id not in posted]
+    names = {m.user_id for m in gone}
+    missing = [m for m in members_missing(members, updates) if m.user_id not in names]
+    skipped = [m for m in members_skipped(members, updates) if m.user_id not in names]
+    return missing, skipped, list({m.user_id: m for m in gone}.values())
+
+
+def away_label(user_id: str, reason: str) -> str:
+    """A mention with the reason for being away, escaped and clipped: "<@U1> (holiday)"."""
+    text = " ".join(reason.split())
+    return f"{_who(user_id)} ({clip(escape_mrkdwn(text), MAX_AWAY_REASON)})" if text else (
+        _who(user_id))
+
+
 def _people_context(
-    people: Sequence[Member], prefix: str, first: str, more: str
+    people: Sequence[Member], prefix: str, first: str, more: str,
+    reasons: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """A "No update from: <@U1>, <@U2>" line, over several context blocks if long."""
+    """A "No update from: <@U1>, <@U2>" line, over several context blocks if long;
+    with `reasons`, each name is followed by its reason (away)."""
     blocks: list[dict[str, Any]] = []
     line, separator = first, ""
     for member in people:
-        who = _who(member.user_id)
+        who = (_who(member.user_id) if reasons is None
+               else away_label(member.user_id, reasons.get(member.user_id, "")))
         if slack_len(line + separator + who) > MAX_SECTION_TEXT:
             blocks.append(_context(f"{prefix}-{len(blocks)}", line))
             line, separator = more, ""

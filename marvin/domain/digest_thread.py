@@ -12,7 +12,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from marvin.domain.digest import (
@@ -20,19 +20,21 @@ from marvin.domain.digest import (
     CONTINUED,
     MAX_FALLBACK_TEXT,
     DigestMessage,
+    away_label,
     blockers_text,
     check_records,
     digest_title,
     escape_mrkdwn,
     header_block,
     mention,
+    roll_call,
     section_block,
     update_body,
 )
 from marvin.domain.models import Member, Team, Update
 from marvin.domain.slack_fit import PartPacker, clip, fit_with_note
 from marvin.domain.slack_limits import MAX_SECTION_TEXT
-from marvin.domain.standup import is_blank_update, members_missing, members_skipped
+from marvin.domain.standup import is_blank_update
 
 __all__ = ["CLEARED", "thread_parent", "thread_reply"]
 
@@ -41,18 +43,19 @@ MORE = " …"
 
 
 def thread_parent(
-    team: Team, date: str, updates: Sequence[Update], members: Sequence[Member]
+    team: Team, date: str, updates: Sequence[Update], members: Sequence[Member],
+    away: Mapping[str, str] | None = None,
 ) -> DigestMessage:
     """The parent message: the date, the blockers (as the digest lists them), who posted
-    (each has a reply below), who skipped the day and who is missing.
+    (each has a reply below), who is away (with their reason), who skipped the day and
+    who is missing.
 
     Raises:
         ValueError: an update or member of another team or date.
     """
     check_records(team, date, updates, members)
     posted = [update for update in updates if not is_blank_update(update)]
-    missing = members_missing(members, updates)
-    skipped = members_skipped(members, updates)
+    missing, skipped, away_now = roll_call(members, updates, away)
     title = digest_title(team, date)
     blockers = blockers_text(posted)
     lines = [
@@ -60,6 +63,8 @@ def thread_parent(
         if blockers else "",
         _names(f"*{len(posted)} posted* (their updates are in the thread): ",
                [update.user_id for update in posted]),
+        _labels(f"*{len(away_now)} away:* ",
+                [away_label(m.user_id, (away or {}).get(m.user_id, "")) for m in away_now]),
         _names(f"*{len(skipped)} skipped today:* ", [member.user_id for member in skipped]),
         _names(f"*{len(missing)} missing:* ", [member.user_id for member in missing])
         if missing else "Everyone posted :tada:" if posted else "No one posted an update.",
@@ -69,6 +74,8 @@ def thread_parent(
     text = f"{title}: {len(posted)} posted, {len(missing)} missing"
     if skipped:
         text += f", {len(skipped)} skipped"
+    if away_now:
+        text += f", {len(away_now)} away"
     return DigestMessage(clip(escape_mrkdwn(text), MAX_FALLBACK_TEXT), blocks)
 
 
@@ -90,7 +97,10 @@ def thread_reply(team: Team, update: Update) -> list[DigestMessage]:
 
 
 def _names(prefix: str, user_ids: Sequence[str]) -> str:
-    if not user_ids:
+    return _labels(prefix, [mention(user_id) for user_id in user_ids])
+
+
+def _labels(prefix: str, labels: Sequence[str]) -> str:
+    if not labels:
         return ""
-    line = prefix + ", ".join(mention(user_id) for user_id in user_ids)
-    return fit_with_note(line, MAX_SECTION_TEXT, MORE)
+    return fit_with_note(prefix + ", ".join(labels), MAX_SECTION_TEXT, MORE)

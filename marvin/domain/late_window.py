@@ -32,6 +32,7 @@ from marvin.domain.standup import (
     parse_date,
     standup_instant,
 )
+from marvin.domain.team_holidays import is_holiday_for
 
 __all__ = ["LATE_OFF", "LATE_REMINDER", "late_date", "late_window_end", "parse_late_until"]
 
@@ -91,12 +92,14 @@ def late_date(team: Team, now: dt.datetime) -> str | None:
 
 
 def _next_reminder(team: Team, date: str, after: dt.datetime) -> dt.datetime:
-    """The first reminder instant after ``after``, on a standup day from ``date`` on: the
-    reminder of the next standup (reminders fire on standup days at the reminder time)."""
-    start = parse_date(date)
-    for offset in range(9):
+    """The first reminder instant after ``after``, on a standup day from ``date`` on that
+    is not a team holiday: the reminder of the next standup (reminders fire on standup
+    days at the reminder time, and not on holidays)."""
+    start, holiday = parse_date(date), is_holiday_for(team)
+    last = parse_date(next_standup_date(team, date))
+    for offset in range((last - start).days + 2):
         day = start + dt.timedelta(days=offset)
-        if day.weekday() in team.days:
+        if day.weekday() in team.days and not holiday(day):
             instant = local_instant(team, day.isoformat(), team.reminder_time)
             if instant.timestamp() > after.timestamp():
                 return instant

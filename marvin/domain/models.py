@@ -9,7 +9,7 @@ time zone, not an instant); instants are time-zone aware ``datetime`` objects.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 
 DEFAULT_TEAM = "default"
@@ -37,6 +37,14 @@ DEFAULT_QUESTIONS: tuple[Question, ...] = (
 
 
 @dataclass(frozen=True)
+class Holiday:
+    """A day off for a whole team that its country calendar does not know (YYYY-MM-DD)."""
+
+    date: str
+    name: str = "Team holiday"
+
+
+@dataclass(frozen=True)
 class Team:
     """A group that stands up together: one time zone, one schedule, one digest channel."""
 
@@ -52,13 +60,22 @@ class Team:
     # Until when an update after standup time still joins the digest already posted
     # (`marvin.domain.late_window`): "reminder", "off" or a duration such as "2h".
     late_until: str = "reminder"
+    # Public holidays: an ISO country code with an optional subdivision ("US", "DE-BY"),
+    # "" for none; `custom_holidays` are the team's own days off on top.
+    holidays: str = ""
+    custom_holidays: tuple[Holiday, ...] = ()
     # "team": everyone is reminded at `reminder_time` in `timezone`; "member": at
     # `reminder_time` in each member's own zone (the digest stays in `timezone`).
     reminder_zone: str = "team"
     nudge_before: int = 0  # minutes before standup for the nudge DM; 0: no nudges
+    # When the weekly report is posted to `channel`: "off" or a day and time, "fri 16:00"
+    # (`marvin.domain.weekly`).
+    weekly_report: str = "off"
+    lead: str = ""  # a Slack user id told of blockers by DM ("" : nobody)
+    blockers_channel: str = ""  # where blockers are posted ("" : nowhere)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Member:
     """A Slack user taking part in standup; keyed by Slack user id, never by name.
 
@@ -74,6 +91,23 @@ class Member:
     name: str = ""
     joined_on: str | None = None
     left_on: str | None = None
+    inactive_since: str | None = None
+    inactive_reason: str = ""
+
+    def __repr__(self) -> str:
+        # Fields left at their defaults are left out: a run's recorded result (a list of
+        # members, cut to a summary's length) then names as many members as it can.
+        shown = [f"{f.name}={getattr(self, f.name)!r}" for f in fields(self)
+                 if f.name in ("user_id", "team") or getattr(self, f.name) != f.default]
+        return f"Member({', '.join(shown)})"
+
+    @property
+    def is_active(self) -> bool:
+        """Reachable in Slack: `inactive_since` (YYYY-MM-DD, the UTC day Marvin learned the
+        account was deactivated, deleted or cannot be DMed; `inactive_reason` says which)
+        is None. An inactive member is neither reminded nor listed as missing, but stays
+        in the team, so an account that comes back is reminded again."""
+        return self.inactive_since is None
 
     @property
     def is_current(self) -> bool:
@@ -82,9 +116,11 @@ class Member:
 
     def belongs_on(self, date: str) -> bool:
         """Whether the member was in the team for the standup on `date` (YYYY-MM-DD;
-        ISO dates order as strings)."""
+        ISO dates order as strings), and reachable: from the day they were marked inactive
+        they are not counted missing (nor reminded) until they come back."""
         joined = self.joined_on is None or self.joined_on <= date
-        return joined and (self.left_on is None or date < self.left_on)
+        reachable = self.inactive_since is None or date < self.inactive_since
+        return joined and reachable and (self.left_on is None or date < self.left_on)
 
 
 @dataclass(frozen=True)
@@ -138,6 +174,21 @@ class Update:
 
 
 @dataclass(frozen=True)
+class Absence:
+    """Planned time off: a member is away from `start` to `end`, both included
+    (YYYY-MM-DD, dates in the member's zone). Keyed by (user id, start)."""
+
+    user_id: str
+    start: str
+    end: str
+    reason: str = ""
+
+    def covers(self, date: str) -> bool:
+        """Whether the member is away on `date` (ISO dates order as strings)."""
+        return self.start <= date <= self.end
+
+
+@dataclass(frozen=True)
 class ChannelRef:
     """A channel name resolved to Slack's id, kept so a run need not list every channel.
 
@@ -155,6 +206,8 @@ class DeliveryKind(StrEnum):
     REMINDER = "reminder"  # target: a Slack user id
     DIGEST = "digest"  # target: a channel
     NUDGE = "nudge"  # target: a Slack user id; the shorter DM shortly before standup
+    REPORT = "report"  # the weekly report, dated by its week's Monday; target: a channel
+    NOTICE = "notice"  # target: "<about>:<to>", e.g. a member gone and the admin told
 
 
 @dataclass(frozen=True)

@@ -18,16 +18,18 @@ import datetime as dt
 import functools
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import pendulum
 
 from marvin.domain.models import Member, Team, Update
+from marvin.domain.team_holidays import is_holiday_for
 
 __all__ = [
     "active_standup_date",
     "last_standup_date",
     "next_standup_date",
+    "local_today",
     "standup_instant",
     "local_instant",
     "parse_hhmm",
@@ -81,46 +83,69 @@ def local_instant(team: Team, date: str, hhmm: str) -> dt.datetime:
     return wall.astimezone(dt.UTC).astimezone(zone)
 
 
-def active_standup_date(team: Team, now: dt.datetime) -> str:
+IsHoliday = Callable[[dt.date], bool]
+"""Whether a day is a holiday of the team: no standup, no reminder, no digest then."""
+_SEARCH_DAYS = 373  # a year of holidays, and a week to find a standup day after them
+
+
+def active_standup_date(team: Team, now: dt.datetime, is_holiday: IsHoliday | None = None) -> str:
     """The standup an update posted at ``now`` counts for.
 
-    That is the earliest standup day, from the team's local today on, whose standup instant is
-    still ahead: today before standup time, otherwise the next standup day. Comparing instants
-    (not wall clocks) keeps it right at every minute of DST days and for "00:00" standups.
+    That is the earliest standup day, from the team's local today on, that is not a holiday
+    and whose standup instant is still ahead: today before standup time, otherwise the next
+    standup day. Comparing instants (not wall clocks) keeps it right at every minute of DST
+    days and for "00:00" standups. `is_holiday` defaults to the team's calendar
+    (`marvin.domain.team_holidays`).
 
     Raises:
-        ValueError: ``now`` is naive, or the team has no standup days, a bad time or zone.
+        ValueError: ``now`` is naive, or the team has no standup days, a bad time or zone,
+            or a year of holidays.
     """
-    days, today = _days(team), _local_today(team, now)
-    for offset in range(8):
+    days, today, holiday = _days(team), _local_today(team, now), _holidays(team, is_holiday)
+    for offset in range(_SEARCH_DAYS):
         day = today + dt.timedelta(days=offset)
-        if day.weekday() in days and _epoch(team, day) > now.timestamp():
+        if day.weekday() in days and not holiday(day) and _epoch(team, day) > now.timestamp():
             return day.isoformat()
-    raise AssertionError("unreachable: a standup day recurs within a week")  # pragma: no cover
+    raise _all_holidays(team)
 
 
-def last_standup_date(team: Team, now: dt.datetime) -> str:
+def last_standup_date(team: Team, now: dt.datetime, is_holiday: IsHoliday | None = None) -> str:
     """The latest standup whose time has come at ``now``: what the digest at standup time covers.
 
     `active_standup_date` has already moved on to the next standup at that instant, so the
-    standup flow needs this one instead. Same errors as `active_standup_date`.
+    standup flow needs this one instead. Holidays are passed over. Same errors as
+    `active_standup_date`.
     """
-    days, today = _days(team), _local_today(team, now)
-    for offset in range(8):
+    days, today, holiday = _days(team), _local_today(team, now), _holidays(team, is_holiday)
+    for offset in range(_SEARCH_DAYS):
         day = today - dt.timedelta(days=offset)
-        if day.weekday() in days and _epoch(team, day) <= now.timestamp():
+        if day.weekday() in days and not holiday(day) and _epoch(team, day) <= now.timestamp():
             return day.isoformat()
-    raise AssertionError("unreachable: a standup day recurs within a week")  # pragma: no cover
+    raise _all_holidays(team)
 
 
-def next_standup_date(team: Team, date: str) -> str:
-    """The first standup day strictly after ``date``; e.g. where a reminder's next run points."""
-    days, start = _days(team), parse_date(date)
-    for offset in range(1, 8):
+def next_standup_date(team: Team, date: str, is_holiday: IsHoliday | None = None) -> str:
+    """The first standup day strictly after ``date`` that is not a holiday; e.g. where a
+    reminder's next run points."""
+    days, start, holiday = _days(team), parse_date(date), _holidays(team, is_holiday)
+    for offset in range(1, _SEARCH_DAYS):
         day = start + dt.timedelta(days=offset)
-        if day.weekday() in days:
+        if day.weekday() in days and not holiday(day):
             return day.isoformat()
-    raise AssertionError("unreachable: a standup day recurs within a week")  # pragma: no cover
+    raise _all_holidays(team)
+
+
+def local_today(team: Team, now: dt.datetime) -> str:
+    """The team's calendar date at ``now`` (YYYY-MM-DD)."""
+    return _local_today(team, now).isoformat()
+
+
+def _holidays(team: Team, is_holiday: IsHoliday | None) -> IsHoliday:
+    return is_holiday_for(team) if is_holiday is None else is_holiday
+
+
+def _all_holidays(team: Team) -> ValueError:
+    return ValueError(f"team {team.name!r} has no standup day that is not a holiday for a year")
 
 
 def parse_date(date: str) -> dt.date:
@@ -172,6 +197,7 @@ def _local_today(team: Team, now: dt.datetime) -> dt.date:
     if now.tzinfo is None or now.utcoffset() is None:
         raise ValueError(f"now must be time-zone aware, got naive {now!r}")
     return pendulum.instance(now).in_timezone(_zone(team)).date()
+
 
 
 # Times and days (settings, `marvin team add`) ------------------------------------------------

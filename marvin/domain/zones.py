@@ -32,6 +32,7 @@ __all__ = [
     "check_reminder_zone",
     "member_zone",
     "needs_zone_refresh",
+    "personal_zone",
     "reminder_zones",
 ]
 
@@ -49,11 +50,19 @@ def check_reminder_zone(value: str) -> str:
 def member_zone(team: Team, prefs: MemberPrefs | None) -> str:
     """The zone `team` reminds this member in: theirs in "member" mode when Slack gave one
     that is a real IANA zone, else the team's."""
-    if team.reminder_zone != "member" or prefs is None or not prefs.tz:
+    if team.reminder_zone != "member":
+        return team.timezone
+    return personal_zone(team, prefs)
+
+
+def personal_zone(team: Team, prefs: MemberPrefs | None) -> str:
+    """The zone the member lives in, whatever the team's reminder mode (their "tomorrow"
+    is read in it): the one Slack gave when it is a real IANA zone, else the team's."""
+    if prefs is None or not prefs.tz:
         return team.timezone
     try:
         return check_zone(prefs.tz)
-    except ValueError:  # Slack's tz is IANA; anything else is not trusted to schedule on
+    except ValueError:  # Slack's tz is IANA; anything else is not trusted to date on
         return team.timezone
 
 

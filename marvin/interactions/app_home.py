@@ -4,6 +4,7 @@ Built as Block Kit JSON from the store alone (no Slack calls), for `views.publis
 
 - your update for your team's active standup date, with a button to write or edit it;
 - your team, its next standup in your own time zone, and who has posted so far;
+- your time off, with buttons to plan more (a small modal) and to come back;
 - Join (when you are in no team) or Leave;
 - for admins, every team's schedule with a button that opens its edit modal.
 
@@ -30,6 +31,7 @@ from marvin.domain.standup import (
     is_blank_update,
     standup_instant,
 )
+from marvin.interactions.time_off import member_today, planned_time_off, time_off_lines
 from marvin.interactions.update_date import update_date
 from marvin.settings import Settings
 from marvin.store.base import Store
@@ -39,6 +41,9 @@ HOME_EDIT_UPDATE = "home.edit_update"
 HOME_JOIN = "home.join"
 HOME_LEAVE = "home.leave"
 HOME_EDIT_SCHEDULE = "home.edit_schedule"
+HOME_AWAY = "home.away"
+HOME_BACK = "home.back"
+MAX_TIME_OFF_LINES = 10  # planned time off listed on the tab; `/standup away` lists all
 HOME_EDIT_QUESTIONS = "home.edit_questions"
 
 MAX_NAMES = 30  # names listed before "and N more": a long list is unreadable anyway
@@ -118,7 +123,23 @@ def _your_standup(
         _context(_posted_so_far(store, team, date, updates)),
         {"type": "actions", "elements": [_leave_button(team)]},
         {"type": "divider"},
+        *_away_section(store, team, member, now),
     ]
+
+
+def _away_section(store: Store, team: Team, member: Member, now: dt.datetime
+                  ) -> list[dict[str, Any]]:
+    """Planned time off (as `/standup away` lists it), "Plan time off" and "Back"."""
+    planned = planned_time_off(store, member, member_today(store, team, member, now))
+    lines = time_off_lines(planned[:MAX_TIME_OFF_LINES])
+    if len(planned) > MAX_TIME_OFF_LINES:
+        lines.append(f"and {len(planned) - MAX_TIME_OFF_LINES} more: `/standup away` lists all")
+    text = "\n".join(["*Away*", *lines]) if lines else "*Away*\nNo time off planned."
+    buttons = [_button("Plan time off", HOME_AWAY, team.name)]
+    if planned:
+        buttons.append(_button("Back", HOME_BACK, team.name))
+    return [_section(clip(text, MAX_SECTION_TEXT)), {"type": "actions", "elements": buttons},
+            {"type": "divider"}]
 
 
 def _next_standup(team: Team, date: str, viewer: Viewer) -> str:
@@ -185,8 +206,9 @@ def _admin_section(store: Store, settings: Settings, room: int) -> list[dict[str
     fits = max(0, (room - 2) // BLOCKS_PER_TEAM)  # the header and a possible "more" line
     for name in names[:fits]:
         team = resolve_team(store, settings, name)
-        count = len(store.list_members(name))
-        blocks.append({**_section(_schedule_text(team, count)),
+        members = store.list_members(name)
+        text = _schedule_text(team, len(members)) + _inactive_text(members)
+        blocks.append({**_section(text),
                        "accessory": _button("Edit schedule", HOME_EDIT_SCHEDULE, name)})
         blocks.append({**_section(_questions_text(team)),
                        "accessory": _button("Edit questions", HOME_EDIT_QUESTIONS, name)})
@@ -195,6 +217,16 @@ def _admin_section(store: Store, settings: Settings, room: int) -> list[dict[str
         blocks.append(_context(f"{len(names) - fits} more team(s) not shown: "
                                "`marvin team list` shows them all."))
     return blocks
+
+
+def _inactive_text(members: Sequence[Member]) -> str:
+    """The members Slack cannot reach (not reminded, not missing), for admins to act on."""
+    inactive = [f"<@{m.user_id}>" for m in members if not m.is_active]
+    if not inactive:
+        return ""
+    shown = ", ".join(inactive[:MAX_NAMES])
+    more = f" and {len(inactive) - MAX_NAMES} more" if len(inactive) > MAX_NAMES else ""
+    return f"\n:bust_in_silhouette: inactive in Slack (not reminded): {shown}{more}"
 
 
 def _schedule_text(team: Team, members: int) -> str:

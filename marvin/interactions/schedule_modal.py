@@ -16,6 +16,12 @@ from typing import Any
 from marvin.domain.models import Team
 from marvin.domain.names import check_channel, check_zone
 from marvin.domain.standup import parse_hhmm
+from marvin.interactions.view_state import (
+    field_error,
+    input_element,
+    input_text,
+    submitted_values,
+)
 
 SCHEDULE_VIEW = "schedule.edit"  # the view's callback_id
 
@@ -75,12 +81,12 @@ def submitted_team(view: dict[str, Any]) -> str | None:
 
 def read_schedule(team: Team, view: dict[str, Any]) -> ScheduleSubmission:
     """The submitted schedule applied to `team` (other settings kept), or the errors."""
-    values = _values(view)
+    values = submitted_values(view)
     errors: dict[str, str] = {}
-    zone = _checked(errors, ZONE, check_zone, _text(values, ZONE))
+    zone = _checked(errors, ZONE, check_zone, input_text(values, ZONE))
     reminder = _checked(errors, REMINDER, _hhmm, _time(values, REMINDER))
     standup = _checked(errors, STANDUP, _hhmm, _time(values, STANDUP))
-    channel = _checked(errors, CHANNEL, check_channel, _text(values, CHANNEL))
+    channel = _checked(errors, CHANNEL, check_channel, input_text(values, CHANNEL))
     days = _days(values)
     if not days:
         errors[DAYS] = "Pick at least one day."
@@ -100,38 +106,17 @@ def _checked(errors: dict[str, str], block: str, check: Any, value: str) -> str 
     try:
         return str(check(value.strip()))
     except ValueError as exc:
-        errors[block] = _sentence(str(exc))
+        errors[block] = field_error(str(exc))
         return None
 
 
-def _sentence(message: str) -> str:
-    return (message[:1].upper() + message[1:])[:150]  # Slack shows short field errors
-
-
-def _values(view: dict[str, Any]) -> dict[str, Any]:
-    state = view.get("state")
-    values = state.get("values") if isinstance(state, dict) else None
-    return values if isinstance(values, dict) else {}
-
-
-def _element(values: dict[str, Any], block: str) -> dict[str, Any]:
-    element = values.get(block, {})
-    element = element.get(block) if isinstance(element, dict) else None
-    return element if isinstance(element, dict) else {}
-
-
-def _text(values: dict[str, Any], block: str) -> str:
-    value = _element(values, block).get("value")
-    return value if isinstance(value, str) else ""
-
-
 def _time(values: dict[str, Any], block: str) -> str:
-    value = _element(values, block).get("selected_time")
+    value = input_element(values, block).get("selected_time")
     return value if isinstance(value, str) else ""
 
 
 def _days(values: dict[str, Any]) -> tuple[int, ...]:
-    chosen = _element(values, DAYS).get("selected_options")
+    chosen = input_element(values, DAYS).get("selected_options")
     found = set()
     for option in chosen if isinstance(chosen, list) else []:
         value = option.get("value") if isinstance(option, dict) else None

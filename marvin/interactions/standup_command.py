@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+from marvin.domain.absences import looks_like_dates
 from marvin.domain.digest import escape_mrkdwn, update_body
 from marvin.domain.models import DEFAULT_TEAM, Member, Team
 from marvin.domain.names import check_team_name
@@ -24,6 +26,8 @@ from marvin.domain.slack_fit import fit_with_note
 from marvin.domain.slack_limits import MAX_EPHEMERAL_ANSWER
 from marvin.domain.standup import format_date, is_skipped
 from marvin.interactions.nudge_choice import nudge_choice
+from marvin.interactions.standup_history import is_history_command, standup_history
+from marvin.interactions.time_off import come_back, list_time_off, take_time_off
 from marvin.interactions.update_date import UpdateDate, update_date
 from marvin.interactions.update_writes import AppendText, save_update
 from marvin.settings import Settings
@@ -49,8 +53,13 @@ HELP = (
     "• `/standup show`: see what you have posted so far\n"
     "• `/standup clear`: delete your update for the next standup (and see what was "
     "cleared)\n"
+    "• `/standup history [@person] [N]`: the last N updates (default 5, at most 30) of "
+    "yourself or of someone in your team\n"
     "• `/standup join [team]`: take part in standup (team `default` unless you name one)\n"
     "• `/standup leave`: stop taking part (no more reminders)\n"
+    "• `/standup away tomorrow`, `/standup away fri`, `/standup away 2026-12-24..2027-01-02 "
+    "holidays`: time off (no reminders; the digest lists you as away); `/standup away` "
+    "lists it, `/standup back` ends it\n"
     "• `/standup nudges off` (or `on`): no short nudge DM just before standup "
     "(or have it again)\n"
     "• `/standup help`: this message\n"
@@ -70,6 +79,10 @@ NOT_CONFIRMED = (
     ":warning: Marvin could not confirm the change: its database stopped answering "
     "mid-write. Check with `/standup show` in a minute."
 )
+NOT_READ = (
+    ":warning: Marvin could not read the history in time: its database did not answer. "
+    "Please try again in a minute."
+)
 UNCONFIRMED = (
     ":warning: Marvin could not confirm that your update was saved: its database stopped "
     "answering mid-write. Check with `/standup show` in a minute before posting it again."
@@ -82,16 +95,19 @@ class Reply:
 
     `posted_digests` are the (team, date) of digests already in Slack that the command
     changed an update of: the caller brings them up to date (`marvin.delivery.digest_sync`)
-    after answering, off the request's thread."""
+    after answering, off the request's thread. `blocks`, when any, are the answer and
+    `text` its fallback."""
 
     text: str
     ok: bool = True
     posted_digests: tuple[tuple[str, str], ...] = ()
+    blocks: tuple[dict[str, Any], ...] = field(default=())
 
 
 @dataclass(frozen=True)
 class Command:
-    action: str  # "form", "update", "show", "clear", "help", "join", "leave", "nudges"
+    action: str  # "form", "update", "show", "clear", "help", "join", "leave", "nudges",
+    # "history", "away", "back"
     argument: str = ""
 
 
@@ -111,7 +127,7 @@ class StandupRequest:
         return membership_date(self.store, self.settings, team, self.now)
 
 
-_KEYWORDS = {"show", "clear", "help", "leave"}
+_KEYWORDS = {"show", "clear", "help", "leave", "away", "back"}
 
 
 def parse_command(text: str) -> Command:
@@ -126,6 +142,10 @@ def parse_command(text: str) -> Command:
         return Command(lowered)
     if lowered in ("join", "nudges") and len(rest.split()) <= 1:
         return Command(lowered, rest.strip())
+    if lowered == "history" and is_history_command(rest):
+        return Command("history", rest.strip())
+    if lowered == "away" and looks_like_dates(rest.split()[0]):  # "away from my desk": text
+        return Command("away", rest.strip())
     return Command("update", text)
 
 
@@ -165,6 +185,8 @@ def _answer(request: StandupRequest, budget: float) -> Reply:
             return _act(request)
     except StoreError as exc:  # OutcomeUnknown too: a write went out, its answer did not
         unknown = isinstance(exc, OutcomeUnknown)
+        if request.command.action == "history":
+            return Reply(NOT_READ, ok=False)
         if request.command.action == "update":
             return Reply(UNCONFIRMED if unknown else NOT_SAVED, ok=False)
         return Reply(NOT_CONFIRMED if unknown else NOT_CHANGED, ok=False)
@@ -329,12 +351,38 @@ def _leave(request: StandupRequest) -> Reply:
     return Reply("You have left standup: no more reminders. `/standup join` to come back.")
 
 
+def _time_off(request: StandupRequest) -> Reply:
+    """`/standup away [DAYS [reason]]` and `/standup back`."""
+    store = request.store
+    member = store.get_member(request.user_id)
+    if member is None:
+        return Reply("You are not in a standup team, so there is no time off to plan: "
+                     "`/standup join` first.", ok=False)
+    team = resolve_team(store, request.settings, member.team)
+    command = request.command
+    if command.action == "back":
+        answer = come_back(store, team, member, request.now)
+    elif command.argument:
+        answer = take_time_off(store, team, member, command.argument, request.now)
+    else:
+        answer = list_time_off(store, team, member, request.now)
+    return Reply(answer.text, ok=answer.ok)
+
+
 def _nudges(request: StandupRequest) -> Reply:
     text, ok = nudge_choice(request.store, request.user_id, request.command.argument)
     return Reply(text, ok)
 
 
+def _history(request: StandupRequest) -> Reply:
+    answer = standup_history(request.store, request.user_id, request.command.argument)
+    return Reply(answer.text, ok=answer.ok, blocks=answer.blocks)
+
+
 _ACTIONS: dict[str, Callable[[StandupRequest], Reply]] = {
+    "history": _history,
+    "away": _time_off,
+    "back": _time_off,
     "nudges": _nudges,
     "update": _update,
     "show": _show,

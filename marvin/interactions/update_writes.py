@@ -1,10 +1,11 @@
 """Every write of a person's update, in one function: `/standup <text>`, the modal, "Skip today".
 
 Whatever must follow a change to an update (keeping a posted digest true, say) has one
-place to go: `save_update`. SDK-free: it writes to the store and returns what is stored.
-A caller that must act after the writes of a request (the Slack listener syncing a posted
-digest once it has answered) collects them with `saves_noted`, a ``with`` block, so no
-code in between has to pass them along.
+place to go: `save_update`. SDK-free: it writes to the store and returns what is stored,
+and publishes ``standup.blocker_reported`` when the answers saved name a blocker. A caller
+that must act after the writes of a request (the Slack listener syncing a posted digest
+once it has answered) collects them with `saves_noted`, a ``with`` block, so no code in
+between has to pass them along.
 
 Example::
 
@@ -21,8 +22,10 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from marvin.domain.events import blocker_reported
 from marvin.domain.models import Answer, Update
 from marvin.engine.context import bind
+from marvin.history.events import publish
 from marvin.store.base import Store
 
 _noted: ContextVar[list[tuple[str, str]] | None] = ContextVar("marvin_saves_noted",
@@ -66,6 +69,9 @@ def save_update(
         update = store.append_update(team, date, user_id, change.text, at)
     elif isinstance(change, ReplaceAnswers):
         update = store.save_answers(team, date, user_id, change.answers, at)
+        if any(a.blockers and a.text.strip() for a in update.answers):
+            # The same event id for every edit of this update: escalated once.
+            publish(blocker_reported(team, date, user_id, at))
     else:
         update = store.set_skipped(team, date, user_id, change.skipped, at)
     noted = _noted.get()

@@ -9,9 +9,11 @@ Example::
 
 A date that is still open (its standup time has not come, or late updates may still
 join its digest) is computed live and never stored. A stored summary that a later write
-to one of the date's updates made stale is computed again. Members are counted on the
-days they belonged to the team, as the digest does; a later change of who belonged on a
-past date (a join date moved back) is not seen by summaries already stored.
+to one of the date's updates, or to time off over it, made stale is computed again.
+Members are counted on the days they belonged to the team, as the digest does, each in
+one state (posted, away, skipped, missed: `marvin.reports.participation`), so the numbers
+are those of the live computation; a later change of who belonged on a past date (a join
+date moved back) is not seen by summaries already stored.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 
+from marvin.domain.availability import absence_on
 from marvin.domain.day_summary import DaySummary, StoredSummary, to_micros
 from marvin.domain.late_window import MAX_LATE, late_window_end
-from marvin.domain.models import Delivery, DeliveryKind, Member, Team, Update
+from marvin.domain.models import Absence, Delivery, DeliveryKind, Member, Team, Update
 from marvin.domain.standup import standup_instant
 from marvin.reports.participation import DayState, day_state
 from marvin.store import Store
@@ -44,16 +47,19 @@ def is_open(team: Team, date: str, now: dt.datetime) -> bool:
 
 
 def summarize(team: Team, members: Sequence[Member], updates: Iterable[Update],
-              deliveries: Iterable[Delivery], date: str) -> DaySummary:
-    """`date`'s summary from its updates and deliveries (others are ignored)."""
+              deliveries: Iterable[Delivery], date: str,
+              absences: Sequence[Absence] = ()) -> DaySummary:
+    """`date`'s summary from its updates, deliveries and the time off over it (records of
+    other dates are ignored)."""
     by_user = {u.user_id: u for u in updates if u.date == date and u.team == team.name}
     counts = dict.fromkeys(DayState, 0)
     posts, unknown = [], 0
     for member in members:
         if member.team != team.name or not member.belongs_on(date):
             continue
-        update = by_user.get(member.user_id)
-        state = day_state(update)
+        update = by_user.pop(member.user_id, None)
+        away = absence_on(member.user_id, date, absences) is not None
+        state = day_state(update, away=away)
         counts[state] += 1
         if state is DayState.POSTED:
             assert update is not None
@@ -61,14 +67,22 @@ def summarize(team: Team, members: Sequence[Member], updates: Iterable[Update],
                 unknown += 1
             else:
                 posts.append(to_micros(update.first_posted_at))
+        elif update is not None and update.first_posted_at is not None:
+            by_user[member.user_id] = update  # said something once, emptied since
+    others = [to_micros(u.first_posted_at) for u in by_user.values()
+              if u.first_posted_at is not None]
     sent = [d.kind for d in deliveries if d.date == date and d.sent]
-    return DaySummary(team.name, date, counts[DayState.POSTED], counts[DayState.SKIPPED],
-                      counts[DayState.MISSED], sent.count(DeliveryKind.REMINDER),
-                      sent.count(DeliveryKind.NUDGE), tuple(sorted(posts)), unknown)
+    return DaySummary(
+        team=team.name, date=date, posted=counts[DayState.POSTED], away=counts[DayState.AWAY],
+        skipped=counts[DayState.SKIPPED], missed=counts[DayState.MISSED],
+        reminders=sent.count(DeliveryKind.REMINDER), nudges=sent.count(DeliveryKind.NUDGE),
+        first_posts=tuple(sorted(posts)), unknown_first_posts=unknown,
+        other_first_posts=tuple(sorted(others)))
 
 
 def summarize_dates(team: Team, members: Sequence[Member], updates: Iterable[Update],
-                    deliveries: Iterable[Delivery], dates: Sequence[str]) -> list[DaySummary]:
+                    deliveries: Iterable[Delivery], dates: Sequence[str],
+                    absences: Sequence[Absence] = ()) -> list[DaySummary]:
     """`summarize` for each of `dates`, grouping the records by date once."""
     updates_on: dict[str, list[Update]] = {}
     for update in updates:
@@ -76,14 +90,18 @@ def summarize_dates(team: Team, members: Sequence[Member], updates: Iterable[Upd
     deliveries_on: dict[str, list[Delivery]] = {}
     for delivery in deliveries:
         deliveries_on.setdefault(delivery.date, []).append(delivery)
-    return [summarize(team, members, updates_on.get(d, []), deliveries_on.get(d, []), d)
+    users = {m.user_id for m in members if m.team == team.name}
+    away = [a for a in absences if a.user_id in users]
+    return [summarize(team, members, updates_on.get(d, []), deliveries_on.get(d, []), d,
+                      [a for a in away if a.covers(d)])
             for d in dates]
 
 
 def day_summaries(store: Store, team: Team, dates: Sequence[str], now: dt.datetime,
                   members: Sequence[Member] | None = None) -> list[DaySummary]:
     """A summary for each of `dates` (sorted): the stored ones that hold, the others
-    computed from range reads of updates and deliveries over the dates lacking one
+    computed from range reads of updates and deliveries over the dates lacking one (and
+    one read of the time off ending since the first of them)
     (`_spans`), and stored when the date is closed (a compare-and-set: a summary that lost to an
     update write is used for this answer but not stored). `members` (former ones
     included) saves a read when the caller has them."""
@@ -96,11 +114,13 @@ def day_summaries(store: Store, team: Team, dates: Sequence[str], now: dt.dateti
     if wanted:
         if members is None:
             members = store.list_members(team.name, include_former=True)
+        absences = store.absences_from(wanted[0])
         for first, last in _spans(dates, set(wanted)):
             updates = store.list_updates_between(team.name, first, last)
             deliveries = store.list_deliveries_between(team.name, first, last)
             chosen = [d for d in wanted if first <= d <= last]
-            for summary in summarize_dates(team, members, updates, deliveries, chosen):
+            for summary in summarize_dates(team, members, updates, deliveries, chosen,
+                                           absences):
                 held[summary.date] = summary
                 if not is_open(team, summary.date, now):
                     _keep(store, summary, stored.get(summary.date))

@@ -13,7 +13,7 @@ had not would have. People who posted because of the reminder they actually got 
 counted as having needed it at every later candidate, so for times after the current one
 the estimate is an upper bound. Only days where every post's first time is known are
 used (updates stored before first posts were kept are unknown, never guessed); members
-who skipped a day are not taking part that day.
+who skipped a day or were away (time off, posting nothing) are not taking part that day.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from marvin.domain.day_summary import DaySummary, to_micros
-from marvin.domain.models import Member, Team, Update
+from marvin.domain.models import Absence, Member, Team, Update
 from marvin.domain.standup import parse_hhmm, standup_instant
 from marvin.reports.day_summaries import summarize_dates
 
@@ -35,7 +35,7 @@ STEP_MINUTES = 15
 MIN_WINDOW_MINUTES = 180  # candidates reach at least this far before standup
 ASSUMPTION = (
     "a member who had first posted before a candidate time would not have needed a "
-    "reminder at it; one who had not, would have (skipped days do not count)"
+    "reminder at it; one who had not, would have (skipped and away days do not count)"
 )
 
 
@@ -88,9 +88,12 @@ def tune_reminder(
     updates: Iterable[Update],
     dates: Sequence[str],
     target: float | None = None,
+    absences: Sequence[Absence] = (),
 ) -> Tuning:
-    """`tune_summaries` over `dates` summarized from `updates` (standup dates that are over)."""
-    return tune_summaries(team, summarize_dates(team, members, updates, (), dates), target)
+    """`tune_summaries` over `dates` (standup dates that are over) summarized from
+    `updates`; members away on a date (`absences`) are not counted on it."""
+    summaries = summarize_dates(team, members, updates, (), dates, absences)
+    return tune_summaries(team, summaries, target)
 
 
 def tune_summaries(
@@ -109,7 +112,7 @@ def tune_summaries(
         if day.unknown_first_posts:
             unknown += 1
             continue
-        if not day.posted + day.missed:  # nobody taking part (skipping is not)
+        if not day.posted + day.missed:  # nobody taking part (skipping, away are not)
             continue
         used += 1
         standup = standup_instant(team, day.date)

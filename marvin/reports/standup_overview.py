@@ -27,11 +27,12 @@ def reminder_instant(team: Team, date: str) -> dt.datetime:
 
 
 def first_post_offsets(team: Team, summaries: Iterable[DaySummary]) -> list[int]:
-    """Minutes from each day's reminder time to each known first post of a member who
-    posted (negative: before the reminder); posts whose first time is unknown are left
-    out."""
+    """Minutes from each day's reminder time to each first post kept that day (negative:
+    before the reminder), a member's or not (`DaySummary.other_first_posts`); posts whose
+    first time is unknown are left out."""
     offsets = []
     for day in summaries:
         due = to_micros(reminder_instant(team, day.date))
-        offsets += [(at - due) // MINUTE for at in day.first_posts]  # whole minutes, floored
+        for instants in (day.first_posts, day.other_first_posts):
+            offsets += [(at - due) // MINUTE for at in instants]  # whole minutes, floored
     return offsets

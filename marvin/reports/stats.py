@@ -14,6 +14,10 @@ Reminders needed come from what the reminder flow actually decided at reminder t
 `is_reminder_needed` children that ran rather than skipped). A day without a complete
 recorded run falls back to who was still missing from the updates: people who posted after
 the reminder are not counted then, so that figure is a lower bound.
+
+A team holiday is not a standup day. A member away on a day (planned time off,
+`marvin.domain.availability`) is not counted on it at all, unless they posted anyway:
+neither missing nor a day their participation is measured over.
 """
 
 from __future__ import annotations
@@ -23,10 +27,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from marvin.domain.availability import absence_on
 from marvin.domain.digest import digest_summary
-from marvin.domain.models import DEFAULT_TEAM, Member, Team, Update
+from marvin.domain.models import DEFAULT_TEAM, Absence, Member, Team, Update
 from marvin.domain.run_names import REMINDER_FLOW, REMINDER_NEEDED_TASK, STANDUP_DATE_TASK
 from marvin.domain.standup import is_blank_update, parse_date
+from marvin.domain.team_holidays import holiday_name
 from marvin.store.run_records import FlowRunRecord, RunDetail, summarize
 
 __all__ = [
@@ -110,14 +116,16 @@ def team_stats(
     reminder_runs: Sequence[FlowRunRecord | RunDetail],
     start: str,
     end: str,
+    absences: Sequence[Absence] = (),
 ) -> TeamStats:
     """The team's standup statistics for the standup days from `start` to `end`, inclusive.
 
     `updates_by_date` needs only the standup days (a missing date means nobody posted);
     updates, members and runs of other teams are ignored, so callers may pass them mixed.
     `members` should include former ones: each member counts (as posted or missing) only
-    on the days they belonged to the team (`Member.belongs_on`), and members who belonged
-    on none of the range's days are left out.
+    on the days they belonged to the team (`Member.belongs_on`) and were not away
+    (`absences`, everyone's that overlap the range), and members who belonged on none
+    of the range's days are left out.
 
     Raises:
         ValueError: a bad date, `start` after `end`, or a team without valid standup days.
@@ -132,7 +140,9 @@ def team_stats(
         updates = [
             u for u in updates_by_date.get(date, ()) if u.team == team.name and u.date == date
         ]
-        present = [m for m in members if m.belongs_on(date)]
+        wrote = {u.user_id for u in updates if not is_blank_update(u)}
+        present = [m for m in members if m.belongs_on(date) and (
+            m.user_id in wrote or absence_on(m.user_id, date, absences) is None)]
         summary = digest_summary(updates, present)
         for member in present:
             belonging_days[member.user_id] += 1
@@ -164,7 +174,8 @@ def team_stats(
 
 
 def standup_days(team: Team, start: str, end: str) -> list[str]:
-    """The team's standup dates from `start` to `end`, inclusive, as YYYY-MM-DD."""
+    """The team's standup dates from `start` to `end`, inclusive, as YYYY-MM-DD (its
+    holidays left out)."""
     first, last = parse_date(start), parse_date(end)
     if first > last:
         raise ValueError(f"the range starts ({start}) after it ends ({end})")
@@ -173,7 +184,8 @@ def standup_days(team: Team, start: str, end: str) -> list[str]:
     days = frozenset(team.days)
     count = (last - first).days + 1
     dates = (first + dt.timedelta(days=offset) for offset in range(count))
-    return [d.isoformat() for d in dates if d.weekday() in days]
+    return [d.isoformat() for d in dates
+            if d.weekday() in days and holiday_name(team, d.isoformat()) is None]
 
 
 def reminders_needed_by_date(

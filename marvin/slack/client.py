@@ -60,6 +60,7 @@ from marvin.slack.protocol import (
     ChatAPI,
     MessageSearch,
     SlackError,
+    UserStatus,
 )
 
 __all__ = ["CallEvent", "SlackWebChat", "build_retry_handlers", "build_web_client"]
@@ -390,14 +391,27 @@ class SlackWebChat(ChatAPI):
             lambda: self._client.conversations_join(channel=channel_id),
         )
 
+    def user_status(self, user_id: str) -> UserStatus:
+        """``users.info``: whether a member's account exists and is active (raises
+        `SlackError` for any refusal other than ``user_not_found``)."""
+        try:
+            user = self._user_info(user_id)
+        except SlackError as exc:
+            if exc.error == "user_not_found":
+                return UserStatus.UNKNOWN
+            raise
+        return UserStatus.DEACTIVATED if user.get("deleted") else UserStatus.ACTIVE
+
     def user_zone(self, user_id: str) -> str | None:
         """``users.info``'s ``tz`` for `user_id` (None when the profile has none)."""
-        response = self._call(
-            "users.info", user_id, lambda: self._client.users_info(user=user_id)
-        )
-        user = response.get("user")
-        zone = user.get("tz") if isinstance(user, dict) else None
+        zone = self._user_info(user_id).get("tz")
         return zone if isinstance(zone, str) and zone else None
+
+    def _user_info(self, user_id: str) -> dict[str, Any]:
+        """``users.info``'s ``user`` object ({} when Slack's answer has none)."""
+        response = self._call("users.info", user_id, lambda: self._client.users_info(user=user_id))
+        user = response.get("user")
+        return user if isinstance(user, dict) else {}
 
     def _call(
         self, method: str, target: str, send: Callable[[], SlackResponse], *, keyed: bool = False

@@ -18,7 +18,7 @@ import threading
 from typing import Any, TextIO
 
 from marvin.slack.block_text import render_blocks
-from marvin.slack.protocol import ChannelInfo, MessageSearch
+from marvin.slack.protocol import ChannelInfo, MessageSearch, UserStatus
 
 DM_PREFIX = "D-"
 
@@ -58,6 +58,10 @@ class DryRunChat:
             self._out.write(_describe(where, text, blocks) + "\n")
             self._out.flush()
             return f"0000000000.{len(self.sent):06d}"
+
+    def user_status(self, user_id: str) -> UserStatus:
+        """Every member is active on a dry run: nothing is sent, so nothing is refused."""
+        return UserStatus.ACTIVE
 
     def find_message(self, channel: str, key: str, since: float) -> MessageSearch:
         """A dry run sends nothing, so there is never an earlier message to find."""

@@ -1,4 +1,5 @@
-"""App Home over Slack: publish the Home tab, and answer its buttons and the schedule modal.
+"""App Home over Slack: publish the Home tab, and answer its buttons and modals (schedule,
+questions, time off).
 
 The views are built SDK-free (`marvin.interactions.app_home`, `.schedule_modal`); here
 are only the Slack calls around them. Every handler acks first: a button's trigger_id
@@ -20,6 +21,8 @@ from marvin.domain.models import Team
 from marvin.domain.names import check_team_name
 from marvin.domain.standup import is_user_id
 from marvin.interactions.app_home import (
+    HOME_AWAY,
+    HOME_BACK,
     HOME_EDIT_QUESTIONS,
     HOME_EDIT_SCHEDULE,
     HOME_EDIT_UPDATE,
@@ -29,6 +32,7 @@ from marvin.interactions.app_home import (
     Viewer,
     home_view,
 )
+from marvin.interactions.away_modal import AWAY_VIEW, START, away_modal, read_away
 from marvin.interactions.questions_modal import (
     QUESTIONS_VIEW,
     QuestionsSubmission,
@@ -45,6 +49,7 @@ from marvin.interactions.schedule_modal import (
     submitted_team,
 )
 from marvin.interactions.standup_command import handle_standup
+from marvin.interactions.time_off import member_today, save_time_off
 from marvin.interactions.update_form import open_form
 from marvin.settings import Settings
 from marvin.slack.interaction_calls import InteractionCalls
@@ -123,6 +128,21 @@ def register_home(
         ack()
         _open_update_form(home, calls, client, body, action)
 
+    @app.action(HOME_BACK)
+    def back(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        _standup_then_publish(home, client, body, "back")
+
+    @app.action(HOME_AWAY)
+    def plan_away(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        _open_away(home, client, body)
+
+    @app.view(AWAY_VIEW)
+    def save_away(ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+                  ) -> None:
+        _save_away(home, ack, client, _user_id(body), view)
+
     @app.action(HOME_EDIT_SCHEDULE)
     def edit_schedule(
         ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient
@@ -180,6 +200,46 @@ def _open_update_form(home: HomeTab, calls: InteractionCalls, client: WebClient,
     else:
         text = opening.text
     home.publish(client, home.viewer(client, user_id), Notice(text))
+
+
+def _open_away(home: HomeTab, client: WebClient, body: dict[str, Any]) -> None:
+    user_id = _user_id(body)
+    if not user_id:
+        return
+    try:
+        client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=away_modal())
+    except (SlackApiError, OSError) as exc:
+        log.warning("time-off modal for %s not opened: %s", user_id, exc)
+        home.publish(client, home.viewer(client, user_id),
+                     Notice("Could not open the form; please try again."))
+
+
+def _save_away(home: HomeTab, ack: Ack, client: WebClient, user_id: str,
+               view: dict[str, Any]) -> None:
+    """Check and save the time off as `/standup away` would; errors go under the fields."""
+    try:
+        with deadline(HOME_BUDGET):
+            member = home.store.get_member(user_id) if user_id else None
+            if member is None:
+                ack(response_action="errors",
+                    errors={START: "Join a standup team first (`/standup join`)."})
+                return
+            team = resolve_team(home.store, home.settings, member.team)
+            submission = read_away(view, member_today(home.store, team, member, home.now()))
+            if submission.request is None:
+                ack(response_action="errors", errors=submission.errors)
+                return
+            answer = save_time_off(home.store, member, submission.request)
+    except UnknownTeamError:
+        ack(response_action="errors", errors={START: "Your team no longer exists."})
+        return
+    except StoreError as exc:
+        log.warning("time off of %s not saved: %s", user_id, exc)
+        ack(response_action="errors", errors={START: "Not saved: the store did not answer. "
+                                                     "Please try again."})
+        return
+    ack()
+    home.publish(client, home.viewer(client, user_id), Notice(answer.text))
 
 
 class AdminModal(NamedTuple):

@@ -69,7 +69,10 @@ def register(
                 text=text,
                 now=now(),
             )
-            ack(response_type="ephemeral", text=reply.text)
+            if reply.blocks:
+                ack(response_type="ephemeral", text=reply.text, blocks=list(reply.blocks))
+            else:
+                ack(response_type="ephemeral", text=reply.text)
             if digest_sync is not None and reply.posted_digests:  # after the answer
                 digest_sync.after_save(reply.posted_digests)
         except Exception:  # never a traceback in Slack

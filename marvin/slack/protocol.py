@@ -294,6 +294,14 @@ class ChatAPI(Protocol):
         """
         ...
 
+    def user_status(self, user_id: str) -> UserStatus:
+        """``users.info``: whether a member's account is active, deactivated or unknown.
+
+        Raises:
+            SlackError: any refusal other than ``user_not_found`` (a refused token, say).
+        """
+        ...
+
 
 @runtime_checkable
 class UserZones(Protocol):

@@ -1,5 +1,5 @@
-"""What `marvin doctor` asks Slack beyond the flows' calls: who the token is, which scopes
-it was granted, whether a user is active.
+"""What `marvin doctor` asks Slack beyond the flows' calls: who the token is and which scopes
+it was granted (whether a user is active, `user_status`, the flows ask too).
 
 Slack returns the token's granted scopes in the ``x-oauth-scopes`` header of every
 answer (``auth.test`` included), so one call tells both validity and scopes.
@@ -13,7 +13,7 @@ Example:
 from __future__ import annotations
 
 from marvin.slack.client import SlackWebChat
-from marvin.slack.protocol import AuthInfo, SlackError, UserStatus
+from marvin.slack.protocol import AuthInfo, UserStatus
 
 __all__ = ["AuthInfo", "SlackWorkspace", "UserStatus"]
 
@@ -38,20 +38,3 @@ class SlackWorkspace(SlackWebChat):
             bot_id=str(response.get("bot_id") or ""),
             scopes=frozenset(s.strip() for s in str(value).split(",") if s.strip()),
         )
-
-    def user_status(self, user_id: str) -> UserStatus:
-        """``users.info``: whether a member's account exists and is active.
-
-        Raises:
-            SlackError: any refusal other than ``user_not_found``.
-        """
-        try:
-            response = self._call(
-                "users.info", user_id, lambda: self._client.users_info(user=user_id)
-            )
-        except SlackError as exc:
-            if exc.error == "user_not_found":
-                return UserStatus.UNKNOWN
-            raise
-        user = response.get("user") or {}
-        return UserStatus.DEACTIVATED if user.get("deleted") else UserStatus.ACTIVE

@@ -18,6 +18,7 @@ from typing import Protocol, runtime_checkable
 from marvin.domain.day_summary import DaySummary, StoredSummary
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import (
+    Absence,
     Answer,
     ChannelRef,
     Delivery,
@@ -146,6 +147,19 @@ class Store(Protocol):
     def list_members(self, team: str, *, include_former: bool = False) -> list[Member]:
         """Current members of one team (and former ones if asked), sorted by user id."""
 
+    # Time off --------------------------------------------------------------
+    def save_absence(self, absence: Absence) -> None:
+        """Create or replace a member's time off by (user id, start)."""
+
+    def delete_absence(self, user_id: str, start: str) -> bool:
+        """Forget the time off starting on `start`; True when it existed."""
+
+    def list_absences(self, user_id: str) -> list[Absence]:
+        """One member's time off, past and planned, sorted by start."""
+
+    def absences_from(self, date: str) -> list[Absence]:
+        """Everyone's time off ending on or after `date` in ONE query, sorted by
+        (user id, start): what a run needs to tell who is away."""
     # Member preferences (a Slack zone cache, the nudge choice) --------------
     def get_member_prefs(self, user_id: str) -> MemberPrefs | None:
         """What is kept about `user_id`, if anything."""
@@ -194,6 +208,16 @@ class Store(Protocol):
 
     def clear_update(self, team: str, date: str, user_id: str) -> Update | None:
         """Delete a member's update for a date; returns what was deleted (None if nothing)."""
+
+    def list_member_updates(self, team: str, user_id: str, *, limit: int) -> list[Update]:
+        """A member's latest `limit` updates in a team, newest date first, in ONE query
+        (an index serves it: `/standup history` answers within Slack's 3 s)."""
+
+    def iter_team_updates(
+        self, team: str, since: str | None = None, until: str | None = None
+    ) -> Iterator[Update]:
+        """A team's updates with `since` <= date <= `until` (None: no bound), sorted by
+        (date, user id), read page by page: memory stays flat however many there are."""
 
     # Deliveries (idempotency) ------------------------------------------------
     def claim_delivery(self, key: DeliveryKey, at: dt.datetime, owner: str = "") -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from marvin.domain.models import DEFAULT_QUESTIONS, Answer, Question
+from marvin.domain.models import DEFAULT_QUESTIONS, Answer, Holiday, Question
 
 
 def questions_to_list(questions: Sequence[Question]) -> list[dict[str, Any]]:
@@ -33,3 +33,12 @@ def answers_to_list(answers: Sequence[Answer]) -> list[dict[str, Any]]:
 def answers_from_list(items: Sequence[dict[str, Any]] | None) -> tuple[Answer, ...]:
     return tuple(Answer(str(d["question_id"]), str(d["question"]), str(d["text"]),
                         bool(d.get("blockers", False))) for d in items or ())
+
+
+def holidays_to_list(days: Sequence[Holiday]) -> list[dict[str, Any]]:
+    return [{"date": day.date, "name": day.name} for day in days]
+
+
+def holidays_from_list(items: Sequence[dict[str, Any]] | None) -> tuple[Holiday, ...]:
+    """A team's custom holidays (None, for a team stored before they existed: none)."""
+    return tuple(Holiday(str(item["date"]), str(item["name"])) for item in items or ())

@@ -95,7 +95,7 @@ class SlackStandIn:
         self._calls: list[RecordedCall] = []
         self._latency: dict[str, float] = {}
         self._faults: dict[str, deque[_Fault]] = {}
-        self._target_errors: dict[str, str] = {}
+        self._target_errors: dict[str, tuple[str, frozenset[str]]] = {}  # error, methods
         self._canned: dict[str, deque[dict[str, Any]]] = {}
         self._refused_tokens: set[str] = set()
         self.world = SlackWorld()
@@ -257,14 +257,18 @@ class SlackStandIn:
             queue = self._faults.setdefault(method, deque())
             queue.extend(_Fault(status, retry_after, code, after_acting) for _ in range(times))
 
-    def fail_for_channel(self, channel_or_user: str, error: str) -> None:
-        """Answer ``ok: false`` with `error` to every call about this channel or user.
+    def fail_for_channel(
+        self, channel_or_user: str, error: str, *, methods: tuple[str, ...] = ()
+    ) -> None:
+        """Answer ``ok: false`` with `error` to every call about this channel or user (only
+        to calls of `methods`, when given).
 
         A channel may be named by id or ``#name`` (either matches calls using the other);
         a user id also covers its DM channel as this stand-in names it (``D`` + user id).
         """
         with self._lock:
-            self._target_errors[self.world.canonical(channel_or_user)] = error
+            self._target_errors[self.world.canonical(channel_or_user)] = (
+                error, frozenset(methods))
 
     def reply_next(self, method: str, body: dict[str, Any], times: int = 1) -> None:
         """Answer the next `times` calls to `method` with `body` as is (HTTP 200), acting on
@@ -326,8 +330,9 @@ class SlackStandIn:
             return _error("not_allowed_token_type")
         for target in targets(params):
             for key in (self.world.canonical(target), target.removeprefix("D")):
-                if key in self._target_errors:
-                    return _error(self._target_errors[key])
+                error, methods = self._target_errors.get(key, ("", frozenset()))
+                if error and (not methods or method in methods):
+                    return _error(error)
         refusal = self.world.refusal(method, params)
         if refusal is not None:
             return _Reply(200, refusal, {}, f"error:{refusal['error']}")
@@ -347,6 +352,8 @@ class SlackStandIn:
                 if refused is not None:
                     return _error(refused)
                 params = {**params, "thread_ts": root}
+        if method == "conversations.open" and (gone := self.world.dm_refusal(params)):
+            return _error(gone)
         result = answer(method, params, self._next_ts)
         if method == "apps.connections.open":
             result["url"] = self.socket_url

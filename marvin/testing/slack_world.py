@@ -208,6 +208,17 @@ class SlackWorld:
         return {"ok": False, "error": "missing_scope", "needed": ",".join(missing),
                 "provided": ",".join(sorted(self.granted))}
 
+    def dm_refusal(self, params: Answer) -> str | None:
+        """Why ``conversations.open`` refuses its ``users`` (None: it opens): a deactivated
+        account is ``user_disabled``, an unknown id ``user_not_found``, as Slack answers."""
+        for user in str(params.get("users", "")).split(","):
+            user = user.strip()
+            if user in self._deleted_users:
+                return "user_disabled"
+            if user in self._unknown_users:
+                return "user_not_found"
+        return None
+
     def post_target(self, channel: str) -> tuple[str | None, str | None]:
         """``(channel id, None)`` where a ``chat.postMessage`` may go, else ``(None, error)``.
 

@@ -27,6 +27,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from marvin.domain.durations import format_duration
+from marvin.domain.events import trigger_of
 from marvin.engine.graph_svg import STATE_COLORS, graph_states, render_svg
 from marvin.store.run_history import RunHistory
 from marvin.store.run_records import EventRecord, FlowRunRecord, RunDetail, TaskRunRecord
@@ -55,6 +56,12 @@ def _params(params: dict[str, Any]) -> str:
     ) or '<span class="muted">—</span>'
 
 
+def _trigger(params: dict[str, Any]) -> str:
+    """The event that started an automation's run; a dash for a scheduled or manual run."""
+    trigger = trigger_of(params)
+    return f"<code>{escape(trigger)}</code>" if trigger else '<span class="muted">—</span>'
+
+
 # Pages -------------------------------------------------------------------------------
 def _list_page(runs: list[FlowRunRecord], flow: str | None, limit: int) -> str:
     rows = (
@@ -63,6 +70,7 @@ def _list_page(runs: list[FlowRunRecord], flow: str | None, limit: int) -> str:
         f'<td class="num">{format_duration(r.started_at, r.ended_at, NOT_TIMED)}</td>'
         f'<td><a class="mono" href="/runs/{escape(quote(r.id, safe=""))}">{escape(r.id[:12])}</a>'
         "</td>"
+        f'<td class="wrap">{_trigger(r.parameters)}</td>'
         f'<td class="wrap">{_params(r.parameters)}</td></tr>'
         for r in runs
     )
@@ -72,8 +80,8 @@ def _list_page(runs: list[FlowRunRecord], flow: str | None, limit: int) -> str:
         f'<form method="get" action="/runs"><label>flow <input name="flow" value="'
         f'{escape(flow or "")}"></label> <label>limit <input name="limit" type="number" min="1"'
         f' max="{MAX_LIMIT}" value="{limit}"></label> <button type="submit">filter</button></form>'
-        + table(["Flow", "State", "Started (UTC)", "Duration", "Run", "Parameters"], rows,
-                 "no runs recorded yet")
+        + table(["Flow", "State", "Started (UTC)", "Duration", "Run", "Triggered by",
+                 "Parameters"], rows, "no runs recorded yet")
     )
 
 
@@ -130,6 +138,7 @@ def _run_page(d: RunDetail) -> str:
         f"<dt>started</dt><dd>{utc_time(r.started_at)}</dd><dt>ended</dt><dd>{utc_time(r.ended_at)}"
         f"</dd><dt>duration</dt><dd>{format_duration(r.started_at, r.ended_at, NOT_TIMED)}</dd>"
         f"<dt>version</dt><dd><code>{escape(r.version)}</code></dd>"
+        f"<dt>triggered by</dt><dd>{_trigger(r.parameters)}</dd>"
         f"<dt>parameters</dt><dd>{_params(r.parameters)}</dd></dl>"
     )
     graph = f'<h2>Graph</h2><div class="graph">{render_svg(r.graph, states, counts)}</div>'

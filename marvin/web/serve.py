@@ -21,6 +21,7 @@ from marvin.store.base import Store, deadline
 from marvin.store.firestore.indexes import QUERIES, missing_indexes
 from marvin.store.run_history import RunHistory
 from marvin.store.teams import default_team
+from marvin.web.api import api_routes
 from marvin.web.dashboard import dashboard_routes
 from marvin.web.http import SlackHandler, build_web_app
 from marvin.web.shutdown import finish_runs
@@ -187,4 +188,5 @@ def _dashboard_routes(settings: Settings, store: Store, history: RunHistory) -> 
         else "dashboard off: set MARVIN_DASHBOARD_TOKEN"
     )
     return [*dashboard_routes(history, token),
-            *standup_routes(store, history, token, default_team(settings))]
+            *standup_routes(store, history, token, default_team(settings)),
+            *api_routes(store, settings, token)]

@@ -26,9 +26,10 @@ from urllib.parse import quote
 import pendulum
 
 from marvin.delivery.records import Claimed, HandedOver, Sent, read_detail
+from marvin.domain.availability import absence_on, away_on
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.digest import digest_messages
-from marvin.domain.models import Delivery, DeliveryKind, Member, Team, Update
+from marvin.domain.models import Absence, Delivery, DeliveryKind, Member, Team, Update
 from marvin.domain.run_names import REMINDER_FLOW, STANDUP_FLOW
 from marvin.domain.standup import format_date, standup_instant
 from marvin.reports.participation import day_state
@@ -39,7 +40,8 @@ from marvin.web.page_frame import NOT_TIMED, table, utc_time
 __all__ = ["DateRecord", "date_page", "permalink", "sending_run"]
 
 _MENTION = re.compile(r"<@([A-Za-z0-9]+)>")
-_STATE_BADGES = {"posted": "Success", "skipped": "Skipped", "missed": "Failed"}
+_STATE_BADGES = {"posted": "Success", "away": "Paused", "skipped": "Skipped",
+                 "missed": "Failed"}
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class DateRecord:
     updates: Sequence[Update]
     deliveries: Sequence[Delivery]
     runs: Sequence[FlowRunRecord]  # the team's reminder and standup runs around the date
+    absences: Sequence[Absence] = ()  # time off not over by the date, anyone's
 
 
 def permalink(channel: str, ts: str) -> str:
@@ -115,7 +118,8 @@ def _block_html(block: dict[str, Any], names: dict[str, str]) -> str:
 
 
 def _digest(record: DateRecord, present: list[Member], names: dict[str, str]) -> str:
-    messages = digest_messages(record.team, record.date, list(record.updates), present)
+    messages = digest_messages(record.team, record.date, list(record.updates), present,
+                               away=away_on(present, record.date, record.absences))
     links = []
     for d in record.deliveries:
         if d.kind is DeliveryKind.DIGEST and isinstance(sent := read_detail(d), Sent):
@@ -138,7 +142,8 @@ def _people(record: DateRecord, present: list[Member]) -> str:
     rows = []
     for m in present:
         update, reminder = updates.get(m.user_id), reminders.get(m.user_id)
-        state = day_state(update)
+        away = absence_on(m.user_id, record.date, record.absences) is not None
+        state = day_state(update, away=away)
         badge = f'<span class="badge s-{_STATE_BADGES[state]}">{state}</span>'
         reminded = NOT_TIMED
         if reminder is not None:

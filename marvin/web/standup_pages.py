@@ -52,6 +52,7 @@ RUNS_AROUND_A_DATE = 500  # run records read to find which run sent a date's mes
 BUCKET = 15  # minutes per bar of the first-post distribution
 SPREAD = 180  # minutes before/after the reminder it shows; beyond goes in the end bars
 POSTED, SKIPPED, MISSED, REMINDED = "#16a34a", "#9ca3af", "#dc2626", "#2563eb"
+AWAY = "#a78bfa"
 
 
 class BadRequest(ValueError):
@@ -120,8 +121,8 @@ def _calendar(team: Team, days: Sequence[DaySummary]) -> str:
             if day is None:
                 cells.append(f'<div class="cal-off">{int(date[8:])}</div>')
                 continue
-            title = (f"{date}: {day.posted} posted, {day.skipped} skipped, {day.missed} missed"
-                     f", {day.reminders} reminded")
+            title = (f"{date}: {day.posted} posted, {day.away} away, {day.skipped} skipped, "
+                     f"{day.missed} missed, {day.reminders} reminded")
             href = f'/standups/{quote(team.name, safe="")}/{date}'
             cells.append(f'<a class="cal-day" data-date="{date}" href="{escape(href)}" '
                          f'title="{escape(title)}" style="background:{_shade(day)}">'
@@ -173,6 +174,7 @@ def _team_page(team: Team, start: str, end: str, members: Sequence[Member],
     labels = [d.date[5:] for d in days]
     participation = bar_chart("participation", "Participation per standup day", labels, [
         Series("posted", [d.posted for d in days], POSTED),
+        Series("away", [d.away for d in days], AWAY),
         Series("skipped", [d.skipped for d in days], SKIPPED),
         Series("missed", [d.missed for d in days], MISSED)])
     reminders = bar_chart("reminders", "Reminders sent per standup day", labels,
@@ -207,10 +209,11 @@ def _render_team(store: Store, team: Team, since: str | None, until: str | None)
 
 
 def _render_date(store: Store, history: RunHistory, team: Team, date: str) -> str:
-    with ThreadPoolExecutor(4, thread_name_prefix="marvin-pages") as reads:
+    with ThreadPoolExecutor(5, thread_name_prefix="marvin-pages") as reads:
         # at once: on Firestore each is a round trip that mostly waits
         asked_members = reads.submit(store.list_members, team.name, include_former=True)
         asked_updates = reads.submit(store.list_updates, team.name, date)
+        asked_absences = reads.submit(store.absences_from, date)
         deliveries = store.list_deliveries(team.name, date)
         asked_runs = []
         if deliveries:  # the runs that may hold the claims: started up to a day before
@@ -221,7 +224,7 @@ def _render_date(store: Store, history: RunHistory, team: Team, date: str) -> st
         runs = [r for asked in asked_runs for r in asked.result()
                 if r.parameters.get("team", DEFAULT_TEAM) == team.name]
         record = DateRecord(team, date, asked_members.result(), asked_updates.result(),
-                            deliveries, runs)
+                            deliveries, runs, asked_absences.result())
     return date_page(record)
 
 

@@ -17,7 +17,7 @@ from marvin.store import Store
 from marvin.store.firestore.history import FirestoreHistory
 from marvin.store.sqlite.store import SqliteStore
 from marvin.testing.slack_api import SlackStandIn
-from tests.cli.test_cli import Cli
+from tests.cli.harness import Cli
 from tests.support.firestore_faults import FirestoreFaults
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -60,7 +60,7 @@ def test_a_correct_setup_on_firestore_passes_with_its_index_queries(
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "✓ Store: Firestore reachable" in result.stdout
-    assert "✓ Firestore indexes: the 5 queries that need a composite index run" in result.stdout
+    assert "✓ Firestore indexes: the 7 queries that need a composite index run" in result.stdout
 
 
 def failure(cli: Cli, **env: str | None) -> str:

@@ -179,10 +179,10 @@ def test_runs_lists_recorded_runs_newest_first(
     rows = table_rows(result.stdout)
     assert len(rows) == 3
     assert re.match(r"│ 5eed00aa0000 │ small +│ Success │ 2026-06-03 07:30:00 │ [\d.]+ m?s +│ "
-                    r"count=3 +│", rows[0]), rows[0]
+                    r"- +│ count=3 +│", rows[0]), rows[0]
     for row, day in zip(rows[1:], ("02", "01"), strict=True):
         assert re.match(rf"│ [0-9a-f]{{12}} │ reminder │ Success │ 2026-06-{day} 07:30:00 │ "
-                        r"[\d.]+ m?s +│ team=eng force=false +│", row), row
+                        r"[\d.]+ m?s +│ - +│ team=eng force=false +│", row), row
 
 
 def test_runs_filters_by_flow_and_limits(
@@ -414,8 +414,8 @@ def test_a_run_still_going_shows_its_header_without_task_runs(
     ))
 
     listed = table_rows(cli("runs").stdout)
-    assert re.match(r"│ f7e500000000 │ standup │ Running │ 2026-06-01 07:30:00 │ - +│ team=eng +│",
-                    listed[0]), listed
+    assert re.match(r"│ f7e500000000 │ standup │ Running │ 2026-06-01 07:30:00 │ - +│ - +│ "
+                    r"team=eng +│", listed[0]), listed
     shown = cli("runs", "show", FRESH_RUN[:6]).stdout.splitlines()
     assert shown == [
         f"standup run {FRESH_RUN}",

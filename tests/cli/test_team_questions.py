@@ -5,7 +5,7 @@ from __future__ import annotations
 from marvin.domain.models import DEFAULT_QUESTIONS, Question
 from marvin.domain.questions import MAX_LABEL
 from marvin.store.sqlite.store import SqliteStore
-from tests.cli.test_cli import Cli, cli  # noqa: F401  (the fixture)
+from tests.cli.harness import Cli
 
 
 def stored_questions(runner: Cli, team: str = "default") -> tuple[Question, ...]:

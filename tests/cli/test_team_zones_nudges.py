@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from marvin.store.sqlite.store import SqliteStore
-from tests.cli.test_cli import MARVIN, Cli, table_rows
+from tests.cli.harness import MARVIN, Cli, table_rows
 
 
 @pytest.fixture

@@ -4,25 +4,31 @@ from __future__ import annotations
 
 import pytest
 
-from flows import FLOW_NAMES, get_flow
+from flows import FLOW_NAMES, SCHEDULED_FLOWS, get_flow
 from marvin.domain.run_names import (
+    ESCALATE_BLOCKER_FLOW,
+    MEMBER_ACTIVE_FLOW,
+    MEMBER_INACTIVE_FLOW,
     NUDGE_FLOW,
     REMINDER_FLOW,
     REMINDER_NEEDED_TASK,
     STANDUP_DATE_TASK,
     STANDUP_FLOW,
+    WEEKLY_REPORT_FLOW,
 )
 
 
 def test_each_flow_is_found_by_the_name_it_records_runs_under() -> None:
-    assert FLOW_NAMES == (REMINDER_FLOW, STANDUP_FLOW, NUDGE_FLOW)
+    assert SCHEDULED_FLOWS == (REMINDER_FLOW, STANDUP_FLOW, NUDGE_FLOW, WEEKLY_REPORT_FLOW)
+    assert FLOW_NAMES == (*SCHEDULED_FLOWS, MEMBER_INACTIVE_FLOW, MEMBER_ACTIVE_FLOW,
+                          ESCALATE_BLOCKER_FLOW)
     for name in FLOW_NAMES:
         assert get_flow(name).name == name
 
 
 def test_an_unknown_flow_names_the_known_ones() -> None:
-    expected = "unknown flow 'nope': expected one of reminder, standup, nudge"
-    with pytest.raises(ValueError, match=expected):
+    known = "reminder, standup, nudge, weekly_report, member_inactive"
+    with pytest.raises(ValueError, match=f"unknown flow 'nope': expected one of {known}"):
         get_flow("nope")
 
 

@@ -147,20 +147,20 @@ def test_a_member_slack_cannot_reach_fails_alone_alerts_and_gets_the_claim_back(
     store: Store, standin: SlackStandIn, make_services: MakeServices, executor: Executor
 ) -> None:
     seed(store)
-    standin.fail_for_channel("U0003", "user_not_found")
+    standin.fail_for_channel("DU0003", "channel_not_found")  # the DM opens, the post fails
     services = make_services(alert_channel="#alerts")
 
     run = run_flow("reminder", {"team": TEAM}, services, executor=executor)
 
     failed = child(run, "send_reminder", "U0003")
     assert failed.state.is_failed()
-    assert failed.state.message == "could not remind U0003: user_not_found"
+    assert failed.state.message == "could not remind U0003: channel_not_found"
     assert failed.run_count == 1  # FAIL: a permanent error is not retried
     assert dms(standin) == ["DU0001", "DU0004"]
     assert run.state.is_failed()
     [alert] = standin.posted_messages("#alerts")
     assert "*reminder* run failed" in alert["text"]
-    assert "U0003" in alert["text"] and "user_not_found" in alert["text"]
+    assert "U0003" in alert["text"] and "channel_not_found" in alert["text"]
     assert reminded(store) == ["U0001", "U0004"]
     assert "U0003" not in [d.target for d in store.list_deliveries(TEAM, DATE)]
 

@@ -24,10 +24,12 @@ from typing import Any
 import pytest
 
 from flows import get_flow
+from flows.automations import run_automations
 from flows.services import Services, use_services
 from marvin.app import build_services, check_executor_runs_marvin_flows
 from marvin.domain.models import DEFAULT_TEAM, Member
 from marvin.engine import Executor, FakeClock, FlowRun
+from marvin.history.events import collecting
 from marvin.history.recorder import HistoryRecorder, recording
 from marvin.history.redact import Redactor
 from marvin.settings import Settings
@@ -107,11 +109,16 @@ def run(
     recorder = None
     if history is not None:
         recorder = HistoryRecorder(history, flow, Redactor(services.settings.secret_values()))
-    with use_services(services):
+    with use_services(services), collecting() as events:
         if recorder is None:
-            return flow.run(parameters, executor=executor, clock=FakeClock())
-        with recording(recorder):
-            return flow.run(parameters, executor=executor, clock=FakeClock(), recorder=recorder)
+            result = flow.run(parameters, executor=executor, clock=FakeClock())
+        else:
+            with recording(recorder):
+                result = flow.run(parameters, executor=executor, clock=FakeClock(),
+                                  recorder=recorder)
+    run_automations(events, services.store, services.now,
+                    lambda flow, params: run(flow, params, services, executor, history=history))
+    return result
 
 
 def add_members(store: Store, user_ids: tuple[str, ...], team: str = TEAM) -> None:

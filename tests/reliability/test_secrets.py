@@ -162,7 +162,10 @@ def test_flows_that_fail_and_alert_leak_no_secret(
 
         assert [r.state.is_failed() for r in runs] == [True, True]
         assert all(call.token == BOT for call in standin.calls)  # the canary was in use
-        assert len(standin.posted_messages("#alerts")) == 2
+        alerts = [str(m["text"]) for m in standin.posted_messages("#alerts")]
+        assert sum("run failed" in text for text in alerts) == 2
+        # and the member_inactive automation's notice about the member Slack cannot find
+        assert sum("cannot reach <@U0003>" in text for text in alerts) == 1 == len(alerts) - 2
         for call in standin.calls:
             assert_clean(json.dumps(call.params, default=str), f"a {call.method} call's params")
         for run in runs:
@@ -326,7 +329,8 @@ def test_the_cli_never_prints_a_secret(
     assert [code for code, _ in first] == [0, 1, 1]
     assert "would DM U0001" in first[0][1]
     assert "user_not_found" in first[1][1] and "not_in_channel" in first[2][1]
-    assert len(ids) == 2 and all(code == 0 for code, _ in later + shown)
+    # the reminder, the standup, and the member_inactive automation U0003 started
+    assert len(ids) == 3 and all(code == 0 for code, _ in later + shown)
     assert all(call.token == BOT for call in standin.calls)  # the canary was in use
     for code_output in first + later + shown:
         assert_clean(code_output[1], "marvin's output")

@@ -36,11 +36,15 @@ MEMBERS = tuple(f"U000{n}" for n in range(1, 9))
 POSTED = ("U0002", "U0005")
 #: member -> (target the stand-in refuses, Slack's error): a different call fails for each
 UNREACHABLE = {
-    "U0003": ("U0003", "user_not_found"),  # conversations.open (and its DM channel)
-    "U0006": ("U0006", "account_inactive"),  # conversations.open (and its DM channel)
     "U0007": ("DU0007", "channel_not_found"),  # the DM opens; chat.postMessage fails
 }
-REACHABLE = tuple(u for u in MEMBERS if u not in POSTED and u not in UNREACHABLE)
+#: member -> Slack's error for an account that is gone: skipped and marked inactive
+GONE = {
+    "U0003": "user_not_found",  # conversations.open (and its DM channel)
+    "U0006": "account_inactive",  # conversations.open; users.info says deactivated
+}
+REACHABLE = tuple(u for u in MEMBERS if u not in POSTED and u not in UNREACHABLE
+                  and u not in GONE)
 DIGEST_CHANNEL = "#general"
 
 
@@ -80,6 +84,9 @@ def test_reminders_survive_transient_and_permanent_faults_then_a_rerun_completes
     seed(store)
     for target, error in UNREACHABLE.values():
         standin.fail_for_channel(target, error)
+    standin.fail_for_channel("U0003", "user_not_found")
+    standin.fail_for_channel("U0006", "account_inactive", methods=("conversations.open",))
+    standin.world.delete_user("U0006")
     standin.fail_next("chat.postMessage", 1, status=429, retry_after=1)
     standin.fail_next("chat.postMessage", 1, status=503)
     standin.fail_next("conversations.open", 1, status=500)
@@ -114,13 +121,19 @@ def test_reminders_survive_transient_and_permanent_faults_then_a_rerun_completes
         about = [(c.method, c.outcome) for c in standin.calls if target in c.params.values()]
         refused_at = about.index(next(a for a in about if a[1] == f"error:{error}"))
         assert about[refused_at + 1:] == [], about  # permanent: nothing tried after it
+    for user_id, error in GONE.items():  # not the run's failure: skipped, marked inactive
+        assert child(first, "send_reminder", user_id).state.is_skipped()
+        member = store.get_member(user_id)
+        assert member is not None and member.inactive_reason == error
     assert first.state.is_failed()
-    [alert] = standin.posted_messages(ALERTS)
+    [alert] = [m for m in standin.posted_messages(ALERTS) if "run failed" in m["text"]]
     for user_id, (_target, error) in UNREACHABLE.items():
         assert user_id in alert["text"] and error in alert["text"]
+    assert not any(user_id in alert["text"] for user_id in GONE)
+    assert len(standin.posted_messages(ALERTS)) == 1 + len(GONE)  # each gone member, once
     assert reminded(store) == sorted(REACHABLE)
 
-    standin.reset()  # Slack is well again; the three are reachable now
+    standin.reset()  # Slack is well again; U0007 is reachable now (the gone stay inactive)
     second = run("reminder", {"team": TEAM}, services, ThreadExecutor(4))
 
     assert second.state.is_successful(), second.state

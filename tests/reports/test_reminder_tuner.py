@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 
-from marvin.domain.models import Delivery, DeliveryKind, Member, Team, Update
+from marvin.domain.models import Absence, Delivery, DeliveryKind, Member, Team, Update
 from marvin.reports.day_summaries import summarize_dates
 from marvin.reports.participation import DayState, day_state
 from marvin.reports.reminder_tuner import days_over, reminder_offset, tune_reminder
@@ -110,3 +110,29 @@ def test_first_post_offsets_are_minutes_from_the_reminder() -> None:
     days = summarize_dates(TEAM, MEMBERS, updates, [], [MON])
     assert days[0].unknown_first_posts == 1
     assert first_post_offsets(TEAM, days) == [-30, 15]
+
+
+def test_the_first_post_chart_keeps_every_first_post_the_tuner_only_members() -> None:
+    """An update that said something and was emptied since, or one by someone not counted
+    on the date, still has its first post: on the chart, not in the replay."""
+    emptied = Update("eng", MON, "U2", (), utc(MON, "08:20"), first_posted_at=utc(MON, "07:45"))
+    stranger = posted(MON, "U8", "08:05")  # not a member
+    days = summarize_dates(TEAM, MEMBERS[:2], [posted(MON, "U1", "07:30"), emptied, stranger],
+                           [], [MON])
+    assert (days[0].posted, days[0].missed) == (1, 1)
+    assert days[0].other_first_posts and len(days[0].other_first_posts) == 2
+    assert sorted(first_post_offsets(TEAM, days)) == [-30, -15, 5]
+
+
+def test_away_members_are_their_own_state_and_not_counted_by_the_tuner() -> None:
+    off = [Absence("U4", MON, TUE, "holiday")]
+    assert day_state(None, away=True) is DayState.AWAY
+    assert day_state(posted(MON, "U4", None, skipped=True), away=True) is DayState.AWAY
+    assert day_state(posted(MON, "U4", "08:00"), away=True) is DayState.POSTED  # posted anyway
+    updates = [posted(d, u.user_id, "07:00") for d in (MON, TUE) for u in MEMBERS[:3]]
+    with_away = tune_reminder(TEAM, MEMBERS, updates, [MON, TUE], absences=off)
+    without = tune_reminder(TEAM, MEMBERS, updates, [MON, TUE])
+    assert with_away.current.needed == 0 and without.current.needed == 2  # U4 both days
+    days = summarize_dates(TEAM, MEMBERS, updates, [], [MON, TUE], off)
+    assert [(d.posted, d.away, d.skipped, d.missed) for d in days] == [(3, 1, 0, 0)] * 2
+    assert days[0].members == 4

@@ -196,6 +196,16 @@ def test_members_count_only_on_the_days_they_belonged() -> None:
     assert by_member == [("Ann", 4, 5), ("Bob", 1, 3), ("Cid", 1, 5), ("Dee", 0, 3)]
 
 
+def test_a_member_slack_cannot_reach_is_not_missing_from_the_day_they_were_marked() -> None:
+    cid = Member("U0003", "eng", "Cid", inactive_since="2026-06-03",
+                 inactive_reason="account_inactive")
+    stats = team_stats(TEAM, (ANN, BOB, cid), UPDATES, [], START, END)
+
+    #                                       Mon Tue Wed Thu Fri
+    assert [d.missing for d in stats.days] == [1, 2, 2, 0, 1]  # Cid only Mon and Tue
+    assert [(m.member.name, m.standup_days) for m in stats.members][2] == ("Cid", 2)
+
+
 def test_a_member_added_today_is_not_missing_on_past_days() -> None:
     new = Member("U0005", "eng", "New", joined_on="2026-06-08")
     stats = team_stats(TEAM, (new,), {}, [], START, END)

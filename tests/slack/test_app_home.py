@@ -290,3 +290,15 @@ def test_a_button_without_a_user_changes_nothing(home: Home) -> None:
     response = home.post(interaction_body(payload))
     assert response.status_code in (200, 400)
     assert home.store.get_member(ALICE) is not None
+
+
+def test_the_admin_view_lists_the_members_slack_cannot_reach(home: Home) -> None:
+    home.store.save_team(Team(name="ops", channel="#ops"))
+    home.store.save_member(Member(BOB, "ops", "bob", inactive_since=DATE,
+                                  inactive_reason="account_inactive"))
+    home.store.save_member(Member(ALICE, "ops", "alice"))
+    view = home.open_tab(BOSS)
+    shown = texts(view)
+    assert "*ops* · 2 member(s)" in shown
+    assert f"inactive in Slack (not reminded): <@{BOB}>\n" in shown + "\n"
+    assert f"<@{ALICE}>" not in shown

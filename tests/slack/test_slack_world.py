@@ -156,6 +156,9 @@ def test_users_info_knows_deactivated_and_unknown_users(
     assert web.users_info(user="U1")["user"]["deleted"] is False
     assert web.users_info(user="U2")["user"]["deleted"] is True
     assert error_of(web.users_info, user="U3")["error"] == "user_not_found"
+    assert error_of(web.conversations_open, users="U2")["error"] == "user_disabled"
+    assert error_of(web.conversations_open, users="U3")["error"] == "user_not_found"
+    assert web.conversations_open(users="U1")["ok"]
 
 
 def test_reply_next_gives_an_answer_as_is(standin: SlackStandIn, web: WebClient) -> None:

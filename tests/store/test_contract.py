@@ -53,7 +53,7 @@ def test_team_round_trips_every_field(store: Store) -> None:
 
 
 def test_team_digest_settings_round_trip(store: Store) -> None:
-    team = Team("ops", digest_mode="thread", late_until="90m")
+    team = Team("ops", digest_mode="thread", late_until="90m", weekly_report="fri 16:00")
     store.save_team(team)
     assert store.get_team("ops") == team
     assert store.list_teams() == [team]

@@ -1,11 +1,11 @@
 """The `Store` contract for day summaries: stored per (team, date), read for a range in one
 query, saved by compare-and-set, and made stale by every write to one of the date's
-updates. Every test runs on SQLite and on Firestore (the emulator)."""
+updates or to time off over it. Every test runs on SQLite and on Firestore (the emulator)."""
 
 from __future__ import annotations
 
 from marvin.domain.day_summary import DaySummary
-from marvin.domain.models import Answer
+from marvin.domain.models import Absence, Answer, Member
 from marvin.store import Store
 from tests.store.test_contract import at
 
@@ -13,8 +13,9 @@ MON, TUE, WED = "2026-03-02", "2026-03-03", "2026-03-04"
 
 
 def summary(date: str, posted: int = 1, team: str = "ops") -> DaySummary:
-    return DaySummary(team, date, posted=posted, skipped=0, missed=2, reminders=3, nudges=1,
-                      first_posts=(1_772_000_000_123_456,) * posted, unknown_first_posts=0)
+    return DaySummary(team=team, date=date, posted=posted, away=1, skipped=0, missed=2,
+                      reminders=3, nudges=1, first_posts=(1_772_000_000_123_456,) * posted,
+                      unknown_first_posts=0, other_first_posts=(1_772_000_000_000_001,))
 
 
 def test_a_saved_summary_reads_back_by_range_sorted_and_only_that_team(store: Store) -> None:
@@ -68,3 +69,38 @@ def test_a_summary_saved_before_the_first_write_of_its_date_is_stale_after_it(
     assert read.summary is None
     assert store.save_day_summary(summary(WED, posted=2), read.version)
     assert store.list_day_summaries("ops", WED, WED)[0].summary == summary(WED, posted=2)
+
+
+def test_time_off_written_or_removed_makes_its_dates_summaries_stale(store: Store) -> None:
+    """Time off changes a day's state as an update does: adding, moving or removing it
+    leaves the member's team's summaries of every date it covers, or covered, stale."""
+    store.save_member(Member("U1", "ops"))
+    thu = "2026-03-05"
+
+    def kept() -> dict[str, str | None]:
+        """Each summary saved afresh; the versions they were saved at."""
+        for read in store.list_day_summaries("ops", MON, thu):
+            store.save_day_summary(summary(read.date), read.version)
+        return {s.date: s.version for s in store.list_day_summaries("ops", MON, thu)}
+
+    def stale() -> list[str]:
+        return [s.date for s in store.list_day_summaries("ops", MON, thu) if s.summary is None]
+
+    for date in (MON, TUE, WED, thu):
+        store.save_day_summary(summary(date), None)
+    store.save_day_summary(summary(TUE, team="dev"), None)
+    before = kept()
+    store.save_absence(Absence("U1", TUE, WED, "off"))
+    assert stale() == [TUE, WED]
+    assert not store.save_day_summary(summary(TUE), before[TUE])  # read before: refused
+    assert store.list_day_summaries("dev", TUE, TUE)[0].summary is not None  # other team
+    kept()
+    store.save_absence(Absence("U1", TUE, TUE, "shorter"))  # WED no longer covered
+    assert stale() == [TUE, WED]
+    kept()
+    assert store.delete_absence("U1", TUE)
+    assert stale() == [TUE]
+    kept()
+    assert not store.delete_absence("U1", TUE)
+    store.save_absence(Absence("U9", MON, thu, "not a member of any team"))
+    assert stale() == []

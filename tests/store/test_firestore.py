@@ -197,3 +197,5 @@ def test_teams_written_without_digest_settings_keep_working(
     team = firestore_store.get_team("ops")
     assert team == Team("ops", "UTC", "09:00", "08:30", (0, 1), "#ops")
     assert (team.digest_mode, team.late_until) == ("message", "reminder")  # type: ignore[union-attr]
+    assert team.weekly_report == "off"  # type: ignore[union-attr]
+    assert (team.holidays, team.custom_holidays) == ("", ())  # type: ignore[union-attr]

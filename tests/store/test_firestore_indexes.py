@@ -50,8 +50,12 @@ def test_every_query_the_backend_makes_is_declared_and_every_declared_one_is_mad
         store.list_teams()
         store.list_members("ops")
         store.list_updates("ops", "2026-03-02")
+        store.list_member_updates("ops", "U1", limit=5)
+        list(store.iter_team_updates("ops", since="2026-03-01", until="2026-03-31"))
         store.claim_delivery(DeliveryKey(DeliveryKind.REMINDER, "ops", "2026-03-02", "U1"), T0)
         store.list_deliveries("ops", "2026-03-02")
+        store.list_absences("U1")
+        store.absences_from("2026-03-02")
         store.list_updates_between("ops", "2026-03-01", "2026-03-31")
         store.list_deliveries_between("ops", "2026-03-01", "2026-03-31")
         history.save_flow_run(flow_run())
@@ -104,8 +108,8 @@ def test_a_query_added_without_its_index_fails_the_check() -> None:
 
 def test_an_index_removed_or_in_the_wrong_order_fails_the_check() -> None:
     # runs by flow (with and without since); updates, deliveries and day summaries by team
-    # and date range
-    assert len(problems(QUERIES, {**CONFIG, "indexes": []})) == 5
+    # and date range; a member's updates, a team's updates by date
+    assert len(problems(QUERIES, {**CONFIG, "indexes": []})) == 7
     reversed_order = {"indexes": [{"collectionGroup": "flow_runs", "queryScope": "COLLECTION",
                                    "fields": [{"fieldPath": "flow", "order": "ASCENDING"},
                                               {"fieldPath": "started_at", "order": "ASCENDING"}]}]}
@@ -156,7 +160,7 @@ def test_a_missing_index_is_found_by_running_its_query_once(firestore_project: s
     finally:
         history.close()
     composite = [shape for shape in QUERIES if composite_index(shape) is not None]
-    assert faults.calls["query"] == len(composite) == 5  # each composite query, once
+    assert faults.calls["query"] == len(composite) == 7  # each composite query, once
     assert [m.query for m in missing] == composite[:1]
     assert missing[0].command == (
         f"gcloud firestore indexes composite create --project={firestore_project} "

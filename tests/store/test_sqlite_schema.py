@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from marvin.domain.models import Member, Team
+from marvin.domain.models import Absence, Member, Team
 from marvin.store import StoreError
 from marvin.store.sqlite.history import SqliteHistory
 from marvin.store.sqlite.schema import SCHEMA_VERSION
@@ -87,8 +88,11 @@ def test_teams_saved_before_digest_settings_keep_working(db_path: str) -> None:
     try:
         assert store.get_team("ops") == Team("ops", "UTC", "09:00", "08:30", (0, 1), "#ops")
         assert store.get_team("ops").digest_mode == "message"  # type: ignore[union-attr]
+        assert store.get_team("ops").weekly_report == "off"  # type: ignore[union-attr]
         store.save_team(Team("ops", late_until="off"))
         assert store.list_teams() == [Team("ops", late_until="off")]
+        assert store.get_team("ops").holidays == ""  # type: ignore[union-attr]
+        assert store.absences_from("2026-01-01") == []
     finally:
         store.close()
 
@@ -111,3 +115,35 @@ def test_a_file_from_before_day_summaries_gains_them_on_opening(db_path: str) ->
         assert marked.summary is None and marked.version is not None
     finally:
         store.close()
+
+
+def test_a_schema_6_file_gains_holidays_and_time_off(db_path: str) -> None:
+    """A file from the release with reminder zones and nudges (schema 6) but no holidays
+    and no absences table: its team keeps its settings and gains no holidays."""
+    SqliteStore(db_path).close()
+    with sqlite3.connect(db_path) as raw:  # as a schema-6 file had it
+        raw.execute("ALTER TABLE teams DROP COLUMN holidays")
+        raw.execute("ALTER TABLE teams DROP COLUMN custom_holidays")
+        raw.execute("DROP TABLE absences")
+        raw.execute("INSERT INTO teams (name, timezone, standup_time, reminder_time, days, "
+                    "channel, reminder_zone, nudge_before) VALUES ('ops', 'UTC', '09:00', "
+                    "'08:30', '[0]', '#ops', 'member', 15)")
+        raw.execute("PRAGMA user_version = 6")
+    raw.close()
+
+    store = SqliteStore(db_path)
+    try:
+        old = Team("ops", "UTC", "09:00", "08:30", (0,), "#ops", reminder_zone="member",
+                   nudge_before=15)
+        assert store.get_team("ops") == old
+        assert store.absences_from("2026-01-01") == []
+        store.save_absence(Absence("U1", "2026-12-24", "2027-01-02", "holidays"))
+        store.save_team(replace(old, holidays="DE-BY"))
+        assert store.get_team("ops") == replace(old, holidays="DE-BY")
+        assert store.list_absences("U1") == [Absence("U1", "2026-12-24", "2027-01-02",
+                                                     "holidays")]
+    finally:
+        store.close()
+    with sqlite3.connect(db_path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    raw.close()

@@ -12,9 +12,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from marvin.domain.models import Answer, Member, Team, Update
+from marvin.domain.models import Absence, Answer, Member, Team, Update
 from marvin.domain.standup import reminder_text
 from marvin.interactions.app_home import Viewer, home_view
+from marvin.interactions.away_modal import away_modal
 from marvin.interactions.questions_modal import questions_modal
 from marvin.interactions.reminder_dm import answered_blocks, reminder_blocks
 from marvin.interactions.schedule_modal import schedule_modal
@@ -62,6 +63,9 @@ count as admins: an admin Marvin cannot confirm is not an admin.
 - **Next standup** in the viewer's zone, and the channel it goes to.
 - **Posted so far**: who has posted, out of the members of that date; past 30 names it
   says "and N more".
+- **Away**: the viewer's time off that is not over (as `/standup away` lists it, reasons
+  escaped), **Plan time off** (the modal below) and, when there is any, **Back** (exactly
+  `/standup back`: ends the time off under way, or cancels the next one).
 - **Leave team** (with a confirmation), or, for someone in no team, a **Join** button per
   team (a menu past five teams). Both do exactly what `/standup join TEAM` and
   `/standup leave` do, and the answer appears at the top of the tab.
@@ -70,6 +74,15 @@ count as admins: an admin Marvin cannot confirm is not an admin.
   fit are counted in one line ("N more team(s) not shown: `marvin team list`").
 
 Alice, an admin in New York, in team `default` (standup 09:00 UTC), having answered:
+"""
+
+AWAY = """## The time-off modal
+
+Opened with `views.open` from **Plan time off** on the Home tab. The fields take what
+`/standup away` takes (YYYY-MM-DD, today, tomorrow, a weekday; the last day may be left
+empty for one day) and are checked by the same rules (`marvin/domain/absences.py`): an end
+before the start, more than 366 days, a day in the past or a reason over 200 characters
+is answered with `response_action: "errors"` under its field, and nothing is saved.
 """
 
 QUESTIONS = """## The questions modal
@@ -103,6 +116,7 @@ def _home() -> dict[str, Any]:
                                  channel="#platform"))
             for user, name in (("U0ALICE", "alice"), ("U0BOB", "bob")):
                 store.save_member(Member(user, TEAM.name, name))
+            store.save_absence(Absence("U0ALICE", "2026-12-24", "2027-01-02", "Holidays"))
             store.save_answers(TEAM.name, DATE, "U0ALICE",
                                (Answer("q1", TEAM.questions[0].label, "Shipped the digest"),),
                                now)
@@ -145,6 +159,8 @@ def render() -> str:
         _json({"text": skipped, "blocks": answered_blocks(skipped)}),
         HOME,
         _json(_home()),
+        AWAY,
+        _json(away_modal()),
         SCHEDULE,
         _json(schedule_modal(Team(name="platform", timezone="Europe/Berlin",
                                   channel="#platform"))),

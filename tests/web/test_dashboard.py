@@ -8,6 +8,7 @@ The data is real: small flows run on Marvin's engine and recorded by `HistoryRec
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from marvin.engine import (
 )
 from marvin.history.recorder import HistoryRecorder, emit_event, recording
 from marvin.store.run_history import RunHistory
+from marvin.store.run_records import FlowRunRecord
 from marvin.store.sqlite.history import SqliteHistory
 from marvin.testing.server import serve_in_thread
 from marvin.web.dashboard import dashboard_routes
@@ -281,3 +283,22 @@ def test_ambiguous_or_short_prefix_is_400_naming_no_run(tmp_path: Path) -> None:
             assert not any(i in r.text for i in ids)
         assert get(url + f"/runs/{ids[1][:8]}", params={"token": TOKEN}).status_code == 200
     history.close()
+
+
+def test_a_triggered_run_names_its_event_in_the_list_and_on_its_page(tmp_path: Path) -> None:
+    history = make_history(tmp_path)
+    at = dt.datetime(2026, 6, 1, 7, 30, tzinfo=dt.UTC)
+    run_id = "c3" * 16
+    history.save_flow_run(FlowRunRecord(
+        run_id, "escalate_blocker", "1", {"team": "eng", "user": "U1",
+                                          "event": "standup.blocker_reported",
+                                          "event_id": "eng/2026-06-01/<U1>"},
+        "Success", "", None, at, at))
+    app = Starlette(routes=dashboard_routes(history, TOKEN))
+    with serve_in_thread(app) as (url, _stop):
+        listed = get(url + "/runs", params={"token": TOKEN}).text
+        page = get(f"{url}/runs/{run_id}", params={"token": TOKEN}).text
+    history.close()
+    for html in (listed, page):
+        assert "<code>standup.blocker_reported eng/2026-06-01/&lt;U1&gt;</code>" in html
+    assert "Triggered by" in listed and "triggered by" in page

@@ -16,7 +16,7 @@ import pytest
 from starlette.applications import Starlette
 
 from marvin.delivery.records import Sent, read_detail
-from marvin.domain.models import DEFAULT_TEAM, DeliveryKind, Team
+from marvin.domain.models import DEFAULT_TEAM, Absence, DeliveryKind, Team
 from marvin.store import Store, StoreError
 from marvin.store.sqlite.history import SqliteHistory
 from marvin.testing.server import serve_in_thread
@@ -24,7 +24,7 @@ from marvin.testing.slack_api import SlackStandIn
 from marvin.web.standup_date_page import permalink
 from marvin.web.standup_pages import standup_routes
 from tests.reliability.conftest import DATE
-from tests.web.standup_site import XSS, Site, standup_site
+from tests.web.standup_site import CID, XSS, Site, standup_site
 from tests.web.test_dashboard import TOKEN
 
 TEAM_PAGE = f"/standups/{DEFAULT_TEAM}?since=2026-06-01&until=2026-06-12"
@@ -85,11 +85,21 @@ def test_the_team_page_has_a_calendar_charts_and_the_tuner(site: Site) -> None:
     assert days == ["2026-06-01", "2026-06-02", "2026-06-03", "2026-06-04", "2026-06-05",
                     "2026-06-08", "2026-06-09", "2026-06-10", "2026-06-11", "2026-06-12"]
     assert 'data-date="2026-06-08" href="/standups/default/2026-06-08" title="2026-06-08: 2 ' \
-           'posted, 0 skipped, 1 missed, 2 reminded"' in html
+           'posted, 0 away, 0 skipped, 1 missed, 2 reminded"' in html
     for chart in ("participation", "reminders", "first-posts", "tuner"):
         assert f'data-chart="{chart}"' in html, chart
     assert 'data-mark="now"' in html and 'data-mark="recommended"' in html
     assert "standup day(s) used" in html and "Assumption: a member who had first posted" in html
+
+
+def test_a_member_away_is_away_on_the_pages_not_missed(site: Site, store: Store) -> None:
+    store.save_absence(Absence(CID, DATE, DATE, "dentist <!here>"))
+    html = get(site, f"/standups/{DEFAULT_TEAM}/{DATE}").text
+    cid = html[html.index("<td>Cid"):]
+    assert 's-Paused">away</span>' in cid[:cid.index("</tr>")]
+    assert "No update from" not in html and "dentist &lt;!here&gt;" in html
+    team = get(site, TEAM_PAGE).text
+    assert 'title="2026-06-08: 2 posted, 1 away, 0 skipped, 0 missed, 2 reminded"' in team
 
 
 def test_the_team_list_links_each_team(site: Site) -> None:

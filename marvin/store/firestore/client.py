@@ -115,6 +115,11 @@ class Query:
     def limit(self, count: int) -> Query:
         return Query(self.ref.limit(count), self.path, self.shape)
 
+    def start_after(self, values: dict[str, Any]) -> Query:
+        """The documents after the one with these ordered-by field values (a cursor: the
+        shape, and so the index, stays the same)."""
+        return Query(self.ref.start_after(values), self.path, self.shape)
+
     def select(self, fields: list[str]) -> Query:
         """Only these fields of each document (a projection needs no index)."""
         return Query(self.ref.select(fields), self.path, self.shape)

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from marvin.domain.models import Delivery, DeliveryKind, Member, SlotClaim, Team, Update
+from marvin.domain.models import Absence, Delivery, DeliveryKind, Member, SlotClaim, Team, Update
 from marvin.store.fields import (
     answers_from_list,
     answers_to_list,
+    holidays_from_list,
+    holidays_to_list,
     questions_from_list,
     questions_to_list,
 )
@@ -22,7 +24,11 @@ def team_doc(team: Team) -> dict[str, Any]:
             "reminder_time": team.reminder_time, "days": list(team.days), "channel": team.channel,
             "questions": questions_to_list(team.questions),
             "digest_mode": team.digest_mode, "late_until": team.late_until,
-            "reminder_zone": team.reminder_zone, "nudge_before": team.nudge_before}
+            "reminder_zone": team.reminder_zone, "nudge_before": team.nudge_before,
+            "weekly_report": team.weekly_report,
+            "lead": team.lead, "blockers_channel": team.blockers_channel,
+            "holidays": team.holidays,
+            "custom_holidays": holidays_to_list(team.custom_holidays)}
 
 
 def team_from_doc(d: dict[str, Any]) -> Team:
@@ -32,15 +38,39 @@ def team_from_doc(d: dict[str, Any]) -> Team:
                 # teams written before these settings existed: as Marvin behaved then
                 digest_mode=d.get("digest_mode", "message"),
                 late_until=d.get("late_until", "reminder"),
+                holidays=d.get("holidays", ""),
+                custom_holidays=holidays_from_list(d.get("custom_holidays")),
                 # Missing in documents written before: everyone in the team's zone, no nudges.
                 reminder_zone=d.get("reminder_zone") or "team",
-                nudge_before=int(d.get("nudge_before") or 0))
+                nudge_before=int(d.get("nudge_before") or 0),
+                weekly_report=d.get("weekly_report", "off"),
+                # ... and before leads and blockers channels: nobody, nowhere.
+                lead=d.get("lead") or "", blockers_channel=d.get("blockers_channel") or "")
+
+
+def member_doc(member: Member) -> dict[str, Any]:
+    return {"user_id": member.user_id, "team": member.team, "name": member.name,
+            "joined_on": member.joined_on, "left_on": member.left_on,
+            "inactive_since": member.inactive_since, "inactive_reason": member.inactive_reason}
+
+
+def absence_doc(absence: Absence) -> dict[str, Any]:
+    return {"user_id": absence.user_id, "start": absence.start, "end": absence.end,
+            "reason": absence.reason}
+
+
+def absence_from_doc(d: dict[str, Any]) -> Absence:
+    return Absence(user_id=d["user_id"], start=d["start"], end=d["end"],
+                   reason=d.get("reason", ""))
 
 
 def member_from_doc(d: dict[str, Any]) -> Member:
-    # Documents written before members had dates lack both fields: always, still.
+    # Documents written before members had dates lack both fields: always, still; before
+    # deactivation was kept, the inactive fields: active.
     return Member(user_id=d["user_id"], team=d["team"], name=d["name"],
-                  joined_on=d.get("joined_on"), left_on=d.get("left_on"))
+                  joined_on=d.get("joined_on"), left_on=d.get("left_on"),
+                  inactive_since=d.get("inactive_since"),
+                  inactive_reason=d.get("inactive_reason") or "")
 
 
 def update_from_doc(d: dict[str, Any]) -> Update:

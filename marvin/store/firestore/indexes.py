@@ -39,6 +39,8 @@ QUERIES: dict[QueryShape, str] = {
     QueryShape("teams"): "Store.list_teams",
     QueryShape("members").where("team", "=="): "Store.list_members",
     QueryShape("updates").where("team", "==").where("date", "=="): "Store.list_updates",
+    QueryShape("absences").where("user_id", "=="): "Store.list_absences",
+    QueryShape("absences").where("end", ">="): "Store.absences_from",
     QueryShape("deliveries").where("team", "==").where("date", "=="): "Store.list_deliveries",
     _NEWEST_RUNS: "RunHistory.list_flow_runs()",
     _RUNS.where("flow", "==").order_by("started_at", DESC): "RunHistory.list_flow_runs(flow)",
@@ -57,6 +59,10 @@ QUERIES: dict[QueryShape, str] = {
         "Store.list_deliveries_between (the standup pages)",
     QueryShape("day_summaries").where("team", "==").where("date", ">=").where("date", "<="):
         "Store.list_day_summaries (the team's standup page, the tuner)",
+    QueryShape("updates").where("team", "==").where("user_id", "==").order_by("date", DESC):
+        "Store.list_member_updates",
+    QueryShape("updates").where("team", "==").where("date", ">=").where("date", "<=")
+    .order_by("date", ASC).order_by("user_id", ASC): "Store.iter_team_updates",
 }
 """Every query the Firestore backend makes, with who makes it."""
 

@@ -1,9 +1,12 @@
 """`FirestoreStore`: teams, members, updates and channels as documents, with claims.py's records.
 
 Layout: ``teams/{name}`` (with ``questions``, an array of maps; missing: the defaults;
-``reminder_zone`` and ``nudge_before``, missing: "team" and 0), ``member_prefs/{user_id}``
-(member_prefs.py),
-``members/{user_id}``, ``updates/{team}__{date}__{user_id}`` (fields team, date, user_id,
+``reminder_zone`` and ``nudge_before``, missing: "team" and 0; ``lead`` and
+``blockers_channel``, missing: ""; ``holidays`` and ``custom_holidays``, missing: none),
+``member_prefs/{user_id}`` (member_prefs.py),
+``members/{user_id}`` (``inactive_since``, ``inactive_reason``; missing: active),
+``absences/{user_id}__{start}`` (fields user_id, start, end, reason: time off),
+``updates/{team}__{date}__{user_id}`` (fields team, date, user_id,
 entries, answers (array of maps), skipped, updated_at, write_id; missing: none, false) and
 ``deliveries/{kind}__{team}__{date}__{target}``, ``seen_requests/{key}`` (field expires_at:
 give it a TTL policy on a real project), ``slot_claims/{job}`` and ``results/{location}``
@@ -33,22 +36,27 @@ from typing import Any
 
 from google.api_core import exceptions as gexc
 
-from marvin.domain.models import ChannelRef, Member, Team, Update
+from marvin.domain.models import Absence, ChannelRef, Member, Team, Update
 from marvin.store.base import OutcomeUnknown, StoreError, check_result, check_update_size
 from marvin.store.firestore.claims import ClaimDocuments
 from marvin.store.firestore.client import LOST_RACE, utc
 from marvin.store.firestore.day_summaries import DaySummaryDocuments
 from marvin.store.firestore.documents import (
+    absence_doc,
+    absence_from_doc,
+    member_doc,
     member_from_doc,
     team_doc,
     team_from_doc,
     update_fields,
     update_from_doc,
 )
+from marvin.store.firestore.indexes import ASC, DESC
 from marvin.store.firestore.member_prefs import MemberPrefsDocuments
 from marvin.store.update_writes import Change, UpdateWrites, stamped
 
 CAS_ATTEMPTS = 30  # compare-and-set rounds before giving up under contention
+UPDATE_PAGE = 500  # documents per query when a team's updates are read page by page
 
 # A write that failed with one of these may still have been applied: Firestore documents
 # DEADLINE_EXCEEDED as "the operation may have completed", and the others say nothing.
@@ -91,8 +99,7 @@ class FirestoreStore(UpdateWrites, MemberPrefsDocuments, DaySummaryDocuments, Cl
     # Members ---------------------------------------------------------------
     def save_member(self, member: Member) -> None:
         """Create or replace a member by user id."""
-        data = {"user_id": member.user_id, "team": member.team, "name": member.name,
-                "joined_on": member.joined_on, "left_on": member.left_on}
+        data = member_doc(member)
         with self._errors("save_member"):
             self._doc("members", member.user_id).set(data, **self._write)
 
@@ -134,6 +141,47 @@ class FirestoreStore(UpdateWrites, MemberPrefsDocuments, DaySummaryDocuments, Cl
         return sorted(
             (m for m in members if include_former or m.is_current), key=lambda m: m.user_id
         )
+
+    # Time off --------------------------------------------------------------
+    def save_absence(self, absence: Absence) -> None:
+        """Create or replace a member's time off by (user id, start); the member's team's
+        summaries of the dates it covers, or covered, are left stale."""
+        ref = self._doc("absences", absence.user_id, absence.start)
+        with self._errors("save_absence"):
+            before = ref.get(**self._read)
+            last = max(absence.end, before.to_dict()["end"] if before.exists else "")
+            team = self._team_of(absence.user_id)
+            self._mark_time_off_stale(team, absence.start, last)
+            ref.set(absence_doc(absence), **self._write)
+        self._mark_time_off_stale_after(team, absence.start, last)
+
+    def delete_absence(self, user_id: str, start: str) -> bool:
+        """Forget the time off starting on `start`; True when it existed (the member's
+        team's summaries of the dates it covered are left stale)."""
+        ref = self._doc("absences", user_id, start)
+        with self._errors("delete_absence"):
+            before = ref.get(**self._read)
+            if not before.exists:
+                return False
+            team = self._team_of(user_id)
+            self._mark_time_off_stale(team, start, before.to_dict()["end"])
+            deleted = self._delete_existing(ref)
+        self._mark_time_off_stale_after(team, start, before.to_dict()["end"])
+        return deleted
+
+    def list_absences(self, user_id: str) -> list[Absence]:
+        """One member's time off, sorted by start."""
+        with self._errors("list_absences"):
+            docs = self._query("absences", user_id=user_id)
+        return sorted((absence_from_doc(d) for d in docs), key=lambda a: a.start)
+
+    def absences_from(self, date: str) -> list[Absence]:
+        """Everyone's time off ending on or after `date` (one range query on ``end``,
+        served by its single-field index), sorted by (user id, start)."""
+        query = self._collection("absences").where("end", ">=", date)
+        with self._errors("absences_from"):
+            docs = [snap.to_dict() for snap in self._stream(query, self._read)]
+        return sorted((absence_from_doc(d) for d in docs), key=lambda a: (a.user_id, a.start))
 
     # Updates ---------------------------------------------------------------
     def _rewrite(
@@ -197,6 +245,35 @@ class FirestoreStore(UpdateWrites, MemberPrefsDocuments, DaySummaryDocuments, Cl
         with self._errors("list_updates_between"):
             docs = self._date_range("updates", team, since, until)
         return sorted((update_from_doc(d) for d in docs), key=lambda u: (u.date, u.user_id))
+    def list_member_updates(self, team: str, user_id: str, *, limit: int) -> list[Update]:
+        """A member's latest `limit` updates, newest first: one query on the composite
+        index (team, user_id, date descending)."""
+        if limit <= 0:
+            return []
+        query = (self._collection("updates").where("team", "==", team)
+                 .where("user_id", "==", user_id).order_by("date", DESC).limit(limit))
+        with self._errors("list_member_updates"):
+            snaps = self._stream(query, self._read)
+        return [update_from_doc(snap.to_dict()) for snap in snaps]
+
+    def iter_team_updates(
+        self, team: str, since: str | None = None, until: str | None = None
+    ) -> Iterator[Update]:
+        """Pages of `UPDATE_PAGE` documents on the composite index (team, date, user_id),
+        each page a query of its own that resumes after the last document read."""
+        query = (self._collection("updates").where("team", "==", team)
+                 .where("date", ">=", since or "").where("date", "<=", until or "9999-12-31")
+                 .order_by("date", ASC).order_by("user_id", ASC))
+        page = query.limit(UPDATE_PAGE)
+        while True:
+            with self._errors("iter_team_updates"):
+                docs = [snap.to_dict() for snap in self._stream(page, self._read)]
+            yield from (update_from_doc(d) for d in docs)
+            if len(docs) < UPDATE_PAGE:
+                return
+            last = docs[-1]
+            page = query.start_after({"date": last["date"], "user_id": last["user_id"]}
+                                     ).limit(UPDATE_PAGE)
 
     def clear_update(self, team: str, date: str, user_id: str) -> Update | None:
         """Delete exactly the version read (compare-and-set), and return it.

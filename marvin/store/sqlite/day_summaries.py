@@ -1,6 +1,7 @@
 """The SQLite table ``day_summaries``: one row per (team, date) with the date's
-`DaySummary` as JSON and a ``generation`` that every write to one of the date's updates
-bumps (clearing the summary), in the same transaction as that write.
+`DaySummary` as JSON and a ``generation`` that every write to one of the date's updates,
+or to a member's time off over it, bumps (clearing the summary), in the same transaction
+as that write.
 
 A summary computed from updates read earlier is saved only if the generation it was
 read at is still the stored one, so a late edit is never hidden by a summary computed
@@ -15,6 +16,7 @@ import sqlite3
 from marvin.domain.day_summary import (
     DaySummary,
     StoredSummary,
+    dates_between,
     summary_from_dict,
     summary_to_dict,
 )
@@ -29,6 +31,15 @@ _STALE = (
 def mark_stale(db: sqlite3.Connection, team: str, date: str) -> None:
     """Inside an update write's transaction: the date's summary no longer holds."""
     db.execute(_STALE, (team, date))
+
+
+def mark_time_off_stale(db: sqlite3.Connection, user_id: str, first: str, last: str) -> None:
+    """Inside a time-off write's transaction: the summaries of the member's team from
+    `first` to `last` no longer hold. Every date gets a row, so a summary being computed
+    from what was read before cannot be stored after (its compare-and-set fails)."""
+    row = db.execute("SELECT team FROM members WHERE user_id = ?", (user_id,)).fetchone()
+    if row is not None:  # not a member of any team: no summary counts them
+        db.executemany(_STALE, [(row[0], d) for d in dates_between(first, last)])
 
 
 class DaySummaryRows(SqliteDatabase):

@@ -12,31 +12,43 @@ import sqlite3
 
 from marvin.store.base import StoreError
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 9
 # 2: members.joined_on and members.left_on; 3: questions, answers, skip; 4: teams.digest_mode
 # and teams.late_until; 5: updates.first_posted_at; 6: teams.reminder_zone,
-# teams.nudge_before, member_prefs. Each upgrade checks for its columns rather than
-# the version, so they apply in any order.
+# teams.nudge_before, member_prefs; 7: teams.weekly_report and the index
+# updates_by_member; 8: teams.lead and teams.blockers_channel, members.inactive_since and
+# members.inactive_reason; 9: teams.holidays and teams.custom_holidays, and the absences
+# table. Each upgrade checks for its columns rather than the version, so they apply in
+# any order.
 
 _STORE_TABLES = """
 CREATE TABLE IF NOT EXISTS teams (
     name TEXT PRIMARY KEY, timezone TEXT NOT NULL, standup_time TEXT NOT NULL,
     reminder_time TEXT NOT NULL, days TEXT NOT NULL, channel TEXT NOT NULL,
     questions TEXT, digest_mode TEXT NOT NULL DEFAULT 'message',
-    late_until TEXT NOT NULL DEFAULT 'reminder', reminder_zone TEXT, nudge_before INTEGER);
+    late_until TEXT NOT NULL DEFAULT 'reminder', reminder_zone TEXT, nudge_before INTEGER,
+    weekly_report TEXT NOT NULL DEFAULT 'off', lead TEXT NOT NULL DEFAULT '',
+    blockers_channel TEXT NOT NULL DEFAULT '', holidays TEXT NOT NULL DEFAULT '',
+    custom_holidays TEXT NOT NULL DEFAULT '[]');
 CREATE TABLE IF NOT EXISTS members (
     user_id TEXT PRIMARY KEY, team TEXT NOT NULL, name TEXT NOT NULL,
-    joined_on TEXT, left_on TEXT);
+    joined_on TEXT, left_on TEXT, inactive_since TEXT,
+    inactive_reason TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS members_by_team ON members (team, user_id);
 CREATE TABLE IF NOT EXISTS updates (
     team TEXT NOT NULL, date TEXT NOT NULL, user_id TEXT NOT NULL,
     entries TEXT NOT NULL, updated_at TEXT, answers TEXT,
     skipped INTEGER NOT NULL DEFAULT 0, first_posted_at TEXT,
     PRIMARY KEY (team, date, user_id));
+CREATE INDEX IF NOT EXISTS updates_by_member ON updates (team, user_id, date);
 CREATE TABLE IF NOT EXISTS deliveries (
     team TEXT NOT NULL, date TEXT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL,
     claimed_at TEXT NOT NULL, sent INTEGER NOT NULL DEFAULT 0, detail TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (team, date, kind, target));
+CREATE TABLE IF NOT EXISTS absences (
+    user_id TEXT NOT NULL, start TEXT NOT NULL, "end" TEXT NOT NULL,
+    reason TEXT NOT NULL DEFAULT '', PRIMARY KEY (user_id, start));
+CREATE INDEX IF NOT EXISTS absences_by_end ON absences ("end");
 CREATE TABLE IF NOT EXISTS member_prefs (
     user_id TEXT PRIMARY KEY, tz TEXT, tz_fetched_at TEXT, nudges INTEGER NOT NULL DEFAULT 1);
 CREATE TABLE IF NOT EXISTS channels (
@@ -123,11 +135,14 @@ def _add_member_dates(db: sqlite3.Connection) -> None:
 
 def _add_questions(db: sqlite3.Connection) -> None:
     """Schema 2 to 3: teams gain their questions (NULL: the defaults), updates their
-    answers (NULL: none) and whether the member skipped the date."""
+    answers (NULL: none) and whether the member skipped the date; later columns alike."""
     added = {
-        "teams": {"questions": "TEXT",
-                  "reminder_zone": "TEXT", "nudge_before": "INTEGER"},  # schema 6; NULL: as
-        # before ("team", no nudges)
+        # schema 6: NULL: as before ("team", no nudges); schema 7: the team's lead and
+        # blockers channel ('': none), a member's deactivation (NULL: active)
+        "teams": {"questions": "TEXT", "reminder_zone": "TEXT", "nudge_before": "INTEGER",
+                  "lead": "TEXT NOT NULL DEFAULT ''",
+                  "blockers_channel": "TEXT NOT NULL DEFAULT ''"},
+        "members": {"inactive_since": "TEXT", "inactive_reason": "TEXT NOT NULL DEFAULT ''"},
         "updates": {"answers": "TEXT", "skipped": "INTEGER NOT NULL DEFAULT 0",
                     "first_posted_at": "TEXT"},  # schema 5; NULL: not kept then
     }
@@ -141,11 +156,18 @@ def _add_questions(db: sqlite3.Connection) -> None:
 _TEAM_DIGEST_COLUMNS = {
     "digest_mode": "ALTER TABLE teams ADD COLUMN digest_mode TEXT NOT NULL DEFAULT 'message'",
     "late_until": "ALTER TABLE teams ADD COLUMN late_until TEXT NOT NULL DEFAULT 'reminder'",
+    # schema 7: off, as every team was before
+    "weekly_report": "ALTER TABLE teams ADD COLUMN weekly_report TEXT NOT NULL DEFAULT 'off'",
+    # schema 9: no holidays, as before
+    "holidays": "ALTER TABLE teams ADD COLUMN holidays TEXT NOT NULL DEFAULT ''",
+    "custom_holidays": "ALTER TABLE teams ADD COLUMN custom_holidays TEXT NOT NULL "
+                       "DEFAULT '[]'",
 }
 
 
 def _add_team_digest_settings(db: sqlite3.Connection) -> None:
-    """Schema 4: teams gain their digest mode and late window (defaults: as before)."""
+    """Schema 4 and 7: teams gain their digest mode, late window and holidays (defaults:
+    as before)."""
     columns = _columns_of(db, "teams")
     for column, statement in _TEAM_DIGEST_COLUMNS.items():
         if column not in columns:

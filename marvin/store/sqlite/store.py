@@ -14,6 +14,7 @@ from contextlib import contextmanager
 
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import (
+    Absence,
     ChannelRef,
     Delivery,
     DeliveryKind,
@@ -26,22 +27,29 @@ from marvin.store.base import check_result, check_update_size
 from marvin.store.fields import (
     answers_from_list,
     answers_to_list,
+    holidays_from_list,
+    holidays_to_list,
     questions_from_list,
     questions_to_list,
 )
 from marvin.store.sqlite.connection import SqliteDatabase, busy_wait_within_deadline
-from marvin.store.sqlite.day_summaries import DaySummaryRows, mark_stale
+from marvin.store.sqlite.day_summaries import DaySummaryRows, mark_stale, mark_time_off_stale
 from marvin.store.sqlite.member_prefs import MemberPrefsRows
 from marvin.store.sqlite.schema import create_store_tables
 from marvin.store.update_writes import Change, UpdateWrites, stamped
 
-_MEMBER_COLUMNS = "user_id, team, name, joined_on, left_on"
+_MEMBER_COLUMNS = "user_id, team, name, joined_on, left_on, inactive_since, inactive_reason"
 _TEAM_COLUMNS = ("name, timezone, standup_time, reminder_time, days, channel, questions, "
-                 "digest_mode, late_until, reminder_zone, nudge_before")
+                 "digest_mode, late_until, reminder_zone, nudge_before, weekly_report, lead, "
+                 "blockers_channel, holidays, custom_holidays")
+_ABSENCE_COLUMNS = 'user_id, start, "end", reason'
+
 _UPDATE_COLUMNS = "team, date, user_id, entries, updated_at, answers, skipped, first_posted_at"
 _DELIVERY_COLUMNS = "kind, team, date, target, claimed_at, sent, detail"
 _DELIVERY_WHERE = "team = ? AND date = ? AND kind = ? AND target = ?"
 _SLOT_COLUMNS = "job, slot, owner, claimed_at, done"
+UPDATE_PAGE = 1000
+"""Updates read per query by `iter_team_updates`."""
 
 
 class SqliteStore(UpdateWrites, MemberPrefsRows, DaySummaryRows, SqliteDatabase):
@@ -64,11 +72,13 @@ class SqliteStore(UpdateWrites, MemberPrefsRows, DaySummaryRows, SqliteDatabase)
         self._write(
             "save_team",
             f"INSERT OR REPLACE INTO teams ({_TEAM_COLUMNS}) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             team.name, team.timezone, team.standup_time, team.reminder_time,
             json.dumps(list(team.days)), team.channel,
             json.dumps(questions_to_list(team.questions)), team.digest_mode, team.late_until,
-            team.reminder_zone, team.nudge_before,
+            team.reminder_zone, team.nudge_before, team.weekly_report, team.lead,
+            team.blockers_channel, team.holidays,
+            json.dumps(holidays_to_list(team.custom_holidays)),
         )
 
     def get_team(self, name: str) -> Team | None:
@@ -89,8 +99,10 @@ class SqliteStore(UpdateWrites, MemberPrefsRows, DaySummaryRows, SqliteDatabase)
     def save_member(self, member: Member) -> None:
         """Create or replace a member by user id."""
         self._write("save_member",
-                    f"INSERT OR REPLACE INTO members ({_MEMBER_COLUMNS}) VALUES (?, ?, ?, ?, ?)",
-                    member.user_id, member.team, member.name, member.joined_on, member.left_on)
+                    f"INSERT OR REPLACE INTO members ({_MEMBER_COLUMNS}) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    member.user_id, member.team, member.name, member.joined_on, member.left_on,
+                    member.inactive_since, member.inactive_reason)
 
     def get_member(self, user_id: str) -> Member | None:
         """The current member with this Slack user id, if any."""
@@ -120,6 +132,41 @@ class SqliteStore(UpdateWrites, MemberPrefsRows, DaySummaryRows, SqliteDatabase)
             team,
         )
         return [_member(r) for r in rows]
+
+    # Time off --------------------------------------------------------------
+    def save_absence(self, absence: Absence) -> None:
+        """Create or replace a member's time off by (user id, start); the member's team's
+        summaries of the dates it covers, or covered, are left stale."""
+        with self._transaction("save_absence") as db:
+            before = db.execute('SELECT "end" FROM absences WHERE user_id = ? AND start = ?',
+                                (absence.user_id, absence.start)).fetchone()
+            db.execute(f"INSERT OR REPLACE INTO absences ({_ABSENCE_COLUMNS}) "
+                       "VALUES (?, ?, ?, ?)",
+                       (absence.user_id, absence.start, absence.end, absence.reason))
+            last = max(absence.end, "" if before is None else str(before[0]))
+            mark_time_off_stale(db, absence.user_id, absence.start, last)
+
+    def delete_absence(self, user_id: str, start: str) -> bool:
+        """Forget the time off starting on `start`; True when it existed (the member's
+        team's summaries of the dates it covered are left stale)."""
+        with self._transaction("delete_absence") as db:
+            gone = db.execute('DELETE FROM absences WHERE user_id = ? AND start = ? '
+                              'RETURNING "end"', (user_id, start)).fetchall()
+            for (end,) in gone:
+                mark_time_off_stale(db, user_id, start, str(end))
+        return bool(gone)
+
+    def list_absences(self, user_id: str) -> list[Absence]:
+        """One member's time off, sorted by start."""
+        rows = self._read("list_absences", f"SELECT {_ABSENCE_COLUMNS} FROM absences "
+                          "WHERE user_id = ? ORDER BY start", user_id)
+        return [_absence(r) for r in rows]
+
+    def absences_from(self, date: str) -> list[Absence]:
+        """Everyone's time off ending on or after `date`, sorted by (user id, start)."""
+        rows = self._read("absences_from", f"SELECT {_ABSENCE_COLUMNS} FROM absences "
+                          'WHERE "end" >= ? ORDER BY user_id, start', date)
+        return [_absence(r) for r in rows]
 
     # Updates ---------------------------------------------------------------
     def _rewrite(
@@ -173,6 +220,36 @@ class SqliteStore(UpdateWrites, MemberPrefsRows, DaySummaryRows, SqliteDatabase)
             team, since, until,
         )
         return [_update(r) for r in rows]
+
+    def list_member_updates(self, team: str, user_id: str, *, limit: int) -> list[Update]:
+        """A member's latest `limit` updates, newest first (the `updates_by_member` index)."""
+        rows = self._read(
+            "list_member_updates",
+            f"SELECT {_UPDATE_COLUMNS} FROM updates WHERE team = ? AND user_id = ? "
+            "ORDER BY date DESC LIMIT ?",
+            team, user_id, max(0, limit),
+        )
+        return [_update(r) for r in rows]
+
+    def iter_team_updates(
+        self, team: str, since: str | None = None, until: str | None = None
+    ) -> Iterator[Update]:
+        """Keyset pages of `UPDATE_PAGE` rows on the primary key: the lock is never held
+        between pages, and a write in between is never blocked by a long export."""
+        # Rows come after (date, user id) = `after`: the first page from just before `since`.
+        after: tuple[str, str] = (since or "", "")
+        last = until or "9999-12-31"
+        while True:
+            rows = self._read(
+                "iter_team_updates",
+                f"SELECT {_UPDATE_COLUMNS} FROM updates WHERE team = ? "
+                "AND (date, user_id) > (?, ?) AND date <= ? ORDER BY date, user_id LIMIT ?",
+                team, *after, last, UPDATE_PAGE,
+            )
+            yield from (_update(row) for row in rows)
+            if len(rows) < UPDATE_PAGE:
+                return
+            after = (str(rows[-1][1]), str(rows[-1][2]))
 
     def clear_update(self, team: str, date: str, user_id: str) -> Update | None:
         """Delete a member's update for a date; returns what was deleted (None if nothing)."""
@@ -338,20 +415,30 @@ def _delivery_where(key: DeliveryKey) -> tuple[str, str, str, str]:
 
 def _team(row: tuple[object, ...]) -> Team:
     (name, timezone, standup_time, reminder_time, days, channel, questions, digest_mode,
-     late_until, zone, nudge) = row
+     late_until, zone, nudge, weekly_report, lead, blockers, holidays, custom_holidays) = row
     return Team(str(name), str(timezone), str(standup_time), str(reminder_time),
                 tuple(json.loads(str(days))), str(channel),
                 questions_from_list(json.loads(str(questions)) if questions else None),
                 digest_mode=str(digest_mode), late_until=str(late_until),
                 reminder_zone=str(zone or "team"),  # NULL: stored before, as then
-                nudge_before=int(str(nudge or 0)))
+                nudge_before=int(str(nudge or 0)), weekly_report=str(weekly_report),
+                lead=str(lead or ""), blockers_channel=str(blockers or ""),
+                holidays=str(holidays),
+                custom_holidays=holidays_from_list(json.loads(str(custom_holidays))))
+
+
+def _absence(row: tuple[object, ...]) -> Absence:
+    user_id, start, end, reason = row
+    return Absence(str(user_id), str(start), str(end), str(reason))
 
 
 def _member(row: tuple[object, ...]) -> Member:
-    user_id, team, name, joined_on, left_on = row
+    user_id, team, name, joined_on, left_on, inactive_since, inactive_reason = row
     return Member(str(user_id), str(team), str(name),
                   None if joined_on is None else str(joined_on),
-                  None if left_on is None else str(left_on))
+                  None if left_on is None else str(left_on),
+                  None if inactive_since is None else str(inactive_since),
+                  str(inactive_reason or ""))
 
 
 def _update(row: tuple[object, ...]) -> Update:

@@ -1,0 +1,140 @@
+"""The weekly report as Block Kit: participation per member, the week's blockers (and
+whether they recurred), streaks, and links to the week's digests.
+
+Pure over what the caller read: the team, its members, its updates from `STREAK_WEEKS`
+weeks before the week to the report's date, and where each digest of the week was posted.
+
+Example::
+
+    messages = weekly_report(team, "2026-11-27", members, updates, digests)
+    # [DigestMessage(text="Weekly report ...", blocks=[header, sections, context...])]
+
+Counted: the team's standup dates of the week up to the report's date (`day_state`),
+for the members who belonged on each. A blocker recurs when the same person reported
+one on more than one date of the week, or on the last standup before the week. A streak
+is the run of consecutive standup dates posted, back from the latest one counted; it is
+shown as "N+" when it reaches back as far as the updates read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from marvin.domain.digest import (
+    DigestMessage,
+    escape_mrkdwn,
+    header_block,
+    mention,
+    section_block,
+)
+from marvin.domain.models import Member, Team, Update
+from marvin.domain.participation import DayState, day_state
+from marvin.domain.questions import is_blocker
+from marvin.domain.slack_fit import PartPacker, clip
+from marvin.domain.standup import format_date, parse_date
+from marvin.domain.weekly import week_of
+
+STREAK_WEEKS = 8
+"""How far back streaks are counted: a longer streak shows as "N+"."""
+MAX_BLOCKER_TEXT = 300
+
+
+@dataclass(frozen=True)
+class PostedDigest:
+    """Where one digest of the week went: Slack's channel id and its first message's ts."""
+
+    channel_id: str
+    ts: str
+
+    @property
+    def link(self) -> str:
+        """A link to the message built from its ts (Slack's archive URL scheme: the ts
+        without its dot, after ``p``); Slack takes a signed-in reader to their workspace."""
+        return f"https://slack.com/archives/{self.channel_id}/p{self.ts.replace('.', '')}"
+
+
+def streak_start(date: str) -> str:
+    """The first date whose updates the report reads (streaks look back this far)."""
+    monday, _ = week_of(date)
+    return (parse_date(monday) - dt.timedelta(weeks=STREAK_WEEKS)).isoformat()
+
+
+def standup_dates(team: Team, first: str, last: str) -> list[str]:
+    """The team's standup dates from `first` to `last`, inclusive."""
+    day, end, dates = parse_date(first), parse_date(last), []
+    while day <= end:
+        if day.weekday() in team.days:
+            dates.append(day.isoformat())
+        day += dt.timedelta(days=1)
+    return dates
+
+
+def weekly_report(
+    team: Team, date: str, members: Sequence[Member], updates: Sequence[Update],
+    digests: Mapping[str, PostedDigest],
+) -> list[DigestMessage]:
+    """The report for the week of `date`, counting its standup dates up to `date`."""
+    monday, _ = week_of(date)
+    week = standup_dates(team, monday, date)
+    earlier = standup_dates(team, streak_start(date), date)
+    by_key = {(u.user_id, u.date): u for u in updates}
+    title = f"Weekly report: week of {format_date(monday)}"
+    title += "" if team.name == "default" else f" ({team.name})"
+    packer = PartPacker(reserve_blocks=1, reserve_text=len(title))
+    lines = [_participation(m, week, earlier, by_key) for m in members
+             if any(m.belongs_on(d) for d in week)]
+    packer.add_text("\n".join(lines) or "_Nobody was in the team this week._",
+                    first_label="*Participation* (posted / skipped / missed, streak)\n",
+                    more_label="*Participation* (continued)\n",
+                    make_block=lambda n, text: section_block(f"report-people-{n}", text))
+    packer.add_text(_blockers(week, earlier, updates) or "_No blockers this week._",
+                    first_label="*Blockers*\n", more_label="*Blockers* (continued)\n",
+                    make_block=lambda n, text: section_block(f"report-blockers-{n}", text))
+    links = [f"<{digests[d].link}|{format_date(d)}>" for d in week if d in digests]
+    packer.add_text(" · ".join(links) or "_No digest was posted this week._",
+                    first_label="*Digests*\n", more_label="*Digests* (continued)\n",
+                    make_block=lambda n, text: section_block(f"report-digests-{n}", text))
+    parts = packer.parts()
+    return [DigestMessage(f"{title}{'' if i == 0 else ' (continued)'}",
+                          [header_block(title, continued=i > 0), *blocks])
+            for i, blocks in enumerate(parts)]
+
+
+def _participation(member: Member, week: list[str], earlier: list[str],
+                   by_key: Mapping[tuple[str, str], Update]) -> str:
+    states = [day_state(by_key.get((member.user_id, d))) for d in week
+              if member.belongs_on(d)]
+    counts = " / ".join(str(states.count(s)) for s in
+                        (DayState.POSTED, DayState.SKIPPED, DayState.MISSED))
+    streak = 0
+    belonged = [d for d in earlier if member.belongs_on(d)]
+    for date in reversed(belonged):
+        if day_state(by_key.get((member.user_id, date))) is not DayState.POSTED:
+            break
+        streak += 1
+    shown = f"{streak}+" if belonged and streak == len(belonged) and streak else str(streak)
+    return f"{mention(member.user_id)}: {counts}, streak {shown}"
+
+
+def _blockers(week: list[str], earlier: list[str], updates: Sequence[Update]) -> str:
+    """One line per blocker raised this week, marked when it recurred."""
+    before = [d for d in earlier if d < week[0]][-1:] if week else []
+    dates_by_person: dict[str, set[str]] = {}
+    raised: list[tuple[str, str, str]] = []
+    for update in sorted(updates, key=lambda u: (u.date, u.user_id)):
+        texts = [a.text for a in update.answers if is_blocker(a)]
+        if not texts:
+            continue
+        dates_by_person.setdefault(update.user_id, set()).add(update.date)
+        if update.date in week:
+            raised.extend((update.user_id, update.date, t) for t in texts)
+    lines = []
+    for user_id, date, text in raised:
+        seen = dates_by_person[user_id]
+        again = len(seen & set(week)) > 1 or bool(seen & set(before))
+        quote = clip(" ".join(escape_mrkdwn(text).split()), MAX_BLOCKER_TEXT)
+        lines.append(f"• {mention(user_id)} ({format_date(date)}): {quote}"
+                     + (" _(recurred)_" if again else ""))
+    return "\n".join(lines)
