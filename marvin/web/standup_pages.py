@@ -209,17 +209,21 @@ def _render_team(store: Store, team: Team, since: str | None, until: str | None)
 
 
 def _render_date(store: Store, history: RunHistory, team: Team, date: str) -> str:
-    with ThreadPoolExecutor(5, thread_name_prefix="marvin-pages") as reads:
-        # at once: on Firestore each is a round trip that mostly waits
+    """The date's records in two rounds of concurrent reads (on Firestore each is a round
+    trip that mostly waits): the members, updates, deliveries and time off; then the runs
+    that may hold the deliveries' claims, started from a day before the first claim to
+    the last (a page never reads the years of runs after an old date)."""
+    with ThreadPoolExecutor(4, thread_name_prefix="marvin-pages") as reads:
         asked_members = reads.submit(store.list_members, team.name, include_former=True)
         asked_updates = reads.submit(store.list_updates, team.name, date)
         asked_absences = reads.submit(store.absences_from, date)
         deliveries = store.list_deliveries(team.name, date)
         asked_runs = []
-        if deliveries:  # the runs that may hold the claims: started up to a day before
-            since = min(d.claimed_at for d in deliveries) - dt.timedelta(days=1)
+        if deliveries:
+            claims = [d.claimed_at for d in deliveries]
+            since, until = min(claims) - dt.timedelta(days=1), max(claims)
             asked_runs = [reads.submit(history.list_flow_runs, flow=flow, since=since,
-                                       limit=RUNS_AROUND_A_DATE)
+                                       until=until, limit=RUNS_AROUND_A_DATE)
                           for flow in (REMINDER_FLOW, STANDUP_FLOW)]
         runs = [r for asked in asked_runs for r in asked.result()
                 if r.parameters.get("team", DEFAULT_TEAM) == team.name]

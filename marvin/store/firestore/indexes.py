@@ -48,6 +48,8 @@ QUERIES: dict[QueryShape, str] = {
         "RunHistory.list_flow_runs(since)",
     _RUNS.where("flow", "==").where("started_at", ">=").order_by("started_at", DESC):
         "RunHistory.list_flow_runs(flow, since)",
+    _RUNS.where("flow", "==").where("started_at", ">=").where("started_at", "<=")
+    .order_by("started_at", DESC): "RunHistory.list_flow_runs(flow, since, until) (a date page)",
     _RUNS.where("state", "=="): "RunHistory.list_unfinished",
     _RUNS.where("started_at", "<"): "RunHistory.delete_runs_before",
     _RUNS.where(_KEY, ">=").where(_KEY, "<"): "RunHistory.get_run (an id prefix)",
