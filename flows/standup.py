@@ -43,8 +43,8 @@ def record_summaries(team: str, date: str) -> str:
     the_team = s.team(team)
     dates = standup_days(the_team, (parse_date(date) - timedelta(days=7)).isoformat(), date)
     now = s.now()
-    kept = [d.date for d in day_summaries(s.store, the_team, dates[-2:], now)
-            if not is_open(the_team, d.date, now)]
+    over = [d for d in dates[-2:] if not is_open(the_team, d, now)]  # an open one: not kept
+    kept = [d.date for d in day_summaries(s.store, the_team, over, now)]
     return f"day summaries of {', '.join(kept)} kept" if kept else "no day over yet to keep"
 
 
