@@ -23,8 +23,8 @@ per failed call, from `SlackWebChat`.
 
 Example:
     >>> chat = SlackWebChat("xoxb-...", "https://slack.com/api/")  # doctest: +SKIP
-    >>> chat.post_message(chat.open_dm("U123"), "Standup in 30 minutes!")  # doctest: +SKIP
-    '1700000000.000100'
+    >>> chat.post_dm("U123", "Standup in 30 minutes!")  # doctest: +SKIP
+    PostedDM(channel='DU123', ts='1700000000.000100')
 """
 
 from __future__ import annotations
@@ -59,6 +59,7 @@ from marvin.slack.protocol import (
     ChannelInfo,
     ChatAPI,
     MessageSearch,
+    PostedDM,
     SlackError,
     UserStatus,
 )
@@ -273,21 +274,32 @@ class SlackWebChat(ChatAPI):
         `key` goes into the message's metadata (event type ``marvin_delivery``), so a
         later run can find the message with `find_message`.
         """
-        metadata = (
-            None
-            if key is None
-            else {"event_type": DELIVERY_EVENT, "event_payload": {"key": key}}
-        )
         response = self._call(
             "chat.postMessage",
             channel,
             lambda: self._client.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, metadata=metadata,
+                channel=channel, text=text, blocks=blocks, metadata=_metadata(key),
                 thread_ts=thread_ts,
             ),
             keyed=key is not None,
         )
         return str(response["ts"])
+
+    def post_dm(
+        self, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None,
+        key: str | None = None,
+    ) -> PostedDM:
+        """A DM in one call: ``chat.postMessage`` with the user id as the channel; Slack
+        posts it to the app's DM with the member and answers with that DM's id."""
+        response = self._call(
+            "chat.postMessage",
+            user_id,
+            lambda: self._client.chat_postMessage(
+                channel=user_id, text=text, blocks=blocks, metadata=_metadata(key),
+            ),
+            keyed=key is not None,
+        )
+        return PostedDM(str(response["channel"]), str(response["ts"]))
 
     def update_message(
         self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None
@@ -461,6 +473,11 @@ class SlackWebChat(ChatAPI):
     def _emit(self, method: str, target: str, outcome: str, started: float) -> None:
         if self._on_call is not None:
             self._on_call(CallEvent(method, target, outcome, time.perf_counter() - started))
+
+
+def _metadata(key: str | None) -> dict[str, Any] | None:
+    """The message metadata that names a delivery `key` (None: an unkeyed post)."""
+    return None if key is None else {"event_type": DELIVERY_EVENT, "event_payload": {"key": key}}
 
 
 def _has_key(message: dict[str, Any], key: str) -> bool:

@@ -169,17 +169,20 @@ class SlackStandIn:
 
     def posted_messages(self, channel: str | None = None) -> list[dict[str, Any]]:
         """Params of the ``chat.postMessage`` calls that posted (whatever they were answered),
-        optionally for one channel, named by id or ``#name`` whichever way it was posted."""
+        optionally for one channel, named by id or ``#name`` whichever way it was posted.
+        A DM posted to a user id shows the DM it went to (``channel``: ``D`` + user id)."""
         with self._lock:
             wanted = None if channel is None else self.world.canonical(channel)
-            return [
-                call.params
-                for call in self._calls
-                if call.method == "chat.postMessage"
-                and call.acted
-                and (wanted is None or self.world.canonical(str(call.params.get("channel")))
-                     == wanted)
-            ]
+            posted = []
+            for call in self._calls:
+                if call.method != "chat.postMessage" or not call.acted:
+                    continue
+                to = str(call.params.get("channel"))
+                if wanted is None or self.world.canonical(to) == wanted:
+                    dm = self.world.canonical(to)
+                    posted.append({**call.params, "channel": dm} if dm.startswith("D")
+                                  else call.params)
+            return posted
 
     def reset_calls(self) -> None:
         """Forget the recorded calls only (the world, faults and latency stay)."""
