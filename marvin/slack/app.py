@@ -24,7 +24,7 @@ from marvin.interactions.standup_command import (
 )
 from marvin.interactions.update_form import unsaved_form
 from marvin.settings import Settings, SettingsError
-from marvin.slack.client import SlackWebChat, build_web_client
+from marvin.slack.client import INTERACTIVE_PACING_WAIT, SlackWebChat, build_web_client
 from marvin.slack.digest_sync_runner import DigestSyncRunner
 from marvin.slack.home import register_home
 from marvin.slack.inbound import check_form, check_signature_header
@@ -55,7 +55,9 @@ def build_app(
     # Bolt reads SLACK_BOT_TOKEN from the environment itself and then warns that our
     # client (which carries that same token) wins: true, expected, and noise in the log.
     logging.getLogger("slack_bolt.App").addFilter(_NotTheClientTokenWarning())
-    client = build_web_client(token, settings.slack_api_url)
+    # Bolt's own calls answer Slack's requests: they never wait long for a rate-limit slot
+    client = build_web_client(
+        token, settings.slack_api_url, pacing_wait=INTERACTIVE_PACING_WAIT)
     try:
         app = App(
             client=client,
