@@ -63,7 +63,7 @@ from marvin.slack.protocol import (
     SlackError,
     UserStatus,
 )
-from marvin.slack.rate_limits import Paced, RateLimits, shared_limits
+from marvin.slack.rate_limits import SELF_PACED, Paced, RateLimits, shared_limits
 
 __all__ = ["CallEvent", "SlackWebChat", "build_retry_handlers", "build_web_client"]
 
@@ -222,7 +222,8 @@ class PacedWebClient(WebClient):
                 **(kwargs.get("json") or {})}
         token = str(args.get("token") or self.token or "")
         channel = str(args.get("channel") or "")
-        self.limits.acquire(token, api_method, channel, self.max_wait)
+        if api_method not in SELF_PACED:
+            self.limits.acquire(token, api_method, channel, self.max_wait)
         return super().api_call(api_method, **kwargs)
 
 

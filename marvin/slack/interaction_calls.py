@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from marvin.slack.client import INTERACTIVE_PACING_WAIT, build_web_client
+from marvin.slack.rate_limits import Paced
 
 log = logging.getLogger("marvin.slack")
 
@@ -62,6 +63,8 @@ class InteractionCalls:
         except SlackApiError as exc:
             data = exc.response.data
             error = str(data.get("error") if isinstance(data, dict) else "") or "error"
+        except Paced:  # Slack's rate limit has no slot within this request's time
+            error = "ratelimited"
         except TimeoutError:
             error = "timeout"
         except OSError as exc:  # URLError included: Slack unreachable

@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from marvin.slack.protocol import SlackError
 
 __all__ = [
-    "METHOD_TIERS", "POST_PER_CHANNEL", "POST_WORKSPACE", "Limit", "Paced", "RateLimits",
-    "pacing_deadline", "shared_limits",
+    "METHOD_TIERS", "POST_PER_CHANNEL", "POST_WORKSPACE", "SELF_PACED", "Limit", "Paced",
+    "RateLimits", "pacing_deadline", "shared_limits",
 ]
 
 
@@ -80,6 +80,10 @@ METHOD_TIERS: dict[str, Limit] = {
     "views.update": TIER_4,
 }
 """Each Web API method Marvin calls and its tier, as Slack's method pages give it."""
+
+SELF_PACED = frozenset({"apps.connections.open"})
+"""Methods the client does not pace: Socket Mode's reconnects have their own backoff, and
+holding a reconnect for Tier 1's minute would leave Marvin deaf for that long."""
 
 DEFAULT_LIMIT = TIER_2  # Slack: "most methods allow at least 20 requests per minute"
 CLIENT_MARGIN = 1
