@@ -139,10 +139,14 @@ class _RateLimitRetry(RateLimitErrorRetryHandler):
         self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
         error: Exception | None = None,
     ) -> bool:
-        # Every 429 slows the limiter, retried or not (max_retries may be 0).
+        # Every 429 slows the limiter, retried or not (max_retries may be 0); one asking
+        # for more than `max_wait` only fails its call, as it would hold every later call
+        # of the method (a re-run included) that long on one answer.
         if response is not None and response.status_code == 429 and self.limits is not None:
-            method = request.url.rsplit("/", 1)[-1]
-            self.limits.slow_down(_bearer(request), method, retry_after(response))
+            wait = retry_after(response)
+            if wait <= self.max_wait:
+                method = request.url.rsplit("/", 1)[-1]
+                self.limits.slow_down(_bearer(request), method, wait)
         return super().can_retry(state=state, request=request, response=response, error=error)
 
     def _can_retry(self, *, response: HttpResponse | None = None, **rest: Any) -> bool:
