@@ -113,8 +113,9 @@ class Paced(SlackError):
     def __init__(self, method: str, wait: float, allowed: float) -> None:
         super().__init__(method, "ratelimited", permanent=False)
         self.wait, self.allowed = wait, allowed
-        self.args = (f"{method} not sent: Slack's rate limit for it needs {wait:.1f} s of "
-                     f"waiting, more than the {max(allowed, 0.0):.1f} s this call may wait",)
+        self.args = (f"{method} failed: ratelimited (not sent: Slack's rate limit for it "
+                     f"needs {wait:.1f} s of waiting, more than the {max(allowed, 0.0):.1f} s "
+                     "this call may wait)",)
 
 
 class _Bucket:
