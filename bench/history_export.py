@@ -140,14 +140,14 @@ def time_history(
     """Milliseconds per answer, and how many ran out of the store budget (timed too)."""
     rng = random.Random(count)
     for user in members[:3]:  # warm up: the emulator's first queries run in a cold JVM
-        standup_history(store, user, f"{count}")
+        standup_history(store, user, f"{count}", NOW)
     timings, late = [], 0
     for _ in range(samples):
         me, them = rng.choice(members), rng.choice(members)
         start = time.perf_counter()
         try:
             with deadline(STORE_BUDGET):
-                answer = standup_history(store, me, f"<@{them}> {count}")
+                answer = standup_history(store, me, f"<@{them}> {count}", NOW)
         except StoreError:
             late += 1
         else:
