@@ -249,6 +249,13 @@ class Store(Protocol):
     def list_deliveries(self, team: str, date: str) -> list[Delivery]:
         """Deliveries of a team for a date, sorted by (kind, target)."""
 
+    def list_date_records(self, team: str, date: str, *, closed: bool = False,
+                          ) -> tuple[list[Update], list[Delivery]]:
+        """A team's updates and deliveries of one date, as `list_updates` and
+        `list_deliveries` answer (what a standup date page shows). `closed`: the date will
+        not change any more (its digest and late window are over), so a store may keep
+        what makes the next read of it fast."""
+
     def list_deliveries_between(self, team: str, since: str, until: str) -> list[Delivery]:
         """Deliveries of a team for the dates `since` to `until` (inclusive) in ONE query,
         sorted by (date, kind, target)."""

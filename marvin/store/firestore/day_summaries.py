@@ -20,6 +20,7 @@ from google.api_core import exceptions as gexc
 from google.api_core.datetime_helpers import DatetimeWithNanoseconds
 
 from marvin.domain.day_summary import (
+    FIELDS,
     INSTANTS,
     DaySummary,
     StoredSummary,
@@ -40,10 +41,12 @@ class DaySummaryDocuments(FirestoreClient):
     leave."""
 
     def list_day_summaries(self, team: str, since: str, until: str) -> list[StoredSummary]:
-        """One query on the (team, date) composite index, sorted by date."""
+        """One query on the (team, date) composite index, sorted by date: the summary's
+        fields only (not the index of the date's records, date_records.py)."""
         with self._errors("list_day_summaries"):
             query = (self._collection(COLLECTION).where("team", "==", team)
-                     .where("date", ">=", since).where("date", "<=", until))
+                     .where("date", ">=", since).where("date", "<=", until)
+                     .select(["date", "stale", *FIELDS]))
             snaps = self._stream(query, self._read)
         found = []
         for snap in snaps:

@@ -41,7 +41,7 @@ from marvin.domain.models import Absence, ChannelRef, Member, Team, Update
 from marvin.store.base import OutcomeUnknown, StoreError, check_result, check_update_size
 from marvin.store.firestore.claims import ClaimDocuments
 from marvin.store.firestore.client import GET_ALL_BATCH, LOST_RACE, utc
-from marvin.store.firestore.day_summaries import DaySummaryDocuments
+from marvin.store.firestore.date_records import DateRecordDocuments
 from marvin.store.firestore.documents import (
     absence_doc,
     absence_from_doc,
@@ -57,9 +57,10 @@ from marvin.store.firestore.member_prefs import MemberPrefsDocuments
 from marvin.store.update_writes import Change, UpdateWrites, stamped
 
 CAS_ATTEMPTS = 30  # compare-and-set rounds before giving up under contention
-# Calendar dates read by id in the first batch of a member's history: two months cover
-# the default five updates, and thirty of a daily standup, in one round trip.
-FIRST_DATES = 64
+# Calendar dates read by id in the first batch of a member's history: the month ahead
+# `/standup history` looks at (mostly empty) and two months back, enough for thirty
+# updates of a weekday standup in one round trip.
+FIRST_DATES = 100
 UPDATE_PAGE = 500  # documents per query when a team's updates are read page by page
 
 # A write that failed with one of these may still have been applied: Firestore documents
@@ -67,7 +68,7 @@ UPDATE_PAGE = 500  # documents per query when a team's updates are read page by 
 _MAYBE_APPLIED = (gexc.DeadlineExceeded, gexc.InternalServerError, gexc.Unknown)
 
 
-class FirestoreStore(UpdateWrites, MemberPrefsDocuments, DaySummaryDocuments, ClaimDocuments):
+class FirestoreStore(UpdateWrites, MemberPrefsDocuments, DateRecordDocuments, ClaimDocuments):
     """`Store` on Cloud Firestore (or its emulator); safe to share between threads."""
 
     def _delete_existing(self, ref: Any) -> bool:
