@@ -145,9 +145,14 @@ def _section_maker(number: int) -> Callable[[int, str], dict[str, Any]]:
 
 
 def _find(store: Store, me: Member, who: str | None) -> Member | None:
-    """The member `who` names in `me`'s team (current or former), or None."""
+    """The member `who` names in `me`'s team (current or former), or None. A user id of a
+    current teammate (the usual case) is one read by id; a name, a former member or
+    someone of another team, a read of the team's members."""
     if who is None:
         return me
+    if not who.startswith("@") and (current := store.get_member(who)) is not None \
+            and current.team == me.team:
+        return current
     members = store.list_members(me.team, include_former=True)
     if who.startswith("@"):
         name = who[1:].casefold()
