@@ -29,7 +29,7 @@ from marvin.domain.day_summary import (
     summary_to_dict,
 )
 from marvin.store.firestore.calls import FirestoreCall
-from marvin.store.firestore.client import LOST_RACE, FirestoreClient, doc_id
+from marvin.store.firestore.client import LOST_RACE, FirestoreClient
 
 COLLECTION = "day_summaries"
 MAX_BATCH = 500  # writes per commit (Firestore's limit for a batched write)
@@ -104,8 +104,7 @@ class DaySummaryDocuments(FirestoreClient):
         whether a summary exists yet or not, so one being computed cannot land after."""
         if team is None:  # not a member of any team: no summary counts them
             return
-        refs = [(self._client.collection(COLLECTION).document(doc_id(team, d)), d)
-                for d in dates_between(first, last)]
+        refs = [(self._ref(COLLECTION, team, d), d) for d in dates_between(first, last)]
         for i in range(0, len(refs), MAX_BATCH):
             batch = self._client.batch()
             for ref, date in refs[i:i + MAX_BATCH]:
