@@ -63,6 +63,8 @@ class Usage:
             if call.op in ("get", "query"):
                 found = len(result) if call.op == "query" else 1
                 self.counts[(key, "reads")] += max(1, found)
+            elif call.op == "get_all":  # every document asked for, found or not
+                self.counts[(key, "reads")] += call.reads
             elif call.op == "commit":
                 self.counts[(key, "writes")] += call.writes - call.deletes
                 self.counts[(key, "deletes")] += call.deletes

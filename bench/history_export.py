@@ -9,7 +9,8 @@ bulk in the stored layout (the seed is not what is measured). Then:
 
 - ``/standup history``: `standup_history` as the slash command runs it (under the store
   deadline) for a random member reading a random teammate's last 5 and last 30 updates;
-  p50 / p99 over ``--samples`` answers. Target: p99 < 300 ms (Slack's 3 s window).
+  p50 / p99 over ``--samples`` answers, and about a member with no update at all (the
+  longest read). Target: p99 < 300 ms (Slack's 3 s window).
 - export: `export_lines` of the whole team as CSV and as JSON lines into a null sink,
   rows per second. Target on SQLite: > 20,000 rows/s. The peak of Python memory
   (tracemalloc) while exporting all rows and a quarter of them shows it is flat.
@@ -122,9 +123,12 @@ def seeded(kind: str, members: list[str], days: list[str]) -> Iterator[tuple[Sto
             emulator.clear(host, project)
 
 
+NEWCOMER = "UNEW00000"  # a member with no update: their history reads every candidate date
+
+
 def _members(store: Store, members: list[str]) -> None:
     store.save_team(TEAM)
-    for user in members:
+    for user in [*members, NEWCOMER]:
         store.save_member(Member(user, TEAM.name, f"name-{user}"))
 
 
@@ -140,20 +144,32 @@ def time_history(
     """Milliseconds per answer, and how many ran out of the store budget (timed too)."""
     rng = random.Random(count)
     for user in members[:3]:  # warm up: the emulator's first queries run in a cold JVM
-        standup_history(store, user, f"{count}")
+        standup_history(store, user, f"{count}", NOW)
     timings, late = [], 0
     for _ in range(samples):
         me, them = rng.choice(members), rng.choice(members)
         start = time.perf_counter()
         try:
             with deadline(STORE_BUDGET):
-                answer = standup_history(store, me, f"<@{them}> {count}")
+                answer = standup_history(store, me, f"<@{them}> {count}", NOW)
         except StoreError:
             late += 1
         else:
             assert answer.ok and len(answer.blocks) > count, answer.text
         timings.append((time.perf_counter() - start) * 1000)
     return timings, late
+
+
+def time_empty_history(store: Store, members: list[str], samples: int) -> list[float]:
+    """Milliseconds per answer about the newcomer (no update: the whole span is read)."""
+    rng, timings = random.Random(0), []
+    for _ in range(samples):
+        start = time.perf_counter()
+        with deadline(STORE_BUDGET):
+            answer = standup_history(store, rng.choice(members), f"<@{NEWCOMER}> 30", NOW)
+        assert answer.ok and "empty" in answer.text, answer.text
+        timings.append((time.perf_counter() - start) * 1000)
+    return timings
 
 
 def time_export(store: Store, fmt: str, since: str | None = None) -> tuple[int, float]:
@@ -189,6 +205,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"/standup history N={count}: p50 {statistics.median(ms):.1f} ms, "
                   f"p99 {percentile(ms, 99):.1f} ms over {len(ms)} answers "
                   f"({late} past the {STORE_BUDGET:.0f} s store budget)")
+        ms = time_empty_history(store, members, max(1, args.samples // 4))
+        print(f"/standup history of a member with no update: p50 "
+              f"{statistics.median(ms):.1f} ms, p99 {percentile(ms, 99):.1f} ms over "
+              f"{len(ms)} answers")
         for fmt in ("csv", "jsonl"):
             rows, seconds = time_export(store, fmt)
             print(f"export {fmt}: {rows:,} rows in {seconds:.2f} s = {rows / seconds:,.0f} rows/s")

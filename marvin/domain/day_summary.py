@@ -19,7 +19,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["FORMAT", "DaySummary", "StoredSummary", "dates_between", "from_micros",
+__all__ = ["FIELDS", "FORMAT", "DaySummary", "StoredSummary", "dates_between", "from_micros",
            "summary_from_dict", "summary_to_dict", "to_micros"]
 
 # What a stored summary's numbers mean; a record of another format is computed again
@@ -79,6 +79,7 @@ def from_micros(micros: int) -> dt.datetime:
 
 _COUNTS = ("posted", "away", "skipped", "missed", "reminders", "nudges", "unknown_first_posts")
 INSTANTS = ("first_posts", "other_first_posts")  # sorted epoch µs
+FIELDS = ("format", *_COUNTS, *INSTANTS)  # what `summary_to_dict` writes
 
 
 def summary_to_dict(summary: DaySummary) -> dict[str, Any]:

@@ -375,7 +375,8 @@ def _nudges(request: StandupRequest) -> Reply:
 
 
 def _history(request: StandupRequest) -> Reply:
-    answer = standup_history(request.store, request.user_id, request.command.argument)
+    answer = standup_history(request.store, request.user_id, request.command.argument,
+                             request.now)
     return Reply(answer.text, ok=answer.ok, blocks=answer.blocks)
 
 

@@ -3,17 +3,21 @@ as one ephemeral answer within Slack's limits.
 
 Example::
 
-    answer = standup_history(store, "U1", "<@U2|bob> 10")
+    answer = standup_history(store, "U1", "<@U2|bob> 10", utc_now())
     answer.text, answer.blocks   # fallback text, and section blocks (one message)
 
 Who may read whose history: a current member reads their own, and that of anyone in the
 same team (current or former); nobody else's, and the answer does not tell "no such
-person" from "another team". One store query reads the updates (`list_member_updates`),
-so the answer comes within Slack's 3 s; the caller sets the deadline.
+person" from "another team". The updates shown are those dated within `HISTORY_SPAN`
+before today and `AHEAD` after it (on every store, so the answers are the same): the store
+may then read the candidate dates by id, newest first (`list_member_updates`), and the
+answer comes within Slack's 3 s however long the team's history; the caller sets the
+deadline.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +40,11 @@ NOT_READABLE = ("You can read the history of people in your own team only, and {
                 "not in team *{team}*.")
 CUT_NOTE = ("_Older updates did not fit in one answer: ask for fewer, e.g. "
             "`/standup history {who}{count}`._")
+# How far back history reaches: two years, (leap days included) of updates at most.
+HISTORY_SPAN = dt.timedelta(days=2 * 366)
+# An update counts for the team's next standup day, a few days ahead at most; further
+# only past a month of holidays (then it shows once its date is that close).
+AHEAD = dt.timedelta(days=31)
 NOTE_ROOM = 300  # block text kept free for the cut note and the heading
 
 # `<@U123|name>` as Slack sends a picked mention (escaped with `should_escape`, or not).
@@ -86,9 +95,10 @@ def is_history_command(argument: str) -> bool:
         w.isdigit() or w.startswith("@") or _MENTION.fullmatch(w) for w in words)
 
 
-def standup_history(store: Store, user_id: str, argument: str) -> HistoryAnswer:
-    """Answer `/standup history <argument>` for `user_id`. Raises `StoreError` (the caller
-    says the store did not answer)."""
+def standup_history(store: Store, user_id: str, argument: str,
+                    now: dt.datetime) -> HistoryAnswer:
+    """Answer `/standup history <argument>` for `user_id` at `now` (aware). Raises
+    `StoreError` (the caller says the store did not answer)."""
     args = parse_history_args(argument)
     if isinstance(args, str):
         return HistoryAnswer(args, ok=False)
@@ -102,7 +112,10 @@ def standup_history(store: Store, user_id: str, argument: str) -> HistoryAnswer:
         shown = mention(args.who) if args.who and is_user_id(args.who) else who
         return HistoryAnswer(NOT_READABLE.format(who=shown, team=escape_mrkdwn(me.team)),
                              ok=False)
-    updates = store.list_member_updates(me.team, person.user_id, limit=args.count)
+    today = now.astimezone(dt.UTC).date()
+    updates = store.list_member_updates(
+        me.team, person.user_id, limit=args.count,
+        since=(today - HISTORY_SPAN).isoformat(), until=(today + AHEAD).isoformat())
     own = person.user_id == user_id
     whose = "Your" if own else f"{mention(person.user_id)}'s"
     if not updates:
@@ -132,9 +145,14 @@ def _section_maker(number: int) -> Callable[[int, str], dict[str, Any]]:
 
 
 def _find(store: Store, me: Member, who: str | None) -> Member | None:
-    """The member `who` names in `me`'s team (current or former), or None."""
+    """The member `who` names in `me`'s team (current or former), or None. A user id of a
+    current teammate (the usual case) is one read by id; a name, a former member or
+    someone of another team, a read of the team's members."""
     if who is None:
         return me
+    if not who.startswith("@") and (current := store.get_member(who)) is not None \
+            and current.team == me.team:
+        return current
     members = store.list_members(me.team, include_former=True)
     if who.startswith("@"):
         name = who[1:].casefold()

@@ -213,9 +213,13 @@ class Store(Protocol):
     def clear_update(self, team: str, date: str, user_id: str) -> Update | None:
         """Delete a member's update for a date; returns what was deleted (None if nothing)."""
 
-    def list_member_updates(self, team: str, user_id: str, *, limit: int) -> list[Update]:
-        """A member's latest `limit` updates in a team, newest date first, in ONE query
-        (an index serves it: `/standup history` answers within Slack's 3 s)."""
+    def list_member_updates(self, team: str, user_id: str, *, limit: int,
+                            since: str | None = None, until: str | None = None,
+                            ) -> list[Update]:
+        """A member's latest `limit` updates in a team, newest date first, dated `since` to
+        `until` (inclusive; None: no bound), fast enough for `/standup history` to answer
+        within Slack's 3 s (an index; with both bounds, a store may read candidate dates by
+        id instead)."""
 
     def iter_team_updates(
         self, team: str, since: str | None = None, until: str | None = None
@@ -248,6 +252,13 @@ class Store(Protocol):
 
     def list_deliveries(self, team: str, date: str) -> list[Delivery]:
         """Deliveries of a team for a date, sorted by (kind, target)."""
+
+    def list_date_records(self, team: str, date: str, *, closed: bool = False,
+                          ) -> tuple[list[Update], list[Delivery]]:
+        """A team's updates and deliveries of one date, as `list_updates` and
+        `list_deliveries` answer (what a standup date page shows). `closed`: the date will
+        not change any more (its digest and late window are over), so a store may keep
+        what makes the next read of it fast."""
 
     def list_deliveries_between(self, team: str, since: str, until: str) -> list[Delivery]:
         """Deliveries of a team for the dates `since` to `until` (inclusive) in ONE query,

@@ -34,7 +34,7 @@ from marvin.domain.models import DEFAULT_TEAM, Member, Team
 from marvin.domain.names import check_team_name
 from marvin.domain.run_names import REMINDER_FLOW, STANDUP_FLOW
 from marvin.domain.standup import active_standup_date, parse_date
-from marvin.reports.day_summaries import day_summaries
+from marvin.reports.day_summaries import day_summaries, is_open
 from marvin.reports.reminder_tuner import ASSUMPTION, Tuning, days_over, tune_summaries
 from marvin.reports.standup_overview import first_post_offsets
 from marvin.reports.stats import standup_days
@@ -210,14 +210,15 @@ def _render_team(store: Store, team: Team, since: str | None, until: str | None)
 
 def _render_date(store: Store, history: RunHistory, team: Team, date: str) -> str:
     """The date's records in two rounds of concurrent reads (on Firestore each is a round
-    trip that mostly waits): the members, updates, deliveries and time off; then the runs
-    that may hold the deliveries' claims, started from a day before the first claim to
-    the last (a page never reads the years of runs after an old date)."""
+    trip that mostly waits): the members, time off, updates and deliveries (by id on
+    Firestore once the date is closed: `Store.list_date_records`); then the runs that may
+    hold the deliveries' claims, started from a day before the first claim to the last (a
+    page never reads the years of runs after an old date)."""
     with ThreadPoolExecutor(4, thread_name_prefix="marvin-pages") as reads:
         asked_members = reads.submit(store.list_members, team.name, include_former=True)
-        asked_updates = reads.submit(store.list_updates, team.name, date)
         asked_absences = reads.submit(store.absences_from, date)
-        deliveries = store.list_deliveries(team.name, date)
+        updates, deliveries = store.list_date_records(
+            team.name, date, closed=not is_open(team, date, utc_now()))
         asked_runs = []
         if deliveries:
             claims = [d.claimed_at for d in deliveries]
@@ -227,7 +228,7 @@ def _render_date(store: Store, history: RunHistory, team: Team, date: str) -> st
                           for flow in (REMINDER_FLOW, STANDUP_FLOW)]
         runs = [r for asked in asked_runs for r in asked.result()
                 if r.parameters.get("team", DEFAULT_TEAM) == team.name]
-        record = DateRecord(team, date, asked_members.result(), asked_updates.result(),
+        record = DateRecord(team, date, asked_members.result(), updates,
                             deliveries, runs, asked_absences.result())
     return date_page(record)
 

@@ -17,8 +17,10 @@ from marvin.testing.signing import signed_headers, slash_command_body
 from marvin.testing.slack_limits_check import check_message
 from tests.slack.test_app_http import SECRET, Marvin, healthy, marvin  # noqa: F401 (fixtures)
 
-AT = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.UTC)
-DAYS = [f"2026-11-{day:02d}" for day in range(2, 14)]
+# The answer shows updates of the last two years (on the real clock): dates near today.
+AT = dt.datetime.combine(dt.datetime.now(dt.UTC).date() - dt.timedelta(days=20),
+                         dt.time(9), tzinfo=dt.UTC)
+DAYS = [(AT.date() + dt.timedelta(days=n)).isoformat() for n in range(12)]
 
 
 def history(marvin: Marvin, text: str, user_id: str = "U0001") -> dict[str, Any]:
@@ -52,7 +54,7 @@ def test_own_history_by_default_five_newest_first(marvin: Marvin) -> None:
     marvin.store.save_answers("ops", DAYS[1], "U0001", (Answer("q1", "Did?", "ship"),), AT)
     text = shown(history(marvin, ""))
     assert "Your last 2 updates in team *ops*" in text
-    assert text.index("2026-11-03") < text.index("2026-11-02")
+    assert text.index(DAYS[1]) < text.index(DAYS[0])
     assert "*Did?*\nship" in text and "_skipped_" in text
 
 

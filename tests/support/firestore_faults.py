@@ -26,7 +26,7 @@ from google.api_core import exceptions as gexc
 from marvin.store.firestore.calls import FirestoreCall
 
 WRITES = frozenset({"create", "update", "set", "delete", "commit"})
-READS = frozenset({"get", "query"})
+READS = frozenset({"get", "get_all", "query"})
 
 
 class FirestoreFaults:

@@ -141,8 +141,8 @@ class _DownStore:
     def list_updates_between(self, *args: object) -> object:
         raise StoreError("Firestore list_updates_between failed: 503 unavailable")
 
-    def list_deliveries(self, *args: object) -> object:
-        raise StoreError("Firestore list_deliveries failed: 503 unavailable")
+    def list_date_records(self, *args: object, **kwargs: object) -> object:
+        raise StoreError("Firestore list_date_records failed: 503 unavailable")
 
 
 @pytest.mark.parametrize("path", [TEAM_PAGE, f"/standups/{DEFAULT_TEAM}/{DATE}"])

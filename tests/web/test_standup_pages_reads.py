@@ -1,6 +1,6 @@
 """How much of the store the standup pages read, on both stores: the team page one summary
 per standup date once they are stored (whatever the number of updates), a late edit
-shown at once, and a date page only its own date's updates and deliveries."""
+shown at once, and a date page only its own date's updates and deliveries (`list_date_records`)."""
 
 from __future__ import annotations
 
@@ -15,13 +15,16 @@ from starlette.applications import Starlette
 from marvin.domain.models import DEFAULT_TEAM, Team
 from marvin.reports.stats import standup_days
 from marvin.store import Store
+from marvin.store.firestore.client import doc_id
+from marvin.store.firestore.date_records import USERS
+from marvin.store.firestore.store import FirestoreStore
 from marvin.store.sqlite.history import SqliteHistory
 from marvin.testing.server import serve_in_thread
 from marvin.testing.slack_api import SlackStandIn
 from marvin.web.standup_pages import standup_routes
 from tests.reliability.conftest import DATE
 from tests.support.counting_store import CountingStore
-from tests.web.standup_site import CID, seed
+from tests.web.standup_site import ANN, BOB, CID, seed
 from tests.web.test_dashboard import TOKEN
 
 SINCE, UNTIL = "2025-06-01", "2026-06-12"  # a year: ~250 standup dates, most without posts
@@ -71,6 +74,31 @@ def test_a_date_page_reads_that_date_only(
     with counted_site(store, sqlite_history, standin) as (url, counted):
         r = httpx.get(f"{url}/standups/{DEFAULT_TEAM}/{DATE}?token={TOKEN}", timeout=60)
     assert r.status_code == 200, r.text
-    assert counted.calls["list_updates"] == counted.calls["list_deliveries"] == 1
+    assert counted.calls["list_date_records"] == 1
+    assert not counted.calls["list_updates"] and not counted.calls["list_deliveries"]
     assert not counted.calls["list_updates_between"] and not counted.calls["list_day_summaries"]
-    assert counted.records["list_updates"] == 2
+
+
+def test_a_closed_date_page_is_the_same_read_by_id_and_shows_a_late_edit(
+    store: Store, sqlite_history: SqliteHistory, standin: SlackStandIn
+) -> None:
+    """The first view of a closed date queries its records and keeps their ids (on
+    Firestore); the next reads them by id and is the same page; a late edit drops the ids,
+    and shows at once."""
+    page = f"/standups/{DEFAULT_TEAM}/{DATE}?token={TOKEN}"
+    with counted_site(store, sqlite_history, standin) as (url, counted):
+        queried = httpx.get(url + page, timeout=60)
+        by_id = httpx.get(url + page, timeout=60)
+        store.append_update(DEFAULT_TEAM, DATE, CID, "late, but here",
+                            dt.datetime.fromisoformat(f"{DATE}T18:00:00+00:00"))
+        edited = httpx.get(url + page, timeout=60)
+        edited_by_id = httpx.get(url + page, timeout=60)
+    assert queried.status_code == 200, queried.text
+    assert by_id.text == queried.text
+    assert "late, but here" in edited.text and "late, but here" not in queried.text
+    assert edited_by_id.text == edited.text
+    assert counted.calls["list_date_records"] == 4
+    if isinstance(store, FirestoreStore):  # the ids are kept: the second views read by id
+        summary = store.client.collection("day_summaries").document(
+            doc_id(DEFAULT_TEAM, DATE)).get().to_dict()
+        assert sorted(summary[USERS]) == sorted([ANN, BOB, CID])

@@ -54,14 +54,17 @@ class FirestoreCall:
     """One call to Firestore, as an `Interceptor` sees it."""
 
     op: str
-    """``get``, ``create``, ``update``, ``set`` or ``delete`` (a document), ``query``, or
-    ``commit`` (a batch of writes)."""
+    """``get``, ``create``, ``update``, ``set`` or ``delete`` (a document), ``query``,
+    ``get_all`` (documents read by id in one call) or ``commit`` (a batch of writes)."""
     path: str
-    """The document's path (``updates/ops__2026-03-02__U1``), or the queried collection's."""
+    """The document's path (``updates/ops__2026-03-02__U1``), or the queried collection's
+    (for ``get_all``, the documents' collection, or ``*`` when they are of several)."""
     writes: int = 0
     """For ``commit``: how many writes the batch holds (deletes included)."""
     deletes: int = 0
     """For ``commit``: how many of those writes are deletes."""
+    reads: int = 0
+    """For ``get_all``: how many documents it asks for (missing ones included)."""
     query: QueryShape | None = None
     """For ``query``: its shape (what it filters and orders by)."""
 

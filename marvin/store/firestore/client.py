@@ -10,10 +10,11 @@ Document ids come from `doc_id`, an injective encoding that is safe for any stri
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -43,6 +44,7 @@ WRITE_ERRORS: tuple[type[Exception], ...] = (
 # (a precondition still guards a compare-and-set). Retried around the interceptor too, so
 # the library's retry and Marvin's agree on what a fault test injects.
 NOT_APPLIED: tuple[type[Exception], ...] = WRITE_ERRORS
+GET_ALL_BATCH = 300  # documents per batched read by id
 CALL_ATTEMPTS = 5  # tries of one call before its error is the caller's
 # A write refused by its precondition: someone else wrote first.
 LOST_RACE: tuple[type[Exception], ...] = (
@@ -150,6 +152,11 @@ def _hint(exc: Exception) -> str:
     if isinstance(exc, NOT_APPLIED):
         return "; it was retried and not applied"
     return ""
+
+
+def _read_all(client: Any, refs: list[Any], options: dict[str, Any]) -> list[Any]:
+    """Every snapshot of `refs` (the library streams them; read in full within the call)."""
+    return list(client.get_all(refs, **options))
 
 
 class FirestoreClient:
@@ -264,9 +271,28 @@ class FirestoreClient:
         """`ref`, its calls going through `_rpc` (retries, then the interceptor)."""
         return intercepted(ref, self._rpc)
 
+    def _ref(self, collection: str, *key: str) -> Any:
+        """The plain reference of `collection`'s document at the id `doc_id` makes of `key`
+        (for batches and `_get_all`; single calls go through `_doc`)."""
+        return self._client.collection(collection).document(doc_id(*key))
+
     def _doc(self, collection: str, *key: str) -> Any:
         """The document of `collection` at the id `doc_id` makes of `key`, intercepted."""
-        return self._document(self._client.collection(collection).document(doc_id(*key)))
+        return self._document(self._ref(collection, *key))
+
+    def _get_all(self, refs: Sequence[Any]) -> list[Any]:
+        """The snapshots of those of `refs` that exist, read by id in batched calls of
+        `GET_ALL_BATCH` (one round trip each, whatever the size of the collections: on the
+        emulator any query scans its whole collection), in no particular order."""
+        found: list[Any] = []
+        for i in range(0, len(refs), GET_ALL_BATCH):
+            chunk = list(refs[i:i + GET_ALL_BATCH])
+            path = chunk[0].parent.id if len({r.parent.id for r in chunk}) == 1 else "*"
+            read: Callable[[], Any] = functools.partial(
+                _read_all, self._client, chunk, self._read)
+            snaps = self._rpc(FirestoreCall("get_all", path, reads=len(chunk)), read)
+            found += [snap for snap in snaps if snap.exists]
+        return found
 
     def _stream(self, query: Query, options: dict[str, Any]) -> list[Any]:
         """The snapshots `query` matches, read in full through the interceptor."""

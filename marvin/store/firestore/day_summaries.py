@@ -20,6 +20,7 @@ from google.api_core import exceptions as gexc
 from google.api_core.datetime_helpers import DatetimeWithNanoseconds
 
 from marvin.domain.day_summary import (
+    FIELDS,
     INSTANTS,
     DaySummary,
     StoredSummary,
@@ -28,7 +29,7 @@ from marvin.domain.day_summary import (
     summary_to_dict,
 )
 from marvin.store.firestore.calls import FirestoreCall
-from marvin.store.firestore.client import LOST_RACE, FirestoreClient, doc_id
+from marvin.store.firestore.client import LOST_RACE, FirestoreClient
 
 COLLECTION = "day_summaries"
 MAX_BATCH = 500  # writes per commit (Firestore's limit for a batched write)
@@ -40,10 +41,12 @@ class DaySummaryDocuments(FirestoreClient):
     leave."""
 
     def list_day_summaries(self, team: str, since: str, until: str) -> list[StoredSummary]:
-        """One query on the (team, date) composite index, sorted by date."""
+        """One query on the (team, date) composite index, sorted by date: the summary's
+        fields only (not the index of the date's records, date_records.py)."""
         with self._errors("list_day_summaries"):
             query = (self._collection(COLLECTION).where("team", "==", team)
-                     .where("date", ">=", since).where("date", "<=", until))
+                     .where("date", ">=", since).where("date", "<=", until)
+                     .select(["date", "stale", *FIELDS]))
             snaps = self._stream(query, self._read)
         found = []
         for snap in snaps:
@@ -101,8 +104,7 @@ class DaySummaryDocuments(FirestoreClient):
         whether a summary exists yet or not, so one being computed cannot land after."""
         if team is None:  # not a member of any team: no summary counts them
             return
-        refs = [(self._client.collection(COLLECTION).document(doc_id(team, d)), d)
-                for d in dates_between(first, last)]
+        refs = [(self._ref(COLLECTION, team, d), d) for d in dates_between(first, last)]
         for i in range(0, len(refs), MAX_BATCH):
             batch = self._client.batch()
             for ref, date in refs[i:i + MAX_BATCH]:

@@ -66,7 +66,7 @@ QUERIES: dict[QueryShape, str] = {
     QueryShape("day_summaries").where("team", "==").where("date", ">=").where("date", "<="):
         "Store.list_day_summaries (the team's standup page, the tuner)",
     QueryShape("updates").where("team", "==").where("user_id", "==").order_by("date", DESC):
-        "Store.list_member_updates",
+        "Store.list_member_updates (unbounded; `/standup history` reads its dates by id)",
     QueryShape("updates").where("team", "==").where("date", ">=").where("date", "<=")
     .order_by("date", ASC).order_by("user_id", ASC): "Store.iter_team_updates",
 }

@@ -36,11 +36,12 @@ from typing import Any
 
 from google.api_core import exceptions as gexc
 
+from marvin.domain.day_summary import dates_between
 from marvin.domain.models import Absence, ChannelRef, Member, Team, Update
 from marvin.store.base import OutcomeUnknown, StoreError, check_result, check_update_size
 from marvin.store.firestore.claims import ClaimDocuments
-from marvin.store.firestore.client import LOST_RACE, utc
-from marvin.store.firestore.day_summaries import DaySummaryDocuments
+from marvin.store.firestore.client import GET_ALL_BATCH, LOST_RACE, utc
+from marvin.store.firestore.date_records import DateRecordDocuments
 from marvin.store.firestore.documents import (
     absence_doc,
     absence_from_doc,
@@ -56,6 +57,10 @@ from marvin.store.firestore.member_prefs import MemberPrefsDocuments
 from marvin.store.update_writes import Change, UpdateWrites, stamped
 
 CAS_ATTEMPTS = 30  # compare-and-set rounds before giving up under contention
+# Calendar dates read by id in the first batch of a member's history: the month ahead
+# `/standup history` looks at (mostly empty) and two months back, enough for thirty
+# updates of a weekday standup in one round trip.
+FIRST_DATES = 100
 UPDATE_PAGE = 500  # documents per query when a team's updates are read page by page
 
 # A write that failed with one of these may still have been applied: Firestore documents
@@ -63,7 +68,7 @@ UPDATE_PAGE = 500  # documents per query when a team's updates are read page by 
 _MAYBE_APPLIED = (gexc.DeadlineExceeded, gexc.InternalServerError, gexc.Unknown)
 
 
-class FirestoreStore(UpdateWrites, MemberPrefsDocuments, DaySummaryDocuments, ClaimDocuments):
+class FirestoreStore(UpdateWrites, MemberPrefsDocuments, DateRecordDocuments, ClaimDocuments):
     """`Store` on Cloud Firestore (or its emulator); safe to share between threads."""
 
     def _delete_existing(self, ref: Any) -> bool:
@@ -245,16 +250,39 @@ class FirestoreStore(UpdateWrites, MemberPrefsDocuments, DaySummaryDocuments, Cl
         with self._errors("list_updates_between"):
             docs = self._date_range("updates", team, since, until)
         return sorted((update_from_doc(d) for d in docs), key=lambda u: (u.date, u.user_id))
-    def list_member_updates(self, team: str, user_id: str, *, limit: int) -> list[Update]:
-        """A member's latest `limit` updates, newest first: one query on the composite
-        index (team, user_id, date descending)."""
+
+    def list_member_updates(self, team: str, user_id: str, *, limit: int,
+                            since: str | None = None, until: str | None = None,
+                            ) -> list[Update]:
+        """A member's latest `limit` updates, newest first. Within bounds: the documents of
+        every calendar date from `until` back to `since`, read by id newest first in
+        growing batches until `limit` are found (an update can be dated any day a standup
+        was scheduled on at the time, so every day is a candidate); on the emulator a
+        query scans the whole collection, seconds for years of history. Unbounded: one
+        query on the composite index (team, user_id, date descending)."""
         if limit <= 0:
             return []
+        if since is not None and until is not None:
+            return self._member_updates_by_id(team, user_id, limit, since, until)
         query = (self._collection("updates").where("team", "==", team)
                  .where("user_id", "==", user_id).order_by("date", DESC).limit(limit))
         with self._errors("list_member_updates"):
             snaps = self._stream(query, self._read)
         return [update_from_doc(snap.to_dict()) for snap in snaps]
+
+    def _member_updates_by_id(self, team: str, user_id: str, limit: int, since: str,
+                              until: str) -> list[Update]:
+        dates = dates_between(since, until)[::-1]
+        found: list[Update] = []
+        start, size = 0, FIRST_DATES
+        while start < len(dates) and len(found) < limit:
+            batch = dates[start:start + size]
+            with self._errors("list_member_updates"):
+                snaps = self._get_all([self._ref("updates", team, d, user_id) for d in batch])
+            found += sorted((update_from_doc(s.to_dict()) for s in snaps),
+                            key=lambda u: u.date, reverse=True)
+            start, size = start + size, GET_ALL_BATCH
+        return found[:limit]
 
     def iter_team_updates(
         self, team: str, since: str | None = None, until: str | None = None

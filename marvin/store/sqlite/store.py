@@ -221,13 +221,15 @@ class SqliteStore(UpdateWrites, MemberPrefsRows, DaySummaryRows, SqliteDatabase)
         )
         return [_update(r) for r in rows]
 
-    def list_member_updates(self, team: str, user_id: str, *, limit: int) -> list[Update]:
+    def list_member_updates(self, team: str, user_id: str, *, limit: int,
+                            since: str | None = None, until: str | None = None,
+                            ) -> list[Update]:
         """A member's latest `limit` updates, newest first (the `updates_by_member` index)."""
         rows = self._read(
             "list_member_updates",
             f"SELECT {_UPDATE_COLUMNS} FROM updates WHERE team = ? AND user_id = ? "
-            "ORDER BY date DESC LIMIT ?",
-            team, user_id, max(0, limit),
+            "AND date >= ? AND date <= ? ORDER BY date DESC LIMIT ?",
+            team, user_id, since or "", until or "9999-12-31", max(0, limit),
         )
         return [_update(r) for r in rows]
 
@@ -325,6 +327,11 @@ class SqliteStore(UpdateWrites, MemberPrefsRows, DaySummaryRows, SqliteDatabase)
             team, date,
         )
         return [_delivery(r) for r in rows]
+
+    def list_date_records(self, team: str, date: str, *, closed: bool = False,
+                          ) -> tuple[list[Update], list[Delivery]]:
+        """Two range reads of primary keys: nothing to keep for the next read."""
+        return self.list_updates(team, date), self.list_deliveries(team, date)
 
     def list_deliveries_between(self, team: str, since: str, until: str) -> list[Delivery]:
         """One range scan of the primary key (team, date, kind, target)."""
