@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
@@ -25,6 +26,7 @@ from flows.automations import run_automations
 from flows.services import Services, use_services
 from marvin.domain.clock import utc_now
 from marvin.domain.events import Event
+from marvin.domain.workspace import Workspace
 from marvin.engine import Executor, FlowRun, LocalExecutor, ThreadExecutor
 from marvin.history.events import collecting, set_sink
 from marvin.history.observed_store import ObservedStore
@@ -34,34 +36,55 @@ from marvin.history.redact import Redactor
 from marvin.settings import Settings
 from marvin.slack.dry_run import DryRunChat
 from marvin.slack.protocol import ChatAPI
-from marvin.store import Store, open_history, open_store
+from marvin.store import Store, adopt_unscoped_data, open_history, open_store
+from marvin.store.installed import InstalledWorkspaces
 from marvin.store.run_history import RunHistory
 
 if TYPE_CHECKING:
     from marvin.scheduler import FlowScheduler
     from marvin.slack.app import App
+    from marvin.workspace_schedules import WorkspaceSchedulers
 
 log = logging.getLogger("marvin.app")
 
 
-def build_store(settings: Settings) -> Store:
-    return open_store(settings.store, project=settings.google_cloud_project)
+def build_store(settings: Settings, workspace: Workspace | None = None) -> Store:
+    """The store of `workspace`'s namespace (None: single-token mode's)."""
+    return open_store(settings.store, project=settings.google_cloud_project,
+                      workspace=workspace)
 
 
-def build_history(settings: Settings) -> RunHistory:
-    return open_history(settings.store, project=settings.google_cloud_project)
+def build_history(settings: Settings, workspace: Workspace | None = None) -> RunHistory:
+    """The run history of `workspace`'s namespace (None: single-token mode's)."""
+    return open_history(settings.store, project=settings.google_cloud_project,
+                        workspace=workspace)
 
 
-def build_chat(settings: Settings, *, dry_run: bool = False, out: TextIO | None = None) -> ChatAPI:
-    """The real Slack client, or a printer for --dry-run (which needs no Slack settings)."""
+def build_installed(settings: Settings) -> InstalledWorkspaces | None:
+    """The workspaces Marvin is installed in with OAuth; None in single-token mode.
+
+    OAuth mode (SLACK_CLIENT_ID and the rest) supplies its installations here; until then,
+    and whenever those settings are absent, Marvin serves the one workspace of
+    SLACK_BOT_TOKEN."""
+    return None
+
+
+def build_chat(
+    settings: Settings, *, dry_run: bool = False, out: TextIO | None = None,
+    token: str | None = None,
+) -> ChatAPI:
+    """The real Slack client, or a printer for --dry-run (which needs no Slack settings).
+    `token`: a workspace's bot token in OAuth mode, else SLACK_BOT_TOKEN is used."""
     if dry_run:
         import sys
 
         return DryRunChat(out or sys.stdout)
     from marvin.slack.client import SlackWebChat
 
-    token = settings.slack_bot_token
-    if token is None or not token.get_secret_value():
+    if token is None:
+        configured = settings.slack_bot_token
+        token = configured.get_secret_value() if configured is not None else None
+    if not token:
         from marvin.settings import SettingsError
 
         raise SettingsError(
@@ -69,7 +92,7 @@ def build_chat(settings: Settings, *, dry_run: bool = False, out: TextIO | None 
             "use --dry-run to see what would be sent without Slack"
         )
     return SlackWebChat(
-        token.get_secret_value(),
+        token,
         settings.slack_api_url,
         on_call=lambda e: emit_event("slack", e.method, e.target, e.outcome, e.duration_s),
     )
@@ -136,16 +159,21 @@ def run_flow(
     executor: Executor | None = None,
     scheduled_start: dt.datetime | None = None,
     history: RunHistory | None = None,
+    workspace: Workspace | None = None,
 ) -> FlowRun:
     """Run one of Marvin's flows with its services in context, recorded into `history`
     (when given) with its Slack and store calls as events; then, each in a run of its own,
-    the automations its published events trigger (`flows/automations.py`; not on a dry run)."""
+    the automations its published events trigger (`flows/automations.py`; not on a dry run).
+    A run for a `workspace` is recorded with the workspace among its parameters."""
     flow = get_flow(name)
     executor = executor or build_executor(services.settings)
     check_executor_runs_marvin_flows(executor)
     recorder = None
     if history is not None:
-        recorder = HistoryRecorder(history, flow, Redactor(services.settings.secret_values()))
+        recorder = HistoryRecorder(
+            history, flow, Redactor(services.settings.secret_values()),
+            recorded_with={} if workspace is None else {"workspace": workspace.key},
+        )
     with use_services(services), recording(recorder) if recorder else nullcontext(), \
             collecting() as events:
         result = flow.run(
@@ -156,10 +184,15 @@ def run_flow(
         )
     if events and not services.dry_run:
         def automation(flow_name: str, params: dict[str, object]) -> FlowRun:
-            return run_flow(flow_name, params, services, executor=executor, history=history)
+            return run_flow(flow_name, params, services, executor=executor, history=history,
+                            workspace=workspace)
 
         run_automations(events, services.store, services.now, automation)
     return result
+
+
+class UnknownWorkspace(LookupError):
+    """A workspace Marvin is not installed in (never was, or was uninstalled)."""
 
 
 class Marvin:
@@ -168,6 +201,12 @@ class Marvin:
 
     Built by `open_marvin`; the order in which a caller first touches the parts is the order
     in which their errors are reported, as each command always reported them.
+
+    In OAuth mode (`installed` given) this Marvin is the process's root: its own parts are
+    the unscoped namespace's, and `of(workspace)` gives each installed workspace a Marvin
+    of its own (its store, history, Slack client with its token, services), built on first
+    use, kept, and closed with the root. In single-token mode there is one implicit
+    workspace, None, and `of(None)` is this Marvin.
     """
 
     def __init__(
@@ -177,19 +216,109 @@ class Marvin:
         dry_run: bool = False,
         out: TextIO | None = None,
         now: Callable[[], dt.datetime] = utc_now,
+        installed: InstalledWorkspaces | None = None,
+        workspace: Workspace | None = None,
+        token: str | None = None,
     ) -> None:
         self.settings = settings
         self.dry_run = dry_run
         self.now = now
         self._out = out
+        self.installed = installed
+        self.workspace = workspace
+        self._token = token
+        self._workspaces: dict[Workspace, Marvin] = {}
+        self._workspaces_lock = threading.Lock()
+
+    def workspaces(self) -> list[Workspace | None]:
+        """The workspaces this process serves: the installed ones, oldest install first;
+        [None] in single-token mode."""
+        if self.installed is None:
+            return [None]
+        return list(self.installed.workspaces())
+
+    def of(self, workspace: Workspace | None) -> Marvin:
+        """`workspace`'s Marvin (kept for the process); this one for None.
+
+        The first time, the single-token data is adopted by the first installed workspace
+        if no workspace adopted it yet (`marvin.store.namespaces`).
+
+        Raises:
+            UnknownWorkspace: Marvin is not installed in `workspace`, or this is
+                single-token mode and `workspace` is not None.
+        """
+        if workspace is None:
+            return self
+        if self.installed is None:
+            raise UnknownWorkspace(
+                f"workspace {workspace.key}: single-token mode (SLACK_BOT_TOKEN) serves one "
+                "workspace and takes no workspace"
+            )
+        with self._workspaces_lock:
+            known = self._workspaces.get(workspace)
+            if known is not None:
+                return known
+            installed = self.installed.workspaces()
+            if workspace not in installed:
+                raise UnknownWorkspace(
+                    f"Marvin is not installed in workspace {workspace.key}; installed: "
+                    + (", ".join(w.key for w in installed) or "none")
+                )
+            adopt_unscoped_data(self.settings.store, project=self.settings.google_cloud_project,
+                                first=installed[0])
+            known = Marvin(self.settings, dry_run=self.dry_run, out=self._out, now=self.now,
+                           workspace=workspace, token=self.installed.bot_token(workspace))
+            self._workspaces[workspace] = known
+            return known
+
+    def choose(self, given: str | None) -> Workspace | None:
+        """The workspace a caller names by key (a CLI option, a query parameter): one of
+        the installed ones, or the only one when `given` is None; None in single-token mode.
+
+        Raises:
+            UnknownWorkspace: with what to do: `given` in single-token mode, no workspace
+                given with several installed (naming them), or one not installed.
+        """
+        if self.installed is None:
+            if given is not None:
+                raise UnknownWorkspace("Marvin runs in single-token mode (SLACK_BOT_TOKEN): it "
+                                       "serves one workspace and takes no workspace")
+            return None
+        installed = self.installed.workspaces()
+        names = ", ".join(w.key for w in installed)
+        if given is None:
+            if len(installed) == 1:
+                return installed[0]
+            if not installed:
+                raise UnknownWorkspace("Marvin is not installed in any workspace yet (install "
+                                       "it from /slack/install)")
+            raise UnknownWorkspace(f"Marvin is installed in {len(installed)} workspaces: "
+                                   f"name one ({names})")
+        for workspace in installed:
+            if workspace.key == given:
+                return workspace
+        raise UnknownWorkspace(f"Marvin is not installed in workspace {given!r}; installed: "
+                               f"{names}")
+
+    def forget(self, workspace: Workspace) -> None:
+        """Close and drop `workspace`'s Marvin (it was uninstalled); no-op when not built."""
+        with self._workspaces_lock:
+            gone = self._workspaces.pop(workspace, None)
+        if gone is not None:
+            gone.close()
+
+    def store_of(self, workspace: Workspace | None) -> Store:
+        """The store a Slack request from `workspace` reads and writes. Single-token
+        mode has one store, whatever workspace a request names."""
+        return self.store if self.installed is None else self.of(workspace).store
 
     @cached_property
     def store(self) -> Store:
-        return build_store(self.settings)
+        return build_store(self.settings, self.workspace)
 
     @cached_property
     def history(self) -> RunHistory:
-        return build_history(self.settings)
+        return build_history(self.settings, self.workspace)
 
     def history_without_dead_runs(self) -> RunHistory:
         """The history, with the runs of processes that died closed as crashed first (so a
@@ -199,8 +328,14 @@ class Marvin:
 
     @cached_property
     def chat(self) -> ChatAPI:
-        """The Slack client of this process (a printer on a dry run)."""
-        return build_chat(self.settings, dry_run=self.dry_run, out=self._out)
+        """The Slack client of this process (a printer on a dry run); in OAuth mode, the
+        workspace's (with its bot token)."""
+        if self.workspace is not None and not self._token and not self.dry_run:
+            from marvin.settings import SettingsError
+
+            raise SettingsError(f"workspace {self.workspace.key} has no bot token (uninstalled, "
+                                "or its tokens were revoked): reinstall Marvin there")
+        return build_chat(self.settings, dry_run=self.dry_run, out=self._out, token=self._token)
 
     @cached_property
     def executor(self) -> Executor:
@@ -223,7 +358,7 @@ class Marvin:
         request was answered."""
         from marvin.slack.app import build_app
 
-        app = build_app(self.settings, self.store, self.now)
+        app = build_app(self.settings, self.store_of, self.now)
         if not self.dry_run:
             set_sink(self.automate_later)
             self._sink_set = True
@@ -236,8 +371,12 @@ class Marvin:
         return ThreadPoolExecutor(max_workers=1, thread_name_prefix="marvin-automation")
 
     def automate_later(self, event: Event) -> Future[list[FlowRun]]:
-        """Run the automations `event` triggers on the automation worker."""
-        return self._automation_worker.submit(self.automate, event)
+        """Run the automations `event` triggers on the automation worker, in the workspace
+        of the Slack request that published it."""
+        from marvin.slack.routing import request_workspace
+
+        marvin = self.of(request_workspace()) if self.installed is not None else self
+        return self._automation_worker.submit(marvin.automate, event)
 
     def automate(self, event: Event) -> list[FlowRun]:
         """Run the automations `event` triggers, now (each at most once per event id)."""
@@ -268,10 +407,26 @@ class Marvin:
             executor=self.executor,
             scheduled_start=scheduled_start,
             history=None if self.dry_run else self.history,
+            workspace=self.workspace,
         )
 
-    def scheduler(self) -> FlowScheduler:
-        """Every team's flows on their schedules, each run recorded (started by the caller)."""
+    def scheduler(self) -> FlowScheduler | WorkspaceSchedulers:
+        """Every team's flows on their schedules, each run recorded (started by the caller);
+        in OAuth mode, those of every installed workspace (`WorkspaceSchedulers`)."""
+        if self.installed is not None:
+            from marvin.workspace_schedules import WorkspaceSchedulers
+
+            installed = self.installed
+            return WorkspaceSchedulers(
+                installed.workspaces,
+                lambda workspace, shared: self.of(workspace).flow_scheduler(shared),
+                forget=self.forget,
+            )
+        return self.flow_scheduler()
+
+    def flow_scheduler(self, shared: Any = None) -> FlowScheduler:
+        """This workspace's teams' flows on their schedules; `shared`: the APScheduler
+        scheduler of all workspaces (None: one of its own)."""
         from marvin.scheduler import FlowScheduler
 
         self.prepare_runs()
@@ -282,17 +437,22 @@ class Marvin:
             return result
 
         return FlowScheduler(
-            self.store, self.settings, run=run_scheduled, now=self.now, history=self.history
+            self.store, self.settings, run=run_scheduled, now=self.now, history=self.history,
+            workspace=self.workspace, background=shared,
         )
 
     def close(self) -> None:
-        """Finish queued automations, then close the store and the history, if they were
-        opened (each only once)."""
+        """Finish queued automations, then close each workspace's parts, the store and the
+        history, if they were opened (each only once)."""
         if self.__dict__.pop("_sink_set", False):
             set_sink(None)
         worker = self.__dict__.pop("_automation_worker", None)
         if worker is not None:
             worker.shutdown(wait=True)
+        with self._workspaces_lock:
+            built, self._workspaces = list(self._workspaces.values()), {}
+        for marvin in built:
+            marvin.close()
         for part in ("store", "history"):
             opened = self.__dict__.pop(part, None)
             if opened is not None:
@@ -306,9 +466,12 @@ def open_marvin(
     dry_run: bool = False,
     out: TextIO | None = None,
     now: Callable[[], dt.datetime] = utc_now,
+    installed: InstalledWorkspaces | None = None,
 ) -> Iterator[Marvin]:
-    """A `Marvin` for the block, closed when it ends, however it ends."""
-    marvin = Marvin(settings, dry_run=dry_run, out=out, now=now)
+    """A `Marvin` for the block, closed when it ends, however it ends. `installed`: the
+    OAuth installations (default: `build_installed`, None in single-token mode)."""
+    installed = installed if installed is not None else build_installed(settings)
+    marvin = Marvin(settings, dry_run=dry_run, out=out, now=now, installed=installed)
     try:
         yield marvin
     finally:

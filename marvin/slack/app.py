@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from slack_bolt import App as App  # re-exported: the type `build_app` returns
 from slack_bolt.error import BoltError
@@ -32,6 +32,7 @@ from marvin.slack.interaction_calls import InteractionCalls
 from marvin.slack.interactivity import register_fallbacks
 from marvin.slack.listeners import register
 from marvin.slack.replays import ALREADY_RECEIVED, ReplayGuard
+from marvin.slack.routing import RoutedStore, StoreResolver, register_routing
 from marvin.slack.user_events import register_user_events
 from marvin.store.base import Store, StoreError, deadline
 
@@ -40,7 +41,7 @@ log = logging.getLogger("marvin.slack")
 
 def build_app(
     settings: Settings,
-    store: Store,
+    stores: Store | StoreResolver,
     now: Callable[[], Any],
     *,
     token_verification: bool = True,
@@ -48,6 +49,8 @@ def build_app(
     """A Bolt App with Marvin's listeners; SettingsError when Slack settings are missing.
 
     Args:
+        stores: the store of each workspace (a request uses its own workspace's,
+            `marvin.slack.routing`), or the one store of single-token mode.
         token_verification: call `auth.test` at start-up, so a bad token fails at once
             rather than on the first slash command.
     """
@@ -75,6 +78,9 @@ def build_app(
         raise SettingsError(
             f"cannot reach Slack at {settings.slack_api_url} (SLACK_API_URL): {reason}"
         ) from None
+    resolve: StoreResolver = stores if callable(stores) else (lambda _workspace: stores)
+    store = cast(Store, RoutedStore(resolve))
+    register_routing(app)  # first: every listener below reads the request's workspace
     calls = InteractionCalls(token, settings.slack_api_url)
     chat = SlackWebChat(token, settings.slack_api_url)
     digest_sync = DigestSyncRunner(store, settings, chat, now)
@@ -86,7 +92,9 @@ def build_app(
     if signing_secret is not None:  # HTTP requests can be told from forgeries
         verifier = SignatureVerifier(signing_secret)
         app.marvin_verifier = verifier  # type: ignore[attr-defined]
-        app.marvin_replays = ReplayGuard(store, verifier.clock.now)  # type: ignore[attr-defined]
+        # replays are refused before Bolt reads the body, so before any workspace is known:
+        # their records live in the unscoped namespace
+        app.marvin_replays = ReplayGuard(resolve(None), verifier.clock.now)  # type: ignore[attr-defined]
     return app
 
 

@@ -21,6 +21,7 @@ from marvin.delivery.outbox import Outbox
 from marvin.history.recovery import close_own_runs
 from marvin.scheduler import FlowScheduler
 from marvin.store.run_history import RunHistory
+from marvin.workspace_schedules import WorkspaceSchedulers
 
 log = logging.getLogger("marvin.web.shutdown")
 
@@ -29,8 +30,9 @@ CUT_SHORT = ("shutdown: Marvin was stopped and this run did not end within "
              "over to the next run")
 
 
-def finish_runs(scheduler: FlowScheduler, outbox: Outbox, history: RunHistory | None,
-                grace: float, now: Callable[[], dt.datetime]) -> bool:
+def finish_runs(scheduler: FlowScheduler | WorkspaceSchedulers, outbox: Outbox,
+                history: RunHistory | None, grace: float,
+                now: Callable[[], dt.datetime]) -> bool:
     """Let runs in progress end within `grace` seconds, then cut the rest short.
 
     Returns:
