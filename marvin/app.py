@@ -27,6 +27,7 @@ from flows.services import Services, use_services
 from marvin.domain.clock import utc_now
 from marvin.domain.events import Event
 from marvin.domain.workspace import Workspace
+from marvin.domain.workspace_choice import choose_workspace
 from marvin.engine import Executor, FlowRun, LocalExecutor, ThreadExecutor
 from marvin.history.events import collecting, set_sink
 from marvin.history.observed_store import ObservedStore
@@ -191,10 +192,6 @@ def run_flow(
     return result
 
 
-class UnknownWorkspace(LookupError):
-    """A workspace Marvin is not installed in (never was, or was uninstalled)."""
-
-
 class Marvin:
     """One process's Marvin: each part is built from the settings on first use (a command
     that only reads the history never opens the store) and `close` closes what was opened.
@@ -227,7 +224,7 @@ class Marvin:
         self.installed = installed
         self.workspace = workspace
         self._token = token
-        self._workspaces: dict[Workspace, Marvin] = {}
+        self._workspaces: dict[str, Marvin] = {}  # by key
         self._workspaces_lock = threading.Lock()
 
     def workspaces(self) -> list[Workspace | None]:
@@ -249,61 +246,30 @@ class Marvin:
         """
         if workspace is None:
             return self
-        if self.installed is None:
-            raise UnknownWorkspace(
-                f"workspace {workspace.key}: single-token mode (SLACK_BOT_TOKEN) serves one "
-                "workspace and takes no workspace"
-            )
         with self._workspaces_lock:
-            known = self._workspaces.get(workspace)
+            known = self._workspaces.get(workspace.key)
             if known is not None:
                 return known
-            installed = self.installed.workspaces()
-            if workspace not in installed:
-                raise UnknownWorkspace(
-                    f"Marvin is not installed in workspace {workspace.key}; installed: "
-                    + (", ".join(w.key for w in installed) or "none")
-                )
+            installed = None if self.installed is None else self.installed.workspaces()
+            # by key: a request may name a Grid team with its enterprise, or without
+            chosen = choose_workspace(installed, workspace.key)
+            assert chosen is not None and installed and self.installed  # a key was given
             adopt_unscoped_data(self.settings.store, project=self.settings.google_cloud_project,
                                 first=installed[0])
             known = Marvin(self.settings, dry_run=self.dry_run, out=self._out, now=self.now,
-                           workspace=workspace, token=self.installed.bot_token(workspace))
-            self._workspaces[workspace] = known
+                           workspace=chosen, token=self.installed.bot_token(chosen))
+            self._workspaces[chosen.key] = known
             return known
 
     def choose(self, given: str | None) -> Workspace | None:
-        """The workspace a caller names by key (a CLI option, a query parameter): one of
-        the installed ones, or the only one when `given` is None; None in single-token mode.
-
-        Raises:
-            UnknownWorkspace: with what to do: `given` in single-token mode, no workspace
-                given with several installed (naming them), or one not installed.
-        """
-        if self.installed is None:
-            if given is not None:
-                raise UnknownWorkspace("Marvin runs in single-token mode (SLACK_BOT_TOKEN): it "
-                                       "serves one workspace and takes no workspace")
-            return None
-        installed = self.installed.workspaces()
-        names = ", ".join(w.key for w in installed)
-        if given is None:
-            if len(installed) == 1:
-                return installed[0]
-            if not installed:
-                raise UnknownWorkspace("Marvin is not installed in any workspace yet (install "
-                                       "it from /slack/install)")
-            raise UnknownWorkspace(f"Marvin is installed in {len(installed)} workspaces: "
-                                   f"name one ({names})")
-        for workspace in installed:
-            if workspace.key == given:
-                return workspace
-        raise UnknownWorkspace(f"Marvin is not installed in workspace {given!r}; installed: "
-                               f"{names}")
+        """The workspace a caller names by key (`choose_workspace`); UnknownWorkspace."""
+        return choose_workspace(None if self.installed is None else self.installed.workspaces(),
+                                given)
 
     def forget(self, workspace: Workspace) -> None:
         """Close and drop `workspace`'s Marvin (it was uninstalled); no-op when not built."""
         with self._workspaces_lock:
-            gone = self._workspaces.pop(workspace, None)
+            gone = self._workspaces.pop(workspace.key, None)
         if gone is not None:
             gone.close()
 

@@ -14,8 +14,9 @@ from typing import Annotated, Any
 
 import typer
 
-from marvin.app import Marvin, UnknownWorkspace, open_marvin
+from marvin.app import Marvin, open_marvin
 from marvin.cli.input import bad_option
+from marvin.domain.workspace_choice import UnknownWorkspace
 from marvin.settings import Settings
 
 WorkspaceOption = Annotated[

@@ -26,6 +26,7 @@ from marvin.web.dashboard import dashboard_routes
 from marvin.web.http import SlackHandler, build_web_app
 from marvin.web.shutdown import finish_runs
 from marvin.web.standup_pages import standup_routes
+from marvin.web.workspace_param import WorkspaceData, workspace_data
 
 if TYPE_CHECKING:
     from starlette.routing import Route
@@ -94,7 +95,8 @@ def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None)
                 slack_handler,
                 functools.partial(check_health, marvin.store, lambda: scheduler.running,
                                   socket.status if socket is not None else None),
-                extra_routes=_dashboard_routes(settings, marvin.store, marvin.history),
+                extra_routes=_dashboard_routes(settings, marvin.store, marvin.history,
+                                               workspace_data(marvin)),
                 slack_threads=settings.slack_thread_count(),
             )
             scheduler.start()
@@ -181,12 +183,14 @@ def slack_requests(
         socket.close()
 
 
-def _dashboard_routes(settings: Settings, store: Store, history: RunHistory) -> list[Route]:
+def _dashboard_routes(settings: Settings, store: Store, history: RunHistory,
+                      workspaces: WorkspaceData | None = None) -> list[Route]:
     token = settings.dashboard_token.get_secret_value() if settings.dashboard_token else None
     log.info(
         "dashboard at /runs and /standups" if token
         else "dashboard off: set MARVIN_DASHBOARD_TOKEN"
     )
-    return [*dashboard_routes(history, token),
-            *standup_routes(store, history, token, default_team(settings)),
-            *api_routes(store, settings, token)]
+    return [*dashboard_routes(history, token, workspaces=workspaces),
+            *standup_routes(store, history, token, default_team(settings),
+                            workspaces=workspaces),
+            *api_routes(store, settings, token, workspaces=workspaces)]

@@ -31,6 +31,7 @@ from marvin.domain.models import DEFAULT_TEAM, Member, Team, Update
 from marvin.domain.names import check_team_name
 from marvin.domain.run_names import REMINDER_FLOW, STANDUP_FLOW
 from marvin.domain.standup import active_standup_date, parse_date
+from marvin.domain.workspace_choice import UnknownWorkspace
 from marvin.reports.reminder_tuner import ASSUMPTION, Tuning, days_over, tune_reminder
 from marvin.reports.standup_overview import DayOverview, first_post_offsets, standup_overview
 from marvin.reports.stats import standup_days
@@ -39,6 +40,7 @@ from marvin.store.run_history import RunHistory
 from marvin.web.charts_svg import Series, bar_chart, line_chart
 from marvin.web.page_frame import error_page, guard, page, table
 from marvin.web.standup_date_page import DateRecord, date_page
+from marvin.web.workspace_param import WorkspaceData, WorkspacePick
 
 __all__ = ["DEFAULT_DAYS", "MAX_DAYS", "standup_routes"]
 
@@ -233,17 +235,19 @@ def _render_date(store: Store, history: RunHistory, team: Team, date: str) -> st
 
 
 def standup_routes(store: Store, history: RunHistory, token: str | None,
-                   default: Team) -> list[Route]:
+                   default: Team, *, workspaces: WorkspaceData | None = None) -> list[Route]:
     """GET /standups, /standups/{team}, /standups/{team}/{date}; 404 while `token` is unset.
-    `default` is the team Marvin runs with no stored team (from the settings)."""
+    `default` is the team Marvin runs with no stored team (from the settings);
+    `workspaces`: the store and history of the ``?workspace=`` a request names."""
+    pick = WorkspacePick(store, history, workspaces)
 
-    def found(request: Request) -> Team | None:
+    def found(store: Store, request: Request) -> Team | None:
         return _team_or_none(store, default, request.path_params["team"])
 
     async def answer(render: Callable[[], tuple[str, str] | Response]) -> Response:
         try:
             result = await run_in_threadpool(render)
-        except BadRequest as exc:
+        except (BadRequest, UnknownWorkspace) as exc:
             return error_page(400, str(exc))
         except StoreError as exc:  # says which store and why; never a traceback
             return error_page(503, f"the store did not answer: {exc}")
@@ -254,13 +258,15 @@ def standup_routes(store: Store, history: RunHistory, token: str | None,
 
     async def teams(request: Request) -> Response:
         def render() -> tuple[str, str]:
+            store, _history = pick(request)
             stored = store.list_teams()
             return "Standups", _teams_page(stored or [default])
         return await answer(render)
 
     async def one_team(request: Request) -> Response:
         def render() -> tuple[str, str] | Response:
-            team = found(request)
+            store, _history = pick(request)
+            team = found(store, request)
             if team is None:
                 return error_page(404, "no such team")
             q = request.query_params
@@ -269,7 +275,8 @@ def standup_routes(store: Store, history: RunHistory, token: str | None,
 
     async def one_date(request: Request) -> Response:
         def render() -> tuple[str, str] | Response:
-            team = found(request)
+            store, history = pick(request)
+            team = found(store, request)
             if team is None:
                 return error_page(404, "no such team")
             date = _date(request.path_params["date"], "date")

@@ -7,8 +7,9 @@ import datetime as dt
 
 import pytest
 
-from marvin.app import UnknownWorkspace, open_marvin
+from marvin.app import open_marvin
 from marvin.domain.models import DEFAULT_TEAM
+from marvin.domain.workspace_choice import UnknownWorkspace
 from marvin.settings import Settings
 from marvin.slack.app import dispatch
 from marvin.testing.signing import signed_headers, slash_command_body
@@ -111,7 +112,7 @@ def test_a_scheduled_run_is_recorded_in_its_workspace_with_the_workspace(
 
 def test_a_workspace_that_is_not_installed_is_refused(settings: Settings) -> None:
     with open_marvin(settings, installed=FakeInstalled({A: TOKENS[A]})) as root:
-        with pytest.raises(UnknownWorkspace, match=f"not installed in workspace {B.key}"):
+        with pytest.raises(UnknownWorkspace, match=f"not installed in workspace '{B.key}'"):
             root.of(B)
     with open_marvin(settings) as single, pytest.raises(UnknownWorkspace, match="single-token"):
         single.of(A)
