@@ -266,6 +266,14 @@ class Marvin:
         return choose_workspace(None if self.installed is None else self.installed.workspaces(),
                                 given)
 
+    def serving(self) -> list[Marvin]:
+        """The Marvins with runs to finish at shutdown: this one in single-token mode, the
+        workspaces' built so far in OAuth mode."""
+        if self.installed is None:
+            return [self]
+        with self._workspaces_lock:
+            return list(self._workspaces.values())
+
     def forget(self, workspace: Workspace) -> None:
         """Close and drop `workspace`'s Marvin (it was uninstalled); no-op when not built."""
         with self._workspaces_lock:
@@ -277,6 +285,11 @@ class Marvin:
         """The store a Slack request from `workspace` reads and writes. Single-token
         mode has one store, whatever workspace a request names."""
         return self.store if self.installed is None else self.of(workspace).store
+
+    def token_of(self, workspace: Workspace | None) -> str:
+        """The bot token a Slack request from `workspace` is answered with (OAuth mode);
+        "" for one not installed (Slack then refuses the call: the listener says so)."""
+        return self.of(workspace)._token or "" if workspace is not None else ""
 
     @cached_property
     def store(self) -> Store:
@@ -324,7 +337,8 @@ class Marvin:
         request was answered."""
         from marvin.slack.app import build_app
 
-        app = build_app(self.settings, self.store_of, self.now)
+        tokens = None if self.installed is None else self.token_of
+        app = build_app(self.settings, self.store_of, self.now, tokens=tokens)
         if not self.dry_run:
             set_sink(self.automate_later)
             self._sink_set = True

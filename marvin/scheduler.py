@@ -258,8 +258,9 @@ class FlowScheduler:
         On a shared scheduler, only this workspace's jobs go (it was uninstalled)."""
         self._stopping = True
         if self._shared:
+            own = {self._own(name) for name in ("sync-teams", "catch-up", "prune-runs")}
             for job in self._scheduler.get_jobs():
-                if job.id.startswith(self._prefix) or job.id.endswith(f":{self._prefix[:-1]}"):
+                if job.id.startswith(self._prefix) or job.id in own:
                     job.remove()
             if wait:
                 self.wait_for_runs(self.grace.total_seconds())

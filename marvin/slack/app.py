@@ -15,6 +15,7 @@ from slack_bolt import App as App  # re-exported: the type `build_app` returns
 from slack_bolt.error import BoltError
 from slack_sdk.signature import SignatureVerifier
 
+from marvin.domain.workspace import Workspace
 from marvin.interactions.standup_command import (
     NOT_CHANGED,
     NOT_SAVED,
@@ -32,7 +33,7 @@ from marvin.slack.interaction_calls import InteractionCalls
 from marvin.slack.interactivity import register_fallbacks
 from marvin.slack.listeners import register
 from marvin.slack.replays import ALREADY_RECEIVED, ReplayGuard
-from marvin.slack.routing import RoutedStore, StoreResolver, register_routing
+from marvin.slack.routing import PerToken, Routed, RoutedStore, StoreResolver, register_routing
 from marvin.slack.user_events import register_user_events
 from marvin.store.base import Store, StoreError, deadline
 
@@ -45,12 +46,15 @@ def build_app(
     now: Callable[[], Any],
     *,
     token_verification: bool = True,
+    tokens: Callable[[Workspace | None], str] | None = None,
 ) -> App:
     """A Bolt App with Marvin's listeners; SettingsError when Slack settings are missing.
 
     Args:
         stores: the store of each workspace (a request uses its own workspace's,
             `marvin.slack.routing`), or the one store of single-token mode.
+        tokens: each workspace's bot token (OAuth mode): the listeners' Slack calls for a
+            request use its workspace's; None: SLACK_BOT_TOKEN for every request.
         token_verification: call `auth.test` at start-up, so a bad token fails at once
             rather than on the first slash command.
     """
@@ -81,8 +85,12 @@ def build_app(
     resolve: StoreResolver = stores if callable(stores) else (lambda _workspace: stores)
     store = cast(Store, RoutedStore(resolve))
     register_routing(app)  # first: every listener below reads the request's workspace
-    calls = InteractionCalls(token, settings.slack_api_url)
-    chat = SlackWebChat(token, settings.slack_api_url)
+    url = settings.slack_api_url
+    calls = InteractionCalls(token, url)
+    chat = SlackWebChat(token, url)
+    if tokens is not None:
+        calls = cast(InteractionCalls, Routed(PerToken(tokens, lambda t: InteractionCalls(t, url))))
+        chat = cast(SlackWebChat, Routed(PerToken(tokens, lambda t: SlackWebChat(t, url))))
     digest_sync = DigestSyncRunner(store, settings, chat, now)
     app.marvin_digest_sync = digest_sync  # type: ignore[attr-defined]
     register(app, store, settings, now, calls, digest_sync)

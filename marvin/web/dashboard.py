@@ -34,7 +34,7 @@ from marvin.store.base import Store
 from marvin.store.run_history import RunHistory
 from marvin.store.run_records import EventRecord, FlowRunRecord, RunDetail, TaskRunRecord
 from marvin.web.page_frame import NOT_TIMED, error_page, guard, page, table, utc_time
-from marvin.web.workspace_param import WorkspaceData, WorkspacePick
+from marvin.web.workspace_param import WorkspaceData, WorkspacePick, keep_workspace
 
 __all__ = ["dashboard_routes"]
 
@@ -229,6 +229,6 @@ def dashboard_routes(history: RunHistory, token: str | None, *,
         return page(f"{detail.run.flow} run", _run_page(detail))
 
     return [
-        Route("/runs", guard(token, run_list), methods=["GET"]),
-        Route("/runs/{run_id}", guard(token, run_detail), methods=["GET"]),
+        Route("/runs", guard(token, keep_workspace(run_list)), methods=["GET"]),
+        Route("/runs/{run_id}", guard(token, keep_workspace(run_detail)), methods=["GET"]),
     ]

@@ -24,7 +24,7 @@ from marvin.store.teams import default_team
 from marvin.web.api import api_routes
 from marvin.web.dashboard import dashboard_routes
 from marvin.web.http import SlackHandler, build_web_app
-from marvin.web.shutdown import finish_runs
+from marvin.web.shutdown import finish_runs_of
 from marvin.web.standup_pages import standup_routes
 from marvin.web.workspace_param import WorkspaceData, workspace_data
 
@@ -108,8 +108,9 @@ def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None)
                 if socket is not None:
                     socket.close()
                     log.info("Socket Mode connection closed")
-                finished = finish_runs(scheduler, marvin.services.outbox, marvin.history,
-                                       settings.shutdown_grace_seconds, marvin.now)
+                finished = finish_runs_of(
+                    scheduler, [(m.services.outbox, m.history) for m in marvin.serving()],
+                    settings.shutdown_grace_seconds, marvin.now)
                 scheduler.shutdown(wait=finished)
                 log.info("scheduler shut down")
     if not finished:

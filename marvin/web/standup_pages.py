@@ -40,7 +40,7 @@ from marvin.store.run_history import RunHistory
 from marvin.web.charts_svg import Series, bar_chart, line_chart
 from marvin.web.page_frame import error_page, guard, page, table
 from marvin.web.standup_date_page import DateRecord, date_page
-from marvin.web.workspace_param import WorkspaceData, WorkspacePick
+from marvin.web.workspace_param import WorkspaceData, WorkspacePick, keep_workspace
 
 __all__ = ["DEFAULT_DAYS", "MAX_DAYS", "standup_routes"]
 
@@ -284,7 +284,7 @@ def standup_routes(store: Store, history: RunHistory, token: str | None,
         return await answer(render)
 
     return [
-        Route("/standups", guard(token, teams), methods=["GET"]),
-        Route("/standups/{team}", guard(token, one_team), methods=["GET"]),
-        Route("/standups/{team}/{date}", guard(token, one_date), methods=["GET"]),
+        Route("/standups", guard(token, keep_workspace(teams)), methods=["GET"]),
+        Route("/standups/{team}", guard(token, keep_workspace(one_team)), methods=["GET"]),
+        Route("/standups/{team}/{date}", guard(token, keep_workspace(one_date)), methods=["GET"]),
     ]

@@ -8,15 +8,18 @@ way a bad value is a 400 that says what to do, never a 500.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
 
 from marvin.app import Marvin
 from marvin.domain.workspace_choice import UnknownWorkspace
 from marvin.store.base import Store
 from marvin.store.run_history import RunHistory
+from marvin.web.page_frame import Handler
 
 PARAM = "workspace"
 WorkspaceData = Callable[[str | None], tuple[Store, RunHistory]]
@@ -54,3 +57,29 @@ def workspace_data(marvin: Marvin) -> WorkspaceData | None:
         return mine.store, mine.history
 
     return of
+
+
+_KEY = re.compile(r"[TE][A-Z0-9]{2,}")  # a team or enterprise id: nothing to escape
+_PAGE_LINK = re.compile(r'href="(/(?:runs|standups)[^"#]*)')
+_GET_FORM = re.compile(r'<form method="get"[^>]*>')
+
+
+def keep_workspace(handler: Handler) -> Handler:
+    """`handler`, whose page's links to other pages and forms stay in the workspace the
+    page was asked for (``?workspace=`` added), so a click never lands on a 400."""
+
+    async def kept(request: Request) -> Response:
+        response = await handler(request)
+        key = request.query_params.get(PARAM, "")
+        if not _KEY.fullmatch(key) or not isinstance(response, HTMLResponse):
+            return response
+        html = bytes(response.body).decode()
+        html = _PAGE_LINK.sub(
+            lambda m: f'href="{m[1]}{"&amp;" if "?" in m[1] else "?"}{PARAM}={key}', html)
+        html = _GET_FORM.sub(
+            lambda m: f'{m[0]}<input type="hidden" name="{PARAM}" value="{key}">', html)
+        headers = {k: v for k, v in response.headers.items()
+                   if k not in ("content-length", "content-type")}
+        return HTMLResponse(html, response.status_code, headers=headers)
+
+    return kept

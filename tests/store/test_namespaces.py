@@ -3,7 +3,6 @@ and the single-token data is adopted by the first installed workspace, once."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -42,20 +41,15 @@ def opened(place: tuple[str, str | None]) -> Iterator[ExitStack]:
         yield stack
 
 
-def store_of(place: tuple[str, str | None], opened: ExitStack,
-             workspace: Workspace | None) -> Store:
+def open_in(place: tuple[str, str | None], opened: ExitStack,
+            workspace: Workspace | None) -> tuple[Store, RunHistory]:
+    """The store and the run history of `workspace`'s namespace, closed after the test."""
     url, project = place
     store = open_store(url, project=project, workspace=workspace)
     opened.callback(store.close)
-    return store
-
-
-def history_of(place: tuple[str, str | None], opened: ExitStack,
-               workspace: Workspace | None) -> RunHistory:
-    url, project = place
     history = open_history(url, project=project, workspace=workspace)
     opened.callback(history.close)
-    return history
+    return store, history
 
 
 def write_everything(store: Store, history: RunHistory) -> None:
@@ -82,9 +76,7 @@ def sees_everything(store: Store, history: RunHistory) -> bool:
 def test_writes_in_one_workspace_are_invisible_in_another(
     place: tuple[str, str | None], opened: ExitStack,
 ) -> None:
-    a = store_of(place, opened, A), history_of(place, opened, A)
-    b = store_of(place, opened, B), history_of(place, opened, B)
-    unscoped = store_of(place, opened, None), history_of(place, opened, None)
+    a, b, unscoped = (open_in(place, opened, w) for w in (A, B, None))
     write_everything(*a)
     assert sees_everything(*a)
     assert not sees_everything(*b)
@@ -103,19 +95,19 @@ def test_the_first_installed_workspace_adopts_the_single_token_data_once(
     place: tuple[str, str | None], opened: ExitStack,
 ) -> None:
     url, project = place
-    write_everything(store_of(place, opened, None), history_of(place, opened, None))
-    assert not sees_everything(store_of(place, opened, A), history_of(place, opened, A))
+    write_everything(*open_in(place, opened, None))
+    assert not sees_everything(*open_in(place, opened, A))
 
     assert adopt_unscoped_data(url, project=project, first=A) == A
-    assert sees_everything(store_of(place, opened, A), history_of(place, opened, A))
-    assert not sees_everything(store_of(place, opened, B), history_of(place, opened, B))
+    assert sees_everything(*open_in(place, opened, A))
+    assert not sees_everything(*open_in(place, opened, B))
     # a later call (B installed first in some other order, say) changes nothing
     assert adopt_unscoped_data(url, project=project, first=B) == A
-    assert sees_everything(store_of(place, opened, A), history_of(place, opened, A))
-    assert not sees_everything(store_of(place, opened, B), history_of(place, opened, B))
+    assert sees_everything(*open_in(place, opened, A))
+    assert not sees_everything(*open_in(place, opened, B))
     # what A writes now is in the single-token data, which single-token mode still reads
-    store_of(place, opened, A).save_team(dataclasses.replace(Team("ops")))
-    assert store_of(place, opened, None).get_team("ops") is not None
+    open_in(place, opened, A)[0].save_team(Team("ops"))
+    assert open_in(place, opened, None)[0].get_team("ops") is not None
 
 
 def test_an_org_wide_install_is_named_by_its_enterprise(
@@ -124,8 +116,8 @@ def test_an_org_wide_install_is_named_by_its_enterprise(
     url, project = place
     grid = Workspace(None, enterprise_id="EGRID1")
     assert adopt_unscoped_data(url, project=project, first=grid) == grid
-    store_of(place, opened, None).save_team(Team("org"))
-    assert store_of(place, opened, grid).get_team("org") is not None
+    open_in(place, opened, None)[0].save_team(Team("org"))
+    assert open_in(place, opened, grid)[0].get_team("org") is not None
 
 
 def test_sqlite_namespaces_are_files_beside_the_configured_one() -> None:

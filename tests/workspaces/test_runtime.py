@@ -71,6 +71,22 @@ def test_a_slash_command_from_a_workspace_writes_into_that_workspace_only(
         assert root.of(A).store.get_member(MEMBERS[0]) is None
 
 
+def test_a_request_is_answered_with_its_own_workspaces_token(
+    settings: Settings, slack: Slack,
+) -> None:
+    with open_marvin(settings, installed=FakeInstalled(TOKENS), now=lambda: REMINDER_AT) as root:
+        add_members(root.of(B).store)
+        bolt = root.bolt()
+        trigger = slack.of[B].issue_trigger()  # the modal opens on B's Slack, with B's token
+        body = slash_command_body(user_id=MEMBERS[0], team_id=B.key, trigger_id=trigger)
+        headers = {k.lower(): v for k, v in signed_headers(SECRET, body).items()}
+        status, _headers, answer = dispatch(bolt, body, headers)
+        assert status == 200, answer
+        [opened] = slack.of[B].calls_to("views.open")
+        assert opened.outcome == "ok" and opened.token == TOKENS[B]
+        assert slack.of[A].calls_to("views.open") == []
+
+
 def test_a_workspace_uninstalled_loses_its_jobs_at_the_next_sync_and_a_new_one_gains_them(
     settings: Settings, slack: Slack,
 ) -> None:
@@ -85,6 +101,8 @@ def test_a_workspace_uninstalled_loses_its_jobs_at_the_next_sync_and_a_new_one_g
             del installed.tokens[B]
             schedulers.sync()  # what the scheduler does every minute
             assert _jobs_by_workspace(schedulers.jobs()) == {A.key}
+            every_job = [job.id for job in schedulers._scheduler.get_jobs()]
+            assert not [job for job in every_job if B.key in job]  # housekeeping too
 
             installed.tokens[B] = TOKENS[B]
             schedulers.sync()

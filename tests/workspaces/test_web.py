@@ -3,6 +3,7 @@ says what to do for a missing or unknown one, and a 400 in single-token mode."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -71,3 +72,19 @@ def test_single_token_mode_refuses_a_workspace_parameter(settings: Settings) -> 
             refused = client.get(path, params={"workspace": A.key})
             assert refused.status_code == 400 and "one workspace" in refused.text
             assert client.get(path).status_code == 200
+
+
+def test_a_pages_links_and_forms_stay_in_its_workspace(
+    both: tuple[Marvin, httpx.Client],
+) -> None:
+    root, client = both
+    root.of(B).store.save_team(Team(DEFAULT_TEAM))
+    runs = client.get("/runs", params={"workspace": B.key}).text
+    assert f'href="/runs?workspace={B.key}"' in runs
+    assert f'href="/standups?workspace={B.key}"' in runs
+    assert f'<input type="hidden" name="workspace" value="{B.key}">' in runs  # the filter
+    teams = client.get("/standups", params={"workspace": B.key}).text
+    assert f'href="/standups/{DEFAULT_TEAM}?workspace={B.key}"' in teams
+    team = client.get(f"/standups/{DEFAULT_TEAM}", params={"workspace": B.key}).text
+    local = re.findall(r'href="(/[^"]*)"', team)
+    assert local and all(link.endswith(f"workspace={B.key}") for link in local), local
