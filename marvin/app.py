@@ -227,13 +227,6 @@ class Marvin:
         self._workspaces: dict[str, Marvin] = {}  # by key
         self._workspaces_lock = threading.Lock()
 
-    def workspaces(self) -> list[Workspace | None]:
-        """The workspaces this process serves: the installed ones, oldest install first;
-        [None] in single-token mode."""
-        if self.installed is None:
-            return [None]
-        return list(self.installed.workspaces())
-
     def of(self, workspace: Workspace | None) -> Marvin:
         """`workspace`'s Marvin (kept for the process); this one for None.
 
@@ -287,8 +280,10 @@ class Marvin:
         return self.store if self.installed is None else self.of(workspace).store
 
     def token_of(self, workspace: Workspace | None) -> str:
-        """The bot token a Slack request from `workspace` is answered with (OAuth mode);
-        "" for one not installed (Slack then refuses the call: the listener says so)."""
+        """The bot token a Slack request from `workspace` is answered with (OAuth mode):
+        "" for a request that names no workspace, or one whose tokens were revoked (Slack
+        then refuses the call, and the listener says so); UnknownWorkspace for one Marvin
+        is not installed in."""
         return self.of(workspace)._token or "" if workspace is not None else ""
 
     @cached_property
