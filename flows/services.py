@@ -12,7 +12,8 @@ Example::
 Like Prefect's Secrets, tasks ask for what they need at run time instead of taking it
 as inputs, so the flows read like the plain positive code and the runs' recorded
 parameters stay plain values. The composition root (`marvin.app`) builds one Services;
-tests build one with fakes and a fixed clock.
+tests build one with fakes and a fixed clock. On Dask, tasks run in other processes,
+where each worker builds its own from the run's settings (`flows/worker_services.py`).
 """
 
 from __future__ import annotations

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TextIO, cast
 from flows import get_flow
 from flows.automations import run_automations
 from flows.services import Services, use_services
+from flows.worker_services import carry_services, open_chat
 from marvin.domain.clock import utc_now
 from marvin.domain.events import Event
 from marvin.domain.workspace import Workspace
@@ -31,13 +32,19 @@ from marvin.domain.workspace_choice import choose_workspace
 from marvin.engine import Executor, FlowRun, LocalExecutor, ThreadExecutor
 from marvin.history.events import collecting, set_sink
 from marvin.history.observed_store import ObservedStore
-from marvin.history.recorder import HistoryRecorder, emit_event, recording
+from marvin.history.recorder import HistoryRecorder, recording
 from marvin.history.recovery import close_dead_runs
 from marvin.history.redact import Redactor
 from marvin.settings import Settings
-from marvin.slack.dry_run import DryRunChat
 from marvin.slack.protocol import ChatAPI
-from marvin.store import Store, adopt_unscoped_data, open_history, open_store
+from marvin.store import (
+    Installations,
+    Store,
+    adopt_unscoped_data,
+    open_history,
+    open_installations,
+    open_store,
+)
 from marvin.store.installed import InstalledWorkspaces
 from marvin.store.run_history import RunHistory
 
@@ -61,13 +68,19 @@ def build_history(settings: Settings, workspace: Workspace | None = None) -> Run
                         workspace=workspace)
 
 
-def build_installed(settings: Settings) -> InstalledWorkspaces | None:
-    """The workspaces Marvin is installed in with OAuth; None in single-token mode.
+def build_installations(settings: Settings) -> Installations | None:
+    """OAuth mode's installations, next to the store; None in single-token mode."""
+    if not settings.oauth_mode:
+        return None
+    key, previous = settings.require_encryption_keys()
+    return open_installations(settings.store, key, previous, project=settings.google_cloud_project)
 
-    OAuth mode (SLACK_CLIENT_ID and the rest) supplies its installations here; until then,
-    and whenever those settings are absent, Marvin serves the one workspace of
-    SLACK_BOT_TOKEN."""
-    return None
+
+def build_installed(settings: Settings) -> InstalledWorkspaces | None:
+    """The workspaces Marvin is installed in with OAuth (its `Installations`, the one
+    `InstalledWorkspaces`); None in single-token mode (SLACK_CLIENT_ID unset), where
+    Marvin serves the one workspace of SLACK_BOT_TOKEN."""
+    return build_installations(settings)
 
 
 def build_chat(
@@ -76,27 +89,7 @@ def build_chat(
 ) -> ChatAPI:
     """The real Slack client, or a printer for --dry-run (which needs no Slack settings).
     `token`: a workspace's bot token in OAuth mode, else SLACK_BOT_TOKEN is used."""
-    if dry_run:
-        import sys
-
-        return DryRunChat(out or sys.stdout)
-    from marvin.slack.client import SlackWebChat
-
-    if token is None:
-        configured = settings.slack_bot_token
-        token = configured.get_secret_value() if configured is not None else None
-    if not token:
-        from marvin.settings import SettingsError
-
-        raise SettingsError(
-            "SLACK_BOT_TOKEN must be set to send to Slack (see README, 'Slack app setup'); "
-            "use --dry-run to see what would be sent without Slack"
-        )
-    return SlackWebChat(
-        token,
-        settings.slack_api_url,
-        on_call=lambda e: emit_event("slack", e.method, e.target, e.outcome, e.duration_s),
-    )
+    return open_chat(settings, dry_run=dry_run, out=out, token=token)
 
 
 def build_executor(settings: Settings) -> Executor:
@@ -115,22 +108,6 @@ def build_executor(settings: Settings) -> Executor:
     if settings.executor == "threads":
         return ThreadExecutor(max_workers=settings.max_workers)
     return LocalExecutor()
-
-
-REMOTE_EXECUTOR_UNSUPPORTED = (
-    "MARVIN_EXECUTOR=dask cannot run Marvin's own flows: their tasks take the store and "
-    "the Slack client from the process that starts the run, which Dask workers do not "
-    "share. Use MARVIN_EXECUTOR=threads for them (README, 'Distributed mode')"
-)
-
-
-def check_executor_runs_marvin_flows(executor: Executor) -> None:
-    """Raise SettingsError, before anything runs, for an executor whose workers are
-    other processes (Dask): they cannot see the services set by `use_services`."""
-    if getattr(executor, "runs_remotely", False):
-        from marvin.settings import SettingsError
-
-        raise SettingsError(REMOTE_EXECUTOR_UNSUPPORTED)
 
 
 def build_services(
@@ -168,14 +145,17 @@ def run_flow(
     A run for a `workspace` is recorded with the workspace among its parameters."""
     flow = get_flow(name)
     executor = executor or build_executor(services.settings)
-    check_executor_runs_marvin_flows(executor)
     recorder = None
     if history is not None:
         recorder = HistoryRecorder(
             history, flow, Redactor(services.settings.secret_values()),
             recorded_with={} if workspace is None else {"workspace": workspace.key},
         )
-    with use_services(services), recording(recorder) if recorder else nullcontext(), \
+    # Dask workers build their own twins of `services`, in the run's workspace
+    # (flows/worker_services.py).
+    remote = carry_services(services, workspace) if getattr(executor, "runs_remotely", False) \
+        else nullcontext()
+    with use_services(services), remote, recording(recorder) if recorder else nullcontext(), \
             collecting() as events:
         result = flow.run(
             parameters=parameters,
@@ -291,6 +271,14 @@ class Marvin:
         return build_store(self.settings, self.workspace)
 
     @cached_property
+    def installations(self) -> Installations | None:
+        """The workspaces Marvin was installed into with OAuth (None in single-token mode);
+        the `installed` ones when those are the installations (as `open_marvin` opens)."""
+        if isinstance(self.installed, Installations):
+            return self.installed
+        return build_installations(self.settings)
+
+    @cached_property
     def history(self) -> RunHistory:
         return build_history(self.settings, self.workspace)
 
@@ -313,10 +301,8 @@ class Marvin:
 
     @cached_property
     def executor(self) -> Executor:
-        """The executor of Marvin's flows; SettingsError for one that cannot run them."""
-        executor = build_executor(self.settings)
-        check_executor_runs_marvin_flows(executor)
-        return executor
+        """The executor of Marvin's flows; SettingsError when Dask is not installed."""
+        return build_executor(self.settings)
 
     @cached_property
     def services(self) -> Services:
@@ -333,7 +319,8 @@ class Marvin:
         from marvin.slack.app import build_app
 
         tokens = None if self.installed is None else self.token_of
-        app = build_app(self.settings, self.store_of, self.now, tokens=tokens)
+        app = build_app(self.settings, self.store_of, self.now, tokens=tokens,
+                        installations=self.installations)
         if not self.dry_run:
             set_sink(self.automate_later)
             self._sink_set = True
@@ -360,9 +347,10 @@ class Marvin:
 
     def prepare_runs(self) -> None:
         """Build now what every run needs (the services with their Slack client, the
-        executor, the history), so a missing Slack token or an executor that cannot run
-        Marvin's flows fails at start-up rather than at the first run."""
-        _ = self.services, self.executor
+        executor, the history), so a missing Slack token or a missing Dask fails at
+        start-up rather than at the first run."""
+        # In OAuth mode there is no one Slack token: each installed workspace has its own.
+        _ = self.executor if self.settings.oauth_mode else (self.services, self.executor)
         if not self.dry_run:
             _ = self.history
 
@@ -428,6 +416,9 @@ class Marvin:
             built, self._workspaces = list(self._workspaces.values()), {}
         for marvin in built:
             marvin.close()
+        installations = self.__dict__.pop("installations", None)
+        if installations is not None and installations is not self.installed:
+            installations.close()  # `installed` is its opener's to close
         for part in ("store", "history"):
             opened = self.__dict__.pop(part, None)
             if opened is not None:
@@ -445,9 +436,12 @@ def open_marvin(
 ) -> Iterator[Marvin]:
     """A `Marvin` for the block, closed when it ends, however it ends. `installed`: the
     OAuth installations (default: `build_installed`, None in single-token mode)."""
-    installed = installed if installed is not None else build_installed(settings)
-    marvin = Marvin(settings, dry_run=dry_run, out=out, now=now, installed=installed)
+    opened = build_installed(settings) if installed is None else None
+    marvin = Marvin(settings, dry_run=dry_run, out=out, now=now,
+                    installed=installed if installed is not None else opened)
     try:
         yield marvin
     finally:
         marvin.close()
+        if isinstance(opened, Installations):
+            opened.close()

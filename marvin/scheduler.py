@@ -16,6 +16,12 @@ run late within a grace period. Each job's latest slot is claimed in the store b
 runs (`SlotClaim`, compare-and-set): a restarted `marvin serve` catches up only slots that
 never ran (or whose run died with its process), and of two replicas one runs each slot.
 Delivery claims remain the last line: a slot run twice would still send nothing twice.
+Every replica also looks, every `takeover_interval`, for slots whose claimer died or whose
+lease ran out, and takes them over; run history is pruned once per hour in total (the
+prune takes a slot claim too), not once per replica.
+
+With ``MARVIN_SCHEDULER=external`` nothing here fires: `marvin.web.jobs` runs the slot a
+POST /jobs/{flow} asks for through the same `FlowScheduler.run_slot` and its claim.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from apscheduler.schedulers.background import BackgroundScheduler
@@ -44,19 +50,24 @@ from marvin.history.recovery import close_dead_runs
 from marvin.history.retention import prune_runs
 from marvin.settings import Settings
 from marvin.store.base import Store, StoreError
-from marvin.store.liveness import is_alive_here, is_dead_here, this_process
 from marvin.store.run_history import RunHistory
+from marvin.store.slot_claims import RELEASED as RELEASED  # where shutdown's callers look
+from marvin.store.slot_claims import SlotClaims
 from marvin.store.teams import default_team
 
 log = logging.getLogger("marvin.scheduler")
 
 PRUNE_INTERVAL_SECONDS = 3600  # run history retention is applied hourly (and at start)
-RELEASED = "released at shutdown by"
-"""A released slot claim's owner starts so: no process, alive or dead, so it is free to
-take at once (its `claimed_at` is set back beyond any lease)."""
 # The members' zones are read again at most this often (and whenever the teams change):
 # on Firestore each read costs a document per member, and zones change rarely.
 ZONE_SYNC_SECONDS = 1800
+
+TAKEOVER_SECONDS = 60
+"""How often each replica looks for slots to take over (at most; a shorter delivery lease
+shortens it): a claimer that died on this host, or whose lease ran out elsewhere."""
+PRUNE_JOB = "marvin:prune-runs"  # the prune's slot claim: one replica prunes each hour
+
+SKIPPED = "already ran or is running elsewhere"  # what the log says of a skipped slot
 
 RunScheduled = Callable[[str, dict[str, Any], dt.datetime], object]
 """``run(flow_name, parameters, scheduled_time)``"""
@@ -147,6 +158,34 @@ def flow_schedules(
 
 
 @dataclass(frozen=True)
+class SlotRun:
+    """What became of one slot: `outcome` is ``ran`` (`result`, the run, is set),
+    ``already ran``, ``running elsewhere``, ``not started`` (shutting down) or ``failed to
+    start`` (the run raised before it could be recorded; no `result`)."""
+
+    job: str
+    slot: dt.datetime
+    outcome: str
+    result: object | None = None
+
+    @property
+    def attempted(self) -> bool:
+        """This process claimed the slot and started its run."""
+        return self.outcome in ("ran", "failed to start")
+
+
+def due_slot(clock: CronClock, now: dt.datetime, grace: dt.timedelta) -> ScheduledRun | None:
+    """The latest slot of `clock` in the `grace` period up to `now`, if any."""
+    due = Schedule([clock]).runs_between(now - grace, now)
+    return due[-1] if due else None
+
+
+def slot_time(slot: ScheduledRun) -> dt.datetime:
+    """The slot's start as a UTC datetime, as its claim keeps it."""
+    return dt.datetime.fromtimestamp(slot.start_time.timestamp(), dt.UTC)
+
+
+@dataclass(frozen=True)
 class UpcomingRun:
     flow: str
     run: ScheduledRun
@@ -214,27 +253,46 @@ class FlowScheduler:
         self.run = run
         self.now = now
         self.grace = dt.timedelta(seconds=settings.misfire_grace_seconds)
-        self.lease = dt.timedelta(seconds=settings.delivery_lease_seconds)
+        self.claims = SlotClaims(store, dt.timedelta(seconds=settings.delivery_lease_seconds),
+                                 lambda: self.now())
         self._shared = background is not None
         self._scheduler = background if background is not None else background_scheduler()
         self._teams: list[Team] = []
         self._stopping = False
         self._runs_changed = threading.Condition()
         self._runs: dict[int, SlotClaim | None] = {}  # runs in progress: their slot claims
+        # held while a claim of a run in progress is swapped (renewed, or marked done)
+        self._claim_swap = threading.Lock()
         self._plan: tuple[list[Team], dict[str, tuple[str, ...]]] = ([], {})
         self._zones_read: float | None = None  # time.monotonic() of the last zones read
+
+    @property
+    def takeover_interval(self) -> float:
+        """Seconds between two looks for slots to take over (and renewals of this
+        process's own claims): TAKEOVER_SECONDS, or half the lease when shorter, so a
+        live run's claim is renewed well before its lease would let another take it."""
+        return min(float(TAKEOVER_SECONDS), self.settings.delivery_lease_seconds / 2)
 
     @property
     def running(self) -> bool:
         return bool(self._scheduler.running)
 
-    def start(self, catch_up: bool = True) -> None:
-        self._sync_jobs()
-        self._scheduler.add_job(
-            self._sync_jobs, "interval", seconds=60, id=self._own("sync-teams"), coalesce=True
-        )
-        if catch_up:  # in the scheduler's thread, so start-up is not held up by it
+    def start(self, catch_up: bool = True, *, fire: bool = True) -> None:
+        """Start the jobs in a background thread. `fire` False (an external scheduler
+        fires the slots through `run_slot`): only the upkeep runs, renewing this process's
+        claims, taking over slots whose claimer died, and pruning the run history."""
+        if fire:
+            self._sync_jobs()
+            self._scheduler.add_job(
+                self._sync_jobs, "interval", seconds=60, id=self._own("sync-teams"),
+                coalesce=True,
+            )
+        if catch_up and fire:  # in the scheduler's thread, so start-up is not held up by it
             self._scheduler.add_job(self.catch_up, id=self._own("catch-up"))
+        self._scheduler.add_job(
+            self.take_over, "interval", seconds=self.takeover_interval,
+            id=self._own("take-over"), coalesce=True, max_instances=1,
+        )
         if self.history is not None:  # at start (after downtime), then hourly
             self._scheduler.add_job(
                 self.prune_history,
@@ -258,7 +316,8 @@ class FlowScheduler:
         On a shared scheduler, only this workspace's jobs go (it was uninstalled)."""
         self._stopping = True
         if self._shared:
-            own = {self._own(name) for name in ("sync-teams", "catch-up", "prune-runs")}
+            own = {self._own(name)
+                   for name in ("sync-teams", "catch-up", "take-over", "prune-runs")}
             for job in self._scheduler.get_jobs():
                 if job.id.startswith(self._prefix) or job.id in own:
                     job.remove()
@@ -282,25 +341,36 @@ class FlowScheduler:
     def release_slots(self) -> int:
         """Give back the slot claims of the runs still in progress, so another replica (or
         this one restarted) runs those slots at once; how many were released."""
-        with self._runs_changed:
-            claims = [claim for claim in self._runs.values() if claim is not None]
-        released = 0
-        for claim in claims:
-            free = replace(claim, owner=f"{RELEASED} {claim.owner}",
-                           claimed_at=claim.claimed_at - self.lease - dt.timedelta(days=1))
-            try:
-                released += bool(self.store.swap_slot_claim(claim, free))
-            except StoreError as exc:  # its lease still frees it, later
-                log.warning("%s: cannot release slot %s: %s", claim.job, claim.slot, exc)
-        return released
+        with self._claim_swap:  # not renewed meanwhile
+            with self._runs_changed:
+                claims = [claim for claim in self._runs.values() if claim is not None]
+            return sum(self.claims.release(claim) for claim in claims)
+
+    def renew_claims(self) -> int:
+        """Move the claims of this process's runs in progress to now, so a run longer
+        than the lease is not taken over by a replica on another host (which cannot see
+        that this process lives); how many were renewed."""
+        renewed = 0
+        with self._claim_swap:
+            with self._runs_changed:
+                runs = [(key, claim) for key, claim in self._runs.items() if claim is not None]
+            for key, claim in runs:
+                fresh = self.claims.renew(claim)
+                if fresh is None:
+                    continue
+                with self._runs_changed:
+                    if key in self._runs:
+                        self._runs[key] = fresh
+                renewed += 1
+        return renewed
 
     @contextmanager
-    def _in_progress(self, claim: SlotClaim | None) -> Iterator[None]:
+    def _in_progress(self, claim: SlotClaim | None) -> Iterator[int]:
         key = threading.get_ident()
         with self._runs_changed:
             self._runs[key] = claim
         try:
-            yield
+            yield key
         finally:
             with self._runs_changed:
                 self._runs.pop(key, None)
@@ -349,80 +419,101 @@ class FlowScheduler:
 
     def _fire(self, flow_name: str, clock: CronClock) -> None:
         """A job: run the flow for the slot that is due now (a late job keeps its slot)."""
-        now = self.now()
-        due = Schedule([clock]).runs_between(now - self.grace, now)
-        if not due:
+        slot = due_slot(clock, self.now(), self.grace)
+        if slot is None:
             log.warning("%s fired with no slot in the last %s; skipped", flow_name, self.grace)
             return
-        self._run_slot(flow_name, due[-1])
+        self.run_slot(flow_name, slot)
 
-    def catch_up(self) -> list[tuple[str, dt.datetime]]:
+    def catch_up(self, *, claimed_only: bool = False) -> list[tuple[str, dt.datetime]]:
         """Run each clock's latest slot within the grace period that never ran (missed
-        during downtime), or whose run died with its process; returns what it ran."""
+        during downtime), or whose run died with its process; returns what it ran.
+        `claimed_only`: only slots some process claimed and did not finish (`take_over`)."""
         now = self.now()
         ran: list[tuple[str, dt.datetime]] = []
-        teams = teams_to_schedule(self.store, self.settings)
-        zones = member_zones(self.store, teams)  # fresh: catch-up runs rarely
+        if claimed_only:  # every minute on every replica: the zones as last read
+            teams, zones = self._plan_now()
+        else:  # fresh: a full catch-up runs rarely
+            teams = teams_to_schedule(self.store, self.settings)
+            zones = member_zones(self.store, teams)
         for team in teams:
             for flow_name, clock in team_jobs(team, zones.get(team.name, ())).values():
-                due = Schedule([clock]).runs_between(now - self.grace, now)
-                if due and self._run_slot(flow_name, due[-1]):
-                    ran.append((flow_name, due[-1].start_time))
+                slot = due_slot(clock, now, self.grace)
+                if slot is None:
+                    continue
+                if claimed_only and not self._unfinished_claim(flow_name, slot):
+                    continue
+                if self.run_slot(flow_name, slot).attempted:
+                    ran.append((flow_name, slot.start_time))
         return ran
 
-    def _run_slot(self, flow_name: str, slot: ScheduledRun) -> bool:
-        """Run `slot` if this process wins its claim; mark it done after. False: skipped."""
+    def take_over(self) -> list[tuple[str, dt.datetime]]:
+        """Run the due slots whose claimer died (on this host) or whose lease ran out
+        (elsewhere) before finishing: with several replicas, one that is killed mid-run
+        is taken over by the others, not only by its own restart. Renews this process's
+        own claims first (`renew_claims`). Never raises."""
+        try:
+            self.renew_claims()
+            return self.catch_up(claimed_only=True)
+        except Exception:  # a scheduler thread must survive anything; next pass tries again
+            log.exception("looking for slots to take over failed")
+            return []
+
+    def _unfinished_claim(self, flow_name: str, slot: ScheduledRun) -> bool:
+        return self.claims.unfinished(job_id(flow_name, slot.parameter_defaults), slot_time(slot))
+
+    def run_slot(self, flow_name: str, slot: ScheduledRun) -> SlotRun:
+        """Run `slot` if this process wins its claim; mark it done after."""
         params = dict(slot.parameter_defaults)
         job = job_id(flow_name, params)
-        at = dt.datetime.fromtimestamp(slot.start_time.timestamp(), dt.UTC)
+        at = slot_time(slot)
         if self._stopping:
             log.info("%s: slot %s not started: shutting down", job, at)
-            return False
+            return SlotRun(job, at, "not started")
+        claim: SlotClaim | None
         try:
-            claim = self._claim(job, at)
+            won = self.claims.claim(job, at)
         except StoreError as exc:
             # Run it anyway: its delivery claims still prevent re-sends, and a dead store
             # then fails the run loudly (with the alert) instead of skipping it silently.
             log.warning("%s: cannot claim slot %s (%s); running it", job, at, exc)
             claim = None
         else:
-            if claim is None:
-                log.info("%s: slot %s already ran or is running elsewhere; skipped", job, at)
-                return False
-        with self._in_progress(claim):
-            started = self._run_safely(flow_name, params, slot.start_time)
-        if claim is not None and started:  # else a restart may try it again
-            try:
-                if not self.store.swap_slot_claim(claim, replace(claim, done=True)):
-                    log.warning("%s: slot %s was taken over while it ran", job, at)
-            except StoreError as exc:
-                log.warning("%s: cannot mark slot %s done: %s", job, at, exc)
-        return True
+            if isinstance(won, str):
+                log.info("%s: slot %s %s; skipped", job, at, SKIPPED)
+                return SlotRun(job, at, won)
+            claim = won
+        with self._in_progress(claim) as key:
+            started, result = self._run_safely(flow_name, params, slot.start_time)
+            if started and claim is not None:
+                self._mark_done(key)
+        if not started:  # a restart (or another replica, after the lease) tries again
+            return SlotRun(job, at, "failed to start")
+        return SlotRun(job, at, "ran", result)
 
-    def _claim(self, job: str, slot: dt.datetime) -> SlotClaim | None:
-        """This process's claim on `slot` of `job`, or None when it must not run it: a
-        later slot was claimed, this one is done, or its claimer may still be running it
-        (alive on this host, or on another host within the lease)."""
-        current = self.store.get_slot_claim(job)
-        now = self.now()
-        if current is not None and current.slot >= slot:
-            if current.slot > slot or current.done:
-                return None
-            expired = current.claimed_at + self.lease <= now and not is_alive_here(current.owner)
-            if not (is_dead_here(current.owner) or expired):
-                return None
-        claim = SlotClaim(job, slot, this_process(), now)
-        return claim if self.store.swap_slot_claim(current, claim) else None
+    def _mark_done(self, key: int) -> None:
+        with self._claim_swap:
+            with self._runs_changed:
+                claim = self._runs.get(key)  # as last renewed
+            if claim is not None:
+                self.claims.mark_done(claim)
 
     def prune_history(self) -> int:
         """Delete runs older than MARVIN_RUN_RETENTION_DAYS, and close runs whose process
-        died (`close_dead_runs`); a failure is logged, not raised."""
+        died (`close_dead_runs`); a failure is logged, not raised. Of several replicas,
+        the one that claims the hour prunes (the others would only repeat its deletes)."""
         if self.history is None:
             return 0
         close_dead_runs(self.history, self.now())
         days = self.settings.run_retention_days
         try:
+            hour = self.now().astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0)
+            claim = self.claims.claim(PRUNE_JOB, hour)
+            if isinstance(claim, str):
+                log.info("run history pruning for %s: %s", hour, claim)
+                return 0
             deleted = prune_runs(self.history, self.now(), days)
+            self.claims.mark_done(claim)
         except Exception:  # a scheduler thread must survive anything; next hour tries again
             log.exception("pruning run history (older than %d days) failed", days)
             return 0
@@ -430,11 +521,12 @@ class FlowScheduler:
             log.info("pruned %d run(s) older than %d days", deleted, days)
         return deleted
 
-    def _run_safely(self, flow_name: str, params: dict[str, Any], at: dt.datetime) -> bool:
-        """False when the run could not even start (it raised)."""
+    def _run_safely(
+        self, flow_name: str, params: dict[str, Any], at: dt.datetime
+    ) -> tuple[bool, object]:
+        """(True, the run), or (False, None) when it could not even start (it raised)."""
         try:
-            self.run(flow_name, params, at)
+            return True, self.run(flow_name, params, at)
         except Exception:  # a scheduler thread must survive anything a run does
             log.exception("scheduled %s run for %s failed to start", flow_name, params)
-            return False
-        return True
+            return False, None

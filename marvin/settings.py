@@ -13,6 +13,7 @@ the person reading them is setting up Marvin, not debugging pydantic.
 
 from __future__ import annotations
 
+import base64
 import re
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -32,6 +33,8 @@ from marvin.domain.nudge import MAX_NUDGE_BEFORE
 from marvin.domain.standup import is_user_id
 
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+GOOGLE_OIDC_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
+"""Google's public keys of the ID tokens Cloud Scheduler signs (PEM certificates by key id)."""
 
 #: Slack's token kinds by prefix, to say what a wrong one is (xoxp- is a user token).
 _TOKEN_KINDS = {"xoxb-": "a bot token", "xapp-": "an app-level token", "xoxp-": "a user token",
@@ -39,6 +42,9 @@ _TOKEN_KINDS = {"xoxb-": "a bot token", "xapp-": "an app-level token", "xoxp-": 
 #: The placeholders `.env.example` ships with: copied unchanged, they would reach Slack.
 PLACEHOLDERS = frozenset({"xoxb-your-bot-token", "xapp-your-app-token", "your-signing-secret"})
 _TOKEN_BODY = re.compile(r"[A-Za-z0-9-]+")
+_SCOPE = re.compile(r"[a-z][a-z0-9_.]*(:[a-z0-9_.]+)*")
+MAKE_KEY = ('make one with: python -c "from cryptography.fernet import Fernet; '
+            'print(Fernet.generate_key().decode())"')
 
 
 class SettingsError(Exception):
@@ -106,6 +112,31 @@ class Settings(BaseSettings):
     )
     admins: str = Field("", validation_alias=_env("MARVIN_ADMINS"))
 
+    # OAuth install into many workspaces: on when the client id and secret are set
+    slack_client_id: str | None = Field(None, validation_alias=_env("SLACK_CLIENT_ID"))
+    slack_client_secret: SecretStr | None = Field(
+        None, validation_alias=_env("SLACK_CLIENT_SECRET")
+    )
+    slack_scopes: str = Field("", validation_alias=_env("SLACK_SCOPES"))
+    encryption_key: SecretStr | None = Field(
+        None, validation_alias=_env("MARVIN_ENCRYPTION_KEY")
+    )
+    encryption_key_previous: SecretStr | None = Field(
+        None, validation_alias=_env("MARVIN_ENCRYPTION_KEY_PREVIOUS")
+    )
+    # Replicas and the external scheduler: who fires the slots, and who may ask over HTTP
+    scheduler: Literal["internal", "external"] = Field(
+        "internal", validation_alias=_env("MARVIN_SCHEDULER")
+    )
+    jobs_token: SecretStr | None = Field(None, validation_alias=_env("MARVIN_JOBS_TOKEN"))
+    jobs_audience: str | None = Field(None, validation_alias=_env("MARVIN_JOBS_AUDIENCE"))
+    jobs_service_account: str | None = Field(
+        None, validation_alias=_env("MARVIN_JOBS_SERVICE_ACCOUNT")
+    )
+    jobs_certs_url: str = Field(
+        GOOGLE_OIDC_CERTS_URL, validation_alias=_env("MARVIN_JOBS_CERTS_URL")
+    )
+
     @field_validator("slack_api_url")
     @classmethod
     def _url(cls, value: str) -> str:
@@ -130,6 +161,24 @@ class Settings(BaseSettings):
             return value
         prefix = "xoxb-" if info.field_name == "slack_bot_token" else "xapp-"
         return _check_token(value, prefix)
+
+    @field_validator("encryption_key", "encryption_key_previous")
+    @classmethod
+    def _fernet_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            return value
+        if not _is_fernet_key(value.get_secret_value()):
+            raise ValueError(f"expected a Fernet key (32 bytes, url-safe base64); {MAKE_KEY}")
+        return value
+
+    @field_validator("slack_scopes")
+    @classmethod
+    def _scopes(cls, value: str) -> str:
+        bad = [s for s in _split_ids(value) if not _SCOPE.fullmatch(s)]
+        if bad:
+            raise ValueError(f"expected Slack scopes like chat:write, comma-separated; "
+                             f"got {bad[0]!r}")
+        return value
 
     @field_validator("store")
     @classmethod
@@ -193,13 +242,62 @@ class Settings(BaseSettings):
     def secret_values(self) -> list[str]:
         """Every configured secret, so run history can redact them wherever they appear."""
         secrets = (self.slack_bot_token, self.slack_signing_secret, self.slack_app_token,
-                   self.dashboard_token)
-        return [s.get_secret_value() for s in secrets if s is not None]
+                   self.dashboard_token, self.slack_client_secret, self.encryption_key,
+                   self.encryption_key_previous, self.jobs_token)
+        return [s.get_secret_value() for s in secrets if s is not None and s.get_secret_value()]
+
+    @property
+    def oauth_mode(self) -> bool:
+        """Marvin is installed into workspaces with Slack's OAuth flow (SLACK_CLIENT_ID and
+        SLACK_CLIENT_SECRET are set) rather than serving one workspace with SLACK_BOT_TOKEN."""
+        return bool(self.slack_client_id) and _is_set(self.slack_client_secret)
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """SLACK_SCOPES as a tuple; () when unset (the app's own list then applies)."""
+        return tuple(_split_ids(self.slack_scopes))
+
+    def require_encryption_keys(self) -> tuple[str, str | None]:
+        """MARVIN_ENCRYPTION_KEY and MARVIN_ENCRYPTION_KEY_PREVIOUS (None when unset), or a
+        SettingsError that says how to make a key: OAuth mode keeps tokens and must not
+        keep them in the clear."""
+        if not _is_set(self.encryption_key):
+            raise SettingsError(
+                "MARVIN_ENCRYPTION_KEY must be set when SLACK_CLIENT_ID and "
+                "SLACK_CLIENT_SECRET are (installed workspaces' tokens are stored "
+                f"encrypted); {MAKE_KEY}")
+        assert self.encryption_key is not None
+        previous = self.encryption_key_previous
+        return (self.encryption_key.get_secret_value(),
+                previous.get_secret_value() if _is_set(previous) and previous else None)
+
+    def require_jobs_auth(self) -> None:
+        """With MARVIN_SCHEDULER=external, a SettingsError unless POST /jobs can tell its
+        caller: a shared token (MARVIN_JOBS_TOKEN) or Google's ID tokens for an audience."""
+        if self.scheduler == "external" and not (_is_set(self.jobs_token)
+                                                 or self.jobs_audience):
+            raise SettingsError(
+                "MARVIN_SCHEDULER=external needs MARVIN_JOBS_TOKEN (a shared bearer token) "
+                "or MARVIN_JOBS_AUDIENCE (the service URL, for Cloud Scheduler's OIDC "
+                "tokens) so that POST /jobs/{flow} can tell who calls it "
+                "(see docs/deploy-cloud-run.md)"
+            )
 
     @property
     def socket_mode(self) -> bool:
         """Slack's requests come over a websocket Marvin opens: SLACK_APP_TOKEN is set."""
         return _is_set(self.slack_app_token)
+
+    def require_signing_secret(self) -> str | None:
+        """SLACK_SIGNING_SECRET, None in Socket Mode, or a SettingsError when it is missing
+        over HTTP (OAuth mode has no bot token to require)."""
+        if _is_set(self.slack_signing_secret):
+            assert self.slack_signing_secret is not None
+            return self.slack_signing_secret.get_secret_value()
+        if self.socket_mode:
+            return None
+        raise SettingsError("SLACK_SIGNING_SECRET must be set to serve Slack's requests "
+                            "(see README, 'Install into many workspaces (OAuth)')")
 
     def require_slack(self) -> tuple[str, str | None]:
         """The bot token and the signing secret, or a SettingsError naming what is missing.
@@ -222,6 +320,14 @@ class Settings(BaseSettings):
             self.slack_bot_token.get_secret_value(),
             secret.get_secret_value() if secret is not None and _is_set(secret) else None,
         )
+
+
+def _is_fernet_key(key: str) -> bool:
+    """What `cryptography.fernet.Fernet` accepts: 32 bytes in url-safe base64."""
+    try:
+        return len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32
+    except (ValueError, UnicodeEncodeError):
+        return False
 
 
 def _split_ids(value: str) -> list[str]:
@@ -259,13 +365,14 @@ _ENV_NAMES = {
 
 
 _FIELDS_BY_ENV_NAME = {env: field for field, env in _ENV_NAMES.items()}
-_SECRETS = {"slack_bot_token", "slack_signing_secret", "slack_app_token", "dashboard_token"}
+_SECRETS = {"slack_bot_token", "slack_signing_secret", "slack_app_token", "dashboard_token",
+            "slack_client_secret", "encryption_key", "encryption_key_previous", "jobs_token"}
 
 
 def load_settings(**overrides: object) -> Settings:
     """Read settings from the environment and `.env`; raise SettingsError on bad values."""
     try:
-        return Settings(**overrides)  # type: ignore[arg-type]
+        settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:
         lines = []
         for error in exc.errors():
@@ -279,3 +386,6 @@ def load_settings(**overrides: object) -> Settings:
             else:
                 lines.append(f"{name}: {message} (got {shown})")
         raise SettingsError("invalid setting " + "; ".join(lines)) from None
+    if settings.oauth_mode:
+        settings.require_encryption_keys()
+    return settings

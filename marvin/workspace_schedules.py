@@ -16,12 +16,17 @@ from collections.abc import Callable
 from typing import Any
 
 from marvin.domain.workspace import Workspace
+from marvin.domain.workspace_choice import choose_workspace
 from marvin.scheduler import FlowScheduler, background_scheduler
 
 log = logging.getLogger("marvin.scheduler")
 
 SYNC_SECONDS = 60  # how soon an install or uninstall changes the jobs
 SYNC_JOB = "marvin:sync-workspaces"
+
+class NotScheduled(RuntimeError):
+    """An installed workspace whose schedules could not be started."""
+
 
 BuildScheduler = Callable[[Workspace, Any], FlowScheduler]
 """``build(workspace, shared)``: that workspace's FlowScheduler on the shared scheduler."""
@@ -46,7 +51,9 @@ class WorkspaceSchedulers:
         self._scheduler = background_scheduler()
         self._by_workspace: dict[Workspace, FlowScheduler] = {}
         self._lock = threading.Lock()
+        self._sync_lock = threading.Lock()  # one sync at a time (its job, or `of`)
         self._catch_up = True
+        self._fire = True
 
     @property
     def running(self) -> bool:
@@ -58,8 +65,10 @@ class WorkspaceSchedulers:
         with self._lock:
             return dict(self._by_workspace)
 
-    def start(self, catch_up: bool = True) -> None:
-        self._catch_up = catch_up
+    def start(self, catch_up: bool = True, *, fire: bool = True) -> None:
+        """Schedule every installed workspace (`FlowScheduler.start`: `fire` False when
+        an external scheduler fires the slots), then follow the installations."""
+        self._catch_up, self._fire = catch_up, fire
         self._scheduler.start()
         self.sync()
         self._scheduler.add_job(self.sync, "interval", seconds=SYNC_SECONDS, id=SYNC_JOB,
@@ -67,6 +76,10 @@ class WorkspaceSchedulers:
 
     def sync(self) -> None:
         """Schedule each newly installed workspace, unschedule each uninstalled one."""
+        with self._sync_lock:
+            self._sync()
+
+    def _sync(self) -> None:
         try:
             installed = self._workspaces()
         except Exception:  # a scheduler thread must survive it; the next sync tries again
@@ -83,7 +96,7 @@ class WorkspaceSchedulers:
     def _schedule(self, workspace: Workspace) -> None:
         try:
             scheduler = self._build(workspace, self._scheduler)
-            scheduler.start(catch_up=self._catch_up)
+            scheduler.start(catch_up=self._catch_up, fire=self._fire)
         except Exception:  # one workspace's trouble (its store, its token) is not the others'
             log.exception("workspace %s: cannot schedule its flows", workspace.key)
             return
@@ -97,6 +110,26 @@ class WorkspaceSchedulers:
         scheduler.shutdown(wait=False)  # its jobs go; a run in progress ends by itself
         self._forget(workspace)
         log.info("workspace %s: uninstalled, its schedules stopped", workspace.key)
+
+    def of(self, given: str | None) -> FlowScheduler:
+        """The scheduler of the workspace `given` names by key (`choose_workspace`: may be
+        left out when one is installed), scheduling it first if it was installed since
+        the last sync.
+
+        Raises:
+            UnknownWorkspace: `given` is not installed, or none given with several.
+            NotScheduled: its schedules could not be started (logged; a retry may do).
+        """
+        workspace = choose_workspace(self._workspaces(), given)
+        assert workspace is not None  # OAuth mode: installed is a list
+        scheduler = self.schedulers.get(workspace)
+        if scheduler is None:
+            self.sync()
+            scheduler = self.schedulers.get(workspace)
+        if scheduler is None:
+            raise NotScheduled(f"workspace {workspace.key}: its schedules could not be "
+                               "started (see the log); retry later")
+        return scheduler
 
     def jobs(self) -> list[Any]:
         """Every workspace's flow jobs."""

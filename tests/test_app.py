@@ -75,11 +75,8 @@ def test_runs_that_would_send_need_the_slack_token_before_anything_runs(tmp_path
         marvin.prepare_runs()
 
 
-def test_an_executor_that_cannot_run_marvins_flows_is_refused_at_start_up(
-    tmp_path: Path,
-) -> None:
+def test_marvins_flows_take_the_dask_executor_at_start_up(tmp_path: Path) -> None:
     settings = make_settings(tmp_path, executor="dask")
-    with open_marvin(settings, dry_run=True, out=io.StringIO()) as marvin, pytest.raises(
-        SettingsError, match="MARVIN_EXECUTOR=threads"
-    ):
+    with open_marvin(settings, dry_run=True, out=io.StringIO()) as marvin:
         marvin.prepare_runs()
+        assert type(marvin.executor).__name__ == "DaskExecutor"

@@ -76,8 +76,27 @@ def doctor() -> None:
         workspace,
         lambda store: teams_to_schedule(store, settings),
     )
+    if settings.oauth_mode:  # each installed workspace's token instead of SLACK_BOT_TOKEN
+        checks = _with_oauth_checks(settings, checks)
     print_checks(console, checks)
     raise typer.Exit(1 if any(not c.ok for c in checks) else 0)
+
+
+def _with_oauth_checks(settings: Settings, checks: list[Check]) -> list[Check]:
+    from marvin.app import build_installations
+    from marvin.cli.doctor_oauth import oauth_checks
+    from marvin.slack.workspace import SlackWorkspace
+
+    def who_is(token: str) -> str:
+        return SlackWorkspace(token, settings.slack_api_url, max_retries=1).auth_info().team
+
+    installations = build_installations(settings)
+    assert installations is not None
+    try:
+        kept = [c for c in checks if c.name != "Slack token"]
+        return oauth_checks(settings, installations, who_is) + kept
+    finally:
+        installations.close()
 
 
 def run_checks(

@@ -20,6 +20,7 @@ from marvin.cli.output import err, print_error
 from marvin.cli.run import run_command, schedule, serve
 from marvin.cli.runs import runs_app, stats_command
 from marvin.cli.team import team_app
+from marvin.cli.workspaces import workspaces_app
 from marvin.engine import FlowValidationError
 from marvin.settings import SettingsError
 from marvin.store import StoreError
@@ -42,6 +43,7 @@ app.command("export")(export_command)
 app.command("events")(events_command)
 app.add_typer(team_app, name="team")
 app.add_typer(runs_app, name="runs")
+app.add_typer(workspaces_app, name="workspaces")
 
 
 @app.callback()

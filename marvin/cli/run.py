@@ -30,6 +30,8 @@ def serve() -> None:
     from marvin.web.serve import serve as run_server
 
     def check_configured_channels(marvin: Marvin) -> None:
+        if marvin.settings.oauth_mode:  # no workspace's token at start: each has its own
+            return
         checks = [("MARVIN_ALERT_CHANNEL", marvin.settings.alert_channel)]
         if marvin.store.get_team(DEFAULT_TEAM) is None:
             checks.append(("MARVIN_STANDUP_CHANNEL", marvin.settings.standup_channel))

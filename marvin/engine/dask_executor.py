@@ -18,7 +18,8 @@ in-process executors, because workers are other processes:
 * A result (or exception) that cannot be pickled fails *that* task run, with a message
   saying so, instead of breaking the flow run.
 * Context variables set around ``flow.run`` (e.g. Marvin's services) are not visible in
-  workers; `get_context()` works, as the engine sets it in the worker.
+  workers; `get_context()` works, as the engine sets it in the worker, and one picklable
+  value set with `carry_to_workers` (`marvin.engine.carried`) travels to them and back.
 * A `FakeClock` is copied into the workers: time a task sleeps or ticks there is not
   seen by the original clock (nor by other workers).
 * Task state handlers run in the worker; task logs are kept on the run and come back,
@@ -181,25 +182,31 @@ class DaskExecutor:
         future: Future[Any]
         try:
             if plan is not None:  # shared by every child of the task: send it once
-                args = (self._scattered(client, books, plan), *args[1:])
+                args = (self._on_cluster(client, books, plan), *args[1:])
             future = client.submit(_on_worker, fn, *args, key=key, pure=False)
         except Exception as exc:  # e.g. a task whose function holds a lock
             if plan is None:
                 raise
             unsent = _unsendable(plan, args[1] if len(args) > 1 else None, exc)
-            future = client.scatter(unsent, hash=False)
+            future = client.submit(_same, unsent, key=_key(fn, (plan, *args[1:])), pure=False)
         books.position[future.key] = len(books.futures)
         books.futures.append(future)
         return future
 
     @staticmethod
-    def _scattered(client: Any, books: _Submitted, plan: TaskPlan) -> Future[Any]:
+    def _on_cluster(client: Any, books: _Submitted, plan: TaskPlan) -> Future[Any]:
         """The plan (task, function, flow run, clock) on the cluster, pickled once per
-        task rather than once per mapped child; workers fetch it once and keep it."""
+        task rather than once per mapped child; workers fetch it once and keep it.
+
+        Sent as a task returning it, not scattered: the scheduler keeps the task, so a
+        worker killed mid-run costs a recomputation, where scattered data would be lost
+        and fail every child still to run."""
         entry = books.plans.get(id(plan))
         if entry is None:
             try:
-                sent: Future[Any] | Exception = client.scatter(plan, hash=False)
+                sent: Future[Any] | Exception = client.submit(
+                    _same, plan, key=f"plan-{plan.task.slug}-{uuid.uuid4().hex}", pure=False
+                )
             except Exception as exc:
                 sent = exc  # so that its other children do not try (and log) again
             entry = books.plans[id(plan)] = (plan, sent)
@@ -249,6 +256,12 @@ def _key(fn: Callable[..., Any], args: tuple[Any, ...]) -> str:
         index = "" if len(args) < 2 or args[1] is None else f"-{args[1]}"
         return f"{plan.task.slug}{index}-{uuid.uuid4().hex}"
     return f"{getattr(fn, '__name__', 'call')}-{uuid.uuid4().hex}"
+
+
+def _same(value: Any) -> Any:
+    """A task returning its input: data the scheduler can compute again if a worker dies
+    (scattered data it cannot)."""
+    return value
 
 
 def _on_worker(fn: Callable[..., Any], *args: Any) -> Any:

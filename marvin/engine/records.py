@@ -59,6 +59,7 @@ class TaskRun:
         "run_count",
         "children",
         "run_name",
+        "carried_back",
     )
 
     def __init__(self, task: Task, map_index: int | None, flow_run: FlowRun) -> None:
@@ -71,6 +72,9 @@ class TaskRun:
         self.run_count = 0
         self.children: list[TaskRun] | None = None
         self.run_name: str | None = None  # from the task's `task_run_name`, if it has one
+        # What the run's `Carried` collected on a remote worker, until the runner hands
+        # it over in the flow's process (`marvin.engine.carried`).
+        self.carried_back: Any = None
 
     @property
     def id(self) -> str:

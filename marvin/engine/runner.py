@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import os
 
+from marvin.engine.carried import carried
 from marvin.engine.clock import SystemClock
 from marvin.engine.executors import LocalExecutor
 from marvin.engine.flow import is_mappable
@@ -157,6 +158,7 @@ def _submit_all(
     nodes: dict[Task, _Node] = {}
     # Remotely, task runs finish in other processes: record them here, when collected.
     plan_recorder = None if remote else recorder
+    plan_carried = carried() if remote else None  # in-process tasks see our context
     for task in flow.sorted_tasks():
         if given and task in given:
             nodes[task] = _from_given(task, given[task], run, executor, plan_recorder)
@@ -180,6 +182,7 @@ def _submit_all(
             flow.constants.get(task, {}),
             task in resume,
             flow.result,
+            plan_carried,
         )
         if flow.is_mapped(task):
             nodes[task] = _submit_mapped(plan, edges, mapped_constants, nodes, executor, clock)
@@ -379,9 +382,15 @@ def _collect(
 def _brought_back(task_run: TaskRun, task: Task, run: FlowRun, recorder: Recorder | None) -> None:
     """A task run that ran in another process is a copy: link it to this run's objects
     (its own `task` and `flow_run` are copies too) and record it here, where the
-    recorder lives."""
+    recorder lives; what the run's `Carried` collected on the worker is handed over
+    first, so that what a task did is known by the time it is recorded."""
     task_run.task = task
     task_run.flow_run = run
+    collected, task_run.carried_back = task_run.carried_back, None
+    if collected is not None:
+        hand_over = carried()
+        if hand_over is not None:
+            record_safely(hand_over.arrived, collected)
     if recorder is not None:
         record_safely(recorder.task_run_finished, task_run)
 

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from typing import Any
 
+    from marvin.engine.carried import Carried
     from marvin.engine.clock import Clock
     from marvin.engine.records import FlowRun, Recorder
     from marvin.engine.results import Result
@@ -85,6 +86,7 @@ class TaskPlan:
         "result",
         "before",
         "after",
+        "carried",
     )
 
     def __init__(
@@ -97,6 +99,7 @@ class TaskPlan:
         constants: dict[str, Any],
         resumed: bool,
         flow_result: Result | None = None,
+        carried: Carried | None = None,
     ) -> None:
         self.task = task
         self.fn = task.fn
@@ -109,6 +112,7 @@ class TaskPlan:
         self.result = task.result or flow_result
         self.before: tuple[BeforeStep, ...] = ()
         self.after: tuple[AfterStep, ...] = ()
+        self.carried = carried  # set only for a remote executor's workers
         if (
             self.result is not None
             or task.cache_for is not None
@@ -168,6 +172,16 @@ def run_task(plan: TaskPlan, map_index: int | None, *upstream: Any) -> TaskRun:
     (a mapped parent's children) or a `Const`; a key of None means state-only. They are
     separate arguments so any executor resolves its handles among them.
     """
+    if plan.carried is not None:  # on a remote worker: inside the run's carried context
+        with plan.carried.on_worker() as collected:
+            task_run = _run_task(plan, map_index, upstream)
+        if collected:
+            task_run.carried_back = collected
+        return task_run
+    return _run_task(plan, map_index, upstream)
+
+
+def _run_task(plan: TaskPlan, map_index: int | None, upstream: tuple[Any, ...]) -> TaskRun:
     task = plan.task
     task_run = TaskRun(task, map_index, plan.flow_run)
     kwargs = dict(plan.constants)

@@ -33,6 +33,12 @@ _sink: Sink | None = None
 def publish(event: Event) -> None:
     """Record `event` in the current run (if any) and pass it on to the automations."""
     emit_event(event.system, event.name, event.subject, f"event:{event.id}", 0.0)
+    pass_on(event)
+
+
+def pass_on(event: Event) -> None:
+    """`publish` without recording: for an event already recorded where it was published
+    (a task on a Dask worker, whose events come back to the run's process)."""
     collected = _collected.get()
     if collected is not None:
         collected.append(event)  # list.append is atomic: mapped tasks publish in threads

@@ -24,12 +24,11 @@ import operator
 import threading
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from marvin.engine import Finished, Flow, FlowRun, Running, Task, TaskRun
-from marvin.engine.context import bind
 from marvin.engine.visualize import flow_graph
 from marvin.history.record_caps import capped_logs, capped_text
 from marvin.history.redact import Redactor
@@ -201,13 +200,15 @@ class HistoryRecorder:
         outcome: str,
         duration_s: float,
         task_run_id: str | None,
+        at: dt.datetime | None = None,
     ) -> None:
+        """One external call; `at` when it was made elsewhere (a Dask worker), else now."""
         if self.run_id is None:
             return
         event = EventRecord(
             flow_run_id=self.run_id,
             task_run_id=task_run_id,
-            at=dt.datetime.now(dt.UTC),
+            at=at or dt.datetime.now(dt.UTC),
             system=system,
             method=method,
             target=self.redact(target),
@@ -326,12 +327,34 @@ def _plain(value: Any, redact: Redactor) -> Any:
     return redact.summary(value)
 
 
-_current: ContextVar[HistoryRecorder | None] = ContextVar("marvin_recorder", default=None)
+class EventRecorder(Protocol):
+    """What takes the events of a run: its `HistoryRecorder`, or on a Dask worker what
+    collects them to send back with the task run (`flows/worker_services.py`)."""
+
+    def add_event(
+        self, system: str, method: str, target: str, outcome: str, duration_s: float,
+        task_run_id: str | None, at: dt.datetime | None = None,
+    ) -> None: ...
 
 
-def recording(recorder: HistoryRecorder) -> AbstractContextManager[HistoryRecorder]:
+_current: ContextVar[EventRecorder | None] = ContextVar("marvin_recorder", default=None)
+
+R = TypeVar("R", bound=EventRecorder)
+
+
+@contextmanager
+def recording(recorder: R) -> Iterator[R]:
     """Send the events emitted inside the block (and its task runs) to `recorder`."""
-    return bind(_current, recorder)
+    token = _current.set(recorder)
+    try:
+        yield recorder
+    finally:
+        _current.reset(token)
+
+
+def current_recorder() -> EventRecorder | None:
+    """Where the events of the run in progress go, if it is recorded."""
+    return _current.get()
 
 
 def emit_event(system: str, method: str, target: str, outcome: str, duration_s: float) -> None:

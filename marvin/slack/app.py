@@ -32,10 +32,12 @@ from marvin.slack.inbound import check_form, check_signature_header
 from marvin.slack.interaction_calls import InteractionCalls
 from marvin.slack.interactivity import register_fallbacks
 from marvin.slack.listeners import register
+from marvin.slack.oauth import oauth_settings
 from marvin.slack.replays import ALREADY_RECEIVED, ReplayGuard
 from marvin.slack.routing import PerToken, Routed, RoutedStore, StoreResolver, register_routing
 from marvin.slack.user_events import register_user_events
 from marvin.store.base import Store, StoreError, deadline
+from marvin.store.installations import Installations
 
 log = logging.getLogger("marvin.slack")
 
@@ -47,24 +49,71 @@ def build_app(
     *,
     token_verification: bool = True,
     tokens: Callable[[Workspace | None], str] | None = None,
+    installations: Installations | None = None,
 ) -> App:
     """A Bolt App with Marvin's listeners; SettingsError when Slack settings are missing.
 
     Args:
         stores: the store of each workspace (a request uses its own workspace's,
             `marvin.slack.routing`), or the one store of single-token mode.
-        tokens: each workspace's bot token (OAuth mode): the listeners' Slack calls for a
-            request use its workspace's; None: SLACK_BOT_TOKEN for every request.
+        tokens: each workspace's bot token: the listeners' Slack calls for a request use
+            its workspace's. None: SLACK_BOT_TOKEN for every request, or in OAuth mode
+            the installations' token of the request's workspace.
         token_verification: call `auth.test` at start-up, so a bad token fails at once
             rather than on the first slash command.
+        installations: in OAuth mode (SLACK_CLIENT_ID set), the installed workspaces:
+            Bolt installs into them and finds each request's bot token there.
     """
-    token, signing_secret = settings.require_slack()
     # Bolt reads SLACK_BOT_TOKEN from the environment itself and then warns that our
     # client (which carries that same token) wins: true, expected, and noise in the log.
     logging.getLogger("slack_bolt.App").addFilter(_NotTheClientTokenWarning())
+    token: str | None
+    if settings.oauth_mode:
+        if installations is None:
+            raise SettingsError("OAuth mode (SLACK_CLIENT_ID) needs the installations store")
+        token, signing_secret = None, settings.require_signing_secret()
+        app = build_oauth_app(settings, installations, signing_secret)
+        tokens = tokens or _installed_tokens(installations)
+    else:
+        token, signing_secret = settings.require_slack()
+        app = _single_token_app(settings, token, signing_secret, token_verification)
+    resolve: StoreResolver = stores if callable(stores) else (lambda _workspace: stores)
+    store = cast(Store, RoutedStore(resolve))
+    register_routing(app)  # first: every listener below reads the request's workspace
+    url = settings.slack_api_url
+    calls = InteractionCalls(token, url)
+    chat = SlackWebChat(token or "", url)
+    if tokens is not None:
+        calls = cast(InteractionCalls, Routed(PerToken(tokens, lambda t: InteractionCalls(t, url))))
+        chat = cast(SlackWebChat, Routed(PerToken(tokens, lambda t: SlackWebChat(t, url))))
+    digest_sync = DigestSyncRunner(store, settings, chat, now)
+    app.marvin_digest_sync = digest_sync  # type: ignore[attr-defined]
+    register(app, store, settings, now, calls, digest_sync)
+    register_home(app, store, settings, now, calls)
+    register_user_events(app, store, now)
+    register_fallbacks(app, calls)  # last: Bolt runs the first listener that matches
+    if signing_secret is not None:  # HTTP requests can be told from forgeries
+        verifier = SignatureVerifier(signing_secret)
+        app.marvin_verifier = verifier  # type: ignore[attr-defined]
+        # replays are refused before Bolt reads the body, so before any workspace is known:
+        # their records live in the unscoped namespace
+        app.marvin_replays = ReplayGuard(resolve(None), verifier.clock.now)  # type: ignore[attr-defined]
+    return app
+
+
+def _installed_tokens(installations: Installations) -> Callable[[Workspace | None], str]:
+    """Each workspace's bot token as installed ("" for none: Slack refuses the call and
+    the listener says so)."""
+    return lambda workspace: (installations.bot_token(workspace) or "") if workspace else ""
+
+
+def _single_token_app(
+    settings: Settings, token: str, signing_secret: str | None, token_verification: bool
+) -> App:
+    """The Bolt App of one workspace, its token checked with ``auth.test`` first."""
     client = build_web_client(token, settings.slack_api_url)
     try:
-        app = App(
+        return App(
             client=client,
             # "" rather than None, or Bolt would read SLACK_SIGNING_SECRET itself; with
             # no secret (Socket Mode) `dispatch` refuses every HTTP request before Bolt
@@ -82,27 +131,21 @@ def build_app(
         raise SettingsError(
             f"cannot reach Slack at {settings.slack_api_url} (SLACK_API_URL): {reason}"
         ) from None
-    resolve: StoreResolver = stores if callable(stores) else (lambda _workspace: stores)
-    store = cast(Store, RoutedStore(resolve))
-    register_routing(app)  # first: every listener below reads the request's workspace
-    url = settings.slack_api_url
-    calls = InteractionCalls(token, url)
-    chat = SlackWebChat(token, url)
-    if tokens is not None:
-        calls = cast(InteractionCalls, Routed(PerToken(tokens, lambda t: InteractionCalls(t, url))))
-        chat = cast(SlackWebChat, Routed(PerToken(tokens, lambda t: SlackWebChat(t, url))))
-    digest_sync = DigestSyncRunner(store, settings, chat, now)
-    app.marvin_digest_sync = digest_sync  # type: ignore[attr-defined]
-    register(app, store, settings, now, calls, digest_sync)
-    register_home(app, store, settings, now, calls)
-    register_user_events(app, store, now)
-    register_fallbacks(app, calls)  # last: Bolt runs the first listener that matches
-    if signing_secret is not None:  # HTTP requests can be told from forgeries
-        verifier = SignatureVerifier(signing_secret)
-        app.marvin_verifier = verifier  # type: ignore[attr-defined]
-        # replays are refused before Bolt reads the body, so before any workspace is known:
-        # their records live in the unscoped namespace
-        app.marvin_replays = ReplayGuard(resolve(None), verifier.clock.now)  # type: ignore[attr-defined]
+
+
+def build_oauth_app(
+    settings: Settings, installations: Installations, signing_secret: str | None
+) -> App:
+    """The Bolt App of many workspaces: Bolt's OAuth flow installs into them, its
+    authorization finds each request's workspace token, and its built-in listeners
+    delete a workspace's tokens on ``app_uninstalled`` and ``tokens_revoked``."""
+    app = App(
+        client=build_web_client(None, settings.slack_api_url),  # a token per request
+        signing_secret=signing_secret or "",
+        oauth_settings=oauth_settings(settings, installations),
+        process_before_response=True,
+    )
+    app.enable_token_revocation_listeners()
     return app
 
 

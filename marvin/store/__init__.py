@@ -14,12 +14,14 @@ from typing import Any
 
 from marvin.domain.workspace import Workspace
 from marvin.store.base import OutcomeUnknown, Store, StoreError, deadline
+from marvin.store.installations import Installations
 from marvin.store.namespaces import adopt, adopted_by, namespaced_path
 from marvin.store.run_history import RunHistory
+from marvin.store.token_cipher import TokenCipher
 
 __all__ = [
-    "OutcomeUnknown", "RunHistory", "Store", "StoreError", "adopt_unscoped_data", "deadline",
-    "open_history", "open_store",
+    "Installations", "OutcomeUnknown", "RunHistory", "Store", "StoreError", "adopt_unscoped_data",
+    "deadline", "open_history", "open_installations", "open_store",
 ]
 
 SQLITE_PREFIX = "sqlite:///"
@@ -64,18 +66,29 @@ def open_history(
     return history
 
 
+def open_installations(url: str, key: str, previous_key: str | None = None, *,
+                       project: str | None = None) -> Installations:
+    """Open the Slack installations (OAuth mode) next to the store `url` names, their
+    tokens encrypted with `key` (and readable with `previous_key`, during a rotation)."""
+    return Installations(_open("installations", url, project, None),
+                         TokenCipher(key, previous_key))
+
+
 # The class each backend opens per role, as (module, class): imported only when opened.
 _BACKENDS = {
     ("store", "sqlite"): ("marvin.store.sqlite.store", "SqliteStore"),
     ("store", "firestore"): ("marvin.store.firestore.store", "FirestoreStore"),
     ("history", "sqlite"): ("marvin.store.sqlite.history", "SqliteHistory"),
     ("history", "firestore"): ("marvin.store.firestore.history", "FirestoreHistory"),
+    ("installations", "sqlite"): ("marvin.store.sqlite.installations", "SqliteInstallations"),
+    ("installations", "firestore"): (
+        "marvin.store.firestore.installations", "FirestoreInstallations"),
 }
 
 
 def _open(role: str, url: str, project: str | None, workspace: Workspace | None) -> Any:
-    """The `role` ("store" or "history") of the backend `url` names, in the namespace of
-    `workspace` (the unscoped one when that workspace adopted it)."""
+    """The `role` ("store", "history" or "installations") of the backend `url` names, in
+    the namespace of `workspace` (the unscoped one when that workspace adopted it)."""
     path = _sqlite_path(url, role)
     if workspace is not None and _adopter(url, project) == workspace:
         workspace = None  # the single-token data is this workspace's

@@ -25,6 +25,7 @@ a user) through its methods.
 
 from __future__ import annotations
 
+import base64
 import json
 import threading
 import time
@@ -37,6 +38,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from marvin.testing.slack_limits_check import CHECKED_METHODS, check_message
 from marvin.testing.slack_methods import APP_TOKEN_METHODS, answer, is_known, targets
+from marvin.testing.slack_oauth import SlackOAuth
 from marvin.testing.slack_world import ANSWERED_HERE, SlackWorld
 
 __all__ = ["RecordedCall", "SlackStandIn"]
@@ -99,6 +101,8 @@ class SlackStandIn:
         self._canned: dict[str, deque[dict[str, Any]]] = {}
         self._refused_tokens: set[str] = set()
         self.world = SlackWorld()
+        self.oauth = SlackOAuth()
+        self._worlds: dict[str, SlackWorld] = {}  # installed workspaces' own, by team id
         self.socket_url: str | None = None  # apps.connections.open's answer; see `start`
         self._last_ts_us = 0
         self._server: _Server | None = None
@@ -217,6 +221,22 @@ class SlackStandIn:
             self._target_errors.clear()
             self._refused_tokens.clear()
             self.world = SlackWorld()
+            self.oauth = SlackOAuth()
+            self._worlds.clear()
+
+    def world_of(self, team_id: str) -> SlackWorld:
+        """The workspace `team_id` (installed with `oauth`): its own channels and people,
+        so the same user id in two workspaces is two people. Made on first use."""
+        with self._lock:
+            return self._worlds.setdefault(team_id, SlackWorld())
+
+    def _world_for(self, token: str | None) -> SlackWorld:
+        """The world a call with `token` sees: its workspace's for a token minted by
+        `oauth`, else the default one (single-token tests). Under the lock."""
+        app = self.oauth.installed(token)
+        if app is None:
+            return self.world
+        return self._worlds.setdefault(app.team_id, SlackWorld())
 
     # -- fault injection ---------------------------------------------------------------
 
@@ -291,7 +311,7 @@ class SlackStandIn:
             )
             delay = self._latency.get(method, self._latency.get("*", 0.0))
             if token:  # Slack says which scopes the token has on every authenticated answer
-                scopes = ",".join(sorted(self.world.granted))
+                scopes = ",".join(sorted(self._world_for(token).granted))
                 reply = replace(reply, headers={**reply.headers, "x-oauth-scopes": scopes})
         if delay > 0:
             time.sleep(delay)
@@ -320,39 +340,48 @@ class SlackStandIn:
 
     def _act(self, method: str, params: dict[str, Any], token: str | None) -> _Reply:
         """Slack's own answer to a call, and its effect (a post is kept for history)."""
+        if method == "oauth.v2.access":  # the one method authenticated by the app's secret
+            result = self.oauth.access(params)
+            ok = bool(result.get("ok"))
+            return _Reply(200, result, {}, "ok" if ok else f"error:{result['error']}", ok)
         if not is_known(method) and method not in ANSWERED_HERE:
             return _error("unknown_method")
         if not token:
             return _error("not_authed")
         if token in self._refused_tokens:
             return _error("invalid_auth")
+        if revoked := self.oauth.refusal(token):
+            return _error(revoked)
+        if method == "auth.test" and (who := self.oauth.auth_test(token)) is not None:
+            return _Reply(200, who, {}, "ok", True)
+        world = self._world_for(token)
         if token.startswith("xapp-") != (method in APP_TOKEN_METHODS):
             return _error("not_allowed_token_type")
         for target in targets(params):
-            for key in (self.world.canonical(target), target.removeprefix("D")):
+            for key in (world.canonical(target), target.removeprefix("D")):
                 error, methods = self._target_errors.get(key, ("", frozenset()))
                 if error and (not methods or method in methods):
                     return _error(error)
-        refusal = self.world.refusal(method, params)
+        refusal = world.refusal(method, params)
         if refusal is not None:
             return _Reply(200, refusal, {}, f"error:{refusal['error']}")
         if method in CHECKED_METHODS and (too_big := check_message(params)) is not None:
             return _Reply(200, too_big, {}, f"error:{too_big['error']}")
         if method in ANSWERED_HERE:
-            result = self.world.answer(method, params)
+            result = world.answer(method, params)
             ok = bool(result.get("ok"))
             return _Reply(200, result, {}, "ok" if ok else f"error:{result['error']}", ok)
         channel_id: str | None = None
         if method == "chat.postMessage":
-            channel_id, refused = self.world.post_target(str(params.get("channel", "")))
+            channel_id, refused = world.post_target(str(params.get("channel", "")))
             if refused is not None:
                 return _error(refused)
             if "thread_ts" in params:
-                root, refused = self.world.thread_root(str(channel_id), params["thread_ts"])
+                root, refused = world.thread_root(str(channel_id), params["thread_ts"])
                 if refused is not None:
                     return _error(refused)
                 params = {**params, "thread_ts": root}
-        if method == "conversations.open" and (gone := self.world.dm_refusal(params)):
+        if method == "conversations.open" and (gone := world.dm_refusal(params)):
             return _error(gone)
         result = answer(method, params, self._next_ts)
         if method == "apps.connections.open":
@@ -365,7 +394,7 @@ class SlackStandIn:
                 if isinstance(metadata, str):  # form-encoded calls send it as JSON text
                     metadata = json.loads(metadata)
                 message["metadata"] = metadata
-            self.world.record(str(channel_id), message)
+            world.record(str(channel_id), message)
         ok = bool(result.get("ok"))
         return _Reply(200, result, {}, "ok" if ok else f"error:{result['error']}", ok)
 
@@ -400,6 +429,9 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length) if length else b""
         params = _parse_params(url.query, raw, self.headers.get("Content-Type", ""))
         body_token = params.pop("token", None) if params is not None else None
+        if params is not None and (basic := _basic(self.headers.get("Authorization"))):
+            params.setdefault("client_id", basic[0])  # oauth.v2.access takes either
+            params.setdefault("client_secret", basic[1])
         token = _bearer(self.headers.get("Authorization")) or (
             str(body_token) if body_token else None
         )
@@ -423,6 +455,17 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence per-request logging; the recorded calls are the log."""
+
+
+def _basic(header: str | None) -> tuple[str, str] | None:
+    """HTTP basic credentials (how slack-sdk sends the client id and secret)."""
+    if not header or not header.lower().startswith("basic "):
+        return None
+    try:
+        user, _, password = base64.b64decode(header[6:].strip()).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return user, password
 
 
 def _bearer(header: str | None) -> str | None:

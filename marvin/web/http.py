@@ -1,4 +1,5 @@
-"""Marvin's HTTP server: Slack's requests at POST /slack/events, and GET /healthz.
+"""Marvin's HTTP server: Slack's requests at POST /slack/events, the OAuth install's
+GET /slack/install and /slack/oauth_redirect, and GET /healthz.
 
 Example::
 
@@ -32,6 +33,8 @@ HEALTH_DEADLINE = 2.0
 (Docker's probe, see the Dockerfile, gives up at 4 s and would read nothing at all)."""
 
 SlackHandler = Callable[[bytes, dict[str, str], str], tuple[int, dict[str, str], str]]
+OAuthHandler = Callable[[str, str, dict[str, str]], tuple[int, dict[str, str], str]]
+"""(path, query, headers) -> (status, headers, body): the OAuth install's GET pages."""
 
 
 async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes | None:
@@ -55,6 +58,7 @@ def build_web_app(
     *,
     slack_threads: int = 2,
     health_deadline: float = HEALTH_DEADLINE,
+    oauth_handler: OAuthHandler | None = None,
 ) -> Starlette:
     """The ASGI app. `slack_handler` is None in Socket Mode (Slack then never calls us).
 
@@ -62,6 +66,7 @@ def build_web_app(
     with the local SQLite store a request is ~1 ms of CPU, and a burst of 50 then queues
     briefly instead of 40 threads thrashing the GIL (p99 halves, see docs/benchmarks.md).
     A store that waits on the network (Firestore) wants more threads: `slack_threads`.
+    `oauth_handler` (OAuth mode only) answers GET /slack/install and /slack/oauth_redirect.
     """
     pool = ThreadPoolExecutor(slack_threads, thread_name_prefix="marvin-slack")
 
@@ -83,8 +88,19 @@ def build_web_app(
             report = {"ok": False, "error": f"health check took over {health_deadline:g} s"}
         return JSONResponse(report, status_code=200 if report.get("ok") else 503)
 
+    async def slack_oauth(request: Request) -> Response:
+        if oauth_handler is None:
+            return PlainTextResponse("OAuth installs are off: set SLACK_CLIENT_ID and "
+                                     "SLACK_CLIENT_SECRET", 404)
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        call = functools.partial(oauth_handler, request.url.path, request.url.query, headers)
+        status, out_headers, text = await asyncio.get_running_loop().run_in_executor(pool, call)
+        return Response(text, status_code=status, headers=out_headers)
+
     routes = [
         Route("/slack/events", slack_events, methods=["POST"]),
+        Route("/slack/install", slack_oauth, methods=["GET"]),
+        Route("/slack/oauth_redirect", slack_oauth, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         *(extra_routes or []),
     ]

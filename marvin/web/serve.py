@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from marvin.app import Marvin, open_marvin
 from marvin.settings import Settings
 from marvin.slack.app import dispatch
+from marvin.slack.oauth import handle_oauth
 from marvin.store.base import Store, deadline
 from marvin.store.firestore.indexes import QUERIES, missing_indexes
 from marvin.store.run_history import RunHistory
@@ -24,6 +25,8 @@ from marvin.store.teams import default_team
 from marvin.web.api import api_routes
 from marvin.web.dashboard import dashboard_routes
 from marvin.web.http import SlackHandler, build_web_app
+from marvin.web.jobs import jobs_routes
+from marvin.web.jobs_auth import JobsAuth
 from marvin.web.shutdown import finish_runs_of
 from marvin.web.standup_pages import standup_routes
 from marvin.web.workspace_param import WorkspaceData, workspace_data
@@ -50,9 +53,12 @@ def check_health(
     store: Store,
     scheduler_running: Callable[[], bool],
     socket: Callable[[], SocketStatus] | None = None,
+    *,
+    external_scheduler: bool = False,
 ) -> dict[str, Any]:
     """The /healthz report: one store round trip under `HEALTH_STORE_BUDGET`, the
-    scheduler, and in Socket Mode the socket (not ok while it is down); never raises."""
+    scheduler (``"external"`` when POST /jobs fires the slots: nothing runs in-process
+    to be checked), and in Socket Mode the socket (not ok while it is down); never raises."""
     try:
         with deadline(HEALTH_STORE_BUDGET):
             # one document, whatever the number of teams: the probe runs every 30 s, and
@@ -62,9 +68,9 @@ def check_health(
     except Exception as exc:  # report, do not raise: this is the health check
         log.warning("health check: store unreachable: %s", exc)
         store_ok = False
-    running = scheduler_running()
+    running = True if external_scheduler else scheduler_running()
     report: dict[str, Any] = {"ok": store_ok and running, "store": store_ok,
-                              "scheduler": running}
+                              "scheduler": "external" if external_scheduler else running}
     if socket is not None:
         status = socket()
         report["socket"] = status.as_dict()
@@ -84,6 +90,8 @@ def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None)
     import uvicorn
 
     finished = True
+    settings.require_jobs_auth()
+    external = settings.scheduler == "external"
     with open_marvin(settings) as marvin:
         bolt = marvin.bolt()
         if preflight is not None:
@@ -94,15 +102,27 @@ def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None)
             web = build_web_app(
                 slack_handler,
                 functools.partial(check_health, marvin.store, lambda: scheduler.running,
-                                  socket.status if socket is not None else None),
-                extra_routes=_dashboard_routes(settings, marvin.store, marvin.history,
-                                               workspace_data(marvin)),
+                                  socket.status if socket is not None else None,
+                                  external_scheduler=external),
+                extra_routes=[*_dashboard_routes(settings, marvin.store, marvin.history,
+                                                 workspace_data(marvin)),
+                              *jobs_routes(settings, scheduler, jobs_auth(settings),
+                                           marvin.now)],
                 slack_threads=settings.slack_thread_count(),
+                oauth_handler=(functools.partial(handle_oauth, bolt)
+                               if settings.oauth_mode else None),
             )
-            scheduler.start()
+            if external:
+                log.info("MARVIN_SCHEDULER=external: slots run when POST /jobs/{flow} "
+                         "asks; the scheduler only renews claims, takes over and prunes")
+            scheduler.start(fire=not external)
             try:
                 with sigterm_ends_serving():
-                    uvicorn.run(web, host=settings.host, port=settings.port, log_level="info")
+                    # external: a job's run is a request; uvicorn gives it the grace period
+                    uvicorn.run(web, host=settings.host, port=settings.port, log_level="info",
+                                timeout_graceful_shutdown=(
+                                    round(settings.shutdown_grace_seconds) if external
+                                    else None))
             finally:  # HTTP stopped accepting; now the socket, then the runs
                 scheduler.stop_firing()
                 if socket is not None:
@@ -182,6 +202,14 @@ def slack_requests(
         yield None, socket
     finally:
         socket.close()
+
+
+def jobs_auth(settings: Settings) -> JobsAuth:
+    """Who may call POST /jobs, from MARVIN_JOBS_TOKEN / _AUDIENCE / _SERVICE_ACCOUNT."""
+    token = settings.jobs_token.get_secret_value() if settings.jobs_token else None
+    return JobsAuth(token=token or None, audience=settings.jobs_audience or None,
+                    service_account=settings.jobs_service_account or None,
+                    certs_url=settings.jobs_certs_url)
 
 
 def _dashboard_routes(settings: Settings, store: Store, history: RunHistory,

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,7 @@ from marvin.engine import (
     get_context,
     task,
 )
+from marvin.engine.carried import carry_to_workers
 from marvin.engine.dask_executor import DaskExecutor
 from tests.engine.test_executors import SHARED_SCENARIOS, _reminder_flow, get_team, join, shout
 
@@ -211,6 +213,56 @@ def test_context_variables_are_not_seen_in_workers(dask_executor: DaskExecutor) 
         assert flow.run(executor=dask_executor).result(r) == "unset"
     finally:
         _VAR.reset(token)
+
+
+_NOTES: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar("notes", default=None)
+
+
+class _Carried:
+    """Sets _VAR in the worker around each task run; brings back the pids noted there."""
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+        self.arrived_here: list[list[int]] = []
+
+    @contextmanager
+    def on_worker(self) -> Iterator[list[int]]:
+        notes: list[int] = []
+        var, noted = _VAR.set(self.value), _NOTES.set(notes)
+        try:
+            yield notes
+        finally:
+            _VAR.reset(var)
+            _NOTES.reset(noted)
+
+    def arrived(self, notes: list[int]) -> None:
+        self.arrived_here.append(notes)
+
+
+def _read_var_and_note(member: str) -> str:
+    notes = _NOTES.get()
+    if notes is not None:
+        notes.append(os.getpid())
+    return _VAR.get()
+
+
+def test_a_carried_value_reaches_the_workers_and_what_they_note_comes_back(
+    dask_executor: DaskExecutor,
+) -> None:
+    read = task(_read_var_and_note)
+    with Flow("carried") as flow:
+        r = read.map(get_team())
+    carried = _Carried("carried to the workers")
+
+    with carry_to_workers(carried):
+        local = flow.run(executor=LocalExecutor())
+        remote = flow.run(executor=dask_executor)
+
+    assert local.result(r) == ["unset"] * 4  # in-process runs do not use it
+    assert remote.result(r) == ["carried to the workers"] * 4
+    assert len(carried.arrived_here) == 4  # one note per mapped child, none from the parent
+    assert all(len(notes) == 1 and notes[0] != os.getpid() for notes in carried.arrived_here)
+    assert all(child.carried_back is None for child in remote.task_run(r).children or [])
 
 
 def test_a_task_that_cannot_be_pickled_fails_clearly(dask_executor: DaskExecutor) -> None:

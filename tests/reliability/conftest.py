@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +27,8 @@ import pytest
 from flows import get_flow
 from flows.automations import run_automations
 from flows.services import Services, use_services
-from marvin.app import build_services, check_executor_runs_marvin_flows
+from flows.worker_services import carry_services
+from marvin.app import build_services
 from marvin.domain.models import DEFAULT_TEAM, Member
 from marvin.engine import Executor, FakeClock, FlowRun
 from marvin.history.events import collecting
@@ -105,11 +107,11 @@ def run(
     """`marvin.app.run_flow`, step for step, but on a `FakeClock`: the engine's
     retry delays (5 s for a send) pass without sleeping, so engine retries are cheap."""
     flow = get_flow(name)
-    check_executor_runs_marvin_flows(executor)
     recorder = None
     if history is not None:
         recorder = HistoryRecorder(history, flow, Redactor(services.settings.secret_values()))
-    with use_services(services), collecting() as events:
+    remote = carry_services(services) if executor.runs_remotely else nullcontext()
+    with use_services(services), remote, collecting() as events:
         if recorder is None:
             result = flow.run(parameters, executor=executor, clock=FakeClock())
         else:

@@ -94,11 +94,17 @@ def base_env(tmp: Path, db: Path, slack: SlackStandIn) -> dict[str, str]:
 
 
 def seed(db: Path, date: str) -> None:
-    store = open_store(f"sqlite:///{db}")
+    seed_store(f"sqlite:///{db}", None, date, MEMBERS, POSTED)
+
+
+def seed_store(url: str, project: str | None, date: str, members: tuple[str, ...],
+               posted: tuple[str, ...]) -> None:
+    """The default team's `members`, of whom `posted` already posted for `date`."""
+    store = open_store(url, project=project)
     try:
-        for user in MEMBERS:
+        for user in members:
             store.save_member(Member(user, DEFAULT_TEAM, f"Member {user}"))
-        for user in POSTED:
+        for user in posted:
             store.append_update(DEFAULT_TEAM, date, user, f"{user} shipped it",
                                 dt.datetime.now(dt.UTC))
     finally:
@@ -116,13 +122,14 @@ def dm_counts(slack: SlackStandIn) -> Counter[str]:
 
 @contextmanager
 def serving(
-    tmp: Path, env: dict[str, str], count: int, name: str = "serve"
+    tmp: Path, env: dict[str, str], count: int, name: str = "serve",
+    ports: list[int] | None = None,
 ) -> Iterator[list[subprocess.Popen[str]]]:
     """`count` ``marvin serve`` processes started back to back, each on a port of its own
-    (logs in ``{name}-{i}.log``); yields once all answer /healthz, stops them with SIGTERM
-    (as a deploy would)."""
+    (`ports`, or free ones; logs in ``{name}-{i}.log``); yields once all answer /healthz,
+    stops them with SIGTERM (as a deploy would)."""
     procs: list[subprocess.Popen[str]] = []
-    ports = [free_port() for _ in range(count)]
+    ports = ports or [free_port() for _ in range(count)]
     try:
         for i, port in enumerate(ports):
             with (tmp / f"{name}-{i}.log").open("w") as log:

@@ -347,7 +347,6 @@ BAD_SETTINGS: dict[str, dict[str, str]] = {
         "MARVIN_STANDUP_TIME": "25:61",
         "MARVIN_MAX_WORKERS": "0",
     },
-    "dask-executor": {"MARVIN_EXECUTOR": "dask"},
     "bad-date": {},
     "unknown-team": {},
     "no-signing-secret-for-serve": {"SLACK_SIGNING_SECRET": ""},
@@ -356,7 +355,6 @@ BAD_SETTINGS: dict[str, dict[str, str]] = {
 }
 BAD_ARGS: dict[str, tuple[str, ...]] = {
     "several-bad-values": ("run", "reminder", "--dry-run"),
-    "dask-executor": ("run", "reminder"),
     "bad-date": ("run", "reminder", "--date", "2026-13-45"),
     "unknown-team": ("run", "standup", "--team", "nope"),
     "no-signing-secret-for-serve": ("serve",),

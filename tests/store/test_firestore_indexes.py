@@ -27,6 +27,7 @@ from marvin.store.firestore.indexes import (
     missing_indexes,
     problems,
 )
+from marvin.store.firestore.installations import FirestoreInstallations
 from marvin.store.firestore.store import FirestoreStore
 from marvin.web.serve import warn_missing_indexes
 from tests.store.test_history_contract import RUN, T0, event, flow_run, task_run
@@ -47,7 +48,13 @@ def test_every_query_the_backend_makes_is_declared_and_every_declared_one_is_mad
     store = FirestoreStore(project=firestore_project, intercept=capture, namespace=namespace)
     history = FirestoreHistory(project=firestore_project, intercept=capture,
                                namespace=namespace)
+    # installations live outside every workspace's namespace: one set of queries either way
+    installations = FirestoreInstallations(project=firestore_project, intercept=capture)
     try:
+        installations.list_installations()
+        installations.list_installations("TALPHA")
+        installations.issue_state("s1", T0)
+        installations.consume_state("s1", T0)
         store.save_member(Member("U1", "ops"))
         store.list_teams()
         store.list_members("ops")
@@ -73,6 +80,7 @@ def test_every_query_the_backend_makes_is_declared_and_every_declared_one_is_mad
     finally:
         store.close()
         history.close()
+        installations.close()
 
     assert capture.shapes == set(QUERIES), "declare new queries; drop ones no longer made"
 

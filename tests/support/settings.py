@@ -25,6 +25,8 @@ def stand_in_settings(url: str, token: str, signing_secret: str, **fields: Any) 
         "alert_channel": None,
         "executor": "threads",
         "dashboard_token": None,
+        "slack_client_id": None,  # single-token mode unless a test asks for OAuth
+        "slack_client_secret": None,
         **fields,
     }
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]  # pydantic-settings

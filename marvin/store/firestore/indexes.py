@@ -36,6 +36,10 @@ _RUNS = QueryShape("flow_runs")
 _NEWEST_RUNS = _RUNS.order_by("started_at", DESC)
 
 QUERIES: dict[QueryShape, str] = {
+    QueryShape("slack_installations"): "Installations (every workspace)",
+    QueryShape("slack_installations").where("workspace", "=="): "Installations (one workspace)",
+    QueryShape("slack_oauth_states").where("expires_at", "<="):
+        "Installations.consume_state (expired states purged)",
     QueryShape("teams"): "Store.list_teams",
     QueryShape("members").where("team", "=="): "Store.list_members",
     QueryShape("updates").where("team", "==").where("date", "=="): "Store.list_updates",
