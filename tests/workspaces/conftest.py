@@ -65,6 +65,6 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path, slack: Slack) -> Se
     return stand_in_settings(slack.url, TOKENS[A], SECRET, executor="local", **where)
 
 
-def add_members(store: Store) -> None:
-    for user in MEMBERS:
+def add_members(store: Store, members: tuple[str, ...] = MEMBERS) -> None:
+    for user in members:
         store.save_member(Member(user_id=user, team=DEFAULT_TEAM))
