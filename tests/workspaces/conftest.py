@@ -1,10 +1,9 @@
 """Two installed workspaces for the tests of many workspaces: a fake `InstalledWorkspaces`,
-a stand-in per workspace behind one Slack URL, and settings on either store."""
+one stand-in with a world per workspace, and settings on either store."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,9 +13,8 @@ from marvin.domain.models import DEFAULT_TEAM, Member
 from marvin.domain.workspace import Workspace
 from marvin.settings import Settings
 from marvin.store.base import Store
-from marvin.testing.slack_api import SlackStandIn
+from marvin.testing.slack_api import RecordedCall, SlackStandIn
 from tests.support.settings import stand_in_settings
-from tests.support.slack_by_token import SlackByToken
 
 A, B = Workspace("TAAAA1"), Workspace("TBBBB2")
 TOKENS = {A: "xoxb-workspace-a", B: "xoxb-workspace-b"}
@@ -39,19 +37,38 @@ class FakeInstalled:
         return self.tokens.get(workspace)
 
 
+class WorkspaceSlack:
+    """One workspace's side of the one stand-in: the calls made with its token, and its
+    world's triggers."""
+
+    def __init__(self, standin: SlackStandIn, workspace: Workspace) -> None:
+        self.standin, self.workspace = standin, workspace
+
+    @property
+    def calls(self) -> list[RecordedCall]:
+        return [c for c in self.standin.calls if c.token == TOKENS[self.workspace]]
+
+    def calls_to(self, method: str) -> list[RecordedCall]:
+        return [c for c in self.calls if c.method == method]
+
+    def issue_trigger(self) -> str:
+        return self.standin.issue_trigger(str(self.workspace.team_id))
+
+
 @dataclass
 class Slack:
-    """The one URL Marvin calls, and each workspace's stand-in behind it."""
+    """The one Slack URL Marvin calls (one stand-in, a world per installed workspace, told
+    apart by the token as Slack does), and each workspace's side of it."""
 
     url: str
-    of: dict[Workspace, SlackStandIn]
+    of: dict[Workspace, WorkspaceSlack]
 
 
 @pytest.fixture
-def slack() -> Iterator[Slack]:
-    with SlackStandIn() as a, SlackStandIn() as b, \
-            SlackByToken({TOKENS[A]: a, TOKENS[B]: b}) as front:
-        yield Slack(front.url, {A: a, B: b})
+def slack(standin: SlackStandIn) -> Slack:
+    for workspace in (A, B):
+        standin.oauth.install(str(workspace.team_id), TOKENS[workspace])
+    return Slack(standin.url, {w: WorkspaceSlack(standin, w) for w in (A, B)})
 
 
 @pytest.fixture(params=["sqlite", "firestore"])
