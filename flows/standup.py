@@ -3,7 +3,8 @@
 The channel is a parameter: the team's channel (MARVIN_STANDUP_CHANNEL, `#general`) on
 schedule, `#testing` when run by hand with `marvin run standup`. It is posted to by id,
 with the bot a member (`marvin.delivery.channels`), so Slack's history can later prove whether the
-digest went out.
+digest went out. Each run also keeps the day summaries of the standups that are over
+(`record_summaries`), for the standup pages and the reminder-time tuner.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 
 from flows.alerts import alert_on_failure
-from flows.common import get_digest_date, get_team, get_updates
+from flows.common import STORE_RETRY_DELAY, get_digest_date, get_team, get_updates
 from flows.services import services
 from marvin.delivery.digest_edits import DigestEditor, current_members, members_away
 from marvin.delivery.digest_sync import sync_digest
@@ -26,7 +27,25 @@ from marvin.domain.digest_thread import thread_parent
 from marvin.domain.models import DEFAULT_TEAM, Member, Team, Update
 from marvin.domain.quiet_digest import without_mentions
 from marvin.domain.run_names import STANDUP_FLOW
+from marvin.domain.standup import parse_date
 from marvin.engine import SKIP, Flow, Parameter, get_context, task
+from marvin.reports.day_summaries import day_summaries, is_open
+from marvin.reports.stats import standup_days
+
+
+@task(max_retries=2, retry_delay=STORE_RETRY_DELAY)
+def record_summaries(team: str, date: str) -> str:
+    """Keep the day summaries of `date` and the standup before it, those that are over
+    (late updates may still join `date`'s digest for a while: then only the one before
+    is), for the standup pages and the tuner. Idempotent: a summary already kept and
+    still right is left alone; one made stale by a late edit is written again."""
+    s = services()
+    the_team = s.team(team)
+    dates = standup_days(the_team, (parse_date(date) - timedelta(days=7)).isoformat(), date)
+    now = s.now()
+    over = [d for d in dates[-2:] if not is_open(the_team, d, now)]  # an open one: not kept
+    kept = [d.date for d in day_summaries(s.store, the_team, over, now)]
+    return f"day summaries of {', '.join(kept)} kept" if kept else "no day over yet to keep"
 
 
 @task(max_retries=3, retry_delay=timedelta(seconds=5))
@@ -131,3 +150,4 @@ with Flow(STANDUP_FLOW, on_failure=alert_on_failure) as flow:
     members = get_team(team)
     updates = get_updates(team, standup_date)
     post_digest(team, standup_date, updates, members, standup_channel, force)
+    record_summaries(team, standup_date)

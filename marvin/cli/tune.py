@@ -9,18 +9,17 @@ from rich.text import Text
 
 from marvin.domain.clock import utc_now
 from marvin.domain.models import Team
-from marvin.reports.reminder_tuner import ASSUMPTION, Tuning, days_over, tune_reminder
+from marvin.reports.day_summaries import day_summaries
+from marvin.reports.reminder_tuner import ASSUMPTION, Tuning, days_over, tune_summaries
 from marvin.reports.stats import standup_days
 from marvin.store import Store
 
 
 def team_tuning(store: Store, team: Team, start: str, end: str, target: float | None) -> Tuning:
     """Replay the team's standup days from `start` to `end` that are over."""
-    dates = days_over(team, standup_days(team, start, end), utc_now())
-    updates = store.list_updates_between(team.name, start, end) if dates else []
-    members = store.list_members(team.name, include_former=True)
-    absences = store.absences_from(start) if dates else []
-    return tune_reminder(team, members, updates, dates, target, absences)
+    now = utc_now()
+    dates = days_over(team, standup_days(team, start, end), now)
+    return tune_summaries(team, day_summaries(store, team, dates, now), target)
 
 
 def print_tuning(console: Console, team: Team, tuning: Tuning, start: str, end: str) -> None:

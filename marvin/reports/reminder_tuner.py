@@ -3,8 +3,8 @@ reminder times, and the latest time that keeps reminders needed where they are.
 
 Example::
 
-    tuning = tune_reminder(team, members, store.list_updates_between(team.name, a, b),
-                           standup_days(team, a, b))
+    over = days_over(team, standup_days(team, a, b), utc_now())
+    tuning = tune_summaries(team, day_summaries(store, team, over, utc_now()))
     tuning.recommended.label  # "08:45"
 
 The assumption, stated wherever the result is shown (`ASSUMPTION`): a member who had
@@ -23,13 +23,13 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from marvin.domain.availability import absence_on
+from marvin.domain.day_summary import DaySummary, to_micros
 from marvin.domain.models import Absence, Member, Team, Update
 from marvin.domain.standup import parse_hhmm, standup_instant
-from marvin.reports.participation import DayState, day_state
+from marvin.reports.day_summaries import summarize_dates
 
 __all__ = ["ASSUMPTION", "STEP_MINUTES", "Candidate", "Tuning", "days_over", "reminder_offset",
-           "tune_reminder"]
+           "tune_reminder", "tune_summaries"]
 
 STEP_MINUTES = 15
 MIN_WINDOW_MINUTES = 180  # candidates reach at least this far before standup
@@ -82,30 +82,6 @@ def _label(team: Team, minutes_before: int) -> str:
     return f"{at // 60:02d}:{at % 60:02d}"
 
 
-def _day_posts(
-    team: Team, members: Sequence[Member], updates: dict[str, Update], date: str,
-    absences: Sequence[Absence],
-) -> list[dt.datetime | None] | None:
-    """For each member taking part on `date`: their first post (None: never posted);
-    None for the whole day when a post's time is unknown."""
-    posts: list[dt.datetime | None] = []
-    for member in members:
-        if member.team != team.name or not member.belongs_on(date):
-            continue
-        update = updates.get(member.user_id)
-        state = day_state(update, away=absence_on(member.user_id, date, absences) is not None)
-        if state in (DayState.SKIPPED, DayState.AWAY):
-            continue
-        if state is DayState.POSTED:
-            assert update is not None
-            if update.first_posted_at is None:
-                return None
-            posts.append(update.first_posted_at)
-        else:
-            posts.append(None)
-    return posts
-
-
 def tune_reminder(
     team: Team,
     members: Sequence[Member],
@@ -114,34 +90,36 @@ def tune_reminder(
     target: float | None = None,
     absences: Sequence[Absence] = (),
 ) -> Tuning:
-    """Replay `dates` (standup dates that are over) for every candidate reminder time,
-    every `STEP_MINUTES` from the window's start up to standup; recommend the latest
-    candidate whose average reminders needed stays within `target` (default: what the
-    current reminder time needs on the same days). Members away on a date (`absences`)
-    are not counted on it."""
-    by_date: dict[str, dict[str, Update]] = {}
-    for update in updates:
-        if update.team == team.name:
-            by_date.setdefault(update.date, {})[update.user_id] = update
+    """`tune_summaries` over `dates` (standup dates that are over) summarized from
+    `updates`; members away on a date (`absences`) are not counted on it."""
+    summaries = summarize_dates(team, members, updates, (), dates, absences)
+    return tune_summaries(team, summaries, target)
+
+
+def tune_summaries(
+    team: Team, summaries: Iterable[DaySummary], target: float | None = None
+) -> Tuning:
+    """Replay the days of `summaries` (standup dates that are over) for every candidate
+    reminder time, every `STEP_MINUTES` from the window's start up to standup; recommend
+    the latest candidate whose average reminders needed stays within `target` (default:
+    what the current reminder time needs on the same days)."""
     current_offset = reminder_offset(team)
     window = max(MIN_WINDOW_MINUTES, -(-current_offset // STEP_MINUTES) * STEP_MINUTES)
     offsets = sorted({*range(STEP_MINUTES, window + 1, STEP_MINUTES), current_offset})
     needed = dict.fromkeys(offsets, 0)
     used = unknown = 0
-    for date in dates:
-        posts = _day_posts(team, members, by_date.get(date, {}), date, absences)
-        if posts is None:
+    for day in summaries:
+        if day.unknown_first_posts:
             unknown += 1
             continue
-        if not posts:
+        if not day.posted + day.missed:  # nobody taking part (skipping, away are not)
             continue
         used += 1
-        standup = standup_instant(team, date)
-        times = sorted(p for p in posts if p is not None)
-        never = len(posts) - len(times)
+        standup = standup_instant(team, day.date)
+        times = day.first_posts  # sorted, epoch µs
         for offset in offsets:  # who had not posted by then: a binary search per candidate
-            at = standup - dt.timedelta(minutes=offset)
-            needed[offset] += never + len(times) - bisect.bisect_right(times, at)
+            at = to_micros(standup - dt.timedelta(minutes=offset))
+            needed[offset] += day.missed + len(times) - bisect.bisect_right(times, at)
     curve = tuple(Candidate(o, _label(team, o), needed[o], used) for o in offsets)
     current = next(c for c in curve if c.minutes_before == current_offset)
     goal = current.mean if target is None else target

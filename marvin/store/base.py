@@ -15,6 +15,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Protocol, runtime_checkable
 
+from marvin.domain.day_summary import DaySummary, StoredSummary
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import (
     Absence,
@@ -247,6 +248,17 @@ class Store(Protocol):
     def list_deliveries_between(self, team: str, since: str, until: str) -> list[Delivery]:
         """Deliveries of a team for the dates `since` to `until` (inclusive) in ONE query,
         sorted by (date, kind, target)."""
+
+    # Day summaries (what the standup pages and the tuner read per date) -----------
+    def list_day_summaries(self, team: str, since: str, until: str) -> list[StoredSummary]:
+        """The stored records of a team's dates `since` to `until` (inclusive) in ONE
+        query, sorted by date; a date without one is left out. Every write to an update
+        (append, answers, skip, clear) leaves its date's record stale (summary None)."""
+
+    def save_day_summary(self, summary: DaySummary, version: str | None) -> bool:
+        """Compare-and-set: store `summary` only if its date's record is still at
+        `version` (from `list_day_summaries`; None: there was none); False when an update
+        write came in between, and then nothing is written."""
 
     # Channels (a cache of Slack's name -> id) ---------------------------------
     def save_channel(self, channel: ChannelRef) -> None:

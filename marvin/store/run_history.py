@@ -32,10 +32,12 @@ class RunHistory(Protocol):
         """Append events, in one batch."""
 
     def list_flow_runs(
-        self, *, flow: str | None = None, limit: int = 20, since: dt.datetime | None = None
+        self, *, flow: str | None = None, limit: int = 20, since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
     ) -> list[FlowRunRecord]:
         """Newest first (by started_at, then id; never-started runs last), optionally one
-        flow's, at most `limit` (`limit <= 0` gives [])."""
+        flow's, started from `since` to `until` (inclusive; a bound excludes runs never
+        started), at most `limit` (`limit <= 0` gives [])."""
 
     def list_unfinished(self) -> list[FlowRunRecord]:
         """Runs recorded as "Running" (started, never ended), newest first."""

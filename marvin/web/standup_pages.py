@@ -8,14 +8,16 @@ Example::
 
 Same token protection as /runs (`marvin.web.page_frame.guard`). A team or date in the URL
 that does not exist or does not parse is a 404 or 400 page, never a 500; everything read
-from the store is escaped. Each page reads the store in a few range queries (one for the
-updates, one for the deliveries), so a team of 200 over months stays fast (bench/
-standup_pages.py).
+from the store is escaped. The team page reads one summary per standup date
+(`marvin.reports.day_summaries`: stored ones, the rest computed and kept) and a date page
+the one date's updates and deliveries, so a team of 200 over two years stays fast
+(bench/standup_pages.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from html import escape
@@ -27,13 +29,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from marvin.domain.clock import utc_now
-from marvin.domain.models import DEFAULT_TEAM, Member, Team, Update
+from marvin.domain.day_summary import DaySummary
+from marvin.domain.models import DEFAULT_TEAM, Member, Team
 from marvin.domain.names import check_team_name
 from marvin.domain.run_names import REMINDER_FLOW, STANDUP_FLOW
 from marvin.domain.standup import active_standup_date, parse_date
 from marvin.domain.workspace_choice import UnknownWorkspace
-from marvin.reports.reminder_tuner import ASSUMPTION, Tuning, days_over, tune_reminder
-from marvin.reports.standup_overview import DayOverview, first_post_offsets, standup_overview
+from marvin.reports.day_summaries import day_summaries
+from marvin.reports.reminder_tuner import ASSUMPTION, Tuning, days_over, tune_summaries
+from marvin.reports.standup_overview import first_post_offsets
 from marvin.reports.stats import standup_days
 from marvin.store import Store, StoreError
 from marvin.store.run_history import RunHistory
@@ -95,7 +99,7 @@ def _teams_page(teams: Sequence[Team]) -> str:
 
 
 # One team --------------------------------------------------------------------------------
-def _shade(day: DayOverview) -> str:
+def _shade(day: DaySummary) -> str:
     """Red (nobody posted) to green (everyone did), grey without members."""
     if not day.members:
         return "#e5e7eb"
@@ -103,7 +107,7 @@ def _shade(day: DayOverview) -> str:
     return f"hsl({round(share * 120)},65%,{round(80 - share * 25)}%)"
 
 
-def _calendar(team: Team, days: Sequence[DayOverview]) -> str:
+def _calendar(team: Team, days: Sequence[DaySummary]) -> str:
     """Month by month, a week per row (Monday first); standup dates link to their page."""
     by_date = {d.date: d for d in days}
     if not days:
@@ -134,9 +138,8 @@ def _calendar(team: Team, days: Sequence[DayOverview]) -> str:
 def _first_post_chart(offsets: Sequence[int]) -> str:
     edges = list(range(-SPREAD, SPREAD, BUCKET))
     counts = [0] * len(edges)
-    for minutes in offsets:
-        index = min(max((minutes + SPREAD) // BUCKET, 0), len(edges) - 1)
-        counts[index] += 1
+    for bucket, count in Counter((minutes + SPREAD) // BUCKET for minutes in offsets).items():
+        counts[min(max(bucket, 0), len(edges) - 1)] += count
     labels = [f"{e:+d}" if e else "0" for e in edges]
     # the end bars hold everything beyond ±SPREAD, so no post is left out
     return bar_chart("first-posts", "First posts, minutes after the reminder time", labels,
@@ -169,8 +172,7 @@ def _tuner(tuning: Tuning) -> str:
 
 
 def _team_page(team: Team, start: str, end: str, members: Sequence[Member],
-               updates: Sequence[Update], days: Sequence[DayOverview], tuning: Tuning,
-               offsets: Sequence[int]) -> str:
+               days: Sequence[DaySummary], tuning: Tuning, offsets: Sequence[int]) -> str:
     labels = [d.date[5:] for d in days]
     participation = bar_chart("participation", "Participation per standup day", labels, [
         Series("posted", [d.posted for d in days], POSTED),
@@ -182,7 +184,7 @@ def _team_page(team: Team, start: str, end: str, members: Sequence[Member],
     base = f'/standups/{quote(team.name, safe="")}'
     return (
         f"<h1>{escape(team.name)}</h1><p class=\"muted\">{escape(start)} to {escape(end)} · "
-        f"{len(days)} standup dates · {len(updates)} updates · "
+        f"{len(days)} standup dates · {sum(d.posted for d in days)} posted · "
         f"{sum(1 for m in members if m.is_current)} current members · reminder "
         f"{escape(team.reminder_time)}, standup {escape(team.standup_time)} "
         f"({escape(team.timezone)})</p>"
@@ -199,33 +201,31 @@ def _team_page(team: Team, start: str, end: str, members: Sequence[Member],
 def _render_team(store: Store, team: Team, since: str | None, until: str | None) -> str:
     start, end = _range(team, since, until)
     dates = standup_days(team, start, end)
-    with ThreadPoolExecutor(4, thread_name_prefix="marvin-pages") as reads:
-        # at once: on Firestore each is a round trip that mostly waits
-        asked_members = reads.submit(store.list_members, team.name, include_former=True)
-        asked_updates = reads.submit(store.list_updates_between, team.name, start, end)
-        asked_deliveries = reads.submit(store.list_deliveries_between, team.name, start, end)
-        asked_absences = reads.submit(store.absences_from, start)
-        members, updates = asked_members.result(), asked_updates.result()
-        deliveries, absences = asked_deliveries.result(), asked_absences.result()
-    days = standup_overview(team, members, updates, deliveries, dates, absences)
-    over = days_over(team, dates, utc_now())
-    tuning = tune_reminder(team, members, updates, over, absences=absences)
-    return _team_page(team, start, end, members, updates, days, tuning,
-                      first_post_offsets(team, updates, over))
+    now = utc_now()
+    members = store.list_members(team.name, include_former=True)
+    days = day_summaries(store, team, dates, now, members)
+    ended = set(days_over(team, dates, now))
+    over = [d for d in days if d.date in ended]
+    return _team_page(team, start, end, members, days, tune_summaries(team, over),
+                      first_post_offsets(team, over))
 
 
 def _render_date(store: Store, history: RunHistory, team: Team, date: str) -> str:
-    with ThreadPoolExecutor(5, thread_name_prefix="marvin-pages") as reads:
-        # at once: on Firestore each is a round trip that mostly waits
+    """The date's records in two rounds of concurrent reads (on Firestore each is a round
+    trip that mostly waits): the members, updates, deliveries and time off; then the runs
+    that may hold the deliveries' claims, started from a day before the first claim to
+    the last (a page never reads the years of runs after an old date)."""
+    with ThreadPoolExecutor(4, thread_name_prefix="marvin-pages") as reads:
         asked_members = reads.submit(store.list_members, team.name, include_former=True)
         asked_updates = reads.submit(store.list_updates, team.name, date)
         asked_absences = reads.submit(store.absences_from, date)
         deliveries = store.list_deliveries(team.name, date)
         asked_runs = []
-        if deliveries:  # the runs that may hold the claims: started up to a day before
-            since = min(d.claimed_at for d in deliveries) - dt.timedelta(days=1)
+        if deliveries:
+            claims = [d.claimed_at for d in deliveries]
+            since, until = min(claims) - dt.timedelta(days=1), max(claims)
             asked_runs = [reads.submit(history.list_flow_runs, flow=flow, since=since,
-                                       limit=RUNS_AROUND_A_DATE)
+                                       until=until, limit=RUNS_AROUND_A_DATE)
                           for flow in (REMINDER_FLOW, STANDUP_FLOW)]
         runs = [r for asked in asked_runs for r in asked.result()
                 if r.parameters.get("team", DEFAULT_TEAM) == team.name]

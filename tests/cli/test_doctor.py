@@ -60,7 +60,7 @@ def test_a_correct_setup_on_firestore_passes_with_its_index_queries(
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "✓ Store: Firestore reachable" in result.stdout
-    assert "✓ Firestore indexes: the 6 queries that need a composite index run" in result.stdout
+    assert "✓ Firestore indexes: the 8 queries that need a composite index run" in result.stdout
 
 
 def failure(cli: Cli, **env: str | None) -> str:

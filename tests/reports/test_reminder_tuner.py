@@ -1,4 +1,5 @@
-"""The reminder-time tuner and the standup overview: pure replays of recorded updates."""
+"""The reminder-time tuner and the day summaries it and the pages read: pure replays of
+recorded updates."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import datetime as dt
 import pytest
 
 from marvin.domain.models import Absence, Delivery, DeliveryKind, Member, Team, Update
+from marvin.reports.day_summaries import summarize_dates
 from marvin.reports.participation import DayState, day_state
 from marvin.reports.reminder_tuner import days_over, reminder_offset, tune_reminder
-from marvin.reports.standup_overview import first_post_offsets, standup_overview
+from marvin.reports.standup_overview import first_post_offsets
 
 # London in June is UTC+1: standup 10:00 local is 09:00 UTC, the reminder 09:00 local 08:00 UTC
 TEAM = Team("eng", "Europe/London", standup_time="10:00", reminder_time="09:00")
@@ -87,23 +89,39 @@ def test_only_days_whose_standup_has_come_are_replayed() -> None:
     assert days_over(TEAM, [MON, TUE], utc(TUE, "09:00")) == [MON, TUE]
 
 
-def test_overview_counts_states_members_on_their_days_and_sent_reminders() -> None:
+def test_summaries_count_states_members_on_their_days_and_sent_reminders_and_nudges() -> None:
     members = [*MEMBERS[:3], Member("U9", "eng", joined_on=TUE)]
     updates = [posted(MON, "U1", "07:00"), posted(MON, "U2", None, skipped=True),
                posted(TUE, "U9", "08:30")]
     sent = [Delivery(DeliveryKind.REMINDER, "eng", MON, u, utc(MON, "08:00"), sent=True)
             for u in ("U2", "U3")]
     claimed = Delivery(DeliveryKind.REMINDER, "eng", TUE, "U1", utc(TUE, "08:00"))
-    days = standup_overview(TEAM, members, updates, [*sent, claimed], [MON, TUE])
-    assert [(d.posted, d.skipped, d.missed, d.reminders) for d in days] == [
-        (1, 1, 1, 2), (1, 0, 3, 0)]
+    nudged = Delivery(DeliveryKind.NUDGE, "eng", MON, "U3", utc(MON, "08:50"), sent=True)
+    days = summarize_dates(TEAM, members, updates, [*sent, claimed, nudged], [MON, TUE])
+    assert [(d.posted, d.skipped, d.missed, d.reminders, d.nudges) for d in days] == [
+        (1, 1, 1, 2, 1), (1, 0, 3, 0, 0)]
     assert days[1].members == 4
+    assert days[1].first_post_times() == [utc(TUE, "08:30")]
 
 
 def test_first_post_offsets_are_minutes_from_the_reminder() -> None:
     updates = [posted(MON, "U1", "07:30"), posted(MON, "U2", "08:15"),
                Update("eng", MON, "U3", ("unknown",)), posted(TUE, "U1", "08:00")]
-    assert first_post_offsets(TEAM, updates, [MON]) == [-30, 15]
+    days = summarize_dates(TEAM, MEMBERS, updates, [], [MON])
+    assert days[0].unknown_first_posts == 1
+    assert first_post_offsets(TEAM, days) == [-30, 15]
+
+
+def test_the_first_post_chart_keeps_every_first_post_the_tuner_only_members() -> None:
+    """An update that said something and was emptied since, or one by someone not counted
+    on the date, still has its first post: on the chart, not in the replay."""
+    emptied = Update("eng", MON, "U2", (), utc(MON, "08:20"), first_posted_at=utc(MON, "07:45"))
+    stranger = posted(MON, "U8", "08:05")  # not a member
+    days = summarize_dates(TEAM, MEMBERS[:2], [posted(MON, "U1", "07:30"), emptied, stranger],
+                           [], [MON])
+    assert (days[0].posted, days[0].missed) == (1, 1)
+    assert days[0].other_first_posts and len(days[0].other_first_posts) == 2
+    assert sorted(first_post_offsets(TEAM, days)) == [-30, -15, 5]
 
 
 def test_away_members_are_their_own_state_and_not_counted_by_the_tuner() -> None:
@@ -115,6 +133,6 @@ def test_away_members_are_their_own_state_and_not_counted_by_the_tuner() -> None
     with_away = tune_reminder(TEAM, MEMBERS, updates, [MON, TUE], absences=off)
     without = tune_reminder(TEAM, MEMBERS, updates, [MON, TUE])
     assert with_away.current.needed == 0 and without.current.needed == 2  # U4 both days
-    days = standup_overview(TEAM, MEMBERS, updates, [], [MON, TUE], off)
+    days = summarize_dates(TEAM, MEMBERS, updates, [], [MON, TUE], off)
     assert [(d.posted, d.away, d.skipped, d.missed) for d in days] == [(3, 1, 0, 0)] * 2
     assert days[0].members == 4

@@ -73,6 +73,7 @@ def test_every_query_the_backend_makes_is_declared_and_every_declared_one_is_mad
         for flow in (None, "reminder"):
             for since in (None, T0):
                 history.list_flow_runs(flow=flow, since=since)
+        history.list_flow_runs(flow="reminder", since=T0, until=T0 + dt.timedelta(days=1))
         history.list_unfinished()
         history.get_run(RUN[:8])  # a prefix: the id range query, then the run's children
         history.delete_runs_before(T0 + dt.timedelta(days=1))
@@ -117,9 +118,9 @@ def test_a_query_added_without_its_index_fails_the_check() -> None:
 
 
 def test_an_index_removed_or_in_the_wrong_order_fails_the_check() -> None:
-    # runs by flow (with and without since), updates and deliveries by team and date range,
-    # a member's updates, a team's updates by date
-    assert len(problems(QUERIES, {**CONFIG, "indexes": []})) == 6
+    # runs by flow (with and without since, since and until); updates, deliveries and day
+    # summaries by team and date range; a member's updates, a team's updates by date
+    assert len(problems(QUERIES, {**CONFIG, "indexes": []})) == 8
     reversed_order = {"indexes": [{"collectionGroup": "flow_runs", "queryScope": "COLLECTION",
                                    "fields": [{"fieldPath": "flow", "order": "ASCENDING"},
                                               {"fieldPath": "started_at", "order": "ASCENDING"}]}]}
@@ -170,7 +171,7 @@ def test_a_missing_index_is_found_by_running_its_query_once(firestore_project: s
     finally:
         history.close()
     composite = [shape for shape in QUERIES if composite_index(shape) is not None]
-    assert faults.calls["query"] == len(composite) == 6  # each composite query, once
+    assert faults.calls["query"] == len(composite) == 8  # each composite query, once
     assert [m.query for m in missing] == composite[:1]
     assert missing[0].command == (
         f"gcloud firestore indexes composite create --project={firestore_project} "

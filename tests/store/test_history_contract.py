@@ -306,7 +306,7 @@ def test_list_is_newest_first_and_limited(history: RunHistory) -> None:
     assert history.list_flow_runs(limit=0) == []
 
 
-def test_list_filters_by_flow_and_since(history: RunHistory) -> None:
+def test_list_filters_by_flow_since_and_until(history: RunHistory) -> None:
     for n, (flow, minute) in enumerate([("reminder", 0), ("standup", 5), ("reminder", 10),
                                         ("standup", 15), ("reminder", 20)]):
         history.save_flow_run(flow_run(hex_id(n), flow=flow, started=minute))
@@ -316,6 +316,8 @@ def test_list_filters_by_flow_and_since(history: RunHistory) -> None:
         hex_id(4), hex_id(3), hex_id(2)]
     assert [r.id for r in history.list_flow_runs(flow="standup", since=at(5).astimezone(PARIS),
                                                  limit=1)] == [hex_id(3)]
+    assert [r.id for r in history.list_flow_runs(flow="reminder", since=at(0),
+                                                 until=at(10))] == [hex_id(2), hex_id(0)]
     assert history.list_flow_runs(flow="nope") == []
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from marvin.domain.delivery_key import DeliveryKey
-from marvin.domain.models import DeliveryKind, SlotClaim, Team
+from marvin.domain.models import Absence, DeliveryKind, Member, SlotClaim, Team
 from marvin.domain.workspace import Workspace
 from marvin.store import Store, adopt_unscoped_data, open_history, open_store
 from marvin.store.namespaces import namespaced_path
@@ -19,6 +19,7 @@ from marvin.store.run_history import FlowRunRecord, RunHistory
 
 A, B = Workspace("TAAAA1"), Workspace("TBBBB2")
 DAY = "2026-03-02"
+NEXT_DAY = "2026-03-03"
 T0 = dt.datetime(2026, 3, 2, 8, 15, tzinfo=dt.UTC)
 REMIND_U1 = DeliveryKey(DeliveryKind.REMINDER, "default", DAY, "U1")
 RUN = FlowRunRecord(
@@ -53,8 +54,11 @@ def open_in(place: tuple[str, str | None], opened: ExitStack,
 
 
 def write_everything(store: Store, history: RunHistory) -> None:
-    """A team `default`, an update of U1, a reminder claimed, a slot claimed, a run."""
+    """A team `default`, an update of U1, a reminder claimed, a slot claimed, a run, and
+    U1's time off the next day (which marks that day's summary stale)."""
     store.save_team(Team("default", channel="#standup"))
+    store.save_member(Member("U1", "default"))
+    store.save_absence(Absence("U1", NEXT_DAY, NEXT_DAY))
     store.append_update("default", DAY, "U1", "did things", T0)
     assert store.claim_delivery(REMIND_U1, T0)
     assert store.swap_slot_claim(None, SlotClaim("reminder:default", T0, "me", T0))
@@ -68,6 +72,7 @@ def sees_everything(store: Store, history: RunHistory) -> bool:
         bool(store.list_deliveries("default", DAY)),
         store.get_slot_claim("reminder:default") is not None,
         history.get_run(RUN.id) is not None,
+        bool(store.list_day_summaries("default", NEXT_DAY, NEXT_DAY)),
     ]
     assert len(set(seen)) == 1, f"a namespace half visible: {seen}"
     return seen[0]

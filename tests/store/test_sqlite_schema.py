@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -92,6 +93,26 @@ def test_teams_saved_before_digest_settings_keep_working(db_path: str) -> None:
         assert store.list_teams() == [Team("ops", late_until="off")]
         assert store.get_team("ops").holidays == ""  # type: ignore[union-attr]
         assert store.absences_from("2026-01-01") == []
+    finally:
+        store.close()
+
+
+def test_a_file_from_before_day_summaries_gains_them_on_opening(db_path: str) -> None:
+    """Its updates stay; the table is created, and a write to an update marks its date."""
+    SqliteStore(db_path).close()
+    with sqlite3.connect(db_path) as raw:
+        raw.execute("DROP TABLE day_summaries")
+        raw.execute("INSERT INTO updates (team, date, user_id, entries) "
+                    "VALUES ('ops', '2026-03-02', 'U1', '[\"old\"]')")
+    raw.close()
+
+    store = SqliteStore(db_path)
+    try:
+        assert store.list_day_summaries("ops", "2026-03-01", "2026-03-31") == []
+        assert store.list_updates("ops", "2026-03-02")[0].entries == ("old",)
+        store.set_skipped("ops", "2026-03-02", "U1", False, dt.datetime.now(dt.UTC))
+        (marked,) = store.list_day_summaries("ops", "2026-03-01", "2026-03-31")
+        assert marked.summary is None and marked.version is not None
     finally:
         store.close()
 

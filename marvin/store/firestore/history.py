@@ -184,7 +184,8 @@ class FirestoreHistory(FirestoreClient):
 
     # Reads -------------------------------------------------------------------------------
     def list_flow_runs(
-        self, *, flow: str | None = None, limit: int = 20, since: dt.datetime | None = None
+        self, *, flow: str | None = None, limit: int = 20, since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
     ) -> list[FlowRunRecord]:
         """Newest first (by started_at, then id; never-started runs last), at most `limit`."""
         if limit <= 0:
@@ -194,6 +195,8 @@ class FirestoreHistory(FirestoreClient):
             query = query.where("flow", "==", flow)
         if since is not None:
             query = query.where("started_at", ">=", utc(since))
+        if until is not None:
+            query = query.where("started_at", "<=", utc(until))
         query = query.order_by("started_at", direction="DESCENDING").limit(limit)
         with self._errors("list_flow_runs"):
             return [_flow_run(snap.to_dict()) for snap in self._snapshots(query)]

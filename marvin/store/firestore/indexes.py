@@ -52,6 +52,8 @@ QUERIES: dict[QueryShape, str] = {
         "RunHistory.list_flow_runs(since)",
     _RUNS.where("flow", "==").where("started_at", ">=").order_by("started_at", DESC):
         "RunHistory.list_flow_runs(flow, since)",
+    _RUNS.where("flow", "==").where("started_at", ">=").where("started_at", "<=")
+    .order_by("started_at", DESC): "RunHistory.list_flow_runs(flow, since, until) (a date page)",
     _RUNS.where("state", "=="): "RunHistory.list_unfinished",
     _RUNS.where("started_at", "<"): "RunHistory.delete_runs_before",
     _RUNS.where(_KEY, ">=").where(_KEY, "<"): "RunHistory.get_run (an id prefix)",
@@ -61,6 +63,8 @@ QUERIES: dict[QueryShape, str] = {
         "Store.list_updates_between (the standup pages)",
     QueryShape("deliveries").where("team", "==").where("date", ">=").where("date", "<="):
         "Store.list_deliveries_between (the standup pages)",
+    QueryShape("day_summaries").where("team", "==").where("date", ">=").where("date", "<="):
+        "Store.list_day_summaries (the team's standup page, the tuner)",
     QueryShape("updates").where("team", "==").where("user_id", "==").order_by("date", DESC):
         "Store.list_member_updates",
     QueryShape("updates").where("team", "==").where("date", ">=").where("date", "<=")

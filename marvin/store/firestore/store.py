@@ -40,6 +40,7 @@ from marvin.domain.models import Absence, ChannelRef, Member, Team, Update
 from marvin.store.base import OutcomeUnknown, StoreError, check_result, check_update_size
 from marvin.store.firestore.claims import ClaimDocuments
 from marvin.store.firestore.client import LOST_RACE, utc
+from marvin.store.firestore.day_summaries import DaySummaryDocuments
 from marvin.store.firestore.documents import (
     absence_doc,
     absence_from_doc,
@@ -62,7 +63,7 @@ UPDATE_PAGE = 500  # documents per query when a team's updates are read page by 
 _MAYBE_APPLIED = (gexc.DeadlineExceeded, gexc.InternalServerError, gexc.Unknown)
 
 
-class FirestoreStore(UpdateWrites, MemberPrefsDocuments, ClaimDocuments):
+class FirestoreStore(UpdateWrites, MemberPrefsDocuments, DaySummaryDocuments, ClaimDocuments):
     """`Store` on Cloud Firestore (or its emulator); safe to share between threads."""
 
     def _delete_existing(self, ref: Any) -> bool:
@@ -143,15 +144,30 @@ class FirestoreStore(UpdateWrites, MemberPrefsDocuments, ClaimDocuments):
 
     # Time off --------------------------------------------------------------
     def save_absence(self, absence: Absence) -> None:
-        """Create or replace a member's time off by (user id, start)."""
+        """Create or replace a member's time off by (user id, start); the member's team's
+        summaries of the dates it covers, or covered, are left stale."""
+        ref = self._doc("absences", absence.user_id, absence.start)
         with self._errors("save_absence"):
-            self._doc("absences", absence.user_id, absence.start).set(
-                absence_doc(absence), **self._write)
+            before = ref.get(**self._read)
+            last = max(absence.end, before.to_dict()["end"] if before.exists else "")
+            team = self._team_of(absence.user_id)
+            self._mark_time_off_stale(team, absence.start, last)
+            ref.set(absence_doc(absence), **self._write)
+        self._mark_time_off_stale_after(team, absence.start, last)
 
     def delete_absence(self, user_id: str, start: str) -> bool:
-        """Forget the time off starting on `start`; True when it existed."""
+        """Forget the time off starting on `start`; True when it existed (the member's
+        team's summaries of the dates it covered are left stale)."""
+        ref = self._doc("absences", user_id, start)
         with self._errors("delete_absence"):
-            return self._delete_existing(self._doc("absences", user_id, start))
+            before = ref.get(**self._read)
+            if not before.exists:
+                return False
+            team = self._team_of(user_id)
+            self._mark_time_off_stale(team, start, before.to_dict()["end"])
+            deleted = self._delete_existing(ref)
+        self._mark_time_off_stale_after(team, start, before.to_dict()["end"])
+        return deleted
 
     def list_absences(self, user_id: str) -> list[Absence]:
         """One member's time off, sorted by start."""
@@ -184,10 +200,12 @@ class FirestoreStore(UpdateWrites, MemberPrefsDocuments, ClaimDocuments):
         write_id = os.urandom(12).hex()
         maybe_applied = False
         with self._unknown_if(lambda: maybe_applied), self._errors(op):
+            self._mark_stale(team, date)  # before: so a failed mark after still leaves it stale
             for attempt in range(CAS_ATTEMPTS):
                 snap = ref.get(**self._read)
                 current = snap.to_dict() if snap.exists else None
                 if current is not None and current.get("write_id") == write_id:
+                    self._mark_stale_after(team, date)
                     return update_from_doc(current)  # ours landed, though its answer was lost
                 before = update_from_doc(current) if current else Update(team, date, user_id)
                 update = stamped(before, change(before), at)
@@ -206,6 +224,7 @@ class FirestoreStore(UpdateWrites, MemberPrefsDocuments, ClaimDocuments):
                 except _MAYBE_APPLIED:
                     maybe_applied = True  # read again to learn whether it landed
                     continue
+                self._mark_stale_after(team, date)
                 return update
         raise self._gave_up(op, maybe_applied)
 
@@ -264,9 +283,12 @@ class FirestoreStore(UpdateWrites, MemberPrefsDocuments, ClaimDocuments):
         ref = self._doc("updates", team, date, user_id)
         tried: Update | None = None
         with self._unknown_if(lambda: tried is not None), self._errors("clear_update"):
+            self._mark_stale(team, date)
             for attempt in range(CAS_ATTEMPTS):
                 snap = ref.get(**self._read)
                 if not snap.exists:
+                    if tried is not None:
+                        self._mark_stale_after(team, date)
                     return tried
                 try:
                     when = self._client.write_option(last_update_time=snap.update_time)
@@ -277,6 +299,7 @@ class FirestoreStore(UpdateWrites, MemberPrefsDocuments, ClaimDocuments):
                 except _MAYBE_APPLIED:
                     tried = update_from_doc(snap.to_dict())
                     continue
+                self._mark_stale_after(team, date)
                 return update_from_doc(snap.to_dict())
         raise self._gave_up("clear_update", tried is not None)
 

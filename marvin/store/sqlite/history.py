@@ -167,13 +167,15 @@ class SqliteHistory(SqliteDatabase):
 
     # Reads -------------------------------------------------------------------------------
     def list_flow_runs(
-        self, *, flow: str | None = None, limit: int = 20, since: dt.datetime | None = None
+        self, *, flow: str | None = None, limit: int = 20, since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
     ) -> list[FlowRunRecord]:
         """Newest first (by started_at, then id; never-started runs last), at most `limit`."""
         if limit <= 0:
             return []
         filters = [(sql, value) for sql, value in [
-            ("flow = ?", flow), ("started_at >= ?", None if since is None else iso(since))
+            ("flow = ?", flow), ("started_at >= ?", None if since is None else iso(since)),
+            ("started_at <= ?", None if until is None else iso(until)),
         ] if value is not None]
         where = " AND ".join(["1", *(sql for sql, _ in filters)])
         rows = self._read(

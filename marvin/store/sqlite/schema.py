@@ -60,11 +60,14 @@ CREATE INDEX IF NOT EXISTS seen_requests_by_expiry ON seen_requests (expires_at)
 CREATE TABLE IF NOT EXISTS slot_claims (
     job TEXT PRIMARY KEY, slot TEXT NOT NULL, owner TEXT NOT NULL, claimed_at TEXT NOT NULL,
     done INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS day_summaries (
+    team TEXT NOT NULL, date TEXT NOT NULL, generation INTEGER NOT NULL, data TEXT,
+    PRIMARY KEY (team, date));
 CREATE TABLE IF NOT EXISTS results (
     location TEXT PRIMARY KEY, data BLOB NOT NULL, written_at TEXT NOT NULL);
 """
-# `results` needs no schema version: a new table, created on open; a release that does
-# not know it leaves it alone.
+# `results` and `day_summaries` need no schema version: new tables, created on open; a
+# release that does not know them leaves them alone.
 
 _HISTORY_TABLES = """
 CREATE TABLE IF NOT EXISTS flow_runs (

@@ -33,6 +33,7 @@ from marvin.store.fields import (
     questions_to_list,
 )
 from marvin.store.sqlite.connection import SqliteDatabase, busy_wait_within_deadline
+from marvin.store.sqlite.day_summaries import DaySummaryRows, mark_stale, mark_time_off_stale
 from marvin.store.sqlite.member_prefs import MemberPrefsRows
 from marvin.store.sqlite.schema import create_store_tables
 from marvin.store.update_writes import Change, UpdateWrites, stamped
@@ -51,7 +52,7 @@ UPDATE_PAGE = 1000
 """Updates read per query by `iter_team_updates`."""
 
 
-class SqliteStore(UpdateWrites, MemberPrefsRows, SqliteDatabase):
+class SqliteStore(UpdateWrites, MemberPrefsRows, DaySummaryRows, SqliteDatabase):
     """`Store` on one SQLite file (or ``:memory:``); safe across threads and processes."""
 
     def _setup(self) -> None:
@@ -134,16 +135,26 @@ class SqliteStore(UpdateWrites, MemberPrefsRows, SqliteDatabase):
 
     # Time off --------------------------------------------------------------
     def save_absence(self, absence: Absence) -> None:
-        """Create or replace a member's time off by (user id, start)."""
-        self._write("save_absence",
-                    f"INSERT OR REPLACE INTO absences ({_ABSENCE_COLUMNS}) VALUES (?, ?, ?, ?)",
-                    absence.user_id, absence.start, absence.end, absence.reason)
+        """Create or replace a member's time off by (user id, start); the member's team's
+        summaries of the dates it covers, or covered, are left stale."""
+        with self._transaction("save_absence") as db:
+            before = db.execute('SELECT "end" FROM absences WHERE user_id = ? AND start = ?',
+                                (absence.user_id, absence.start)).fetchone()
+            db.execute(f"INSERT OR REPLACE INTO absences ({_ABSENCE_COLUMNS}) "
+                       "VALUES (?, ?, ?, ?)",
+                       (absence.user_id, absence.start, absence.end, absence.reason))
+            last = max(absence.end, "" if before is None else str(before[0]))
+            mark_time_off_stale(db, absence.user_id, absence.start, last)
 
     def delete_absence(self, user_id: str, start: str) -> bool:
-        """Forget the time off starting on `start`; True when it existed."""
-        return self._write("delete_absence",
-                           "DELETE FROM absences WHERE user_id = ? AND start = ?",
-                           user_id, start) == 1
+        """Forget the time off starting on `start`; True when it existed (the member's
+        team's summaries of the dates it covered are left stale)."""
+        with self._transaction("delete_absence") as db:
+            gone = db.execute('DELETE FROM absences WHERE user_id = ? AND start = ? '
+                              'RETURNING "end"', (user_id, start)).fetchall()
+            for (end,) in gone:
+                mark_time_off_stale(db, user_id, start, str(end))
+        return bool(gone)
 
     def list_absences(self, user_id: str) -> list[Absence]:
         """One member's time off, sorted by start."""
@@ -179,6 +190,7 @@ class SqliteStore(UpdateWrites, MemberPrefsRows, SqliteDatabase):
                  json.dumps(answers_to_list(update.answers)), int(update.skipped),
                  None if update.first_posted_at is None else _iso(update.first_posted_at)),
             )
+            mark_stale(db, team, date)
         return update
 
     def get_update(self, team: str, date: str, user_id: str) -> Update | None:
@@ -247,6 +259,8 @@ class SqliteStore(UpdateWrites, MemberPrefsRows, SqliteDatabase):
                 f"RETURNING {_UPDATE_COLUMNS}",
                 (team, date, user_id),
             ).fetchall()  # fetch all: the statement must finish before COMMIT
+            if rows:
+                mark_stale(db, team, date)
         return _update(rows[0]) if rows else None
 
     # Deliveries --------------------------------------------------------------
