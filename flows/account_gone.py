@@ -23,6 +23,9 @@ def skip_inactive(member: Member) -> None:
                    f"since {member.inactive_since}")
 
 
+UNKNOWN_DM_TARGET = "channel_not_found"  # a DM posted to a user id Slack does not know
+
+
 def skip_if_gone(failure: BaseException, team: str, user: str) -> None:
     """SKIP (and publish ``slack.account_inactive``) when `failure`, a DM to `user` that
     failed, says the account is gone; return (the caller re-raises) otherwise."""
@@ -40,7 +43,7 @@ def gone_error(failure: BaseException) -> str | None:
     cause: BaseException | None = failure
     while cause is not None:
         if isinstance(cause, SlackError):
-            return cause.error if cause.error in GONE_ERRORS else None
+            return cause.error if cause.error in (*GONE_ERRORS, UNKNOWN_DM_TARGET) else None
         cause = cause.__cause__ or cause.__context__
     return None
 
@@ -49,8 +52,10 @@ def confirmed_gone(user: str, error: str) -> bool:
     """Whether `error` is about the member. ``account_inactive`` is also Slack's answer to a
     token whose workspace or bot user was deleted, which refuses every call: a member is
     marked only when ``users.info`` says the account is deactivated or unknown. Had the
-    token been refused, every member would have been marked; now the run fails and alerts."""
-    if error != "account_inactive":
+    token been refused, every member would have been marked; now the run fails and alerts.
+    ``channel_not_found`` is how ``chat.postMessage`` to a user id says it knows no such
+    user (and any missing channel): it too counts only when ``users.info`` agrees."""
+    if error not in ("account_inactive", UNKNOWN_DM_TARGET):
         return True
     try:
         return services().chat.user_status(user) is not UserStatus.ACTIVE

@@ -12,7 +12,10 @@ holds the same way for both, across retries, re-runs, replicas and crashes::
   `marvin.delivery.owners` allows; sent already (or being sent by a live process): SKIP.
 - send: every message carries its delivery key in Slack metadata. Taking over, Marvin
   first asks Slack what went out (`marvin.delivery.lookup`) and sends only the rest;
-  after a post that timed out, it asks whether the post went through.
+  after a post that timed out, it asks whether the post went through. A DM is one call,
+  ``chat.postMessage`` to the user id (`DirectMessages`); the DM channel id Slack answers
+  with is kept in the store (`marvin.delivery.dm_channels`), where a later look-up in
+  that DM's history finds it without a ``conversations.open``.
 - settle: `marvin.delivery.settle` decides what becomes of the claim and how the task ends.
 - stop: on shutdown `hand_over_all` hands every claim still in hand over to the next
   sender at once (it asks Slack first) and refuses any further post or claim.
@@ -30,6 +33,7 @@ from types import TracebackType
 from typing import Any, cast
 
 from marvin.delivery.channels import ChannelProblem, ready_channel
+from marvin.delivery.dm_channels import DmChannels
 from marvin.delivery.lookup import already_sent, look_since
 from marvin.delivery.owners import claim_owner, may_take_over_now
 from marvin.delivery.parts import PartSender, part_key
@@ -39,7 +43,7 @@ from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.digest import DigestMessage
 from marvin.domain.models import Delivery
 from marvin.engine import FAIL, SKIP, get_context
-from marvin.slack.protocol import ChatAPI, MessageSearch, Seen, SlackError
+from marvin.slack.protocol import ChatAPI, DirectMessages, MessageSearch, Seen, SlackError
 from marvin.store.base import Store, StoreError
 
 log = logging.getLogger("marvin.delivery")
@@ -71,6 +75,9 @@ class Outbox:
     ) -> None:
         self.store, self.now = store, now
         self.chat = cast(ChatAPI, _StoppableChat(chat, self))
+        # One call per DM where the chat can; a dry run opens its pretend DMs as before.
+        self.direct = isinstance(chat, DirectMessages) and not dry_run
+        self.dms = DmChannels(store, self.chat)
         self.lease = dt.timedelta(seconds=lease_seconds)
         self.dry_run = dry_run
         self.stopping: str | None = None  # why no more is sent, once shutting down
@@ -226,7 +233,15 @@ class Sending:
         and fallback (or `text` alone). Found by its key in the DM like any other."""
         key = str(self.key)
         self._check = partial(self._find_in_dm, user_id)
-        channel = self.chat.open_dm(user_id)
+        taking_over = self.claim is not None and self.claim.taking_over
+        if self.outbox.direct and not taking_over:
+            posted = cast(DirectMessages, self.chat).post_dm(user_id, text, blocks, key)
+            self.sent = Sent(posted.channel, (posted.ts,))
+            self.outbox.dms.remember(user_id, posted.channel)
+            return
+        # Taking over (or a chat without one-call DMs): the DM must be read before posting.
+        channel = self.outbox.dms.channel(user_id) if self.outbox.direct else (
+            self.chat.open_dm(user_id))
         found = self._already_sent(channel, key)
         sent = found or self.chat.post_message(channel, text, blocks=blocks, key=key)
         self.sent = Sent(channel, (sent,))
@@ -288,7 +303,8 @@ class Sending:
 
     def _find_in_dm(self, user_id: str, since: float) -> MessageSearch:
         try:
-            channel = self.chat.open_dm(user_id)
+            channel = (self.outbox.dms.channel(user_id) if self.outbox.direct
+                       else self.chat.open_dm(user_id))
         except SlackError as exc:
             return MessageSearch.unknown(
                 f"could not open the DM to read it ({exc.error})", permanent=exc.permanent
@@ -318,6 +334,11 @@ class _StoppableChat:
         if self._outbox.stopping is not None:
             raise ShuttingDown(self._outbox.stopping)
         return self._chat.post_message(*args, **kwargs)
+
+    def post_dm(self, *args: Any, **kwargs: Any) -> Any:
+        if self._outbox.stopping is not None:
+            raise ShuttingDown(self._outbox.stopping)
+        return cast(DirectMessages, self._chat).post_dm(*args, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._chat, name)

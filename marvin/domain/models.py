@@ -127,14 +127,16 @@ class Member:
 class MemberPrefs:
     """What Marvin keeps about one Slack user besides their membership: their time zone
     as Slack last said (`tz`, None: unknown or not set in their profile) and when it was
-    fetched, and whether they want nudges. Kept apart from `Member` because each field is
-    written by someone else (a run, a Slack event, the person) and must not overwrite the
-    others."""
+    fetched, whether they want nudges, and the id of the app's DM with them as Slack last
+    answered a DM (`dm_channel`, None: not known yet). Kept apart from `Member` because
+    each field is written by someone else (a run, a Slack event, the person) and must not
+    overwrite the others."""
 
     user_id: str
     tz: str | None = None
     tz_fetched_at: dt.datetime | None = None
     nudges: bool = True
+    dm_channel: str | None = None
 
 
 @dataclass(frozen=True)

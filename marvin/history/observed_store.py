@@ -31,6 +31,7 @@ _TARGET_ARGS = {
     "get_member_prefs": 1,
     "save_member_zone": 1,
     "set_nudges": 1,
+    "save_dm_channel": 1,
     "list_updates_between": 3,
     "list_deliveries_between": 3,
 }

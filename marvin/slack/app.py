@@ -25,7 +25,7 @@ from marvin.interactions.standup_command import (
 )
 from marvin.interactions.update_form import unsaved_form
 from marvin.settings import Settings, SettingsError
-from marvin.slack.client import SlackWebChat, build_web_client
+from marvin.slack.client import INTERACTIVE_PACING_WAIT, SlackWebChat, build_web_client
 from marvin.slack.digest_sync_runner import DigestSyncRunner
 from marvin.slack.home import register_home
 from marvin.slack.inbound import check_form, check_signature_header
@@ -111,7 +111,9 @@ def _single_token_app(
     settings: Settings, token: str, signing_secret: str | None, token_verification: bool
 ) -> App:
     """The Bolt App of one workspace, its token checked with ``auth.test`` first."""
-    client = build_web_client(token, settings.slack_api_url)
+    # Bolt's own calls answer Slack's requests: they never wait long for a rate-limit slot
+    client = build_web_client(
+        token, settings.slack_api_url, pacing_wait=INTERACTIVE_PACING_WAIT)
     try:
         return App(
             client=client,

@@ -23,8 +23,8 @@ per failed call, from `SlackWebChat`.
 
 Example:
     >>> chat = SlackWebChat("xoxb-...", "https://slack.com/api/")  # doctest: +SKIP
-    >>> chat.post_message(chat.open_dm("U123"), "Standup in 30 minutes!")  # doctest: +SKIP
-    '1700000000.000100'
+    >>> chat.post_dm("U123", "Standup in 30 minutes!")  # doctest: +SKIP
+    PostedDM(channel='DU123', ts='1700000000.000100')
 """
 
 from __future__ import annotations
@@ -59,9 +59,11 @@ from marvin.slack.protocol import (
     ChannelInfo,
     ChatAPI,
     MessageSearch,
+    PostedDM,
     SlackError,
     UserStatus,
 )
+from marvin.slack.rate_limits import SELF_PACED, Paced, RateLimits, shared_limits
 
 __all__ = ["CallEvent", "SlackWebChat", "build_retry_handlers", "build_web_client"]
 
@@ -85,6 +87,10 @@ MAX_LIST_PAGES = 100
 MAX_RETRY_AFTER = 60
 """Longest ``Retry-After`` (seconds) the client waits out; Slack's are usually 1-30 s."""
 DELIVERY_EVENT = "marvin_delivery"  # metadata event type of messages Marvin must not repeat
+FLOW_PACING_WAIT = 30.0
+"""Longest wait (s) of a flow's call for its slot under Slack's rate limits."""
+INTERACTIVE_PACING_WAIT = 0.5
+"""Longest such wait of a call made while Slack waits for an answer (3 s in all)."""
 
 
 def is_keyed_post(request: HttpRequest) -> bool:
@@ -122,9 +128,26 @@ class _RateLimitRetry(RateLimitErrorRetryHandler):
     """429: waits ``Retry-After`` (1 s when it is missing or not a number of seconds), but
     gives up at once when Slack asks for more than `max_wait` seconds."""
 
-    def __init__(self, max_retry_count: int, max_wait: float) -> None:
+    def __init__(
+        self, max_retry_count: int, max_wait: float, limits: RateLimits | None = None
+    ) -> None:
         super().__init__(max_retry_count=max_retry_count)
         self.max_wait = max_wait
+        self.limits = limits  # told of every 429, so the other calls slow down too
+
+    def can_retry(
+        self, *, state: RetryState, request: HttpRequest, response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        # Every 429 slows the limiter, retried or not (max_retries may be 0); one asking
+        # for more than `max_wait` only fails its call, as it would hold every later call
+        # of the method (a re-run included) that long on one answer.
+        if response is not None and response.status_code == 429 and self.limits is not None:
+            wait = retry_after(response)
+            if wait <= self.max_wait:
+                method = request.url.rsplit("/", 1)[-1]
+                self.limits.slow_down(_bearer(request), method, wait)
+        return super().can_retry(state=state, request=request, response=response, error=error)
 
     def _can_retry(self, *, response: HttpResponse | None = None, **rest: Any) -> bool:
         return (
@@ -147,6 +170,15 @@ class _RateLimitRetry(RateLimitErrorRetryHandler):
         state.increment_current_attempt()
 
 
+def _bearer(request: HttpRequest) -> str:
+    """The token a request carries (its limiter's key), "" when none."""
+    for name, value in request.headers.items():
+        if name.lower() == "authorization":
+            value = value[0] if isinstance(value, list) and value else value
+            return str(value).removeprefix("Bearer ").strip()
+    return ""
+
+
 def retry_after(response: HttpResponse) -> float:
     """Seconds ``Retry-After`` asks for: 1 when absent or not a non-negative integer
     (slack-sdk's own handler crashes on an HTTP-date there)."""
@@ -159,7 +191,8 @@ def retry_after(response: HttpResponse) -> float:
 
 
 def build_retry_handlers(
-    max_retries: int = 3, *, backoff_factor: float = 0.5, max_retry_after: float = MAX_RETRY_AFTER
+    max_retries: int = 3, *, backoff_factor: float = 0.5, max_retry_after: float = MAX_RETRY_AFTER,
+    limits: RateLimits | None = None,
 ) -> list[RetryHandler]:
     """Retry handlers for connection errors, 429 (Retry-After) and 500/503.
 
@@ -168,15 +201,34 @@ def build_retry_handlers(
         backoff_factor: First backoff in seconds; doubles per retry (plus up to 50 %).
             Does not apply to 429, which waits for Retry-After.
         max_retry_after: The longest Retry-After waited out; longer fails the call.
+        limits: The rate limits a 429 slows down (see `marvin.slack.rate_limits`).
     """
     interval = BackoffRetryIntervalCalculator(
         backoff_factor=backoff_factor, jitter=_ProportionalJitter()
     )
     return [
         _ConnectionErrorRetry(max_retry_count=max_retries, interval_calculator=interval),
-        _RateLimitRetry(max_retries, max_retry_after),
+        _RateLimitRetry(max_retries, max_retry_after, limits),
         _ServerErrorRetry(max_retry_count=max_retries, interval_calculator=interval),
     ]
+
+
+class PacedWebClient(WebClient):
+    """A `WebClient` that keeps to Slack's rate limits: each call first takes its slot
+    from `limits` (waiting at most `max_wait` seconds, else `Paced`)."""
+
+    def __init__(self, *, limits: RateLimits, max_wait: float, **options: Any) -> None:
+        super().__init__(**options)
+        self.limits, self.max_wait = limits, max_wait
+
+    def api_call(self, api_method: str, **kwargs: Any) -> SlackResponse:
+        args = {**(kwargs.get("params") or {}), **(kwargs.get("data") or {}),
+                **(kwargs.get("json") or {})}
+        token = str(args.get("token") or self.token or "")
+        channel = str(args.get("channel") or "")
+        if api_method not in SELF_PACED:
+            self.limits.acquire(token, api_method, channel, self.max_wait)
+        return super().api_call(api_method, **kwargs)
 
 
 def build_web_client(
@@ -186,6 +238,7 @@ def build_web_client(
     timeout: float = 10.0,
     max_retries: int = 3,
     backoff_factor: float = 0.5,
+    pacing_wait: float = FLOW_PACING_WAIT,
 ) -> WebClient:
     """The slack_sdk client every part of Marvin uses (Bolt included).
 
@@ -195,16 +248,21 @@ def build_web_client(
         timeout: Seconds to connect and to wait for each response.
         max_retries: See `build_retry_handlers`.
         backoff_factor: See `build_retry_handlers`.
+        pacing_wait: Longest wait (s) for a slot under Slack's rate limits, shared by every
+            client of the process (`shared_limits`); longer fails the call (`Paced`).
     """
-    return WebClient(
+    limits = shared_limits(base_url)
+    return PacedWebClient(
+        limits=limits,
+        max_wait=pacing_wait,
         token=token,
         base_url=base_url,
         logger=_SDK_LOG,
         # urllib takes float seconds; slack-sdk's `int` hint is only narrower than needed.
         timeout=cast(int, timeout),
-        retry_handlers=build_retry_handlers(max_retries, backoff_factor=backoff_factor),
+        retry_handlers=build_retry_handlers(
+            max_retries, backoff_factor=backoff_factor, limits=limits),
     )
-
 
 
 class _NoPerAttemptErrors(logging.Filter):
@@ -273,21 +331,32 @@ class SlackWebChat(ChatAPI):
         `key` goes into the message's metadata (event type ``marvin_delivery``), so a
         later run can find the message with `find_message`.
         """
-        metadata = (
-            None
-            if key is None
-            else {"event_type": DELIVERY_EVENT, "event_payload": {"key": key}}
-        )
         response = self._call(
             "chat.postMessage",
             channel,
             lambda: self._client.chat_postMessage(
-                channel=channel, text=text, blocks=blocks, metadata=metadata,
+                channel=channel, text=text, blocks=blocks, metadata=_metadata(key),
                 thread_ts=thread_ts,
             ),
             keyed=key is not None,
         )
         return str(response["ts"])
+
+    def post_dm(
+        self, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None,
+        key: str | None = None,
+    ) -> PostedDM:
+        """A DM in one call: ``chat.postMessage`` with the user id as the channel; Slack
+        posts it to the app's DM with the member and answers with that DM's id."""
+        response = self._call(
+            "chat.postMessage",
+            user_id,
+            lambda: self._client.chat_postMessage(
+                channel=user_id, text=text, blocks=blocks, metadata=_metadata(key),
+            ),
+            keyed=key is not None,
+        )
+        return PostedDM(str(response["channel"]), str(response["ts"]))
 
     def update_message(
         self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None
@@ -435,6 +504,9 @@ class SlackWebChat(ChatAPI):
                 method, error, permanent=_is_permanent(status, error),
                 acted_maybe=keyed and status >= 500,
             )
+        except Paced as paced:  # not sent: the rate limit's slot is too far away
+            outcome, failure = "paced", paced
+            log.warning("%s", paced)
         except TimeoutError:
             outcome, failure = "timeout", SlackError(method, "timeout", permanent=False)
         except (URLError, OSError) as exc:
@@ -461,6 +533,11 @@ class SlackWebChat(ChatAPI):
     def _emit(self, method: str, target: str, outcome: str, started: float) -> None:
         if self._on_call is not None:
             self._on_call(CallEvent(method, target, outcome, time.perf_counter() - started))
+
+
+def _metadata(key: str | None) -> dict[str, Any] | None:
+    """The message metadata that names a delivery `key` (None: an unkeyed post)."""
+    return None if key is None else {"event_type": DELIVERY_EVENT, "event_payload": {"key": key}}
 
 
 def _has_key(message: dict[str, Any], key: str) -> bool:

@@ -53,6 +53,7 @@ from marvin.interactions.time_off import member_today, save_time_off
 from marvin.interactions.update_form import open_form
 from marvin.settings import Settings
 from marvin.slack.interaction_calls import InteractionCalls
+from marvin.slack.protocol import SlackError
 from marvin.store.base import Store, StoreError, deadline
 from marvin.store.teams import UnknownTeamError, resolve_team
 
@@ -77,7 +78,7 @@ class HomeTab:
         listed = user_id in self.settings.admin_ids
         try:
             user = client.users_info(user=user_id).get("user") or {}
-        except (SlackApiError, OSError) as exc:
+        except (SlackApiError, SlackError, OSError) as exc:  # SlackError: paced
             log.warning("users.info for %s failed; Home tab without it: %s", user_id, exc)
             return Viewer(user_id, None, listed)
         zone = user.get("tz") if isinstance(user.get("tz"), str) else None
@@ -90,7 +91,7 @@ class HomeTab:
             with deadline(HOME_BUDGET):
                 view = home_view(self.store, self.settings, viewer, self.now(), notice)
             client.views_publish(user_id=viewer.user_id, view=view)
-        except (StoreError, SlackApiError, OSError) as exc:
+        except (StoreError, SlackApiError, SlackError, OSError) as exc:
             log.warning("Home tab for %s not published: %s", viewer.user_id, exc)
 
 
@@ -208,7 +209,7 @@ def _open_away(home: HomeTab, client: WebClient, body: dict[str, Any]) -> None:
         return
     try:
         client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=away_modal())
-    except (SlackApiError, OSError) as exc:
+    except (SlackApiError, SlackError, OSError) as exc:
         log.warning("time-off modal for %s not opened: %s", user_id, exc)
         home.publish(client, home.viewer(client, user_id),
                      Notice("Could not open the form; please try again."))

@@ -15,7 +15,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from marvin.slack.client import build_web_client
+from marvin.slack.client import INTERACTIVE_PACING_WAIT, build_web_client
+from marvin.slack.rate_limits import Paced
 
 log = logging.getLogger("marvin.slack")
 
@@ -28,7 +29,8 @@ class InteractionCalls:
 
     def __init__(self, token: str | None, base_url: str) -> None:
         self._client: WebClient = build_web_client(
-            token, base_url, timeout=CALL_TIMEOUT, max_retries=0
+            token, base_url, timeout=CALL_TIMEOUT, max_retries=0,
+            pacing_wait=INTERACTIVE_PACING_WAIT,
         )
 
     def open_view(self, trigger_id: object, view: dict[str, Any]) -> str:
@@ -61,6 +63,8 @@ class InteractionCalls:
         except SlackApiError as exc:
             data = exc.response.data
             error = str(data.get("error") if isinstance(data, dict) else "") or "error"
+        except Paced:  # Slack's rate limit has no slot within this request's time
+            error = "ratelimited"
         except TimeoutError:
             error = "timeout"
         except OSError as exc:  # URLError included: Slack unreachable

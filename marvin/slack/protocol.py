@@ -200,6 +200,34 @@ class AuthInfo:
         return bool(self.bot_id)
 
 
+@dataclass(frozen=True)
+class PostedDM:
+    """A direct message posted: the app's DM channel with the member (``D...``, as Slack
+    answered) and the message's ``ts`` in it."""
+
+    channel: str
+    ts: str
+
+
+@runtime_checkable
+class DirectMessages(Protocol):
+    """A DM in one call: ``chat.postMessage`` to the member's user id, which Slack delivers
+    to the app's DM with them and answers with that DM's channel id. Apart from `ChatAPI`
+    because a chat that cannot (a dry run, a test fake) still reaches members through
+    `ChatAPI.open_dm` and `ChatAPI.post_message`."""
+
+    def post_dm(
+        self, user_id: str, text: str, blocks: list[dict[str, Any]] | None = None,
+        key: str | None = None,
+    ) -> PostedDM:
+        """Post `text` (and `blocks`) to the app's DM with `user_id`, carrying delivery `key`.
+
+        Raises:
+            SlackError: The message was not posted (``channel_not_found``: no such user).
+        """
+        ...
+
+
 class UserStatus(StrEnum):
     ACTIVE = "active"
     DEACTIVATED = "deactivated"

@@ -174,6 +174,10 @@ class Store(Protocol):
     def set_nudges(self, user_id: str, on: bool) -> None:
         """Whether `user_id` gets nudges, leaving the zone as it is."""
 
+    def save_dm_channel(self, user_id: str, channel_id: str) -> None:
+        """Keep the id of the app's DM with `user_id` (``D...``), as Slack answered a DM,
+        leaving the zone and the nudge choice as they are."""
+
     # Updates ---------------------------------------------------------------
     def append_update(
         self, team: str, date: str, user_id: str, text: str, at: dt.datetime

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import threading
 import time
 from collections import deque
@@ -36,6 +37,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from marvin.slack.rate_limits import Paced, RateLimits
 from marvin.testing.slack_limits_check import CHECKED_METHODS, check_message
 from marvin.testing.slack_methods import APP_TOKEN_METHODS, answer, is_known, targets
 from marvin.testing.slack_oauth import SlackOAuth
@@ -90,12 +92,25 @@ class _Reply:
 class SlackStandIn:
     """The Slack Web API on 127.0.0.1, for tests and benchmarks. Thread-safe."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 0) -> None:
-        """Prepare the server; `start` (or ``with``) binds it. Port 0 picks a free port."""
+    def __init__(
+        self, host: str = "127.0.0.1", port: int = 0, *, latency: float = 0.0,
+        tiers: bool = False,
+    ) -> None:
+        """Prepare the server; `start` (or ``with``) binds it. Port 0 picks a free port.
+
+        Args:
+            latency: seconds every answer is delayed (`set_latency` per method).
+            tiers: enforce Slack's rate tiers (`marvin.slack.rate_limits`) per token and
+                method, and per channel for posts: a call over its limit is answered 429
+                with ``Retry-After``, as Slack does, and counted in `rate_limited`. Off by
+                default so tests that call one method often stay fast.
+        """
         self._host, self._port = host, port
         self._lock = threading.Lock()
         self._calls: list[RecordedCall] = []
-        self._latency: dict[str, float] = {}
+        self._latency: dict[str, float] = {"*": latency} if latency else {}
+        self._tiers = RateLimits(margin=0) if tiers else None
+        self.rate_limited = 0  # calls answered 429 by the tiers (not injected faults)
         self._faults: dict[str, deque[_Fault]] = {}
         self._target_errors: dict[str, tuple[str, frozenset[str]]] = {}  # error, methods
         self._canned: dict[str, deque[dict[str, Any]]] = {}
@@ -173,17 +188,20 @@ class SlackStandIn:
 
     def posted_messages(self, channel: str | None = None) -> list[dict[str, Any]]:
         """Params of the ``chat.postMessage`` calls that posted (whatever they were answered),
-        optionally for one channel, named by id or ``#name`` whichever way it was posted."""
+        optionally for one channel, named by id or ``#name`` whichever way it was posted.
+        A DM posted to a user id shows the DM it went to (``channel``: ``D`` + user id)."""
         with self._lock:
             wanted = None if channel is None else self.world.canonical(channel)
-            return [
-                call.params
-                for call in self._calls
-                if call.method == "chat.postMessage"
-                and call.acted
-                and (wanted is None or self.world.canonical(str(call.params.get("channel")))
-                     == wanted)
-            ]
+            posted = []
+            for call in self._calls:
+                if call.method != "chat.postMessage" or not call.acted:
+                    continue
+                to = str(call.params.get("channel"))
+                if wanted is None or self.world.canonical(to) == wanted:
+                    dm = self.world.canonical(to)
+                    posted.append({**call.params, "channel": dm} if dm.startswith("D")
+                                  else call.params)
+            return posted
 
     def reset_calls(self) -> None:
         """Forget the recorded calls only (the world, faults and latency stay)."""
@@ -226,6 +244,8 @@ class SlackStandIn:
             self.world = SlackWorld()
             self.oauth = SlackOAuth()
             self._worlds.clear()
+            if self._tiers is not None:
+                self._tiers, self.rate_limited = RateLimits(margin=0), 0
 
     def world_of(self, team_id: str) -> SlackWorld:
         """The workspace `team_id` (installed with `oauth`): its own channels and people,
@@ -334,12 +354,26 @@ class SlackStandIn:
                 )
                 body = {"ok": False, "error": fault.error}
                 return _Reply(fault.status, body, headers, f"http:{fault.status}", acted)
+        if self._tiers is not None and (limited := self._over_tier(method, params, token)):
+            return limited
         canned = self._canned.get(method)
         if canned:
             body = canned.popleft()
             ok = bool(body.get("ok"))
             return _Reply(200, body, {}, "ok" if ok else f"error:{body.get('error')}")
         return self._act(method, params, token)
+
+    def _over_tier(self, method: str, params: dict[str, Any], token: str | None) -> _Reply | None:
+        """429 + ``Retry-After`` (whole seconds, rounded up, as Slack sends) when this call
+        is over its tier; else None, the call counted against it."""
+        assert self._tiers is not None
+        try:
+            self._tiers.acquire(token or "", method, str(params.get("channel") or ""), 0.0)
+        except Paced as paced:
+            self.rate_limited += 1
+            headers = {"Retry-After": str(max(1, math.ceil(paced.wait)))}
+            return _Reply(429, {"ok": False, "error": "ratelimited"}, headers, "http:429")
+        return None
 
     def _act(self, method: str, params: dict[str, Any], token: str | None) -> _Reply:
         """Slack's own answer to a call, and its effect (a post is kept for history)."""

@@ -56,6 +56,7 @@ ANSWERED_HERE = frozenset(
      *VIEW_METHODS}
 )
 _TS = re.compile(r"[0-9]{1,12}\.[0-9]{6}")
+_USER_ID = re.compile(r"[UW][A-Z0-9]{2,}")
 MAX_HISTORY_LIMIT = 999
 MAX_LIST_LIMIT = 1000
 
@@ -173,8 +174,12 @@ class SlackWorld:
         return next((c.id for c in self._channels.values() if c.name == name), None)
 
     def canonical(self, target: str) -> str:
-        """A channel's id for any way of naming it; other targets (users, DMs) as given."""
-        return self.channel_id(target) or target
+        """A channel's id for any way of naming it; a user id names the app's DM with that
+        user (``D`` + user id, as a DM posted to the user id lands there); DMs as given."""
+        found = self.channel_id(target)
+        if found is not None:
+            return found
+        return f"D{target}" if _USER_ID.fullmatch(target) else target
 
     def messages(self, channel_id: str) -> list[Answer]:
         return list(self._messages.get(channel_id, []))
@@ -213,6 +218,8 @@ class SlackWorld:
         account is ``user_disabled``, an unknown id ``user_not_found``, as Slack answers."""
         for user in str(params.get("users", "")).split(","):
             user = user.strip()
+            if user == BOT_USER_ID:
+                return "cannot_dm_bot"
             if user in self._deleted_users:
                 return "user_disabled"
             if user in self._unknown_users:
@@ -222,9 +229,19 @@ class SlackWorld:
     def post_target(self, channel: str) -> tuple[str | None, str | None]:
         """``(channel id, None)`` where a ``chat.postMessage`` may go, else ``(None, error)``.
 
-        Names are resolved (only this method does); a DM (``D...``) is always open."""
+        Names are resolved (only this method does); a DM (``D...``) is always open. A user
+        id posts to the app's DM with that user (answered with the DM's id), as Slack does:
+        an id this workspace does not know is ``channel_not_found`` (chat.postMessage has no
+        ``user_not_found``), the bot itself ``cannot_dm_bot``, and a deactivated account is
+        posted to all the same (slack-sdk #1156: Slack keeps the DM)."""
         if channel.startswith("D"):
             return channel, None
+        if channel.startswith(("U", "W")) and channel not in self._channels:
+            if channel == BOT_USER_ID:
+                return None, "cannot_dm_bot"
+            if not self._is_user(channel):
+                return None, "channel_not_found"
+            return f"D{channel}", None
         channel_id = self.channel_id(channel)
         found = self._channels.get(channel_id) if channel_id else None
         if found is None or (found.private and BOT_USER_ID not in found.members):
@@ -275,7 +292,7 @@ class SlackWorld:
         return channel
 
     def _kind(self, channel: str) -> str:
-        if channel.startswith("D"):
+        if channel.startswith(("D", "U", "W")) and channel not in self._channels:
             return "im"
         found = self._channels.get(channel)
         return "private" if found is not None and found.private else "public"

@@ -219,7 +219,7 @@ def test_tables_never_break_a_value_on_a_narrow_terminal(cli: Cli, columns: int)
                  "(U0003)", "(U0004)", "(U0005)"]),
         (runs, [run.id[:12], "reminder", "Failed", "date=2026-11-23", "team=eng"]),
         (shown, ["get_standup_date", "is_reminder_needed", "send_reminder", "Success",
-                 "conversations.open", "connection_refused", "Failed"]),
+                 "chat.postMessage", "connection_refused", "Failed"]),
         (schedule, ["reminder", "standup", "UTC"]),
     ):
         assert result.returncode == 0, result.stderr

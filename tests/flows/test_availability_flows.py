@@ -28,7 +28,7 @@ from tests.flows.conftest import (
     post_update,
 )
 from tests.flows.test_nudge_flow import NUDGE_AT
-from tests.flows.test_reminder_flow import child, dm_opened_for
+from tests.flows.test_reminder_flow import child, dm_sent_to
 from tests.flows.test_standup_flow import texts
 
 REASON = "<!here> & parental leave"
@@ -65,7 +65,7 @@ def test_away_and_skipping_members_get_no_reminder_and_no_nudge(
 
     assert result.state.is_successful(), result.state
     assert result.task_run("report").result == f"1 {flow}(s) sent, 3 not needed"
-    assert dm_opened_for(standin) == ["U0001"]  # away tomorrow, not today
+    assert dm_sent_to(standin) == ["U0001"]  # away tomorrow, not today
     for user_id in ("U0003", "U0004"):
         needed = child(result, decides, user_id).state
         assert needed.is_skipped() and "away or skipped" in str(needed.message)
@@ -86,7 +86,7 @@ def test_a_member_already_past_the_holiday_is_reminded_for_the_next_day(
 
     assert result.state.is_successful(), result.state
     assert result.task_run("get_standup_date").result == "2026-06-09"
-    assert dm_opened_for(standin) == ["U0001"]
+    assert dm_sent_to(standin) == ["U0001"]
     team_zone = run_flow("reminder", {"team": TEAM, "zone": "UTC"}, make_services(),
                          executor=LocalExecutor())
     assert team_zone.task_run("get_standup_date").state.is_skipped()  # Monday there

@@ -123,13 +123,17 @@ def test_a_dask_runs_history_shows_the_same_events_as_a_local_run(
     services, history = parent
     add_members(services.store, MEMBERS[:4])
 
+    # The first run keeps each member's DM channel; the two compared runs find them kept.
+    first = run_flow("reminder", {"team": TEAM, "date": "2026-06-05"}, services,
+                     executor=LocalExecutor(), history=history)
     local = run_flow("reminder", {"team": TEAM, "date": "2026-06-08"}, services,
                      executor=LocalExecutor(), history=history)
     remote = run_flow("reminder", {"team": TEAM, "date": "2026-06-09"}, services,
                       executor=dask_executor, history=history)
 
+    assert first.state.is_successful()
     assert local.state.is_successful() and remote.state.is_successful()
-    assert dms(standin) == Counter({f"D{user}": 2 for user in MEMBERS[:4]})
+    assert dms(standin) == Counter({f"D{user}": 3 for user in MEMBERS[:4]})
     assert _events_by_task(history, remote) == _events_by_task(history, local)
 
 
@@ -212,7 +216,7 @@ def test_an_event_published_on_a_worker_starts_its_automation_once(
     services, history = parent
     add_members(services.store, MEMBERS[:3])
     gone = MEMBERS[1]
-    standin.fail_for_channel(gone, "account_inactive", methods=("conversations.open",))
+    standin.fail_for_channel(gone, "account_inactive", methods=("chat.postMessage",))
     standin.world.delete_user(gone)
 
     run = run_flow("reminder", {"team": TEAM}, services, executor=dask_executor, history=history)

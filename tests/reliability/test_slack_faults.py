@@ -36,12 +36,12 @@ MEMBERS = tuple(f"U000{n}" for n in range(1, 9))
 POSTED = ("U0002", "U0005")
 #: member -> (target the stand-in refuses, Slack's error): a different call fails for each
 UNREACHABLE = {
-    "U0007": ("DU0007", "channel_not_found"),  # the DM opens; chat.postMessage fails
+    "U0007": ("U0007", "channel_not_found"),  # chat.postMessage fails; users.info too
 }
 #: member -> Slack's error for an account that is gone: skipped and marked inactive
 GONE = {
-    "U0003": "user_not_found",  # conversations.open (and its DM channel)
-    "U0006": "account_inactive",  # conversations.open; users.info says deactivated
+    "U0003": "user_not_found",  # chat.postMessage to the user (and its DM channel)
+    "U0006": "account_inactive",  # chat.postMessage; users.info says deactivated
 }
 REACHABLE = tuple(u for u in MEMBERS if u not in POSTED and u not in UNREACHABLE
                   and u not in GONE)
@@ -85,13 +85,13 @@ def test_reminders_survive_transient_and_permanent_faults_then_a_rerun_completes
     for target, error in UNREACHABLE.values():
         standin.fail_for_channel(target, error)
     standin.fail_for_channel("U0003", "user_not_found")
-    standin.fail_for_channel("U0006", "account_inactive", methods=("conversations.open",))
+    standin.fail_for_channel("U0006", "account_inactive", methods=("chat.postMessage",))
     standin.world.delete_user("U0006")
     standin.fail_next("chat.postMessage", 1, status=429, retry_after=1)
-    standin.fail_next("chat.postMessage", 1, status=503)
-    standin.fail_next("conversations.open", 1, status=500)
-    standin.fail_next("conversations.open", 1, status=503)
-    standin.set_latency(0.2, "conversations.open")  # a slow Slack, well under the timeout
+    # (a 503 on a keyed DM post, which Slack may have acted on, is tests/flows/
+    # test_delivery_unknown.py's: here it could land on a gone member's post, whose DM
+    # then cannot be opened to look, so which state that member ends in would be luck)
+    standin.set_latency(0.2, "chat.postMessage")  # a slow Slack, well under the timeout
     services = services_on(standin.url, store)
 
     first = run("reminder", {"team": TEAM}, services, ThreadExecutor(4))
@@ -99,7 +99,7 @@ def test_reminders_survive_transient_and_permanent_faults_then_a_rerun_completes
     outcomes = Counter(faulted(standin))
     tally["faults injected"] += sum(outcomes.values())
     # every transient fault was served (and so retried past), none left queued
-    assert outcomes["http:429"] == 1 and outcomes["http:503"] == 2 and outcomes["http:500"] == 1
+    assert outcomes["http:429"] == 1
     assert_retry_after_honoured(standin)
     counts = dm_counts(standin)
     assert counts == Counter({f"D{u}": 1 for u in REACHABLE}), counts
@@ -120,7 +120,8 @@ def test_reminders_survive_transient_and_permanent_faults_then_a_rerun_completes
         ), state.message
         about = [(c.method, c.outcome) for c in standin.calls if target in c.params.values()]
         refused_at = about.index(next(a for a in about if a[1] == f"error:{error}"))
-        assert about[refused_at + 1:] == [], about  # permanent: nothing tried after it
+        # permanent: nothing tried after it but asking whether the account is gone
+        assert [a for a in about[refused_at + 1:] if a[0] != "users.info"] == [], about
     for user_id, error in GONE.items():  # not the run's failure: skipped, marked inactive
         assert child(first, "send_reminder", user_id).state.is_skipped()
         member = store.get_member(user_id)
@@ -157,8 +158,8 @@ def test_faults_that_outlast_the_clients_retries_are_retried_by_the_engine(
     same way."""
     seed(store)
     standin.fail_next("chat.postMessage", 6, status=500)
-    standin.fail_next("conversations.open", 1, status=200, error="internal_error")
-    standin.fail_next("conversations.open", 1, status=200, error="ratelimited")
+    standin.fail_next("chat.postMessage", 1, status=200, error="internal_error")
+    standin.fail_next("chat.postMessage", 1, status=200, error="ratelimited")
     services = services_on(standin.url, store)
 
     result = run("reminder", {"team": TEAM}, services, ThreadExecutor(4))

@@ -95,7 +95,7 @@ def test_reminder_button_modal_digest_with_blockers_on_top(marvin: Marvin) -> No
 
     marvin.slack.reset_calls()
     run_flow(marvin, "reminder", force=True)  # again, on purpose: who still needs a nudge?
-    assert [c.params["users"] for c in marvin.slack.calls_to("conversations.open")] == [CAT]
+    assert [c.params["channel"] for c in marvin.slack.calls_to("chat.postMessage")] == [CAT]
 
     run_flow(marvin, "standup")
     [digest] = marvin.slack.posted_messages("#general")

@@ -96,3 +96,45 @@ def test_firestore_documents_without_zones_or_nudges_read_with_defaults(
     db.collection("member_prefs").document("U1").set({"user_id": "U1"})
     assert firestore_store.get_team("ops") == Team("ops", "UTC", "09:00", "08:30", (0,), "#ops")
     assert firestore_store.get_member_prefs("U1") == MemberPrefs("U1")
+
+
+def test_the_dm_channel_is_kept_apart_from_the_zone_and_the_nudge_choice(store: Store) -> None:
+    store.save_member_zone("U1", "Asia/Tokyo", T0)
+    store.set_nudges("U1", False)
+    store.save_dm_channel("U1", "DU1")
+    assert store.get_member_prefs("U1") == MemberPrefs("U1", "Asia/Tokyo", T0, False, "DU1")
+    store.save_member_zone("U1", None, T1)  # a zone refresh keeps the DM channel
+    store.set_nudges("U1", True)
+    assert store.get_member_prefs("U1") == MemberPrefs("U1", None, T1, True, "DU1")
+    store.save_dm_channel("U2", "DU2")  # before anything else was kept
+    assert store.list_member_prefs(["U2"]) == [MemberPrefs("U2", dm_channel="DU2")]
+
+
+def test_a_schema_9_sqlite_file_gains_the_dm_channel(tmp_path: Path) -> None:
+    path = tmp_path / "old.db"
+    SqliteStore(str(path)).close()
+    with sqlite3.connect(path) as raw:  # as a schema-9 file had it
+        raw.execute("ALTER TABLE member_prefs DROP COLUMN dm_channel")
+        raw.execute("INSERT INTO member_prefs (user_id, tz, nudges) VALUES ('U1', 'UTC', 0)")
+        raw.execute("PRAGMA user_version = 9")
+    raw.close()
+    store = SqliteStore(str(path))
+    try:
+        assert store.get_member_prefs("U1") == MemberPrefs("U1", "UTC", None, False)
+        store.save_dm_channel("U1", "DU1")
+        assert store.get_member_prefs("U1") == MemberPrefs("U1", "UTC", None, False, "DU1")
+    finally:
+        store.close()
+    with sqlite3.connect(path) as raw:
+        assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    raw.close()
+
+
+def test_a_firestore_document_without_a_dm_channel_reads_as_not_known(
+    firestore_store: FirestoreStore,
+) -> None:
+    firestore_store.client.collection("member_prefs").document("U1").set(
+        {"user_id": "U1", "tz": "UTC"})
+    assert firestore_store.get_member_prefs("U1") == MemberPrefs("U1", "UTC")
+    firestore_store.save_dm_channel("U1", "DU1")
+    assert firestore_store.get_member_prefs("U1") == MemberPrefs("U1", "UTC", dm_channel="DU1")

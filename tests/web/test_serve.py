@@ -54,8 +54,8 @@ def test_serve_answers_slack_and_catches_up_a_missed_reminder(
     while time.monotonic() < deadline and not slack.posted_messages():
         time.sleep(0.1)
     time.sleep(0.5)  # let any (wrong) second DM arrive before counting
-    opened = [c.params.get("users") for c in slack.calls_to("conversations.open")]
-    assert opened == ["U0SILENT"], opened  # reminded once; the one who posted: never
+    dms = [c.params.get("channel") for c in slack.calls_to("chat.postMessage")]
+    assert dms == ["U0SILENT"], dms  # reminded once; the one who posted: never
     assert len(slack.posted_messages()) == 1
 
     store = open_store(f"sqlite:///{db}")

@@ -1,9 +1,11 @@
-"""Firestore documents ``member_prefs/{user_id}``: a member's Slack zone and nudge choice.
+"""Firestore documents ``member_prefs/{user_id}``: a member's Slack zone, nudge choice and
+the app's DM channel with them.
 
-Fields ``user_id``, ``tz`` (null: Slack gave none), ``tz_fetched_at`` and ``nudges``; each
+Fields ``user_id``, ``tz`` (null: Slack gave none), ``tz_fetched_at``, ``nudges`` and
+``dm_channel``; each
 write sets only its own fields (``merge=True``), so a zone refresh never undoes a
 `/standup nudges off` written at the same moment, nor the other way round. A document
-missing a field reads as its default (zone unknown, nudges on).
+missing a field reads as its default (zone unknown, nudges on, DM channel not known).
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ def prefs_from_doc(user_id: str, d: dict[str, Any]) -> MemberPrefs:
     fetched = d.get("tz_fetched_at")
     return MemberPrefs(user_id=user_id, tz=d.get("tz"),
                        tz_fetched_at=utc(fetched) if fetched else None,
-                       nudges=d.get("nudges") is not False)
+                       nudges=d.get("nudges") is not False,
+                       dm_channel=d.get("dm_channel") or None)
 
 
 class MemberPrefsDocuments(FirestoreClient):
@@ -57,3 +60,9 @@ class MemberPrefsDocuments(FirestoreClient):
         with self._errors("set_nudges"):
             self._doc(COLLECTION, user_id).set({"user_id": user_id, "nudges": on}, merge=True,
                                                 **self._write)
+
+    def save_dm_channel(self, user_id: str, channel_id: str) -> None:
+        """Keep the id of the app's DM with `user_id`."""
+        with self._errors("save_dm_channel"):
+            self._doc(COLLECTION, user_id).set({"user_id": user_id, "dm_channel": channel_id},
+                                                merge=True, **self._write)

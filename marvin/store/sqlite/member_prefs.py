@@ -1,4 +1,4 @@
-"""The SQLite table ``member_prefs``: a member's Slack zone and nudge choice.
+"""The SQLite table ``member_prefs``: a member's Slack zone, nudge choice and DM channel.
 
 Each write is an upsert of its own columns only, so a zone refresh never undoes a
 `/standup nudges off` written at the same moment, nor the other way round.
@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from marvin.domain.models import MemberPrefs
 from marvin.store.sqlite.connection import SqliteDatabase
 
-_COLUMNS = "user_id, tz, tz_fetched_at, nudges"
+_COLUMNS = "user_id, tz, tz_fetched_at, nudges, dm_channel"
 
 
 class MemberPrefsRows(SqliteDatabase):
@@ -58,9 +58,16 @@ class MemberPrefsRows(SqliteDatabase):
                     "ON CONFLICT (user_id) DO UPDATE SET nudges = excluded.nudges",
                     user_id, int(on))
 
+    def save_dm_channel(self, user_id: str, channel_id: str) -> None:
+        """Keep the id of the app's DM with `user_id`."""
+        self._write("save_dm_channel",
+                    "INSERT INTO member_prefs (user_id, dm_channel) VALUES (?, ?) "
+                    "ON CONFLICT (user_id) DO UPDATE SET dm_channel = excluded.dm_channel",
+                    user_id, channel_id)
+
 
 def _prefs(row: tuple[object, ...]) -> MemberPrefs:
-    user_id, tz, fetched_at, nudges = row
+    user_id, tz, fetched_at, nudges, dm_channel = row
     return MemberPrefs(str(user_id), None if tz is None else str(tz),
                        dt.datetime.fromisoformat(str(fetched_at)) if fetched_at else None,
-                       bool(nudges))
+                       bool(nudges), str(dm_channel) if dm_channel else None)

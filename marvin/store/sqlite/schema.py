@@ -12,14 +12,14 @@ import sqlite3
 
 from marvin.store.base import StoreError
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 # 2: members.joined_on and members.left_on; 3: questions, answers, skip; 4: teams.digest_mode
 # and teams.late_until; 5: updates.first_posted_at; 6: teams.reminder_zone,
 # teams.nudge_before, member_prefs; 7: teams.weekly_report and the index
 # updates_by_member; 8: teams.lead and teams.blockers_channel, members.inactive_since and
 # members.inactive_reason; 9: teams.holidays and teams.custom_holidays, and the absences
-# table. Each upgrade checks for its columns rather than the version, so they apply in
-# any order.
+# table; 10: member_prefs.dm_channel. Each upgrade checks for its columns rather than the
+# version, so they apply in any order.
 
 _STORE_TABLES = """
 CREATE TABLE IF NOT EXISTS teams (
@@ -50,7 +50,8 @@ CREATE TABLE IF NOT EXISTS absences (
     reason TEXT NOT NULL DEFAULT '', PRIMARY KEY (user_id, start));
 CREATE INDEX IF NOT EXISTS absences_by_end ON absences ("end");
 CREATE TABLE IF NOT EXISTS member_prefs (
-    user_id TEXT PRIMARY KEY, tz TEXT, tz_fetched_at TEXT, nudges INTEGER NOT NULL DEFAULT 1);
+    user_id TEXT PRIMARY KEY, tz TEXT, tz_fetched_at TEXT, nudges INTEGER NOT NULL DEFAULT 1,
+    dm_channel TEXT);
 CREATE TABLE IF NOT EXISTS channels (
     name TEXT PRIMARY KEY, id TEXT NOT NULL, is_private INTEGER NOT NULL DEFAULT 0);
 
@@ -143,6 +144,7 @@ def _add_questions(db: sqlite3.Connection) -> None:
                   "lead": "TEXT NOT NULL DEFAULT ''",
                   "blockers_channel": "TEXT NOT NULL DEFAULT ''"},
         "members": {"inactive_since": "TEXT", "inactive_reason": "TEXT NOT NULL DEFAULT ''"},
+        "member_prefs": {"dm_channel": "TEXT"},  # schema 10; NULL: not known yet
         "updates": {"answers": "TEXT", "skipped": "INTEGER NOT NULL DEFAULT 0",
                     "first_posted_at": "TEXT"},  # schema 5; NULL: not kept then
     }
