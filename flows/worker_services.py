@@ -44,26 +44,32 @@ from marvin.history.recorder import current_recorder, emit_event, recording
 from marvin.settings import Settings, SettingsError
 from marvin.slack.dry_run import DryRunChat
 from marvin.slack.protocol import ChatAPI
-from marvin.store import Store, open_store
+from marvin.store import Store, open_installations, open_store
 
 log = logging.getLogger("marvin.workers")
 
 
-def open_chat(settings: Settings, *, dry_run: bool = False, out: TextIO | None = None) -> ChatAPI:
+def open_chat(
+    settings: Settings, *, dry_run: bool = False, out: TextIO | None = None,
+    token: str | None = None,
+) -> ChatAPI:
     """The real Slack client, or a printer for --dry-run (which needs no Slack settings);
-    each call it makes is an event of the run making it."""
+    each call it makes is an event of the run making it. `token`: a workspace's bot token
+    (OAuth mode); None: SLACK_BOT_TOKEN."""
     if dry_run:
         return DryRunChat(out or sys.stdout)
     from marvin.slack.client import SlackWebChat
 
-    token = settings.slack_bot_token
-    if token is None or not token.get_secret_value():
+    if token is None:
+        configured = settings.slack_bot_token
+        token = configured.get_secret_value() if configured is not None else None
+    if not token:
         raise SettingsError(
             "SLACK_BOT_TOKEN must be set to send to Slack (see README, 'Slack app setup'); "
             "use --dry-run to see what would be sent without Slack"
         )
     return SlackWebChat(
-        token.get_secret_value(),
+        token,
         settings.slack_api_url,
         on_call=lambda e: emit_event("slack", e.method, e.target, e.outcome, e.duration_s),
     )
@@ -101,22 +107,40 @@ def _digest(data: bytes) -> str:
 
 
 def open_store_for(description: ServicesDescription) -> Store:
-    """The one place a worker opens its store, so the one place its workspace goes."""
-    if description.workspace is not None:
-        # Stores are not yet scoped by workspace: refuse rather than mix workspaces' data.
-        raise SettingsError(
-            f"workspace {description.workspace.key}: per-workspace stores are not available "
-            "to Dask workers in this version"
-        )
+    """The one place a worker opens its store, so the one place its workspace goes: the
+    run's workspace's namespace (None: single-token mode's)."""
     settings = description.settings
-    return open_store(settings.store, project=settings.google_cloud_project)
+    return open_store(settings.store, project=settings.google_cloud_project,
+                      workspace=description.workspace)
+
+
+def token_for(description: ServicesDescription) -> str | None:
+    """The bot token a worker sends with: the run's workspace's, read from the
+    installations opened here from the settings (tokens never travel in a description);
+    None for single-token mode's SLACK_BOT_TOKEN. SettingsError when the workspace has
+    none (uninstalled, or its tokens were revoked)."""
+    workspace, settings = description.workspace, description.settings
+    if workspace is None or description.dry_run:
+        return None
+    key, previous = settings.require_encryption_keys()
+    installations = open_installations(settings.store, key, previous,
+                                       project=settings.google_cloud_project)
+    try:
+        token = installations.bot_token(workspace)
+    finally:
+        installations.close()
+    if not token:
+        raise SettingsError(f"workspace {workspace.key} has no bot token (uninstalled, or its "
+                            "tokens were revoked): reinstall Marvin there")
+    return token
 
 
 def open_services(description: ServicesDescription) -> Services:
     """A worker's Services, opened from the description (the store, then Slack)."""
     store = open_store_for(description)
     try:
-        chat = open_chat(description.settings, dry_run=description.dry_run)
+        chat = open_chat(description.settings, dry_run=description.dry_run,
+                         token=token_for(description))
     except BaseException:
         store.close()
         raise

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
@@ -26,6 +27,8 @@ from flows.services import Services, use_services
 from flows.worker_services import carry_services, open_chat
 from marvin.domain.clock import utc_now
 from marvin.domain.events import Event
+from marvin.domain.workspace import Workspace
+from marvin.domain.workspace_choice import choose_workspace
 from marvin.engine import Executor, FlowRun, LocalExecutor, ThreadExecutor
 from marvin.history.events import collecting, set_sink
 from marvin.history.observed_store import ObservedStore
@@ -34,18 +37,35 @@ from marvin.history.recovery import close_dead_runs
 from marvin.history.redact import Redactor
 from marvin.settings import Settings
 from marvin.slack.protocol import ChatAPI
-from marvin.store import Installations, Store, open_history, open_installations, open_store
+from marvin.store import (
+    Installations,
+    Store,
+    adopt_unscoped_data,
+    open_history,
+    open_installations,
+    open_store,
+)
+from marvin.store.installed import InstalledWorkspaces
 from marvin.store.run_history import RunHistory
 
 if TYPE_CHECKING:
     from marvin.scheduler import FlowScheduler
     from marvin.slack.app import App
+    from marvin.workspace_schedules import WorkspaceSchedulers
 
 log = logging.getLogger("marvin.app")
 
 
-def build_store(settings: Settings) -> Store:
-    return open_store(settings.store, project=settings.google_cloud_project)
+def build_store(settings: Settings, workspace: Workspace | None = None) -> Store:
+    """The store of `workspace`'s namespace (None: single-token mode's)."""
+    return open_store(settings.store, project=settings.google_cloud_project,
+                      workspace=workspace)
+
+
+def build_history(settings: Settings, workspace: Workspace | None = None) -> RunHistory:
+    """The run history of `workspace`'s namespace (None: single-token mode's)."""
+    return open_history(settings.store, project=settings.google_cloud_project,
+                        workspace=workspace)
 
 
 def build_installations(settings: Settings) -> Installations | None:
@@ -56,13 +76,20 @@ def build_installations(settings: Settings) -> Installations | None:
     return open_installations(settings.store, key, previous, project=settings.google_cloud_project)
 
 
-def build_history(settings: Settings) -> RunHistory:
-    return open_history(settings.store, project=settings.google_cloud_project)
+def build_installed(settings: Settings) -> InstalledWorkspaces | None:
+    """The workspaces Marvin is installed in with OAuth (its `Installations`, the one
+    `InstalledWorkspaces`); None in single-token mode (SLACK_CLIENT_ID unset), where
+    Marvin serves the one workspace of SLACK_BOT_TOKEN."""
+    return build_installations(settings)
 
 
-def build_chat(settings: Settings, *, dry_run: bool = False, out: TextIO | None = None) -> ChatAPI:
-    """The real Slack client, or a printer for --dry-run (which needs no Slack settings)."""
-    return open_chat(settings, dry_run=dry_run, out=out)
+def build_chat(
+    settings: Settings, *, dry_run: bool = False, out: TextIO | None = None,
+    token: str | None = None,
+) -> ChatAPI:
+    """The real Slack client, or a printer for --dry-run (which needs no Slack settings).
+    `token`: a workspace's bot token in OAuth mode, else SLACK_BOT_TOKEN is used."""
+    return open_chat(settings, dry_run=dry_run, out=out, token=token)
 
 
 def build_executor(settings: Settings) -> Executor:
@@ -110,17 +137,23 @@ def run_flow(
     executor: Executor | None = None,
     scheduled_start: dt.datetime | None = None,
     history: RunHistory | None = None,
+    workspace: Workspace | None = None,
 ) -> FlowRun:
     """Run one of Marvin's flows with its services in context, recorded into `history`
     (when given) with its Slack and store calls as events; then, each in a run of its own,
-    the automations its published events trigger (`flows/automations.py`; not on a dry run)."""
+    the automations its published events trigger (`flows/automations.py`; not on a dry run).
+    A run for a `workspace` is recorded with the workspace among its parameters."""
     flow = get_flow(name)
     executor = executor or build_executor(services.settings)
     recorder = None
     if history is not None:
-        recorder = HistoryRecorder(history, flow, Redactor(services.settings.secret_values()))
-    # Dask workers build their own twins of `services` (flows/worker_services.py).
-    remote = carry_services(services) if getattr(executor, "runs_remotely", False) \
+        recorder = HistoryRecorder(
+            history, flow, Redactor(services.settings.secret_values()),
+            recorded_with={} if workspace is None else {"workspace": workspace.key},
+        )
+    # Dask workers build their own twins of `services`, in the run's workspace
+    # (flows/worker_services.py).
+    remote = carry_services(services, workspace) if getattr(executor, "runs_remotely", False) \
         else nullcontext()
     with use_services(services), remote, recording(recorder) if recorder else nullcontext(), \
             collecting() as events:
@@ -132,7 +165,8 @@ def run_flow(
         )
     if events and not services.dry_run:
         def automation(flow_name: str, params: dict[str, object]) -> FlowRun:
-            return run_flow(flow_name, params, services, executor=executor, history=history)
+            return run_flow(flow_name, params, services, executor=executor, history=history,
+                            workspace=workspace)
 
         run_automations(events, services.store, services.now, automation)
     return result
@@ -144,6 +178,12 @@ class Marvin:
 
     Built by `open_marvin`; the order in which a caller first touches the parts is the order
     in which their errors are reported, as each command always reported them.
+
+    In OAuth mode (`installed` given) this Marvin is the process's root: its own parts are
+    the unscoped namespace's, and `of(workspace)` gives each installed workspace a Marvin
+    of its own (its store, history, Slack client with its token, services), built on first
+    use, kept, and closed with the root. In single-token mode there is one implicit
+    workspace, None, and `of(None)` is this Marvin.
     """
 
     def __init__(
@@ -153,25 +193,94 @@ class Marvin:
         dry_run: bool = False,
         out: TextIO | None = None,
         now: Callable[[], dt.datetime] = utc_now,
+        installed: InstalledWorkspaces | None = None,
+        workspace: Workspace | None = None,
+        token: str | None = None,
     ) -> None:
         self.settings = settings
         self.dry_run = dry_run
         self.now = now
         self._out = out
+        self.installed = installed
+        self.workspace = workspace
+        self._token = token
+        self._workspaces: dict[str, Marvin] = {}  # by key
+        self._workspaces_lock = threading.Lock()
+
+    def of(self, workspace: Workspace | None) -> Marvin:
+        """`workspace`'s Marvin (kept for the process); this one for None.
+
+        The first time, the single-token data is adopted by the first installed workspace
+        if no workspace adopted it yet (`marvin.store.namespaces`).
+
+        Raises:
+            UnknownWorkspace: Marvin is not installed in `workspace`, or this is
+                single-token mode and `workspace` is not None.
+        """
+        if workspace is None:
+            return self
+        with self._workspaces_lock:
+            known = self._workspaces.get(workspace.key)
+            if known is not None:
+                return known
+            installed = None if self.installed is None else self.installed.workspaces()
+            # by key: a request may name a Grid team with its enterprise, or without
+            chosen = choose_workspace(installed, workspace.key)
+            assert chosen is not None and installed and self.installed  # a key was given
+            adopt_unscoped_data(self.settings.store, project=self.settings.google_cloud_project,
+                                first=installed[0])
+            known = Marvin(self.settings, dry_run=self.dry_run, out=self._out, now=self.now,
+                           workspace=chosen, token=self.installed.bot_token(chosen))
+            self._workspaces[chosen.key] = known
+            return known
+
+    def choose(self, given: str | None) -> Workspace | None:
+        """The workspace a caller names by key (`choose_workspace`); UnknownWorkspace."""
+        return choose_workspace(None if self.installed is None else self.installed.workspaces(),
+                                given)
+
+    def serving(self) -> list[Marvin]:
+        """The Marvins with runs to finish at shutdown: this one in single-token mode, the
+        workspaces' built so far in OAuth mode."""
+        if self.installed is None:
+            return [self]
+        with self._workspaces_lock:
+            return list(self._workspaces.values())
+
+    def forget(self, workspace: Workspace) -> None:
+        """Close and drop `workspace`'s Marvin (it was uninstalled); no-op when not built."""
+        with self._workspaces_lock:
+            gone = self._workspaces.pop(workspace.key, None)
+        if gone is not None:
+            gone.close()
+
+    def store_of(self, workspace: Workspace | None) -> Store:
+        """The store a Slack request from `workspace` reads and writes. Single-token
+        mode has one store, whatever workspace a request names."""
+        return self.store if self.installed is None else self.of(workspace).store
+
+    def token_of(self, workspace: Workspace | None) -> str:
+        """The bot token a Slack request from `workspace` is answered with (OAuth mode):
+        "" for a request that names no workspace, or one whose tokens were revoked (Slack
+        then refuses the call, and the listener says so); UnknownWorkspace for one Marvin
+        is not installed in."""
+        return self.of(workspace)._token or "" if workspace is not None else ""
 
     @cached_property
     def store(self) -> Store:
-        return build_store(self.settings)
+        return build_store(self.settings, self.workspace)
 
     @cached_property
     def installations(self) -> Installations | None:
         """The workspaces Marvin was installed into with OAuth (None in single-token mode);
-        also what `InstalledWorkspaces` the runtime reads."""
+        the `installed` ones when those are the installations (as `open_marvin` opens)."""
+        if isinstance(self.installed, Installations):
+            return self.installed
         return build_installations(self.settings)
 
     @cached_property
     def history(self) -> RunHistory:
-        return build_history(self.settings)
+        return build_history(self.settings, self.workspace)
 
     def history_without_dead_runs(self) -> RunHistory:
         """The history, with the runs of processes that died closed as crashed first (so a
@@ -181,8 +290,14 @@ class Marvin:
 
     @cached_property
     def chat(self) -> ChatAPI:
-        """The Slack client of this process (a printer on a dry run)."""
-        return build_chat(self.settings, dry_run=self.dry_run, out=self._out)
+        """The Slack client of this process (a printer on a dry run); in OAuth mode, the
+        workspace's (with its bot token)."""
+        if self.workspace is not None and not self._token and not self.dry_run:
+            from marvin.settings import SettingsError
+
+            raise SettingsError(f"workspace {self.workspace.key} has no bot token (uninstalled, "
+                                "or its tokens were revoked): reinstall Marvin there")
+        return build_chat(self.settings, dry_run=self.dry_run, out=self._out, token=self._token)
 
     @cached_property
     def executor(self) -> Executor:
@@ -203,7 +318,9 @@ class Marvin:
         request was answered."""
         from marvin.slack.app import build_app
 
-        app = build_app(self.settings, self.store, self.now, installations=self.installations)
+        tokens = None if self.installed is None else self.token_of
+        app = build_app(self.settings, self.store_of, self.now, tokens=tokens,
+                        installations=self.installations)
         if not self.dry_run:
             set_sink(self.automate_later)
             self._sink_set = True
@@ -216,8 +333,12 @@ class Marvin:
         return ThreadPoolExecutor(max_workers=1, thread_name_prefix="marvin-automation")
 
     def automate_later(self, event: Event) -> Future[list[FlowRun]]:
-        """Run the automations `event` triggers on the automation worker."""
-        return self._automation_worker.submit(self.automate, event)
+        """Run the automations `event` triggers on the automation worker, in the workspace
+        of the Slack request that published it."""
+        from marvin.slack.routing import request_workspace
+
+        marvin = self.of(request_workspace()) if self.installed is not None else self
+        return self._automation_worker.submit(marvin.automate, event)
 
     def automate(self, event: Event) -> list[FlowRun]:
         """Run the automations `event` triggers, now (each at most once per event id)."""
@@ -249,10 +370,26 @@ class Marvin:
             executor=self.executor,
             scheduled_start=scheduled_start,
             history=None if self.dry_run else self.history,
+            workspace=self.workspace,
         )
 
-    def scheduler(self) -> FlowScheduler:
-        """Every team's flows on their schedules, each run recorded (started by the caller)."""
+    def scheduler(self) -> FlowScheduler | WorkspaceSchedulers:
+        """Every team's flows on their schedules, each run recorded (started by the caller);
+        in OAuth mode, those of every installed workspace (`WorkspaceSchedulers`)."""
+        if self.installed is not None:
+            from marvin.workspace_schedules import WorkspaceSchedulers
+
+            installed = self.installed
+            return WorkspaceSchedulers(
+                installed.workspaces,
+                lambda workspace, shared: self.of(workspace).flow_scheduler(shared),
+                forget=self.forget,
+            )
+        return self.flow_scheduler()
+
+    def flow_scheduler(self, shared: Any = None) -> FlowScheduler:
+        """This workspace's teams' flows on their schedules; `shared`: the APScheduler
+        scheduler of all workspaces (None: one of its own)."""
         from marvin.scheduler import FlowScheduler
 
         self.prepare_runs()
@@ -263,20 +400,25 @@ class Marvin:
             return result
 
         return FlowScheduler(
-            self.store, self.settings, run=run_scheduled, now=self.now, history=self.history
+            self.store, self.settings, run=run_scheduled, now=self.now, history=self.history,
+            workspace=self.workspace, background=shared,
         )
 
     def close(self) -> None:
-        """Finish queued automations, then close the store and the history, if they were
-        opened (each only once)."""
+        """Finish queued automations, then close each workspace's parts, the store and the
+        history, if they were opened (each only once)."""
         if self.__dict__.pop("_sink_set", False):
             set_sink(None)
         worker = self.__dict__.pop("_automation_worker", None)
         if worker is not None:
             worker.shutdown(wait=True)
+        with self._workspaces_lock:
+            built, self._workspaces = list(self._workspaces.values()), {}
+        for marvin in built:
+            marvin.close()
         installations = self.__dict__.pop("installations", None)
-        if installations is not None:
-            installations.close()
+        if installations is not None and installations is not self.installed:
+            installations.close()  # `installed` is its opener's to close
         for part in ("store", "history"):
             opened = self.__dict__.pop(part, None)
             if opened is not None:
@@ -290,10 +432,16 @@ def open_marvin(
     dry_run: bool = False,
     out: TextIO | None = None,
     now: Callable[[], dt.datetime] = utc_now,
+    installed: InstalledWorkspaces | None = None,
 ) -> Iterator[Marvin]:
-    """A `Marvin` for the block, closed when it ends, however it ends."""
-    marvin = Marvin(settings, dry_run=dry_run, out=out, now=now)
+    """A `Marvin` for the block, closed when it ends, however it ends. `installed`: the
+    OAuth installations (default: `build_installed`, None in single-token mode)."""
+    opened = build_installed(settings) if installed is None else None
+    marvin = Marvin(settings, dry_run=dry_run, out=out, now=now,
+                    installed=installed if installed is not None else opened)
     try:
         yield marvin
     finally:
         marvin.close()
+        if isinstance(opened, Installations):
+            opened.close()

@@ -43,6 +43,7 @@ from marvin.domain.models import DEFAULT_TEAM, SlotClaim, Team
 from marvin.domain.nudge import nudge_slot
 from marvin.domain.run_names import NUDGE_FLOW, REMINDER_FLOW, STANDUP_FLOW, WEEKLY_REPORT_FLOW
 from marvin.domain.weekly import report_slot
+from marvin.domain.workspace import Workspace
 from marvin.domain.zones import member_zone, reminder_zones
 from marvin.engine.schedules import CronClock, Schedule, ScheduledRun
 from marvin.history.recovery import close_dead_runs
@@ -204,6 +205,11 @@ def upcoming(
     return runs[:n]
 
 
+def background_scheduler() -> Any:
+    """An APScheduler scheduler on its own threads, in UTC (the clocks carry the zones)."""
+    return BackgroundScheduler(timezone=dt.UTC)
+
+
 class ClockTrigger(BaseTrigger):  # type: ignore[misc]
     """An APScheduler trigger that asks a `CronClock` for its fire times."""
 
@@ -231,8 +237,16 @@ class FlowScheduler:
         now: Callable[[], dt.datetime],
         history: RunHistory | None = None,
         zone_sync_seconds: float = ZONE_SYNC_SECONDS,
+        workspace: Workspace | None = None,
+        background: Any = None,
     ) -> None:
+        """`workspace`: whose teams `store` holds (None: single-token mode). `background`:
+        an APScheduler scheduler shared with other workspaces' FlowSchedulers (its jobs
+        are named by the workspace; `background_scheduler`), None for one of its own."""
         self.store = store
+        self.workspace = workspace
+        # APScheduler job ids: a workspace's own, so many share one scheduler
+        self._prefix = "" if workspace is None else f"{workspace.key}/"
         self.history = history
         self.zone_sync = zone_sync_seconds
         self.settings = settings
@@ -241,7 +255,8 @@ class FlowScheduler:
         self.grace = dt.timedelta(seconds=settings.misfire_grace_seconds)
         self.claims = SlotClaims(store, dt.timedelta(seconds=settings.delivery_lease_seconds),
                                  lambda: self.now())
-        self._scheduler = BackgroundScheduler(timezone=dt.UTC)
+        self._shared = background is not None
+        self._scheduler = background if background is not None else background_scheduler()
         self._teams: list[Team] = []
         self._stopping = False
         self._runs_changed = threading.Condition()
@@ -269,31 +284,46 @@ class FlowScheduler:
         if fire:
             self._sync_jobs()
             self._scheduler.add_job(
-                self._sync_jobs, "interval", seconds=60, id="marvin:sync-teams", coalesce=True
+                self._sync_jobs, "interval", seconds=60, id=self._own("sync-teams"),
+                coalesce=True,
             )
         if catch_up and fire:  # in the scheduler's thread, so start-up is not held up by it
-            self._scheduler.add_job(self.catch_up, id="marvin:catch-up")
+            self._scheduler.add_job(self.catch_up, id=self._own("catch-up"))
         self._scheduler.add_job(
             self.take_over, "interval", seconds=self.takeover_interval,
-            id="marvin:take-over", coalesce=True, max_instances=1,
+            id=self._own("take-over"), coalesce=True, max_instances=1,
         )
         if self.history is not None:  # at start (after downtime), then hourly
             self._scheduler.add_job(
                 self.prune_history,
                 "interval",
                 seconds=PRUNE_INTERVAL_SECONDS,
-                id="marvin:prune-runs",
+                id=self._own("prune-runs"),
                 coalesce=True,
                 max_instances=1,
                 misfire_grace_time=None,
                 next_run_time=dt.datetime.now(dt.UTC),
             )
-        self._scheduler.start()
+        if not self._scheduler.running:
+            self._scheduler.start()
+
+    def _own(self, name: str) -> str:
+        """The id of one of this scheduler's housekeeping jobs."""
+        return f"marvin:{name}" + (f":{self.workspace.key}" if self.workspace else "")
 
     def shutdown(self, wait: bool = True) -> None:
-        """Stop; `wait` for the runs in progress (False: leave them, the process ends)."""
+        """Stop; `wait` for the runs in progress (False: leave them, the process ends).
+        On a shared scheduler, only this workspace's jobs go (it was uninstalled)."""
         self._stopping = True
-        if self._scheduler.running:
+        if self._shared:
+            own = {self._own(name)
+                   for name in ("sync-teams", "catch-up", "take-over", "prune-runs")}
+            for job in self._scheduler.get_jobs():
+                if job.id.startswith(self._prefix) or job.id in own:
+                    job.remove()
+            if wait:
+                self.wait_for_runs(self.grace.total_seconds())
+        elif self._scheduler.running:
             self._scheduler.shutdown(wait=wait)
 
     def stop_firing(self) -> None:
@@ -347,7 +377,9 @@ class FlowScheduler:
                 self._runs_changed.notify_all()
 
     def jobs(self) -> list[Any]:
-        return [j for j in self._scheduler.get_jobs() if not j.id.startswith("marvin:")]
+        """This workspace's flow jobs (not the housekeeping ones)."""
+        return [j for j in self._scheduler.get_jobs()
+                if not j.id.startswith("marvin:") and j.id.startswith(self._prefix)]
 
     def _plan_now(self) -> tuple[list[Team], dict[str, tuple[str, ...]]]:
         """The teams, and their members' zones: read again when the teams changed or
@@ -374,8 +406,9 @@ class FlowScheduler:
                     self._fire,
                     ClockTrigger(clock),
                     args=[flow_name, clock],
-                    id=job,
-                    name=f"{flow_name} for team {team.name}",
+                    id=self._prefix + job,
+                    name=f"{flow_name} for team {team.name}"
+                    + (f" of workspace {self.workspace.key}" if self.workspace else ""),
                     misfire_grace_time=int(self.grace.total_seconds()),
                     coalesce=True,
                     max_instances=1,

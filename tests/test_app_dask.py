@@ -15,12 +15,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from flows.worker_services import services_opened_here
 from marvin.app import open_marvin, run_flow
 from marvin.domain.models import DEFAULT_TEAM, Member
+from marvin.domain.workspace import Workspace
 from marvin.engine.dask_executor import DaskExecutor
 from marvin.store import open_history
+from marvin.store.installations import InstallationRecord
 from marvin.testing.slack_api import SlackStandIn
 from tests.cli.harness import Cli
 from tests.flows.conftest import FixedClock, make_settings
@@ -129,3 +132,43 @@ def test_the_workers_close_their_stores_when_the_cluster_closes(
     assert workers_with_services  # the tasks ran there
     closed = [int(line) for line in closes.read_text().split()]
     assert sorted(closed) == sorted(workers_with_services)  # each once, at teardown
+
+
+def test_each_workspaces_run_on_dask_uses_its_data_and_its_token(
+    tmp_path: Path, standin: SlackStandIn, dask_executor: DaskExecutor
+) -> None:
+    """OAuth mode: the workers open the run's workspace namespace and read its bot token
+    from the installations themselves (no token travels with the run)."""
+    standin.oauth.configure("1111.2222", "client-secret-shh")
+    settings = make_settings(
+        standin.url, store=f"sqlite:///{tmp_path / 'marvin.db'}", executor="dask",
+        dask_address=dask_executor.client.scheduler.address, slack_bot_token=None,
+        slack_client_id="1111.2222", slack_client_secret="client-secret-shh",
+        encryption_key=Fernet.generate_key().decode())
+    alpha, bravo = Workspace("TALPHA"), Workspace("TBRAVO")
+    with open_marvin(settings, now=FixedClock(BEFORE_STANDUP)) as root:
+        installations = root.installations
+        assert installations is not None
+        tokens = {}
+        for n, workspace in enumerate((alpha, bravo)):
+            code = standin.oauth.authorize(str(workspace.team_id))
+            tokens[workspace] = standin.oauth.access({
+                "client_id": "1111.2222", "client_secret": "client-secret-shh",
+                "code": code})["access_token"]
+            installations.save(InstallationRecord(
+                workspace.team_id, None, False, BEFORE_STANDUP + dt.timedelta(minutes=n),
+                bot_token=tokens[workspace]))
+        for workspace in (alpha, bravo):
+            for user in MEMBERS:
+                root.of(workspace).store.save_member(Member(user_id=user, team=DEFAULT_TEAM))
+        for workspace in (alpha, bravo):
+            run = root.of(workspace).run_flow("reminder", {"team": DEFAULT_TEAM})
+            assert run.state.is_successful(), run.state
+            reminded = root.of(workspace).store.list_deliveries(DEFAULT_TEAM, "2026-06-08")
+            assert sorted(d.target for d in reminded) == list(MEMBERS)
+
+    posts = [c for c in standin.calls_to("chat.postMessage") if c.acted]
+    for workspace in (alpha, bravo):
+        assert sorted(str(c.params["channel"]).removeprefix("D") for c in posts
+                      if c.token == tokens[workspace]) == list(MEMBERS)  # once each
+    assert len(posts) == 2 * len(MEMBERS)

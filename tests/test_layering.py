@@ -25,6 +25,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("marvin.slack",),
     ("flows",),
     ("marvin.scheduler",),
+    ("marvin.workspace_schedules",),
     ("marvin.app",),
     ("marvin.web",),
     ("marvin.cli",),

@@ -7,9 +7,9 @@ from typing import Annotated
 import typer
 from rich.text import Text
 
-from marvin.app import open_marvin
 from marvin.cli.output import console
 from marvin.cli.tables import print_table
+from marvin.cli.workspace import WorkspaceOption, open_workspace
 from marvin.reports.events import recent_events
 from marvin.settings import load_settings
 
@@ -20,9 +20,10 @@ def events_command(
         typer.Option("--type", help="one type (slack.account_inactive) or a family (slack)"),
     ] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="at most this many")] = 50,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Recent events: the calls runs made, what they published, what triggered automations."""
-    with open_marvin(load_settings()) as marvin:
+    with open_workspace(load_settings(), workspace) as marvin:
         rows = recent_events(marvin.history_without_dead_runs(), event_type=type_, limit=limit)
     if not rows:
         console.print("no events recorded" + (f" of type {type_}" if type_ else ""))

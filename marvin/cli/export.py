@@ -15,8 +15,8 @@ from typing import Annotated
 import typer
 
 from flows.common import check_date
-from marvin.app import open_marvin
 from marvin.cli.input import check_choice, option_value
+from marvin.cli.workspace import WorkspaceOption, open_workspace
 from marvin.domain.clock import utc_now
 from marvin.reports.export import FORMATS, export_lines
 from marvin.settings import load_settings
@@ -32,13 +32,14 @@ def export_command(
                                                    "today)")] = None,
     out: Annotated[Path | None, typer.Option(help="write to this file (default: standard "
                                                   "output)")] = None,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """One row per member and standup date: date, user id, name, state, each answer,
     first posted at, last edited at."""
     check_choice("--format", fmt, FORMATS)
     since = option_value("--since", check_date, since) if since is not None else None
     until = option_value("--until", check_date, until) if until is not None else None
-    with open_marvin(load_settings()) as marvin:
+    with open_workspace(load_settings(), workspace) as marvin:
         one = resolve_team(marvin.store, marvin.settings, team)
         lines = export_lines(marvin.store, one, fmt, since=since, until=until, now=utc_now())
         if out is None:

@@ -13,9 +13,9 @@ from typing import Annotated
 
 import typer
 
-from marvin.app import open_marvin
 from marvin.cli.input import bad_option, option_value
 from marvin.cli.output import console, err
+from marvin.cli.workspace import WorkspaceOption, open_workspace
 from marvin.domain.clock import utc_now
 from marvin.domain.models import Holiday, Team
 from marvin.domain.names import check_team_name
@@ -37,11 +37,12 @@ def holiday_add(
     team: _TeamName,
     date: _Date,
     name: Annotated[str, typer.Option(help="what the day is called")] = "Team holiday",
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Add a day off for the whole team (no reminders, no digest)."""
     day = option_value("DATE", parse_date, date).isoformat()
     label = option_value("--name", check_holiday_name, name)
-    with open_marvin(load_settings()) as marvin:
+    with open_workspace(load_settings(), workspace) as marvin:
         current = _team(marvin.store, marvin.settings, team)
         kept = [h for h in current.custom_holidays if h.date != day]
         if len(kept) >= MAX_CUSTOM_HOLIDAYS:
@@ -53,10 +54,10 @@ def holiday_add(
 
 
 @holiday_app.command("remove")
-def holiday_remove(team: _TeamName, date: _Date) -> None:
+def holiday_remove(team: _TeamName, date: _Date, workspace: WorkspaceOption = None) -> None:
     """Remove one of the team's own holidays (the country's cannot be removed)."""
     day = option_value("DATE", parse_date, date).isoformat()
-    with open_marvin(load_settings()) as marvin:
+    with open_workspace(load_settings(), workspace) as marvin:
         current = _team(marvin.store, marvin.settings, team)
         kept = tuple(h for h in current.custom_holidays if h.date != day)
         if len(kept) == len(current.custom_holidays):
@@ -71,9 +72,10 @@ def holiday_list(
     team: _TeamName,
     year: Annotated[int | None, typer.Option(help="the country's holidays of this year "
                                              "too (default: this year)")] = None,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """The team's country calendar and holidays: its own days and the country's."""
-    with open_marvin(load_settings()) as marvin:
+    with open_workspace(load_settings(), workspace) as marvin:
         current = _team(marvin.store, marvin.settings, team)
     shown_year = year or utc_now().year
     calendar = current.holidays or "none"

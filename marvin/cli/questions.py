@@ -7,9 +7,9 @@ from typing import Annotated
 
 import typer
 
-from marvin.app import open_marvin
 from marvin.cli.input import bad_option, option_value
 from marvin.cli.output import console
+from marvin.cli.workspace import WorkspaceOption, open_workspace
 from marvin.domain.models import DEFAULT_QUESTIONS, Question, Team
 from marvin.domain.names import check_team_name
 from marvin.domain.questions import add_question, move_question, remove_question
@@ -32,6 +32,7 @@ def team_questions(
     blockers: Annotated[
         bool, typer.Option("--blockers", help="add: its answers go under Blockers")
     ] = False,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """List or change a team's standup questions (positions count from 1).
 
@@ -50,7 +51,7 @@ def team_questions(
         raise bad_option("ACTION", f"usage: marvin team questions TEAM {_USAGE[action]}")
     if (optional or blockers) and action != "add":
         raise bad_option("--optional/--blockers", "only with add")
-    with open_marvin(load_settings()) as marvin:
+    with open_workspace(load_settings(), workspace) as marvin:
         try:
             current = resolve_team(marvin.store, marvin.settings, team)
         except UnknownTeamError:

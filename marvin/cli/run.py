@@ -12,10 +12,11 @@ import typer
 from rich.text import Text
 
 from flows import SCHEDULED_FLOWS
-from marvin.app import Marvin, open_marvin
+from marvin.app import Marvin
 from marvin.cli.channel_check import check_channels
 from marvin.cli.input import bad_option, check_choice, check_standup_day, option_value
 from marvin.cli.output import console, print_run, print_schedule
+from marvin.cli.workspace import WorkspaceOption, open_workspace
 from marvin.domain.clock import utc_now
 from marvin.domain.models import DEFAULT_TEAM, Team
 from marvin.domain.names import check_channel
@@ -53,6 +54,7 @@ def run_command(
     team: Annotated[str, typer.Option(help="team name")] = DEFAULT_TEAM,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="print what would be sent")] = False,
     force: Annotated[bool, typer.Option("--force", help="send again even if already sent")] = False,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Run a flow now, off-schedule; exit 0 when its reference tasks succeed."""
     from flows.common import check_date
@@ -66,7 +68,7 @@ def run_command(
     elif channel is not None:
         raise bad_option("--channel", "only the standup and weekly_report flows post to a "
                          "channel")
-    with open_marvin(load_settings(), dry_run=dry_run) as marvin:
+    with open_workspace(load_settings(), workspace, dry_run=dry_run) as marvin:
         store = marvin.store  # opened first, so a bad MARVIN_STORE is the first thing said
         if not dry_run:  # a dry run sends nothing, so records nothing
             marvin.history_without_dead_runs()
@@ -104,11 +106,14 @@ def _standup_by_hand(marvin: Marvin, team: Team, params: dict[str, object], forc
     return True
 
 
-def schedule(next: Annotated[int, typer.Option("--next", min=1, max=1000)] = 10) -> None:
+def schedule(
+    next: Annotated[int, typer.Option("--next", min=1, max=1000)] = 10,
+    workspace: WorkspaceOption = None,
+) -> None:
     """Show the next scheduled runs of every team's flows (reminders per member zone)."""
     from marvin.scheduler import member_zones, teams_to_schedule, upcoming
 
-    with open_marvin(load_settings()) as marvin:
+    with open_workspace(load_settings(), workspace) as marvin:
         teams = teams_to_schedule(marvin.store, marvin.settings)
         zones = member_zones(marvin.store, teams)
         runs = upcoming(teams, next, after=utc_now(), zones=zones)

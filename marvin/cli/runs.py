@@ -14,10 +14,10 @@ import typer
 from rich.text import Text
 
 from flows import FLOW_NAMES
-from marvin.app import open_marvin
 from marvin.cli.input import bad_option, check_choice, option_value
 from marvin.cli.output import console, err, print_run_detail, print_run_list, print_team_stats
 from marvin.cli.tune import print_tuning, team_tuning
+from marvin.cli.workspace import WorkspaceOption, open_workspace
 from marvin.domain.clock import utc_now
 from marvin.domain.models import Team
 from marvin.history.retention import prune_runs, retention_cutoff
@@ -38,13 +38,14 @@ def runs_list(
     ctx: typer.Context,
     flow: Annotated[str | None, typer.Option(help="only this flow's runs, e.g. reminder")] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="at most this many")] = 20,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Recorded runs, newest first (`marvin runs show ID` for one)."""
     if ctx.invoked_subcommand is not None:
         return
     if flow is not None:
         check_choice("--flow", flow, FLOW_NAMES)  # a typo would list nothing, silently
-    with open_marvin(load_settings()) as marvin:
+    with open_workspace(load_settings(), workspace) as marvin:
         runs = marvin.history_without_dead_runs().list_flow_runs(flow=flow, limit=limit)
     print_run_list(console, runs)
 
@@ -52,9 +53,10 @@ def runs_list(
 @runs_app.command("show")
 def runs_show(
     run_id: Annotated[str, typer.Argument(help="a run id, or its first 6 or more characters")],
+    workspace: WorkspaceOption = None,
 ) -> None:
     """One run: its task runs (mapped children, logs) and the calls it made."""
-    with open_marvin(load_settings()) as marvin:
+    with open_workspace(load_settings(), workspace) as marvin:
         detail = marvin.history_without_dead_runs().get_run(run_id.strip())
     if detail is None:
         err.print(
@@ -71,12 +73,13 @@ def runs_prune(
         int | None,
         typer.Option(min=1, max=3650, help="days to keep (default MARVIN_RUN_RETENTION_DAYS)"),
     ] = None,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Delete runs older than the retention period now (the server also does it hourly)."""
     settings = load_settings()
     keep = days if days is not None else settings.run_retention_days
     now = utc_now()
-    with open_marvin(settings) as marvin:
+    with open_workspace(settings, workspace) as marvin:
         deleted = prune_runs(marvin.history_without_dead_runs(), now, keep)
     cutoff = retention_cutoff(now, keep).strftime("%Y-%m-%d %H:%M UTC")
     retention = f"{keep} day" if keep == 1 else f"{keep} days"
@@ -93,6 +96,7 @@ def stats_command(
     target: Annotated[float | None, typer.Option(
         min=0, help="with --tune-reminder: reminders per day to keep within "
         "(default: what the current time needs)")] = None,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Participation, reminders needed and digest size (default: the last 30 days)."""
     from flows.common import check_date
@@ -102,7 +106,7 @@ def stats_command(
     until = option_value("--until", check_date, until) if until is not None else None
     if target is not None and not tune_reminder:
         raise bad_option("--target", "only with --tune-reminder")
-    with open_marvin(load_settings()) as marvin:
+    with open_workspace(load_settings(), workspace) as marvin:
         store, settings = marvin.store, marvin.settings
         if team is not None:
             teams = [resolve_team(store, settings, team)]

@@ -8,12 +8,12 @@ from typing import Annotated
 
 import typer
 
-from marvin.app import open_marvin
 from marvin.cli.channel_check import check_channels
 from marvin.cli.holidays import holiday_app
 from marvin.cli.input import bad_option, option_value
 from marvin.cli.output import console, err, print_teams
 from marvin.cli.questions import team_questions
+from marvin.cli.workspace import WorkspaceOption, open_workspace
 from marvin.domain.clock import utc_now
 from marvin.domain.digest_modes import parse_digest_mode
 from marvin.domain.late_window import parse_late_until
@@ -33,11 +33,11 @@ team_app.add_typer(holiday_app, name="holiday")
 
 
 @team_app.command("list")
-def team_list() -> None:
+def team_list(workspace: WorkspaceOption = None) -> None:
     """Teams, their schedules and members."""
     from marvin.scheduler import teams_to_schedule
 
-    with open_marvin(load_settings()) as marvin:
+    with open_workspace(load_settings(), workspace) as marvin:
         teams = teams_to_schedule(marvin.store, marvin.settings)
         print_teams(console, [(t, marvin.store.list_members(t.name)) for t in teams])
 
@@ -47,12 +47,13 @@ def team_add(
     user_id: Annotated[str, typer.Argument(help="Slack user id, e.g. U0123ABC")],
     team: Annotated[str, typer.Option(help="team name")] = DEFAULT_TEAM,
     name: Annotated[str, typer.Option(help="display name")] = "",
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Add a member (or move them to another team)."""
     if not is_user_id(user_id):
         raise bad_option("USER_ID", f"expected a Slack user id like U0123ABC, got {user_id!r}")
     option_value("--team", check_team_name, team)
-    with open_marvin(load_settings()) as marvin:
+    with open_workspace(load_settings(), workspace) as marvin:
         store = marvin.store
         current = store.get_member(user_id)
         if current is not None and current.team == team:
@@ -64,9 +65,12 @@ def team_add(
 
 
 @team_app.command("remove")
-def team_remove(user_id: Annotated[str, typer.Argument(help="Slack user id")]) -> None:
+def team_remove(
+    user_id: Annotated[str, typer.Argument(help="Slack user id")],
+    workspace: WorkspaceOption = None,
+) -> None:
     """Remove a member (kept, as a former member, for `marvin stats`)."""
-    with open_marvin(load_settings()) as marvin:
+    with open_workspace(load_settings(), workspace) as marvin:
         store = marvin.store
         current = store.get_member(user_id)
         try:
@@ -126,6 +130,7 @@ def team_set(
         str | None,
         typer.Option(help="channel each blocker reported is posted to ('' for none)"),
     ] = None,
+    workspace: WorkspaceOption = None,
 ) -> None:
     """Create or change a team's schedule, channel, digest, reminder zones, nudges, weekly
     report, lead, blockers channel and holidays."""
@@ -137,7 +142,7 @@ def team_set(
     if blockers_channel:
         option_value("--blockers-channel", check_channel, blockers_channel)
     calendar = None if holidays is None else option_value("--holidays", parse_calendar, holidays)
-    with open_marvin(load_settings()) as marvin:
+    with open_workspace(load_settings(), workspace) as marvin:
         settings = marvin.settings
         try:
             current = resolve_team(marvin.store, settings, name)

@@ -67,9 +67,13 @@ class HistoryRecorder:
         *,
         flush_every: int = FLUSH_EVERY,
         flush_seconds: float = FLUSH_SECONDS,
+        recorded_with: dict[str, str] | None = None,
     ) -> None:
-        """`flush_seconds` <= 0: no background flushing (batches by count, and at the end)."""
+        """`flush_seconds` <= 0: no background flushing (batches by count, and at the end).
+        `recorded_with`: recorded among the run's parameters though the flow does not take
+        them (the workspace a run was for)."""
         self.history = history
+        self.recorded_with = dict(recorded_with or {})
         self.flow = flow
         self.redact = redact or Redactor()
         self.flush_every = flush_every
@@ -248,6 +252,7 @@ class HistoryRecorder:
 
     def _header(self, run: FlowRun, summary: dict[str, Any] | None = None) -> FlowRunRecord:
         parameters = {k: _plain(v, self.redact) for k, v in run.parameters.items()}
+        parameters.update(self.recorded_with)
         return FlowRunRecord(
             id=run.id,
             flow=run.flow_name,

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from slack_bolt import App as App  # re-exported: the type `build_app` returns
 from slack_bolt.error import BoltError
 from slack_sdk.signature import SignatureVerifier
 
+from marvin.domain.workspace import Workspace
 from marvin.interactions.standup_command import (
     NOT_CHANGED,
     NOT_SAVED,
@@ -33,6 +34,7 @@ from marvin.slack.interactivity import register_fallbacks
 from marvin.slack.listeners import register
 from marvin.slack.oauth import oauth_settings
 from marvin.slack.replays import ALREADY_RECEIVED, ReplayGuard
+from marvin.slack.routing import PerToken, Routed, RoutedStore, StoreResolver, register_routing
 from marvin.slack.user_events import register_user_events
 from marvin.store.base import Store, StoreError, deadline
 from marvin.store.installations import Installations
@@ -42,15 +44,21 @@ log = logging.getLogger("marvin.slack")
 
 def build_app(
     settings: Settings,
-    store: Store,
+    stores: Store | StoreResolver,
     now: Callable[[], Any],
     *,
     token_verification: bool = True,
+    tokens: Callable[[Workspace | None], str] | None = None,
     installations: Installations | None = None,
 ) -> App:
     """A Bolt App with Marvin's listeners; SettingsError when Slack settings are missing.
 
     Args:
+        stores: the store of each workspace (a request uses its own workspace's,
+            `marvin.slack.routing`), or the one store of single-token mode.
+        tokens: each workspace's bot token: the listeners' Slack calls for a request use
+            its workspace's. None: SLACK_BOT_TOKEN for every request, or in OAuth mode
+            the installations' token of the request's workspace.
         token_verification: call `auth.test` at start-up, so a bad token fails at once
             rather than on the first slash command.
         installations: in OAuth mode (SLACK_CLIENT_ID set), the installed workspaces:
@@ -65,11 +73,19 @@ def build_app(
             raise SettingsError("OAuth mode (SLACK_CLIENT_ID) needs the installations store")
         token, signing_secret = None, settings.require_signing_secret()
         app = build_oauth_app(settings, installations, signing_secret)
+        tokens = tokens or _installed_tokens(installations)
     else:
         token, signing_secret = settings.require_slack()
         app = _single_token_app(settings, token, signing_secret, token_verification)
-    calls = InteractionCalls(token, settings.slack_api_url)
-    chat = SlackWebChat(token or "", settings.slack_api_url)
+    resolve: StoreResolver = stores if callable(stores) else (lambda _workspace: stores)
+    store = cast(Store, RoutedStore(resolve))
+    register_routing(app)  # first: every listener below reads the request's workspace
+    url = settings.slack_api_url
+    calls = InteractionCalls(token, url)
+    chat = SlackWebChat(token or "", url)
+    if tokens is not None:
+        calls = cast(InteractionCalls, Routed(PerToken(tokens, lambda t: InteractionCalls(t, url))))
+        chat = cast(SlackWebChat, Routed(PerToken(tokens, lambda t: SlackWebChat(t, url))))
     digest_sync = DigestSyncRunner(store, settings, chat, now)
     app.marvin_digest_sync = digest_sync  # type: ignore[attr-defined]
     register(app, store, settings, now, calls, digest_sync)
@@ -79,8 +95,16 @@ def build_app(
     if signing_secret is not None:  # HTTP requests can be told from forgeries
         verifier = SignatureVerifier(signing_secret)
         app.marvin_verifier = verifier  # type: ignore[attr-defined]
-        app.marvin_replays = ReplayGuard(store, verifier.clock.now)  # type: ignore[attr-defined]
+        # replays are refused before Bolt reads the body, so before any workspace is known:
+        # their records live in the unscoped namespace
+        app.marvin_replays = ReplayGuard(resolve(None), verifier.clock.now)  # type: ignore[attr-defined]
     return app
+
+
+def _installed_tokens(installations: Installations) -> Callable[[Workspace | None], str]:
+    """Each workspace's bot token as installed ("" for none: Slack refuses the call and
+    the listener says so)."""
+    return lambda workspace: (installations.bot_token(workspace) or "") if workspace else ""
 
 
 def _single_token_app(

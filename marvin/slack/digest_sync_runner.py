@@ -15,6 +15,7 @@ Example::
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import logging
 import threading
@@ -50,7 +51,8 @@ class DigestSyncRunner:
     def after_save(self, posted_digests: Iterable[tuple[str, str]]) -> None:
         """Queue a sync of each (team, date) digest; returns at once."""
         for team, date in posted_digests:
-            future = self._pool.submit(self.sync, team, date)
+            # in the saving request's context: its workspace's store (`slack/routing.py`)
+            future = self._pool.submit(contextvars.copy_context().run, self.sync, team, date)
             with self._lock:
                 self._pending.add(future)
             future.add_done_callback(self._done)

@@ -214,10 +214,13 @@ class SlackStandIn:
             self._faults.clear()
             self._canned.clear()
 
-    def issue_trigger(self) -> str:
-        """A fresh trigger id, as Slack sends with a slash command or a button click."""
+    def issue_trigger(self, team_id: str | None = None) -> str:
+        """A fresh trigger id, as Slack sends with a slash command or a button click; in
+        workspace `team_id`'s world (installed with `oauth`), else the default one."""
         with self._lock:
-            return self.world.views.issue()
+            world = self.world if team_id is None else \
+                self._worlds.setdefault(team_id, SlackWorld())
+            return world.views.issue()
 
     def expire_trigger(self, trigger: str) -> None:
         """Age `trigger` past Slack's 3 s (nothing sleeps)."""

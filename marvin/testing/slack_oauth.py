@@ -94,6 +94,17 @@ class SlackOAuth:
             self._codes[code] = _Code(app, self._clock())
             return code
 
+    def install(self, team_id: str, bot_token: str, *, team_name: str = "") -> InstalledApp:
+        """An installation as if its code had been exchanged, with the bot token given (for
+        tests of many workspaces that do not go through the OAuth routes)."""
+        app = InstalledApp(
+            team_id=team_id, team_name=team_name or team_id, bot_token=bot_token,
+            bot_user_id=f"U{team_id[1:]}BOT", bot_id=f"B{team_id[1:]}",
+            scope=",".join(REQUIRED_SCOPES), installer="UINSTALLER")
+        with self._lock:
+            self._tokens[bot_token] = app
+        return app
+
     def age_code(self, code: str, seconds: float) -> None:
         """Make `code` as old as `seconds` (to test expiry without waiting)."""
         with self._lock:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import logging
 from collections.abc import Iterator
+from typing import cast
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -20,31 +21,40 @@ from starlette.routing import Route
 
 from marvin.domain.clock import utc_now
 from marvin.domain.names import check_team_name
+from marvin.domain.workspace_choice import UnknownWorkspace
 from marvin.reports.export import export_lines
 from marvin.settings import Settings
 from marvin.store.base import Store, StoreError
+from marvin.store.run_history import RunHistory
 from marvin.store.teams import UnknownTeamError, resolve_team
 from marvin.web.page_frame import HEADERS, guard
+from marvin.web.workspace_param import PARAM, WorkspaceData, WorkspacePick
 
 log = logging.getLogger(__name__)
 
 
-def api_routes(store: Store, settings: Settings, token: str | None) -> list[Route]:
-    """The JSON API's routes; disabled (404) while `token` is None or empty."""
+def api_routes(store: Store, settings: Settings, token: str | None, *,
+               workspaces: WorkspaceData | None = None) -> list[Route]:
+    """The JSON API's routes; disabled (404) while `token` is None or empty. `workspaces`:
+    the store of the ``?workspace=`` a request names (OAuth mode)."""
+    pick = WorkspacePick(store, cast(RunHistory, None), workspaces)
 
     async def team_updates(request: Request) -> Response:
         params = request.query_params
-        unknown = sorted(set(params) - {"since", "until", "token"})
+        unknown = sorted(set(params) - {"since", "until", "token", PARAM})
         if unknown:
             return _problem(400, f"unknown parameter {unknown[0]!r}: expected since, until "
-                                 "(YYYY-MM-DD)")
+                                 "(YYYY-MM-DD), workspace")
         try:
             check_team_name(request.path_params["team"])
+            store, _history = await run_in_threadpool(pick, request)
             first, rows = await run_in_threadpool(
                 _start, store, settings, request.path_params["team"],
                 params.get("since") or None, params.get("until") or None)
         except UnknownTeamError as exc:
             return _problem(404, str(exc))
+        except UnknownWorkspace as exc:
+            return _problem(400, str(exc))
         except ValueError as exc:
             return _problem(400, str(exc))
         except StoreError as exc:

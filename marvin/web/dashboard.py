@@ -18,7 +18,7 @@ import json
 import logging
 from collections.abc import Iterable
 from html import escape
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, quote, urlencode
 
 from starlette.concurrency import run_in_threadpool
@@ -28,10 +28,13 @@ from starlette.routing import Route
 
 from marvin.domain.durations import format_duration
 from marvin.domain.events import trigger_of
+from marvin.domain.workspace_choice import UnknownWorkspace
 from marvin.engine.graph_svg import STATE_COLORS, graph_states, render_svg
+from marvin.store.base import Store
 from marvin.store.run_history import RunHistory
 from marvin.store.run_records import EventRecord, FlowRunRecord, RunDetail, TaskRunRecord
 from marvin.web.page_frame import NOT_TIMED, error_page, guard, page, table, utc_time
+from marvin.web.workspace_param import WorkspaceData, WorkspacePick, keep_workspace
 
 __all__ = ["dashboard_routes"]
 
@@ -190,9 +193,12 @@ def _redact_access_log() -> None:
         access.addFilter(RedactQueryTokens())  # kept by uvicorn's own logging set-up
 
 
-def dashboard_routes(history: RunHistory, token: str | None) -> list[Route]:
-    """GET /runs and GET /runs/{run_id}; disabled (404) while `token` is None or empty."""
+def dashboard_routes(history: RunHistory, token: str | None, *,
+                     workspaces: WorkspaceData | None = None) -> list[Route]:
+    """GET /runs and GET /runs/{run_id}; disabled (404) while `token` is None or empty.
+    `workspaces`: the history of the ``?workspace=`` a request names (OAuth mode)."""
     _redact_access_log()
+    pick = WorkspacePick(cast(Store, None), history, workspaces)
 
     async def run_list(request: Request) -> Response:
         flow = request.query_params.get("flow") or None
@@ -200,11 +206,19 @@ def dashboard_routes(history: RunHistory, token: str | None) -> list[Route]:
         limit = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 4 else 0  # "²"
         if not 1 <= limit <= MAX_LIMIT:
             return error_page(400, f"limit must be a whole number from 1 to {MAX_LIMIT}")
+        try:
+            _store, history = await run_in_threadpool(pick, request)
+        except UnknownWorkspace as exc:
+            return error_page(400, str(exc))
         runs = await run_in_threadpool(lambda: history.list_flow_runs(flow=flow, limit=limit))
         return page("Runs", _list_page(runs, flow, limit))
 
     async def run_detail(request: Request) -> Response:
         run_id = request.path_params["run_id"]
+        try:
+            _store, history = await run_in_threadpool(pick, request)
+        except UnknownWorkspace as exc:
+            return error_page(400, str(exc))
         try:
             detail = await run_in_threadpool(history.get_run, run_id)
         except ValueError:  # its message names other runs' ids: say only what is wrong
@@ -215,6 +229,6 @@ def dashboard_routes(history: RunHistory, token: str | None) -> list[Route]:
         return page(f"{detail.run.flow} run", _run_page(detail))
 
     return [
-        Route("/runs", guard(token, run_list), methods=["GET"]),
-        Route("/runs/{run_id}", guard(token, run_detail), methods=["GET"]),
+        Route("/runs", guard(token, keep_workspace(run_list)), methods=["GET"]),
+        Route("/runs/{run_id}", guard(token, keep_workspace(run_detail)), methods=["GET"]),
     ]

@@ -3,6 +3,7 @@
 Example (one Cloud Scheduler job per flow and team, at the team's time in its zone)::
 
     POST /jobs/reminder   Authorization: Bearer <token>   {"team": "default"}
+    (OAuth mode, several workspaces installed: {"team": "default", "workspace": "T0123"})
     200 {"flow": "reminder", "team": "default",
          "runs": [{"job": "reminder:default", "slot": "...", "outcome": "ran",
                    "run_id": "...", "state": "Success"}]}
@@ -19,10 +20,16 @@ ran, or takes the slot over if its claimer died (after the claim's lease). The a
 once the run ended (Cloud Scheduler waits up to its attempt deadline; a run that outlives
 it is not cut short).
 
-Statuses: 200 ran or already ran; 400 bad body or unknown team; 401 no or bad credentials;
-404 unknown flow; 409 internal scheduler on, no such schedule, no slot due now, or the slot
-running elsewhere; 413 body too large; 503 store unreachable, shutting down, the run could
-not start, or Google's certificates unreachable (a retry may succeed).
+In OAuth mode the slot is the named workspace's (`"workspace"`, its key as `marvin
+workspaces list` shows it; required when several are installed, as `--workspace` is) and
+runs in that workspace's scheduler, against its store; in single-token mode naming one is
+refused.
+
+Statuses: 200 ran or already ran; 400 bad body, unknown workspace or unknown team; 401 no
+or bad credentials; 404 unknown flow; 409 internal scheduler on, no such schedule, no slot
+due now, or the slot running elsewhere; 413 body too large; 503 store unreachable, shutting
+down, the run or the workspace's schedules could not start, or Google's certificates
+unreachable (a retry may succeed).
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ from starlette.routing import Route
 
 from flows import SCHEDULED_FLOWS
 from marvin.domain.names import check_team_name
+from marvin.domain.workspace_choice import UnknownWorkspace, choose_workspace
 from marvin.engine.schedules import CronClock, Schedule, ScheduledRun
 from marvin.scheduler import FlowScheduler, SlotRun, member_zones, team_jobs, teams_to_schedule
 from marvin.settings import Settings
@@ -48,6 +56,7 @@ from marvin.store.base import Store, StoreError
 from marvin.store.slot_claims import RUNNING_ELSEWHERE
 from marvin.web.http import read_body
 from marvin.web.jobs_auth import CertsUnavailable, JobsAuth
+from marvin.workspace_schedules import NotScheduled, WorkspaceSchedulers
 
 log = logging.getLogger("marvin.web.jobs")
 
@@ -55,7 +64,7 @@ EARLY_SECONDS = 60
 """A call this early still finds its slot: Cloud Scheduler's clock and ours may differ a
 little, and a job fires at the very second of its slot."""
 MAX_JOB_BODY_BYTES = 4096
-FIELDS = frozenset({"team", "zone", "slot"})
+FIELDS = frozenset({"team", "zone", "slot", "workspace"})
 INTERNAL = ("MARVIN_SCHEDULER=internal: this service's own scheduler runs the slots; set "
             "MARVIN_SCHEDULER=external to fire them with POST /jobs/{flow}")
 
@@ -71,11 +80,13 @@ class JobRefused(Exception):
 @dataclass(frozen=True)
 class JobRequest:
     """The body: which team (default ``default``), optionally which member zone (a
-    member-zoned reminder) and which slot (an ISO time that must be the due one)."""
+    member-zoned reminder), which slot (an ISO time that must be the due one) and which
+    workspace (OAuth mode; its key)."""
 
     team: str
     zone: str | None = None
     slot: dt.datetime | None = None
+    workspace: str | None = None
 
     @classmethod
     def parse(cls, body: bytes) -> JobRequest:
@@ -90,9 +101,11 @@ class JobRequest:
         if unknown:
             raise JobRefused(400, f"unknown field(s) {unknown}; expected {sorted(FIELDS)}")
         team, zone, slot = data.get("team", "default"), data.get("zone"), data.get("slot")
-        if not isinstance(team, str) or (zone is not None and not isinstance(zone, str)) \
-                or (slot is not None and not isinstance(slot, str)):
-            raise JobRefused(400, "team, zone and slot must be strings")
+        workspace = data.get("workspace")
+        if not isinstance(team, str) or any(
+                value is not None and not isinstance(value, str)
+                for value in (zone, slot, workspace)):
+            raise JobRefused(400, "team, zone, slot and workspace must be strings")
         try:
             check_team_name(team)
             at = dt.datetime.fromisoformat(slot) if slot is not None else None
@@ -100,7 +113,7 @@ class JobRequest:
             raise JobRefused(400, str(exc)) from None
         if at is not None and at.tzinfo is None:
             raise JobRefused(400, "slot must have a UTC offset, e.g. 2026-06-08T08:30:00+00:00")
-        return cls(team, zone, at)
+        return cls(team, zone, at, workspace)
 
 
 def due_slots(
@@ -167,11 +180,40 @@ def status_of(runs: list[SlotRun]) -> int:
     return 409 if RUNNING_ELSEWHERE in outcomes else 200
 
 
+def scheduler_of(scheduler: FlowScheduler | WorkspaceSchedulers,
+                 workspace: str | None) -> FlowScheduler:
+    """The scheduler that runs the slots of the workspace a body names (by key): in OAuth
+    mode that workspace's; in single-token mode the one (naming a workspace is refused).
+
+    Raises:
+        JobRefused: 400 naming an unknown workspace, or none with several installed (the
+            CLI's rule, `choose_workspace`); 503 when its schedules could not start.
+    """
+    try:
+        if isinstance(scheduler, WorkspaceSchedulers):
+            return scheduler.of(workspace)
+        choose_workspace(None, workspace)
+        return scheduler
+    except UnknownWorkspace as exc:
+        raise JobRefused(400, str(exc)) from None
+    except NotScheduled as exc:
+        raise JobRefused(503, str(exc)) from None
+
+
+def _due_in_workspace(
+    flow: str, job: JobRequest, scheduler: FlowScheduler | WorkspaceSchedulers,
+    settings: Settings, now: dt.datetime,
+) -> tuple[FlowScheduler, list[tuple[str, ScheduledRun]]]:
+    runner = scheduler_of(scheduler, job.workspace)
+    return runner, due_slots(flow, job, runner.store, settings, now)
+
+
 def jobs_routes(
-    settings: Settings, store: Store, scheduler: FlowScheduler, auth: JobsAuth,
+    settings: Settings, scheduler: FlowScheduler | WorkspaceSchedulers, auth: JobsAuth,
     now: Callable[[], dt.datetime],
 ) -> list[Route]:
-    """The POST /jobs/{flow} route (answering 409 unless MARVIN_SCHEDULER=external)."""
+    """The POST /jobs/{flow} route (answering 409 unless MARVIN_SCHEDULER=external);
+    `scheduler`: single-token mode's, or every installed workspace's."""
 
     async def run_job(request: Request) -> Response:
         flow = request.path_params["flow"]
@@ -191,15 +233,19 @@ def jobs_routes(
             return _error(413, "request body too large")
         try:
             job = JobRequest.parse(body)
-            slots = await run_in_threadpool(due_slots, flow, job, store, settings, now())
+            runner, slots = await run_in_threadpool(
+                _due_in_workspace, flow, job, scheduler, settings, now())
         except JobRefused as exc:
             return _error(exc.status, str(exc))
         except StoreError as exc:
             log.warning("POST /jobs/%s: store unreachable: %s", flow, exc)
             return _error(503, "the store is unreachable; retry later")
-        runs = [await run_in_threadpool(scheduler.run_slot, name, slot) for name, slot in slots]
-        return JSONResponse({"flow": flow, "team": job.team, "runs": [slot_json(r) for r in runs]},
-                            status_code=status_of(runs))
+        runs = [await run_in_threadpool(runner.run_slot, name, slot) for name, slot in slots]
+        answer: dict[str, Any] = {"flow": flow, "team": job.team,
+                                  "runs": [slot_json(r) for r in runs]}
+        if runner.workspace is not None:
+            answer["workspace"] = runner.workspace.key
+        return JSONResponse(answer, status_code=status_of(runs))
 
     return [Route("/jobs/{flow}", run_job, methods=["POST"])]
 

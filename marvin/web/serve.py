@@ -27,8 +27,9 @@ from marvin.web.dashboard import dashboard_routes
 from marvin.web.http import SlackHandler, build_web_app
 from marvin.web.jobs import jobs_routes
 from marvin.web.jobs_auth import JobsAuth
-from marvin.web.shutdown import finish_runs
+from marvin.web.shutdown import finish_runs_of
 from marvin.web.standup_pages import standup_routes
+from marvin.web.workspace_param import WorkspaceData, workspace_data
 
 if TYPE_CHECKING:
     from starlette.routing import Route
@@ -103,9 +104,10 @@ def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None)
                 functools.partial(check_health, marvin.store, lambda: scheduler.running,
                                   socket.status if socket is not None else None,
                                   external_scheduler=external),
-                extra_routes=[*_dashboard_routes(settings, marvin.store, marvin.history),
-                              *jobs_routes(settings, marvin.store, scheduler,
-                                           jobs_auth(settings), marvin.now)],
+                extra_routes=[*_dashboard_routes(settings, marvin.store, marvin.history,
+                                                 workspace_data(marvin)),
+                              *jobs_routes(settings, scheduler, jobs_auth(settings),
+                                           marvin.now)],
                 slack_threads=settings.slack_thread_count(),
                 oauth_handler=(functools.partial(handle_oauth, bolt)
                                if settings.oauth_mode else None),
@@ -126,8 +128,9 @@ def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None)
                 if socket is not None:
                     socket.close()
                     log.info("Socket Mode connection closed")
-                finished = finish_runs(scheduler, marvin.services.outbox, marvin.history,
-                                       settings.shutdown_grace_seconds, marvin.now)
+                finished = finish_runs_of(
+                    scheduler, [(m.services.outbox, m.history) for m in marvin.serving()],
+                    settings.shutdown_grace_seconds, marvin.now)
                 scheduler.shutdown(wait=finished)
                 log.info("scheduler shut down")
     if not finished:
@@ -209,12 +212,14 @@ def jobs_auth(settings: Settings) -> JobsAuth:
                     certs_url=settings.jobs_certs_url)
 
 
-def _dashboard_routes(settings: Settings, store: Store, history: RunHistory) -> list[Route]:
+def _dashboard_routes(settings: Settings, store: Store, history: RunHistory,
+                      workspaces: WorkspaceData | None = None) -> list[Route]:
     token = settings.dashboard_token.get_secret_value() if settings.dashboard_token else None
     log.info(
         "dashboard at /runs and /standups" if token
         else "dashboard off: set MARVIN_DASHBOARD_TOKEN"
     )
-    return [*dashboard_routes(history, token),
-            *standup_routes(store, history, token, default_team(settings)),
-            *api_routes(store, settings, token)]
+    return [*dashboard_routes(history, token, workspaces=workspaces),
+            *standup_routes(store, history, token, default_team(settings),
+                            workspaces=workspaces),
+            *api_routes(store, settings, token, workspaces=workspaces)]

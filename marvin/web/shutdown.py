@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from marvin.delivery.outbox import Outbox
 from marvin.history.recovery import close_own_runs
 from marvin.scheduler import FlowScheduler
 from marvin.store.run_history import RunHistory
+from marvin.workspace_schedules import WorkspaceSchedulers
 
 log = logging.getLogger("marvin.web.shutdown")
 
@@ -29,14 +30,23 @@ CUT_SHORT = ("shutdown: Marvin was stopped and this run did not end within "
              "over to the next run")
 
 
-def finish_runs(scheduler: FlowScheduler, outbox: Outbox, history: RunHistory | None,
-                grace: float, now: Callable[[], dt.datetime]) -> bool:
+def finish_runs(scheduler: FlowScheduler | WorkspaceSchedulers, outbox: Outbox,
+                history: RunHistory | None, grace: float,
+                now: Callable[[], dt.datetime]) -> bool:
     """Let runs in progress end within `grace` seconds, then cut the rest short.
 
     Returns:
         True when every run ended by itself; False when some were cut short (their
         threads may still be inside a call: the caller ends the process).
     """
+    return finish_runs_of(scheduler, [(outbox, history)], grace, now)
+
+
+def finish_runs_of(scheduler: FlowScheduler | WorkspaceSchedulers,
+                   workspaces: Sequence[tuple[Outbox, RunHistory | None]], grace: float,
+                   now: Callable[[], dt.datetime]) -> bool:
+    """`finish_runs` for many workspaces' runs (OAuth mode): one grace for all of them,
+    then each workspace's sends handed over and its runs' ends recorded."""
     scheduler.stop_firing()
     going = scheduler.wait_for_runs(0)
     if going:
@@ -45,9 +55,10 @@ def finish_runs(scheduler: FlowScheduler, outbox: Outbox, history: RunHistory | 
     if not going:
         return True
     why = CUT_SHORT.format(grace=grace)
-    handed_over = outbox.hand_over_all(why)
+    handed_over = sum(outbox.hand_over_all(why) for outbox, _history in workspaces)
     released = scheduler.release_slots()
-    ended = close_own_runs(history, now(), why) if history is not None else []
+    ended = [run for _outbox, history in workspaces if history is not None
+             for run in close_own_runs(history, now(), why)]
     log.warning("shutdown: %d run(s) still going after %g s: %d send(s) handed over, "
                 "%d slot(s) released, %d run(s) recorded as cut short", going, grace,
                 handed_over, released, len(ended))

@@ -34,6 +34,7 @@ from marvin.domain.models import DEFAULT_TEAM, Member, Team
 from marvin.domain.names import check_team_name
 from marvin.domain.run_names import REMINDER_FLOW, STANDUP_FLOW
 from marvin.domain.standup import active_standup_date, parse_date
+from marvin.domain.workspace_choice import UnknownWorkspace
 from marvin.reports.day_summaries import day_summaries, is_open
 from marvin.reports.reminder_tuner import ASSUMPTION, Tuning, days_over, tune_summaries
 from marvin.reports.standup_overview import first_post_offsets
@@ -43,6 +44,7 @@ from marvin.store.run_history import RunHistory
 from marvin.web.charts_svg import Series, bar_chart, line_chart
 from marvin.web.page_frame import error_page, guard, page, table
 from marvin.web.standup_date_page import DateRecord, date_page
+from marvin.web.workspace_param import WorkspaceData, WorkspacePick, keep_workspace
 
 __all__ = ["DEFAULT_DAYS", "MAX_DAYS", "standup_routes"]
 
@@ -234,17 +236,19 @@ def _render_date(store: Store, history: RunHistory, team: Team, date: str) -> st
 
 
 def standup_routes(store: Store, history: RunHistory, token: str | None,
-                   default: Team) -> list[Route]:
+                   default: Team, *, workspaces: WorkspaceData | None = None) -> list[Route]:
     """GET /standups, /standups/{team}, /standups/{team}/{date}; 404 while `token` is unset.
-    `default` is the team Marvin runs with no stored team (from the settings)."""
+    `default` is the team Marvin runs with no stored team (from the settings);
+    `workspaces`: the store and history of the ``?workspace=`` a request names."""
+    pick = WorkspacePick(store, history, workspaces)
 
-    def found(request: Request) -> Team | None:
+    def found(store: Store, request: Request) -> Team | None:
         return _team_or_none(store, default, request.path_params["team"])
 
     async def answer(render: Callable[[], tuple[str, str] | Response]) -> Response:
         try:
             result = await run_in_threadpool(render)
-        except BadRequest as exc:
+        except (BadRequest, UnknownWorkspace) as exc:
             return error_page(400, str(exc))
         except StoreError as exc:  # says which store and why; never a traceback
             return error_page(503, f"the store did not answer: {exc}")
@@ -255,13 +259,15 @@ def standup_routes(store: Store, history: RunHistory, token: str | None,
 
     async def teams(request: Request) -> Response:
         def render() -> tuple[str, str]:
+            store, _history = pick(request)
             stored = store.list_teams()
             return "Standups", _teams_page(stored or [default])
         return await answer(render)
 
     async def one_team(request: Request) -> Response:
         def render() -> tuple[str, str] | Response:
-            team = found(request)
+            store, _history = pick(request)
+            team = found(store, request)
             if team is None:
                 return error_page(404, "no such team")
             q = request.query_params
@@ -270,7 +276,8 @@ def standup_routes(store: Store, history: RunHistory, token: str | None,
 
     async def one_date(request: Request) -> Response:
         def render() -> tuple[str, str] | Response:
-            team = found(request)
+            store, history = pick(request)
+            team = found(store, request)
             if team is None:
                 return error_page(404, "no such team")
             date = _date(request.path_params["date"], "date")
@@ -278,7 +285,7 @@ def standup_routes(store: Store, history: RunHistory, token: str | None,
         return await answer(render)
 
     return [
-        Route("/standups", guard(token, teams), methods=["GET"]),
-        Route("/standups/{team}", guard(token, one_team), methods=["GET"]),
-        Route("/standups/{team}/{date}", guard(token, one_date), methods=["GET"]),
+        Route("/standups", guard(token, keep_workspace(teams)), methods=["GET"]),
+        Route("/standups/{team}", guard(token, keep_workspace(one_team)), methods=["GET"]),
+        Route("/standups/{team}/{date}", guard(token, keep_workspace(one_date)), methods=["GET"]),
     ]

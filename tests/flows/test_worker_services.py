@@ -8,9 +8,11 @@ import datetime as dt
 import pickle
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from flows.services import services
 from flows.worker_services import (
@@ -20,15 +22,18 @@ from flows.worker_services import (
     open_store_for,
     services_here,
     services_opened_here,
+    token_for,
 )
-from marvin.app import run_flow
+from marvin.app import build_installations, run_flow
 from marvin.domain.events import Event
+from marvin.domain.models import Member
 from marvin.domain.workspace import Workspace
 from marvin.engine import Executor
 from marvin.history.events import collecting
 from marvin.history.recorder import emit_event, recording
 from marvin.settings import Settings, SettingsError
-from marvin.store import Store
+from marvin.store import Store, open_store
+from marvin.store.installations import InstallationRecord
 from marvin.testing.slack_api import SlackStandIn
 from tests.flows.conftest import (
     REMINDER_AT,
@@ -38,6 +43,8 @@ from tests.flows.conftest import (
     add_members,
     make_settings,
 )
+
+KEY = Fernet.generate_key().decode()
 
 
 def settings_in(tmp_path: Path, **overrides: object) -> Settings:
@@ -62,11 +69,45 @@ def test_a_description_travels_with_its_secrets_and_its_key(tmp_path: Path) -> N
     assert len({description.key, other_token.key, dry.key}) == 3
 
 
-def test_a_workspace_is_refused_until_stores_are_scoped_by_it(tmp_path: Path) -> None:
-    description = ServicesDescription(settings_in(tmp_path), workspace=Workspace("T0123ABCD"))
+def test_a_workspaces_run_opens_its_namespace_on_the_worker(tmp_path: Path) -> None:
+    settings = settings_in(tmp_path)
+    workspace = Workspace("T0123ABCD")
+    with closing(open_store(settings.store, workspace=workspace)) as own:
+        own.save_member(Member("U1", "ops"))
 
-    with pytest.raises(SettingsError, match="T0123ABCD"):
-        open_store_for(description)
+    on_worker = open_store_for(ServicesDescription(settings, workspace=workspace))
+    unscoped = open_store_for(ServicesDescription(settings))
+    try:
+        assert [m.user_id for m in on_worker.list_members("ops")] == ["U1"]
+        assert unscoped.list_members("ops") == []
+    finally:
+        on_worker.close()
+        unscoped.close()
+
+
+def oauth_settings_in(tmp_path: Path) -> Settings:
+    return settings_in(tmp_path, slack_bot_token=None, slack_client_id="1111.2222",
+                       slack_client_secret="client-secret-shh", encryption_key=KEY)
+
+
+def test_in_oauth_mode_a_worker_sends_with_the_workspaces_token_read_there(
+    tmp_path: Path,
+) -> None:
+    settings = oauth_settings_in(tmp_path)
+    alpha, bravo = Workspace("TALPHA"), Workspace("TBRAVO")
+    installations = build_installations(settings)
+    assert installations is not None
+    try:
+        installations.save(InstallationRecord("TALPHA", None, False, REMINDER_AT,
+                                              bot_token="xoxb-alpha-0123456789"))
+    finally:
+        installations.close()
+    description = ServicesDescription(settings, workspace=alpha)
+
+    assert token_for(description) == "xoxb-alpha-0123456789"
+    assert "xoxb-alpha" not in pickle.dumps(description).decode("latin-1")  # never carried
+    with pytest.raises(SettingsError, match="TBRAVO.*no bot token"):
+        token_for(ServicesDescription(settings, workspace=bravo))
 
 
 def test_a_process_opens_one_set_of_services_per_description(tmp_path: Path) -> None:

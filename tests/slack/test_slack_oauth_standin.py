@@ -99,3 +99,20 @@ def test_the_same_user_id_in_two_workspaces_is_two_people(slack: SlackStandIn) -
     slack.world_of("TBRAVO").delete_user("U1")
     assert clients["TALPHA"].users_info(user="U1")["user"]["deleted"] is False
     assert clients["TBRAVO"].users_info(user="U1")["user"]["deleted"] is True
+
+
+def test_a_workspace_installed_with_a_given_token_has_its_own_world_and_triggers(
+    slack: SlackStandIn,
+) -> None:
+    slack.oauth.install("TALPHA", "xoxb-alpha-given")
+    client = WebClient(base_url=slack.url, token="xoxb-alpha-given")
+
+    assert client.auth_test()["team_id"] == "TALPHA"
+    opened = client.views_open(trigger_id=slack.issue_trigger("TALPHA"), view={
+        "type": "modal", "title": {"type": "plain_text", "text": "Standup"},
+        "blocks": []})
+    assert opened["ok"]
+    stray = slack.issue_trigger()  # the default world's trigger is not TALPHA's
+    assert error_of(lambda: client.views_open(trigger_id=stray, view={
+        "type": "modal", "title": {"type": "plain_text", "text": "Standup"},
+        "blocks": []})) == "invalid_trigger_id"

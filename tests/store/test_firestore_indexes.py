@@ -40,12 +40,15 @@ RUNS = QueryShape("flow_runs")
 BY_FLOW = RUNS.where("flow", "==").order_by("started_at", DESC)
 
 
+@pytest.mark.parametrize("namespace", [None, "TAAAA1"])  # a workspace's: the same indexes
 def test_every_query_the_backend_makes_is_declared_and_every_declared_one_is_made(
-    firestore_project: str,
+    firestore_project: str, namespace: str | None,
 ) -> None:
     capture = QueryCapture()
-    store = FirestoreStore(project=firestore_project, intercept=capture)
-    history = FirestoreHistory(project=firestore_project, intercept=capture)
+    store = FirestoreStore(project=firestore_project, intercept=capture, namespace=namespace)
+    history = FirestoreHistory(project=firestore_project, intercept=capture,
+                               namespace=namespace)
+    # installations live outside every workspace's namespace: one set of queries either way
     installations = FirestoreInstallations(project=firestore_project, intercept=capture)
     try:
         installations.list_installations()

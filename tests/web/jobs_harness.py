@@ -90,7 +90,7 @@ def jobs_service(jobs_servers: ExitStack) -> MakeService:
         now_fn: Callable[[], dt.datetime] = lambda: clock[0]  # noqa: E731
         scheduler = FlowScheduler(store, settings_, run=run, now=now_fn)
         web = build_web_app(None, lambda: {"ok": True}, extra_routes=jobs_routes(
-            settings_, store, scheduler, jobs_auth(settings_), now_fn))
+            settings_, scheduler, jobs_auth(settings_), now_fn))
         url, _stop = jobs_servers.enter_context(serve_in_thread(web))
         return Service(url, run, scheduler, clock)
 

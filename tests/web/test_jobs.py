@@ -125,6 +125,8 @@ def test_missing_or_bad_credentials_get_401_and_run_nothing(
     (b'{"team": "../etc"}', 400, "a team name is"),
     (b'{"team": 3}', 400, "must be strings"),
     (b'{"team": "default", "when": 1}', 400, "unknown field(s) ['when']"),
+    (b'{"workspace": "T0123"}', 400, "single-token mode"),
+    (b'{"workspace": 7}', 400, "must be strings"),
     (b'{"slot": "yesterday"}', 400, "Invalid isoformat"),
     (b'{"slot": "2026-06-08T08:30:00"}', 400, "UTC offset"),
     (b"\xff\xfe", 400, "must be JSON"),
@@ -194,7 +196,7 @@ def test_while_shutting_down_or_when_the_run_cannot_start_it_answers_503_for_a_r
           suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(body=st.one_of(
     st.binary(max_size=200),
-    st.dictionaries(st.sampled_from(["team", "zone", "slot", "x"]),
+    st.dictionaries(st.sampled_from(["team", "zone", "slot", "workspace", "x"]),
                     st.one_of(st.none(), st.integers(), st.text(max_size=30),
                               st.lists(st.integers(), max_size=2)), max_size=4)
     .map(lambda d: json.dumps(d).encode()),

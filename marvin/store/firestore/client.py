@@ -51,6 +51,7 @@ LOST_RACE: tuple[type[Exception], ...] = (
     gexc.AlreadyExists, gexc.FailedPrecondition, gexc.NotFound,
 )
 
+WORKSPACES = "workspaces"  # the collection of namespaces, one document per workspace
 _ESCAPES = {"%": "%25", "/": "%2F", "_": "%5F", ".": "%2E"}
 _SEPARATOR = "__"
 
@@ -168,17 +169,28 @@ class FirestoreClient:
     def __init__(
         self, project: str | None = None, client: object | None = None, *,
         timeout: float = DEFAULT_TIMEOUT, intercept: Interceptor | None = None,
+        namespace: str | None = None,
     ) -> None:
         """Use `client` if given (the caller keeps owning it), else build one for `project`.
         Each call ends within `timeout` seconds, retries included; `intercept` sees every
-        call to Firestore (see `Interceptor`)."""
+        call to Firestore (see `Interceptor`). `namespace` (a workspace's key) puts every
+        collection under ``workspaces/{namespace}/``; None keeps them at the top level
+        (`marvin.store.namespaces`)."""
         self.intercept = intercept
         self._timeout = timeout
         self._default_read = call_options(READ_ERRORS, timeout)
         self._default_write = call_options(WRITE_ERRORS, timeout)
         self._owns_client = client is None
-        self._client: Any = build_client(project) if client is None else client
+        built: Any = build_client(project) if client is None else client
+        self._client: Any = built
+        # Where this namespace's collections hang: the database, or a workspace's document.
+        # Composite indexes are per collection id, so a namespace needs none of its own.
+        self._root: Any = self._client
+        if namespace is not None:
+            self._root = built.collection(WORKSPACES).document(doc_id(namespace))
         self._where = f"project {getattr(self._client, 'project', project)!r}"
+        if namespace is not None:
+            self._where += f", workspace {namespace}"
         if host := getattr(self._client, "_emulator_host", None):
             self._where += f" on emulator {host}"
 
@@ -232,8 +244,8 @@ class FirestoreClient:
         return missing
 
     def _collection(self, name: str) -> Query:
-        """All documents of the top-level collection `name`, as a `Query`."""
-        return Query.of(self._client.collection(name))
+        """All documents of this namespace's collection `name`, as a `Query`."""
+        return Query.of(self._root.collection(name))
 
     def _query(self, collection: str, **equals: str) -> list[dict[str, Any]]:
         """ONE query with equality filters: no composite index needed, sorting is the caller's."""
@@ -274,7 +286,7 @@ class FirestoreClient:
     def _ref(self, collection: str, *key: str) -> Any:
         """The plain reference of `collection`'s document at the id `doc_id` makes of `key`
         (for batches and `_get_all`; single calls go through `_doc`)."""
-        return self._client.collection(collection).document(doc_id(*key))
+        return self._root.collection(collection).document(doc_id(*key))
 
     def _doc(self, collection: str, *key: str) -> Any:
         """The document of `collection` at the id `doc_id` makes of `key`, intercepted."""

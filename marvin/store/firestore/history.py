@@ -85,10 +85,11 @@ class FirestoreHistory(FirestoreClient):
     def __init__(
         self, project: str | None = None, client: object | None = None, *,
         timeout: float = DEFAULT_TIMEOUT, intercept: Interceptor | None = None,
-        pacer: Pacer | None = None,
+        pacer: Pacer | None = None, namespace: str | None = None,
     ) -> None:
         """`pacer` paces the batches (default: a `RampUpPacer` of this history's own)."""
-        super().__init__(project, client, timeout=timeout, intercept=intercept)
+        super().__init__(project, client, timeout=timeout, intercept=intercept,
+                         namespace=namespace)
         self.pacer: Pacer = pacer or RampUpPacer()
         # Every history write is idempotent (see above), so a commit may be retried on the
         # same errors as a read; no `deadline` applies to recording.
@@ -239,7 +240,7 @@ class FirestoreHistory(FirestoreClient):
     def _ids_starting_with(self, prefix: str) -> list[str]:
         """Up to MAX_CANDIDATES + 1 run ids with this prefix: ``__name__`` in a range."""
         check_prefix(prefix)
-        runs = self._client.collection(RUNS)
+        runs = self._root.collection(RUNS)
         start = doc_id(prefix)  # the encoding works character by character: prefixes stay
         query = Query.of(runs).where("__name__", ">=", runs.document(start))
         query = query.where("__name__", "<", runs.document(prefix_end(start)))
