@@ -16,23 +16,18 @@ store per run, so every run sends all N reminders; the median of ``--repeats`` r
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from marvin.app import open_marvin
-from marvin.domain.models import DEFAULT_TEAM, Member
-from marvin.settings import Settings
+from bench.reminder_fanout import timed_reminder
 from marvin.testing.slack_api import SlackStandIn
 
 TOKEN = "xoxb-bench"
-NOW = dt.datetime(2026, 6, 8, 8, 30, tzinfo=dt.UTC)  # Monday's reminder slot
 
 
 @contextmanager
@@ -52,14 +47,7 @@ def run_once(standin: SlackStandIn, db: Path, members: int, executor: dict[str, 
         "standup_time": "09:00", "standup_days": "mon-fri", "alert_channel": None,
         "store": f"sqlite:///{db}", **executor,
     }
-    settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
-    with open_marvin(settings, now=lambda: NOW) as marvin:
-        for i in range(members):
-            marvin.store.save_member(Member(user_id=f"U{i:06d}", team=DEFAULT_TEAM))
-        marvin.prepare_runs()  # the Slack client, executor and history, outside the timing
-        started = time.perf_counter()
-        run = marvin.run_flow("reminder", {"team": DEFAULT_TEAM})
-        wall = time.perf_counter() - started
+    run, wall = timed_reminder(values, members)
     dms = sum(1 for m in standin.posted_messages() if str(m["channel"]).startswith("D"))
     if dms != members or run.state.name != "Success":
         raise RuntimeError(f"{executor}: {dms} of {members} reminded, run {run.state}")

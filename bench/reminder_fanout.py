@@ -29,6 +29,7 @@ from typing import Any
 from bench.tier_fanout import tier_bound
 from marvin.app import open_marvin
 from marvin.domain.models import DEFAULT_TEAM, Member
+from marvin.engine import FlowRun
 from marvin.settings import Settings
 from marvin.testing.slack_api import SlackStandIn
 
@@ -62,6 +63,15 @@ def run_once(
         "store": f"sqlite:///{folder / f'fanout-{workers}.db'}",
         "executor": "threads", "max_workers": workers,
     }
+    run, wall = timed_reminder(values, members)
+    dms = sum(1 for m in standin.posted_messages() if str(m["channel"]).startswith("D"))
+    bound = max(members * CALLS_PER_MEMBER * latency / workers, tier_bound([members], latency))
+    return Result(workers, wall, bound, dms, run.state.name)
+
+
+def timed_reminder(values: dict[str, Any], members: int) -> tuple[FlowRun, float]:
+    """The default team of `members` reminded once by a Marvin built from `values` (the
+    Settings fields), and the run's wall time (members and start-up outside the timing)."""
     settings = Settings(_env_file=None, **values)  # type: ignore[call-arg]
     with open_marvin(settings, now=lambda: NOW) as marvin:
         for i in range(members):
@@ -69,10 +79,7 @@ def run_once(
         marvin.prepare_runs()  # the Slack client, executor and history, outside the timing
         started = time.perf_counter()
         run = marvin.run_flow("reminder", {"team": DEFAULT_TEAM})
-        wall = time.perf_counter() - started
-    dms = sum(1 for m in standin.posted_messages() if str(m["channel"]).startswith("D"))
-    bound = max(members * CALLS_PER_MEMBER * latency / workers, tier_bound([members], latency))
-    return Result(workers, wall, bound, dms, run.state.name)
+        return run, time.perf_counter() - started
 
 
 def main(argv: list[str] | None = None) -> int:
