@@ -40,7 +40,8 @@ from cryptography.fernet import Fernet
 
 from marvin.domain.workspace import Workspace
 from marvin.testing.slack_api import SlackStandIn
-from tests.reliability.test_replicas import Clocks, base_env, serving
+from tests.reliability.test_replicas import Clocks, serving
+from tests.reliability.test_replicas_firestore import firestore_env
 from tests.support import firestore_emulator as emulator
 from tests.support.many_workspaces import (
     Installed,
@@ -72,9 +73,8 @@ def run(host: str, workspaces: int, members: int, replicas: int, latency: float,
             installed = install_all(slack, project, key, workspaces, members)
             print(f"installed {workspaces} workspaces x {members} members in "
                   f"{time.monotonic() - began:.1f} s", flush=True)
-            env = {**base_env(Path(tmp), Path(tmp) / "unused.db", slack), **oauth_env(key),
-                   "MARVIN_STORE": "firestore", "GOOGLE_CLOUD_PROJECT": project,
-                   "FIRESTORE_EMULATOR_HOST": host, "MARVIN_TIMEZONE": clocks.zone,
+            env = {**firestore_env(Path(tmp), slack, project, host), **oauth_env(key),
+                   "MARVIN_TIMEZONE": clocks.zone,
                    "MARVIN_REMINDER_TIME": clocks.hhmm(-2),
                    "MARVIN_STANDUP_TIME": clocks.hhmm(120)}
             del env["SLACK_BOT_TOKEN"]
