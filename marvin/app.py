@@ -206,9 +206,11 @@ class Marvin:
         self._token = token
         self._workspaces: dict[str, Marvin] = {}  # by key
         self._workspaces_lock = threading.Lock()
+        self._adopted = False  # the unscoped data's adopter is settled (for this process)
 
-    def of(self, workspace: Workspace | None) -> Marvin:
-        """`workspace`'s Marvin (kept for the process); this one for None.
+    def of(self, workspace: Workspace | None, *, listed: bool = False) -> Marvin:
+        """`workspace`'s Marvin (kept for the process); this one for None. `listed`: the
+        caller has just read `workspace` among the installed ones (not read again).
 
         The first time, the single-token data is adopted by the first installed workspace
         if no workspace adopted it yet (`marvin.store.namespaces`).
@@ -223,12 +225,19 @@ class Marvin:
             known = self._workspaces.get(workspace.key)
             if known is not None:
                 return known
-            installed = None if self.installed is None else self.installed.workspaces()
+            # one read of the installations per workspace would be quadratic in a sync of
+            # hundreds: a `listed` workspace was just read there, the adoption is done once
+            installed = None if self.installed is None else (
+                [] if listed and self._adopted else self.installed.workspaces())
             # by key: a request may name a Grid team with its enterprise, or without
-            chosen = choose_workspace(installed, workspace.key)
-            assert chosen is not None and installed and self.installed  # a key was given
-            adopt_unscoped_data(self.settings.store, project=self.settings.google_cloud_project,
-                                first=installed[0])
+            chosen = workspace if listed and installed is not None else \
+                choose_workspace(installed, workspace.key)
+            assert chosen is not None and installed is not None and self.installed
+            if not self._adopted:
+                adopt_unscoped_data(self.settings.store,
+                                    project=self.settings.google_cloud_project,
+                                    first=installed[0])
+                self._adopted = True
             known = Marvin(self.settings, dry_run=self.dry_run, out=self._out, now=self.now,
                            workspace=chosen, token=self.installed.bot_token(chosen))
             self._workspaces[chosen.key] = known
@@ -382,7 +391,7 @@ class Marvin:
             installed = self.installed
             return WorkspaceSchedulers(
                 installed.workspaces,
-                lambda workspace, shared: self.of(workspace).flow_scheduler(shared),
+                lambda workspace, shared: self.of(workspace, listed=True).flow_scheduler(shared),
                 forget=self.forget,
             )
         return self.flow_scheduler()

@@ -123,11 +123,11 @@ def dm_counts(slack: SlackStandIn) -> Counter[str]:
 @contextmanager
 def serving(
     tmp: Path, env: dict[str, str], count: int, name: str = "serve",
-    ports: list[int] | None = None,
+    ports: list[int] | None = None, wait: float = WAIT,
 ) -> Iterator[list[subprocess.Popen[str]]]:
     """`count` ``marvin serve`` processes started back to back, each on a port of its own
-    (`ports`, or free ones; logs in ``{name}-{i}.log``); yields once all answer /healthz,
-    stops them with SIGTERM (as a deploy would)."""
+    (`ports`, or free ones; logs in ``{name}-{i}.log``); yields once all answer /healthz
+    (within `wait` seconds), stops them with SIGTERM (as a deploy would)."""
     procs: list[subprocess.Popen[str]] = []
     ports = ports or [free_port() for _ in range(count)]
     try:
@@ -137,7 +137,7 @@ def serving(
                     marvin("--verbose", "serve"), cwd=tmp, env={**env, "MARVIN_PORT": str(port)},
                     stdout=log, stderr=subprocess.STDOUT, text=True,
                 ))
-        deadline = time.monotonic() + WAIT
+        deadline = time.monotonic() + wait
         for i, (proc, port) in enumerate(zip(procs, ports, strict=True)):
             while not healthy(port):
                 if proc.poll() is not None or time.monotonic() > deadline:

@@ -11,6 +11,7 @@ from cryptography.fernet import Fernet
 
 from marvin.app import build_installed, open_marvin
 from marvin.domain.models import SlotClaim
+from marvin.domain.workspace import Workspace
 from marvin.scheduler import PRUNE_JOB
 from marvin.settings import Settings
 from marvin.store.installations import Installations
@@ -96,3 +97,30 @@ def _done_soon(claim_of: object, seconds: float = 20.0) -> bool:
             return True
         time.sleep(0.05)
     return False
+
+
+class CountingInstalled(FakeInstalled):
+    """`FakeInstalled` that counts the reads of the installed workspaces."""
+
+    reads = 0
+
+    def workspaces(self) -> list[Workspace]:
+        self.reads += 1
+        return super().workspaces()
+
+
+def test_scheduling_many_workspaces_reads_the_installations_once_not_once_each(
+    settings: Settings, slack: Slack,
+) -> None:
+    many = {Workspace(f"TMANY{i}"): f"xoxb-many-{i}" for i in range(6)}
+    installed = CountingInstalled(many)
+    with open_marvin(settings, installed=installed, now=lambda: REMINDER_AT) as root:
+        schedulers = root.scheduler()
+        assert isinstance(schedulers, WorkspaceSchedulers)
+        schedulers.start(catch_up=False)
+        try:
+            assert set(schedulers.schedulers) == set(many)
+            # the sync's read, and one for the first runtime's adoption of unscoped data
+            assert installed.reads == 2
+        finally:
+            schedulers.shutdown(wait=False)
