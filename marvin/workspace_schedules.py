@@ -15,6 +15,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from marvin.domain.clock import utc_now
 from marvin.domain.workspace import Workspace
 from marvin.domain.workspace_choice import choose_workspace
 from marvin.scheduler import FlowScheduler, background_scheduler
@@ -65,14 +66,21 @@ class WorkspaceSchedulers:
         with self._lock:
             return dict(self._by_workspace)
 
-    def start(self, catch_up: bool = True, *, fire: bool = True) -> None:
+    def start(self, catch_up: bool = True, *, fire: bool = True, wait: bool = True) -> None:
         """Schedule every installed workspace (`FlowScheduler.start`: `fire` False when
-        an external scheduler fires the slots), then follow the installations."""
+        an external scheduler fires the slots), then follow the installations.
+
+        `wait` False schedules them on the scheduler's thread instead, so `marvin serve`
+        answers /healthz at once: with hundreds of workspaces the first sync (each one's
+        store opened, its catch-up started) takes minutes, longer than a liveness probe
+        waits for a process that does not answer at all."""
         self._catch_up, self._fire = catch_up, fire
         self._scheduler.start()
-        self.sync()
+        if wait:
+            self.sync()
         self._scheduler.add_job(self.sync, "interval", seconds=SYNC_SECONDS, id=SYNC_JOB,
-                                coalesce=True, max_instances=1)
+                                coalesce=True, max_instances=1,
+                                **({} if wait else {"next_run_time": utc_now()}))
 
     def sync(self) -> None:
         """Schedule each newly installed workspace, unschedule each uninstalled one."""

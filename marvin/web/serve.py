@@ -30,6 +30,7 @@ from marvin.web.jobs_auth import JobsAuth
 from marvin.web.shutdown import finish_runs_of
 from marvin.web.standup_pages import standup_routes
 from marvin.web.workspace_param import WorkspaceData, workspace_data
+from marvin.workspace_schedules import WorkspaceSchedulers
 
 if TYPE_CHECKING:
     from starlette.routing import Route
@@ -115,7 +116,10 @@ def serve(settings: Settings, preflight: Callable[[Marvin], None] | None = None)
             if external:
                 log.info("MARVIN_SCHEDULER=external: slots run when POST /jobs/{flow} "
                          "asks; the scheduler only renews claims, takes over and prunes")
-            scheduler.start(fire=not external)
+            if isinstance(scheduler, WorkspaceSchedulers):
+                scheduler.start(fire=not external, wait=False)  # answer /healthz meanwhile
+            else:
+                scheduler.start(fire=not external)
             try:
                 with sigterm_ends_serving():
                     # external: a job's run is a request; uvicorn gives it the grace period

@@ -4,11 +4,14 @@ its own, on both stores (one stand-in, a world per workspace; a fake `InstalledW
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 
 import pytest
 
 from marvin.app import open_marvin
 from marvin.domain.models import DEFAULT_TEAM
+from marvin.domain.workspace import Workspace
 from marvin.domain.workspace_choice import UnknownWorkspace
 from marvin.settings import Settings
 from marvin.slack.app import dispatch
@@ -109,6 +112,38 @@ def test_a_workspace_uninstalled_loses_its_jobs_at_the_next_sync_and_a_new_one_g
             schedulers.sync()
             assert _jobs_by_workspace(schedulers.jobs()) == {A.key, B.key}
         finally:
+            schedulers.shutdown(wait=False)
+
+
+class _HeldInstalled(FakeInstalled):
+    """Installations whose listing waits for `release` (a slow first sync)."""
+
+    def __init__(self, tokens: dict[Workspace, str]) -> None:
+        super().__init__(tokens)
+        self.release = threading.Event()
+
+    def workspaces(self) -> list[Workspace]:
+        assert self.release.wait(timeout=60), "the test never released the listing"
+        return super().workspaces()
+
+
+def test_serve_can_start_the_schedules_without_waiting_for_the_first_sync(
+    settings: Settings, slack: Slack,
+) -> None:
+    installed = _HeldInstalled(TOKENS)
+    with open_marvin(settings, installed=installed, now=lambda: REMINDER_AT) as root:
+        schedulers = root.scheduler()
+        schedulers.start(catch_up=False, wait=False)  # returns while the listing is held
+        try:
+            assert schedulers.running  # what /healthz reports meanwhile
+            assert _jobs_by_workspace(schedulers.jobs()) == set()
+            installed.release.set()
+            deadline = time.monotonic() + 60
+            while _jobs_by_workspace(schedulers.jobs()) != {A.key, B.key}:
+                assert time.monotonic() < deadline, schedulers.jobs()
+                time.sleep(0.05)
+        finally:
+            installed.release.set()
             schedulers.shutdown(wait=False)
 
 
