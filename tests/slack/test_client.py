@@ -19,7 +19,7 @@ from slack_sdk.http_retry import (
 )
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
 
-from marvin.slack.client import MAX_RETRY_AFTER, SlackWebChat, build_web_client, retry_after
+from marvin.slack.client import SlackWebChat, build_web_client
 from marvin.slack.dry_run import DryRunChat
 from marvin.slack.protocol import (
     PERMANENT_ERRORS,
@@ -29,6 +29,7 @@ from marvin.slack.protocol import (
     Seen,
     SlackError,
 )
+from marvin.slack.retries import MAX_RETRY_AFTER, retry_after
 from marvin.testing.slack_api import SlackStandIn
 
 TOKEN = "xoxb-very-secret-token"
