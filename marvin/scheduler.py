@@ -288,7 +288,10 @@ class FlowScheduler:
                 coalesce=True,
             )
         if catch_up and fire:  # in the scheduler's thread, so start-up is not held up by it
-            self._scheduler.add_job(self.catch_up, id=self._own("catch-up"))
+            # run however late: with hundreds of workspaces starting at once the jobs' threads
+            # are busy for a while, and a catch-up dropped as "missed" never comes back
+            self._scheduler.add_job(self.catch_up, id=self._own("catch-up"),
+                                    misfire_grace_time=None)
         self._scheduler.add_job(
             self.take_over, "interval", seconds=self.takeover_interval,
             id=self._own("take-over"), coalesce=True, max_instances=1,

@@ -15,7 +15,6 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from marvin.domain.clock import utc_now
 from marvin.domain.workspace import Workspace
 from marvin.domain.workspace_choice import choose_workspace
 from marvin.scheduler import FlowScheduler, background_scheduler
@@ -70,7 +69,7 @@ class WorkspaceSchedulers:
         """Schedule every installed workspace (`FlowScheduler.start`: `fire` False when
         an external scheduler fires the slots), then follow the installations.
 
-        `wait` False schedules them on the scheduler's thread instead, so `marvin serve`
+        `wait` False schedules them on a thread of their own instead, so `marvin serve`
         answers /healthz at once: with hundreds of workspaces the first sync (each one's
         store opened, its catch-up started) takes minutes, longer than a liveness probe
         waits for a process that does not answer at all."""
@@ -78,9 +77,10 @@ class WorkspaceSchedulers:
         self._scheduler.start()
         if wait:
             self.sync()
+        else:  # its own thread, not one of the jobs' threads the catch-ups it starts need
+            threading.Thread(target=self.sync, name="marvin-first-sync", daemon=True).start()
         self._scheduler.add_job(self.sync, "interval", seconds=SYNC_SECONDS, id=SYNC_JOB,
-                                coalesce=True, max_instances=1,
-                                **({} if wait else {"next_run_time": utc_now()}))
+                                coalesce=True, max_instances=1)
 
     def sync(self) -> None:
         """Schedule each newly installed workspace, unschedule each uninstalled one."""

@@ -17,6 +17,7 @@ from marvin.domain.models import DEFAULT_TEAM, Team
 from marvin.scheduler import (
     ClockTrigger,
     FlowScheduler,
+    background_scheduler,
     flow_schedules,
     team_clocks,
     teams_to_schedule,
@@ -181,6 +182,21 @@ def test_catch_up_runs_a_missed_reminder_once_for_its_slot(store: SqliteStore) -
 
     assert ran == [("reminder", REMINDER_SLOT)]
     assert run.calls == [("reminder", {"team": DEFAULT_TEAM}, REMINDER_SLOT)]
+
+
+def test_the_start_up_catch_up_runs_however_late_its_thread_comes(store: SqliteStore) -> None:
+    """Hundreds of workspaces starting at once keep the jobs' threads busy: a catch-up that
+    APScheduler dropped as "missed" (its default grace is one second) would never run."""
+    shared = background_scheduler()
+    shared.start(paused=True)  # nothing runs: the jobs can be looked at as added
+    try:
+        scheduler = FlowScheduler(store, make_settings(), run=FakeRun(),
+                                  now=lambda: at(8, 40), background=shared)
+        scheduler.start()
+        [catch_up] = [job for job in shared.get_jobs() if job.id.endswith("catch-up")]
+        assert catch_up.misfire_grace_time is None
+    finally:
+        shared.shutdown(wait=False)
 
 
 def test_catch_up_outside_the_grace_window_runs_nothing(store: SqliteStore) -> None:
