@@ -39,7 +39,7 @@ SDK_OWNERS = {
     "slack_sdk": ("marvin/slack/",),
     "google.cloud": ("marvin/store/firestore/",),
     "google.api_core": ("marvin/store/firestore/",),
-    "apscheduler.schedulers": ("marvin/scheduler.py",),
+    "apscheduler.schedulers": ("marvin/scheduler/",),
 }
 
 
