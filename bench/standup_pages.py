@@ -10,13 +10,17 @@ around the reminder (some hours early, most within the hour after), some edit la
 sent reminder for each member who had not posted by the reminder time; a sent digest per
 day; and a reminder and a standup run record per day in the run history (so a date page
 searches real run records). The seed writes rows/documents in bulk (SQLite executemany,
-Firestore batches of 500) in the stores' own layouts; the pages then read them through
-the ordinary store.
+Firestore batches of 500) in the stores' own layouts (on Firestore with each date's
+index of records, date_records.py, as the store's writes keep it); the pages then read
+them through the ordinary store. The date still open today (its standup or late window
+not over) is written the ordinary way: each member's update through the store, as
+/standup does, and the reminders claimed and sent as the reminder flow does.
 
 Times each page over real HTTP (uvicorn in a thread, httpx), `--repeat` times after one
 warm-up, and prints the median and the worst per page, and the warm-up's time ("first"):
 the seed writes no day summaries, so the first team page computes and keeps them, once,
-as the first page after an upgrade does. The target is < 500 ms each.
+as the first page after an upgrade does; the first view of a date is its first read.
+The target is < 500 ms each.
 """
 
 from __future__ import annotations
@@ -36,12 +40,14 @@ from typing import Any
 
 import httpx
 
+from marvin.domain.clock import utc_now
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import Member, Team, Update
-from marvin.domain.standup import standup_instant
+from marvin.domain.standup import active_standup_date, standup_instant
 from marvin.reports.stats import standup_days
 from marvin.store import Store
 from marvin.store.firestore.client import build_client, doc_id
+from marvin.store.firestore.date_records import DELIVERIES, MARK, USERS
 from marvin.store.firestore.documents import update_fields
 from marvin.store.firestore.history import FirestoreHistory
 from marvin.store.firestore.store import FirestoreStore
@@ -110,6 +116,25 @@ def _seed_through_the_api(store: Store, history: RunHistory, people: list[Member
         history.close()
 
 
+def seed_today(store: Store, members: int) -> int:
+    """The open date, written the ordinary way: 90% of the members post (some before the
+    reminder), the others are reminded."""
+    rng = random.Random(7)
+    today, now = active_standup_date(TEAM, utc_now()), utc_now()
+    posted = 0
+    for i in range(members):
+        user = f"U{i:05d}"
+        if rng.random() < POSTS:
+            store.append_update(TEAM.name, today, user, f"today: ticket {rng.randrange(9999)}",
+                                now)
+            posted += 1
+            continue
+        key = DeliveryKey.reminder(TEAM.name, today, user)
+        store.claim_delivery(key, now, owner="bench")
+        store.complete_delivery(key, f"D{user}:{now.timestamp():.6f}")
+    return posted
+
+
 def seed_sqlite(path: str, members: int, days: int) -> int:
     people, updates, sent, runs = _seed_rows(members, days)
     _seed_through_the_api(SqliteStore(path), SqliteHistory(path), people, runs)
@@ -143,6 +168,17 @@ def seed_firestore(project: str, members: int, days: int) -> int:
         docs.append((ref, {"kind": k.kind.value, "team": k.team, "date": k.date,
                            "target": k.target, "claimed_at": at, "sent": True,
                            "detail": detail}))
+    index: dict[str, dict[str, list[str]]] = {}
+    for u in updates:
+        index.setdefault(u.date, {USERS: [], DELIVERIES: []})[USERS].append(u.user_id)
+    for k, _at, _detail in sent:
+        index.setdefault(k.date, {USERS: [], DELIVERIES: []})[DELIVERIES].append(
+            f"{k.kind.value}/{k.target}")
+    for date, ids in index.items():  # stale: no summary yet, as after an upgrade
+        ref = client.collection("day_summaries").document(doc_id(TEAM.name, date))
+        docs.append((ref, {"team": TEAM.name, "date": date, "stale": True, **ids}))
+    # every record was indexed as it was written: the mark of a namespace that began so
+    docs.append((client.collection(MARK[0]).document(doc_id(MARK[1])), {"complete_from": ""}))
     for i in range(0, len(docs), 500):
         batch = client.batch()
         for ref, fields in docs[i:i + 500]:
@@ -160,6 +196,7 @@ def opened(backend: str, members: int, days: int) -> Iterator[tuple[Store, RunHi
             path = str(Path(tmp) / "bench.db")
             count = seed_sqlite(path, members, days)
             store, history = SqliteStore(path), SqliteHistory(path)
+            count += seed_today(store, members)
             try:
                 yield store, history, count
             finally:
@@ -170,6 +207,7 @@ def opened(backend: str, members: int, days: int) -> Iterator[tuple[Store, RunHi
         project = f"bench-pages-{int(time.time())}"
         count = seed_firestore(project, members, days)
         store, history = FirestoreStore(project=project), FirestoreHistory(project=project)
+        count += seed_today(store, members)
         try:
             yield store, history, count
         finally:
@@ -187,6 +225,7 @@ def pages(days: int) -> dict[str, str]:
         f"team, all {days} days": f"/standups/bench?since={first}&until={END}",
         "date, latest": f"/standups/bench/{END}",
         "date, oldest": f"/standups/bench/{oldest}",
+        "date, open today": f"/standups/bench/{active_standup_date(TEAM, utc_now())}",
     }
 
 

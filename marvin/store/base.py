@@ -253,12 +253,10 @@ class Store(Protocol):
     def list_deliveries(self, team: str, date: str) -> list[Delivery]:
         """Deliveries of a team for a date, sorted by (kind, target)."""
 
-    def list_date_records(self, team: str, date: str, *, closed: bool = False,
-                          ) -> tuple[list[Update], list[Delivery]]:
+    def list_date_records(self, team: str, date: str) -> tuple[list[Update], list[Delivery]]:
         """A team's updates and deliveries of one date, as `list_updates` and
-        `list_deliveries` answer (what a standup date page shows). `closed`: the date will
-        not change any more (its digest and late window are over), so a store may keep
-        what makes the next read of it fast."""
+        `list_deliveries` answer (what a standup date page shows), read the fastest way
+        the store has (Firestore: by document id, from the date's index of records)."""
 
     def list_deliveries_between(self, team: str, since: str, until: str) -> list[Delivery]:
         """Deliveries of a team for the dates `since` to `until` (inclusive) in ONE query,

@@ -35,7 +35,7 @@ from marvin.domain.names import check_team_name
 from marvin.domain.run_names import REMINDER_FLOW, STANDUP_FLOW
 from marvin.domain.standup import active_standup_date, parse_date
 from marvin.domain.workspace_choice import UnknownWorkspace
-from marvin.reports.day_summaries import day_summaries, is_open
+from marvin.reports.day_summaries import day_summaries
 from marvin.reports.reminder_tuner import ASSUMPTION, Tuning, days_over, tune_summaries
 from marvin.reports.standup_overview import first_post_offsets
 from marvin.reports.stats import standup_days
@@ -213,14 +213,13 @@ def _render_team(store: Store, team: Team, since: str | None, until: str | None)
 def _render_date(store: Store, history: RunHistory, team: Team, date: str) -> str:
     """The date's records in two rounds of concurrent reads (on Firestore each is a round
     trip that mostly waits): the members, time off, updates and deliveries (by id on
-    Firestore once the date is closed: `Store.list_date_records`); then the runs that may
-    hold the deliveries' claims, started from a day before the first claim to the last (a
-    page never reads the years of runs after an old date)."""
+    Firestore: `Store.list_date_records`); then the runs that may hold the deliveries'
+    claims, started from a day before the first claim to the last (a page never reads the
+    years of runs after an old date)."""
     with ThreadPoolExecutor(4, thread_name_prefix="marvin-pages") as reads:
         asked_members = reads.submit(store.list_members, team.name, include_former=True)
         asked_absences = reads.submit(store.absences_from, date)
-        updates, deliveries = store.list_date_records(
-            team.name, date, closed=not is_open(team, date, utc_now()))
+        updates, deliveries = store.list_date_records(team.name, date)
         asked_runs = []
         if deliveries:
             claims = [d.claimed_at for d in deliveries]

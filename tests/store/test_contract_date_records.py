@@ -1,18 +1,23 @@
 """The `Store` contract for one standup date's records (`list_date_records`, what a date
 page shows): on both stores the same as `list_updates` and `list_deliveries`, however
-they were written, before and after the date's records are indexed (Firestore then reads
-them by id), and after late writes of every kind."""
+they were written, after late writes of every kind, and (Firestore) read by id from the
+index every write keeps, without a query; records stored before the index existed are
+found by the queries once, then by id."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import closing, contextmanager
+from typing import Any
 
 from marvin.domain.delivery_key import DeliveryKey
-from marvin.domain.models import Answer, Delivery, Update
+from marvin.domain.models import Absence, Answer, Delivery, Member, Update
 from marvin.store import Store
-from marvin.store.firestore.client import doc_id
-from marvin.store.firestore.date_records import DELIVERIES, USERS
+from marvin.store.firestore.calls import FirestoreCall
 from marvin.store.firestore.store import FirestoreStore
+from tests.support.firestore_queries import QueryCapture
 
 TEAM, DATE, OTHER_DATE = "ops", "2026-03-02", "2026-03-03"
 AT = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
@@ -54,26 +59,38 @@ def _queried(store: Store, date: str = DATE) -> tuple[list[Update], list[Deliver
     return store.list_updates(TEAM, date), store.list_deliveries(TEAM, date)
 
 
-def _indexed(store: Store, date: str = DATE) -> bool:
-    """Whether the date's records are indexed (always False on SQLite: it keeps none)."""
+class _Calls:
+    """An interceptor counting each kind of call (``query``, ``get_all``...)."""
+
+    def __init__(self) -> None:
+        self.ops: Counter[str] = Counter()
+        self._strict = QueryCapture(strict=True)
+
+    def __call__(self, call: FirestoreCall, proceed: Callable[[], Any]) -> Any:
+        self.ops[call.op] += 1
+        return self._strict(call, proceed)
+
+
+@contextmanager
+def _counted(store: Store) -> Iterator[tuple[Store, Counter[str]]]:
+    """`store` itself on SQLite; on Firestore another store on the same project, whose
+    calls are counted."""
     if not isinstance(store, FirestoreStore):
-        return False
-    snap = store.client.collection("day_summaries").document(doc_id(TEAM, date)).get()
-    return snap.exists and USERS in snap.to_dict() and DELIVERIES in snap.to_dict()
+        yield store, Counter()
+        return
+    calls = _Calls()
+    with closing(FirestoreStore(client=store.client, intercept=calls)) as counted:
+        yield counted, calls.ops
 
 
-def test_a_dates_records_are_those_of_the_queries_before_and_after_indexing(
-    store: Store
-) -> None:
+def test_a_dates_records_are_those_of_the_queries_read_by_id(store: Store) -> None:
     _seed(store)
     expected = _queried(store)
     assert len(expected[0]) == 3 and len(expected[1]) == 10  # sanity of the seed
-    assert store.list_date_records(TEAM, DATE) == expected  # open: nothing kept
-    assert not _indexed(store)
-    assert store.list_date_records(TEAM, DATE, closed=True) == expected  # keeps the index
-    assert _indexed(store) is isinstance(store, FirestoreStore)
-    assert store.list_date_records(TEAM, DATE, closed=True) == expected  # read by id
-    assert store.list_date_records(TEAM, "2026-03-04", closed=True) == ([], [])
+    with _counted(store) as (counted, calls):
+        assert counted.list_date_records(TEAM, DATE) == expected
+        assert counted.list_date_records(TEAM, "2026-03-04") == ([], [])
+    assert calls["query"] == 0  # every record was indexed as it was written
 
 
 def test_every_late_write_of_the_date_shows_on_the_next_read(store: Store) -> None:
@@ -87,26 +104,30 @@ def test_every_late_write_of_the_date_shows_on_the_next_read(store: Store) -> No
         lambda: store.release_delivery(DeliveryKey.nudge(TEAM, DATE, "U3")),
         lambda: store.clear_update(TEAM, DATE, "U2"),
         lambda: store.set_skipped(TEAM, DATE, "U2", True, _minutes(603)),
+        lambda: store.save_absence(Absence("U1", DATE, DATE, "sick")),
     ]
     for write in late_writes:
-        store.list_date_records(TEAM, DATE, closed=True)  # indexed before each write
+        assert store.list_date_records(TEAM, DATE) == _queried(store)
         write()
-        assert store.list_date_records(TEAM, DATE, closed=True) == _queried(store)
-        assert store.list_date_records(TEAM, DATE, closed=True) == _queried(store)
+        assert store.list_date_records(TEAM, DATE) == _queried(store)
 
 
 def test_the_index_and_the_days_summary_share_a_document_without_harm(store: Store) -> None:
-    """The summary saved after the index keeps it; the index kept after the summary keeps
-    the summary; either way both read back."""
+    """The summary saved after the index keeps it, and a stale mark (an update write, time
+    off over the date) keeps both the index and, once saved again, the summary."""
     from marvin.domain.day_summary import DaySummary
 
     _seed(store)
     summary = DaySummary(team=TEAM, date=DATE, posted=2, away=0, skipped=1, missed=0,
                          reminders=1, nudges=1, first_posts=(1, 2), unknown_first_posts=0)
-    store.list_date_records(TEAM, DATE, closed=True)
+    store.save_member(Member("U9", TEAM, "Ann"))
     [record] = store.list_day_summaries(TEAM, DATE, DATE)
     assert record.summary is None
     assert store.save_day_summary(summary, record.version)
-    assert store.list_date_records(TEAM, DATE, closed=True) == _queried(store)
+    assert store.list_date_records(TEAM, DATE) == _queried(store)
     assert [s.summary for s in store.list_day_summaries(TEAM, DATE, DATE)] == [summary]
-    assert _indexed(store) is isinstance(store, FirestoreStore)
+    store.save_absence(Absence("U9", DATE, DATE, "holiday"))
+    assert [s.summary for s in store.list_day_summaries(TEAM, DATE, DATE)] == [None]
+    with _counted(store) as (counted, calls):
+        assert counted.list_date_records(TEAM, DATE) == _queried(store)
+    assert calls["query"] == 0

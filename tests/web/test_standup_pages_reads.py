@@ -79,12 +79,11 @@ def test_a_date_page_reads_that_date_only(
     assert not counted.calls["list_updates_between"] and not counted.calls["list_day_summaries"]
 
 
-def test_a_closed_date_page_is_the_same_read_by_id_and_shows_a_late_edit(
+def test_a_date_page_is_the_same_read_again_and_shows_a_late_edit(
     store: Store, sqlite_history: SqliteHistory, standin: SlackStandIn
 ) -> None:
-    """The first view of a closed date queries its records and keeps their ids (on
-    Firestore); the next reads them by id and is the same page; a late edit drops the ids,
-    and shows at once."""
+    """A date page is the same each time it is read (on Firestore by id, from the index its
+    records' writes keep), and a late edit shows at once."""
     page = f"/standups/{DEFAULT_TEAM}/{DATE}?token={TOKEN}"
     with counted_site(store, sqlite_history, standin) as (url, counted):
         queried = httpx.get(url + page, timeout=60)
@@ -98,7 +97,7 @@ def test_a_closed_date_page_is_the_same_read_by_id_and_shows_a_late_edit(
     assert "late, but here" in edited.text and "late, but here" not in queried.text
     assert edited_by_id.text == edited.text
     assert counted.calls["list_date_records"] == 4
-    if isinstance(store, FirestoreStore):  # the ids are kept: the second views read by id
+    if isinstance(store, FirestoreStore):  # the late edit joined the date's index
         summary = store.client.collection("day_summaries").document(
             doc_id(DEFAULT_TEAM, DATE)).get().to_dict()
         assert sorted(summary[USERS]) == sorted([ANN, BOB, CID])

@@ -18,7 +18,7 @@ from google.api_core import exceptions as gexc
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import Delivery, DeliveryKind, SlotClaim
 from marvin.store.firestore.client import LOST_RACE, utc
-from marvin.store.firestore.day_summaries import DaySummaryDocuments
+from marvin.store.firestore.date_records import DateRecordDocuments
 from marvin.store.firestore.documents import (
     delivery_from_doc,
     slot_claim_doc,
@@ -32,17 +32,17 @@ def _delivery_fields(key: DeliveryKey) -> dict[str, str]:
             "target": key.target}
 
 
-class ClaimDocuments(DaySummaryDocuments):
+class ClaimDocuments(DateRecordDocuments):
     """The `Store` methods for deliveries, seen requests and slot claims. A new delivery
-    marks its date's summary document stale, as an update write does: the date's index
-    of records (date_records.py) holds only while no record of the date was created."""
+    joins its date's index of records (date_records.py) before it is created, and marks
+    the date's summary stale (it counts the reminders and nudges sent)."""
 
     # Deliveries --------------------------------------------------------------
     def claim_delivery(self, key: DeliveryKey, at: dt.datetime, owner: str = "") -> bool:
         """``create()`` succeeds for exactly one caller; AlreadyExists means someone else won."""
         doc = {**_delivery_fields(key), "claimed_at": utc(at), "sent": False, "detail": owner}
         with self._errors("claim_delivery"):
-            self._mark_stale(key.team, key.date)  # a new record of the date: see date_records
+            self._mark_delivery_created(key)
             try:
                 self._delivery_doc(key).create(doc, **self._write)
             except gexc.AlreadyExists:
@@ -86,7 +86,7 @@ class ClaimDocuments(DaySummaryDocuments):
             except gexc.NotFound:
                 doc = {**_delivery_fields(key), "claimed_at": dt.datetime.now(dt.UTC),
                        "sent": True, "detail": detail}
-                self._mark_stale(key.team, key.date)
+                self._mark_delivery_created(key)
                 ref.set(doc, **self._write)
                 self._mark_stale_after(key.team, key.date)
 

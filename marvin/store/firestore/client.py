@@ -85,6 +85,13 @@ def build_client(project: str | None = None) -> Any:
         ) from exc
 
 
+def array_union(values: Sequence[str]) -> Any:
+    """A field value that adds `values` to a stored array, each at most once, in the same
+    write as the rest of the document (no read first, and two writers never lose each
+    other's values)."""
+    return firestore.ArrayUnion(list(values))
+
+
 def call_options(retryable: tuple[type[Exception], ...], timeout: float) -> dict[str, Any]:
     """``retry``/``timeout`` keywords for a call: the whole call, retries included, ends in time."""
     retry = Retry(predicate=if_exception_type(*retryable), initial=0.1, maximum=1.0,

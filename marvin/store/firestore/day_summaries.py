@@ -2,8 +2,10 @@
 
 Fields ``team``, ``date``, ``stale``, ``format``, the summary's counts, ``first_posts`` and
 ``other_first_posts`` (bytes: little-endian int64 microseconds; a list of integers also
-reads). Every write to one of the date's updates, and to a member's time off over it, sets
-the document to ``stale`` (before and after its own write), and a summary is saved with a
+reads); date_records.py keeps the index of the date's records in the same document.
+Every write to one of the date's updates, and to a member's time off over it, sets
+``stale`` (before and after its own write; the document's other fields are kept), and a
+summary is saved with a
 precondition on the update time it was read at: a summary computed from records read
 before a late edit never lands after it. The version handed out is that update time
 (RFC 3339), or None: no document.
@@ -79,9 +81,12 @@ class DaySummaryDocuments(FirestoreClient):
                 return False
         return True
 
-    def _mark_stale(self, team: str, date: str) -> None:
-        """The date's summary no longer holds (an update of it is being written)."""
-        self._doc(COLLECTION, team, date).set(_stale(team, date), **self._write)
+    def _mark_stale(self, team: str, date: str, **fields: Any) -> None:
+        """The date's summary no longer holds (an update of it is being written); the
+        document's other `fields` (date_records.py's index of the date's records) are
+        written in the same call, and those not given are kept."""
+        self._doc(COLLECTION, team, date).set({**_stale(team, date), **fields}, merge=True,
+                                              **self._write)
 
     def _mark_stale_after(self, team: str, date: str) -> None:
         """Again once the update is written: a summary saved from updates read between the
@@ -108,7 +113,7 @@ class DaySummaryDocuments(FirestoreClient):
         for i in range(0, len(refs), MAX_BATCH):
             batch = self._client.batch()
             for ref, date in refs[i:i + MAX_BATCH]:
-                batch.set(ref, _stale(team, date))
+                batch.set(ref, _stale(team, date), merge=True)  # the index is kept
             count = len(refs[i:i + MAX_BATCH])
             self._rpc(FirestoreCall("commit", COLLECTION, writes=count),
                       functools.partial(batch.commit, **self._write))

@@ -46,6 +46,10 @@ QUERIES: dict[QueryShape, str] = {
     QueryShape("absences").where("user_id", "=="): "Store.list_absences",
     QueryShape("absences").where("end", ">="): "Store.absences_from",
     QueryShape("deliveries").where("team", "==").where("date", "=="): "Store.list_deliveries",
+    QueryShape("updates").order_by("date", DESC):
+        "the latest update's date, once per namespace (date_records.py's mark)",
+    QueryShape("deliveries").order_by("date", DESC):
+        "the latest delivery's date, once per namespace (date_records.py's mark)",
     _NEWEST_RUNS: "RunHistory.list_flow_runs()",
     _RUNS.where("flow", "==").order_by("started_at", DESC): "RunHistory.list_flow_runs(flow)",
     _RUNS.where("started_at", ">=").order_by("started_at", DESC):

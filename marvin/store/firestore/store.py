@@ -10,7 +10,9 @@ Layout: ``teams/{name}`` (with ``questions``, an array of maps; missing: the def
 entries, answers (array of maps), skipped, updated_at, write_id; missing: none, false) and
 ``deliveries/{kind}__{team}__{date}__{target}``, ``seen_requests/{key}`` (field expires_at:
 give it a TTL policy on a real project), ``slot_claims/{job}`` and ``results/{location}``
-(fields location, data as bytes, written_at: task results kept for caching and targets).
+(fields location, data as bytes, written_at: task results kept for caching and targets);
+``day_summaries/{team}__{date}`` (day_summaries.py, with the date's index of records:
+date_records.py) and ``meta/date_records`` (from which date on every record was indexed).
 Document ids come from `doc_id` (client.py, which owns the connection and its errors);
 the documents' fields are documents.py's.
 
@@ -41,7 +43,6 @@ from marvin.domain.models import Absence, ChannelRef, Member, Team, Update
 from marvin.store.base import OutcomeUnknown, StoreError, check_result, check_update_size
 from marvin.store.firestore.claims import ClaimDocuments
 from marvin.store.firestore.client import GET_ALL_BATCH, LOST_RACE, utc
-from marvin.store.firestore.date_records import DateRecordDocuments
 from marvin.store.firestore.documents import (
     absence_doc,
     absence_from_doc,
@@ -68,7 +69,7 @@ UPDATE_PAGE = 500  # documents per query when a team's updates are read page by 
 _MAYBE_APPLIED = (gexc.DeadlineExceeded, gexc.InternalServerError, gexc.Unknown)
 
 
-class FirestoreStore(UpdateWrites, MemberPrefsDocuments, DateRecordDocuments, ClaimDocuments):
+class FirestoreStore(UpdateWrites, MemberPrefsDocuments, ClaimDocuments):
     """`Store` on Cloud Firestore (or its emulator); safe to share between threads."""
 
     def _delete_existing(self, ref: Any) -> bool:
@@ -205,7 +206,9 @@ class FirestoreStore(UpdateWrites, MemberPrefsDocuments, DateRecordDocuments, Cl
         write_id = os.urandom(12).hex()
         maybe_applied = False
         with self._unknown_if(lambda: maybe_applied), self._errors(op):
-            self._mark_stale(team, date)  # before: so a failed mark after still leaves it stale
+            # before: a failed mark after still leaves the summary stale, and the update is
+            # in the date's index of records before it exists (date_records.py)
+            self._mark_update_written(team, date, user_id)
             for attempt in range(CAS_ATTEMPTS):
                 snap = ref.get(**self._read)
                 current = snap.to_dict() if snap.exists else None

@@ -328,9 +328,8 @@ class SqliteStore(UpdateWrites, MemberPrefsRows, DaySummaryRows, SqliteDatabase)
         )
         return [_delivery(r) for r in rows]
 
-    def list_date_records(self, team: str, date: str, *, closed: bool = False,
-                          ) -> tuple[list[Update], list[Delivery]]:
-        """Two range reads of primary keys: nothing to keep for the next read."""
+    def list_date_records(self, team: str, date: str) -> tuple[list[Update], list[Delivery]]:
+        """Two range reads of primary keys."""
         return self.list_updates(team, date), self.list_deliveries(team, date)
 
     def list_deliveries_between(self, team: str, since: str, until: str) -> list[Delivery]:

@@ -1,0 +1,95 @@
+"""Firestore's index of a date's records (date_records.py) beside records it never saw:
+those stored before Marvin kept it. Their dates are read with the queries once, then by
+id; the namespace's mark says from which date on every record was indexed as written."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable
+from contextlib import closing
+from typing import Any
+
+from marvin.domain.delivery_key import DeliveryKey
+from marvin.domain.models import Update
+from marvin.store.firestore.calls import FirestoreCall
+from marvin.store.firestore.client import doc_id
+from marvin.store.firestore.date_records import INDEXED, MARK
+from marvin.store.firestore.documents import update_fields
+from marvin.store.firestore.store import FirestoreStore
+from tests.support.firestore_queries import QueryCapture
+
+TEAM, OLD, NEW = "ops", "2026-03-02", "2026-03-05"
+AT = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
+
+
+class _Queries:
+    def __init__(self) -> None:
+        self.count: Counter[str] = Counter()
+        self._strict = QueryCapture(strict=True)
+
+    def __call__(self, call: FirestoreCall, proceed: Callable[[], Any]) -> Any:
+        self.count[call.op] += 1
+        return self._strict(call, proceed)
+
+
+def _store_as_before(store: FirestoreStore, date: str, *users: str) -> None:
+    """Updates and a reminder written in the layout of a Marvin that kept no index."""
+    db = store.client
+    for user in users:
+        update = Update(TEAM, date, user, (f"{user} wrote this",), AT, first_posted_at=AT)
+        db.collection("updates").document(doc_id(TEAM, date, user)).set(
+            {"team": TEAM, "date": date, "user_id": user, **update_fields(update)})
+    db.collection("deliveries").document(doc_id("reminder", TEAM, date, users[0])).set(
+        {"kind": "reminder", "team": TEAM, "date": date, "target": users[0],
+         "claimed_at": AT, "sent": True, "detail": "D1:1.000100"})
+
+
+def _mark(store: FirestoreStore) -> Any:
+    snap = store.client.collection(MARK[0]).document(doc_id(MARK[1])).get()
+    return snap.to_dict()["complete_from"] if snap.exists else None
+
+
+def _summary_doc(store: FirestoreStore, date: str) -> dict[str, Any]:
+    snap = store.client.collection("day_summaries").document(doc_id(TEAM, date)).get()
+    return snap.to_dict() if snap.exists else {}
+
+
+def test_a_new_namespace_indexes_every_date_from_the_start(
+        firestore_store: FirestoreStore) -> None:
+    assert _mark(firestore_store) is None
+    firestore_store.append_update(TEAM, OLD, "U1", "hello", AT)
+    assert _mark(firestore_store) == ""  # nothing was stored before: every date is indexed
+
+
+def test_dates_stored_before_the_index_are_queried_once_then_read_by_id(
+        firestore_store: FirestoreStore) -> None:
+    _store_as_before(firestore_store, OLD, "U1", "U2")
+    # the first write of this version: the mark starts the day after the latest record
+    firestore_store.append_update(TEAM, OLD, "U3", "after the upgrade", AT)
+    assert _mark(firestore_store) == "2026-03-03"
+    firestore_store.append_update(TEAM, NEW, "U1", "a new date", AT)
+    firestore_store.claim_delivery(DeliveryKey.reminder(TEAM, NEW, "U2"), AT)
+    calls = _Queries()
+    with closing(FirestoreStore(client=firestore_store.client, intercept=calls)) as store:
+        updates, deliveries = store.list_date_records(TEAM, OLD)  # only U3 is indexed yet
+        assert [u.user_id for u in updates] == ["U1", "U2", "U3"]
+        assert [d.target for d in deliveries] == ["U1"]
+        assert calls.count["query"] == 2 and _summary_doc(store, OLD)[INDEXED] is True
+        assert store.list_date_records(TEAM, OLD) == (updates, deliveries)
+        assert calls.count["query"] == 2  # completed: by id from then on
+        new = store.list_date_records(TEAM, NEW)
+        assert [u.user_id for u in new[0]] == ["U1"] and [d.target for d in new[1]] == ["U2"]
+        assert store.list_date_records(TEAM, "2026-03-09") == ([], [])
+        assert calls.count["query"] == 2  # after the mark: indexed as written, no query
+
+
+def test_a_date_before_the_mark_with_no_record_is_queried_and_kept_empty(
+        firestore_store: FirestoreStore) -> None:
+    _store_as_before(firestore_store, NEW, "U1")
+    firestore_store.append_update(TEAM, NEW, "U2", "after the upgrade", AT)
+    assert _mark(firestore_store) == "2026-03-06"
+    assert firestore_store.list_date_records(TEAM, OLD) == ([], [])
+    assert _summary_doc(firestore_store, OLD) == {
+        "team": TEAM, "date": OLD, "stale": True, "update_users": [], "delivery_keys": [],
+        INDEXED: True}
