@@ -15,18 +15,14 @@ from flows.common import STORE_RETRY_DELAY, check_date, run_time
 from flows.services import services
 from marvin.delivery.records import Sent, read_detail
 from marvin.domain.delivery_key import DeliveryKey
-from marvin.domain.models import DEFAULT_TEAM, DeliveryKind, Member, Update
+from marvin.domain.models import DEFAULT_TEAM, Absence, DeliveryKind, Member, Update
 from marvin.domain.quiet_digest import without_mentions
 from marvin.domain.run_names import WEEKLY_REPORT_FLOW
 from marvin.domain.standup import last_standup_date
 from marvin.domain.weekly import week_of
 from marvin.engine import Flow, Parameter, get_context, task
-from marvin.reports.weekly_report import (
-    PostedDigest,
-    standup_dates,
-    streak_start,
-    weekly_report,
-)
+from marvin.reports.stats import standup_days
+from marvin.reports.weekly_report import PostedDigest, streak_start, weekly_report
 
 
 @task
@@ -52,6 +48,13 @@ def get_week_updates(team: str, date: str) -> list[Update]:
 
 
 @task(max_retries=2, retry_delay=STORE_RETRY_DELAY)
+def get_time_off(team: str, date: str) -> list[Absence]:
+    """Time off reaching into the streaks' look-back (away days are counted apart, and
+    neither break nor lengthen a streak)."""
+    return services().store.absences_from(streak_start(date))
+
+
+@task(max_retries=2, retry_delay=STORE_RETRY_DELAY)
 def get_digests(team: str, date: str) -> dict[str, PostedDigest]:
     """Where each digest of the week went in the team's channel (from the delivery
     records: the stored channel id and first message's ts)."""
@@ -59,7 +62,7 @@ def get_digests(team: str, date: str) -> dict[str, PostedDigest]:
     the_team = s.team(team)
     monday, _ = week_of(date)
     found = {}
-    for day in standup_dates(the_team, monday, date):
+    for day in standup_days(the_team, monday, date):
         for delivery in s.store.list_deliveries(team, day):
             if delivery.kind is not DeliveryKind.DIGEST or delivery.target != the_team.channel:
                 continue
@@ -72,13 +75,14 @@ def get_digests(team: str, date: str) -> dict[str, PostedDigest]:
 @task(max_retries=3, retry_delay=timedelta(seconds=5))
 def post_report(
     team: str, date: str, members: list[Member], updates: list[Update],
-    digests: dict[str, PostedDigest], channel: str | None = None, force: bool = False,
+    digests: dict[str, PostedDigest], absences: list[Absence], channel: str | None = None,
+    force: bool = False,
 ) -> str:
     """Post the report once per team, week and channel (even across retries and replicas)."""
     s = services()
     the_team = s.team(team)
     channel = channel or the_team.channel
-    messages = weekly_report(the_team, date, members, updates, digests)
+    messages = weekly_report(the_team, date, members, updates, digests, absences)
     if channel != the_team.channel:  # by hand elsewhere (#testing): name people, never ping
         messages = without_mentions(messages, members)
     monday, _ = week_of(date)
@@ -97,6 +101,7 @@ with Flow(WEEKLY_REPORT_FLOW, on_failure=alert_on_failure) as flow:
 
     report_date = get_report_date(team, date)
     post_report(team, report_date, get_members(team), get_week_updates(team, report_date),
-                get_digests(team, report_date), standup_channel, force)
+                get_digests(team, report_date), get_time_off(team, report_date),
+                standup_channel, force)
 
 

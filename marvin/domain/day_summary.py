@@ -30,7 +30,7 @@ FORMAT = 2
 @dataclass(frozen=True, kw_only=True)
 class DaySummary:
     """Counts for one standup date over the members who belonged to the team on it, each
-    in one state (`marvin.reports.participation.DayState`)."""
+    in one state (`marvin.domain.participation.DayState`)."""
 
     team: str
     date: str

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from marvin.domain.availability import absence_on
 from marvin.domain.digest import escape_mrkdwn, mention, section_block, update_body
 from marvin.domain.models import Member
 from marvin.domain.participation import DayState, day_state
@@ -124,8 +125,12 @@ def standup_history(store: Store, user_id: str, argument: str,
     heading = (f"{whose} last {len(updates)} update{'s' if len(updates) > 1 else ''} in "
                f"team *{escape_mrkdwn(me.team)}*, newest first:")
     packer = PartPacker(reserve_blocks=2, reserve_text=NOTE_ROOM + slack_len(heading))
+    # only a date with nothing said can be away: time off is read for those alone
+    silent = any(day_state(u) is not DayState.POSTED for u in updates)
+    absences = store.list_absences(person.user_id) if silent else []
     for number, update in enumerate(updates):
-        state = day_state(update)
+        away = absence_on(person.user_id, update.date, absences) is not None
+        state = day_state(update, away=away)
         body = update_body(update) if state is DayState.POSTED else f"_{state.value}_"
         label = f"*{format_date(update.date)}* ({update.date})\n"
         packer.add_text(body, first_label=label, more_label=label.rstrip() + " (continued)\n",

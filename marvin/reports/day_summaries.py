@@ -11,7 +11,7 @@ A date that is still open (its standup time has not come, or late updates may st
 join its digest) is computed live and never stored. A stored summary that a later write
 to one of the date's updates, or to time off over it, made stale is computed again.
 Members are counted on the days they belonged to the team, as the digest does, each in
-one state (posted, away, skipped, missed: `marvin.reports.participation`), so the numbers
+one state (posted, away, skipped, missed: `marvin.domain.participation`), so the numbers
 are those of the live computation; a later change of who belonged on a past date (a join
 date moved back) is not seen by summaries already stored.
 """
@@ -25,8 +25,8 @@ from marvin.domain.availability import absence_on
 from marvin.domain.day_summary import DaySummary, StoredSummary, to_micros
 from marvin.domain.late_window import MAX_LATE, late_window_end
 from marvin.domain.models import Absence, Delivery, DeliveryKind, Member, Team, Update
+from marvin.domain.participation import DayState, day_state
 from marvin.domain.standup import standup_instant
-from marvin.reports.participation import DayState, day_state
 from marvin.store import Store
 
 __all__ = ["DATES_PER_READ", "MAX_SPANS", "day_summaries", "is_open", "summarize",

@@ -10,9 +10,11 @@ Example::
 
 Pure over what the caller reads: `updates` is an iterator sorted by (date, user id), as
 `Store.iter_team_updates` gives it; only one date's updates are held at a time. A member
-counts on the standup dates they belonged to (`Member.belongs_on`); their state on a date
-is `day_state`'s. An update on a date that is not a standup day, or by someone who is no
-longer a member, is still a row: an export loses nothing that was stored.
+counts on the standup dates they belonged to (`Member.belongs_on`; the team's holidays
+are no standup dates); their state on a date is `day_state`'s (away when their time off
+covered it and they said nothing). An update on a date that is not a standup day, or by
+someone who is no longer a member, is still a row: an export loses nothing that was
+stored.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from marvin.domain.models import Member, Team, Update
+from marvin.domain.availability import absence_on
+from marvin.domain.models import Absence, Member, Team, Update
 from marvin.domain.participation import day_state
 from marvin.domain.standup import local_today, parse_date
+from marvin.domain.team_holidays import holiday_name
 from marvin.store.base import Store
 
 FORMATS = ("csv", "jsonl")
@@ -69,10 +73,11 @@ def check_range(since: str | None, until: str | None) -> None:
 
 def export_rows(
     team: Team, members: Sequence[Member], updates: Iterable[Update], *,
-    since: str | None, until: str,
+    since: str | None, until: str, absences: Sequence[Absence] = (),
 ) -> Iterator[ExportRow]:
     """Every row from `since` (None: the first update's date) to `until`, by date then
-    user id. `members` are the team's members, former ones included."""
+    user id. `members` are the team's members, former ones included; `absences` their
+    time off."""
     check_range(since, until)
     by_date = itertools.groupby(updates, key=lambda u: u.date)
     pending = next(by_date, None)
@@ -82,6 +87,9 @@ def export_rows(
         since = pending[0]
     day, last = parse_date(since), parse_date(until)
     people = {m.user_id: m for m in members}
+    time_off: dict[str, list[Absence]] = {}
+    for absence in absences:
+        time_off.setdefault(absence.user_id, []).append(absence)
     while day <= last:
         date = day.isoformat()
         written: dict[str, Update] = {}
@@ -89,13 +97,15 @@ def export_rows(
             if pending[0] == date:  # earlier dates: outside the range asked for
                 written = {u.user_id: u for u in pending[1]}
             pending = next(by_date, None)
-        if day.weekday() in team.days:
+        if day.weekday() in team.days and holiday_name(team, date) is None:
             expected = {m.user_id for m in members if m.belongs_on(date)}
         else:
             expected = set()
         for user_id in sorted(expected | set(written)):
             member = people.get(user_id)
-            yield _row(date, user_id, member.name if member else "", written.get(user_id))
+            away = absence_on(user_id, date, time_off.get(user_id, ())) is not None
+            yield _row(date, user_id, member.name if member else "", written.get(user_id),
+                       away)
         day += dt.timedelta(days=1)
 
 
@@ -111,15 +121,18 @@ def export_lines(
     last = local_today(team, now) if until is None else until
     check_range(since, last)
     members = store.list_members(team.name, include_former=True)
+    users = {m.user_id for m in members}
+    absences = [a for a in store.absences_from(since or "") if a.user_id in users]
     updates = store.iter_team_updates(team.name, since, last)
-    rows = export_rows(team, members, updates, since=since, until=last)
+    rows = export_rows(team, members, updates, since=since, until=last, absences=absences)
     return csv_lines(rows, team) if fmt == "csv" else jsonl_lines(rows)
 
 
-def _row(date: str, user_id: str, name: str, update: Update | None) -> ExportRow:
+def _row(date: str, user_id: str, name: str, update: Update | None, away: bool) -> ExportRow:
     answers = {} if update is None else {a.question_id: a.text for a in update.answers}
     questions = {} if update is None else {a.question_id: a.question for a in update.answers}
-    return ExportRow(date, user_id, name, day_state(update).value, answers, questions,
+    return ExportRow(date, user_id, name, day_state(update, away=away).value, answers,
+                     questions,
                      "" if update is None else update.text,
                      None if update is None else update.first_posted_at,
                      None if update is None else update.updated_at)

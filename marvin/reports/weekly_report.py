@@ -1,19 +1,22 @@
 """The weekly report as Block Kit: participation per member, the week's blockers (and
 whether they recurred), streaks, and links to the week's digests.
 
-Pure over what the caller read: the team, its members, its updates from `STREAK_WEEKS`
-weeks before the week to the report's date, and where each digest of the week was posted.
+Pure over what the caller read: the team, its members, its updates and the members' time
+off from `STREAK_WEEKS` weeks before the week to the report's date, and where each digest
+of the week was posted.
 
 Example::
 
-    messages = weekly_report(team, "2026-11-27", members, updates, digests)
+    messages = weekly_report(team, "2026-11-27", members, updates, digests, absences)
     # [DigestMessage(text="Weekly report ...", blocks=[header, sections, context...])]
 
-Counted: the team's standup dates of the week up to the report's date (`day_state`),
-for the members who belonged on each. A blocker recurs when the same person reported
-one on more than one date of the week, or on the last standup before the week. A streak
-is the run of consecutive standup dates posted, back from the latest one counted; it is
-shown as "N+" when it reaches back as far as the updates read.
+Counted: the team's standup dates of the week up to the report's date (its holidays are
+none), for the members who belonged on each, each date in one state (`day_state`:
+posted, away, skipped or missed). A blocker recurs when the same person reported one on
+more than one date of the week, or on the last standup before the week. A streak is the
+run of standup dates posted, back from the latest one counted; a date away on time off
+neither breaks it nor adds to it. It is shown as "N+" when it reaches back as far as
+the updates read.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from marvin.domain.availability import absence_on
 from marvin.domain.digest import (
     DigestMessage,
     escape_mrkdwn,
@@ -29,12 +33,13 @@ from marvin.domain.digest import (
     mention,
     section_block,
 )
-from marvin.domain.models import Member, Team, Update
+from marvin.domain.models import Absence, Member, Team, Update
 from marvin.domain.participation import DayState, day_state
 from marvin.domain.questions import is_blocker
 from marvin.domain.slack_fit import PartPacker, clip
 from marvin.domain.standup import format_date, parse_date
 from marvin.domain.weekly import week_of
+from marvin.reports.stats import standup_days
 
 STREAK_WEEKS = 8
 """How far back streaks are counted: a longer streak shows as "N+"."""
@@ -61,32 +66,23 @@ def streak_start(date: str) -> str:
     return (parse_date(monday) - dt.timedelta(weeks=STREAK_WEEKS)).isoformat()
 
 
-def standup_dates(team: Team, first: str, last: str) -> list[str]:
-    """The team's standup dates from `first` to `last`, inclusive."""
-    day, end, dates = parse_date(first), parse_date(last), []
-    while day <= end:
-        if day.weekday() in team.days:
-            dates.append(day.isoformat())
-        day += dt.timedelta(days=1)
-    return dates
-
-
 def weekly_report(
     team: Team, date: str, members: Sequence[Member], updates: Sequence[Update],
-    digests: Mapping[str, PostedDigest],
+    digests: Mapping[str, PostedDigest], absences: Sequence[Absence] = (),
 ) -> list[DigestMessage]:
     """The report for the week of `date`, counting its standup dates up to `date`."""
     monday, _ = week_of(date)
-    week = standup_dates(team, monday, date)
-    earlier = standup_dates(team, streak_start(date), date)
+    week = standup_days(team, monday, date)
+    earlier = standup_days(team, streak_start(date), date)
     by_key = {(u.user_id, u.date): u for u in updates}
     title = f"Weekly report: week of {format_date(monday)}"
     title += "" if team.name == "default" else f" ({team.name})"
     packer = PartPacker(reserve_blocks=1, reserve_text=len(title))
-    lines = [_participation(m, week, earlier, by_key) for m in members
+    lines = [_participation(m, week, earlier, by_key, absences) for m in members
              if any(m.belongs_on(d) for d in week)]
     packer.add_text("\n".join(lines) or "_Nobody was in the team this week._",
-                    first_label="*Participation* (posted / skipped / missed, streak)\n",
+                    first_label="*Participation* (posted / away / skipped / missed, "
+                                "streak)\n",
                     more_label="*Participation* (continued)\n",
                     make_block=lambda n, text: section_block(f"report-people-{n}", text))
     packer.add_text(_blockers(week, earlier, updates) or "_No blockers this week._",
@@ -103,18 +99,26 @@ def weekly_report(
 
 
 def _participation(member: Member, week: list[str], earlier: list[str],
-                   by_key: Mapping[tuple[str, str], Update]) -> str:
-    states = [day_state(by_key.get((member.user_id, d))) for d in week
-              if member.belongs_on(d)]
+                   by_key: Mapping[tuple[str, str], Update],
+                   absences: Sequence[Absence]) -> str:
+    def state(date: str) -> DayState:
+        away = absence_on(member.user_id, date, absences) is not None
+        return day_state(by_key.get((member.user_id, date)), away=away)
+
+    states = [state(d) for d in week if member.belongs_on(d)]
     counts = " / ".join(str(states.count(s)) for s in
-                        (DayState.POSTED, DayState.SKIPPED, DayState.MISSED))
-    streak = 0
+                        (DayState.POSTED, DayState.AWAY, DayState.SKIPPED, DayState.MISSED))
+    streak, broken = 0, False
     belonged = [d for d in earlier if member.belongs_on(d)]
     for date in reversed(belonged):
-        if day_state(by_key.get((member.user_id, date))) is not DayState.POSTED:
+        day = state(date)
+        if day is DayState.AWAY:
+            continue  # time off neither breaks a streak nor adds to it
+        if day is not DayState.POSTED:
+            broken = True
             break
         streak += 1
-    shown = f"{streak}+" if belonged and streak == len(belonged) and streak else str(streak)
+    shown = f"{streak}+" if streak and not broken else str(streak)
     return f"{mention(member.user_id)}: {counts}, streak {shown}"
 
 

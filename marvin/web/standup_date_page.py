@@ -30,9 +30,9 @@ from marvin.domain.availability import absence_on, away_on
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.digest import digest_messages
 from marvin.domain.models import Absence, Delivery, DeliveryKind, Member, Team, Update
+from marvin.domain.participation import day_state
 from marvin.domain.run_names import REMINDER_FLOW, STANDUP_FLOW
 from marvin.domain.standup import format_date, standup_instant
-from marvin.reports.participation import day_state
 from marvin.reports.standup_overview import reminder_instant
 from marvin.store.run_records import FlowRunRecord
 from marvin.web.page_frame import NOT_TIMED, table, utc_time

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from marvin.app import run_flow
-from marvin.domain.models import Answer, DeliveryKind, Member, Team
+from marvin.domain.models import Absence, Answer, DeliveryKind, Member, Team
 from marvin.engine import LocalExecutor
 from marvin.reports.weekly_report import PostedDigest
 from marvin.scheduler import team_clocks
@@ -47,6 +47,7 @@ def seed(store: Store) -> None:
     answer(store, "U0003", "2026-06-05", blocker="waiting on legal")
     answer(store, "U0003", WEEK[1], blocker="legal again")
     store.set_skipped(TEAM, WEEK[3], "U0003", True, AT)
+    store.save_absence(Absence("U0002", WEEK[1], WEEK[1], "dentist"))
 
 
 def text_of(message: dict[str, Any]) -> str:
@@ -66,9 +67,10 @@ def test_the_report_of_the_week_posted_once(
     assert check_message(report) is None
     text = text_of(report)
     assert report["blocks"][0]["text"]["text"] == "Weekly report: week of Monday 8 June"
-    assert "<@U0001>: 5 / 0 / 0, streak 7" in text  # Thursday and Friday before count
-    assert "<@U0002>: 2 / 0 / 3, streak 0" in text
-    assert "<@U0003>: 1 / 1 / 3, streak 0" in text
+    assert "(posted / away / skipped / missed, streak)" in text
+    assert "<@U0001>: 5 / 0 / 0 / 0, streak 7" in text  # Thursday and Friday before count
+    assert "<@U0002>: 2 / 1 / 0 / 2, streak 0" in text  # away on Tuesday
+    assert "<@U0003>: 1 / 0 / 1 / 3, streak 0" in text
     assert "the &lt;!channel&gt; build &amp; CI _(recurred)_" in text  # twice this week
     assert "legal again _(recurred)_" in text  # also the standup before the week
     [digest] = [d for d in store.list_deliveries(TEAM, WEEK[0])

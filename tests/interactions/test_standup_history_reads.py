@@ -1,13 +1,14 @@
 """What `/standup history` reads, on both stores: a current teammate named by id is one
-read by id (not the team's members), a former one is still found, and the bounds hold
-(two years back, a month ahead)."""
+read by id (not the team's members), a former one is still found, the bounds hold
+(two years back, a month ahead), and a skip on a day of time off reads "away" (time off
+is read only when some date has nothing said)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import cast
 
-from marvin.domain.models import Member, Team
+from marvin.domain.models import Absence, Member, Team
 from marvin.interactions.standup_history import standup_history
 from marvin.store import Store
 from tests.support.counting_store import CountingStore
@@ -47,3 +48,18 @@ def test_a_former_teammate_is_found_and_another_team_is_not(store: Store) -> Non
     assert former.ok and "U0003 posted" in "\n".join(str(b) for b in former.blocks)
     other = standup_history(store, "U0001", "<@U0004>", NOW)
     assert not other.ok and "not in team" in other.text
+
+
+def test_a_day_of_time_off_with_nothing_said_is_away(store: Store) -> None:
+    _seed(store)
+    counted = CountingStore(store)
+    assert "list_absences" not in counted.calls
+    standup_history(cast(Store, counted), "U0001", "", NOW)
+    assert "list_absences" not in counted.calls  # every date shown was posted
+    store.save_absence(Absence("U0001", "2026-11-20", "2026-11-20", "trip"))
+    store.set_skipped("ops", "2026-11-20", "U0001", True, AT)
+    store.set_skipped("ops", "2026-11-19", "U0001", True, AT)
+    answer = standup_history(cast(Store, counted), "U0001", "", NOW)
+    text = "\n".join(str(b["text"]["text"]) for b in answer.blocks)
+    assert "(2026-11-20)\n_away_" in text and "(2026-11-19)\n_skipped_" in text
+    assert counted.calls["list_absences"] == 1

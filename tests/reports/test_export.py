@@ -1,5 +1,6 @@
-"""The export's rows: one per member and standup date, with the state, every answer and
-when it was first posted and last edited; streamed (an iterator in, an iterator out)."""
+"""The export's rows: one per member and standup date (holidays are none), with the state
+(away on time off), every answer and when it was first posted and last edited; streamed
+(an iterator in, an iterator out)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from marvin.domain.models import Answer, Member, Team, Update
+from marvin.domain.models import Absence, Answer, Holiday, Member, Team, Update
 from marvin.reports.export import csv_lines, export_lines, export_rows, jsonl_lines
 from marvin.store import Store
 
@@ -44,6 +45,31 @@ def test_one_row_per_member_and_standup_date_with_states() -> None:
     first = rows[0]
     assert first.answers == {"q1": DID.text} and first.text == "free"
     assert first.first_posted_at == AT and first.last_edited_at == AT + dt.timedelta(hours=1)
+
+
+def test_time_off_is_away_and_a_holiday_is_no_standup_date() -> None:
+    team = Team("ops", custom_holidays=(Holiday("2026-03-04", "Team day"),))
+    absences = [Absence("U1", "2026-03-03", "2026-03-05", "trip"),
+                Absence("U2", "2026-03-05", "2026-03-05", "")]
+    posted_away = Update("ops", "2026-03-05", "U1", ("from the beach",), AT)
+    rows = list(export_rows(team, MEMBERS, iter([posted_away]), since="2026-03-03",
+                            until="2026-03-05", absences=absences))
+    assert [(r.date, r.user_id, r.state) for r in rows] == [
+        ("2026-03-03", "U1", "away"), ("2026-03-03", "U2", "missed"),
+        ("2026-03-05", "U1", "posted"),  # said something while away: posted
+        ("2026-03-05", "U2", "away"),
+    ]
+
+
+def test_the_stores_time_off_reaches_the_export(store: Store) -> None:
+    store.save_team(TEAM)
+    for member in MEMBERS:
+        store.save_member(member)
+    store.save_absence(Absence("U2", "2026-03-04", "2026-03-04", "dentist"))
+    lines = list(export_lines(store, TEAM, "jsonl", since="2026-03-04", until="2026-03-04",
+                              now=AT))
+    assert [(json.loads(x)["user_id"], json.loads(x)["state"]) for x in lines] == [
+        ("U1", "missed"), ("U2", "away")]
 
 
 def test_since_bounds_the_rows_and_no_updates_without_since_is_no_rows() -> None:

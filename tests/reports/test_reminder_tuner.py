@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from marvin.domain.models import Absence, Delivery, DeliveryKind, Member, Team, Update
+from marvin.domain.participation import DayState, day_state
 from marvin.reports.day_summaries import summarize_dates
-from marvin.reports.participation import DayState, day_state
 from marvin.reports.reminder_tuner import days_over, reminder_offset, tune_reminder
 from marvin.reports.standup_overview import first_post_offsets
 
