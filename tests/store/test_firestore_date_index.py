@@ -19,8 +19,14 @@ from marvin.store.firestore.documents import update_fields
 from marvin.store.firestore.store import FirestoreStore
 from tests.support.firestore_queries import QueryCapture
 
-TEAM, OLD, NEW = "ops", "2026-03-02", "2026-03-05"
-AT = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
+# Dates past the upgrade window (a week from today), so the mark follows the records
+TODAY = dt.datetime.now(dt.UTC).date()
+TEAM, AT = "ops", dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
+OLD, NEW = str(TODAY + dt.timedelta(days=30)), str(TODAY + dt.timedelta(days=33))
+
+
+def _after(date: str, days: int) -> str:
+    return str(dt.date.fromisoformat(date) + dt.timedelta(days=days))
 
 
 class _Queries:
@@ -67,7 +73,7 @@ def test_dates_stored_before_the_index_are_queried_once_then_read_by_id(
     _store_as_before(firestore_store, OLD, "U1", "U2")
     # the first write of this version: the mark starts the day after the latest record
     firestore_store.append_update(TEAM, OLD, "U3", "after the upgrade", AT)
-    assert _mark(firestore_store) == "2026-03-03"
+    assert _mark(firestore_store) == _after(OLD, 1)
     firestore_store.append_update(TEAM, NEW, "U1", "a new date", AT)
     firestore_store.claim_delivery(DeliveryKey.reminder(TEAM, NEW, "U2"), AT)
     calls = _Queries()
@@ -80,7 +86,7 @@ def test_dates_stored_before_the_index_are_queried_once_then_read_by_id(
         assert calls.count["query"] == 2  # completed: by id from then on
         new = store.list_date_records(TEAM, NEW)
         assert [u.user_id for u in new[0]] == ["U1"] and [d.target for d in new[1]] == ["U2"]
-        assert store.list_date_records(TEAM, "2026-03-09") == ([], [])
+        assert store.list_date_records(TEAM, _after(NEW, 4)) == ([], [])
         assert calls.count["query"] == 2  # after the mark: indexed as written, no query
 
 
@@ -88,8 +94,22 @@ def test_a_date_before_the_mark_with_no_record_is_queried_and_kept_empty(
         firestore_store: FirestoreStore) -> None:
     _store_as_before(firestore_store, NEW, "U1")
     firestore_store.append_update(TEAM, NEW, "U2", "after the upgrade", AT)
-    assert _mark(firestore_store) == "2026-03-06"
+    assert _mark(firestore_store) == _after(NEW, 1)
     assert firestore_store.list_date_records(TEAM, OLD) == ([], [])
     assert _summary_doc(firestore_store, OLD) == {
         "team": TEAM, "date": OLD, "stale": True, "update_users": [], "delivery_keys": [],
         INDEXED: True}
+
+
+def test_the_mark_leaves_a_week_for_replicas_still_on_an_older_version(
+        firestore_store: FirestoreStore) -> None:
+    """Records stored up to yesterday: the mark is a week from today, as older replicas
+    may still write today's records (and the next standup's) unindexed meanwhile."""
+    yesterday = str(TODAY - dt.timedelta(days=1))
+    _store_as_before(firestore_store, yesterday, "U1")
+    firestore_store.claim_delivery(DeliveryKey.reminder(TEAM, str(TODAY), "U1"), AT)
+    assert _mark(firestore_store) == str(TODAY + dt.timedelta(days=7))
+    _store_as_before(firestore_store, str(TODAY), "U2")  # an older replica, after the mark
+    updates, deliveries = firestore_store.list_date_records(TEAM, str(TODAY))
+    assert [u.user_id for u in updates] == ["U2"]
+    assert sorted(d.target for d in deliveries) == ["U1", "U2"]

@@ -14,9 +14,11 @@ emulator a query scans its whole collection: seconds for years of history).
 Records written before Marvin kept the index are not in it. The namespace's mark
 ``meta/date_records`` says from which date on every record was indexed
 (``complete_from``): written once, before the first record is indexed, as the day after
-the latest record then stored ("" when there was none, as in a new namespace). An older
-date is read with two queries the first time, and its index completed from them
-(``records_indexed``); it is read by id from then on.
+the latest record then stored, and no sooner than `UPGRADE_WINDOW` after today (a
+replica still on an older version during a rolling upgrade may write today's records
+and the next standup's unindexed); "" when no record was stored, as in a new namespace.
+An older date is read with two queries the first time, and its index completed from
+them (``records_indexed``); it is read by id from then on.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from marvin.store.firestore.indexes import DESC
 
 USERS, DELIVERIES, INDEXED = "update_users", "delivery_keys", "records_indexed"
 MARK = ("meta", "date_records")  # the namespace's mark: collection, document id
+UPGRADE_WINDOW = dt.timedelta(days=7)
 log = logging.getLogger(__name__)
 
 
@@ -99,17 +102,21 @@ class DateRecordDocuments(DaySummaryDocuments):
 
     def _start_index(self) -> None:
         """Write the mark unless there is one: the day after the latest record stored now
-        (one query per collection, once per namespace), or "" when none is."""
+        (one query per collection, once per namespace) or a week from today, whichever
+        is later; "" when no record is stored."""
         if self._complete_from is not None:
             return
         mark = self._doc(*MARK)
         snap = mark.get(**self._read)
         if not snap.exists:
             latest = max((self._latest_date(c) for c in ("updates", "deliveries")), default="")
-            after = dt.date.fromisoformat(latest) + dt.timedelta(days=1) if latest else None
+            start = ""
+            if latest:
+                soonest = dt.datetime.now(dt.UTC).date() + UPGRADE_WINDOW
+                start = max(dt.date.fromisoformat(latest) + dt.timedelta(days=1),
+                            soonest).isoformat()
             try:
-                mark.create({"complete_from": after.isoformat() if after else ""},
-                            **self._write)
+                mark.create({"complete_from": start}, **self._write)
             except gexc.AlreadyExists:
                 pass  # another process wrote it first: theirs holds
             snap = mark.get(**self._read)
