@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from typing import Any
 
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import Absence, Answer, Delivery, Member, Update
 from marvin.store import Store
-from marvin.store.firestore.calls import FirestoreCall
 from marvin.store.firestore.store import FirestoreStore
-from tests.support.firestore_queries import QueryCapture
+from tests.support.firestore_queries import CallCount
 
 TEAM, DATE, OTHER_DATE = "ops", "2026-03-02", "2026-03-03"
 AT = dt.datetime(2026, 3, 2, 8, 0, tzinfo=dt.UTC)
@@ -59,18 +57,6 @@ def _queried(store: Store, date: str = DATE) -> tuple[list[Update], list[Deliver
     return store.list_updates(TEAM, date), store.list_deliveries(TEAM, date)
 
 
-class _Calls:
-    """An interceptor counting each kind of call (``query``, ``get_all``...)."""
-
-    def __init__(self) -> None:
-        self.ops: Counter[str] = Counter()
-        self._strict = QueryCapture(strict=True)
-
-    def __call__(self, call: FirestoreCall, proceed: Callable[[], Any]) -> Any:
-        self.ops[call.op] += 1
-        return self._strict(call, proceed)
-
-
 @contextmanager
 def _counted(store: Store) -> Iterator[tuple[Store, Counter[str]]]:
     """`store` itself on SQLite; on Firestore another store on the same project, whose
@@ -78,7 +64,7 @@ def _counted(store: Store) -> Iterator[tuple[Store, Counter[str]]]:
     if not isinstance(store, FirestoreStore):
         yield store, Counter()
         return
-    calls = _Calls()
+    calls = CallCount()
     with closing(FirestoreStore(client=store.client, intercept=calls)) as counted:
         yield counted, calls.ops
 

@@ -5,19 +5,16 @@ id; the namespace's mark says from which date on every record was indexed as wri
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
-from collections.abc import Callable
 from contextlib import closing
 from typing import Any
 
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import Update
-from marvin.store.firestore.calls import FirestoreCall
 from marvin.store.firestore.client import doc_id
 from marvin.store.firestore.date_records import INDEXED, MARK
 from marvin.store.firestore.documents import update_fields
 from marvin.store.firestore.store import FirestoreStore
-from tests.support.firestore_queries import QueryCapture
+from tests.support.firestore_queries import CallCount
 
 # Dates past the upgrade window (a week from today), so the mark follows the records
 TODAY = dt.datetime.now(dt.UTC).date()
@@ -27,16 +24,6 @@ OLD, NEW = str(TODAY + dt.timedelta(days=30)), str(TODAY + dt.timedelta(days=33)
 
 def _after(date: str, days: int) -> str:
     return str(dt.date.fromisoformat(date) + dt.timedelta(days=days))
-
-
-class _Queries:
-    def __init__(self) -> None:
-        self.count: Counter[str] = Counter()
-        self._strict = QueryCapture(strict=True)
-
-    def __call__(self, call: FirestoreCall, proceed: Callable[[], Any]) -> Any:
-        self.count[call.op] += 1
-        return self._strict(call, proceed)
 
 
 def _store_as_before(store: FirestoreStore, date: str, *users: str) -> None:
@@ -76,18 +63,18 @@ def test_dates_stored_before_the_index_are_queried_once_then_read_by_id(
     assert _mark(firestore_store) == _after(OLD, 1)
     firestore_store.append_update(TEAM, NEW, "U1", "a new date", AT)
     firestore_store.claim_delivery(DeliveryKey.reminder(TEAM, NEW, "U2"), AT)
-    calls = _Queries()
+    calls = CallCount()
     with closing(FirestoreStore(client=firestore_store.client, intercept=calls)) as store:
         updates, deliveries = store.list_date_records(TEAM, OLD)  # only U3 is indexed yet
         assert [u.user_id for u in updates] == ["U1", "U2", "U3"]
         assert [d.target for d in deliveries] == ["U1"]
-        assert calls.count["query"] == 2 and _summary_doc(store, OLD)[INDEXED] is True
+        assert calls.ops["query"] == 2 and _summary_doc(store, OLD)[INDEXED] is True
         assert store.list_date_records(TEAM, OLD) == (updates, deliveries)
-        assert calls.count["query"] == 2  # completed: by id from then on
+        assert calls.ops["query"] == 2  # completed: by id from then on
         new = store.list_date_records(TEAM, NEW)
         assert [u.user_id for u in new[0]] == ["U1"] and [d.target for d in new[1]] == ["U2"]
         assert store.list_date_records(TEAM, _after(NEW, 4)) == ([], [])
-        assert calls.count["query"] == 2  # after the mark: indexed as written, no query
+        assert calls.ops["query"] == 2  # after the mark: indexed as written, no query
 
 
 def test_a_date_before_the_mark_with_no_record_is_queried_and_kept_empty(

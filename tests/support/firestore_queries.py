@@ -15,6 +15,7 @@ so a new query is caught by whichever test first runs it.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -40,3 +41,16 @@ class QueryCapture:
                     f"query {call.query} is not declared in marvin/store/firestore/indexes.py "
                     "QUERIES: declare it (and its index in firestore.indexes.json if it needs one)")
         return proceed() if self._then is None else self._then(call, proceed)
+
+
+class CallCount:
+    """An interceptor counting each kind of call (``query``, ``get``, ``get_all``...) in
+    `ops`, checking each query as a strict `QueryCapture` does."""
+
+    def __init__(self) -> None:
+        self.ops: Counter[str] = Counter()
+        self._strict = QueryCapture(strict=True)
+
+    def __call__(self, call: FirestoreCall, proceed: Callable[[], Any]) -> Any:
+        self.ops[call.op] += 1
+        return self._strict(call, proceed)
