@@ -22,7 +22,7 @@ claim: taken over at once on its own host when its process is gone, else after t
 delivery lease; the requests left meanwhile are served by the next save or `marvin run
 standup` (what a refused edit already relies on). The claim and the request are deleted
 when done, so they are only ever seen mid-sync or after a crash, as claimed (not sent)
-digest records that nothing else reads.
+digest records: a standup's date page lists them as such, and nothing else acts on them.
 """
 
 from __future__ import annotations
