@@ -23,7 +23,6 @@ Example::
 from __future__ import annotations
 
 import logging
-import threading
 
 from marvin.delivery.channels import ChannelProblem
 from marvin.delivery.digest_edits import (
@@ -32,6 +31,7 @@ from marvin.delivery.digest_edits import (
     current_members,
     members_away,
 )
+from marvin.delivery.digest_lease import EditLease
 from marvin.delivery.digest_thread import THREAD_MARK, sync_thread
 from marvin.delivery.parts import message_at
 from marvin.delivery.records import Sent, read_detail
@@ -54,40 +54,41 @@ log = logging.getLogger("marvin.delivery.sync")
 SHORTER = "_Nothing more here: the digest got shorter after an edit._"
 
 
-_locks: dict[tuple[str, str], threading.Lock] = {}
-_locks_guard = threading.Lock()
-
-
-def _lock(team: str, date: str) -> threading.Lock:
-    """One sync of a digest at a time in this process: two edits racing would each write
-    the record from their own render, the older one possibly last."""
-    with _locks_guard:
-        return _locks.setdefault((team, date), threading.Lock())
-
-
 def sync_digest(sync: DigestEditor, team: Team, date: str) -> SyncResult:
-    """Bring the team's posted digest of `date` in line with the store; never raises."""
+    """Bring the team's posted digest of `date` in line with the store; never raises.
+
+    Syncs of one digest run one at a time across threads and replicas, and the last one
+    reads after the last save (`marvin.delivery.digest_lease`), so the posted digest ends
+    showing what the store holds."""
     try:
-        with _lock(team.name, date):
-            record = sync.record(team, date, team.channel)
-            if record is None or not record.sent:
-                return SyncResult(skipped=f"the digest for {date} is not posted yet")
-            sent = read_detail(record)
-            assert isinstance(sent, Sent)
-            channel_id = sync.channel_id(sent, team.channel)
-            updates = sync.store.list_updates(team.name, date)
-            members = current_members(sync.store.list_members(team.name), date)
-            away = members_away(sync.store, members, date)
-            if sync.record(team, date, f"{team.channel}{THREAD_MARK}") is not None:
-                return sync_thread(sync, team, date, team.channel, channel_id, updates, members,
-                                   away=away)
-            messages = digest_messages(team, date, updates, members, away)
-            key = DeliveryKey.digest(team.name, date, team.channel)
-            return _sync_parts(sync, key, channel_id, sent, messages, digest_title(team, date))
+        if sync.outbox.dry_run:  # writes nothing, claims included
+            return _sync_once(sync, team, date)
+        lease = EditLease(sync.store, sync.outbox.now, sync.outbox.lease)
+        key = DeliveryKey.digest(team.name, date, team.channel)
+        return lease.one_at_a_time(key, lambda: _sync_once(sync, team, date))
     except (StoreError, SlackError, ChannelProblem, ValueError) as exc:
         log.warning("could not bring the digest of %s for %s up to date: %s",
                     team.name, date, exc)
         return SyncResult(failed=1, skipped=f"not synced: {exc}")
+
+
+def _sync_once(sync: DigestEditor, team: Team, date: str) -> SyncResult:
+    """One pass: read the record and the store, edit what differs, save the record."""
+    record = sync.record(team, date, team.channel)
+    if record is None or not record.sent:
+        return SyncResult(skipped=f"the digest for {date} is not posted yet")
+    sent = read_detail(record)
+    assert isinstance(sent, Sent)
+    channel_id = sync.channel_id(sent, team.channel)
+    updates = sync.store.list_updates(team.name, date)
+    members = current_members(sync.store.list_members(team.name), date)
+    away = members_away(sync.store, members, date)
+    if sync.record(team, date, f"{team.channel}{THREAD_MARK}") is not None:
+        return sync_thread(sync, team, date, team.channel, channel_id, updates, members,
+                           away=away)
+    messages = digest_messages(team, date, updates, members, away)
+    key = DeliveryKey.digest(team.name, date, team.channel)
+    return _sync_parts(sync, key, channel_id, sent, messages, digest_title(team, date))
 
 
 def _sync_parts(

@@ -27,7 +27,7 @@ from marvin.delivery.digest_sync import sync_digest
 from marvin.delivery.outbox import Outbox
 from marvin.settings import Settings
 from marvin.slack.protocol import ChatAPI
-from marvin.store.base import Store
+from marvin.store.base import Store, no_deadline
 from marvin.store.posted import digest_is_out
 from marvin.store.teams import resolve_team
 
@@ -70,12 +70,16 @@ class DigestSyncRunner:
         self.after_save(posted)
 
     def sync(self, team_name: str, date: str) -> SyncResult | None:
-        """One sync, here and now; logs and returns None instead of raising."""
+        """One sync, here and now; logs and returns None instead of raising. The saving
+        request's store deadline does not apply: a sync holds its digest's edit claim
+        (`marvin.delivery.digest_lease`), which it must be able to give back however long
+        Slack took."""
         try:
-            team = resolve_team(self.store, self.settings, team_name)
-            outbox = Outbox(self.store, self.chat, self.now,
-                            self.settings.delivery_lease_seconds)
-            result = sync_digest(DigestEditor(self.store, self.chat, outbox), team, date)
+            with no_deadline():
+                team = resolve_team(self.store, self.settings, team_name)
+                outbox = Outbox(self.store, self.chat, self.now,
+                                self.settings.delivery_lease_seconds)
+                result = sync_digest(DigestEditor(self.store, self.chat, outbox), team, date)
         except Exception:  # a background thread: nobody else would see it
             log.exception("digest sync of %s for %s failed", team_name, date)
             return None

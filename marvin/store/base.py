@@ -81,6 +81,14 @@ def deadline(seconds: float) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def no_deadline() -> Iterator[None]:
+    """Store calls made inside have no deadline, whatever the caller's: for work handed to
+    a background thread from a request (the request's 3 s are not the work's)."""
+    with bind(_deadline, None):
+        yield
+
+
 def time_left(op: str) -> float | None:
     """Seconds the current `deadline` leaves for a store call (None: no deadline).
 

@@ -1,4 +1,4 @@
-"""A local stand-in for the Slack Web API: real HTTP, recorded calls, injected faults.
+"""A local stand-in for the Slack Web API: Slack's answers, recorded calls, injected faults.
 
 Slack is unreachable from tests and benchmarks, and mocking slack_sdk would skip the very
 code that matters (its HTTP, JSON and retry handling). So this is a real HTTP server on
@@ -15,8 +15,9 @@ Example:
     ...     slack.fail_next("chat.postMessage", status=200, error="channel_not_found")
     ...     ok = client.chat_postMessage(channel="C1", text="hi")  # doctest: +SKIP
 
-Each request runs on its own thread, so injected latency delays calls without
-serialising them, as a slow Slack would.
+Each request runs on its own thread (`marvin.testing.slack_http`, which parses requests
+as Slack does), so injected latency delays calls without serialising them, as a slow
+Slack would.
 
 The workspace it answers about (channels, membership, users, granted scopes, history)
 is `world`, a `SlackWorld`: tests shape it (add a private channel, revoke a scope, delete
@@ -25,19 +26,17 @@ a user) through its methods.
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import threading
 import time
 from collections import deque
 from dataclasses import dataclass, replace
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
 
 from marvin.slack.rate_limits import Paced, RateLimits
+from marvin.testing.slack_http import API_PREFIX, ApiServer
 from marvin.testing.slack_limits_check import CHECKED_METHODS, check_message
 from marvin.testing.slack_methods import APP_TOKEN_METHODS, answer, is_known, targets
 from marvin.testing.slack_oauth import SlackOAuth
@@ -45,8 +44,6 @@ from marvin.testing.slack_world import ANSWERED_HERE, SlackWorld
 
 __all__ = ["RecordedCall", "SlackStandIn"]
 
-_API_PREFIX = "/api/"
-_JSON_FIELDS = ("blocks", "attachments", "metadata", "view")  # form clients send these as JSON text
 _DEFAULT_HTTP_ERRORS = {429: "ratelimited", 503: "service_unavailable"}
 
 
@@ -120,8 +117,7 @@ class SlackStandIn:
         self._worlds: dict[str, SlackWorld] = {}  # installed workspaces' own, by team id
         self.socket_url: str | None = None  # apps.connections.open's answer; see `start`
         self._last_ts_us = 0
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
+        self._server: ApiServer | None = None
         self._url: str | None = None
 
     # -- lifecycle ---------------------------------------------------------------------
@@ -130,31 +126,19 @@ class SlackStandIn:
         """Bind and serve on a background thread; returns self for chaining."""
         if self._server is not None:
             raise RuntimeError("SlackStandIn already started")
-        server = _Server((self._host, self._port), _Handler)
-        server.standin = self
-        self._server = server
-        self._port = server.server_address[1]
-        self._url = f"http://{self._host}:{self._port}{_API_PREFIX}"
+        self._server = ApiServer(self._host, self._port, self._answer)
+        self._port = self._server.port
+        self._url = f"http://{self._host}:{self._port}{API_PREFIX}"
         if self.socket_url is None:  # a ws:// URL of the right shape, where nothing listens
             self.socket_url = f"ws://{self._host}:{self._port}/link/?ticket=stand-in"
-        self._thread = threading.Thread(
-            target=server.serve_forever,
-            kwargs={"poll_interval": 0.01},  # a quick stop() between tests
-            name=f"slack-standin-{self._port}",
-            daemon=True,
-        )
-        self._thread.start()
+        self._server.start(f"slack-standin-{self._port}")
         return self
 
     def stop(self) -> None:
         """Stop serving and free the port; idempotent. `url` stays valid (and now refuses)."""
         server, self._server = self._server, None
-        if server is None:
-            return
-        server.shutdown()
-        server.server_close()
-        if self._thread is not None:
-            self._thread.join()
+        if server is not None:
+            server.stop()
 
     def __enter__(self) -> SlackStandIn:
         return self.start()
@@ -322,6 +306,13 @@ class SlackStandIn:
 
     # -- request handling (called on the server's threads) -----------------------------
 
+    def _answer(
+        self, method: str, params: dict[str, Any] | None, token: str | None
+    ) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """What the HTTP server sends back for one call: status, JSON body, headers."""
+        reply = self._handle(method, params, token)
+        return reply.status, reply.body, reply.headers
+
     def _handle(self, method: str, params: dict[str, Any] | None, token: str | None) -> _Reply:
         """Answer and record one call; `params` is None when the body could not be parsed."""
         with self._lock:
@@ -443,93 +434,3 @@ class SlackStandIn:
 
 def _error(code: str) -> _Reply:
     return _Reply(200, {"ok": False, "error": code}, {}, f"error:{code}")
-
-
-# -- HTTP plumbing ---------------------------------------------------------------------------
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True  # a request stuck in injected latency must not block stop()
-    request_queue_size = 128  # the default 5 drops bursts of concurrent connects
-    standin: SlackStandIn
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def do_POST(self) -> None:  # http.server's naming
-        url = urlsplit(self.path)
-        if not url.path.startswith(_API_PREFIX):
-            self._send(404, {"ok": False, "error": "not_found"}, {})
-            return
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        params = _parse_params(url.query, raw, self.headers.get("Content-Type", ""))
-        body_token = params.pop("token", None) if params is not None else None
-        if params is not None and (basic := _basic(self.headers.get("Authorization"))):
-            params.setdefault("client_id", basic[0])  # oauth.v2.access takes either
-            params.setdefault("client_secret", basic[1])
-        token = _bearer(self.headers.get("Authorization")) or (
-            str(body_token) if body_token else None
-        )
-        reply = self.server.standin._handle(url.path[len(_API_PREFIX) :], params, token)
-        self._send(reply.status, reply.body, reply.headers)
-
-    do_GET = do_POST
-
-    def _send(self, status: int, body: dict[str, Any], headers: dict[str, str]) -> None:
-        data = json.dumps(body).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up (its timeout); Slack would not care either
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Silence per-request logging; the recorded calls are the log."""
-
-
-def _basic(header: str | None) -> tuple[str, str] | None:
-    """HTTP basic credentials (how slack-sdk sends the client id and secret)."""
-    if not header or not header.lower().startswith("basic "):
-        return None
-    try:
-        user, _, password = base64.b64decode(header[6:].strip()).decode().partition(":")
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return user, password
-
-
-def _bearer(header: str | None) -> str | None:
-    if header and header.lower().startswith("bearer "):
-        return header[len("bearer ") :].strip() or None
-    return None
-
-
-def _parse_params(query: str, raw: bytes, content_type: str) -> dict[str, Any] | None:
-    """Query string, form or JSON body merged; JSON-text fields decoded. None if unparseable."""
-    params: dict[str, Any] = dict(parse_qsl(query, keep_blank_values=True))
-    media_type = content_type.split(";")[0].strip().lower()
-    try:
-        if media_type == "application/json":
-            body = json.loads(raw or b"{}")
-            if not isinstance(body, dict):
-                return None
-            params.update(body)
-        elif raw:
-            params.update(parse_qsl(raw.decode(), keep_blank_values=True, strict_parsing=True))
-    except (ValueError, UnicodeDecodeError):
-        return None
-    for key in _JSON_FIELDS:
-        value = params.get(key)
-        if isinstance(value, str) and value[:1] in ("[", "{"):
-            try:
-                params[key] = json.loads(value)
-            except ValueError:
-                pass  # leave it as sent; Slack would answer invalid_blocks
-    return params

@@ -8,7 +8,7 @@ import pytest
 
 from marvin.interactions.standup_command import HELP, Command, handle_standup, parse_command
 from marvin.store.sqlite.store import SqliteStore
-from tests.interactions.test_standup_command import failing, make_settings
+from tests.interactions.standup_command.support import failing, make_settings
 
 USER = "U0ALICE"
 NOW = dt.datetime(2026, 6, 8, 8, 0, tzinfo=dt.UTC)

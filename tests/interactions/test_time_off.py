@@ -14,7 +14,7 @@ import pytest
 from marvin.domain.models import Absence, Member, Team
 from marvin.interactions.standup_command import Command, handle_standup, parse_command
 from marvin.store.sqlite.store import SqliteStore
-from tests.interactions.test_standup_command import FRIDAY_BEFORE, USER, make_settings
+from tests.interactions.standup_command.support import FRIDAY_BEFORE, USER, make_settings
 
 NEW_YORK = ZoneInfo("America/New_York")
 

@@ -16,7 +16,7 @@ from marvin.store.firestore.history import FirestoreHistory, task_run_id
 from marvin.store.firestore.indexes import QUERIES
 from marvin.store.firestore.pacing import RampUpPacer
 from marvin.store.run_records import LogRecord
-from tests.store.test_history_contract import RUN, T0, event, flow_run, task_run
+from tests.store.history_records import RUN, T0, event, flow_run, task_run
 from tests.support.firestore_faults import FirestoreFaults
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -30,7 +30,7 @@ from marvin.store.firestore.indexes import (
 from marvin.store.firestore.installations import FirestoreInstallations
 from marvin.store.firestore.store import FirestoreStore
 from marvin.web.serve import warn_missing_indexes
-from tests.store.test_history_contract import RUN, T0, event, flow_run, task_run
+from tests.store.history_records import RUN, T0, event, flow_run, task_run
 from tests.support.firestore_faults import FirestoreFaults
 from tests.support.firestore_queries import QueryCapture
 

@@ -17,7 +17,7 @@ from marvin.store.firestore import client
 from marvin.store.firestore.client import CALL_ATTEMPTS
 from marvin.store.firestore.history import FirestoreHistory
 from marvin.store.firestore.store import FirestoreStore
-from tests.store.test_history_contract import flow_run, task_run
+from tests.store.history_records import flow_run, task_run
 from tests.support.firestore_faults import WRITES, FirestoreFaults
 
 AT = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)

@@ -1,95 +1,29 @@
-"""The `RunHistory` contract: every test here runs on SQLite and on Firestore (the emulator).
-
-A few tests at the end are about one backend only: SQLite sharing its file with the store,
-Firestore batching and failing fast, and `open_history`.
-"""
+"""The `RunHistory` contract: every test here runs on SQLite and on Firestore (the emulator),
+through the `history` fixture. What is about one backend only is in test_history_backends.py."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
-from collections import Counter
-from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import pytest
-from hypothesis import strategies as st
 
-from marvin.domain.models import Member
-from marvin.store import StoreError, open_history
-from marvin.store.firestore.history import MAX_BATCH, FirestoreHistory, task_run_id
 from marvin.store.run_history import RunHistory
 from marvin.store.run_records import (
-    EventRecord,
-    FlowRunRecord,
     LogRecord,
     RunDetail,
-    TaskRunRecord,
 )
-from marvin.store.sqlite.history import SqliteHistory
-from marvin.store.sqlite.history_rows import iso
-from marvin.store.sqlite.store import SqliteStore
-from tests.support.deadlines import finishes_within
-from tests.support.firestore_faults import FirestoreFaults
-
-T0 = dt.datetime(2026, 3, 2, 8, 30, 0, 123456, tzinfo=dt.UTC)
-PARIS = dt.timezone(dt.timedelta(hours=1))
-RUN = "3f2a9c0d5e6f47a8b9c0d1e2f3a4b5c6"
-GRAPH = {
-    "nodes": [{"slug": "get_team", "mapped": False}, {"slug": "send_reminder", "mapped": True}],
-    "edges": [{"from": "get_team", "to": "send_reminder", "key": "team", "mapped": False}],
-}
-TEXTS = {
-    "emoji": "🚀 shipped it 👩🏽‍💻 ✅",
-    "rtl": "مرحبا بالعالم — שלום עולם",
-    "long": "x" * 20_000,
-    "quoting": 'quotes \' " \\ and {"json": [1]} and %s %(x)s \x00',
-    "newlines": "line one\nline two\r\n\ttabbed  ",
-    "empty": "",
-}
-
-
-def at(minutes: float) -> dt.datetime:
-    """A fixed instant `minutes` after T0: tests never read the clock."""
-    return T0 + dt.timedelta(minutes=minutes)
-
-
-def flow_run(run_id: str = RUN, *, flow: str = "reminder", started: float | None = 0,
-             state: str = "Success", **changes: Any) -> FlowRunRecord:
-    started_at = None if started is None else at(started)
-    record = FlowRunRecord(
-        id=run_id, flow=flow, version="1.2.0", parameters={"team": "ops", "dry_run": False},
-        state=state, message="", scheduled_at=started_at, started_at=started_at,
-        ended_at=None if started_at is None else started_at + dt.timedelta(seconds=3),
-        graph=GRAPH,
-    )
-    return dataclasses.replace(record, **changes)
-
-
-def task_run(position: int, *, run_id: str = RUN, slug: str = "get_team",
-             index: int | None = None, **changes: Any) -> TaskRunRecord:
-    record = TaskRunRecord(
-        id=f"{run_id}/{slug}" + ("" if index is None else f"[{index}]"), flow_run_id=run_id,
-        task=slug, map_index=index, parent_id=None if index is None else f"{run_id}/{slug}",
-        state="Success", message="", result="'ok'", run_count=1,
-        started_at=at(position / 60), ended_at=at(position / 60 + 0.001), position=position,
-    )
-    return dataclasses.replace(record, **changes)
-
-
-def event(minute: float, *, run_id: str = RUN, method: str = "chat.postMessage",
-          task_run_id: str | None = None) -> EventRecord:
-    return EventRecord(flow_run_id=run_id, task_run_id=task_run_id, at=at(minute),
-                       system="slack", method=method, target="U1", outcome="ok",
-                       duration_ms=12.5)
-
-
-def detail(history: RunHistory, run_id: str = RUN) -> RunDetail:
-    found = history.get_run(run_id)
-    assert found is not None
-    return found
+from tests.store.history_records import (
+    PARIS,
+    RUN,
+    TEXTS,
+    at,
+    detail,
+    event,
+    flow_run,
+    mapped_run,
+    task_run,
+)
 
 
 def test_is_a_run_history(history: RunHistory) -> None:
@@ -159,14 +93,6 @@ def test_naive_datetimes_are_refused_and_nothing_is_written(history: RunHistory)
 
 
 # Task runs ---------------------------------------------------------------------------------
-def mapped_run() -> list[TaskRunRecord]:
-    """A parent, its three mapped children, then a downstream task: in position order."""
-    children = [task_run(2 + i, slug="send_reminder", index=i,
-                         state="Skipped" if i == 1 else "Success") for i in range(3)]
-    return [task_run(0), task_run(1, slug="send_reminder", state="Mapped", result=""),
-            *children, task_run(5, slug="report", run_count=2)]
-
-
 def test_task_runs_come_back_by_position_with_their_mapped_children(
     history: RunHistory,
 ) -> None:
@@ -405,119 +331,3 @@ def test_delete_with_a_cutoff_in_another_zone_compares_instants(history: RunHist
     history.save_flow_run(flow_run(started=0))
     assert history.delete_runs_before(at(0).astimezone(PARIS)) == 0  # not before itself
     assert history.delete_runs_before(at(0.001).astimezone(PARIS)) == 1
-
-
-# SQLite only -------------------------------------------------------------------------------
-def test_sqlite_history_and_store_share_one_file(tmp_path: Path) -> None:
-    path = str(tmp_path / "marvin.db")
-    store, history = SqliteStore(path), SqliteHistory(path)
-    store.save_member(Member("U1", "ops"))
-    history.save_flow_run(flow_run())
-    history.save_task_runs(mapped_run())
-    store.append_update("ops", "2026-03-02", "U1", "did A", T0)
-    history.close()
-    store.close()
-    store, history = SqliteStore(path), SqliteHistory(path)  # reopened: schema untouched
-    assert store.get_member("U1") == Member("U1", "ops")
-    assert detail(history).task_runs == mapped_run()
-    assert [u.entries for u in store.list_updates("ops", "2026-03-02")] == [("did A",)]
-    store.close()
-    history.close()
-
-
-ZONES = st.sampled_from([dt.UTC, PARIS, dt.timezone(dt.timedelta(hours=-9, minutes=-30))])
-INSTANTS = st.datetimes(min_value=dt.datetime(1000, 1, 2), max_value=dt.datetime(9999, 12, 30),
-                        timezones=ZONES)
-
-
-def test_a_sqlite_history_made_before_runners_were_recorded_gets_the_column(
-    tmp_path: Path,
-) -> None:
-    """A database written by an earlier Marvin (no ``runner`` column) opens, keeps its
-    runs (runner ''), and records runners from then on."""
-    import sqlite3
-
-    path = str(tmp_path / "old.db")
-    old = sqlite3.connect(path)
-    old.executescript(
-        "CREATE TABLE flow_runs (id TEXT PRIMARY KEY, flow TEXT NOT NULL, version TEXT NOT NULL,"
-        " parameters TEXT NOT NULL, state TEXT NOT NULL, message TEXT NOT NULL,"
-        " scheduled_at TEXT, started_at TEXT, ended_at TEXT, graph TEXT NOT NULL);"
-        f"INSERT INTO flow_runs VALUES ('{RUN}', 'reminder', '1', '{{}}', 'Running', '',"
-        f" NULL, '{iso(T0)}', NULL, '{{}}');"
-    )
-    old.close()
-    history = SqliteHistory(path)
-    try:
-        assert [(r.id, r.runner) for r in history.list_unfinished()] == [(RUN, "")]
-        history.save_flow_run(flow_run("d" * 32, state="Running", ended_at=None, runner="h:1:2"))
-        assert [r.runner for r in history.list_unfinished()] == ["h:1:2", ""]  # same start: by id
-    finally:
-        history.close()
-    SqliteHistory(path).close()  # opening again adds nothing twice
-
-
-# Firestore only ----------------------------------------------------------------------------
-def test_firestore_documents_follow_the_documented_layout(
-    firestore_history: FirestoreHistory,
-) -> None:
-    firestore_history.save_flow_run(flow_run())
-    firestore_history.save_task_runs([task_run(7)])
-    firestore_history.save_events([event(0)])
-    runs = firestore_history.client.collection("flow_runs")
-    header = runs.document(RUN).get().to_dict()
-    assert header["started_at"] == at(0) and header["parameters"] == (
-        '{"team": "ops", "dry_run": false}')
-    assert runs.document(RUN).collection("task_runs").document(task_run_id(7)).get().exists
-    assert len(list(runs.document(RUN).collection("events").stream())) == 1
-
-
-def test_firestore_writes_in_batches_of_at_most_500(firestore_project: str) -> None:
-    faults = FirestoreFaults()  # counts each commit's writes, through the public seam
-    history = FirestoreHistory(project=firestore_project, intercept=faults)
-    try:
-        history.save_task_runs([task_run(i) for i in range(1201)])
-        assert Counter(faults.commits) == Counter({MAX_BATCH: 2, 201: 1})
-        faults.commits.clear()
-        big = "x" * 900_000  # ~3.6 MB by the estimate: two such task runs per batch
-        history.save_task_runs([task_run(i, result=big) for i in range(5)])
-        assert Counter(faults.commits) == Counter({2: 2, 1: 1})
-    finally:
-        history.close()
-
-
-@pytest.mark.timeout(30)
-@pytest.mark.parametrize("op", ["save_flow_run", "save_task_runs", "list_flow_runs", "get_run",
-                                "delete_runs_before"])
-def test_unreachable_firestore_fails_fast_with_store_error(
-    monkeypatch: pytest.MonkeyPatch, op: str
-) -> None:
-    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", "127.0.0.1:1")
-    history = FirestoreHistory(project="unreachable", timeout=1.0)
-    calls: dict[str, Callable[[], object]] = {
-        "save_flow_run": lambda: history.save_flow_run(flow_run()),
-        "save_task_runs": lambda: history.save_task_runs([task_run(0)]),
-        "list_flow_runs": lambda: history.list_flow_runs(),
-        "get_run": lambda: history.get_run(RUN),
-        "delete_runs_before": lambda: history.delete_runs_before(T0),
-    }
-    error = finishes_within(10.0, calls[op])  # a deadline 10x the timeout, not a timing
-    assert isinstance(error, StoreError), error
-    assert re.search(f"Firestore {op} failed .*unreachable.*127.0.0.1:1", str(error))
-    history.close()
-
-
-# open_history ------------------------------------------------------------------------------
-def test_open_history_takes_the_store_urls(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    history = open_history(f"sqlite:///{tmp_path / 'marvin.db'}", project="ignored")
-    assert isinstance(history, SqliteHistory) and isinstance(history, RunHistory)
-    history.close()
-    monkeypatch.setenv("FIRESTORE_EMULATOR_HOST", "127.0.0.1:1")  # building connects nowhere
-    remote = open_history("firestore", project="marvin-test")
-    assert isinstance(remote, FirestoreHistory) and remote.client.project == "marvin-test"
-    remote.close()
-    for url in ("", "sqlite:///", "sqlite://x.db", "Firestore", "postgres://h/db"):
-        with pytest.raises(ValueError, match="sqlite:///PATH"):
-            open_history(url)

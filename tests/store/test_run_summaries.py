@@ -11,7 +11,7 @@ from marvin.store.run_history import RunHistory
 from marvin.store.run_records import summarize
 from marvin.store.sqlite.history import SqliteHistory
 from marvin.store.sqlite.history_rows import iso
-from tests.store.test_history_contract import RUN, T0, flow_run, task_run
+from tests.store.history_records import RUN, T0, flow_run, task_run
 
 SUMMARY = {"tasks": {
     "get_standup_date": {"state": "Success", "result": "2026-03-02"},
