@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
@@ -20,8 +21,14 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
+from marvin.domain.workspace import Workspace
 from marvin.settings import Settings
-from marvin.slack.installation_store import MarvinInstallationStore, MarvinOAuthStateStore, Now
+from marvin.slack.installation_store import (
+    MarvinInstallationStore,
+    MarvinOAuthStateStore,
+    Now,
+    record_of,
+)
 from marvin.slack.scopes import REQUIRED_SCOPES
 from marvin.store.installations import STATE_LIFETIME, Installations
 
@@ -43,9 +50,12 @@ _FAILURES = {
 
 
 def oauth_settings(settings: Settings, installations: Installations,
-                   now: Now | None = None) -> OAuthSettings:
+                   now: Now | None = None, *,
+                   on_installed: Callable[[Workspace], None] | None = None) -> OAuthSettings:
     """Bolt's OAuth settings from Marvin's: SLACK_SCOPES (default: the app's
-    `REQUIRED_SCOPES`, the manifest's bot scopes), the two paths, Marvin's stores."""
+    `REQUIRED_SCOPES`, the manifest's bot scopes), the two paths, Marvin's stores.
+    `on_installed`: told of each workspace installed (or reinstalled, perhaps with a
+    new bot token), once its installation is stored, before the person sees the page."""
     assert settings.slack_client_id is not None and settings.slack_client_secret is not None
     state_store = (MarvinOAuthStateStore(installations) if now is None
                    else MarvinOAuthStateStore(installations, now))
@@ -59,7 +69,7 @@ def oauth_settings(settings: Settings, installations: Installations,
         installation_store_bot_only=True,  # Marvin acts as its bot, never as a person
         state_store=state_store,
         state_expiration_seconds=int(STATE_LIFETIME.total_seconds()),
-        callback_options=CallbackOptions(success=_installed, failure=_failed),
+        callback_options=CallbackOptions(success=_on_success(on_installed), failure=_failed),
     )
 
 
@@ -85,6 +95,20 @@ def handle_oauth(
     if cookies:
         out["set-cookie"] = cookies[0] if isinstance(cookies, list) else str(cookies)
     return response.status, out, response.body
+
+
+def _on_success(
+    on_installed: Callable[[Workspace], None] | None,
+) -> Callable[[SuccessArgs], BoltResponse]:
+    def success(args: SuccessArgs) -> BoltResponse:
+        if on_installed is not None:
+            try:
+                on_installed(record_of(args.installation).workspace)
+            except Exception:  # stored all the same: the installation sync catches up
+                log.exception("after installing in %s", args.installation.team_id)
+        return _installed(args)
+
+    return success
 
 
 def _installed(args: SuccessArgs) -> BoltResponse:
