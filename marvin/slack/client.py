@@ -398,14 +398,17 @@ class SlackWebChat(ChatAPI):
         followed = self._followed
         if followed is None:
             return send()
-        if self._client.token != followed.value:  # replaced since the last call
-            self._client.token = followed.value
+        sent_with = followed.value
+        if self._client.token != sent_with:  # replaced since the last call
+            self._client.token = sent_with
         try:
             return send()
         except SlackApiError as exc:
             data = exc.response.data
-            error = data.get("error") if isinstance(data, dict) else None
-            if error not in AUTH_REFUSALS or not followed.follow():
+            if (data.get("error") if isinstance(data, dict) else None) not in AUTH_REFUSALS:
+                raise
+            followed.follow()
+            if followed.value == sent_with:  # another thread may have followed it already
                 raise
         self._client.token = followed.value
         return send()

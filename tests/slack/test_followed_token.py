@@ -84,3 +84,15 @@ def test_an_installation_that_cannot_be_read_changes_nothing() -> None:
     assert FollowedToken(OLD).follow() is False  # nothing to follow: single-token mode
     assert token.offer("") is False and token.offer(None) is False and token.value == OLD
     assert token.offer(NEW) is True and token.value == NEW
+
+
+def test_a_token_another_thread_followed_meanwhile_is_used(standin: SlackStandIn) -> None:
+    class FollowedElsewhere(FollowedToken):
+        def follow(self) -> bool:
+            self.offer(NEW)  # another call of the workspace followed it first
+            return super().follow()  # nothing new left to read here
+
+    standin.refuse_token(OLD)
+    chat = SlackWebChat(FollowedElsewhere(OLD, lambda: NEW), standin.url, max_retries=0)
+    chat.post_dm("U1", "hello")
+    assert [(c.token, c.acted) for c in standin.calls] == [(OLD, False), (NEW, True)]
