@@ -187,12 +187,8 @@ class Marvin:
     use, kept, and closed with the root. In single-token mode there is one implicit
     workspace, None, and `of(None)` is this Marvin.
 
-    A workspace's bot token is a `FollowedToken`, the one its Slack clients read: a
-    reinstall that issued a new one is followed at once through the OAuth redirect
-    (`follow_installation`), on the next request (Bolt reads the installation for each),
-    by the minute's installation sync (`follow_installations`, other replicas' installs),
-    and by any Slack call refused for the old token (which re-reads the installation
-    once before failing). Its store, history and runs in progress are kept.
+    A workspace's bot token is a `FollowedToken` its Slack clients read at each call, so a
+    reinstall's new token is taken without rebuilding anything (docs/architecture.md).
     """
 
     def __init__(
@@ -278,15 +274,11 @@ class Marvin:
         if gone is not None:
             gone.close()
 
-    def built(self, workspace: Workspace) -> Marvin | None:
-        """`workspace`'s Marvin if it was built (nothing is read or built here)."""
-        with self._workspaces_lock:
-            return self._workspaces.get(workspace.key)
-
     def follow_installation(self, workspace: Workspace) -> None:
         """`workspace` was just (re)installed here: its runtime, if built, takes the
         installation's bot token now (the next run and request use it)."""
-        marvin = self.built(workspace)
+        with self._workspaces_lock:
+            marvin = self._workspaces.get(workspace.key)
         if marvin is not None and marvin.token is not None:
             marvin.token.follow()
 
@@ -308,12 +300,11 @@ class Marvin:
         return self.store if self.installed is None else self.of(workspace).store
 
     def token_of(self, workspace: Workspace | None) -> str:
-        """The bot token a Slack request from `workspace` is answered with (OAuth mode):
-        the one Bolt authorized the request with (read from the installation for it, so
-        the workspace's runtime follows it too), else the workspace's; "" for a request
-        that names no workspace, or one whose tokens were revoked (Slack then refuses the
-        call, and the listener says so); UnknownWorkspace for one Marvin is not installed
-        in."""
+        """The bot token a Slack request from `workspace` is answered with (OAuth mode),
+        the one Bolt just read from its installation (kept as the workspace's too): ""
+        for a request that names no workspace, or one whose tokens were revoked (Slack then
+        refuses the call, and the listener says so); UnknownWorkspace for one Marvin is
+        not installed in."""
         from marvin.slack.routing import request_token
 
         if workspace is None:
