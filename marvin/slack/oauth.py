@@ -16,6 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.request import BoltRequest
@@ -59,7 +60,7 @@ def oauth_settings(settings: Settings, installations: Installations,
     assert settings.slack_client_id is not None and settings.slack_client_secret is not None
     state_store = (MarvinOAuthStateStore(installations) if now is None
                    else MarvinOAuthStateStore(installations, now))
-    return OAuthSettings(
+    bolt_settings = OAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret.get_secret_value(),
         scopes=list(settings.scopes or REQUIRED_SCOPES),
@@ -71,6 +72,13 @@ def oauth_settings(settings: Settings, installations: Installations,
         state_expiration_seconds=int(STATE_LIFETIME.total_seconds()),
         callback_options=CallbackOptions(success=_on_success(on_installed), failure=_failed),
     )
+    if isinstance(bolt_settings.authorize, InstallationStoreAuthorize):
+        # Bolt reads each request's token from the installation, then asks Slack whose it
+        # is (auth.test) for every request: each call on the workspace's paced budget, so a
+        # busy minute (everyone's /standup) would be held up by it. The answer is cached
+        # per token: a reinstall's new token is asked about once, the old one never again.
+        bolt_settings.authorize.cache_enabled = True
+    return bolt_settings
 
 
 def handle_oauth(
