@@ -113,7 +113,9 @@ def _on_success(
             try:
                 on_installed(record_of(args.installation).workspace)
             except Exception:  # stored all the same: the installation sync catches up
-                log.exception("after installing in %s", args.installation.team_id)
+                log.exception("workspace %s installed, but its runtime could not take the "
+                              "new token yet (the next sync will)",
+                              args.installation.team_id or args.installation.enterprise_id)
         return _installed(args)
 
     return success

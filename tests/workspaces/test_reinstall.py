@@ -9,9 +9,14 @@ from __future__ import annotations
 import datetime as dt
 from contextlib import closing
 
+import pytest
+
 from flows.worker_services import ServicesDescription, open_services
 from marvin.app import open_marvin
 from marvin.domain.models import DEFAULT_TEAM
+from marvin.domain.workspace import Workspace
+from marvin.scheduler import FlowScheduler
+from marvin.store.base import StoreError
 from marvin.workspace_schedules import WorkspaceSchedulers
 from tests.workspaces.conftest import MEMBERS, REMINDER_AT
 from tests.workspaces.oauth_served import ALPHA, Clock, Served, oauth_settings, served
@@ -113,3 +118,15 @@ def test_a_workers_kept_services_follow_the_reinstall_and_send_once(served: Serv
         assert (refused.token, refused.outcome, refused.acted) == (first, "error:token_revoked",
                                                                     False)
         assert (sent.token, sent.outcome, sent.acted) == (second, "ok", True)  # sent once
+
+
+def test_a_sync_that_cannot_read_the_tokens_goes_on(caplog: pytest.LogCaptureFixture) -> None:
+    def unreadable() -> None:
+        raise StoreError("installations unreachable")
+
+    def never_built(_workspace: Workspace, _shared: object) -> FlowScheduler:
+        raise AssertionError("nothing to schedule")
+
+    schedulers = WorkspaceSchedulers(lambda: [], never_built, follow=unreadable)
+    schedulers.sync()  # the scheduler's thread survives it; the next sync tries again
+    assert "cannot read the installations' tokens" in caplog.text
