@@ -43,6 +43,7 @@ from marvin.history.observed_store import ObservedStore
 from marvin.history.recorder import current_recorder, emit_event, recording
 from marvin.settings import Settings, SettingsError
 from marvin.slack.dry_run import DryRunChat
+from marvin.slack.followed_token import FollowedToken
 from marvin.slack.protocol import ChatAPI
 from marvin.store import Store, open_installations, open_store
 
@@ -51,11 +52,12 @@ log = logging.getLogger("marvin.workers")
 
 def open_chat(
     settings: Settings, *, dry_run: bool = False, out: TextIO | None = None,
-    token: str | None = None,
+    token: str | FollowedToken | None = None,
 ) -> ChatAPI:
     """The real Slack client, or a printer for --dry-run (which needs no Slack settings);
     each call it makes is an event of the run making it. `token`: a workspace's bot token
-    (OAuth mode); None: SLACK_BOT_TOKEN."""
+    (OAuth mode: followed, so a reinstall's new token is used at once); None:
+    SLACK_BOT_TOKEN."""
     if dry_run:
         return DryRunChat(out or sys.stdout)
     from marvin.slack.client import SlackWebChat
@@ -63,7 +65,7 @@ def open_chat(
     if token is None:
         configured = settings.slack_bot_token
         token = configured.get_secret_value() if configured is not None else None
-    if not token:
+    if token is None or not (token.value if isinstance(token, FollowedToken) else token):
         raise SettingsError(
             "SLACK_BOT_TOKEN must be set to send to Slack (see README, 'Slack app setup'); "
             "use --dry-run to see what would be sent without Slack"
@@ -114,25 +116,32 @@ def open_store_for(description: ServicesDescription) -> Store:
                       workspace=description.workspace)
 
 
-def token_for(description: ServicesDescription) -> str | None:
+def token_for(description: ServicesDescription) -> FollowedToken | None:
     """The bot token a worker sends with: the run's workspace's, read from the
-    installations opened here from the settings (tokens never travel in a description);
-    None for single-token mode's SLACK_BOT_TOKEN. SettingsError when the workspace has
-    none (uninstalled, or its tokens were revoked)."""
-    workspace, settings = description.workspace, description.settings
+    installations opened here from the settings (tokens never travel in a description)
+    and read again when Slack refuses it (a reinstall gave a new one: this worker's
+    services, kept for the process, follow it); None for single-token mode's
+    SLACK_BOT_TOKEN. SettingsError when the workspace has none (uninstalled, or its
+    tokens were revoked)."""
+    workspace = description.workspace
     if workspace is None or description.dry_run:
         return None
+    token = _installed_token(description.settings, workspace)
+    if not token:
+        raise SettingsError(f"workspace {workspace.key} has no bot token (uninstalled, or its "
+                            "tokens were revoked): reinstall Marvin there")
+    return FollowedToken(token, lambda: _installed_token(description.settings, workspace),
+                         name=workspace.key)
+
+
+def _installed_token(settings: Settings, workspace: Workspace) -> str | None:
     key, previous = settings.require_encryption_keys()
     installations = open_installations(settings.store, key, previous,
                                        project=settings.google_cloud_project)
     try:
-        token = installations.bot_token(workspace)
+        return installations.bot_token(workspace)
     finally:
         installations.close()
-    if not token:
-        raise SettingsError(f"workspace {workspace.key} has no bot token (uninstalled, or its "
-                            "tokens were revoked): reinstall Marvin there")
-    return token
 
 
 def open_services(description: ServicesDescription) -> Services:

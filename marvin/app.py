@@ -36,6 +36,7 @@ from marvin.history.recorder import HistoryRecorder, recording
 from marvin.history.recovery import close_dead_runs
 from marvin.history.redact import Redactor
 from marvin.settings import Settings
+from marvin.slack.followed_token import FollowedToken
 from marvin.slack.protocol import ChatAPI
 from marvin.store import (
     Installations,
@@ -85,10 +86,11 @@ def build_installed(settings: Settings) -> InstalledWorkspaces | None:
 
 def build_chat(
     settings: Settings, *, dry_run: bool = False, out: TextIO | None = None,
-    token: str | None = None,
+    token: str | FollowedToken | None = None,
 ) -> ChatAPI:
     """The real Slack client, or a printer for --dry-run (which needs no Slack settings).
-    `token`: a workspace's bot token in OAuth mode, else SLACK_BOT_TOKEN is used."""
+    `token`: a workspace's bot token in OAuth mode (followed: see `FollowedToken`), else
+    SLACK_BOT_TOKEN is used."""
     return open_chat(settings, dry_run=dry_run, out=out, token=token)
 
 
@@ -184,6 +186,9 @@ class Marvin:
     of its own (its store, history, Slack client with its token, services), built on first
     use, kept, and closed with the root. In single-token mode there is one implicit
     workspace, None, and `of(None)` is this Marvin.
+
+    A workspace's bot token is a `FollowedToken` its Slack clients read at each call, so a
+    reinstall's new token is taken without rebuilding anything (docs/architecture.md).
     """
 
     def __init__(
@@ -196,14 +201,18 @@ class Marvin:
         installed: InstalledWorkspaces | None = None,
         workspace: Workspace | None = None,
         token: str | None = None,
+        read_token: Callable[[], str | None] | None = None,
     ) -> None:
+        """`token`: the workspace's bot token (OAuth mode), `read_token` reads it again
+        from its installation."""
         self.settings = settings
         self.dry_run = dry_run
         self.now = now
         self._out = out
         self.installed = installed
         self.workspace = workspace
-        self._token = token
+        self.token = None if token is None and read_token is None else FollowedToken(
+            token or "", read_token, name=workspace.key if workspace else "")
         self._workspaces: dict[str, Marvin] = {}  # by key
         self._workspaces_lock = threading.Lock()
         self._adopted = False  # the unscoped data's adopter is settled (for this process)
@@ -238,8 +247,10 @@ class Marvin:
                                     project=self.settings.google_cloud_project,
                                     first=installed[0])
                 self._adopted = True
+            installations = self.installed
             known = Marvin(self.settings, dry_run=self.dry_run, out=self._out, now=self.now,
-                           workspace=chosen, token=self.installed.bot_token(chosen))
+                           workspace=chosen, token=installations.bot_token(chosen) or "",
+                           read_token=lambda: installations.bot_token(chosen))
             self._workspaces[chosen.key] = known
             return known
 
@@ -263,17 +274,46 @@ class Marvin:
         if gone is not None:
             gone.close()
 
+    def follow_installation(self, workspace: Workspace) -> None:
+        """`workspace` was just (re)installed here: its runtime, if built, takes the
+        installation's bot token now (the next run and request use it)."""
+        with self._workspaces_lock:
+            marvin = self._workspaces.get(workspace.key)
+        if marvin is not None and marvin.token is not None:
+            marvin.token.follow()
+
+    def follow_installations(self) -> None:
+        """Each built workspace's runtime takes its installation's bot token, all read at
+        once: what the installation sync does every minute, so a reinstall through
+        another replica is followed here too."""
+        installations = self.installations
+        if installations is None:
+            return
+        tokens = installations.bot_tokens()
+        for marvin in self.serving():
+            if marvin.token is not None and marvin.workspace is not None:
+                marvin.token.offer(tokens.get(marvin.workspace.key))
+
     def store_of(self, workspace: Workspace | None) -> Store:
         """The store a Slack request from `workspace` reads and writes. Single-token
         mode has one store, whatever workspace a request names."""
         return self.store if self.installed is None else self.of(workspace).store
 
     def token_of(self, workspace: Workspace | None) -> str:
-        """The bot token a Slack request from `workspace` is answered with (OAuth mode):
-        "" for a request that names no workspace, or one whose tokens were revoked (Slack
-        then refuses the call, and the listener says so); UnknownWorkspace for one Marvin
-        is not installed in."""
-        return self.of(workspace)._token or "" if workspace is not None else ""
+        """The bot token a Slack request from `workspace` is answered with (OAuth mode),
+        the one Bolt just read from its installation (kept as the workspace's too): ""
+        for a request that names no workspace, or one whose tokens were revoked (Slack then
+        refuses the call, and the listener says so); UnknownWorkspace for one Marvin is
+        not installed in."""
+        from marvin.slack.routing import request_token
+
+        if workspace is None:
+            return ""
+        token = self.of(workspace).token
+        if token is None:
+            return ""
+        token.offer(request_token())
+        return token.value
 
     @cached_property
     def store(self) -> Store:
@@ -301,12 +341,13 @@ class Marvin:
     def chat(self) -> ChatAPI:
         """The Slack client of this process (a printer on a dry run); in OAuth mode, the
         workspace's (with its bot token)."""
-        if self.workspace is not None and not self._token and not self.dry_run:
+        if self.workspace is not None and not (self.token and self.token.value) \
+                and not self.dry_run:
             from marvin.settings import SettingsError
 
             raise SettingsError(f"workspace {self.workspace.key} has no bot token (uninstalled, "
                                 "or its tokens were revoked): reinstall Marvin there")
-        return build_chat(self.settings, dry_run=self.dry_run, out=self._out, token=self._token)
+        return build_chat(self.settings, dry_run=self.dry_run, out=self._out, token=self.token)
 
     @cached_property
     def executor(self) -> Executor:
@@ -329,7 +370,8 @@ class Marvin:
 
         tokens = None if self.installed is None else self.token_of
         app = build_app(self.settings, self.store_of, self.now, tokens=tokens,
-                        installations=self.installations)
+                        installations=self.installations,
+                        on_installed=self.follow_installation)
         if not self.dry_run:
             set_sink(self.automate_later)
             self._sink_set = True
@@ -392,7 +434,7 @@ class Marvin:
             return WorkspaceSchedulers(
                 installed.workspaces,
                 lambda workspace, shared: self.of(workspace, listed=True).flow_scheduler(shared),
-                forget=self.forget,
+                forget=self.forget, follow=self.follow_installations,
             )
         return self.flow_scheduler()
 

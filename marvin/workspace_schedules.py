@@ -5,7 +5,8 @@ Each workspace's jobs are named by the workspace (``T0123/reminder:default``), r
 against its own store and recorded in its own history; its slot claims live in its
 namespace. Every `SYNC_SECONDS` (and at start) the list of installed workspaces is read
 again: a new installation gains its jobs, an uninstalled workspace loses them (and its
-runtime is closed), without a restart.
+runtime is closed), and a reinstalled one's runtime takes its new bot token (`follow`),
+without a restart.
 """
 
 from __future__ import annotations
@@ -42,12 +43,16 @@ class WorkspaceSchedulers:
         build: BuildScheduler,
         *,
         forget: Callable[[Workspace], None] = lambda _workspace: None,
+        follow: Callable[[], None] = lambda: None,
     ) -> None:
         """`workspaces`: the installed ones (`InstalledWorkspaces.workspaces`); `forget`:
-        what to do with an uninstalled workspace's runtime once its jobs are gone."""
+        what to do with an uninstalled workspace's runtime once its jobs are gone;
+        `follow`: have every workspace's runtime take its installation's bot token (a
+        reinstall may have issued a new one), at each sync."""
         self._workspaces = workspaces
         self._build = build
         self._forget = forget
+        self._follow = follow
         self._scheduler = background_scheduler()
         self._by_workspace: dict[Workspace, FlowScheduler] = {}
         self._lock = threading.Lock()
@@ -83,7 +88,8 @@ class WorkspaceSchedulers:
                                 coalesce=True, max_instances=1)
 
     def sync(self) -> None:
-        """Schedule each newly installed workspace, unschedule each uninstalled one."""
+        """Schedule each newly installed workspace, unschedule each uninstalled one, and
+        have the others follow their installation's bot token."""
         with self._sync_lock:
             self._sync()
 
@@ -98,6 +104,10 @@ class WorkspaceSchedulers:
             new = [w for w in installed if w not in self._by_workspace]
         for workspace in gone:
             self._unschedule(workspace)
+        try:  # before the new ones are built: they read their token themselves
+            self._follow()
+        except Exception:  # as above: the calls refused for an old token re-read it anyway
+            log.exception("cannot read the installations' tokens; runtimes keep theirs")
         for workspace in new:
             self._schedule(workspace)
 

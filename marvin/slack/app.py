@@ -1,7 +1,12 @@
 """Build Marvin's Bolt app: request verification, the Web API client, the listeners.
 
-Every slack-sdk client Bolt makes copies the one given here, so all Web API calls go to
-SLACK_API_URL with Marvin's retry handlers (connection errors, 429 + Retry-After, 5xx).
+Bolt makes a slack-sdk client per request (its ``context.client``, the listeners'
+``client``; in OAuth mode with the token of the request's installation). It would copy
+the one given here, options only, and so skip Marvin's rate limiter: a middleware run
+before Bolt's authorization replaces it with one made by `build_web_client`, so every
+Web API call Bolt makes goes to SLACK_API_URL, is paced on the same buckets as the
+flows' calls with the same token (`marvin.slack.rate_limits`), and retries as they do
+(connection errors, 429 + Retry-After, 5xx).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from collections.abc import Callable
 from typing import Any, cast
 
 from slack_bolt import App as App  # re-exported: the type `build_app` returns
+from slack_bolt import BoltContext
 from slack_bolt.error import BoltError
 from slack_sdk.signature import SignatureVerifier
 
@@ -50,6 +56,7 @@ def build_app(
     token_verification: bool = True,
     tokens: Callable[[Workspace | None], str] | None = None,
     installations: Installations | None = None,
+    on_installed: Callable[[Workspace], None] | None = None,
 ) -> App:
     """A Bolt App with Marvin's listeners; SettingsError when Slack settings are missing.
 
@@ -63,6 +70,8 @@ def build_app(
             rather than on the first slash command.
         installations: in OAuth mode (SLACK_CLIENT_ID set), the installed workspaces:
             Bolt installs into them and finds each request's bot token there.
+        on_installed: told of each workspace installed (or reinstalled) through the
+            OAuth redirect, once its installation is stored.
     """
     # Bolt reads SLACK_BOT_TOKEN from the environment itself and then warns that our
     # client (which carries that same token) wins: true, expected, and noise in the log.
@@ -72,7 +81,7 @@ def build_app(
         if installations is None:
             raise SettingsError("OAuth mode (SLACK_CLIENT_ID) needs the installations store")
         token, signing_secret = None, settings.require_signing_secret()
-        app = build_oauth_app(settings, installations, signing_secret)
+        app = build_oauth_app(settings, installations, signing_secret, on_installed)
         tokens = tokens or _installed_tokens(installations)
     else:
         token, signing_secret = settings.require_slack()
@@ -120,6 +129,7 @@ def _single_token_app(
             # "" rather than None, or Bolt would read SLACK_SIGNING_SECRET itself; with
             # no secret (Socket Mode) `dispatch` refuses every HTTP request before Bolt
             signing_secret=signing_secret or "",
+            before_authorize=paced_request_client(settings.slack_api_url),
             token_verification_enabled=token_verification,
             process_before_response=True,  # ack carries the answer; nothing runs after it
         )
@@ -136,19 +146,37 @@ def _single_token_app(
 
 
 def build_oauth_app(
-    settings: Settings, installations: Installations, signing_secret: str | None
+    settings: Settings, installations: Installations, signing_secret: str | None,
+    on_installed: Callable[[Workspace], None] | None = None,
 ) -> App:
     """The Bolt App of many workspaces: Bolt's OAuth flow installs into them, its
-    authorization finds each request's workspace token, and its built-in listeners
-    delete a workspace's tokens on ``app_uninstalled`` and ``tokens_revoked``."""
+    authorization finds each request's workspace token (in the installations, for each
+    request), and its built-in listeners delete a workspace's tokens on
+    ``app_uninstalled`` and ``tokens_revoked``."""
     app = App(
         client=build_web_client(None, settings.slack_api_url),  # a token per request
         signing_secret=signing_secret or "",
-        oauth_settings=oauth_settings(settings, installations),
+        before_authorize=paced_request_client(settings.slack_api_url),
+        oauth_settings=oauth_settings(settings, installations, on_installed=on_installed),
         process_before_response=True,
     )
     app.enable_token_revocation_listeners()
     return app
+
+
+def paced_request_client(base_url: str) -> Callable[..., None]:
+    """Bolt's ``before_authorize`` middleware: the request's client made by Marvin's own
+    factory (paced, Marvin's retries) instead of Bolt's plain copy. Bolt's authorization,
+    which runs next, sets the request's token on it and makes its ``auth.test`` with it."""
+
+    def use_paced_client(context: BoltContext, next: Callable[[], None]) -> None:
+        # interactive: Slack waits for the answer, so no call waits long for its slot
+        context["client"] = build_web_client(
+            context.token, base_url, pacing_wait=INTERACTIVE_PACING_WAIT,
+            team_id=context.team_id)
+        next()
+
+    return use_paced_client
 
 
 MAX_TIMESTAMP_DIGITS = 12  # epoch seconds have 10 digits until the year 2286

@@ -33,6 +33,7 @@ from slack_sdk.errors import SlackApiError
 # Not re-exported by slack_sdk.http_retry (3.47), unlike the other two.
 from slack_sdk.web import SlackResponse
 
+from marvin.slack.followed_token import AUTH_REFUSALS, FollowedToken
 from marvin.slack.protocol import (
     PERMANENT_ERRORS,
     CallEvent,
@@ -90,6 +91,7 @@ def build_web_client(
     max_retries: int = 3,
     backoff_factor: float = 0.5,
     pacing_wait: float = FLOW_PACING_WAIT,
+    team_id: str | None = None,
 ) -> WebClient:
     """The slack_sdk client every part of Marvin uses (Bolt included).
 
@@ -101,6 +103,7 @@ def build_web_client(
         backoff_factor: See `build_retry_handlers`.
         pacing_wait: Longest wait (s) for a slot under Slack's rate limits, shared by every
             client of the process (`shared_limits`); longer fails the call (`Paced`).
+        team_id: The workspace of an org-wide (Grid) app's calls, as Bolt sets it.
     """
     limits = shared_limits(base_url)
     return PacedWebClient(
@@ -108,6 +111,7 @@ def build_web_client(
         max_wait=pacing_wait,
         token=token,
         base_url=base_url,
+        team_id=team_id,
         logger=_SDK_LOG,
         # urllib takes float seconds; slack-sdk's `int` hint is only narrower than needed.
         timeout=cast(int, timeout),
@@ -137,7 +141,7 @@ class SlackWebChat(ChatAPI):
 
     def __init__(
         self,
-        token: str,
+        token: str | FollowedToken,
         base_url: str,
         *,
         timeout: float = 10.0,
@@ -148,15 +152,22 @@ class SlackWebChat(ChatAPI):
         """Build the client; no call is made until the first method call.
 
         Args:
-            token: Bot token; kept inside the WebClient, never in events or errors.
+            token: Bot token; kept inside the WebClient, never in events or errors. A
+                `FollowedToken` (OAuth mode) is followed: each call sends its current
+                value, and a call Slack refuses for the token (``invalid_auth``,
+                ``token_revoked``, ``account_inactive``) re-reads the installation once
+                and, when it holds a new token, is sent again with it (safe for a keyed
+                post: Slack acted on nothing it refused to authenticate).
             base_url: Web API base URL ending in ``/`` (``SLACK_API_URL``).
             timeout: Seconds to connect and to wait for each response.
             max_retries: Retries per call (see `build_retry_handlers`).
             backoff_factor: First backoff in seconds for connection errors and 5xx.
             on_call: Receives a `CallEvent` after every call, successful or not.
         """
+        self._followed = token if isinstance(token, FollowedToken) else None
         self._client = build_web_client(
-            token, base_url, timeout=timeout, max_retries=max_retries, backoff_factor=backoff_factor
+            token.value if isinstance(token, FollowedToken) else token, base_url,
+            timeout=timeout, max_retries=max_retries, backoff_factor=backoff_factor
         )
         self._base_url = base_url
         self._on_call = on_call
@@ -347,7 +358,7 @@ class SlackWebChat(ChatAPI):
         """
         started = time.perf_counter()
         try:
-            response = send()
+            response = self._send(send)
         except SlackApiError as exc:
             outcome, error = _describe_api_error(exc.response)
             status = exc.response.status_code
@@ -380,6 +391,27 @@ class SlackWebChat(ChatAPI):
             return response
         self._emit(method, target, outcome, started)
         raise failure
+
+    def _send(self, send: Callable[[], SlackResponse]) -> SlackResponse:
+        """`send()` with the followed token's current value; once more when Slack refused
+        the token and the installation now holds another."""
+        followed = self._followed
+        if followed is None:
+            return send()
+        sent_with = followed.value
+        if self._client.token != sent_with:  # replaced since the last call
+            self._client.token = sent_with
+        try:
+            return send()
+        except SlackApiError as exc:
+            data = exc.response.data
+            if (data.get("error") if isinstance(data, dict) else None) not in AUTH_REFUSALS:
+                raise
+            followed.follow()
+            if followed.value == sent_with:  # another thread may have followed it already
+                raise
+        self._client.token = followed.value
+        return send()
 
     def _emit(self, method: str, target: str, outcome: str, started: float) -> None:
         if self._on_call is not None:

@@ -12,16 +12,24 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
+from marvin.domain.workspace import Workspace
 from marvin.settings import Settings
-from marvin.slack.installation_store import MarvinInstallationStore, MarvinOAuthStateStore, Now
+from marvin.slack.installation_store import (
+    MarvinInstallationStore,
+    MarvinOAuthStateStore,
+    Now,
+    record_of,
+)
 from marvin.slack.scopes import REQUIRED_SCOPES
 from marvin.store.installations import STATE_LIFETIME, Installations
 
@@ -43,13 +51,16 @@ _FAILURES = {
 
 
 def oauth_settings(settings: Settings, installations: Installations,
-                   now: Now | None = None) -> OAuthSettings:
+                   now: Now | None = None, *,
+                   on_installed: Callable[[Workspace], None] | None = None) -> OAuthSettings:
     """Bolt's OAuth settings from Marvin's: SLACK_SCOPES (default: the app's
-    `REQUIRED_SCOPES`, the manifest's bot scopes), the two paths, Marvin's stores."""
+    `REQUIRED_SCOPES`, the manifest's bot scopes), the two paths, Marvin's stores.
+    `on_installed`: told of each workspace installed (or reinstalled, perhaps with a
+    new bot token), once its installation is stored, before the person sees the page."""
     assert settings.slack_client_id is not None and settings.slack_client_secret is not None
     state_store = (MarvinOAuthStateStore(installations) if now is None
                    else MarvinOAuthStateStore(installations, now))
-    return OAuthSettings(
+    bolt_settings = OAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret.get_secret_value(),
         scopes=list(settings.scopes or REQUIRED_SCOPES),
@@ -59,8 +70,15 @@ def oauth_settings(settings: Settings, installations: Installations,
         installation_store_bot_only=True,  # Marvin acts as its bot, never as a person
         state_store=state_store,
         state_expiration_seconds=int(STATE_LIFETIME.total_seconds()),
-        callback_options=CallbackOptions(success=_installed, failure=_failed),
+        callback_options=CallbackOptions(success=_on_success(on_installed), failure=_failed),
     )
+    if isinstance(bolt_settings.authorize, InstallationStoreAuthorize):
+        # Bolt reads each request's token from the installation, then asks Slack whose it
+        # is (auth.test) for every request: each call on the workspace's paced budget, so a
+        # busy minute (everyone's /standup) would be held up by it. The answer is cached
+        # per token: a reinstall's new token is asked about once, the old one never again.
+        bolt_settings.authorize.cache_enabled = True
+    return bolt_settings
 
 
 def handle_oauth(
@@ -85,6 +103,22 @@ def handle_oauth(
     if cookies:
         out["set-cookie"] = cookies[0] if isinstance(cookies, list) else str(cookies)
     return response.status, out, response.body
+
+
+def _on_success(
+    on_installed: Callable[[Workspace], None] | None,
+) -> Callable[[SuccessArgs], BoltResponse]:
+    def success(args: SuccessArgs) -> BoltResponse:
+        if on_installed is not None:
+            try:
+                on_installed(record_of(args.installation).workspace)
+            except Exception:  # stored all the same: the installation sync catches up
+                log.exception("workspace %s installed, but its runtime could not take the "
+                              "new token yet (the next sync will)",
+                              args.installation.team_id or args.installation.enterprise_id)
+        return _installed(args)
+
+    return success
 
 
 def _installed(args: SuccessArgs) -> BoltResponse:

@@ -22,7 +22,6 @@ Example:
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -30,6 +29,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
+from marvin.slack.followed_token import fingerprint
 from marvin.slack.protocol import SlackError
 
 __all__ = [
@@ -179,7 +179,7 @@ class RateLimits:
             self._buckets_for(token, method, "", now)[0].slow_down(now, seconds)
 
     def _buckets_for(self, token: str, method: str, channel: str, now: float) -> list[_Bucket]:
-        workspace = _token_key(token)
+        workspace = fingerprint(token)  # so no token sits in the limiter's keys
         keys: list[tuple[tuple[str, ...], Limit]] = [
             ((workspace, method), self._tiers.get(method, DEFAULT_LIMIT))]
         if method == "chat.postMessage" and channel:
@@ -191,11 +191,6 @@ class RateLimits:
                 bucket = self._buckets[key] = _Bucket(limit, now, self._margin)
             found.append(bucket)
         return found
-
-
-def _token_key(token: str) -> str:
-    """A token's bucket name: a digest, so no token sits in the limiter's keys."""
-    return hashlib.sha256(token.encode()).hexdigest()[:16]
 
 
 _SHARED: dict[str, RateLimits] = {}

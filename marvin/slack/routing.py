@@ -7,6 +7,9 @@ token of the workspace of the request being handled. The workspace comes from
 Bolt's context (team_id, enterprise_id, is_enterprise_install), read by a middleware
 before any listener runs and kept in a context variable of the thread handling the
 request, so the listeners stay as they are and cannot pick another workspace's store.
+The same middleware keeps the token Bolt authorized the request with (in OAuth mode
+read from the installation for this very request, so a reinstall's new token is the
+one the listeners use at once).
 """
 
 from __future__ import annotations
@@ -28,11 +31,18 @@ names none)."""
 
 _request_workspace: ContextVar[Workspace | None] = ContextVar(
     "marvin_request_workspace", default=None)
+_request_token: ContextVar[str] = ContextVar("marvin_request_token", default="")
 
 
 def request_workspace() -> Workspace | None:
     """The workspace of the Slack request this thread is handling, if any."""
     return _request_workspace.get()
+
+
+def request_token() -> str:
+    """The bot token Bolt's OAuth authorization found for the Slack request this thread
+    is handling; "" when none (no request, or a single-token app)."""
+    return _request_token.get()
 
 
 def workspace_of(context: Mapping[str, Any]) -> Workspace | None:
@@ -69,32 +79,39 @@ class RoutedStore(Routed[Store]):
 
 
 class PerToken(Generic[T]):
-    """One `make(token)` per workspace's token, kept: the Slack clients of the request's
-    workspace (its bot token from `tokens`)."""
+    """One `make(token)` per workspace, kept while its token stays the same: the Slack
+    clients of the request's workspace (its bot token from `tokens`); a workspace whose
+    token changed (reinstalled) gets a new one, and the old one is let go."""
 
     def __init__(self, tokens: Callable[[Workspace | None], str],
                  make: Callable[[str], T]) -> None:
         self._tokens, self._make = tokens, make
-        self._made: dict[str, T] = {}
+        self._made: dict[str, tuple[str, T]] = {}  # by workspace key: (token, made)
         self._lock = threading.Lock()
 
     def __call__(self, workspace: Workspace | None) -> T:
         token = self._tokens(workspace)
+        key = "" if workspace is None else workspace.key
         with self._lock:
-            made = self._made.get(token)
-            if made is None:
-                made = self._made[token] = self._make(token)
-            return made
+            kept = self._made.get(key)
+            if kept is None or kept[0] != token:
+                kept = self._made[key] = (token, self._make(token))
+            return kept[1]
 
 
 def register_routing(app: App) -> None:
     """Note each request's workspace before its listener runs. Register first.
 
     Bolt runs its middleware one after another and the listener after the last, all on
-    the thread handling the request, so the value is set, not scoped: each request sets
-    it afresh before anything of it reads it."""
+    the thread handling the request, so the values are set, not scoped: each request
+    sets them afresh before anything of it reads them."""
+
+    # only an OAuth app's authorization reads the request's workspace's token: a
+    # single-token app's is its one token, whichever workspace a request names
+    per_workspace = app.oauth_flow is not None
 
     @app.middleware
     def route_to_workspace(context: Any, next: Callable[[], None]) -> None:
         _request_workspace.set(workspace_of(context))
+        _request_token.set(str(context.get("token") or "") if per_workspace else "")
         next()

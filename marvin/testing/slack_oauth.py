@@ -13,8 +13,9 @@ Example:
 
 As Slack does: client credentials come as HTTP basic auth or form fields (the stand-in's
 handler turns the first into the second), a code works once and for 10 minutes, each
-installation mints its own bot token, and a token of an uninstalled workspace or a
-revoked one answers ``token_revoked``.
+installation mints its own bot token (a reinstall's revokes the workspace's previous
+bot token: one live bot token per workspace), and a token of an uninstalled workspace
+or a revoked one answers ``token_revoked``.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ class SlackOAuth:
             bot_user_id=f"U{team_id[1:]}BOT", bot_id=f"B{team_id[1:]}",
             scope=",".join(REQUIRED_SCOPES), installer="UINSTALLER")
         with self._lock:
-            self._tokens[bot_token] = app
+            self._keep(app)
         return app
 
     def age_code(self, code: str, seconds: float) -> None:
@@ -122,7 +123,7 @@ class SlackOAuth:
                 return {"ok": False, "error": "invalid_code"}
             grant.used = True
             app = grant.app
-            self._tokens[app.bot_token] = app
+            self._keep(app)
             if app.user_token:
                 self._tokens[app.user_token] = app
         authed_user: Answer = {"id": app.installer}
@@ -135,6 +136,17 @@ class SlackOAuth:
                 "token_type": "bot", "scope": app.scope, "bot_user_id": app.bot_user_id,
                 "team": {"id": app.team_id, "name": app.team_name}, "enterprise": enterprise,
                 "authed_user": authed_user, "is_enterprise_install": app.is_enterprise_install}
+
+    def _keep(self, app: InstalledApp) -> None:
+        """`app`'s bot token is the workspace's live one now: a reinstall that issued a
+        new one revoked the one before. Under the lock."""
+        self._revoked.update(
+            token for token, other in self._tokens.items()
+            if token == other.bot_token and token != app.bot_token
+            and (other.team_id, other.enterprise_id, other.is_enterprise_install)
+            == (app.team_id, app.enterprise_id, app.is_enterprise_install))
+        self._tokens[app.bot_token] = app
+        self._revoked.discard(app.bot_token)
 
     def installed(self, token: str | None) -> InstalledApp | None:
         """The installation `token` belongs to; None for tokens this half never minted."""

@@ -104,7 +104,8 @@ def test_in_oauth_mode_a_worker_sends_with_the_workspaces_token_read_there(
         installations.close()
     description = ServicesDescription(settings, workspace=alpha)
 
-    assert token_for(description) == "xoxb-alpha-0123456789"
+    token = token_for(description)
+    assert token is not None and token.value == "xoxb-alpha-0123456789"
     assert "xoxb-alpha" not in pickle.dumps(description).decode("latin-1")  # never carried
     with pytest.raises(SettingsError, match="TBRAVO.*no bot token"):
         token_for(ServicesDescription(settings, workspace=bravo))

@@ -116,3 +116,22 @@ def test_a_workspace_installed_with_a_given_token_has_its_own_world_and_triggers
     assert error_of(lambda: client.views_open(trigger_id=stray, view={
         "type": "modal", "title": {"type": "plain_text", "text": "Standup"},
         "blocks": []})) == "invalid_trigger_id"
+
+
+def test_a_reinstall_with_a_new_bot_token_revokes_the_one_before(slack: SlackStandIn) -> None:
+    client = WebClient(base_url=slack.url)
+
+    def installed(team: str) -> str:
+        return str(client.oauth_v2_access(client_id=CLIENT_ID, client_secret=CLIENT_SECRET,
+                                          code=slack.oauth.authorize(team))["access_token"])
+
+    first, other = installed("TALPHA"), installed("TBRAVO")
+    second = installed("TALPHA")
+    assert second != first
+    assert error_of(lambda: WebClient(base_url=slack.url, token=first).auth_test()) \
+        == "token_revoked"
+    assert WebClient(base_url=slack.url, token=second).auth_test()["team_id"] == "TALPHA"
+    assert WebClient(base_url=slack.url, token=other).auth_test()["team_id"] == "TBRAVO"
+    slack.oauth.install("TBRAVO", "xoxb-bravo-given")  # the test helper: the same rule
+    assert error_of(lambda: WebClient(base_url=slack.url, token=other).auth_test()) \
+        == "token_revoked"

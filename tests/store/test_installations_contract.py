@@ -114,6 +114,23 @@ def test_workspaces_lists_those_with_a_bot_token_oldest_first(
     assert installations.latest(None, "TAAA") is None
 
 
+def test_bot_tokens_gives_each_workspaces_newest_in_one_read(
+    installations: Installations,
+) -> None:
+    installations.save(record("TAAA", T0))
+    installations.save(record("TAAA", T0 + dt.timedelta(hours=1), user_id="UOTHER",
+                              bot_token="xoxb-TAAA-reinstalled"))
+    installations.save(record("TBBB", T0))
+    installations.save(record("EGRID", T0, enterprise_id="EGRID", is_enterprise_install=True,
+                              bot_token="xoxb-EGRID-org"))
+    installations.delete_bot(None, "TBBB")
+    assert installations.bot_tokens() == {"TAAA": "xoxb-TAAA-reinstalled",
+                                          "EGRID": "xoxb-EGRID-org"}
+    for key, token in installations.bot_tokens().items():  # what `bot_token` answers
+        workspace = Workspace(None, key) if key.startswith("E") else Workspace(key)
+        assert installations.bot_token(workspace) == token
+
+
 def test_an_org_wide_install_is_kept_under_its_enterprise(installations: Installations) -> None:
     installations.save(record("TAAA", enterprise_id="EGRID", is_enterprise_install=True))
     assert installations.workspaces() == [Workspace(None, "EGRID")]
