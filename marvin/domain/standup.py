@@ -353,15 +353,16 @@ def reminder_text(member: Member, team: Team, date: str, zone: str | None = None
     _zone(team)  # a zone name that pendulum knows is plain ASCII, safe to show as is
     return (
         f"{greeting} Standup for *{format_date(date)}* is at {hour:02d}:{minute:02d} "
-        f"({team.timezone}){_your_time(team, date, zone)} and I have not seen your update "
+        f"({team.timezone}){your_time(team, date, zone)} and I have not seen your update "
         "yet.\n"
         "Write it with the button below (or `/standup`), or post it as text with "
         "`/standup &lt;what you did, what you'll do, blockers&gt;`."
     )
 
 
-def _your_time(team: Team, date: str, zone: str | None) -> str:
-    """", 08:30 your time (Europe/London)" when the member's wall clock differs; "" else."""
+def your_time(team: Team, date: str, zone: str | None) -> str:
+    """", 08:30 your time (Europe/London)," after the team's standup time when the wall
+    clock of `zone` (the member's) shows another time or day then; "" when it does not."""
     if zone is None or zone == team.timezone:
         return ""
     at = standup_instant(team, date)

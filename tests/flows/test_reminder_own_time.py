@@ -1,5 +1,5 @@
-"""The reminder DM gives the standup time in the member's own zone too, end to end: the
-real reminder flow, store and Slack client against the stand-in.
+"""The reminder and nudge DMs give the standup time in the member's own zone too, end to
+end: the real flows, store and Slack client against the stand-in.
 
 Team "berlin" stands up at 09:30 Europe/Berlin. A member in London reads "09:30
 (Europe/Berlin), 08:30 your time (Europe/London)"; one in Berlin, or with no zone known,
@@ -60,3 +60,18 @@ def test_a_member_zoned_reminder_shows_the_zone_slack_just_gave(
     assert run.state.is_successful(), run.state
     assert "for *Monday 23 November* is at 09:30 (Europe/Berlin), 22:30 your time " \
            "(Pacific/Kiritimati)," in dm_to(standin, LONDON)
+
+
+def test_the_nudge_adds_the_members_own_time_too(
+    store: Store, standin: SlackStandIn, make_services: MakeServices, clock: FixedClock
+) -> None:
+    store.save_team(replace(TEAM, nudge_before=15))
+    add_members(store, (LONDON,), team=TEAM.name)
+    store.save_member_zone(LONDON, "Europe/London", MONDAY_0700_UTC)
+    clock.at = MONDAY_0700_UTC + dt.timedelta(hours=1, minutes=15)  # 09:15 in Berlin
+
+    run = run_flow("nudge", {"team": TEAM.name}, make_services(), executor=LocalExecutor())
+
+    assert run.state.is_successful(), run.state
+    assert "starts at 09:30 (Europe/Berlin), 08:30 your time (Europe/London): your" in dm_to(
+        standin, LONDON)
