@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from marvin.scheduler import FlowScheduler
 from marvin.scheduler.flow_scheduler import AUTOMATION_RETRY_SECONDS
+from marvin.store.liveness import this_process
 from marvin.store.run_records import FlowRunRecord
 from marvin.store.sqlite.history import SqliteHistory
 from marvin.store.sqlite.store import SqliteStore
@@ -49,6 +51,28 @@ def test_a_started_scheduler_retries_a_failed_automation_at_once(
 
     assert run.calls == [("escalate_blocker", EVENT, MONDAY)]
     assert scheduler.retry_automations() == []  # stopped: no pass
+
+
+def test_an_automation_killed_mid_run_is_retried_by_the_first_pass_after_the_restart(
+    sqlite_store: SqliteStore, tmp_path: Path
+) -> None:
+    history = SqliteHistory(str(tmp_path / "h.db"))
+    failed_escalation(history)
+    host, pid, start = this_process().split(":")
+    dead = f"{host}:{pid}:{int(start) - 100 if start.isdigit() else 1}"  # this pid, earlier
+    [record] = history.list_flow_runs()
+    history.save_flow_run(replace(record, state="Running", ended_at=None, runner=dead))
+    run = FakeRun()
+    scheduler = FlowScheduler(sqlite_store, make_settings(), run=run, now=lambda: MONDAY,
+                              history=history)
+    try:
+        scheduler.retry_automations()
+        [closed] = history.list_flow_runs()
+    finally:
+        history.close()
+
+    assert closed.state == "Failed" and closed.message.startswith("crashed:")
+    assert run.calls == [("escalate_blocker", EVENT, MONDAY)]
 
 
 def test_without_a_history_there_is_no_automation_pass(sqlite_store: SqliteStore) -> None:

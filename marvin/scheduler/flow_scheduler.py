@@ -1,6 +1,7 @@
 """`FlowScheduler`: one workspace's (or single-token mode's) jobs on APScheduler, each slot
-claimed in the store before it runs, taken over when its claimer died, and the hourly
-prune of the run history; `ClockTrigger` turns the engine's clocks into APScheduler
+claimed in the store before it runs, taken over when its claimer died, the hourly
+prune of the run history and the automation pass (failed automations run again,
+`flows.automation_retries`); `ClockTrigger` turns the engine's clocks into APScheduler
 triggers."""
 
 from __future__ import annotations
@@ -362,9 +363,12 @@ class FlowScheduler:
 
     def retry_automations(self) -> list[FlowRun]:
         """The automation pass: run again the automations that claimed their event and
-        failed (`flows.automation_retries`); the runs started. Never raises."""
+        failed (`flows.automation_retries`); the runs started. Never raises. Runs whose
+        process died on this host are closed as Failed first, so an automation killed
+        mid-run is retried by the first pass after the restart."""
         if self.history is None or self._stopping:
             return []
+        close_dead_runs(self.history, self.now())
 
         def start(flow: str, params: dict[str, object]) -> FlowRun:
             return cast(FlowRun, self.run(flow, params, self.now()))  # the composition root's
