@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from marvin.domain.run_names import (
     ESCALATE_BLOCKER_FLOW,
+    LEARN_ZONE_FLOW,
     MEMBER_ACTIVE_FLOW,
     MEMBER_INACTIVE_FLOW,
     NUDGE_FLOW,
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 SCHEDULED_FLOWS = (REMINDER_FLOW, STANDUP_FLOW, NUDGE_FLOW, WEEKLY_REPORT_FLOW)
 """Run on each team's schedule, or by hand with `marvin run`."""
-AUTOMATIONS = (MEMBER_INACTIVE_FLOW, MEMBER_ACTIVE_FLOW, ESCALATE_BLOCKER_FLOW)
+AUTOMATIONS = (MEMBER_INACTIVE_FLOW, MEMBER_ACTIVE_FLOW, ESCALATE_BLOCKER_FLOW, LEARN_ZONE_FLOW)
 """Started by an event (`flows/automations.py` RULES), with the event as parameters."""
 FLOW_NAMES = SCHEDULED_FLOWS + AUTOMATIONS
 
@@ -56,4 +57,8 @@ def get_flow(name: str) -> Flow:
         from flows.escalate_blocker import flow as escalate_blocker
 
         return escalate_blocker
+    if name == LEARN_ZONE_FLOW:
+        from flows.learn_zone import flow as learn_zone
+
+        return learn_zone
     raise ValueError(f"unknown flow {name!r}: expected one of {', '.join(FLOW_NAMES)}")

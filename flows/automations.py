@@ -20,9 +20,16 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from marvin.domain.events import ACCOUNT_ACTIVE, ACCOUNT_INACTIVE, BLOCKER_REPORTED, Event
+from marvin.domain.events import (
+    ACCOUNT_ACTIVE,
+    ACCOUNT_INACTIVE,
+    BLOCKER_REPORTED,
+    MEMBER_JOINED,
+    Event,
+)
 from marvin.domain.run_names import (
     ESCALATE_BLOCKER_FLOW,
+    LEARN_ZONE_FLOW,
     MEMBER_ACTIVE_FLOW,
     MEMBER_INACTIVE_FLOW,
 )
@@ -47,6 +54,7 @@ RULES: tuple[Rule, ...] = (
     Rule(ACCOUNT_INACTIVE, MEMBER_INACTIVE_FLOW),
     Rule(ACCOUNT_ACTIVE, MEMBER_ACTIVE_FLOW),
     Rule(BLOCKER_REPORTED, ESCALATE_BLOCKER_FLOW),
+    Rule(MEMBER_JOINED, LEARN_ZONE_FLOW),
 )
 
 RunFlow = Callable[[str, dict[str, object]], FlowRun]

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from flows.common import STORE_RETRY_DELAY
 from flows.services import Services, services
-from marvin.domain.models import Member, MemberPrefs
-from marvin.domain.zones import member_zone, needs_zone_refresh
+from marvin.domain.models import Member, MemberPrefs, Team
+from marvin.domain.zones import member_zone, needs_zone_refresh, personal_zone
 from marvin.engine import get_context, task
 from marvin.slack.protocol import SlackError, UserZones
+from marvin.store.base import StoreError
 
 
 @task(max_retries=2, retry_delay=STORE_RETRY_DELAY)
@@ -50,3 +51,15 @@ def refreshed_zones(s: Services, members: list[Member]) -> dict[str, MemberPrefs
         nudges = kept[user].nudges if user in kept else True
         kept[user] = MemberPrefs(user, tz, now, nudges)
     return kept
+
+
+def own_zone(team: Team, member: Member) -> str:
+    """The zone `member` lives in as kept (`members_in_zone` refreshed it this run), for
+    the time their reminder shows; the team's when none is kept or the store fails (the
+    reminder still goes, in the team's time)."""
+    try:
+        prefs = services().store.get_member_prefs(member.user_id)
+    except StoreError as exc:
+        get_context().logger.warning("zone of %s not read: %s", member.user_id, exc)
+        return team.timezone
+    return personal_zone(team, prefs)

@@ -25,6 +25,7 @@ from flows.common import (
     get_updates,
     skip_unless_still_to_post,
 )
+from flows.member_zones import own_zone
 from flows.services import services
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import DEFAULT_TEAM, Absence, Member, Update
@@ -53,8 +54,10 @@ def is_nudge_needed(
 
 @task(max_retries=3, retry_delay=timedelta(seconds=5))
 def send_nudge(member: Member, team: str, date: str, force: bool = False) -> str:
-    """DM one member, at most once per standup date (even across retries and replicas)."""
-    text = nudge_text(member, services().team(team), date)
+    """DM one member, at most once per standup date (even across retries and replicas),
+    with the standup time in their own zone too when it is not the team's."""
+    the_team = services().team(team)
+    text = nudge_text(member, the_team, date, own_zone(the_team, member))
     return dm_once(DeliveryKey.nudge(team, date, member.user_id), text, force,
                    "nudge", "nudged")
 

@@ -25,7 +25,7 @@ from flows.common import (
     get_updates,
     skip_unless_still_to_post,
 )
-from flows.member_zones import members_in_zone
+from flows.member_zones import members_in_zone, own_zone
 from flows.services import services
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import DEFAULT_TEAM, Absence, Member, Update
@@ -44,8 +44,10 @@ def is_reminder_needed(
 
 @task(max_retries=3, retry_delay=timedelta(seconds=5))
 def send_reminder(member: Member, team: str, date: str, force: bool = False) -> str:
-    """DM one member, at most once per standup date (even across retries and replicas)."""
-    text = reminder_text(member, services().team(team), date)
+    """DM one member, at most once per standup date (even across retries and replicas),
+    giving the standup time in their own zone too when it is not the team's."""
+    the_team = services().team(team)
+    text = reminder_text(member, the_team, date, own_zone(the_team, member))
     return dm_once(DeliveryKey.reminder(team, date, member.user_id), text, force,
                    "remind", "reminded")
 

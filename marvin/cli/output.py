@@ -23,7 +23,7 @@ from marvin.engine import FlowRun, State, TaskRun
 if TYPE_CHECKING:
     from marvin.cli.doctor import Check
     from marvin.reports.stats import TeamStats
-    from marvin.scheduler import UpcomingRun
+    from marvin.scheduler import HolidaySkip, UpcomingRun
     from marvin.store.run_records import FlowRunRecord, RunDetail, TaskRunRecord
 
 console = Console()
@@ -70,17 +70,30 @@ def print_run(console: Console, run: FlowRun) -> None:
 
 
 def print_schedule(console: Console, runs: Sequence[UpcomingRun]) -> None:
+    """The upcoming runs; a "note" column only when one falls on a team holiday."""
+    noted = any(item.holiday for item in runs)
     rows = [
         [
             Text(item.run.start_time.format("ddd YYYY-MM-DD HH:mm zz")),
             Text(item.run.start_time.in_timezone("UTC").format("YYYY-MM-DD HH:mm")),
             Text(item.flow),
             Text(_scheduled_for(item.run.parameter_defaults)),
+            *([Text(_holiday_note(item.holiday))] if noted else []),
         ]
         for item in runs
     ]
-    print_table(console, "upcoming runs", ("when (local time)", "UTC", "flow", "team"), rows,
-                wrap="team")
+    headers = ("when (local time)", "UTC", "flow", "team", *(("note",) if noted else ()))
+    print_table(console, "upcoming runs", headers, rows, wrap=("team", "note"))
+
+
+def _holiday_note(skip: HolidaySkip | None) -> str:
+    """"holiday: Thanksgiving Day (skipped; next standup Fri 2026-11-27)": the run still
+    fires and records itself Skipped, naming the holiday; "" on a working day."""
+    if skip is None:
+        return ""
+    after = (f"next standup {dt.date.fromisoformat(skip.next_standup):%a %Y-%m-%d}"
+             if skip.next_standup else "no standup day within a year")
+    return f"holiday: {skip.name} (skipped; {after})"
 
 
 def _member_label(member: Member) -> str:

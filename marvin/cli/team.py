@@ -11,6 +11,7 @@ import typer
 from marvin.cli.channel_check import check_channels
 from marvin.cli.holidays import holiday_app
 from marvin.cli.input import bad_option, option_value
+from marvin.cli.member_zone import learn_zone
 from marvin.cli.output import console, err, print_teams
 from marvin.cli.questions import team_questions
 from marvin.cli.workspace import WorkspaceOption, open_workspace
@@ -61,7 +62,8 @@ def team_add(
         else:
             joined = membership_date(store, marvin.settings, team, utc_now())
         store.save_member(Member(user_id=user_id, team=team, name=name, joined_on=joined))
-    console.print(f"added {user_id} to team {team}")
+        console.print(f"added {user_id} to team {team}")
+        learn_zone(marvin, user_id)
 
 
 @team_app.command("remove")

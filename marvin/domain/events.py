@@ -19,6 +19,8 @@ ACCOUNT_ACTIVE = "slack.account_active"
 """A member Marvin knew as inactive is back (``user_change`` with ``deleted`` false)."""
 USER_CHANGE = "slack.user_change"
 TEAM_JOIN = "slack.team_join"
+MEMBER_JOINED = "standup.member_joined"
+"""Someone became a member of a team (first `/standup`, `/standup join`)."""
 BLOCKER_REPORTED = "standup.blocker_reported"
 """An update was saved with a non-empty answer to a blockers question."""
 
@@ -50,6 +52,11 @@ class Event:
         """The parameters of a run it triggers: what the run's record names it by."""
         return {"team": self.team, "user": self.subject, "event": self.type,
                 "event_id": self.id, **{f"event_{k}": v for k, v in self.data.items()}}
+
+
+def member_joined(team: str, user_id: str, at: dt.datetime) -> Event:
+    """Once per joining: a member who leaves and joins again is a new occurrence."""
+    return Event(MEMBER_JOINED, f"{team}/{user_id}/{at.isoformat()}", team, user_id, at)
 
 
 def blocker_reported(team: str, date: str, user_id: str, at: dt.datetime) -> Event:

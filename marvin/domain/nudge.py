@@ -14,7 +14,7 @@ Example::
 from __future__ import annotations
 
 from marvin.domain.models import Member, Team
-from marvin.domain.standup import format_date, is_user_id, parse_hhmm
+from marvin.domain.standup import format_date, is_user_id, parse_hhmm, your_time
 
 __all__ = ["MAX_NUDGE_BEFORE", "check_nudge_before", "nudge_slot", "nudge_text"]
 
@@ -43,10 +43,12 @@ def nudge_slot(team: Team) -> tuple[str, tuple[int, ...]] | None:
     return f"{minutes // 60:02d}:{minutes % 60:02d}", days
 
 
-def nudge_text(member: Member, team: Team, date: str) -> str:
-    """The nudge DM: shorter than the reminder, built from checked parts only."""
+def nudge_text(member: Member, team: Team, date: str, zone: str | None = None) -> str:
+    """The nudge DM: shorter than the reminder, built from checked parts only; the time in
+    the member's own `zone` too when it differs, as the reminder gives it."""
     greeting = f"<@{member.user_id}>, standup" if is_user_id(member.user_id) else "Standup"
     hour, minute = parse_hhmm(team.standup_time)
+    own = your_time(team, date, zone).rstrip(",")
     return (f"{greeting} for *{format_date(date)}* starts at {hour:02d}:{minute:02d} "
-            f"({team.timezone}): your update is still missing. `/standup nudges off` "
+            f"({team.timezone}){own}: your update is still missing. `/standup nudges off` "
             "stops these.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "ESCALATE_BLOCKER_FLOW",
+    "LEARN_ZONE_FLOW",
     "MEMBER_ACTIVE_FLOW",
     "MEMBER_INACTIVE_FLOW",
     "NUDGE_FLOW",
@@ -28,6 +29,7 @@ WEEKLY_REPORT_FLOW = "weekly_report"
 MEMBER_INACTIVE_FLOW = "member_inactive"
 MEMBER_ACTIVE_FLOW = "member_active"
 ESCALATE_BLOCKER_FLOW = "escalate_blocker"
+LEARN_ZONE_FLOW = "learn_member_zone"
 #: Decides which standup a reminder run is for; its result is that date (YYYY-MM-DD).
 STANDUP_DATE_TASK = "get_standup_date"
 #: Mapped over the team; a child that ran (not skipped) is a member who needed a reminder.

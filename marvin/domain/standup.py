@@ -336,8 +336,13 @@ def is_reminder_needed(member: Member, updates: Sequence[Update]) -> bool:
     return bool(members_missing([member], updates))
 
 
-def reminder_text(member: Member, team: Team, date: str) -> str:
+def reminder_text(member: Member, team: Team, date: str, zone: str | None = None) -> str:
     """The reminder DM: when standup is and how to post.
+
+    The time is the team's, in the team's zone (the digest's, what the channel expects);
+    `zone`, the member's own (`marvin.domain.zones.personal_zone`), adds their wall time
+    when it differs ("09:30 (Europe/Berlin), 08:30 your time (Europe/London)"), with its
+    weekday when it is another day there, like the App Home's "Next standup".
 
     Built only from validated parts (a checked user id, a parsed date, time and zone), so no
     user-controlled text needs escaping; the literal ``<...>`` is escaped by hand because Slack
@@ -348,7 +353,22 @@ def reminder_text(member: Member, team: Team, date: str) -> str:
     _zone(team)  # a zone name that pendulum knows is plain ASCII, safe to show as is
     return (
         f"{greeting} Standup for *{format_date(date)}* is at {hour:02d}:{minute:02d} "
-        f"({team.timezone}) and I have not seen your update yet.\n"
+        f"({team.timezone}){your_time(team, date, zone)} and I have not seen your update "
+        "yet.\n"
         "Write it with the button below (or `/standup`), or post it as text with "
         "`/standup &lt;what you did, what you'll do, blockers&gt;`."
     )
+
+
+def your_time(team: Team, date: str, zone: str | None) -> str:
+    """", 08:30 your time (Europe/London)," after the team's standup time when the wall
+    clock of `zone` (the member's) shows another time or day then; "" when it does not."""
+    if zone is None or zone == team.timezone:
+        return ""
+    at = standup_instant(team, date)
+    theirs = pendulum.instance(at).in_timezone(_zone_named(zone))
+    ours = pendulum.instance(at).in_timezone(_zone(team))
+    if (theirs.date(), theirs.hour, theirs.minute) == (ours.date(), ours.hour, ours.minute):
+        return ""  # another name for the same wall clock (Europe/Paris for Europe/Berlin)
+    day = "" if theirs.date() == ours.date() else theirs.format("dddd ")
+    return f", {day}{theirs.format('HH:mm')} your time ({zone}),"

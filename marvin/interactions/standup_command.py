@@ -20,11 +20,13 @@ from typing import Any
 
 from marvin.domain.absences import looks_like_dates
 from marvin.domain.digest import escape_mrkdwn, update_body
+from marvin.domain.events import member_joined
 from marvin.domain.models import DEFAULT_TEAM, Member, Team
 from marvin.domain.names import check_team_name
 from marvin.domain.slack_fit import fit_with_note
 from marvin.domain.slack_limits import MAX_EPHEMERAL_ANSWER
 from marvin.domain.standup import format_date, is_skipped
+from marvin.history.events import publish
 from marvin.interactions.nudge_choice import nudge_choice
 from marvin.interactions.standup_history import is_history_command, standup_history
 from marvin.interactions.time_off import come_back, list_time_off, take_time_off
@@ -214,6 +216,7 @@ def _member(request: StandupRequest) -> tuple[Member, bool]:
     joined = request.membership_date(DEFAULT_TEAM)
     member = Member(user_id=user_id, team=DEFAULT_TEAM, name=request.user_name, joined_on=joined)
     store.save_member(member)
+    publish(member_joined(DEFAULT_TEAM, user_id, request.now))  # its zone, asked at once
     return member, True
 
 
@@ -333,6 +336,7 @@ def _join(request: StandupRequest) -> Reply:
     store.save_member(Member(user_id=user_id, team=name, name=request.user_name, joined_on=joined))
     if stays:
         return Reply(f"You are already in team *{escape_mrkdwn(name)}*.")
+    publish(member_joined(name, user_id, request.now))
     moved = f" (moved from *{escape_mrkdwn(current.team)}*)" if current is not None else ""
     return Reply(
         f"Welcome to team *{escape_mrkdwn(name)}*{moved}! Post with `/standup <your update>`."

@@ -1,9 +1,11 @@
-"""What a Slack ``user_change`` event changes in Marvin: the member's kept time zone.
+"""What a Slack ``user_change`` or ``team_join`` event changes in Marvin: the member's
+kept time zone.
 
 Slack sends the whole user object when a profile changes (a new time zone when someone
-travels, among others). A member's zone is kept at once, so a team that reminds each
-member in their own zone follows them without waiting for the daily refresh; people who
-are not members are not kept at all.
+travels, among others) and when someone joins the workspace. A member's zone is kept at
+once, so a team that reminds each member in their own zone follows them without waiting
+for the daily refresh; people who are not members are not kept at all (a first
+`/standup` asks Slack for theirs: the `learn_member_zone` automation).
 """
 
 from __future__ import annotations

@@ -40,6 +40,7 @@ from marvin.scheduler.flow_scheduler import (
     background_scheduler,
 )
 from marvin.scheduler.plan import (
+    HolidaySkip,
     SlotRun,
     UpcomingRun,
     due_slot,
@@ -63,6 +64,7 @@ __all__ = [
     "SKIPPED",
     "SlotRun",
     "TAKEOVER_SECONDS",
+    "HolidaySkip",
     "UpcomingRun",
     "ZONE_SYNC_SECONDS",
     "background_scheduler",

@@ -1,6 +1,7 @@
 """`FlowScheduler`: one workspace's (or single-token mode's) jobs on APScheduler, each slot
-claimed in the store before it runs, taken over when its claimer died, and the hourly
-prune of the run history; `ClockTrigger` turns the engine's clocks into APScheduler
+claimed in the store before it runs, taken over when its claimer died, the hourly
+prune of the run history and the automation pass (failed automations run again,
+`flows.automation_retries`); `ClockTrigger` turns the engine's clocks into APScheduler
 triggers."""
 
 from __future__ import annotations
@@ -11,13 +12,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 
+from flows.automation_retries import retry_failed_automations
 from marvin.domain.models import SlotClaim, Team
 from marvin.domain.workspace import Workspace
+from marvin.engine import FlowRun
 from marvin.engine.schedules import CronClock, ScheduledRun
 from marvin.history.recovery import close_dead_runs
 from marvin.history.retention import prune_runs
@@ -46,6 +49,7 @@ ZONE_SYNC_SECONDS = 1800
 TAKEOVER_SECONDS = 60
 """How often each replica looks for slots to take over (at most; a shorter delivery lease
 shortens it): a claimer that died on this host, or whose lease ran out elsewhere."""
+AUTOMATION_RETRY_SECONDS = 300  # between two automation passes (`retry_automations`)
 PRUNE_JOB = "marvin:prune-runs"  # the prune's slot claim: one replica prunes each hour
 
 SKIPPED = "already ran or is running elsewhere"  # what the log says of a skipped slot
@@ -156,6 +160,12 @@ class FlowScheduler:
                 misfire_grace_time=None,
                 next_run_time=dt.datetime.now(dt.UTC),
             )
+        if self.history is not None:  # at start (a restart), then every few minutes
+            self._scheduler.add_job(
+                self.retry_automations, "interval", seconds=AUTOMATION_RETRY_SECONDS,
+                id=self._own("retry-automations"), coalesce=True, max_instances=1,
+                misfire_grace_time=None, next_run_time=dt.datetime.now(dt.UTC),
+            )
         if not self._scheduler.running:
             self._scheduler.start()
 
@@ -169,7 +179,8 @@ class FlowScheduler:
         self._stopping = True
         if self._shared:
             own = {self._own(name)
-                   for name in ("sync-teams", "catch-up", "take-over", "prune-runs")}
+                   for name in ("sync-teams", "catch-up", "take-over", "prune-runs",
+                                "retry-automations")}
             for job in self._scheduler.get_jobs():
                 if job.id.startswith(self._prefix) or job.id in own:
                     job.remove()
@@ -349,6 +360,24 @@ class FlowScheduler:
                 claim = self._runs.get(key)  # as last renewed
             if claim is not None:
                 self.claims.mark_done(claim)
+
+    def retry_automations(self) -> list[FlowRun]:
+        """The automation pass: run again the automations that claimed their event and
+        failed (`flows.automation_retries`); the runs started. Never raises. Runs whose
+        process died on this host are closed as Failed first, so an automation killed
+        mid-run is retried by the first pass after the restart."""
+        if self.history is None or self._stopping:
+            return []
+        close_dead_runs(self.history, self.now())
+
+        def start(flow: str, params: dict[str, object]) -> FlowRun:
+            return cast(FlowRun, self.run(flow, params, self.now()))  # the composition root's
+
+        try:
+            return retry_failed_automations(self.history, self.store, self.now, start)
+        except Exception:  # a scheduler thread must survive anything; the next pass tries again
+            log.exception("the automation pass failed")
+            return []
 
     def prune_history(self) -> int:
         """Delete runs older than MARVIN_RUN_RETENTION_DAYS, and close runs whose process

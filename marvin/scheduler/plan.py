@@ -1,5 +1,11 @@
 """What to schedule and when: the teams, their flows' clocks and job ids, the members'
-zones, the slot due now, and the upcoming runs `marvin schedule` lists."""
+zones, the slot due now, and the upcoming runs `marvin schedule` lists.
+
+A slot on a team holiday is still scheduled and fires: its run records itself Skipped,
+naming the holiday (`flows.common.skip_holiday`), which is the audit trail of why nobody
+was reminded. `upcoming` says so ahead of time: each such run carries its `holiday` and
+the next standup that is not one.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +18,8 @@ from flows import SCHEDULED_FLOWS
 from marvin.domain.models import DEFAULT_TEAM, Team
 from marvin.domain.nudge import nudge_slot
 from marvin.domain.run_names import NUDGE_FLOW, REMINDER_FLOW, STANDUP_FLOW, WEEKLY_REPORT_FLOW
+from marvin.domain.standup import next_standup_date
+from marvin.domain.team_holidays import holiday_name
 from marvin.domain.weekly import report_slot
 from marvin.domain.zones import member_zone, reminder_zones
 from marvin.engine.schedules import CronClock, Schedule, ScheduledRun
@@ -133,21 +141,54 @@ def slot_time(slot: ScheduledRun) -> dt.datetime:
     return dt.datetime.fromtimestamp(slot.start_time.timestamp(), dt.UTC)
 
 
+HOLIDAY_SKIPPED_FLOWS = (REMINDER_FLOW, NUDGE_FLOW, STANDUP_FLOW)
+"""The flows whose runs skip a team holiday (the weekly report goes out whatever the day)."""
+
+
+@dataclass(frozen=True)
+class HolidaySkip:
+    """A run that will fire on a team holiday and skip: the holiday's `name` and the next
+    standup date that is not a holiday (None when there is none within a year)."""
+
+    name: str
+    next_standup: str | None
+
+
 @dataclass(frozen=True)
 class UpcomingRun:
     flow: str
     run: ScheduledRun
+    holiday: HolidaySkip | None = None
 
 
 def upcoming(
     teams: list[Team], n: int, after: dt.datetime,
     zones: Mapping[str, Sequence[str]] | None = None,
 ) -> list[UpcomingRun]:
-    """The next `n` runs of all flows of all teams, in time order."""
+    """The next `n` runs of all flows of all teams, in time order, each that falls on a
+    team holiday saying so."""
+    by_name = {team.name: team for team in teams}
     runs = [
-        UpcomingRun(flow, run)
+        UpcomingRun(flow, run, holiday_skip(by_name, flow, run))
         for flow, schedule in flow_schedules(teams, zones).items()
         for run in schedule.next(n, after=after)
     ]
     runs.sort(key=lambda r: (r.run.start_time, r.flow))
     return runs[:n]
+
+
+def holiday_skip(teams: Mapping[str, Team], flow: str, run: ScheduledRun) -> HolidaySkip | None:
+    """What `run` will skip for: the holiday on its local date (the date its flow checks:
+    the zone it fires in, a member zone's own for a member-zoned reminder), if any."""
+    team = teams.get(str(run.parameter_defaults.get("team", "")))
+    if team is None or flow not in HOLIDAY_SKIPPED_FLOWS:
+        return None
+    day = run.start_time.date().isoformat()  # the clock's zone: the team's, or the members'
+    name = holiday_name(team, day)
+    if name is None:
+        return None
+    try:
+        after = next_standup_date(team, day)
+    except ValueError:  # every standup day within a year is a holiday
+        after = None
+    return HolidaySkip(name, after)

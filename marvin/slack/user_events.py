@@ -3,7 +3,9 @@
 Thin, like the other listeners. Bolt runs only the first listener that matches an event,
 so ONE ``user_change`` listener does both jobs: the member's kept time zone
 (`marvin.interactions.user_changes`) and their reachability, published as events for the
-automations (`marvin.interactions.member_events`). Each is tried on its own, so a store
+automations (`marvin.interactions.member_events`); ``team_join`` keeps the zone of a
+user who is a member already (added by id before they joined: an Enterprise Grid id is
+the organisation's) the same way. Each is tried on its own, so a store
 that fails for one still lets the other run. Events are acknowledged by Bolt whatever
 happens here; a failure is logged, the next reminder run's daily refresh asks Slack for
 the zone again, and Slack's retry (same event id, so nothing starts twice) may publish.
@@ -44,7 +46,13 @@ def register_user_events(app: App, store: Store, now: Callable[[], Any]) -> None
 
     @app.event("team_join")
     def team_join(event: dict[str, Any], body: dict[str, Any]) -> None:
-        team_joined(event.get("user"), _event_id(body), now())
+        user, event_id, at = event.get("user"), _event_id(body), now()
+        with deadline(EVENT_BUDGET):
+            try:  # a member already (added by id before joining): their zone, kept now
+                on_user_change(store, user, at)
+            except StoreError as exc:
+                log.warning("team_join %s: zone not kept: %s", event_id, exc)
+        team_joined(user, event_id, at)
 
 
 def _event_id(body: dict[str, Any]) -> str:

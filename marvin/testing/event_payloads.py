@@ -73,7 +73,8 @@ def user_change(user_id: str, *, tz: str | None = "UTC", deleted: bool = False) 
             "cache_ts": int(time.time()), "event_ts": f"{time.time():.6f}"}
 
 
-def team_join(user_id: str) -> Payload:
-    """The ``team_join`` event: someone joined the workspace."""
-    return {"type": "team_join", "user": _user(user_id),
+def team_join(user_id: str, *, tz: str | None = "UTC") -> Payload:
+    """The ``team_join`` event: someone joined the workspace (the whole user object, its
+    ``tz`` among it)."""
+    return {"type": "team_join", "user": _user(user_id, tz=tz),
             "event_ts": f"{time.time():.6f}"}

@@ -193,9 +193,11 @@ class SlackStandIn:
             self._calls.clear()
 
     def reset_faults(self) -> None:
-        """Drop queued faults and canned answers (calls, latency and the world stay)."""
+        """Drop queued faults, per-channel refusals (`fail_for_channel`) and canned
+        answers (calls, latency and the world stay)."""
         with self._lock:
             self._faults.clear()
+            self._target_errors.clear()
             self._canned.clear()
 
     def issue_trigger(self, team_id: str | None = None) -> str:

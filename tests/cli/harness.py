@@ -28,6 +28,7 @@ class Cli:
         self.env.update(
             MARVIN_STORE=f"sqlite:///{self.db}",
             SLACK_BOT_TOKEN=SECRET,  # set, to prove it is never printed
+            SLACK_API_URL=closed_port_url(),  # refused at once: never slack.com from a test
             COLUMNS="200",  # rich wraps at 80 columns when not on a terminal
         )
 

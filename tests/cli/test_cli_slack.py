@@ -184,3 +184,31 @@ def test_serve_with_a_refused_app_token_is_one_line_naming_it(
     )
     [call] = standin.calls_to("apps.connections.open")
     assert call.token == APP_TOKEN and call.outcome == "error:invalid_auth"
+
+
+def test_team_add_keeps_the_members_zone_from_slack(cli: Cli, standin: SlackStandIn) -> None:
+    standin.world.set_user("U0001", tz="Asia/Tokyo")
+
+    added = cli("team", "add", "U0001", SLACK_API_URL=standin.url)
+
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.splitlines() == ["added U0001 to team default", "time zone: Asia/Tokyo"]
+    store = SqliteStore(str(cli.db))
+    try:
+        prefs = store.get_member_prefs("U0001")
+        assert prefs is not None and prefs.tz == "Asia/Tokyo"
+    finally:
+        store.close()
+
+
+def test_team_add_with_slack_unreachable_adds_and_says_the_zone_is_not_known(cli: Cli) -> None:
+    added = cli("team", "add", "U0001")
+
+    assert added.returncode == 0 and added.stdout.strip() == "added U0001 to team default"
+    assert "time zone of U0001: not known yet" in added.stderr and "Traceback" not in added.stderr
+    store = SqliteStore(str(cli.db))
+    try:
+        assert store.get_member("U0001") is not None
+        assert store.get_member_prefs("U0001") is None
+    finally:
+        store.close()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from marvin.domain.models import Holiday, Team
 from marvin.store.sqlite.store import SqliteStore
-from tests.cli.harness import Cli
+from tests.cli.harness import Cli, table_rows
 
 
 def stored_team(runner: Cli, name: str = "eng") -> Team | None:
@@ -64,3 +66,25 @@ def test_bad_holiday_input_is_one_clear_line_and_changes_nothing(cli: Cli) -> No
         assert result.returncode == 2, args
         assert message in result.stderr, result.stderr
     assert stored_team(cli).custom_holidays == ()  # type: ignore[union-attr]
+
+
+def test_schedule_notes_the_runs_on_a_holiday_and_the_next_standup(cli: Cli) -> None:  # noqa: F811
+    assert cli("team", "set", "eng", "--days", "daily", "--timezone", "UTC").returncode == 0
+    today = dt.datetime.now(dt.UTC).date()
+    day_off, after = today + dt.timedelta(days=2), today + dt.timedelta(days=3)
+    assert cli("team", "holiday", "add", "eng", day_off.isoformat(),
+               "--name", "Offsite").returncode == 0
+
+    shown = cli("schedule", "--next", "30")
+
+    assert shown.returncode == 0, shown.stderr
+    rows = [r for r in table_rows(shown.stdout) if "│ eng" in r]
+    noted = [r for r in rows if day_off.isoformat() in r.split("│")[1]]
+    assert noted and all(
+        f"holiday: Offsite (skipped; next standup {after:%a %Y-%m-%d})" in r for r in noted)
+    assert any("holiday" not in r for r in rows)
+
+
+def test_schedule_without_holidays_keeps_its_columns(cli: Cli) -> None:  # noqa: F811
+    shown = cli("schedule", "--next", "3")
+    assert shown.returncode == 0 and "note" not in shown.stdout and "holiday" not in shown.stdout

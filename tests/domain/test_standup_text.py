@@ -209,3 +209,17 @@ def test_reminder_text_rejects_bad_input() -> None:
         reminder_text(ANN, Team(), "23 Nov")
     with pytest.raises(ValueError):
         reminder_text(ANN, Team(timezone="<!here>"), "2026-11-23")
+
+
+@pytest.mark.parametrize(("zone", "shown"), [
+    ("Europe/London", "at 09:30 (Europe/Berlin), 08:30 your time (Europe/London), and"),
+    ("America/Los_Angeles", "at 07:00 (Europe/Berlin), Sunday 22:00 your time "
+                            "(America/Los_Angeles), and"),
+    ("Europe/Paris", "at 09:30 (Europe/Berlin) and"),  # the same wall clock: said once
+    ("Europe/Berlin", "at 09:30 (Europe/Berlin) and"),
+    (None, "at 09:30 (Europe/Berlin) and"),
+])
+def test_reminder_text_adds_the_members_own_time(zone: str | None, shown: str) -> None:
+    early = "07:00" if zone == "America/Los_Angeles" else "09:30"
+    team = Team(timezone="Europe/Berlin", standup_time=early)
+    assert shown in reminder_text(ANN, team, "2026-11-23", zone)

@@ -85,3 +85,11 @@ def test_the_nudge_text_is_short_and_says_how_to_stop_it() -> None:
     assert text == ("<@U0001>, standup for *Monday 8 June* starts at 09:00 (UTC): your update "
                     "is still missing. `/standup nudges off` stops these.")
     assert nudge_text(Member("not-an-id"), Team(), "2026-06-08").startswith("Standup for")
+
+
+def test_the_nudge_gives_the_members_own_time_when_it_differs() -> None:
+    team = Team(standup_time="09:00", timezone="Europe/Berlin")
+    text = nudge_text(Member("U0001"), team, "2026-06-08", "America/New_York")
+    assert "starts at 09:00 (Europe/Berlin), 03:00 your time (America/New_York): your " in text
+    assert "(Europe/Berlin): your" in nudge_text(Member("U0001"), team, "2026-06-08",
+                                                  "Europe/Paris")

@@ -7,6 +7,7 @@ import pytest
 from flows import FLOW_NAMES, SCHEDULED_FLOWS, get_flow
 from marvin.domain.run_names import (
     ESCALATE_BLOCKER_FLOW,
+    LEARN_ZONE_FLOW,
     MEMBER_ACTIVE_FLOW,
     MEMBER_INACTIVE_FLOW,
     NUDGE_FLOW,
@@ -21,7 +22,7 @@ from marvin.domain.run_names import (
 def test_each_flow_is_found_by_the_name_it_records_runs_under() -> None:
     assert SCHEDULED_FLOWS == (REMINDER_FLOW, STANDUP_FLOW, NUDGE_FLOW, WEEKLY_REPORT_FLOW)
     assert FLOW_NAMES == (*SCHEDULED_FLOWS, MEMBER_INACTIVE_FLOW, MEMBER_ACTIVE_FLOW,
-                          ESCALATE_BLOCKER_FLOW)
+                          ESCALATE_BLOCKER_FLOW, LEARN_ZONE_FLOW)
     for name in FLOW_NAMES:
         assert get_flow(name).name == name
 
