@@ -1,6 +1,6 @@
 """The `Store` contract for reading a range of dates at once (the standup pages), and one
-delivery by its key (the App Home): every
-test here runs on SQLite and on Firestore (the emulator)."""
+delivery by its key (the App Home): every test here runs on SQLite and on Firestore (the
+emulator)."""
 
 from __future__ import annotations
 
