@@ -29,6 +29,7 @@ __all__ = [
     "active_standup_date",
     "last_standup_date",
     "next_standup_date",
+    "standup_dates_before",
     "local_today",
     "standup_instant",
     "local_instant",
@@ -133,6 +134,22 @@ def next_standup_date(team: Team, date: str, is_holiday: IsHoliday | None = None
         if day.weekday() in days and not holiday(day):
             return day.isoformat()
     raise _all_holidays(team)
+
+
+def standup_dates_before(
+    team: Team, date: str, count: int, is_holiday: IsHoliday | None = None
+) -> list[str]:
+    """The team's last `count` standup days strictly before ``date``, oldest first,
+    holidays passed over; fewer when a year back holds fewer."""
+    days, start, holiday = _days(team), parse_date(date), _holidays(team, is_holiday)
+    found: list[str] = []
+    for offset in range(1, _SEARCH_DAYS):
+        if len(found) == count:
+            break
+        day = start - dt.timedelta(days=offset)
+        if day.weekday() in days and not holiday(day):
+            found.append(day.isoformat())
+    return found[::-1]
 
 
 def local_today(team: Team, now: dt.datetime) -> str:

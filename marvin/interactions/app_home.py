@@ -4,6 +4,8 @@ Built as Block Kit JSON from the store alone (no Slack calls), for `views.publis
 
 - your update for your team's active standup date, with a button to write or edit it;
 - your team, its next standup in your own time zone, and who has posted so far;
+- your last standups (posted, away, skipped, missed), your streak, and a link to the
+  team's latest weekly report (`marvin.interactions.home_recent`);
 - your time off, with buttons to plan more (a small modal) and to come back;
 - Join (when you are in no team) or Leave;
 - for admins, every team's schedule with a button that opens its edit modal.
@@ -22,7 +24,7 @@ from typing import Any
 import pendulum
 
 from marvin.domain.digest import escape_mrkdwn, update_body
-from marvin.domain.models import DEFAULT_TEAM, Member, Team, Update
+from marvin.domain.models import DEFAULT_TEAM, Absence, Member, Team, Update
 from marvin.domain.slack_fit import clip
 from marvin.domain.slack_limits import MAX_BLOCKS_PER_VIEW, MAX_SECTION_TEXT
 from marvin.domain.standup import (
@@ -31,7 +33,12 @@ from marvin.domain.standup import (
     is_blank_update,
     standup_instant,
 )
-from marvin.interactions.time_off import member_today, planned_time_off, time_off_lines
+from marvin.interactions.home_recent import (
+    HISTORY_HINT,
+    recent_standups_text,
+    weekly_report_line,
+)
+from marvin.interactions.time_off import member_today, not_over, time_off_lines
 from marvin.interactions.update_date import update_date
 from marvin.settings import Settings
 from marvin.store.base import Store
@@ -117,20 +124,31 @@ def _your_standup(
     # time says the date has gone rather than opening the wrong day's form
     edit = _button("Edit" if has_update else "Write my update", HOME_EDIT_UPDATE, date,
                    primary=not has_update)
+    absences = store.list_absences(member.user_id)  # read once, for both sections
     return [
         {**_section(clip(title + body, MAX_SECTION_TEXT)), "accessory": edit},
         _context(_next_standup(team, date, viewer)),
         _context(_posted_so_far(store, team, date, updates)),
         {"type": "actions", "elements": [_leave_button(team)]},
         {"type": "divider"},
-        *_away_section(store, team, member, now),
+        *_recent_section(store, team, member, date, absences),
+        *_away_section(store, team, member, now, absences),
     ]
 
 
-def _away_section(store: Store, team: Team, member: Member, now: dt.datetime
-                  ) -> list[dict[str, Any]]:
+def _recent_section(store: Store, team: Team, member: Member, date: str,
+                    absences: Sequence[Absence]) -> list[dict[str, Any]]:
+    """Your last standups and streak, where to read what you wrote, the weekly report."""
+    text = recent_standups_text(store, team, member, date, absences)
+    report = weekly_report_line(store, team, date)
+    notes = HISTORY_HINT if report is None else f"{report}\n{HISTORY_HINT}"
+    return [_section(clip(text, MAX_SECTION_TEXT)), _context(notes), {"type": "divider"}]
+
+
+def _away_section(store: Store, team: Team, member: Member, now: dt.datetime,
+                  absences: Sequence[Absence]) -> list[dict[str, Any]]:
     """Planned time off (as `/standup away` lists it), "Plan time off" and "Back"."""
-    planned = planned_time_off(store, member, member_today(store, team, member, now))
+    planned = not_over(absences, member_today(store, team, member, now))
     lines = time_off_lines(planned[:MAX_TIME_OFF_LINES])
     if len(planned) > MAX_TIME_OFF_LINES:
         lines.append(f"and {len(planned) - MAX_TIME_OFF_LINES} more: `/standup away` lists all")

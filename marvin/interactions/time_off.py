@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pendulum
@@ -24,8 +25,8 @@ from marvin.domain.models import Absence, Member, Team
 from marvin.domain.zones import personal_zone
 from marvin.store.base import Store
 
-__all__ = ["TimeOffAnswer", "come_back", "list_time_off", "member_today", "planned_time_off",
-           "save_time_off", "take_time_off", "time_off_lines"]
+__all__ = ["TimeOffAnswer", "come_back", "list_time_off", "member_today", "not_over",
+           "planned_time_off", "save_time_off", "take_time_off", "time_off_lines"]
 
 USAGE = ("`/standup away tomorrow`, `/standup away fri`, "
          "`/standup away 2026-12-24..2027-01-02 holidays`; `/standup back` when you are back")
@@ -68,7 +69,12 @@ def save_time_off(store: Store, member: Member, request: AwayRequest) -> TimeOff
 
 def planned_time_off(store: Store, member: Member, today: dt.date) -> list[Absence]:
     """The member's time off that is not over by `today`, soonest first."""
-    return [a for a in store.list_absences(member.user_id) if a.end >= today.isoformat()]
+    return not_over(store.list_absences(member.user_id), today)
+
+
+def not_over(absences: Sequence[Absence], today: dt.date) -> list[Absence]:
+    """The time off of `absences` (a member's, soonest first) not over by `today`."""
+    return [a for a in absences if a.end >= today.isoformat()]
 
 
 def time_off_lines(absences: list[Absence]) -> list[str]:

@@ -14,9 +14,9 @@ Counted: the team's standup dates of the week up to the report's date (its holid
 none), for the members who belonged on each, each date in one state (`day_state`:
 posted, away, skipped or missed). A blocker recurs when the same person reported one on
 more than one date of the week, or on the last standup before the week. A streak is the
-run of standup dates posted, back from the latest one counted; a date away on time off
-neither breaks it nor adds to it. It is shown as "N+" when it reaches back as far as
-the updates read.
+run of standup dates posted, back from the latest one counted (`marvin.domain.streaks`,
+the rule the App Home shares): a date away on time off neither breaks it nor adds to it.
+It is shown as "N+" when it reaches back as far as the updates read.
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ from marvin.domain.models import Absence, Member, Team, Update
 from marvin.domain.participation import DayState, day_state
 from marvin.domain.questions import is_blocker
 from marvin.domain.slack_fit import PartPacker, clip
+from marvin.domain.slack_links import archive_link
 from marvin.domain.standup import format_date, parse_date
+from marvin.domain.streaks import streak
 from marvin.domain.weekly import week_of
 from marvin.reports.stats import standup_days
 
@@ -55,9 +57,8 @@ class PostedDigest:
 
     @property
     def link(self) -> str:
-        """A link to the message built from its ts (Slack's archive URL scheme: the ts
-        without its dot, after ``p``); Slack takes a signed-in reader to their workspace."""
-        return f"https://slack.com/archives/{self.channel_id}/p{self.ts.replace('.', '')}"
+        """A link to the message (`archive_link`)."""
+        return archive_link(self.channel_id, self.ts)
 
 
 def streak_start(date: str) -> str:
@@ -108,18 +109,8 @@ def _participation(member: Member, week: list[str], earlier: list[str],
     states = [state(d) for d in week if member.belongs_on(d)]
     counts = " / ".join(str(states.count(s)) for s in
                         (DayState.POSTED, DayState.AWAY, DayState.SKIPPED, DayState.MISSED))
-    streak, broken = 0, False
-    belonged = [d for d in earlier if member.belongs_on(d)]
-    for date in reversed(belonged):
-        day = state(date)
-        if day is DayState.AWAY:
-            continue  # time off neither breaks a streak nor adds to it
-        if day is not DayState.POSTED:
-            broken = True
-            break
-        streak += 1
-    shown = f"{streak}+" if streak and not broken else str(streak)
-    return f"{mention(member.user_id)}: {counts}, streak {shown}"
+    run = streak([state(d) for d in earlier if member.belongs_on(d)])
+    return f"{mention(member.user_id)}: {counts}, streak {run}"
 
 
 def _blockers(week: list[str], earlier: list[str], updates: Sequence[Update]) -> str:

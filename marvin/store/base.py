@@ -258,6 +258,9 @@ class Store(Protocol):
     def release_delivery(self, key: DeliveryKey) -> None:
         """Give a claim back after a failed send, so a retry or re-run may send it."""
 
+    def get_delivery(self, key: DeliveryKey) -> Delivery | None:
+        """The one delivery named by `key` (read by id), or None when never claimed."""
+
     def list_deliveries(self, team: str, date: str) -> list[Delivery]:
         """Deliveries of a team for a date, sorted by (kind, target)."""
 

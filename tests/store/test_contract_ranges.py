@@ -1,5 +1,6 @@
-"""The `Store` contract for reading a range of dates at once (the standup pages): every
-test here runs on SQLite and on Firestore (the emulator)."""
+"""The `Store` contract for reading a range of dates at once (the standup pages), and one
+delivery by its key (the App Home): every test here runs on SQLite and on Firestore (the
+emulator)."""
 
 from __future__ import annotations
 
@@ -42,3 +43,18 @@ def test_deliveries_between_keeps_only_that_team_and_range_sorted(store: Store) 
         ("2026-03-02", REMINDER, "U1"), ("2026-03-03", DIGEST, "#general"),
         ("2026-03-03", REMINDER, "U1"), ("2026-03-03", REMINDER, "U2")]
     assert (listed[0].sent, listed[0].detail) == (True, "D1:1.2")
+
+
+def test_get_delivery_reads_one_by_its_key(store: Store) -> None:
+    report = DeliveryKey.weekly_report("ops", "2026-03-02", "#general")
+    assert store.get_delivery(report) is None
+    store.claim_delivery(report, at(0), owner="host:1:2")
+    store.claim_delivery(DeliveryKey.weekly_report("ops", "2026-03-02", "#other"), at(0))
+    store.claim_delivery(DeliveryKey.weekly_report("dev", "2026-03-02", "#general"), at(0))
+    claimed = store.get_delivery(report)
+    assert claimed is not None and (claimed.sent, claimed.detail) == (False, "host:1:2")
+    store.complete_delivery(report, "C1:1.2")
+    sent = store.get_delivery(report)
+    assert sent is not None
+    assert (sent.kind, sent.team, sent.date, sent.target, sent.sent, sent.detail) == (
+        DeliveryKind.REPORT, "ops", "2026-03-02", "#general", True, "C1:1.2")

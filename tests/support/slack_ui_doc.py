@@ -9,9 +9,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import Absence, Answer, Member, Team, Update
 from marvin.domain.standup import reminder_text
 from marvin.interactions.app_home import Viewer, home_view
@@ -63,6 +65,13 @@ count as admins: an admin Marvin cannot confirm is not an admin.
 - **Next standup** in the viewer's zone, and the channel it goes to.
 - **Posted so far**: who has posted, out of the members of that date; past 30 names it
   says "and N more".
+- **Your last standups**: the viewer's state on each of the team's last five standup
+  dates before the active one (holidays are none; dates before they joined left out),
+  in words beside the emoji (posted, away, skipped, missed), their streak as the weekly
+  report counts it ("N+" when nothing shown ended it), a pointer to `/standup history`,
+  and, when the team has a weekly report, a link to this or last week's report once it
+  was posted to the team's channel. Read by id: at most five updates, the viewer's time
+  off once (shared with **Away**), at most two report deliveries by key.
 - **Away**: the viewer's time off that is not over (as `/standup away` lists it, reasons
   escaped), **Plan time off** (the modal below) and, when there is any, **Back** (exactly
   `/standup back`: ends the time off under way, or cancels the next one).
@@ -73,7 +82,8 @@ count as admins: an admin Marvin cannot confirm is not an admin.
   **Edit schedule**. Slack refuses a Home view of more than 100 blocks; teams that do not
   fit are counted in one line ("N more team(s) not shown: `marvin team list`").
 
-Alice, an admin in New York, in team `default` (standup 09:00 UTC), having answered:
+Alice, an admin in New York, in team `default` (standup 09:00 UTC, a weekly report on
+Fridays, last week's posted), having answered, after a week of every state:
 """
 
 AWAY = """## The time-off modal
@@ -106,6 +116,17 @@ submitter who is not an admin, gets an error rather than a change.
 """
 
 
+def _last_week(store: SqliteStore, now: dt.datetime) -> None:
+    """Alice's last five standups, one of each state, and last week's report posted."""
+    store.set_skipped(TEAM.name, "2026-11-11", "U0ALICE", True, now)  # skipped
+    # missed on the 12th: nothing written
+    for date in ("2026-11-13", "2026-11-17"):
+        store.append_update(TEAM.name, date, "U0ALICE", "Reviewed the digest", now)
+    store.save_absence(Absence("U0ALICE", "2026-11-16", "2026-11-16", "Dentist"))
+    store.complete_delivery(DeliveryKey.weekly_report(TEAM.name, "2026-11-09", TEAM.channel),
+                            "C0GENERAL:1763136000.000100")
+
+
 def _home() -> dict[str, Any]:
     """Alice's Home tab: she is an admin, has answered, and a second team exists."""
     now = dt.datetime(2026, 11, 18, 8, 0, tzinfo=dt.UTC)
@@ -116,7 +137,9 @@ def _home() -> dict[str, Any]:
                                  channel="#platform"))
             for user, name in (("U0ALICE", "alice"), ("U0BOB", "bob")):
                 store.save_member(Member(user, TEAM.name, name))
+            store.save_team(replace(TEAM, weekly_report="fri 16:00"))
             store.save_absence(Absence("U0ALICE", "2026-12-24", "2027-01-02", "Holidays"))
+            _last_week(store, now)
             store.save_answers(TEAM.name, DATE, "U0ALICE",
                                (Answer("q1", TEAM.questions[0].label, "Shipped the digest"),),
                                now)

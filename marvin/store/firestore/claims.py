@@ -99,6 +99,12 @@ class ClaimDocuments(DateRecordDocuments):
         """The document ``deliveries/{kind}__{team}__{date}__{target}``."""
         return self._doc("deliveries", DeliveryKind(key.kind).value, key.team, key.date, key.target)
 
+    def get_delivery(self, key: DeliveryKey) -> Delivery | None:
+        """One document by its id."""
+        with self._errors("get_delivery"):
+            snap = self._delivery_doc(key).get(**self._read)
+        return delivery_from_doc(snap.to_dict()) if snap.exists else None
+
     def list_deliveries(self, team: str, date: str) -> list[Delivery]:
         """Deliveries of a team for a date, sorted by (kind, target)."""
         with self._errors("list_deliveries"):

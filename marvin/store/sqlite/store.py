@@ -318,6 +318,15 @@ class SqliteStore(UpdateWrites, MemberPrefsRows, DaySummaryRows, SqliteDatabase)
             *_delivery_where(key),
         )
 
+    def get_delivery(self, key: DeliveryKey) -> Delivery | None:
+        """One row by its primary key."""
+        rows = self._read(
+            "get_delivery",
+            f"SELECT {_DELIVERY_COLUMNS} FROM deliveries WHERE {_DELIVERY_WHERE}",
+            *_delivery_where(key),
+        )
+        return _delivery(rows[0]) if rows else None
+
     def list_deliveries(self, team: str, date: str) -> list[Delivery]:
         """Deliveries of a team for a date, sorted by (kind, target)."""
         rows = self._read(
