@@ -18,9 +18,9 @@ from flows.services import services
 from marvin.delivery.digest_edits import DigestEditor, current_members, members_away
 from marvin.delivery.digest_sync import sync_digest
 from marvin.delivery.digest_thread import mark_thread, sync_thread, thread_mark
-from marvin.delivery.records import Sent, read_detail
 from marvin.delivery.settle import Unfinished
 from marvin.domain.delivery_key import DeliveryKey
+from marvin.domain.delivery_records import Sent, read_detail
 from marvin.domain.digest import digest_messages
 from marvin.domain.digest_modes import THREAD
 from marvin.domain.digest_thread import thread_parent

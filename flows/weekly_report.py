@@ -13,8 +13,8 @@ from datetime import timedelta
 from flows.alerts import alert_on_failure
 from flows.common import STORE_RETRY_DELAY, check_date, run_time
 from flows.services import services
-from marvin.delivery.records import Sent, read_detail
 from marvin.domain.delivery_key import DeliveryKey
+from marvin.domain.delivery_records import Sent, read_detail
 from marvin.domain.models import DEFAULT_TEAM, Absence, DeliveryKind, Member, Update
 from marvin.domain.quiet_digest import without_mentions
 from marvin.domain.run_names import WEEKLY_REPORT_FLOW

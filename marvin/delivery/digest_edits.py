@@ -1,7 +1,7 @@
 """The tools a digest sync edits Slack with: what changed, ``chat.update``, new messages.
 
 `DigestEditor` compares what a posted message should show now with the fingerprint its
-record keeps (`marvin.delivery.records.Sent`) and edits only what changed; it sends new
+record keeps (`marvin.domain.delivery_records.Sent`) and edits only what changed; it sends new
 messages (a part the digest grew, a late person's reply) under their own claim, at most
 once. A refused edit is logged and keeps its old fingerprint, so the next sync retries it.
 """
@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 from marvin.delivery.channels import ready_channel
 from marvin.delivery.outbox import Outbox
 from marvin.delivery.parts import fingerprint
-from marvin.delivery.records import PostedMessage, Sent, read_detail
 from marvin.domain.availability import away_on
 from marvin.domain.delivery_key import DeliveryKey
+from marvin.domain.delivery_records import PostedMessage, Sent, read_detail
 from marvin.domain.digest import DigestMessage, as_plain_text
 from marvin.domain.models import Delivery, Member, Team
 from marvin.domain.slack_limits import TOO_BIG_ERRORS

@@ -32,8 +32,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from marvin.delivery.digest_edits import SyncResult
-from marvin.delivery.records import Claimed, read_detail
 from marvin.domain.delivery_key import DeliveryKey
+from marvin.domain.delivery_records import Claimed, read_detail
 from marvin.domain.models import Delivery
 from marvin.store.base import Store
 from marvin.store.liveness import is_dead_here, this_process

@@ -1,7 +1,7 @@
 """Keeping a posted digest true: after an update is saved, edit in Slack what changed.
 
 The digest is rendered again from the store and compared, message by message, with the
-fingerprints its delivery record keeps (`marvin.delivery.records.Sent`): only a message
+fingerprints its delivery record keeps (`marvin.domain.delivery_records.Sent`): only a message
 whose blocks changed gets a ``chat.update`` (one person's edit in a 60-person digest is
 one call). A digest that now needs more parts than were posted gets the extra ones, each
 under its own delivery key (posted at most once, as the Outbox does); a part no longer
@@ -34,8 +34,8 @@ from marvin.delivery.digest_edits import (
 from marvin.delivery.digest_lease import EditLease
 from marvin.delivery.digest_thread import THREAD_MARK, sync_thread
 from marvin.delivery.parts import message_at
-from marvin.delivery.records import Sent, read_detail
 from marvin.domain.delivery_key import DeliveryKey
+from marvin.domain.delivery_records import Sent, read_detail
 from marvin.domain.digest import (
     CONTINUED,
     DigestMessage,

@@ -18,8 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 
 from marvin.delivery.digest_edits import DigestEditor, SyncResult
 from marvin.delivery.parts import message_at
-from marvin.delivery.records import Sent, read_detail
 from marvin.domain.delivery_key import DeliveryKey
+from marvin.domain.delivery_records import Sent, read_detail
 from marvin.domain.digest import DigestMessage
 from marvin.domain.digest_thread import thread_parent, thread_reply
 from marvin.domain.models import Member, Team, Update

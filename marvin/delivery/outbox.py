@@ -37,9 +37,9 @@ from marvin.delivery.dm_channels import DmChannels
 from marvin.delivery.lookup import already_sent, look_since
 from marvin.delivery.owners import claim_owner, may_take_over_now
 from marvin.delivery.parts import PartSender, part_key
-from marvin.delivery.records import HandedOver, Sent, read_detail
 from marvin.delivery.settle import Attempted, ClaimAction, settle
 from marvin.domain.delivery_key import DeliveryKey
+from marvin.domain.delivery_records import HandedOver, Sent, read_detail
 from marvin.domain.digest import DigestMessage
 from marvin.domain.models import Delivery
 from marvin.engine import FAIL, SKIP, get_context

@@ -18,7 +18,7 @@ Whoever takes a claim over asks Slack, by delivery key, what already went out.
 
 from __future__ import annotations
 
-from marvin.delivery.records import Claimed, HandedOver
+from marvin.domain.delivery_records import Claimed, HandedOver
 from marvin.store.liveness import is_dead_here, this_process
 
 __all__ = ["claim_owner", "may_take_over_now"]

@@ -73,7 +73,7 @@ class PartSender:
 
     Attributes:
         posted: the ``ts`` of every message out so far (found or posted), in order.
-        parts: for each of them, ``path=fingerprint`` (`marvin.delivery.records.Sent`).
+        parts: for each of them, ``path=fingerprint`` (`marvin.domain.delivery_records.Sent`).
         current: the delivery key being sent when a call failed.
     """
 

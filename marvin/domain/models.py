@@ -222,7 +222,7 @@ class Delivery:
     target: str
     claimed_at: dt.datetime
     sent: bool = False
-    # By state (read in one place, marvin.delivery.records): the owner while claimed,
+    # By state (read in one place, marvin.domain.delivery_records): the owner while claimed,
     # "resumable: why" once handed over, "[CHANNEL_ID:]ts[,ts...][;parts]" once sent.
     detail: str = ""
 

@@ -7,7 +7,7 @@ Example::
     body = date_page(DateRecord(team, date, members, updates, deliveries, runs))
 
 Permalinks are built from a sent delivery's channel id and ts (read through
-`marvin.delivery.records`), in Slack's workspace-neutral form
+`marvin.domain.delivery_records`), in Slack's workspace-neutral form
 ``https://slack.com/archives/{channel}/p{ts without the dot}`` (`permalink`): Slack sends
 a signed-in member on to the message in their workspace. Records kept before the channel
 id was stored have no permalink, only their ts.
@@ -25,9 +25,9 @@ from urllib.parse import quote
 
 import pendulum
 
-from marvin.delivery.records import Claimed, HandedOver, Sent, read_detail
 from marvin.domain.availability import absence_on, away_on
 from marvin.domain.delivery_key import DeliveryKey
+from marvin.domain.delivery_records import Claimed, HandedOver, Sent, read_detail
 from marvin.domain.digest import digest_messages
 from marvin.domain.models import Absence, Delivery, DeliveryKind, Member, Team, Update
 from marvin.domain.participation import day_state

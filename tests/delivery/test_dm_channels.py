@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from marvin.delivery.outbox import Outbox
-from marvin.delivery.records import Sent, read_detail
 from marvin.domain.delivery_key import DeliveryKey
+from marvin.domain.delivery_records import Sent, read_detail
 from marvin.slack.client import SlackWebChat
 from marvin.slack.protocol import PostedDM, SlackError
 from marvin.store.sqlite.store import SqliteStore

@@ -13,9 +13,9 @@ from typing import Any, cast
 import pytest
 
 from marvin.delivery.outbox import Outbox
-from marvin.delivery.records import Claimed, HandedOver, Sent, read_detail
 from marvin.delivery.settle import Unfinished
 from marvin.domain.delivery_key import DeliveryKey
+from marvin.domain.delivery_records import Claimed, HandedOver, Sent, read_detail
 from marvin.domain.models import Delivery
 from marvin.engine import SKIP
 from marvin.slack.protocol import ChatAPI, MessageSearch, SlackError

@@ -13,8 +13,8 @@ from typing import cast
 import pytest
 
 from marvin.delivery.outbox import Outbox, ShuttingDown
-from marvin.delivery.records import HandedOver, Sent, read_detail
 from marvin.domain.delivery_key import DeliveryKey
+from marvin.domain.delivery_records import HandedOver, Sent, read_detail
 from marvin.slack.protocol import ChatAPI
 from marvin.store.base import Store
 from tests.delivery.test_outbox import KEY, NOW, FakeChat

@@ -6,7 +6,7 @@ from __future__ import annotations
 import socket
 
 from marvin.delivery.owners import claim_owner, may_take_over_now
-from marvin.delivery.records import Claimed, HandedOver
+from marvin.domain.delivery_records import Claimed, HandedOver
 from marvin.store.liveness import is_dead_here, this_process
 
 HOST = socket.gethostname()

@@ -1,4 +1,4 @@
-"""A stored delivery's detail read as one state (`marvin.delivery.records`), old rows too."""
+"""A stored delivery's detail read as one state (`marvin.domain.delivery_records`), old rows too."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from marvin.delivery.records import Claimed, HandedOver, PostedMessage, Sent, read_detail
+from marvin.domain.delivery_records import Claimed, HandedOver, PostedMessage, Sent, read_detail
 from marvin.domain.models import Delivery, DeliveryKind
 
 AT = dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC)

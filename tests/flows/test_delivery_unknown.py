@@ -14,8 +14,8 @@ import pytest
 
 from flows.reminder import flow as reminder_flow
 from flows.services import Services, use_services
-from marvin.delivery.records import RESUMABLE
 from marvin.domain.delivery_key import DeliveryKey
+from marvin.domain.delivery_records import RESUMABLE
 from marvin.domain.models import DeliveryKind
 from marvin.engine import FakeClock, FlowRun, LocalExecutor, TaskRun
 from marvin.slack.client import SlackWebChat

@@ -12,8 +12,8 @@ import datetime as dt
 import pytest
 
 from marvin.app import run_flow
-from marvin.delivery.records import Sent, read_detail
 from marvin.domain.delivery_key import DeliveryKey
+from marvin.domain.delivery_records import Sent, read_detail
 from marvin.domain.models import ChannelRef, DeliveryKind
 from marvin.engine import LocalExecutor
 from marvin.slack.client import SlackWebChat

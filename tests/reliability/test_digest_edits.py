@@ -11,7 +11,7 @@ import datetime as dt
 
 import pytest
 
-from marvin.delivery.records import Sent, read_detail
+from marvin.domain.delivery_records import Sent, read_detail
 from marvin.domain.models import DeliveryKind
 from marvin.store import Store
 from marvin.testing.slack_api import SlackStandIn

@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any, cast
 
 from flows.services import Services
-from marvin.delivery.records import read_detail
+from marvin.domain.delivery_records import read_detail
 from marvin.domain.models import DeliveryKind
 from marvin.engine import ThreadExecutor
 from marvin.slack.protocol import ChatAPI

@@ -23,7 +23,7 @@ from typing import Any, cast
 import pytest
 
 from flows.services import Services
-from marvin.delivery.records import read_detail
+from marvin.domain.delivery_records import read_detail
 from marvin.domain.models import DeliveryKind
 from marvin.engine import ThreadExecutor
 from marvin.slack.protocol import ChatAPI

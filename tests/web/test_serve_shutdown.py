@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from marvin.delivery.records import HandedOver, read_detail
+from marvin.domain.delivery_records import HandedOver, read_detail
 from marvin.scheduler import RELEASED
 from marvin.store import open_history, open_store
 from marvin.testing.slack_api import SlackStandIn

@@ -15,7 +15,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from marvin.delivery.records import Sent, read_detail
+from marvin.domain.delivery_records import Sent, read_detail
 from marvin.domain.models import DEFAULT_TEAM, Absence, DeliveryKind, Team
 from marvin.store import Store, StoreError
 from marvin.store.sqlite.history import SqliteHistory
