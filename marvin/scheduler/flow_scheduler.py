@@ -49,7 +49,10 @@ ZONE_SYNC_SECONDS = 1800
 TAKEOVER_SECONDS = 60
 """How often each replica looks for slots to take over (at most; a shorter delivery lease
 shortens it): a claimer that died on this host, or whose lease ran out elsewhere."""
-AUTOMATION_RETRY_SECONDS = 300  # between two automation passes (`retry_automations`)
+# Between two automation passes (`retry_automations`): each reads every automation
+# flow's runs of the last day (on Firestore at least a read per flow), so a failed
+# automation waits up to a quarter of an hour rather than costing ~1,000 reads a day.
+AUTOMATION_RETRY_SECONDS = 900
 PRUNE_JOB = "marvin:prune-runs"  # the prune's slot claim: one replica prunes each hour
 
 SKIPPED = "already ran or is running elsewhere"  # what the log says of a skipped slot
