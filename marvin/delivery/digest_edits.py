@@ -171,11 +171,7 @@ class DigestEditor:
         return result
 
     def record_of(self, key: DeliveryKey) -> Delivery | None:
-        return next(
-            (d for d in self.store.list_deliveries(key.team, key.date)
-             if d.kind == key.kind and d.target == key.target),
-            None,
-        )
+        return self.store.get_delivery(key)
 
     def save(
         self, key: DeliveryKey, channel_id: str, before: Sequence[PostedMessage],

@@ -89,8 +89,7 @@ class EditLease:
             new_owner=owner) is not None
 
     def _record(self, key: DeliveryKey) -> Delivery | None:
-        return next((d for d in self.store.list_deliveries(key.team, key.date)
-                     if d.kind == key.kind and d.target == key.target), None)
+        return self.store.get_delivery(key)  # by id: no query per pass
 
 
 def _marked(digest: DeliveryKey, mark: str) -> DeliveryKey:

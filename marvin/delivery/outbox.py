@@ -135,11 +135,7 @@ class Outbox:
         return not claim.held and not claim.taking_over
 
     def _take_over(self, key: DeliveryKey, now: dt.datetime, owner: str) -> Delivery | None:
-        current = next(
-            (d for d in self.store.list_deliveries(key.team, key.date)
-             if d.kind == key.kind and d.target == key.target),
-            None,
-        )
+        current = self.store.get_delivery(key)
         if current is None:
             return None
         state = read_detail(current)

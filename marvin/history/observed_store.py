@@ -28,6 +28,7 @@ _TARGET_ARGS = {
     "complete_delivery": 1,
     "release_delivery": 1,
     "list_deliveries": 2,
+    "get_delivery": 1,
     "get_member_prefs": 1,
     "save_member_zone": 1,
     "set_nudges": 1,
