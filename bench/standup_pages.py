@@ -43,8 +43,7 @@ import httpx
 from marvin.domain.clock import utc_now
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import Member, Team, Update
-from marvin.domain.standup import active_standup_date, standup_instant
-from marvin.reports.stats import standup_days
+from marvin.domain.standup import active_standup_date, standup_days, standup_instant
 from marvin.store import Store
 from marvin.store.firestore.client import build_client, doc_id
 from marvin.store.firestore.date_records import DELIVERIES, MARK, USERS

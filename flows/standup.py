@@ -27,10 +27,9 @@ from marvin.domain.digest_thread import thread_parent
 from marvin.domain.models import DEFAULT_TEAM, Member, Team, Update
 from marvin.domain.quiet_digest import without_mentions
 from marvin.domain.run_names import STANDUP_FLOW
-from marvin.domain.standup import parse_date
+from marvin.domain.standup import parse_date, standup_days
 from marvin.engine import SKIP, Flow, Parameter, get_context, task
 from marvin.reports.day_summaries import day_summaries, is_open
-from marvin.reports.stats import standup_days
 
 
 @task(max_retries=2, retry_delay=STORE_RETRY_DELAY)

@@ -18,10 +18,9 @@ from marvin.domain.delivery_records import Sent, read_detail
 from marvin.domain.models import DEFAULT_TEAM, Absence, DeliveryKind, Member, Update
 from marvin.domain.quiet_digest import without_mentions
 from marvin.domain.run_names import WEEKLY_REPORT_FLOW
-from marvin.domain.standup import last_standup_date
+from marvin.domain.standup import last_standup_date, standup_days
 from marvin.domain.weekly import week_of
 from marvin.engine import Flow, Parameter, get_context, task
-from marvin.reports.stats import standup_days
 from marvin.reports.weekly_report import PostedDigest, streak_start, weekly_report
 
 

@@ -20,9 +20,10 @@ from marvin.cli.tune import print_tuning, team_tuning
 from marvin.cli.workspace import WorkspaceOption, open_workspace
 from marvin.domain.clock import utc_now
 from marvin.domain.models import Team
+from marvin.domain.standup import standup_days
 from marvin.history.retention import prune_runs, retention_cutoff
 from marvin.reports.reminder_runs import reminder_runs
-from marvin.reports.stats import TeamStats, standup_days, team_stats
+from marvin.reports.stats import TeamStats, team_stats
 from marvin.settings import load_settings
 from marvin.store import Store
 from marvin.store.run_records import FlowRunRecord, RunDetail

@@ -9,9 +9,9 @@ from rich.text import Text
 
 from marvin.domain.clock import utc_now
 from marvin.domain.models import Team
+from marvin.domain.standup import standup_days
 from marvin.reports.day_summaries import day_summaries
 from marvin.reports.reminder_tuner import ASSUMPTION, Tuning, days_over, tune_summaries
-from marvin.reports.stats import standup_days
 from marvin.store import Store
 
 

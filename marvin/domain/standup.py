@@ -136,20 +136,40 @@ def next_standup_date(team: Team, date: str, is_holiday: IsHoliday | None = None
     raise _all_holidays(team)
 
 
+def standup_days(team: Team, start: str, end: str) -> list[str]:
+    """The team's standup dates from `start` to `end`, inclusive, as YYYY-MM-DD (its
+    holidays left out). ValueError for a range that ends first or a team without valid
+    standup days."""
+    first, last = parse_date(start), parse_date(end)
+    if first > last:
+        raise ValueError(f"the range starts ({start}) after it ends ({end})")
+    if not team.days or any(day not in range(7) for day in team.days):
+        raise ValueError(f"team {team.name!r} has no valid standup days: {list(team.days)}")
+    is_standup_day = _standup_day_rule(team, None)
+    dates = (first + dt.timedelta(days=offset) for offset in range((last - first).days + 1))
+    return [d.isoformat() for d in dates if is_standup_day(d)]
+
+
 def standup_dates_before(
     team: Team, date: str, count: int, is_holiday: IsHoliday | None = None
 ) -> list[str]:
     """The team's last `count` standup days strictly before ``date``, oldest first,
     holidays passed over; fewer when a year back holds fewer."""
-    days, start, holiday = _days(team), parse_date(date), _holidays(team, is_holiday)
+    start, is_standup_day = parse_date(date), _standup_day_rule(team, is_holiday)
     found: list[str] = []
     for offset in range(1, _SEARCH_DAYS):
         if len(found) == count:
             break
         day = start - dt.timedelta(days=offset)
-        if day.weekday() in days and not holiday(day):
+        if is_standup_day(day):
             found.append(day.isoformat())
     return found[::-1]
+
+
+def _standup_day_rule(team: Team, is_holiday: IsHoliday | None) -> IsHoliday:
+    """Whether a day is one of the team's standup days: its weekdays, not its holidays."""
+    days, holiday = _days(team), _holidays(team, is_holiday)
+    return lambda day: day.weekday() in days and not holiday(day)
 
 
 def local_today(team: Team, now: dt.datetime) -> str:

@@ -31,8 +31,7 @@ from marvin.domain.availability import absence_on
 from marvin.domain.digest import digest_summary
 from marvin.domain.models import DEFAULT_TEAM, Absence, Member, Team, Update
 from marvin.domain.run_names import REMINDER_FLOW, REMINDER_NEEDED_TASK, STANDUP_DATE_TASK
-from marvin.domain.standup import is_blank_update, parse_date
-from marvin.domain.team_holidays import holiday_name
+from marvin.domain.standup import is_blank_update, parse_date, standup_days
 from marvin.store.run_records import FlowRunRecord, RunDetail, summarize
 
 __all__ = [
@@ -42,7 +41,6 @@ __all__ = [
     "TeamStats",
     "has_summary",
     "reminders_needed_by_date",
-    "standup_days",
     "team_stats",
 ]
 
@@ -171,21 +169,6 @@ def team_stats(
             if belonging_days[m.user_id] or not dates
         ),
     )
-
-
-def standup_days(team: Team, start: str, end: str) -> list[str]:
-    """The team's standup dates from `start` to `end`, inclusive, as YYYY-MM-DD (its
-    holidays left out)."""
-    first, last = parse_date(start), parse_date(end)
-    if first > last:
-        raise ValueError(f"the range starts ({start}) after it ends ({end})")
-    if not team.days or any(day not in range(7) for day in team.days):
-        raise ValueError(f"team {team.name!r} has no valid standup days: {list(team.days)}")
-    days = frozenset(team.days)
-    count = (last - first).days + 1
-    dates = (first + dt.timedelta(days=offset) for offset in range(count))
-    return [d.isoformat() for d in dates
-            if d.weekday() in days and holiday_name(team, d.isoformat()) is None]
 
 
 def reminders_needed_by_date(

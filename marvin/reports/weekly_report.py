@@ -38,10 +38,9 @@ from marvin.domain.participation import DayState, day_state
 from marvin.domain.questions import is_blocker
 from marvin.domain.slack_fit import PartPacker, clip
 from marvin.domain.slack_links import archive_link
-from marvin.domain.standup import format_date, parse_date
+from marvin.domain.standup import format_date, parse_date, standup_days
 from marvin.domain.streaks import streak
 from marvin.domain.weekly import week_of
-from marvin.reports.stats import standup_days
 
 STREAK_WEEKS = 8
 """How far back streaks are counted: a longer streak shows as "N+"."""

@@ -33,12 +33,11 @@ from marvin.domain.day_summary import DaySummary
 from marvin.domain.models import DEFAULT_TEAM, Member, Team
 from marvin.domain.names import check_team_name
 from marvin.domain.run_names import REMINDER_FLOW, STANDUP_FLOW
-from marvin.domain.standup import active_standup_date, parse_date
+from marvin.domain.standup import active_standup_date, parse_date, standup_days
 from marvin.domain.workspace_choice import UnknownWorkspace
 from marvin.reports.day_summaries import day_summaries
 from marvin.reports.reminder_tuner import ASSUMPTION, Tuning, days_over, tune_summaries
 from marvin.reports.standup_overview import first_post_offsets
-from marvin.reports.stats import standup_days
 from marvin.store import Store, StoreError
 from marvin.store.run_history import RunHistory
 from marvin.web.charts_svg import Series, bar_chart, line_chart

@@ -8,8 +8,8 @@ import datetime as dt
 from typing import cast
 
 from marvin.domain.models import Member, Team
+from marvin.domain.standup import standup_days
 from marvin.reports.day_summaries import day_summaries, is_open
-from marvin.reports.stats import standup_days
 from marvin.store import Store
 from tests.support.counting_store import CountingStore
 

@@ -14,11 +14,10 @@ from marvin.domain.availability import absence_on
 from marvin.domain.delivery_key import DeliveryKey
 from marvin.domain.models import Absence, Answer, DeliveryKind, Member, Team, Update
 from marvin.domain.participation import DayState, day_state
-from marvin.domain.standup import standup_instant
+from marvin.domain.standup import standup_days, standup_instant
 from marvin.reports.day_summaries import day_summaries
 from marvin.reports.reminder_tuner import days_over, reminder_offset, tune_summaries
 from marvin.reports.standup_overview import first_post_offsets, reminder_instant
-from marvin.reports.stats import standup_days
 from marvin.store import Store
 
 TEAM = Team("eng", "Europe/Berlin", standup_time="10:00", reminder_time="09:00",

@@ -18,8 +18,9 @@ import pytest
 from flows.reminder import flow as reminder_flow
 from flows.services import Services, use_services
 from marvin.domain.models import Member, Team, Update
+from marvin.domain.standup import standup_days
 from marvin.history.recorder import HistoryRecorder, recording
-from marvin.reports.stats import reminders_needed_by_date, standup_days, team_stats
+from marvin.reports.stats import reminders_needed_by_date, team_stats
 from marvin.settings import Settings
 from marvin.slack.dry_run import DryRunChat
 from marvin.store.run_history import RunHistory

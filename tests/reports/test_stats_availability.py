@@ -8,7 +8,8 @@ from dataclasses import replace
 import pytest
 
 from marvin.domain.models import Absence, Holiday
-from marvin.reports.stats import standup_days, team_stats
+from marvin.domain.standup import standup_days
+from marvin.reports.stats import team_stats
 from tests.reports.test_stats import ANN, BOB, CID, END, MEMBERS, RUNS, START, TEAM, UPDATES
 
 # Cid is away Tuesday and Wednesday (posted neither day); Ann is away Monday but posted.

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from marvin.domain.models import Absence, Answer, Holiday, Member, Team, Update
-from marvin.reports.stats import standup_days as standup_dates
+from marvin.domain.standup import standup_days as standup_dates
 from marvin.reports.weekly_report import streak_start, weekly_report
 from marvin.testing.slack_limits_check import check_message
 

@@ -13,7 +13,7 @@ import httpx
 from starlette.applications import Starlette
 
 from marvin.domain.models import DEFAULT_TEAM, Team
-from marvin.reports.stats import standup_days
+from marvin.domain.standup import standup_days
 from marvin.store import Store
 from marvin.store.firestore.client import doc_id
 from marvin.store.firestore.date_records import USERS
