@@ -30,8 +30,7 @@ from dataclasses import dataclass
 from marvin.domain.availability import absence_on
 from marvin.domain.models import Absence, Member, Team, Update
 from marvin.domain.participation import day_state
-from marvin.domain.standup import local_today, parse_date
-from marvin.domain.team_holidays import holiday_name
+from marvin.domain.standup import local_today, parse_date, standup_days
 from marvin.store.base import Store
 
 FORMATS = ("csv", "jsonl")
@@ -86,6 +85,7 @@ def export_rows(
             return
         since = pending[0]
     day, last = parse_date(since), parse_date(until)
+    standup_dates = set(standup_days(team, since, until))
     people = {m.user_id: m for m in members}
     time_off: dict[str, list[Absence]] = {}
     for absence in absences:
@@ -97,7 +97,7 @@ def export_rows(
             if pending[0] == date:  # earlier dates: outside the range asked for
                 written = {u.user_id: u for u in pending[1]}
             pending = next(by_date, None)
-        if day.weekday() in team.days and holiday_name(team, date) is None:
+        if date in standup_dates:
             expected = {m.user_id for m in members if m.belongs_on(date)}
         else:
             expected = set()
